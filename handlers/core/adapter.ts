@@ -1,0 +1,44 @@
+import type * as v from "valibot";
+
+/**
+ * A channel, as the core sees it. Core code never names a platform: each channel folder exports
+ * one ChannelAdapter, and the worker and setup code take it as a parameter. Adding a channel is
+ * adding a folder with the same files (inbound, ingress, api, outbox, format, adapter).
+ */
+export interface ChannelAdapter<Secret, Reply> {
+  /** Channel name, the `channel` of its envelopes. */
+  readonly channel: string;
+  /** The JSON keys of the channel's Secrets Manager secret. */
+  readonly secretSchema: v.GenericSchema<unknown, Secret>;
+  /** What the channel needs to answer, stored in `envelope.reply` by its ingress. */
+  readonly replySchema: v.GenericSchema<unknown, Reply>;
+  /** How often the typing indicator must be sent again while the agent runs. */
+  readonly typingIntervalMs: number;
+  /** The platform client the worker answers through. */
+  outbox(secret: Secret): Outbox<Reply>;
+  /** Deploy-time registration (webhook, commands), run by the module during apply. */
+  setup(secret: Secret, input: SetupInput): Promise<Record<string, unknown>>;
+  /** Undoes setup, run on destroy. */
+  teardown(secret: Secret): Promise<Record<string, unknown>>;
+}
+
+/** Sends to the platform. Errors are PlatformErrors that say whether a retry can help. */
+export interface Outbox<Reply> {
+  /** Shows the typing (or progress) indicator once. */
+  typing(reply: Reply): Promise<void>;
+  /** Clears the indicator, where the platform does not clear it by itself. */
+  typingDone?(reply: Reply): Promise<void>;
+  /** Sends Markdown as one or more messages, rendered and split for the platform. */
+  send(reply: Reply, markdown: string, options: SendOptions): Promise<void>;
+}
+
+export interface SendOptions {
+  /** Epoch ms after which waiting (for a 429's retry_after) is pointless: fail instead. */
+  readonly deadline: number;
+}
+
+/** What the module passes to the setup action. */
+export interface SetupInput {
+  /** The public URL of this channel's ingress route. */
+  readonly url: string;
+}

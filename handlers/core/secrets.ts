@@ -1,0 +1,54 @@
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import * as v from "valibot";
+import { lazy, requiredEnv } from "./config.ts";
+import { ConfigError, RelayError } from "./errors.ts";
+
+/** Secrets Manager could not be read (network, throttling, permissions): retry later. */
+export class SecretError extends RelayError {
+  override name = "SecretError";
+  constructor(cause: unknown) {
+    super("could not read the channel secret", { retryable: true, cause });
+  }
+}
+
+const secretsManager = lazy(() => new SecretsManagerClient({}));
+
+/**
+ * A loader for the channel's secret (the JSON in `SECRET_ARN`), fetched once per warm container
+ * and validated with `schema`. A failed fetch is not cached, so the next call tries again.
+ * Error messages name the bad keys, never their values.
+ * @example const secret = secretLoader(v.object({ bot_token: v.string() })); (await secret()).bot_token
+ */
+export function secretLoader<T>(schema: v.GenericSchema<unknown, T>): () => Promise<T> {
+  let cached: Promise<T> | undefined;
+  return () => {
+    cached ??= load(schema).catch((error: unknown) => {
+      cached = undefined;
+      throw error;
+    });
+    return cached;
+  };
+}
+
+async function load<T>(schema: v.GenericSchema<unknown, T>): Promise<T> {
+  const secretId = requiredEnv("SECRET_ARN", "set it to the ARN of the channel's Secrets Manager secret");
+  let text: string | undefined;
+  try {
+    const result = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }));
+    text = result.SecretString;
+  } catch (error) {
+    throw new SecretError(error);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text ?? "");
+  } catch {
+    throw new ConfigError("the channel secret is not a JSON object: store it as a JSON object of keys");
+  }
+  const result = v.safeParse(schema, json);
+  if (result.success) return result.output;
+  const keys = [...new Set(result.issues.map((issue) => issue.path?.map((p) => String(p.key)).join(".")))];
+  throw new ConfigError(
+    `the channel secret lacks or has an invalid ${keys.filter(Boolean).join(", ") || "value"}`,
+  );
+}

@@ -1,0 +1,183 @@
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import * as v from "valibot";
+import type { ChannelAdapter, Outbox } from "./adapter.ts";
+import { type Agent, agentCore } from "./agent/invoke.ts";
+import { type Allowlist, parseAllowlist } from "./allowlist.ts";
+import { type Outcome, processFifoBatch } from "./batch.ts";
+import { boolEnv, intEnv, lazy, optionalEnv, requiredEnv } from "./config.ts";
+import { type Envelope, envelopeId, parseEnvelope } from "./envelope.ts";
+import { AgentError, ConfigError, isRetryable } from "./errors.ts";
+import { log } from "./log.ts";
+import { retryAfter } from "./queue.ts";
+import { secretLoader } from "./secrets.ts";
+import { runSetup, SetupEventSchema } from "./setup.ts";
+import { texts } from "./texts.ts";
+import { keepTyping } from "./typing.ts";
+
+/** What the worker reads from its environment, once per container. */
+export interface WorkerSettings {
+  readonly agent: Agent;
+  readonly allowlist: Allowlist;
+  /** The queue's redrive maxReceiveCount: the attempt that equals it is the last. */
+  readonly maxReceiveCount: number;
+  /** The queue, to bring a failed message back soon (ChangeMessageVisibility); optional. */
+  readonly queueUrl: string | undefined;
+}
+
+const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime\/[A-Za-z0-9_-]+$/;
+
+/** Reads the worker's settings from the environment; throws a ConfigError naming the bad variable. */
+export function readWorkerSettings(): WorkerSettings {
+  const runtimeArn = requiredEnv("AGENT_RUNTIME_ARN", "set it to the ARN of your AgentCore runtime");
+  if (!RUNTIME_ARN.test(runtimeArn)) {
+    throw new ConfigError(
+      `AGENT_RUNTIME_ARN=${JSON.stringify(runtimeArn)} is not an AgentCore runtime ARN (arn:aws:bedrock-agentcore:<region>:<account>:runtime/<id>)`,
+    );
+  }
+  const allowlist = parseAllowlist(process.env.ALLOWED_USERS);
+  if (allowlist.empty) log.warn("allowlist.empty", { hint: "ALLOWED_USERS is empty: every user is refused" });
+  return {
+    agent: agentCore({
+      runtimeArn,
+      qualifier: optionalEnv("AGENT_QUALIFIER", "DEFAULT"),
+      passUserId: boolEnv("AGENT_USER_ID"),
+    }),
+    allowlist,
+    maxReceiveCount: intEnv("MAX_RECEIVE_COUNT", 3, 1, 1000),
+    queueUrl: process.env.QUEUE_URL?.trim() || undefined,
+  };
+}
+
+/** Seconds until a failed message comes back: 10 s, 30 s, 90 s …, at most 15 minutes. */
+export function backoffSeconds(attempt: number): number {
+  return Math.min(900, 10 * 3 ** Math.max(0, attempt - 1));
+}
+
+/** Time kept back from the agent for the reply or the failure notice. */
+function reserveMs(remainingMs: number): number {
+  return Math.min(15_000, Math.floor(remainingMs / 4));
+}
+
+type WorkerEvent = SQSEvent | Record<string, unknown>;
+type WorkerResult = SQSBatchResponse | Record<string, unknown>;
+
+/**
+ * The worker Lambda handler of a channel: takes SQS batches of envelopes (returning
+ * `{ batchItemFailures }`) and the module's setup/teardown invocations.
+ * @example export const handler = createWorker(telegram);
+ */
+export function createWorker<Secret, Reply>(
+  adapter: ChannelAdapter<Secret, Reply>,
+  options: { settings?: () => WorkerSettings } = {},
+): (event: WorkerEvent, context?: Context) => Promise<WorkerResult> {
+  const settings = lazy(options.settings ?? readWorkerSettings);
+  const secret = secretLoader(adapter.secretSchema);
+  const outbox = lazy(async () => adapter.outbox(await secret()));
+
+  async function answer(
+    envelope: Envelope,
+    reply: Reply,
+    box: Outbox<Reply>,
+    deadline: number,
+  ): Promise<void> {
+    const { agent, allowlist } = settings();
+    const id = envelopeId(envelope);
+    if (!allowlist.allows(envelope.user.id)) {
+      log.info("user.refused", { envelopeId: id, userId: envelope.user.id });
+      await box.send(reply, texts.refused, { deadline });
+      return;
+    }
+    if (envelope.command === "help") {
+      await box.send(reply, texts.help, { deadline });
+      return;
+    }
+    if (envelope.command === "new") {
+      await agent.reset(envelope);
+      log.info("session.reset", { envelopeId: id });
+      await box.send(reply, texts.newSession, { deadline });
+      return;
+    }
+    if (envelope.text.trim() === "" && envelope.attachments.length === 0) {
+      log.info("message.empty", { envelopeId: id });
+      return;
+    }
+    const started = Date.now();
+    const stopTyping = keepTyping(() => box.typing(reply), adapter.typingIntervalMs);
+    let text: string;
+    try {
+      const agentMs = Math.max(1_000, deadline - Date.now() - reserveMs(deadline - Date.now()));
+      text = await agent.ask(envelope, AbortSignal.timeout(agentMs));
+    } finally {
+      stopTyping();
+      box.typingDone?.(reply).catch((err: unknown) => log.debug("typing.failed", { err }));
+    }
+    log.info("agent.answered", { envelopeId: id, agentMs: Date.now() - started, chars: text.length });
+    await box.send(reply, text.trim() === "" ? texts.empty : text, { deadline });
+  }
+
+  async function processRecord(record: SQSRecord, deadline: number): Promise<Outcome> {
+    const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+    const parsed = parseEnvelope(record.body);
+    if (!parsed.ok) {
+      // Only our ingress writes here, so this is our bug: keep it for the DLQ, never drop it.
+      log.error("envelope.invalid", { messageId: record.messageId, reason: parsed.reason, attempt });
+      return "retry";
+    }
+    const envelope = parsed.envelope;
+    const id = envelopeId(envelope);
+    const reply = v.safeParse(adapter.replySchema, envelope.reply);
+    if (envelope.channel !== adapter.channel || !reply.success) {
+      log.error("envelope.invalid", {
+        envelopeId: id,
+        reason: "reply context does not fit this channel",
+        attempt,
+      });
+      return "retry";
+    }
+    log.info("message.received", { envelopeId: id, attempt, queuedMs: Date.now() - envelope.receivedAt });
+    let box: Outbox<Reply> | undefined;
+    let lastAttempt = false;
+    try {
+      lastAttempt = attempt >= settings().maxReceiveCount;
+      box = await outbox();
+      await answer(envelope, reply.output, box, deadline);
+      log.info("message.done", { envelopeId: id, totalMs: Date.now() - envelope.receivedAt });
+      return "done";
+    } catch (err) {
+      // A configuration error keeps the message (for the DLQ and a redrive once it is fixed).
+      const retryable = isRetryable(err) || err instanceof ConfigError;
+      const final = !retryable || lastAttempt;
+      log[final ? "error" : "warn"]("message.failed", { envelopeId: id, attempt, final, err });
+      // The user hears once that we gave up: on the last attempt, or at once when a retry
+      // cannot help the agent. A platform that refuses us (blocked, no such chat) gets nothing.
+      if (box && final && (retryable || err instanceof AgentError)) {
+        await box
+          .send(reply.output, texts.failed, { deadline })
+          .catch((noticeErr: unknown) => log.warn("notice.failed", { envelopeId: id, err: noticeErr }));
+      }
+      return retryable ? "retry" : "done";
+    }
+  }
+
+  return async function handler(event: WorkerEvent, context?: Context): Promise<WorkerResult> {
+    const setup = v.safeParse(SetupEventSchema, event);
+    if (setup.success) return runSetup(adapter, await secret(), setup.output);
+    const records = (event as SQSEvent).Records;
+    if (!Array.isArray(records)) throw new ConfigError("the worker takes SQS events or setup actions");
+    const remaining = context?.getRemainingTimeInMillis() ?? 60_000;
+    const deadline = Date.now() + remaining;
+    const failed = await processFifoBatch(records, (record) => processRecord(record, deadline));
+    const queueUrl = settings().queueUrl;
+    if (queueUrl && failed.length > 0) {
+      const attempt = Math.max(
+        ...failed.map((f) => Number(f.record.attributes.ApproximateReceiveCount) || 1),
+      );
+      await retryAfter(
+        queueUrl,
+        failed.map((f) => f.record.receiptHandle),
+        backoffSeconds(attempt),
+      ).catch((err: unknown) => log.warn("visibility.failed", { err }));
+    }
+    return { batchItemFailures: failed.map((f) => ({ itemIdentifier: f.record.messageId })) };
+  };
+}

@@ -1,0 +1,41 @@
+import type { ChannelAdapter } from "../core/adapter.ts";
+import { telegramApi } from "./api.ts";
+import { type TelegramReply, TelegramReplySchema } from "./inbound.ts";
+import { telegramOutbox } from "./outbox.ts";
+import { type TelegramSecret, TelegramSecretSchema } from "./secret.ts";
+
+/** The updates the webhook receives: new messages only (edits, reactions … are not for the agent). */
+export const ALLOWED_UPDATES = ["message"] as const;
+
+/** The command menu shown in Telegram clients. */
+export const COMMANDS = [
+  { command: "new", description: "Start a new conversation" },
+  { command: "help", description: "How to use this bot" },
+];
+
+/** Telegram as a channel. */
+export const telegram: ChannelAdapter<TelegramSecret, TelegramReply> = {
+  channel: "telegram",
+  secretSchema: TelegramSecretSchema,
+  replySchema: TelegramReplySchema,
+  // "typing" shows for at most 5 seconds.
+  typingIntervalMs: 4_000,
+  outbox: (secret) => telegramOutbox(telegramApi(secret.bot_token)),
+  async setup(secret, { url }) {
+    const call = telegramApi(secret.bot_token);
+    await call("setWebhook", {
+      url,
+      secret_token: secret.webhook_secret,
+      allowed_updates: ALLOWED_UPDATES,
+    });
+    await call("setMyCommands", { commands: COMMANDS });
+    const me = await call<{ username?: string }>("getMe");
+    return { bot: me.username ?? null, allowedUpdates: ALLOWED_UPDATES };
+  },
+  async teardown(secret) {
+    const call = telegramApi(secret.bot_token);
+    await call("deleteWebhook", { drop_pending_updates: false });
+    await call("deleteMyCommands");
+    return { webhook: "deleted" };
+  },
+};

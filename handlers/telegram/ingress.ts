@@ -1,0 +1,55 @@
+import { handle } from "hono/aws-lambda";
+import { safeEqual } from "../core/crypto.ts";
+import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
+import { log } from "../core/log.ts";
+import { secretLoader } from "../core/secrets.ts";
+import { botIdFromToken, telegramApi } from "./api.ts";
+import { needsUsername, toEnvelope, UpdateSchema } from "./inbound.ts";
+import { TelegramSecretSchema } from "./secret.ts";
+
+/**
+ * The Telegram webhook: POST /telegram. Checks the secret token Telegram echoes from setWebhook
+ * (401), parses the update (400), and queues it; 200 only once SQS has it, 503 when SQS fails so
+ * Telegram delivers it again. Updates we do not act on get 200 so they are not retried.
+ */
+
+const secret = secretLoader(TelegramSecretSchema);
+
+let username: Promise<string | undefined> | undefined;
+/** The bot's @username, asked once per container and only for group messages that name a bot. */
+function botUsername(token: string): Promise<string | undefined> {
+  username ??= telegramApi(token)<{ username?: string }>("getMe").then(
+    (me) => me.username,
+    (error: unknown) => {
+      username = undefined;
+      throw error;
+    },
+  );
+  return username;
+}
+
+export const app = ingressApp();
+
+app.post("/telegram", limitBody(), async (c) => {
+  const { bot_token, webhook_secret } = await secret();
+  if (!safeEqual(c.req.header("x-telegram-bot-api-secret-token"), webhook_secret)) {
+    return c.text("unauthorized", 401);
+  }
+  const parsed = parseJsonBody(c, await c.req.text(), UpdateSchema, "a Telegram update");
+  if ("response" in parsed) return parsed.response;
+  const update = parsed.value;
+  const bot = {
+    id: botIdFromToken(bot_token),
+    username: needsUsername(update) ? await botUsername(bot_token) : undefined,
+  };
+  const inbound = toEnvelope(update, bot);
+  if ("ignored" in inbound) {
+    log.info("update.ignored", { updateId: update.update_id, reason: inbound.ignored });
+    return c.text("ok");
+  }
+  await accept([inbound.envelope]);
+  return c.text("ok");
+});
+
+/** The Lambda handler (API Gateway HTTP API payload v2.0, or a Function URL). */
+export const handler = handle(app);

@@ -1,0 +1,61 @@
+import type { Outbox } from "../core/adapter.ts";
+import { PlatformError } from "../core/errors.ts";
+import { log } from "../core/log.ts";
+import { honourRetryAfter } from "../core/retry.ts";
+import { renderChunks } from "../core/text/split.ts";
+import type { TelegramCall } from "./api.ts";
+import { markdownToTelegramHtml } from "./format.ts";
+import type { TelegramReply } from "./inbound.ts";
+
+/** sendMessage takes at most 4096 characters after entity parsing. */
+export const TELEGRAM_LIMIT = 4096;
+
+/** Telegram's 400 when our HTML does not parse: resend as plain text. */
+function rejectedEntities(error: unknown): boolean {
+  return error instanceof PlatformError && error.status === 400 && /can't parse entities/i.test(error.reason);
+}
+
+const ENTITIES: Record<string, string> = { "&lt;": "<", "&gt;": ">", "&quot;": '"', "&amp;": "&" };
+
+/** Telegram HTML → the same text without markup (never longer than the HTML). */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, "")
+    .replace(/&(?:lt|gt|quot|amp);/g, (entity) => ENTITIES[entity] ?? entity);
+}
+
+/** Sends replies through the Bot API: HTML, split at 4096, replies to the user's message in groups. */
+export function telegramOutbox(call: TelegramCall): Outbox<TelegramReply> {
+  const where = (reply: TelegramReply) => ({
+    chat_id: reply.chatId,
+    ...(reply.threadId === undefined ? {} : { message_thread_id: reply.threadId }),
+  });
+  return {
+    async typing(reply) {
+      await call("sendChatAction", { ...where(reply), action: "typing" });
+    },
+    async send(reply, markdown, { deadline }) {
+      const chunks = renderChunks(markdown, markdownToTelegramHtml, TELEGRAM_LIMIT);
+      for (const [index, html] of chunks.entries()) {
+        const params = {
+          ...where(reply),
+          ...(index === 0 && !reply.private
+            ? { reply_parameters: { message_id: reply.messageId, allow_sending_without_reply: true } }
+            : {}),
+        };
+        await honourRetryAfter(async () => {
+          try {
+            await call("sendMessage", { ...params, text: html, parse_mode: "HTML" });
+          } catch (error) {
+            if (!rejectedEntities(error)) throw error;
+            log.warn("telegram.html_rejected", {
+              chatId: reply.chatId,
+              reason: (error as PlatformError).reason,
+            });
+            await call("sendMessage", { ...params, text: htmlToText(html) });
+          }
+        }, deadline);
+      }
+    },
+  };
+}

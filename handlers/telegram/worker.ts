@@ -1,0 +1,5 @@
+import { createWorker } from "../core/worker.ts";
+import { telegram } from "./adapter.ts";
+
+/** The Lambda handler: SQS batches of Telegram envelopes, and the module's setup action. */
+export const handler = createWorker(telegram);
