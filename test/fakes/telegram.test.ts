@@ -1,0 +1,288 @@
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { DEFAULT_TELEGRAM_TOKEN, type FakeTelegram, startTelegram, telegramErrors } from "./telegram.ts";
+import { parseHtml, parseMarkdown, parseMarkdownV2 } from "./telegram-entities.ts";
+
+const tg: FakeTelegram = await startTelegram();
+afterAll(() => tg.close());
+beforeEach(() => tg.reset());
+
+/** Calls the fake the way our client does: POST JSON to `${base}/bot${token}/${method}`. */
+async function call(method: string, body?: unknown, token = DEFAULT_TELEGRAM_TOKEN) {
+  const res = await fetch(`${tg.url}/bot${token}/${method}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body ?? {}),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> & { result?: unknown } };
+}
+
+describe("fake Telegram", () => {
+  test("getMe and sendMessage return realistic objects with incrementing message ids", async () => {
+    const me = await call("getMe");
+    expect(me.json).toMatchObject({
+      ok: true,
+      result: { id: 123456789, is_bot: true, username: "fake_relay_bot" },
+    });
+
+    const first = await call("sendMessage", { chat_id: 42, text: "hello" });
+    const second = await call("sendMessage", { chat_id: 42, text: "again" });
+    const group = await call("sendMessage", { chat_id: -1001234, text: "hi group" });
+    expect(first.status).toBe(200);
+    expect(first.json.result).toMatchObject({
+      message_id: 1,
+      chat: { id: 42, type: "private" },
+      text: "hello",
+    });
+    expect((first.json.result as { date: number }).date).toBeGreaterThan(1_700_000_000);
+    expect(second.json.result).toMatchObject({ message_id: 2 });
+    expect(group.json.result).toMatchObject({ message_id: 1, chat: { id: -1001234, type: "supergroup" } });
+    expect(tg.sent()).toEqual(["hello", "again", "hi group"]);
+    expect(tg.sent(42)).toEqual(["hello", "again"]);
+    expect(tg.calls.map((c) => c.method)).toEqual(["getMe", "sendMessage", "sendMessage", "sendMessage"]);
+    expect(tg.calls[1]).toMatchObject({
+      token: DEFAULT_TELEGRAM_TOKEN,
+      params: { chat_id: 42, text: "hello" },
+    });
+  });
+
+  test("accepts form, multipart and query parameters, method names case-insensitively", async () => {
+    const base = `${tg.url}/bot${DEFAULT_TELEGRAM_TOKEN}`;
+    const form = await fetch(`${base}/sendMessage`, {
+      method: "POST",
+      body: new URLSearchParams({ chat_id: "7", text: "form" }),
+    });
+    const data = new FormData();
+    data.set("chat_id", "7");
+    data.set("text", "multipart");
+    const multipart = await fetch(`${base}/sendmessage`, { method: "POST", body: data });
+    const query = await fetch(`${base}/SENDMESSAGE?chat_id=7&text=query`);
+    expect([form.status, multipart.status, query.status]).toEqual([200, 200, 200]);
+    expect(tg.sent(7)).toEqual(["form", "multipart", "query"]);
+    expect(tg.calls[0]?.params).toEqual({ chat_id: "7", text: "form" });
+  });
+
+  test("unknown token → 401, unknown method → 404", async () => {
+    expect(await call("getMe", {}, "1:wrong")).toEqual({
+      status: 401,
+      json: { ok: false, error_code: 401, description: "Unauthorized" },
+    });
+    expect((await call("noSuchMethod")).json).toEqual({
+      ok: false,
+      error_code: 404,
+      description: "Not Found",
+    });
+  });
+
+  test("scripted failures come in the real shape, once, then normal service resumes", async () => {
+    tg.script("sendMessage", telegramErrors.tooManyRequests(1));
+    tg.script("sendMessage", telegramErrors.blocked(), { when: (c) => c.params.chat_id === 9 });
+    const limited = await call("sendMessage", { chat_id: 1, text: "a" });
+    expect(limited).toEqual({
+      status: 429,
+      json: {
+        ok: false,
+        error_code: 429,
+        description: "Too Many Requests: retry after 1",
+        parameters: { retry_after: 1 },
+      },
+    });
+    expect((await call("sendMessage", { chat_id: 1, text: "a" })).status).toBe(200);
+    expect((await call("sendMessage", { chat_id: 9, text: "b" })).json).toMatchObject({
+      error_code: 403,
+      description: "Forbidden: bot was blocked by the user",
+    });
+    tg.script("*", telegramErrors.chatNotFound(), { times: 2 });
+    expect((await call("sendChatAction", { chat_id: 1, action: "typing" })).json.description).toBe(
+      "Bad Request: chat not found",
+    );
+    expect((await call("sendMessage", { chat_id: 1, text: "x" })).status).toBe(400);
+    expect((await call("sendMessage", { chat_id: 1, text: "x" })).status).toBe(200);
+
+    tg.script("sendMessage", telegramErrors.serverError(500));
+    tg.script("sendMessage", telegramErrors.badGateway());
+    expect((await call("sendMessage", { chat_id: 1, text: "x" })).json).toEqual({
+      ok: false,
+      error_code: 500,
+      description: "Internal Server Error",
+    });
+    const gateway = await fetch(`${tg.url}/bot${DEFAULT_TELEGRAM_TOKEN}/sendMessage`, { method: "POST" });
+    expect(gateway.status).toBe(502);
+    expect(gateway.headers.get("content-type")).toBe("text/html");
+    expect(tg.calls.at(-1)?.response?.status).toBe(502);
+  });
+
+  test("scripted delay and dropped connection", async () => {
+    tg.script("sendMessage", { delayMs: 50 });
+    const started = Date.now();
+    expect((await call("sendMessage", { chat_id: 1, text: "slow" })).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    tg.script("sendMessage", { destroy: true });
+    const dropped = await call("sendMessage", { chat_id: 1, text: "x" }).then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+    expect(dropped).toBeInstanceOf(Error);
+  });
+
+  test("validates parse modes and lengths like the Bot API", async () => {
+    const bad = await call("sendMessage", { chat_id: 1, text: "a < b", parse_mode: "HTML" });
+    expect(bad.json).toEqual({
+      ok: false,
+      error_code: 400,
+      description: `Bad Request: can't parse entities: Unsupported start tag "" at byte offset 2`,
+    });
+    const good = await call("sendMessage", {
+      chat_id: 1,
+      text: "<b>bold</b> &lt;x&gt; &amp;",
+      parse_mode: "HTML",
+    });
+    expect(good.json.result).toMatchObject({ text: "bold <x> &" });
+    const md = await call("sendMessage", { chat_id: 1, text: "Hello.", parse_mode: "MarkdownV2" });
+    expect(md.json.description).toBe(
+      "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'",
+    );
+    expect((await call("sendMessage", { chat_id: 1, text: "x".repeat(4097) })).json.description).toBe(
+      "Bad Request: message is too long",
+    );
+    expect((await call("sendMessage", { chat_id: 1, text: "x".repeat(4096) })).status).toBe(200);
+    expect((await call("sendMessage", { chat_id: 1, text: "" })).json.description).toBe(
+      "Bad Request: message text is empty",
+    );
+    expect((await call("sendMessage", { text: "x" })).json.description).toBe("Bad Request: chat_id is empty");
+  });
+
+  test("editMessageText edits the bot's message; not found and not modified are errors", async () => {
+    await call("sendMessage", { chat_id: 5, text: "thinking…" });
+    const edited = await call("editMessageText", { chat_id: 5, message_id: 1, text: "done" });
+    expect(edited.json.result).toMatchObject({ message_id: 1, text: "done" });
+    expect(tg.messages[0]?.text).toBe("done");
+    expect(
+      (await call("editMessageText", { chat_id: 5, message_id: 1, text: "done" })).json.description,
+    ).toStartWith("Bad Request: message is not modified");
+    expect((await call("editMessageText", { chat_id: 5, message_id: 99, text: "x" })).json.description).toBe(
+      "Bad Request: message to edit not found",
+    );
+  });
+
+  test("sendChatAction validates the action", async () => {
+    expect((await call("sendChatAction", { chat_id: 1, action: "typing" })).json).toEqual({
+      ok: true,
+      result: true,
+    });
+    expect((await call("sendChatAction", { chat_id: 1, action: "dancing" })).status).toBe(400);
+  });
+
+  test("setWebhook is reflected by getWebhookInfo; deleteWebhook clears it", async () => {
+    const set = await call("setWebhook", {
+      url: "https://abc.execute-api.us-east-1.amazonaws.com/telegram",
+      secret_token: "s3cret_-X",
+      allowed_updates: ["message", "callback_query"],
+      max_connections: 10,
+    });
+    expect(set.json).toEqual({ ok: true, result: true, description: "Webhook was set" });
+    expect(tg.webhook).toMatchObject({ secret_token: "s3cret_-X" });
+    const info = await call("getWebhookInfo");
+    expect(info.json.result).toEqual({
+      url: "https://abc.execute-api.us-east-1.amazonaws.com/telegram",
+      has_custom_certificate: false,
+      pending_update_count: 0,
+      max_connections: 10,
+      ip_address: "127.0.0.1",
+      allowed_updates: ["message", "callback_query"],
+    });
+    // allowed_updates omitted → previous value kept.
+    await call("setWebhook", { url: "https://example.com/other" });
+    expect(tg.webhook?.allowed_updates).toEqual(["message", "callback_query"]);
+    expect((await call("setWebhook", { url: "http://example.com/x" })).json.description).toBe(
+      "Bad Request: bad webhook: An HTTPS URL must be provided for webhook",
+    );
+    expect(
+      (await call("setWebhook", { url: "https://example.com/x", secret_token: "no spaces" })).status,
+    ).toBe(400);
+    expect((await call("deleteWebhook")).json).toEqual({
+      ok: true,
+      result: true,
+      description: "Webhook was deleted",
+    });
+    expect((await call("getWebhookInfo")).json.result).toEqual({
+      url: "",
+      has_custom_certificate: false,
+      pending_update_count: 0,
+    });
+  });
+
+  test("setMyCommands / deleteMyCommands", async () => {
+    const commands = [
+      { command: "new", description: "Start a new conversation" },
+      { command: "help", description: "Help" },
+    ];
+    expect((await call("setMyCommands", { commands })).json).toEqual({ ok: true, result: true });
+    expect(tg.commands.get("default|")).toEqual(commands);
+    expect((await call("getMyCommands")).json.result).toEqual(commands);
+    expect(
+      (await call("setMyCommands", { commands: [{ command: "Bad-Name", description: "x" }] })).status,
+    ).toBe(400);
+    await call("deleteMyCommands");
+    expect(tg.commands.size).toBe(0);
+  });
+
+  test("waitFor resolves on a later call and times out with the calls listed", async () => {
+    const waiting = tg.waitFor((calls) => calls.find((c) => c.method === "sendMessage"), 1000);
+    const done = Bun.sleep(20).then(() => call("sendMessage", { chat_id: 3, text: "later" }));
+    expect((await waiting).params.text).toBe("later");
+    expect((await done).status).toBe(200);
+    await expect(tg.waitFor(() => false, 30)).rejects.toThrow(/timed out after 30 ms; 1 calls/);
+  });
+});
+
+describe("Telegram entity parsing", () => {
+  test("HTML", () => {
+    expect(parseHtml('<a href="https://x.y/?a=1&amp;b=2">link</a> <code>x&lt;y</code>')).toEqual({
+      ok: true,
+      text: "link x<y",
+    });
+    expect(parseHtml('<span class="tg-spoiler">s</span><tg-spoiler>t</tg-spoiler>')).toEqual({
+      ok: true,
+      text: "st",
+    });
+    expect(parseHtml("<b>x")).toEqual({
+      ok: false,
+      error: `Can't find end tag corresponding to start tag "b"`,
+    });
+    expect(parseHtml("<b><i>x</b></i>")).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^Unmatched end tag/),
+    });
+    expect(parseHtml("x</b>")).toEqual({ ok: false, error: "Unexpected end tag at byte offset 1" });
+    expect(parseHtml("é<p>")).toEqual({ ok: false, error: `Unsupported start tag "p" at byte offset 2` });
+    expect(parseHtml("fish & chips &foo;")).toEqual({ ok: true, text: "fish & chips &foo;" });
+  });
+
+  test("MarkdownV2", () => {
+    expect(parseMarkdownV2("*bold* _it_ __u__ ~s~ ||sp|| `c\\`` [t](https://x.y/a\\)b) 1\\.5\\!")).toEqual({
+      ok: true,
+      text: "bold it u s sp c` t 1.5!",
+    });
+    expect(parseMarkdownV2("```python\nprint(1)\n```")).toEqual({ ok: true, text: "print(1)\n" });
+    expect(parseMarkdownV2(">quote\nline")).toEqual({ ok: true, text: "quote\nline" });
+    expect(parseMarkdownV2("*open")).toEqual({
+      ok: false,
+      error: "Can't find end of Bold entity at byte offset 0",
+    });
+    expect(parseMarkdownV2("a-b")).toEqual({
+      ok: false,
+      error: "Character '-' is reserved and must be escaped with the preceding '\\'",
+    });
+  });
+
+  test("legacy Markdown", () => {
+    expect(parseMarkdown("*b* _i_ `c` [l](https://x.y) snake\\_case")).toEqual({
+      ok: true,
+      text: "b i c l snake_case",
+    });
+    expect(parseMarkdown("snake_case")).toEqual({
+      ok: false,
+      error: "Can't find end of the entity starting at byte offset 5",
+    });
+  });
+});

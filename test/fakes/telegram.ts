@@ -1,0 +1,574 @@
+/**
+ * Fake Telegram Bot API on loopback. Point `TELEGRAM_API_URL` at `url`; requests go to
+ * `POST|GET /bot<token>/<method>` with JSON, urlencoded, multipart or query parameters, as on the real API.
+ * Every call is recorded in order; `script()` queues one-shot (or n-shot) replies such as a 429.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ApiError, BotCommand, Chat, Message, UserFromGetMe, WebhookInfo } from "@grammyjs/types";
+import {
+  CallLog,
+  type LoopbackServer,
+  listen,
+  readBody,
+  Script,
+  type ScriptOptions,
+  sendJson,
+  sleep,
+} from "./http.ts";
+import { parseEntities } from "./telegram-entities.ts";
+
+/** The token accepted by default. */
+export const DEFAULT_TELEGRAM_TOKEN = "123456789:TEST-fake-telegram-token_0123456789";
+
+/** One recorded Bot API request. */
+export interface TelegramCall {
+  token: string;
+  /** The method as requested (the API matches it case-insensitively). */
+  method: string;
+  /** Query and body parameters merged; values from forms and queries stay strings, as sent. */
+  params: Record<string, unknown>;
+  httpMethod: string;
+  contentType: string | undefined;
+  /** `Date.now()` when the request arrived. */
+  at: number;
+  /** The response sent (filled once it is decided; undefined while pending or for a dropped connection). */
+  response?: { status: number; body: unknown };
+}
+
+/** An HTTP answer: status, body (a string is sent as text, anything else as JSON), optional delay. */
+export interface TelegramHttpReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
+
+/** A scripted answer: an HTTP reply, a delay before normal processing, or a dropped connection. */
+export type TelegramReply = TelegramHttpReply | { delayMs: number } | { destroy: true };
+
+/** Builders for the error replies the real Bot API sends. */
+export const telegramErrors = {
+  /** 429 flood control with `parameters.retry_after`. */
+  tooManyRequests(retryAfter: number): TelegramHttpReply {
+    return apiError(429, `Too Many Requests: retry after ${retryAfter}`, { retry_after: retryAfter });
+  },
+  /** 400 entity parsing failure. */
+  cantParseEntities(detail = `Unsupported start tag "foo" at byte offset 0`): TelegramHttpReply {
+    return apiError(400, `Bad Request: can't parse entities: ${detail}`);
+  },
+  /** 403 the user blocked the bot. */
+  blocked(): TelegramHttpReply {
+    return apiError(403, "Forbidden: bot was blocked by the user");
+  },
+  /** 400 unknown chat. */
+  chatNotFound(): TelegramHttpReply {
+    return apiError(400, "Bad Request: chat not found");
+  },
+  /** Any 400 with the given description (without the "Bad Request: " prefix). */
+  badRequest(detail: string): TelegramHttpReply {
+    return apiError(400, `Bad Request: ${detail}`);
+  },
+  /** A JSON 5xx in the Bot API shape (default 500 Internal Server Error). */
+  serverError(status = 500, description = "Internal Server Error"): TelegramHttpReply {
+    return apiError(status, description);
+  },
+  /** The HTML 502 page the front proxy serves when the Bot API backend is down. */
+  badGateway(): TelegramHttpReply {
+    return {
+      status: 502,
+      headers: { "content-type": "text/html" },
+      body: "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n",
+    };
+  },
+};
+
+function apiError(
+  status: number,
+  description: string,
+  parameters?: ApiError["parameters"],
+): TelegramHttpReply {
+  const body: ApiError = { ok: false, error_code: status, description };
+  if (parameters) body.parameters = parameters;
+  return { status, body };
+}
+
+/** Webhook state as set by setWebhook (secret_token included, which getWebhookInfo never returns). */
+export interface TelegramWebhook {
+  url: string;
+  secret_token?: string;
+  max_connections: number;
+  allowed_updates?: string[];
+  ip_address?: string;
+}
+
+/** Options for {@link startTelegram}. */
+export interface TelegramOptions {
+  /** Tokens accepted (default: {@link DEFAULT_TELEGRAM_TOKEN}); any other gets 401 Unauthorized. */
+  tokens?: string[];
+  /** The bot's username for getMe (default "fake_relay_bot"). */
+  botUsername?: string;
+  /** Reject malformed HTML/MarkdownV2/Markdown like Telegram does (default true). */
+  validateEntities?: boolean;
+  /** Require https:// and ports 443/80/88/8443 in setWebhook, as Telegram does (default true). */
+  strictWebhookUrl?: boolean;
+}
+
+/** A running fake Bot API. */
+export interface FakeTelegram {
+  /** Base URL for `TELEGRAM_API_URL`. */
+  readonly url: string;
+  /** The first accepted token. */
+  readonly token: string;
+  /** Every request so far, in arrival order. */
+  readonly calls: readonly TelegramCall[];
+  /** Messages the bot has sent (current state, after edits), oldest first. */
+  readonly messages: readonly Message[];
+  /** The current webhook, or undefined when none is set. */
+  readonly webhook: TelegramWebhook | undefined;
+  /** Bot commands per `scope|language_code` key (default scope and no language: `default|`). */
+  readonly commands: ReadonlyMap<string, BotCommand[]>;
+  /** Queues a reply for the next call of `method` (`"*"` for any method). */
+  script(method: string, reply: TelegramReply, options?: ScriptOptions<TelegramCall>): void;
+  /** Texts of sendMessage calls (as sent, markup included), optionally for one chat. */
+  sent(chatId?: number | string): string[];
+  /** The calls of one method, oldest first. */
+  callsOf(method: string): TelegramCall[];
+  /** Resolves once `predicate` is truthy for the calls (checked after every call). */
+  waitFor<R>(
+    predicate: (calls: readonly TelegramCall[]) => R | undefined | null | false,
+    timeoutMs?: number,
+  ): Promise<R>;
+  /** Clears calls, scripts, messages, webhook and commands. */
+  reset(): void;
+  /** Errors thrown inside the fake itself (a bug here, not in the code under test). */
+  readonly errors: readonly unknown[];
+  close(): Promise<void>;
+}
+
+const CHAT_ACTIONS = new Set([
+  "typing",
+  "upload_photo",
+  "record_video",
+  "upload_video",
+  "record_voice",
+  "upload_voice",
+  "upload_document",
+  "choose_sticker",
+  "find_location",
+  "record_video_note",
+  "upload_video_note",
+]);
+
+class BadRequest extends Error {}
+
+/** Starts a fake Telegram Bot API on 127.0.0.1. */
+export async function startTelegram(options: TelegramOptions = {}): Promise<FakeTelegram> {
+  const tokens = options.tokens ?? [DEFAULT_TELEGRAM_TOKEN];
+  const validate = options.validateEntities ?? true;
+  const strictWebhook = options.strictWebhookUrl ?? true;
+  const log = new CallLog<TelegramCall>();
+  const scripted = new Script<TelegramCall, TelegramReply>();
+  const errors: unknown[] = [];
+  let messages: Message[] = [];
+  const nextMessageId = new Map<string, number>();
+  let webhook: TelegramWebhook | undefined;
+  let lastAllowedUpdates: string[] | undefined;
+  const commands = new Map<string, BotCommand[]>();
+
+  const botUser = (token: string): UserFromGetMe => ({
+    id: Number(token.split(":")[0]) || 123456789,
+    is_bot: true,
+    first_name: "Fake Relay Bot",
+    username: options.botUsername ?? "fake_relay_bot",
+    can_join_groups: true,
+    can_read_all_group_messages: false,
+    supports_inline_queries: false,
+    can_connect_to_business: false,
+    has_main_web_app: false,
+    has_topics_enabled: false,
+    allows_users_to_create_topics: false,
+    can_manage_bots: false,
+    supports_join_request_queries: false,
+  });
+
+  const chatFor = (chatId: number | string): Chat => {
+    if (typeof chatId === "string")
+      return { id: -1001000000001, type: "channel", title: chatId, username: chatId.slice(1) } as Chat;
+    if (chatId > 0)
+      return { id: chatId, type: "private", first_name: "Test", username: `user${chatId}` } as Chat;
+    if (String(chatId).startsWith("-100"))
+      return { id: chatId, type: "supergroup", title: "Test Supergroup" } as Chat;
+    return { id: chatId, type: "group", title: "Test Group" } as Chat;
+  };
+
+  const formatted = (params: Record<string, unknown>): string => {
+    const text = params.text;
+    if (text === undefined || text === null || String(text).trim() === "") {
+      throw new BadRequest("message text is empty");
+    }
+    const raw = String(text);
+    const parsed = validate
+      ? parseEntities(raw, optionalString(params.parse_mode))
+      : { ok: true as const, text: raw };
+    if (!parsed.ok) throw new BadRequest(`can't parse entities: ${parsed.error}`);
+    if (parsed.text.trim() === "") throw new BadRequest("text must be non-empty");
+    if (parsed.text.length > 4096) throw new BadRequest("message is too long");
+    return parsed.text;
+  };
+
+  const methods: Record<string, (params: Record<string, unknown>, token: string) => unknown> = {
+    getme: (_params, token) => botUser(token),
+    sendmessage(params, token) {
+      const chatId = requireChatId(params);
+      const text = formatted(params);
+      const key = String(chatId);
+      const id = (nextMessageId.get(key) ?? 0) + 1;
+      nextMessageId.set(key, id);
+      const message = {
+        message_id: id,
+        from: botUser(token),
+        chat: chatFor(chatId),
+        date: Math.floor(Date.now() / 1000),
+        text,
+      } as Message;
+      const thread = optionalNumber(params.message_thread_id);
+      if (thread !== undefined)
+        (message as Message & { message_thread_id?: number }).message_thread_id = thread;
+      messages.push(message);
+      return message;
+    },
+    editmessagetext(params) {
+      if (params.inline_message_id !== undefined) {
+        formatted(params);
+        return true;
+      }
+      const chatId = requireChatId(params);
+      const messageId = optionalNumber(params.message_id);
+      if (messageId === undefined) throw new BadRequest("message identifier is not specified");
+      const text = formatted(params);
+      const index = messages.findIndex(
+        (m) => String(m.chat.id) === String(chatId) && m.message_id === messageId,
+      );
+      const current = messages[index];
+      if (!current) throw new BadRequest("message to edit not found");
+      if (current.text === text) {
+        throw new BadRequest(
+          "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+        );
+      }
+      const edited = { ...current, text, edit_date: Math.floor(Date.now() / 1000) } as Message;
+      messages[index] = edited;
+      return edited;
+    },
+    sendchataction(params) {
+      requireChatId(params);
+      if (!CHAT_ACTIONS.has(String(params.action))) throw new BadRequest("wrong parameter action in request");
+      return true;
+    },
+    sendmessagedraft(params) {
+      requireChatId(params);
+      const draftId = optionalNumber(params.draft_id);
+      if (!draftId) throw new BadRequest("invalid draft_id specified");
+      formatted(params);
+      return true;
+    },
+    deletemessage(params) {
+      const chatId = requireChatId(params);
+      const messageId = optionalNumber(params.message_id);
+      const index = messages.findIndex(
+        (m) => String(m.chat.id) === String(chatId) && m.message_id === messageId,
+      );
+      if (index < 0) throw new BadRequest("message to delete not found");
+      messages.splice(index, 1);
+      return true;
+    },
+    setwebhook(params) {
+      const url = optionalString(params.url) ?? "";
+      if (url === "") {
+        webhook = undefined;
+        return { result: true, description: "Webhook was deleted" };
+      }
+      if (strictWebhook) {
+        let parsed: URL;
+        try {
+          parsed = new URL(url);
+        } catch {
+          throw new BadRequest("bad webhook: Failed to resolve host: Name or service not known");
+        }
+        if (parsed.protocol !== "https:")
+          throw new BadRequest("bad webhook: An HTTPS URL must be provided for webhook");
+        if (!["", "443", "80", "88", "8443"].includes(parsed.port)) {
+          throw new BadRequest("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443");
+        }
+      }
+      const secret = optionalString(params.secret_token);
+      if (secret !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secret)) {
+        throw new BadRequest("secret token contains unallowed characters");
+      }
+      const maxConnections = optionalNumber(params.max_connections) ?? 40;
+      if (maxConnections < 1 || maxConnections > 100)
+        throw new BadRequest("bad webhook: invalid max_connections");
+      const allowed = jsonParam(params.allowed_updates);
+      if (allowed !== undefined) {
+        if (!Array.isArray(allowed)) throw new BadRequest("can't parse allowed updates JSON array");
+        lastAllowedUpdates = allowed.map(String);
+      }
+      const description = webhook?.url === url ? "Webhook is already set" : "Webhook was set";
+      webhook = { url, max_connections: maxConnections, ip_address: "127.0.0.1" };
+      if (secret !== undefined) webhook.secret_token = secret;
+      if (lastAllowedUpdates !== undefined) webhook.allowed_updates = lastAllowedUpdates;
+      return { result: true, description };
+    },
+    deletewebhook() {
+      const description = webhook ? "Webhook was deleted" : "Webhook is already deleted";
+      webhook = undefined;
+      return { result: true, description };
+    },
+    getwebhookinfo(): WebhookInfo {
+      const info: WebhookInfo = {
+        url: webhook?.url ?? "",
+        has_custom_certificate: false,
+        pending_update_count: 0,
+      };
+      if (webhook) {
+        info.max_connections = webhook.max_connections;
+        if (webhook.ip_address) info.ip_address = webhook.ip_address;
+        if (webhook.allowed_updates)
+          info.allowed_updates = webhook.allowed_updates as WebhookInfo["allowed_updates"];
+      }
+      return info;
+    },
+    setmycommands(params) {
+      const list = jsonParam(params.commands);
+      if (!Array.isArray(list)) throw new BadRequest("can't parse commands JSON array");
+      const parsed: BotCommand[] = [];
+      for (const item of list as unknown[]) {
+        const command = isRecord(item) ? String(item.command ?? "") : "";
+        const description = isRecord(item) ? String(item.description ?? "") : "";
+        if (!/^[a-z0-9_]{1,32}$/.test(command)) throw new BadRequest("BOT_COMMAND_INVALID");
+        if (description.length < 1 || description.length > 256)
+          throw new BadRequest("BOT_COMMAND_DESCRIPTION_INVALID");
+        parsed.push({ command, description });
+      }
+      commands.set(commandsKey(params), parsed);
+      return true;
+    },
+    deletemycommands(params) {
+      commands.delete(commandsKey(params));
+      return true;
+    },
+    getmycommands(params) {
+      return commands.get(commandsKey(params)) ?? [];
+    },
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const match = /^\/bot([^/]+)\/([A-Za-z0-9_]+)\/?$/.exec(url.pathname);
+    const body = await readBody(req);
+    if (!match) {
+      sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found" });
+      return;
+    }
+    const token = decodeURIComponent(match[1] as string);
+    const method = match[2] as string;
+    const contentType = req.headers["content-type"];
+    let params: Record<string, unknown>;
+    try {
+      params = await parseParams(url, body, contentType);
+    } catch {
+      const call: TelegramCall = {
+        token,
+        method,
+        params: {},
+        httpMethod: req.method ?? "GET",
+        contentType,
+        at: Date.now(),
+      };
+      log.push(call);
+      respond(res, call, apiReply(400, "Bad Request: can't parse request JSON object"));
+      return;
+    }
+    const call: TelegramCall = {
+      token,
+      method,
+      params,
+      httpMethod: req.method ?? "GET",
+      contentType,
+      at: Date.now(),
+    };
+    log.push(call);
+
+    if (!tokens.includes(token)) {
+      respond(res, call, apiReply(401, "Unauthorized"));
+      return;
+    }
+    const reply = scripted.take(call);
+    if (reply && "destroy" in reply) {
+      res.destroy();
+      return;
+    }
+    if (reply?.delayMs) await sleep(reply.delayMs);
+    if (reply && "status" in reply) {
+      respond(res, call, reply);
+      return;
+    }
+    const impl = methods[method.toLowerCase()];
+    if (!impl) {
+      respond(res, call, apiReply(404, "Not Found"));
+      return;
+    }
+    try {
+      const result = impl(params, token);
+      if (isRecord(result) && "description" in result && "result" in result) {
+        respond(res, call, {
+          status: 200,
+          body: { ok: true, result: result.result, description: result.description },
+        });
+      } else {
+        respond(res, call, { status: 200, body: { ok: true, result } });
+      }
+    } catch (error) {
+      if (error instanceof BadRequest) respond(res, call, apiReply(400, `Bad Request: ${error.message}`));
+      else throw error;
+    }
+  };
+
+  const server: LoopbackServer = await listen(handle, (error) => errors.push(error));
+
+  return {
+    url: server.url,
+    token: tokens[0] as string,
+    get calls() {
+      return log.items;
+    },
+    get messages() {
+      return messages;
+    },
+    get webhook() {
+      return webhook;
+    },
+    commands,
+    errors,
+    script: (method, reply, scriptOptions = {}) => {
+      const wanted = method.toLowerCase();
+      const when = scriptOptions.when;
+      scripted.push(reply, {
+        ...scriptOptions,
+        when: (call) =>
+          (wanted === "*" || call.method.toLowerCase() === wanted) && (when ? when(call) : true),
+      });
+    },
+    sent(chatId) {
+      return log.items
+        .filter((c) => c.method.toLowerCase() === "sendmessage")
+        .filter((c) => chatId === undefined || String(c.params.chat_id) === String(chatId))
+        .map((c) => String(c.params.text ?? ""));
+    },
+    callsOf(method) {
+      return log.items.filter((c) => c.method.toLowerCase() === method.toLowerCase());
+    },
+    waitFor: (predicate, timeoutMs = 2000) =>
+      log.waitFor(
+        predicate,
+        timeoutMs,
+        (c) => `${c.method} ${JSON.stringify(c.params)} → ${c.response?.status ?? "…"}`,
+      ),
+    reset() {
+      log.clear();
+      scripted.reset();
+      messages = [];
+      nextMessageId.clear();
+      webhook = undefined;
+      lastAllowedUpdates = undefined;
+      commands.clear();
+    },
+    close: () => server.close(),
+  };
+}
+
+function apiReply(status: number, description: string): TelegramHttpReply {
+  return apiError(status, description);
+}
+
+function respond(res: ServerResponse, call: TelegramCall, reply: TelegramHttpReply): void {
+  call.response = { status: reply.status, body: reply.body };
+  if (typeof reply.body === "string") {
+    res.writeHead(reply.status, { "content-type": "text/plain", ...reply.headers });
+    res.end(reply.body);
+    return;
+  }
+  sendJson(res, reply.status, reply.body, reply.headers);
+}
+
+async function parseParams(
+  url: URL,
+  body: Buffer,
+  contentType: string | undefined,
+): Promise<Record<string, unknown>> {
+  const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+  if (body.length === 0) return params;
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type === "application/json") {
+    const parsed: unknown = JSON.parse(body.toString("utf8"));
+    if (!isRecord(parsed)) throw new Error("not an object");
+    return { ...params, ...parsed };
+  }
+  if (type === "application/x-www-form-urlencoded") {
+    return { ...params, ...Object.fromEntries(new URLSearchParams(body.toString("utf8"))) };
+  }
+  if (type === "multipart/form-data") {
+    const form = await new Response(new Uint8Array(body), {
+      headers: { "content-type": contentType as string },
+    }).formData();
+    for (const [key, value] of form.entries()) {
+      const entry = value as unknown;
+      if (typeof entry === "string") params[key] = entry;
+      else {
+        const file = entry as Blob & { name?: string };
+        params[key] = { filename: file.name, size: file.size, type: file.type };
+      }
+    }
+    return params;
+  }
+  return params;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function optionalString(value: unknown): string | undefined {
+  return value === undefined || value === null ? undefined : String(value);
+}
+
+function optionalNumber(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && /^-?\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function jsonParam(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function requireChatId(params: Record<string, unknown>): number | string {
+  const raw = params.chat_id;
+  if (raw === undefined || raw === null || raw === "") throw new BadRequest("chat_id is empty");
+  const id = optionalNumber(raw);
+  if (id !== undefined) return id;
+  if (typeof raw === "string" && raw.startsWith("@")) return raw;
+  throw new BadRequest("chat not found");
+}
+
+function commandsKey(params: Record<string, unknown>): string {
+  const scope = jsonParam(params.scope);
+  const type = isRecord(scope) ? String(scope.type ?? "default") : "default";
+  const suffix = isRecord(scope) && scope.chat_id !== undefined ? `:${scope.chat_id}` : "";
+  return `${type}${suffix}|${optionalString(params.language_code) ?? ""}`;
+}
