@@ -1,5 +1,11 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { DEFAULT_TELEGRAM_TOKEN, type FakeTelegram, startTelegram, telegramErrors } from "./telegram.ts";
+import {
+  DEFAULT_TELEGRAM_TOKEN,
+  type FakeTelegram,
+  startTelegram,
+  telegramErrors,
+  telegramTextUpdate,
+} from "./telegram.ts";
 import { parseHtml, parseMarkdown, parseMarkdownV2 } from "./telegram-entities.ts";
 
 const tg: FakeTelegram = await startTelegram();
@@ -284,5 +290,52 @@ describe("Telegram entity parsing", () => {
       ok: false,
       error: "Can't find end of the entity starting at byte offset 5",
     });
+  });
+});
+
+describe("inbound updates", () => {
+  test("telegramTextUpdate builds private, group and command updates", () => {
+    const update = telegramTextUpdate({ text: "hello", userId: 7, updateId: 5 });
+    expect(update).toMatchObject({
+      update_id: 5,
+      message: { from: { id: 7, is_bot: false }, chat: { id: 7, type: "private" }, text: "hello" },
+    });
+    expect(update.message?.entities).toBeUndefined();
+    const command = telegramTextUpdate({ text: "/new@fake_relay_bot now", chatId: -100123, threadId: 9 });
+    expect(command.message).toMatchObject({
+      chat: { id: -100123, type: "supergroup", is_forum: true },
+      message_thread_id: 9,
+      is_topic_message: true,
+      entities: [{ type: "bot_command", offset: 0, length: 19 }],
+    });
+    expect(telegramTextUpdate({ text: "a" }).update_id).toBeLessThan(
+      telegramTextUpdate({ text: "b" }).update_id,
+    );
+  });
+
+  test("deliver POSTs to the webhook with the secret token header", async () => {
+    const hook = await startTelegram({ strictWebhookUrl: false });
+    const received: { secret: string | null; body: unknown }[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: async (req) => {
+        received.push({ secret: req.headers.get("x-telegram-bot-api-secret-token"), body: await req.json() });
+        return new Response(null, { status: 204 });
+      },
+    });
+    try {
+      await fetch(`${hook.url}/bot${hook.token}/setWebhook`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ url: `http://127.0.0.1:${server.port}/telegram`, secret_token: "abc" }),
+      });
+      const update = telegramTextUpdate({ text: "hi" });
+      expect(await hook.deliver(update)).toBe(204);
+      expect(received).toEqual([{ secret: "abc", body: update }]);
+    } finally {
+      server.stop(true);
+      await hook.close();
+    }
   });
 });

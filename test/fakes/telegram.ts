@@ -4,7 +4,16 @@
  * Every call is recorded in order; `script()` queues one-shot (or n-shot) replies such as a 429.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ApiError, BotCommand, Chat, Message, UserFromGetMe, WebhookInfo } from "@grammyjs/types";
+import type {
+  ApiError,
+  BotCommand,
+  Chat,
+  Message,
+  MessageEntity,
+  Update,
+  UserFromGetMe,
+  WebhookInfo,
+} from "@grammyjs/types";
 import {
   CallLog,
   type LoopbackServer,
@@ -138,6 +147,11 @@ export interface FakeTelegram {
     predicate: (calls: readonly TelegramCall[]) => R | undefined | null | false,
     timeoutMs?: number,
   ): Promise<R>;
+  /**
+   * POSTs `update` to the webhook as Telegram does (JSON, `X-Telegram-Bot-Api-Secret-Token` when set);
+   * `url` overrides the registered webhook URL. Resolves with the webhook's HTTP status.
+   */
+  deliver(update: Update, url?: string): Promise<number>;
   /** Clears calls, scripts, messages, webhook and commands. */
   reset(): void;
   /** Errors thrown inside the fake itself (a bug here, not in the code under test). */
@@ -474,6 +488,15 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
         timeoutMs,
         (c) => `${c.method} ${JSON.stringify(c.params)} → ${c.response?.status ?? "…"}`,
       ),
+    async deliver(update, url) {
+      const target = url ?? webhook?.url;
+      if (!target) throw new Error("fake Telegram: no webhook set and no url given");
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (webhook?.secret_token) headers["x-telegram-bot-api-secret-token"] = webhook.secret_token;
+      const response = await fetch(target, { method: "POST", headers, body: JSON.stringify(update) });
+      await response.arrayBuffer();
+      return response.status;
+    },
     reset() {
       log.clear();
       scripted.reset();
@@ -571,4 +594,68 @@ function commandsKey(params: Record<string, unknown>): string {
   const type = isRecord(scope) ? String(scope.type ?? "default") : "default";
   const suffix = isRecord(scope) && scope.chat_id !== undefined ? `:${scope.chat_id}` : "";
   return `${type}${suffix}|${optionalString(params.language_code) ?? ""}`;
+}
+
+/** Input for {@link telegramTextUpdate}. */
+export interface TextUpdateInput {
+  text: string;
+  /** Sender's user id (default 1001). */
+  userId?: number;
+  /** Chat id (default: the user id, i.e. a private chat; negative for groups, -100… for supergroups). */
+  chatId?: number;
+  updateId?: number;
+  messageId?: number;
+  /** Forum topic id (sets `message_thread_id` and `is_topic_message`). */
+  threadId?: number;
+  firstName?: string;
+  username?: string;
+  /** Unix seconds (default now). */
+  date?: number;
+}
+
+let nextUpdateId = 100_000;
+
+/**
+ * A realistic incoming text-message Update, as Telegram POSTs it to the webhook. A text starting with `/`
+ * gets a `bot_command` entity, as Telegram adds one.
+ */
+export function telegramTextUpdate(input: TextUpdateInput): Update {
+  const userId = input.userId ?? 1001;
+  const chatId = input.chatId ?? userId;
+  const chat =
+    chatId > 0
+      ? {
+          id: chatId,
+          type: "private" as const,
+          first_name: input.firstName ?? "Ada",
+          username: input.username ?? "ada",
+        }
+      : String(chatId).startsWith("-100")
+        ? {
+            id: chatId,
+            type: "supergroup" as const,
+            title: "Test Supergroup",
+            ...(input.threadId ? { is_forum: true as const } : {}),
+          }
+        : { id: chatId, type: "group" as const, title: "Test Group" };
+  const entities: MessageEntity[] = [];
+  const command = /^\/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?/.exec(input.text);
+  if (command) entities.push({ type: "bot_command", offset: 0, length: command[0].length });
+  const message = {
+    message_id: input.messageId ?? 1,
+    from: {
+      id: userId,
+      is_bot: false,
+      first_name: input.firstName ?? "Ada",
+      username: input.username ?? "ada",
+      language_code: "en",
+    },
+    chat,
+    date: input.date ?? Math.floor(Date.now() / 1000),
+    text: input.text,
+    ...(entities.length > 0 ? { entities } : {}),
+    ...(input.threadId ? { message_thread_id: input.threadId, is_topic_message: true } : {}),
+  };
+  nextUpdateId += 1;
+  return { update_id: input.updateId ?? nextUpdateId, message } as Update;
 }

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdir } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { SQSEvent } from "aws-lambda";
 import { startAgentCore } from "../fakes/agentcore.ts";
 import { startSecretsManager } from "../fakes/secrets-manager.ts";
 import { DEFAULT_TELEGRAM_TOKEN, startTelegram } from "../fakes/telegram.ts";
 import { awsTestEnv, setEnv, withEnv } from "./env.ts";
+import { buildProbe } from "./fixtures/build-probe.ts";
 import {
   batchItemFailures,
   drain,
@@ -299,19 +298,9 @@ describe("env helpers", () => {
 });
 
 describe("bundles: loadBundle and runInNode against the fakes", () => {
-  const outdir = resolve(import.meta.dir, "../../.tmp/harness-fixtures");
   let bundle: string;
   beforeAll(async () => {
-    await mkdir(outdir, { recursive: true });
-    const built = await Bun.build({
-      entrypoints: [resolve(import.meta.dir, "fixtures/probe-handler.ts")],
-      outdir,
-      target: "node",
-      format: "esm",
-      naming: "probe.mjs",
-    });
-    if (!built.success) throw new AggregateError(built.logs, "probe bundle failed");
-    bundle = resolve(outdir, "probe.mjs");
+    bundle = await buildProbe();
   });
 
   test("loadBundle gives a fresh module that reads the current environment at load", async () => {
