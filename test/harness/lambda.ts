@@ -91,7 +91,7 @@ export function httpApiEvent(input: HttpApiEventInput): APIGatewayProxyEventV2 {
   // Headers API Gateway adds, unless the caller set them.
   const defaults: Record<string, string> = {
     host: domainName,
-    "user-agent": "TelegramBot (like TwitterBot)",
+    "user-agent": "agentcore-relay-test/1.0",
     "x-amzn-trace-id": `Root=1-${Math.floor(time.getTime() / 1000).toString(16)}-${randomUUID().replace(/-/g, "").slice(0, 24)}`,
     "x-forwarded-for": sourceIp,
     "x-forwarded-port": "443",
