@@ -1,0 +1,214 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
+import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { baseName, named, type TerraformNameProps } from "./expr.ts";
+import { checkRange } from "./queue.ts";
+
+/** Runtime and architecture every bundle is built for (DESIGN: nodejs22.x, arm64). */
+export const LAMBDA_RUNTIME = "nodejs22.x";
+export const LAMBDA_ARCHITECTURE = "arm64";
+
+/** CloudWatch Logs retention values the API accepts, in days (0 is not one: use 3653 for ten years). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** One statement of a function's role policy: exact actions on exact resources. */
+export interface PolicyStatement {
+  /** Statement id, letters and digits, unique within the function's policy. */
+  readonly sid: string;
+  /** Actions, `service:Action`, never a wildcard; may be a Terraform list expression. */
+  readonly actions: string[];
+  /** Resource ARNs; may contain tokens. */
+  readonly resources: string[];
+}
+
+export interface BundledFunctionProps extends TerraformNameProps {
+  /** Lambda function name (also the role name and the log group `/aws/lambda/<name>`), ≤ 64 characters. */
+  readonly functionName: string;
+  /**
+   * The committed bundle, relative to the module directory, e.g. `dist/ingress.mjs`. It is zipped at plan
+   * time by `data.archive_file`, so it may be missing at synth.
+   */
+  readonly bundle: string;
+  /** Handler string, `<file without .mjs>.<export>`, e.g. `ingress.handler`. */
+  readonly handler: string;
+  /** Memory, in MB, 128–10240. */
+  readonly memorySizeMb: number;
+  /** Timeout, in seconds, 1–900. */
+  readonly timeoutSeconds: number;
+  /** Environment variables (configuration only, never secrets: those are read from Secrets Manager). */
+  readonly environment: Record<string, string>;
+  /** Retention of the function's log group, in days, one of `LOG_RETENTION_DAYS`. */
+  readonly logRetentionDays: number;
+  /**
+   * Where `archive_file` writes the zip, a Terraform path expression without the file name.
+   * @default "${path.root}/.terraform/agentcore-relay" (outside the module, so a checkout of this repository stays clean)
+   */
+  readonly buildDir?: string;
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * A Lambda function from a committed Bun bundle, with its own role, log group and least-privilege policy.
+ *
+ * Creates (all named `<terraformName>`): `data.archive_file` over the bundle, `aws_iam_role` (assumable by Lambda only),
+ * `aws_cloudwatch_log_group` `/aws/lambda/<functionName>` with retention, `data.aws_iam_policy_document` +
+ * `aws_iam_role_policy` holding exactly the statements added with `addToRolePolicy` (the grant helpers) plus
+ * log writing to its own group, and `aws_lambda_function` (nodejs22.x, arm64) created after its log group
+ * and policy, so Lambda never creates an unmanaged log group and never runs without its permissions.
+ *
+ * @example
+ * const ingress = new BundledFunction(this, "ingress", {
+ *   functionName: `${name}-ingress`, bundle: "dist/ingress.mjs", handler: "ingress.handler",
+ *   memorySizeMb: 256, timeoutSeconds: 10, environment: { QUEUE_URL: queue.url }, logRetentionDays: 14,
+ * });
+ * grantSend(queues.queue, ingress);
+ */
+export class BundledFunction extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly policyDocument: DataAwsIamPolicyDocument;
+  readonly timeoutSeconds: number;
+  private readonly statements: PolicyStatement[] = [];
+
+  constructor(scope: Construct, id: string, props: BundledFunctionProps) {
+    super(scope, id);
+    const tfName = baseName(id, props);
+    checkRange("memorySizeMb", props.memorySizeMb, 128, 10240);
+    checkRange("timeoutSeconds", props.timeoutSeconds, 1, 900);
+    if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_]+$/.test(props.handler)) {
+      throw new Error(
+        `BundledFunction: handler "${props.handler}" must look like "<file>.<export>", e.g. "worker.handler"`,
+      );
+    }
+    if (props.bundle.startsWith("/") || props.bundle.includes("..")) {
+      throw new Error(
+        `BundledFunction: bundle "${props.bundle}" must be a path inside the module, e.g. "dist/worker.mjs"`,
+      );
+    }
+    this.timeoutSeconds = props.timeoutSeconds;
+    const buildDir = props.buildDir ?? "${path.root}/.terraform/agentcore-relay";
+
+    const archive = named(
+      new DataArchiveFile(this, "Archive", {
+        type: "zip",
+        sourceFile: `\${path.module}/${props.bundle}`,
+        outputPath: `${buildDir}/${props.functionName}.zip`,
+        outputFileMode: "0644",
+      }),
+      tfName,
+    );
+
+    this.logGroup = named(
+      new CloudwatchLogGroup(this, "LogGroup", {
+        name: `/aws/lambda/${props.functionName}`,
+        retentionInDays: props.logRetentionDays,
+        tags: props.tags,
+      }),
+      tfName,
+    );
+
+    this.role = named(
+      new IamRole(this, "Role", {
+        name: props.functionName,
+        assumeRolePolicy: lambdaAssumeRolePolicy(this).json,
+        tags: props.tags,
+      }),
+      tfName,
+    );
+
+    this.policyDocument = named(new DataAwsIamPolicyDocument(this, "PolicyDocument", {}), tfName);
+    this.addToRolePolicy({
+      sid: "WriteOwnLogs",
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      // Log streams are named by Lambda at run time: the `:*` (streams of this one group) is required.
+      resources: [`${this.logGroup.arn}:*`],
+    });
+
+    const policy = named(
+      new IamRolePolicy(this, "Policy", {
+        name: props.functionName,
+        role: this.role.id,
+        policy: this.policyDocument.json,
+      }),
+      tfName,
+    );
+
+    this.function = named(
+      new LambdaFunction(this, "Function", {
+        functionName: props.functionName,
+        role: this.role.arn,
+        handler: props.handler,
+        runtime: LAMBDA_RUNTIME,
+        architectures: [LAMBDA_ARCHITECTURE],
+        filename: archive.outputPath,
+        sourceCodeHash: archive.outputBase64Sha256,
+        memorySize: props.memorySizeMb,
+        timeout: props.timeoutSeconds,
+        environment: { variables: props.environment },
+        tags: props.tags,
+        dependsOn: [this.logGroup, policy],
+      }),
+      tfName,
+    );
+  }
+
+  /** Add a statement to the function's role policy (what the grant helpers call). */
+  addToRolePolicy(statement: PolicyStatement): void {
+    if (!/^[A-Za-z0-9]+$/.test(statement.sid)) {
+      throw new Error(`addToRolePolicy: sid "${statement.sid}" must be letters and digits only`);
+    }
+    if (this.statements.some((s) => s.sid === statement.sid)) {
+      throw new Error(`addToRolePolicy: ${this.node.id} already has a statement "${statement.sid}"`);
+    }
+    for (const action of statement.actions) {
+      if (action.includes("*"))
+        throw new Error(`addToRolePolicy: wildcard action "${action}" in ${statement.sid}`);
+    }
+    if (statement.resources.includes("*")) {
+      throw new Error(`addToRolePolicy: resource "*" in ${statement.sid}; name the exact ARNs`);
+    }
+    this.statements.push(statement);
+    this.policyDocument.putStatement(this.statements.map(toDocumentStatement));
+  }
+
+  /** The statements of the role policy, in the order they were added. */
+  get policyStatements(): readonly PolicyStatement[] {
+    return this.statements;
+  }
+}
+
+function toDocumentStatement(s: PolicyStatement): DataAwsIamPolicyDocumentStatement {
+  return { sid: s.sid, effect: "Allow", actions: s.actions, resources: s.resources };
+}
+
+/** One `data.aws_iam_policy_document.lambda_assume_role` per module, shared by every function role. */
+function lambdaAssumeRolePolicy(scope: Construct): DataAwsIamPolicyDocument {
+  const stack = TerraformStack.of(scope);
+  const id = "LambdaAssumeRole";
+  const existing = stack.node.tryFindChild(id);
+  if (existing instanceof DataAwsIamPolicyDocument) return existing;
+  return named(
+    new DataAwsIamPolicyDocument(stack, id, {
+      statement: [
+        {
+          effect: "Allow",
+          actions: ["sts:AssumeRole"],
+          principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
+        },
+      ],
+    }),
+    "lambda_assume_role",
+  );
+}

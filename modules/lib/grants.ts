@@ -1,0 +1,86 @@
+import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { tfList } from "./expr.ts";
+import type { BundledFunction } from "./function.ts";
+
+/**
+ * Least-privilege wiring in the aws-cdk style: each helper adds one statement with exactly the actions the
+ * handler code calls, on exactly the ARNs it calls them on. No wildcard actions; the only wildcards in
+ * resources are the ones AWS defines for sub-resources named at run time (see each helper).
+ */
+
+/** Actions of a queue producer (the ingress): `SendMessage`. */
+export const QUEUE_SEND_ACTIONS = ["sqs:SendMessage"];
+
+/**
+ * Actions of a queue consumer (the worker): what the Lambda event source mapping needs (receive, delete,
+ * attributes) plus `ChangeMessageVisibility`, which the worker uses to shorten the wait before a retry.
+ */
+export const QUEUE_CONSUME_ACTIONS = [
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:GetQueueAttributes",
+  "sqs:ChangeMessageVisibility",
+];
+
+/** Actions to read a channel's credentials. */
+export const SECRET_READ_ACTIONS = ["secretsmanager:GetSecretValue"];
+
+/** Actions to talk to the agent: invoke, and stop a session (the `/new` command). */
+export const AGENT_INVOKE_ACTIONS = [
+  "bedrock-agentcore:InvokeAgentRuntime",
+  "bedrock-agentcore:StopRuntimeSession",
+];
+
+/** Extra action needed when the worker passes `runtimeUserId`. */
+export const AGENT_INVOKE_FOR_USER_ACTION = "bedrock-agentcore:InvokeAgentRuntimeForUser";
+
+/** Let `fn` send messages to `queue` (ingress → SQS). */
+export function grantSend(queue: SqsQueue, fn: BundledFunction): void {
+  fn.addToRolePolicy({ sid: "SendToQueue", actions: QUEUE_SEND_ACTIONS, resources: [queue.arn] });
+}
+
+/** Let `fn` consume `queue` through an event source mapping and change message visibility (SQS → worker). */
+export function grantConsume(queue: SqsQueue, fn: BundledFunction): void {
+  fn.addToRolePolicy({ sid: "ConsumeQueue", actions: QUEUE_CONSUME_ACTIONS, resources: [queue.arn] });
+}
+
+/** Let `fn` read the one secret `secretArn` (SSE with the AWS managed key, so no KMS grant). */
+export function grantSecretRead(secretArn: string, fn: BundledFunction): void {
+  fn.addToRolePolicy({ sid: "ReadSecret", actions: SECRET_READ_ACTIONS, resources: [secretArn] });
+}
+
+export interface GrantInvokeAgentOptions {
+  /**
+   * Also allow `InvokeAgentRuntimeForUser` (needed to pass `runtimeUserId`): `true`/`false`, or a raw Terraform
+   * boolean expression such as `var.enable_agent_user_id`, decided at plan time.
+   * @default false
+   */
+  readonly forUser?: boolean | string;
+}
+
+/**
+ * Let `fn` invoke the AgentCore runtime `runtimeArn` and stop its sessions. Resources: the runtime and its
+ * endpoints, `<runtimeArn>/runtime-endpoint/*` (invocations are authorized against the endpoint named by the
+ * qualifier, so the endpoint ARN pattern is required; it is scoped to this one runtime).
+ */
+export function grantInvokeAgent(
+  runtimeArn: string,
+  fn: BundledFunction,
+  options: GrantInvokeAgentOptions = {},
+): void {
+  const forUser = options.forUser ?? false;
+  let actions: string[];
+  if (typeof forUser === "boolean") {
+    actions = forUser ? [...AGENT_INVOKE_ACTIONS, AGENT_INVOKE_FOR_USER_ACTION] : AGENT_INVOKE_ACTIONS;
+  } else {
+    const list = (a: string[]) => `[${a.map((x) => JSON.stringify(x)).join(", ")}]`;
+    actions = tfList(
+      `${forUser} ? ${list([...AGENT_INVOKE_ACTIONS, AGENT_INVOKE_FOR_USER_ACTION])} : ${list(AGENT_INVOKE_ACTIONS)}`,
+    );
+  }
+  fn.addToRolePolicy({
+    sid: "InvokeAgent",
+    actions,
+    resources: [runtimeArn, `${runtimeArn}/runtime-endpoint/*`],
+  });
+}

@@ -1,0 +1,342 @@
+import type { TerraformVariable } from "cdktf";
+import type { Construct } from "constructs";
+import { output, variable } from "./expr.ts";
+import { LOG_RETENTION_DAYS } from "./function.ts";
+
+/**
+ * The inputs and outputs every channel module shares, declared once so Telegram, Slack, Discord and WhatsApp
+ * read the same to a Terraform user. Channel-specific inputs (tokens) are declared by each module.
+ */
+
+/** Defaults of the shared inputs, in one place (also used by the constructs' literal checks in tests). */
+export const DEFAULTS = {
+  agentQualifier: "DEFAULT",
+  workerTimeoutSeconds: 300,
+  workerMemoryMb: 512,
+  ingressMemoryMb: 256,
+  maxReceiveCount: 3,
+  batchSize: 1,
+  maxConcurrency: 10,
+  logLevel: "info",
+  logRetentionDays: 14,
+  secretRecoveryWindowInDays: 30,
+} as const;
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+export interface ChannelVariablesOptions {
+  /** Platform name for descriptions, e.g. `Telegram`. */
+  readonly channel: string;
+  /** RE2 pattern one allowed user id must match (besides `*`), e.g. `^[0-9]+$`. */
+  readonly userIdPattern: string;
+  /** What a user id looks like, for descriptions, e.g. `numeric Telegram user ids such as "123456789"`. */
+  readonly userIdHint: string;
+  /** Keys the channel's secret JSON holds, e.g. `["bot_token", "webhook_secret"]`. */
+  readonly secretKeys: readonly string[];
+}
+
+export interface ChannelVariables {
+  readonly name: TerraformVariable;
+  readonly agentRuntimeArn: TerraformVariable;
+  readonly agentQualifier: TerraformVariable;
+  readonly allowedUsers: TerraformVariable;
+  readonly enableAgentUserId: TerraformVariable;
+  readonly secretArn: TerraformVariable;
+  readonly secretRecoveryWindowInDays: TerraformVariable;
+  readonly workerTimeoutSeconds: TerraformVariable;
+  readonly workerMemoryMb: TerraformVariable;
+  readonly ingressMemoryMb: TerraformVariable;
+  readonly queueVisibilityTimeoutSeconds: TerraformVariable;
+  readonly maxReceiveCount: TerraformVariable;
+  readonly batchSize: TerraformVariable;
+  readonly maxConcurrency: TerraformVariable;
+  readonly logLevel: TerraformVariable;
+  readonly logRetentionDays: TerraformVariable;
+  readonly httpApiId: TerraformVariable;
+  readonly createDlqAlarm: TerraformVariable;
+  readonly alarmSnsTopicArn: TerraformVariable;
+  readonly tags: TerraformVariable;
+}
+
+const intIn = (v: string, min: number, max: number) =>
+  `floor(${v}) == ${v} && ${v} >= ${min} && ${v} <= ${max}`;
+
+/** Declare the shared inputs of a channel module. */
+export function channelVariables(scope: Construct, o: ChannelVariablesOptions): ChannelVariables {
+  const keys = o.secretKeys.map((k) => `\`${k}\``).join(", ");
+  return {
+    name: variable(scope, "name", {
+      type: "string",
+      description:
+        "Name of this deployment, the prefix of every resource name (functions `<name>-ingress` and `<name>-worker`, " +
+        "queues `<name>.fifo` and `<name>-dlq.fifo`, roles, log groups, the HTTP API, the secret). " +
+        "1–40 letters, digits, hyphens or underscores; unique per account and region.",
+      validation: [
+        {
+          condition: `can(regex("^[A-Za-z0-9_-]{1,40}$", var.name))`,
+          errorMessage: "name must be 1-40 letters, digits, hyphens or underscores.",
+        },
+      ],
+    }),
+    agentRuntimeArn: variable(scope, "agent_runtime_arn", {
+      type: "string",
+      description:
+        "ARN of the Amazon Bedrock AgentCore Runtime the worker invokes, " +
+        "e.g. `arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234`.",
+      validation: [
+        {
+          condition: `can(regex("^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:runtime/[^/]+$", var.agent_runtime_arn))`,
+          errorMessage:
+            "agent_runtime_arn must be an AgentCore runtime ARN, arn:aws:bedrock-agentcore:<region>:<account>:runtime/<id> (not an endpoint ARN).",
+        },
+      ],
+    }),
+    agentQualifier: variable(scope, "agent_qualifier", {
+      type: "string",
+      default: DEFAULTS.agentQualifier,
+      description:
+        "Endpoint of the runtime to invoke (the `qualifier` of InvokeAgentRuntime): `DEFAULT` or the name of an endpoint you created.",
+      validation: [
+        {
+          condition: `can(regex("^[A-Za-z][A-Za-z0-9_]{0,47}$", var.agent_qualifier))`,
+          errorMessage:
+            "agent_qualifier must be an endpoint name: a letter, then up to 47 letters, digits or underscores.",
+        },
+      ],
+    }),
+    allowedUsers: variable(scope, "allowed_users", {
+      type: "list(string)",
+      description:
+        `Who may talk to the agent: ${o.userIdHint}, or \`["*"]\` for everyone. Others get a polite refusal and the ` +
+        "agent is not invoked. Must not be empty.",
+      validation: [
+        {
+          condition: "length(var.allowed_users) > 0",
+          errorMessage:
+            'allowed_users is empty, so nobody could use the bot: list user ids, or ["*"] to allow everyone.',
+        },
+        {
+          condition: `alltrue([for u in var.allowed_users : u == "*" || can(regex(${JSON.stringify(o.userIdPattern)}, u))])`,
+          errorMessage: `allowed_users entries must be ${o.userIdHint}, or "*".`,
+        },
+      ],
+    }),
+    enableAgentUserId: variable(scope, "enable_agent_user_id", {
+      type: "bool",
+      default: false,
+      description:
+        "Controls whether the worker passes the platform user as `runtimeUserId` to InvokeAgentRuntime " +
+        "(and gets the extra `bedrock-agentcore:InvokeAgentRuntimeForUser` permission).",
+    }),
+    secretArn: variable(scope, "secret_arn", {
+      type: "string",
+      default: null,
+      description:
+        `ARN of an existing Secrets Manager secret whose value is JSON with the keys ${keys}. ` +
+        "When null the module creates the secret. Must be known at plan time (a literal, a variable or a data source).",
+      validation: [
+        {
+          condition: `var.secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.secret_arn))`,
+          errorMessage:
+            "secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>).",
+        },
+      ],
+    }),
+    secretRecoveryWindowInDays: variable(scope, "secret_recovery_window_in_days", {
+      type: "number",
+      default: DEFAULTS.secretRecoveryWindowInDays,
+      description:
+        "Days Secrets Manager keeps the created secret after `terraform destroy` before deleting it: 0 (at once) or 7–30.",
+      validation: [
+        {
+          condition: `var.secret_recovery_window_in_days == 0 || ${intIn("var.secret_recovery_window_in_days", 7, 30)}`,
+          errorMessage: "secret_recovery_window_in_days must be 0 or an integer from 7 to 30.",
+        },
+      ],
+    }),
+    workerTimeoutSeconds: variable(scope, "worker_timeout_seconds", {
+      type: "number",
+      default: DEFAULTS.workerTimeoutSeconds,
+      description:
+        "Timeout of the worker function, in seconds (1–900): one batch of agent invocations and replies. " +
+        "The queue's visibility timeout defaults to 6 × this.",
+      validation: [
+        {
+          condition: intIn("var.worker_timeout_seconds", 1, 900),
+          errorMessage: "worker_timeout_seconds must be an integer from 1 to 900 (the Lambda maximum).",
+        },
+      ],
+    }),
+    workerMemoryMb: variable(scope, "worker_memory_mb", {
+      type: "number",
+      default: DEFAULTS.workerMemoryMb,
+      description: "Memory of the worker function, in MB (128–10240); CPU scales with it.",
+      validation: [
+        {
+          condition: intIn("var.worker_memory_mb", 128, 10240),
+          errorMessage: "worker_memory_mb must be an integer from 128 to 10240.",
+        },
+      ],
+    }),
+    ingressMemoryMb: variable(scope, "ingress_memory_mb", {
+      type: "number",
+      default: DEFAULTS.ingressMemoryMb,
+      description: "Memory of the ingress function, in MB (128–10240).",
+      validation: [
+        {
+          condition: intIn("var.ingress_memory_mb", 128, 10240),
+          errorMessage: "ingress_memory_mb must be an integer from 128 to 10240.",
+        },
+      ],
+    }),
+    queueVisibilityTimeoutSeconds: variable(scope, "queue_visibility_timeout_seconds", {
+      type: "number",
+      default: null,
+      description:
+        "Visibility timeout of the main queue, in seconds; null means 6 × `worker_timeout_seconds` (the minimum " +
+        "AWS recommends for a Lambda event source, checked at plan). At most 43200.",
+      validation: [
+        {
+          condition: `var.queue_visibility_timeout_seconds == null ? true : ${intIn("var.queue_visibility_timeout_seconds", 0, 43200)}`,
+          errorMessage: "queue_visibility_timeout_seconds must be null or an integer from 0 to 43200.",
+        },
+      ],
+    }),
+    maxReceiveCount: variable(scope, "max_receive_count", {
+      type: "number",
+      default: DEFAULTS.maxReceiveCount,
+      description:
+        "Attempts per message before SQS moves it to the dead-letter queue (the redrive `maxReceiveCount`, 1–1000). " +
+        "After the last attempt the user gets a short notice that no answer came.",
+      validation: [
+        {
+          condition: intIn("var.max_receive_count", 1, 1000),
+          errorMessage: "max_receive_count must be an integer from 1 to 1000.",
+        },
+      ],
+    }),
+    batchSize: variable(scope, "batch_size", {
+      type: "number",
+      default: DEFAULTS.batchSize,
+      description:
+        "Messages per worker invocation (1–10, the FIFO maximum). The worker handles a batch one message at a time, " +
+        "so 1 keeps one slow agent answer from delaying other chats; raise it only with a timeout to match.",
+      validation: [
+        {
+          condition: intIn("var.batch_size", 1, 10),
+          errorMessage: "batch_size must be an integer from 1 to 10 (Lambda's maximum for FIFO queues).",
+        },
+      ],
+    }),
+    maxConcurrency: variable(scope, "max_concurrency", {
+      type: "number",
+      default: DEFAULTS.maxConcurrency,
+      description:
+        "Most worker invocations running at once (the event source's `maximum_concurrency`, 2–1000): conversations " +
+        "answered in parallel. Each conversation is still answered in order.",
+      validation: [
+        {
+          condition: intIn("var.max_concurrency", 2, 1000),
+          errorMessage:
+            "max_concurrency must be an integer from 2 to 1000 (Lambda's limits for maximum_concurrency).",
+        },
+      ],
+    }),
+    logLevel: variable(scope, "log_level", {
+      type: "string",
+      default: DEFAULTS.logLevel,
+      description: `Log level of both functions (\`LOG_LEVEL\`): one of ${LOG_LEVELS.map((l) => `\`${l}\``).join(", ")}.`,
+      validation: [
+        {
+          condition: `contains([${LOG_LEVELS.map((l) => `"${l}"`).join(", ")}], var.log_level)`,
+          errorMessage: `log_level must be one of ${LOG_LEVELS.join(", ")}.`,
+        },
+      ],
+    }),
+    logRetentionDays: variable(scope, "log_retention_days", {
+      type: "number",
+      default: DEFAULTS.logRetentionDays,
+      description: `Days CloudWatch keeps the functions' logs: one of ${LOG_RETENTION_DAYS.join(", ")}.`,
+      validation: [
+        {
+          condition: `contains([${LOG_RETENTION_DAYS.join(", ")}], var.log_retention_days)`,
+          errorMessage: `log_retention_days must be one of ${LOG_RETENTION_DAYS.join(", ")}.`,
+        },
+      ],
+    }),
+    httpApiId: variable(scope, "http_api_id", {
+      type: "string",
+      default: null,
+      description:
+        `Id of an existing API Gateway HTTP API to add the ${o.channel} route to; null creates one. The webhook URL ` +
+        "assumes the API serves its `$default` stage with auto-deploy. Must be known at plan time.",
+    }),
+    createDlqAlarm: variable(scope, "create_dlq_alarm", {
+      type: "bool",
+      default: true,
+      description: "Controls whether a CloudWatch alarm fires when the dead-letter queue holds any message.",
+    }),
+    alarmSnsTopicArn: variable(scope, "alarm_sns_topic_arn", {
+      type: "string",
+      default: null,
+      description:
+        "ARN of an SNS topic the DLQ alarm notifies (on alarm and on recovery); null for no notification.",
+      validation: [
+        {
+          condition: `var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:.+$", var.alarm_sns_topic_arn))`,
+          errorMessage:
+            "alarm_sns_topic_arn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>).",
+        },
+      ],
+    }),
+    tags: variable(scope, "tags", {
+      type: "map(string)",
+      default: {},
+      description: "Tags added to every resource that supports them.",
+    }),
+  };
+}
+
+/** Values of the outputs every channel module has. */
+export interface ChannelOutputValues {
+  readonly webhookUrl: string;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly dlqUrl: string;
+  readonly ingressFunctionName: string;
+  readonly workerFunctionName: string;
+  readonly secretArn: string;
+  readonly httpApiId: string;
+}
+
+/** Declare the shared outputs of a channel module. */
+export function channelOutputs(scope: Construct, channel: string, v: ChannelOutputValues): void {
+  output(
+    scope,
+    "webhook_url",
+    v.webhookUrl,
+    `HTTPS URL ${channel} delivers updates to (registered by the module).`,
+  );
+  output(scope, "queue_url", v.queueUrl, "URL of the FIFO queue between the ingress and the worker.");
+  output(scope, "queue_arn", v.queueArn, "ARN of the FIFO queue between the ingress and the worker.");
+  output(scope, "dlq_url", v.dlqUrl, "URL of the dead-letter queue: messages the worker could not answer.");
+  output(
+    scope,
+    "ingress_function_name",
+    v.ingressFunctionName,
+    "Name of the ingress Lambda function (webhook → queue).",
+  );
+  output(
+    scope,
+    "worker_function_name",
+    v.workerFunctionName,
+    "Name of the worker Lambda function (queue → agent → reply).",
+  );
+  output(
+    scope,
+    "secret_arn",
+    v.secretArn,
+    `ARN of the Secrets Manager secret with the ${channel} credentials.`,
+  );
+  output(scope, "http_api_id", v.httpApiId, "Id of the HTTP API serving the webhook (created or given).");
+}
