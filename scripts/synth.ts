@@ -1,0 +1,85 @@
+/**
+ * Synthesizes every Terraform module from its CDKTF source (modules/<name>/module.ts) into
+ * modules/<name>/*.tf.json, and regenerates the inputs/outputs tables of modules/<name>/README.md.
+ *
+ * Called by scripts/build.ts (`bun run build`) after the bundles; also runnable alone: `bun scripts/synth.ts`.
+ * Output is deterministic (sorted keys, no timestamps, no local paths): rebuilding without a change
+ * gives the same bytes, which `modules/telegram/module.test.ts` checks.
+ */
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Construct } from "constructs";
+import {
+  createModule,
+  insertDocs,
+  type ModuleStack,
+  renderDocs,
+  renderModule,
+} from "../modules/lib/index.ts";
+import { TelegramModule } from "../modules/telegram/module.ts";
+
+/** The repository root (this file lives in scripts/). */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface ModuleDefinition {
+  /** Folder under modules/. */
+  readonly name: string;
+  /** Build the module's stack. */
+  readonly create: (scope: Construct) => ModuleStack;
+}
+
+/** Every channel module, in the order they are built. */
+export const MODULES: readonly ModuleDefinition[] = [
+  { name: "telegram", create: (scope) => new TelegramModule(scope, "telegram") },
+];
+
+/**
+ * Render one module: its `*.tf.json` files and its README (the committed README with the generated
+ * section replaced). Keys are paths relative to the repository root.
+ */
+export async function renderModuleFiles(def: ModuleDefinition): Promise<Record<string, string>> {
+  const dir = `modules/${def.name}`;
+  const files = renderModule(
+    createModule((scope) => def.create(scope)),
+    { source: `${dir}/module.ts` },
+  );
+  const out: Record<string, string> = {};
+  for (const [file, text] of Object.entries(files)) out[`${dir}/${file}`] = text;
+
+  const readmePath = join(REPO_ROOT, dir, "README.md");
+  const readme = await readFile(readmePath, "utf8").catch(() => {
+    throw new Error(`${dir}/README.md is missing: write its hand-written part around the TF_DOCS markers`);
+  });
+  out[`${dir}/README.md`] = insertDocs(readme, renderDocs(files));
+  return out;
+}
+
+export interface SynthOptions {
+  /** Where to write (the tree under it mirrors the repository). @default the repository root */
+  readonly outDir?: string;
+}
+
+/** Synthesize every module and its README; removes `*.tf.json` files a module no longer produces. */
+export async function synthAll(options: SynthOptions = {}): Promise<void> {
+  const outDir = options.outDir ?? REPO_ROOT;
+  for (const def of MODULES) {
+    const files = await renderModuleFiles(def);
+    const dir = join(outDir, "modules", def.name);
+    await mkdir(dir, { recursive: true });
+    for (const existing of await readdir(dir)) {
+      if (existing.endsWith(".tf.json") && !(`modules/${def.name}/${existing}` in files)) {
+        await rm(join(dir, existing));
+      }
+    }
+    for (const [path, text] of Object.entries(files)) await writeFile(join(outDir, path), text);
+  }
+}
+
+if (import.meta.main) {
+  const started = performance.now();
+  await synthAll();
+  console.log(
+    `synthesized ${MODULES.map((m) => `modules/${m.name}`).join(", ")} in ${Math.round(performance.now() - started)} ms`,
+  );
+}
