@@ -1,0 +1,27 @@
+variable "region" {
+  description = "AWS region to deploy to: the region of the AgentCore runtime."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name" {
+  description = "Prefix of every resource name (1-40 letters, digits, hyphens or underscores)."
+  type        = string
+  default     = "telegram-bot"
+}
+
+variable "agent_runtime_arn" {
+  description = "ARN of the AgentCore runtime that answers, arn:aws:bedrock-agentcore:<region>:<account>:runtime/<id>."
+  type        = string
+}
+
+variable "telegram_bot_token" {
+  description = "Token of the bot, from @BotFather (123456789:AA...)."
+  type        = string
+  sensitive   = true
+}
+
+variable "allowed_users" {
+  description = "Telegram user ids allowed to talk to the agent, or [\"*\"] for everyone."
+  type        = list(string)
+}

@@ -1,0 +1,246 @@
+# agentcore-relay as a Terraform module: the channel modules behind enable_<channel> switches.
+#
+#   module "relay" {
+#     source = "github.com/<owner>/agentcore-relay"
+#
+#     agent_runtime_arn      = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234"
+#     enable_telegram        = true
+#     telegram_bot_token     = var.telegram_bot_token
+#     telegram_allowed_users = ["123456789"]
+#   }
+#
+# Hand-written (not generated). Shared settings apply to every enabled channel; null means the channel module's
+# default (its inputs are non-nullable, so null falls back to their defaults). Each channel is named
+# "<name>-<channel>". No provider block: configure the providers in the calling configuration.
+
+terraform {
+  required_version = ">= 1.5.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 6.25"
+    }
+    archive = {
+      source  = "hashicorp/archive"
+      version = ">= 2.7"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = ">= 3.7"
+    }
+  }
+}
+
+# ── Shared ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+variable "name" {
+  description = "Prefix of every resource name; each channel adds its own suffix (\"<name>-telegram\"). 1-31 letters, digits, hyphens or underscores."
+  type        = string
+  default     = "agentcore-relay"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,31}$", var.name))
+    error_message = "name must be 1-31 letters, digits, hyphens or underscores (channel suffixes are added to it)."
+  }
+}
+
+variable "agent_runtime_arn" {
+  description = "ARN of the Amazon Bedrock AgentCore Runtime every enabled channel invokes. Required when a channel is enabled."
+  type        = string
+  default     = null
+}
+
+variable "agent_qualifier" {
+  description = "Endpoint of the runtime to invoke; null means DEFAULT."
+  type        = string
+  default     = null
+}
+
+variable "enable_agent_user_id" {
+  description = "Controls whether the workers pass the platform user as runtimeUserId (adds bedrock-agentcore:InvokeAgentRuntimeForUser); null means false."
+  type        = bool
+  default     = null
+}
+
+variable "worker_timeout_seconds" {
+  description = "Timeout of each worker function, in seconds (1-900); null means the channel module's default (300)."
+  type        = number
+  default     = null
+}
+
+variable "worker_memory_mb" {
+  description = "Memory of each worker function, in MB; null means the channel module's default (512)."
+  type        = number
+  default     = null
+}
+
+variable "ingress_memory_mb" {
+  description = "Memory of each ingress function, in MB; null means the channel module's default (256)."
+  type        = number
+  default     = null
+}
+
+variable "queue_visibility_timeout_seconds" {
+  description = "Visibility timeout of each main queue, in seconds; null means 6 x worker_timeout_seconds."
+  type        = number
+  default     = null
+}
+
+variable "max_receive_count" {
+  description = "Attempts per message before it goes to the dead-letter queue; null means the channel module's default (3)."
+  type        = number
+  default     = null
+}
+
+variable "batch_size" {
+  description = "Messages per worker invocation (1-10); null means the channel module's default (1)."
+  type        = number
+  default     = null
+}
+
+variable "max_concurrency" {
+  description = "Most concurrent worker invocations per channel (2-1000); null means the channel module's default (10)."
+  type        = number
+  default     = null
+}
+
+variable "log_level" {
+  description = "Log level of the functions: debug, info, warn or error; null means info."
+  type        = string
+  default     = null
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps the functions' logs; null means the channel module's default (14)."
+  type        = number
+  default     = null
+}
+
+variable "http_api_id" {
+  description = "Id of an existing HTTP API (with an auto-deployed $default stage) to add the channel routes to; null creates one per channel."
+  type        = string
+  default     = null
+}
+
+variable "create_dlq_alarm" {
+  description = "Controls whether each channel gets a CloudWatch alarm on its dead-letter queue; null means true."
+  type        = bool
+  default     = null
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "ARN of an SNS topic the DLQ alarms notify; null for no notification."
+  type        = string
+  default     = null
+}
+
+variable "secret_recovery_window_in_days" {
+  description = "Days Secrets Manager keeps a created secret after destroy (0 or 7-30); null means 30."
+  type        = number
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags added to every resource that supports them."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+# ── Telegram ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+variable "enable_telegram" {
+  description = "Controls whether the Telegram channel (modules/telegram) is deployed."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "telegram_bot_token" {
+  description = "Telegram bot token from @BotFather. Required with enable_telegram unless telegram_secret_arn is given."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "telegram_secret_arn" {
+  description = "ARN of an existing secret with the JSON keys bot_token and webhook_secret; null lets the module create it."
+  type        = string
+  default     = null
+}
+
+variable "telegram_allowed_users" {
+  description = "Telegram user ids allowed to talk to the agent, or [\"*\"] for everyone. Must not be empty with enable_telegram."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+module "telegram" {
+  source = "./modules/telegram"
+  count  = var.enable_telegram ? 1 : 0
+
+  name                             = "${var.name}-telegram"
+  agent_runtime_arn                = var.agent_runtime_arn
+  agent_qualifier                  = var.agent_qualifier
+  allowed_users                    = var.telegram_allowed_users
+  bot_token                        = var.telegram_bot_token
+  secret_arn                       = var.telegram_secret_arn
+  enable_agent_user_id             = var.enable_agent_user_id
+  worker_timeout_seconds           = var.worker_timeout_seconds
+  worker_memory_mb                 = var.worker_memory_mb
+  ingress_memory_mb                = var.ingress_memory_mb
+  queue_visibility_timeout_seconds = var.queue_visibility_timeout_seconds
+  max_receive_count                = var.max_receive_count
+  batch_size                       = var.batch_size
+  max_concurrency                  = var.max_concurrency
+  log_level                        = var.log_level
+  log_retention_days               = var.log_retention_days
+  http_api_id                      = var.http_api_id
+  create_dlq_alarm                 = var.create_dlq_alarm
+  alarm_sns_topic_arn              = var.alarm_sns_topic_arn
+  secret_recovery_window_in_days   = var.secret_recovery_window_in_days
+  tags                             = var.tags
+}
+
+output "telegram_webhook_url" {
+  description = "URL Telegram delivers updates to (registered during apply); null when Telegram is disabled."
+  value       = one(module.telegram[*].webhook_url)
+}
+
+output "telegram_queue_url" {
+  description = "URL of the Telegram FIFO queue; null when Telegram is disabled."
+  value       = one(module.telegram[*].queue_url)
+}
+
+output "telegram_queue_arn" {
+  description = "ARN of the Telegram FIFO queue; null when Telegram is disabled."
+  value       = one(module.telegram[*].queue_arn)
+}
+
+output "telegram_dlq_url" {
+  description = "URL of the Telegram dead-letter queue; null when Telegram is disabled."
+  value       = one(module.telegram[*].dlq_url)
+}
+
+output "telegram_ingress_function_name" {
+  description = "Name of the Telegram ingress function; null when Telegram is disabled."
+  value       = one(module.telegram[*].ingress_function_name)
+}
+
+output "telegram_worker_function_name" {
+  description = "Name of the Telegram worker function; null when Telegram is disabled."
+  value       = one(module.telegram[*].worker_function_name)
+}
+
+output "telegram_secret_arn" {
+  description = "ARN of the secret with the Telegram credentials; null when Telegram is disabled."
+  value       = one(module.telegram[*].secret_arn)
+}
+
+output "telegram_http_api_id" {
+  description = "Id of the HTTP API serving the Telegram webhook; null when Telegram is disabled."
+  value       = one(module.telegram[*].http_api_id)
+}
