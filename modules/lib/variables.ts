@@ -8,7 +8,7 @@ import { LOG_RETENTION_DAYS } from "./function.ts";
  * read the same to a Terraform user. Channel-specific inputs (tokens) are declared by each module.
  */
 
-/** Defaults of the shared inputs, in one place (also used by the constructs' literal checks in tests). */
+/** Defaults of the shared inputs, in one place. */
 export const DEFAULTS = {
   agentQualifier: "DEFAULT",
   workerTimeoutSeconds: 300,
