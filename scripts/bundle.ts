@@ -9,11 +9,11 @@ import { join, relative } from "node:path";
 const root = join(import.meta.dir, "..");
 const ROLES = ["ingress", "worker"] as const;
 
-/** Channels: every handlers/<name>/ that has both an ingress.ts and a worker.ts. */
+/** Channels: every handlers/<name>/ (but core) with an ingress.ts and a worker.ts. */
 export async function channels(): Promise<string[]> {
   const names: string[] = [];
   for (const entry of await readdir(join(root, "handlers"), { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
+    if (!entry.isDirectory() || entry.name === "core") continue;
     const files = await readdir(join(root, "handlers", entry.name));
     if (ROLES.every((role) => files.includes(`${role}.ts`))) names.push(entry.name);
   }
