@@ -19,16 +19,25 @@ const secretsManager = lazy(() => new SecretsManagerClient({}));
  * Error messages name the bad keys, never their values.
  * @example const secret = secretLoader(v.object({ bot_token: v.string() })); (await secret()).bot_token
  */
-export function secretLoader<T>(schema: v.GenericSchema<unknown, T>): () => Promise<T> {
+export function secretLoader<T>(schema: v.GenericSchema<unknown, T>): SecretLoader<T> {
   let cached: Promise<T> | undefined;
-  return () => {
+  const get = () => {
     cached ??= load(schema).catch((error: unknown) => {
       cached = undefined;
       throw error;
     });
     return cached;
   };
+  return Object.assign(get, {
+    fresh: () => {
+      cached = undefined;
+      return get();
+    },
+  });
 }
+
+/** The cached secret; `fresh()` reads it again (setup after the secret changed). */
+export type SecretLoader<T> = (() => Promise<T>) & { fresh(): Promise<T> };
 
 async function load<T>(schema: v.GenericSchema<unknown, T>): Promise<T> {
   const secretId = requiredEnv("SECRET_ARN", "set it to the ARN of the channel's Secrets Manager secret");

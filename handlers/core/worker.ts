@@ -6,7 +6,7 @@ import { type Allowlist, parseAllowlist } from "./allowlist.ts";
 import { type Outcome, processFifoBatch } from "./batch.ts";
 import { boolEnv, intEnv, lazy, optionalEnv, requiredEnv } from "./config.ts";
 import { type Envelope, envelopeId, parseEnvelope } from "./envelope.ts";
-import { AgentError, ConfigError, isRetryable } from "./errors.ts";
+import { AgentError, ConfigError, isRetryable, PlatformError } from "./errors.ts";
 import { log } from "./log.ts";
 import { retryAfter } from "./queue.ts";
 import { secretLoader } from "./secrets.ts";
@@ -147,7 +147,14 @@ export function createWorker<Secret, Reply>(
       // A configuration error keeps the message (for the DLQ and a redrive once it is fixed).
       const retryable = isRetryable(err) || err instanceof ConfigError;
       const final = !retryable || lastAttempt;
-      log[final ? "error" : "warn"]("message.failed", { envelopeId: id, attempt, final, err });
+      // A platform refusing for good (user blocked the bot, chat gone) is not our failure.
+      const refused = err instanceof PlatformError && !retryable;
+      log[final && !refused ? "error" : "warn"](refused ? "message.undeliverable" : "message.failed", {
+        envelopeId: id,
+        attempt,
+        final,
+        err,
+      });
       // The user hears once that we gave up: on the last attempt, or at once when a retry
       // cannot help the agent. A platform that refuses us (blocked, no such chat) gets nothing.
       if (box && final && (retryable || err instanceof AgentError)) {
@@ -161,7 +168,8 @@ export function createWorker<Secret, Reply>(
 
   return async function handler(event: WorkerEvent, context?: Context): Promise<WorkerResult> {
     const setup = v.safeParse(SetupEventSchema, event);
-    if (setup.success) return runSetup(adapter, await secret(), setup.output);
+    // Setup runs on apply, often right after the secret changed: read it anew.
+    if (setup.success) return runSetup(adapter, await secret.fresh(), setup.output);
     const records = (event as SQSEvent).Records;
     if (!Array.isArray(records)) throw new ConfigError("the worker takes SQS events or setup actions");
     const remaining = context?.getRemainingTimeInMillis() ?? 60_000;

@@ -49,8 +49,9 @@ export function telegramApi(
     throw new PlatformError("telegram", method, {
       status,
       reason: parsed.success ? (parsed.output.description ?? "no description") : "not a Bot API response",
-      // 4xx other than 429 cannot succeed on retry: bad request, blocked, chat not found, bad token.
-      retryable: status === 429 || status >= 500 || !parsed.success,
+      // 4xx other than 429 cannot succeed on retry (bad request, blocked, chat not found), except
+      // 401: a revoked or wrong token is our configuration, so the message is kept for the DLQ.
+      retryable: status === 429 || status === 401 || status >= 500 || !parsed.success,
       ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
     });
   };
