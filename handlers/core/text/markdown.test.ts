@@ -1,0 +1,303 @@
+import { describe, expect, test } from "bun:test";
+import { MAX_INLINE_DEPTH } from "./delimiters.ts";
+import { type Block, type Inline, MAX_BLOCK_DEPTH, parseInline, parseMarkdown } from "./markdown.ts";
+import { corpus } from "./testing.ts";
+
+const text = (value: string): Inline => ({ type: "text", value });
+
+describe("parseInline", () => {
+  test("bold, italic, strike, code", () => {
+    expect(parseInline("**b** *i* __B__ _I_ ~~s~~ `c`")).toEqual([
+      { type: "strong", children: [text("b")] },
+      text(" "),
+      { type: "emphasis", children: [text("i")] },
+      text(" "),
+      { type: "strong", children: [text("B")] },
+      text(" "),
+      { type: "emphasis", children: [text("I")] },
+      text(" "),
+      { type: "strike", children: [text("s")] },
+      text(" "),
+      { type: "code", value: "c" },
+    ]);
+  });
+
+  test("nesting: ***both*** and **bold with *italic* inside**", () => {
+    expect(parseInline("***x***")).toEqual([
+      { type: "emphasis", children: [{ type: "strong", children: [text("x")] }] },
+    ]);
+    expect(parseInline("**a *b* c**")).toEqual([
+      { type: "strong", children: [text("a "), { type: "emphasis", children: [text("b")] }, text(" c")] },
+    ]);
+  });
+
+  test("unmatched markers stay literal", () => {
+    expect(parseInline("**bold never closed")).toEqual([text("**bold never closed")]);
+    expect(parseInline("a `code never closed")).toEqual([text("a `code never closed")]);
+    expect(parseInline("5 * 3 * 2 and ~5 min and ~~~x~~~")).toEqual([
+      text("5 * 3 * 2 and ~5 min and ~~~x~~~"),
+    ]);
+    expect(parseInline("[not a link] (x) [also](")).toEqual([text("[not a link] (x) [also](")]);
+    // As CommonMark: the closer pairs with the nearest opener, what is left over stays literal.
+    expect(parseInline("**a *b**")).toEqual([
+      text("*"),
+      { type: "emphasis", children: [text("a "), { type: "emphasis", children: [text("b")] }] },
+    ]);
+  });
+
+  test("_ inside words is not emphasis, * is", () => {
+    expect(parseInline("snake_case_name")).toEqual([text("snake_case_name")]);
+    expect(parseInline("un*frigging*believable")[1]).toEqual({
+      type: "emphasis",
+      children: [text("frigging")],
+    });
+  });
+
+  test("code spans: backtick runs, padding, no markup inside", () => {
+    expect(parseInline("``a `b` c``")).toEqual([{ type: "code", value: "a `b` c" }]);
+    expect(parseInline("` **x** `")).toEqual([{ type: "code", value: "**x**" }]);
+    expect(parseInline("`a\nb`")).toEqual([{ type: "code", value: "a b" }]);
+    expect(parseInline("`` ` ``")).toEqual([{ type: "code", value: "`" }]);
+  });
+
+  test("links, images, titles, autolinks", () => {
+    expect(parseInline('[the *docs*](https://x.com/a_(b) "Title")')).toEqual([
+      {
+        type: "link",
+        url: "https://x.com/a_(b)",
+        title: "Title",
+        children: [text("the "), { type: "emphasis", children: [text("docs")] }],
+      },
+    ]);
+    expect(parseInline("![logo](https://x/l.png)")).toEqual([
+      { type: "link", url: "https://x/l.png", children: [text("logo")] },
+    ]);
+    expect(parseInline("<https://a.b/c> <me@x.org>")).toEqual([
+      { type: "link", url: "https://a.b/c", children: [text("https://a.b/c")] },
+      text(" "),
+      { type: "link", url: "mailto:me@x.org", children: [text("me@x.org")] },
+    ]);
+    expect(parseInline("[a [b] c](<u v>)")).toEqual([
+      { type: "link", url: "u v", children: [text("a [b] c")] },
+    ]);
+  });
+
+  test("bare URLs are text, and their _ or * is not emphasis", () => {
+    expect(parseInline("see https://x.com/_a_/b*c* now")).toEqual([text("see https://x.com/_a_/b*c* now")]);
+    expect(parseInline("_https://x.com/a_")).toEqual([
+      { type: "emphasis", children: [text("https://x.com/a")] },
+    ]);
+  });
+
+  test("backslash escapes", () => {
+    expect(parseInline("\\*not\\* \\_x\\_ \\` \\\\ \\a")).toEqual([text("*not* _x_ ` \\ \\a")]);
+  });
+
+  test("deep nesting is capped and keeps the text", () => {
+    const deep = `${"*a ".repeat(100)}x${" a*".repeat(100)}`;
+    const nodes = parseInline(deep);
+    expect(depth(nodes)).toBeLessThanOrEqual(MAX_INLINE_DEPTH + 1);
+    expect(letters(nodes)).toBe(deep.replace(/[^\p{L}]/gu, ""));
+  });
+});
+
+describe("parseMarkdown", () => {
+  test("fences: language, meta, indentation, ~~~, unterminated", () => {
+    expect(parseMarkdown("```ts title=a.ts\nconst a = 1;\n```")).toEqual([
+      { type: "codeBlock", lang: "ts", meta: "title=a.ts", value: "const a = 1;" },
+    ]);
+    expect(parseMarkdown("~~~\n```\nx\n~~~\nafter")).toEqual([
+      { type: "codeBlock", lang: "", meta: "", value: "```\nx" },
+      { type: "paragraph", children: [text("after")] },
+    ]);
+    expect(parseMarkdown("  ```py\n  a\n    b\n  ```")).toEqual([
+      { type: "codeBlock", lang: "py", meta: "", value: "a\n  b" },
+    ]);
+    expect(parseMarkdown("text\n```\nnever closed\n\n# not a heading")).toEqual([
+      { type: "paragraph", children: [text("text")] },
+      { type: "codeBlock", lang: "", meta: "", value: "never closed\n\n# not a heading" },
+    ]);
+  });
+
+  test("headings, rules, paragraphs with line breaks", () => {
+    expect(parseMarkdown("# One #\n###### Six\n#hashtag\n---\na\nb  \nc")).toEqual([
+      { type: "heading", depth: 1, children: [text("One")] },
+      { type: "heading", depth: 6, children: [text("Six")] },
+      { type: "paragraph", children: [text("#hashtag")] },
+      { type: "hr" },
+      { type: "paragraph", children: [text("a\nb\nc")] },
+    ]);
+  });
+
+  test("block quotes nest and hold other blocks", () => {
+    expect(parseMarkdown("> a\n> > b\n> - c")).toEqual([
+      {
+        type: "blockquote",
+        children: [
+          { type: "paragraph", children: [text("a")] },
+          { type: "blockquote", children: [{ type: "paragraph", children: [text("b")] }] },
+          {
+            type: "list",
+            ordered: false,
+            start: 1,
+            items: [{ children: [{ type: "paragraph", children: [text("c")] }] }],
+          },
+        ],
+      },
+    ]);
+  });
+
+  test("lists: bullets, ordered with start, nesting by indentation", () => {
+    const [list] = parseMarkdown("- a\n- b\n  - c\n    1. d\n- e\n\n3. x\n4. y");
+    expect(list).toEqual({
+      type: "list",
+      ordered: false,
+      start: 1,
+      items: [
+        { children: [{ type: "paragraph", children: [text("a")] }] },
+        {
+          children: [
+            { type: "paragraph", children: [text("b")] },
+            {
+              type: "list",
+              ordered: false,
+              start: 1,
+              items: [
+                {
+                  children: [
+                    { type: "paragraph", children: [text("c")] },
+                    {
+                      type: "list",
+                      ordered: true,
+                      start: 1,
+                      items: [{ children: [{ type: "paragraph", children: [text("d")] }] }],
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+        { children: [{ type: "paragraph", children: [text("e")] }] },
+      ],
+    });
+    expect(parseMarkdown("- a\n- b\n\n3. x\n4. y")[1]).toMatchObject({
+      type: "list",
+      ordered: true,
+      start: 3,
+    });
+  });
+
+  test("lists: two-space nesting under '1.', code in an item, lazy lines", () => {
+    const [list] = parseMarkdown("1. step\n  - sub\n2. run:\n   ```sh\n   make\n   ```\n3. long\nlazy line");
+    expect(list).toMatchObject({ type: "list", ordered: true, items: [{}, {}, {}] });
+    if (list?.type !== "list") throw new Error("no list");
+    expect(list.items[0]?.children[1]).toMatchObject({ type: "list", ordered: false });
+    expect(list.items[1]?.children[1]).toEqual({ type: "codeBlock", lang: "sh", meta: "", value: "make" });
+    expect(list.items[2]?.children[0]).toEqual({ type: "paragraph", children: [text("long\nlazy line")] });
+  });
+
+  test("a paragraph is interrupted by a list, but not by '2024. was'", () => {
+    expect(parseMarkdown("Options:\n- a\n- b").map((b) => b.type)).toEqual(["paragraph", "list"]);
+    expect(parseMarkdown("In\n2024. was a year").map((b) => b.type)).toEqual(["paragraph"]);
+  });
+
+  test("tables: header, alignment, escaped pipes, ragged rows; interrupting a paragraph", () => {
+    const blocks = parseMarkdown("Intro\n| a | b \\| c |\n|:--|--:|\n| 1 | `2` | extra |\n| 3 |\nafter");
+    // Unlike GFM, a row needs a pipe: "after" is a paragraph again.
+    expect(blocks.map((b) => b.type)).toEqual(["paragraph", "table", "paragraph"]);
+    expect(blocks[1]).toEqual({
+      type: "table",
+      align: ["left", "right"],
+      rows: [
+        [[text("a")], [text("b | c")]],
+        [[text("1")], [{ type: "code", value: "2" }], [text("extra")]],
+        [[text("3")]],
+      ],
+    });
+    expect(parseMarkdown("a | b\n--- | ---\nc | d")[0]).toMatchObject({ type: "table" });
+    expect(parseMarkdown("a | b\n---")[0]).toMatchObject({ type: "paragraph" });
+  });
+
+  test("Windows line endings, tabs and whitespace-only input", () => {
+    expect(parseMarkdown("# T\r\n\r\n- a\r\n- b\r\n")).toEqual(parseMarkdown("# T\n\n- a\n- b\n"));
+    expect(parseMarkdown("")).toEqual([]);
+    expect(parseMarkdown(" \n\t\n  ")).toEqual([]);
+    expect(parseMarkdown("```go\nfunc f() {\n\treturn\n}\n```")[0]).toMatchObject({
+      value: "func f() {\n\treturn\n}",
+    });
+  });
+
+  test("deep quotes and lists stop nesting at MAX_BLOCK_DEPTH but keep the text", () => {
+    const md = `${">".repeat(200)} deep`;
+    const blocks = parseMarkdown(md);
+    expect(blockDepth(blocks)).toBeLessThanOrEqual(MAX_BLOCK_DEPTH + 1);
+    expect(blockLetters(blocks)).toBe("deep");
+  });
+
+  test("property: never throws, keeps every letter in order, bounded depth", () => {
+    for (const md of corpus(1, 2000)) {
+      const blocks = parseMarkdown(md);
+      const source = md.replace(/[^\p{L}]/gu, "");
+      expect(isSubsequence(source, blockLetters(blocks))).toBe(true);
+      expect(blockDepth(blocks)).toBeLessThanOrEqual(MAX_BLOCK_DEPTH + 1);
+    }
+  });
+
+  test("performance: 20 kB parses in a few milliseconds", () => {
+    const md = corpus(7, 6).join("\n\n").repeat(4).slice(0, 20_000);
+    parseMarkdown(md);
+    const t0 = performance.now();
+    for (let k = 0; k < 10; k++) parseMarkdown(md);
+    expect((performance.now() - t0) / 10).toBeLessThan(20);
+  });
+});
+
+function depth(nodes: Inline[]): number {
+  return Math.max(
+    0,
+    ...nodes.map((n) => (n.type === "text" || n.type === "code" ? 0 : 1 + depth(n.children))),
+  );
+}
+
+function blockDepth(blocks: Block[]): number {
+  return Math.max(
+    0,
+    ...blocks.map((b) =>
+      b.type === "blockquote"
+        ? 1 + blockDepth(b.children)
+        : b.type === "list"
+          ? 1 + Math.max(0, ...b.items.map((i) => blockDepth(i.children)))
+          : 0,
+    ),
+  );
+}
+
+/** Letters of inline nodes in source order: text, code, link text then URL and title. */
+function letters(nodes: Inline[]): string {
+  let out = "";
+  for (const n of nodes) {
+    if (n.type === "text" || n.type === "code") out += n.value;
+    else if (n.type === "link") out += letters(n.children) + n.url + (n.title ?? "");
+    else out += letters(n.children);
+  }
+  return out.replace(/[^\p{L}]/gu, "");
+}
+
+function blockLetters(blocks: Block[]): string {
+  let out = "";
+  for (const b of blocks) {
+    if (b.type === "paragraph" || b.type === "heading") out += letters(b.children);
+    else if (b.type === "codeBlock") out += (b.lang + b.meta + b.value).replace(/[^\p{L}]/gu, "");
+    else if (b.type === "blockquote") out += blockLetters(b.children);
+    else if (b.type === "list") for (const item of b.items) out += blockLetters(item.children);
+    else if (b.type === "table") for (const row of b.rows) for (const cell of row) out += letters(cell);
+  }
+  return out;
+}
+
+function isSubsequence(needle: string, hay: string): boolean {
+  let j = 0;
+  for (let i = 0; i < hay.length && j < needle.length; i++) if (hay[i] === needle[j]) j++;
+  return j === needle.length;
+}
