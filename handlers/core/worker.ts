@@ -2,6 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import * as v from "valibot";
 import type { ChannelAdapter, Outbox } from "./adapter.ts";
 import { type Agent, agentCore } from "./agent/invoke.ts";
+import { containerAgent } from "./agent/local.ts";
 import { type Allowlist, parseAllowlist } from "./allowlist.ts";
 import { type Outcome, processFifoBatch } from "./batch.ts";
 import { boolEnv, intEnv, lazy, optionalEnv, requiredEnv } from "./config.ts";
@@ -28,24 +29,38 @@ const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime
 
 /** Reads the worker's settings from the environment; throws a ConfigError naming the bad variable. */
 export function readWorkerSettings(): WorkerSettings {
+  const allowlist = parseAllowlist(process.env.ALLOWED_USERS);
+  if (allowlist.empty) log.warn("allowlist.empty", { hint: "ALLOWED_USERS is empty: every user is refused" });
+  return {
+    agent: readAgent(),
+    allowlist,
+    maxReceiveCount: intEnv("MAX_RECEIVE_COUNT", 3, 1, 1000),
+    queueUrl: process.env.QUEUE_URL?.trim() || undefined,
+  };
+}
+
+/**
+ * The agent: `AGENT_URL` (an agent serving the AgentCore container contract, for local runs) or
+ * else `AGENT_RUNTIME_ARN` (+ `AGENT_QUALIFIER`, `AGENT_USER_ID`) on AgentCore Runtime.
+ */
+function readAgent(): Agent {
+  const url = process.env.AGENT_URL?.trim();
+  if (url) {
+    if (!/^https?:\/\//.test(url))
+      throw new ConfigError(`AGENT_URL=${JSON.stringify(url)} is not an http(s) URL`);
+    return containerAgent(url);
+  }
   const runtimeArn = requiredEnv("AGENT_RUNTIME_ARN", "set it to the ARN of your AgentCore runtime");
   if (!RUNTIME_ARN.test(runtimeArn)) {
     throw new ConfigError(
       `AGENT_RUNTIME_ARN=${JSON.stringify(runtimeArn)} is not an AgentCore runtime ARN (arn:aws:bedrock-agentcore:<region>:<account>:runtime/<id>)`,
     );
   }
-  const allowlist = parseAllowlist(process.env.ALLOWED_USERS);
-  if (allowlist.empty) log.warn("allowlist.empty", { hint: "ALLOWED_USERS is empty: every user is refused" });
-  return {
-    agent: agentCore({
-      runtimeArn,
-      qualifier: optionalEnv("AGENT_QUALIFIER", "DEFAULT"),
-      passUserId: boolEnv("AGENT_USER_ID"),
-    }),
-    allowlist,
-    maxReceiveCount: intEnv("MAX_RECEIVE_COUNT", 3, 1, 1000),
-    queueUrl: process.env.QUEUE_URL?.trim() || undefined,
-  };
+  return agentCore({
+    runtimeArn,
+    qualifier: optionalEnv("AGENT_QUALIFIER", "DEFAULT"),
+    passUserId: boolEnv("AGENT_USER_ID"),
+  });
 }
 
 /** Seconds until a failed message comes back: 10 s, 30 s, 90 s …, at most 15 minutes. */

@@ -1,0 +1,59 @@
+import type { Envelope } from "../envelope.ts";
+import { AgentError } from "../errors.ts";
+import { log } from "../log.ts";
+import type { Agent } from "./invoke.ts";
+import { classifyAgentError } from "./invoke.ts";
+import { readAgentResponse } from "./response.ts";
+import { agentPayload, runtimeUserId, sessionId } from "./session.ts";
+
+/**
+ * An agent that follows the AgentCore Runtime service contract, called directly:
+ * `POST {url}/invocations` with the session id in the header AgentCore would pass to the
+ * container. For local development (`AGENT_URL=http://localhost:8080`) and agents served outside
+ * AgentCore; the same payload, session id and response reading as the real runtime.
+ */
+export function containerAgent(baseUrl: string): Agent {
+  const url = `${baseUrl.replace(/\/+$/, "")}/invocations`;
+  return {
+    async ask(envelope: Envelope, signal?: AbortSignal) {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream, text/plain",
+            "x-amzn-bedrock-agentcore-runtime-session-id": sessionId(envelope),
+            "x-amzn-bedrock-agentcore-runtime-user-id": runtimeUserId(envelope),
+          },
+          body: JSON.stringify(agentPayload(envelope)),
+          ...(signal ? { signal } : {}),
+        });
+      } catch (error) {
+        throw classifyAgentError(error);
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        const retryable = response.status === 429 || response.status >= 500;
+        throw new AgentError(`HTTP${response.status}`, { retryable, status: response.status });
+      }
+      try {
+        return await readAgentResponse(
+          response.headers.get("content-type") ?? undefined,
+          (response.body as AsyncIterable<Uint8Array> | null) ?? undefined,
+        );
+      } catch (error) {
+        if (signal?.aborted)
+          throw classifyAgentError(Object.assign(new Error("aborted"), { name: "TimeoutError" }));
+        throw new AgentError("StreamBroken", { retryable: true, cause: error });
+      }
+    },
+    async reset(envelope: Envelope) {
+      // The container contract has no "stop session" route: the agent sees the same session id.
+      log.warn("session.reset_unsupported", {
+        sessionId: sessionId(envelope),
+        hint: "AGENT_URL agents keep their session",
+      });
+    },
+  };
+}
