@@ -127,15 +127,19 @@ export function createCutter(input: string): Cutter & { readonly text: string } 
     const s = spanAt(p);
     return s !== undefined && ((p > s.start && p <= s.headEnd) || (p >= s.tailStart && p < s.closeEnd));
   };
-  const lastOf = (needle: string, lo: number, hi: number): number => {
-    for (let p = text.lastIndexOf(needle, hi); p >= lo; p = text.lastIndexOf(needle, p - 1)) {
+  // Searches walk back from `hi` and stop at `lo` (lastIndexOf would go on to the start: quadratic).
+  /** The last "\n" in [lo, hi] (followed by another "\n" when `paragraph`) where a cut is allowed. */
+  const lastBreak = (lo: number, hi: number, paragraph: boolean): number => {
+    for (let p = Math.min(hi, n - 1); p >= lo; p--) {
+      if (text.charCodeAt(p) !== 10 || (paragraph && text.charCodeAt(p + 1) !== 10)) continue;
       if (!excluded(p)) return p;
     }
     return -1;
   };
-  /** The last space run after a word (not indentation) starting in [lo, hi]: the cut is its start. */
+  /** The last run of spaces after a word (not indentation) starting in [lo, hi]: the cut is its start. */
   const lastSpace = (pos: number, lo: number, hi: number): number => {
-    for (let p = text.lastIndexOf(" ", hi); p >= lo; p = text.lastIndexOf(" ", p - 1)) {
+    for (let p = Math.min(hi, n - 1); p >= lo; p--) {
+      if (text.charCodeAt(p) !== 32) continue;
       while (p > pos && (text.charAt(p - 1) === " " || text.charAt(p - 1) === "\t")) p--;
       if (p >= lo && text.charAt(p - 1) !== "\n" && !excluded(p)) return p;
     }
@@ -148,9 +152,9 @@ export function createCutter(input: string): Cutter & { readonly text: string } 
       [half, hi],
       [pos + 1, half - 1],
     ] as const) {
-      const paragraph = lastOf("\n\n", lo, top);
+      const paragraph = lastBreak(lo, top, true);
       if (paragraph >= 0) return paragraph;
-      const line = lastOf("\n", lo, top);
+      const line = lastBreak(lo, top, false);
       if (line >= 0) return line;
       const space = lastSpace(pos, lo, top);
       if (space >= 0) return space;

@@ -13,6 +13,8 @@ const isLow = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 export function cutBefore(text: string, p: number, min: number): number {
   if (p >= text.length) return text.length;
   if (p <= min) return nextCodePoint(text, min);
+  // Below U+0300 nothing combines with its neighbour (no marks, joiners, flags, Hangul): a boundary.
+  if (text.charCodeAt(p - 1) < 0x300 && text.charCodeAt(p) < 0x300) return p;
   if (typeof Intl.Segmenter === "function") {
     segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
     // Clusters are short: look at a window around p. Its first boundary (`from`) is not a real one

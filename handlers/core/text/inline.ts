@@ -15,6 +15,7 @@ import {
 
 const ASCII_PUNCT = /[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/;
 const SPACE = /\s/u;
+const MAX_PARENS = 32;
 const isSpace = (code: number) => code <= 32 || (code > 127 && SPACE.test(String.fromCharCode(code)));
 const WORD = /[\p{L}\p{N}]/u;
 const BARE_URL = /https?:\/\/[^\s<>`]+/gi;
@@ -278,14 +279,16 @@ function readLink(src: string, open: number, end: number, brackets: Int32Array):
   let j = skipSpace(src, close + 2, end);
   let url: string;
   if (src.charAt(j) === "<") {
-    const k = src.indexOf(">", j);
-    if (k < 0 || k >= end || /[\n<]/.test(src.slice(j + 1, k))) return null;
+    let k = j + 1;
+    while (k < end && !"<>\n".includes(src.charAt(k))) k++;
+    if (src.charAt(k) !== ">" || k >= end) return null;
     url = src.slice(j + 1, k);
     j = k + 1;
   } else {
     let depth = 0;
     let k = j;
-    for (; k < end; k++) {
+    // Parentheses nest at most MAX_PARENS deep (as in commonmark.js), which also keeps "[a](" * n linear.
+    for (; k < end && depth <= MAX_PARENS; k++) {
       const c = src.charAt(k);
       if (c === "\\") k++;
       else if (c === "(") depth++;

@@ -244,6 +244,29 @@ describe("parseMarkdown", () => {
     }
   });
 
+  test("adversarial inputs parse in (near) linear time", () => {
+    const cases = [
+      "[a](".repeat(20_000),
+      "[a](<".repeat(20_000),
+      '[a](b "'.repeat(10_000),
+      "[".repeat(50_000),
+      "![".repeat(25_000),
+      `${"*a ".repeat(20_000)}b${" a*".repeat(20_000)}`,
+      "_a ".repeat(20_000),
+      Array.from({ length: 300 }, (_, i) => "`".repeat(i + 1)).join(" x "),
+      "https://x.com/a_b ".repeat(10_000),
+      `- a${"\n".repeat(50_000)}  b`,
+      Array.from({ length: 300 }, (_, i) => `${" ".repeat(i)}- item`).join("\n"),
+      ">".repeat(50_000),
+      "| a |\n|---|\n".repeat(10_000),
+    ];
+    for (const md of cases) {
+      const t0 = performance.now();
+      parseMarkdown(md);
+      expect(performance.now() - t0).toBeLessThan(1000);
+    }
+  });
+
   test("performance: 20 kB parses in a few milliseconds", () => {
     const md = corpus(7, 6).join("\n\n").repeat(4).slice(0, 20_000);
     parseMarkdown(md);

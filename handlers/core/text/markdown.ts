@@ -146,6 +146,8 @@ function parseList(lines: string[], start: number, first: ItemStart, depth: numb
         while (blank(lines[j])) j++;
         const next = lines[j];
         if (next === undefined || indentOf(next) <= indent) break;
+        // The blank lines belong to the item: take them all at once (no rescan per blank line).
+        for (; i < j - 1; i++) body.push("");
         body.push("");
         lazy = false;
         continue;

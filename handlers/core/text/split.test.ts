@@ -174,6 +174,28 @@ describe("property: splitting any input", () => {
     }
   });
 
+  test("adversarial inputs stay (near) linear: parse, render and split 50–200 kB in well under a second", () => {
+    const cases = [
+      "[a](".repeat(20_000),
+      "[a](<".repeat(20_000),
+      "[".repeat(50_000),
+      `${"*a ".repeat(20_000)}b${" a*".repeat(20_000)}`,
+      Array.from({ length: 300 }, (_, i) => "`".repeat(i + 1)).join(" x "),
+      "word".repeat(50_000),
+      "https://x.com/a_b ".repeat(10_000),
+      `- a${"\n".repeat(50_000)}  b`,
+      `\`\`\`${"\n".repeat(50_000)}x\n\`\`\``,
+      ">".repeat(50_000),
+    ];
+    for (const text of cases) {
+      const t0 = performance.now();
+      const chunks = renderChunks(text, (md) => md.replace(/&/g, "&amp;"), 4096);
+      splitText(text, 16);
+      expect(chunks.length).toBeGreaterThan(0);
+      expect(performance.now() - t0).toBeLessThan(1000);
+    }
+  });
+
   test("a 20 kB answer splits in well under a millisecond", () => {
     const text = SAMPLE_ANSWER.repeat(20).slice(0, 20_000);
     for (let k = 0; k < 20; k++) splitText(text, 4096);
