@@ -27,6 +27,8 @@ export interface Dialect {
   readonly hr: string;
   /** Indents every line but the first by `pad` (default: after each "\n"); override to spare <pre>. */
   indent?(body: string, pad: string): string;
+  /** Bullets of unordered lists by nesting depth, cycling (default {@link BULLETS}). */
+  readonly bullets?: readonly string[];
 }
 
 /** List bullets by nesting depth (cycling). */
@@ -88,7 +90,8 @@ function renderList(list: List, d: Dialect, ctx: Context): string {
   const inner = { ...ctx, list: ctx.list + 1 };
   const lines: string[] = [];
   for (const [k, item] of list.items.entries()) {
-    const marker = list.ordered ? `${list.start + k}.` : (BULLETS[ctx.list % BULLETS.length] ?? "•");
+    const bullets = d.bullets ?? BULLETS;
+    const marker = list.ordered ? `${list.start + k}.` : (bullets[ctx.list % bullets.length] ?? "•");
     const body = join(item.children, d, inner, "\n");
     const pad = " ".repeat(marker.length + 1);
     lines.push(
