@@ -1,0 +1,63 @@
+import { startTelegram, telegramTextUpdate } from "../../test/fakes/telegram.ts";
+import { escapeHtml, safeHtml } from "./html.ts";
+import type { DevChannel, UiEvent } from "./types.ts";
+
+const TOKEN = "424242:dev-relay-local-token";
+const WEBHOOK_SECRET = "dev-webhook-secret";
+
+let updateId = Math.floor(Date.now() / 1000);
+
+/** Telegram in the emulator: a fake Bot API; the page's messages arrive as secret-token webhooks. */
+export const telegramDev: DevChannel = {
+  name: "telegram",
+  title: "Telegram",
+  secret: { bot_token: TOKEN, webhook_secret: WEBHOOK_SECRET },
+  async start() {
+    const fake = await startTelegram({
+      tokens: [TOKEN],
+      botUsername: "dev_relay_bot",
+      strictWebhookUrl: false,
+    });
+    let seen = 0;
+    return {
+      env: { TELEGRAM_API_URL: fake.url },
+      drain() {
+        const events: UiEvent[] = [];
+        for (const call of fake.calls.slice(seen)) {
+          const at = call.at;
+          const ok = call.response !== undefined && call.response.status < 300;
+          const text = String(call.params.text ?? "");
+          const html = call.params.parse_mode === "HTML" ? safeHtml(text) : escapeHtml(text);
+          const result = (call.response?.body as { result?: { message_id?: number } } | undefined)?.result;
+          const method = call.method.toLowerCase();
+          if (method === "sendchataction") events.push({ channel: "telegram", kind: "typing", at });
+          else if (method === "sendmessage" && ok) {
+            events.push({ channel: "telegram", kind: "message", id: String(result?.message_id), html, at });
+          } else if (method === "editmessagetext" && ok) {
+            events.push({ channel: "telegram", kind: "edit", id: String(call.params.message_id), html, at });
+          }
+        }
+        seen = fake.calls.length;
+        return events;
+      },
+      close: () => fake.close(),
+    };
+  },
+  async deliver(text, user) {
+    const id = ++updateId;
+    const update = telegramTextUpdate({
+      text,
+      updateId: id,
+      messageId: id,
+      userId: Number(user.id),
+      firstName: user.name,
+    });
+    return {
+      method: "POST",
+      path: "/telegram",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": WEBHOOK_SECRET },
+      body: JSON.stringify(update),
+      envelopeId: `telegram:${id}`,
+    };
+  },
+};

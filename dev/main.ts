@@ -1,0 +1,33 @@
+/**
+ * `bun run dev`: the whole relay on this machine, no AWS account and no bot needed.
+ *
+ *   PORT=8787                 first port to try (the next free one is taken when busy)
+ *   AGENT_URL=http://…:8080   a local agent serving the AgentCore contract (POST /invocations, GET /ping)
+ *   AGENT_RUNTIME_ARN=arn:…   your real AgentCore runtime, with your AWS credentials and region
+ *   TELEGRAM_BOT_TOKEN=…      a real Telegram bot by long polling (its webhook is deleted first)
+ *   ALLOWED_USERS=*           who may talk to the agent (default everyone, locally)
+ */
+import { DEV_CHANNELS } from "./channels/index.ts";
+import { startDevStack } from "./stack.ts";
+
+const stack = await startDevStack({ channels: DEV_CHANNELS, port: Number(process.env.PORT || 8787) });
+
+console.log(`
+agentcore-relay dev stack
+  emulator   ${stack.url}/          (chat as a user on ${DEV_CHANNELS.map((c) => c.title).join(", ")})
+  agent      ${stack.agent}
+  ingress    ${stack.url}/telegram …  (the real handlers, behind a local API Gateway)
+${process.env.TELEGRAM_BOT_TOKEN ? "  telegram   long polling your real bot: message it from your phone\n" : ""}
+Try it from a terminal:
+  curl -s -X POST ${stack.url}/_dev/send -H 'content-type: application/json' -d '{"channel":"telegram","text":"hello"}'
+Ctrl-C to stop.`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, async () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    await stack.close();
+    process.exit(0);
+  });
+}

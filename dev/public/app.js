@@ -1,0 +1,127 @@
+// The emulator page: no build step. Messages typed here go to /_dev/send, which delivers them as
+// correctly signed platform webhooks through the real ingress; the bot's API calls come back on
+// /_dev/events and are drawn as the platform would show them.
+const $ = (id) => document.getElementById(id);
+const state = { channel: null, channels: [], chats: new Map(), timeline: new Map(), typingUntil: 0 };
+
+function chat(channel) {
+  if (!state.chats.has(channel)) state.chats.set(channel, []);
+  return state.chats.get(channel);
+}
+
+function escapeHtml(text) {
+  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+}
+
+function renderTabs() {
+  $("tabs").replaceChildren(
+    ...state.channels.map((c) => {
+      const tab = document.createElement("button");
+      tab.type = "button";
+      tab.role = "tab";
+      tab.dataset.channel = c.name;
+      tab.textContent = c.real ? `${c.title} (real bot)` : c.title;
+      tab.setAttribute("aria-selected", String(c.name === state.channel));
+      tab.onclick = () => select(c.name);
+      return tab;
+    }),
+  );
+}
+
+function renderMessages() {
+  const list = chat(state.channel);
+  $("messages").replaceChildren(
+    ...list.map((m) => {
+      const li = document.createElement("li");
+      li.className = `${m.from} ${m.kind ?? ""}`;
+      li.dataset.id = m.id ?? "";
+      li.innerHTML = m.html; // server-side sanitised (dev/channels/html.ts) or escaped here
+      return li;
+    }),
+  );
+  $("messages").lastElementChild?.scrollIntoView({ block: "end" });
+  $("typing").hidden = Date.now() > state.typingUntil;
+}
+
+function renderTimeline() {
+  const entries = [...state.timeline.values()].filter((e) => e.channel === state.channel).reverse();
+  $("timeline").replaceChildren(
+    ...entries.map((entry) => {
+      const li = document.createElement("li");
+      li.className = entry.status;
+      const t0 = entry.steps[0]?.at ?? 0;
+      const steps = entry.steps
+        .map(
+          (s) =>
+            `<li><span>+${s.at - t0} ms</span> ${escapeHtml(s.name)}${s.detail ? ` <em>${escapeHtml(s.detail)}</em>` : ""}</li>`,
+        )
+        .join("");
+      const envelope = entry.envelope
+        ? `<details><summary>envelope</summary><pre>${escapeHtml(JSON.stringify(entry.envelope, null, 2))}</pre></details>`
+        : "";
+      li.innerHTML = `<strong>${escapeHtml(entry.text ?? entry.envelopeId)}</strong> <code>${escapeHtml(entry.envelopeId)}</code> <b class="status">${entry.status}</b><ol>${steps}</ol>${envelope}`;
+      return li;
+    }),
+  );
+}
+
+function select(channel) {
+  state.channel = channel;
+  renderTabs();
+  renderMessages();
+  renderTimeline();
+  $("text").focus();
+}
+
+function onUi(event) {
+  const list = chat(event.channel);
+  if (event.kind === "typing") {
+    if (event.channel === state.channel) state.typingUntil = Date.now() + 5000;
+  } else if (event.kind === "edit") {
+    const message = list.find((m) => m.from === "bot" && m.id === event.id);
+    if (message) message.html = event.html;
+    else list.push({ from: "bot", id: event.id, html: event.html });
+  } else if (event.kind === "message") {
+    list.push({ from: "bot", id: event.id, html: event.html });
+    state.typingUntil = 0;
+  } else if (event.kind === "status") {
+    list.push({ from: "system", html: escapeHtml(event.text ?? "") });
+  }
+  if (event.channel === state.channel) renderMessages();
+}
+
+$("composer").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const text = $("text").value;
+  if (!text.trim()) return;
+  $("text").value = "";
+  chat(state.channel).push({ from: "user", html: escapeHtml(text) });
+  renderMessages();
+  const response = await fetch("/_dev/send", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ channel: state.channel, text }),
+  });
+  if (!response.ok)
+    chat(state.channel).push({ from: "system", html: escapeHtml(`send failed: HTTP ${response.status}`) });
+});
+
+setInterval(() => {
+  $("typing").hidden = Date.now() > state.typingUntil;
+}, 500);
+
+const initial = await (await fetch("/_dev/state")).json();
+state.channels = initial.channels;
+$("agent").textContent = `agent: ${initial.agent}`;
+for (const event of initial.events) onUi(event);
+for (const entry of initial.timeline) state.timeline.set(entry.envelopeId, entry);
+select(initial.channels[0]?.name);
+
+const events = new EventSource("/_dev/events");
+events.addEventListener("ui", (e) => onUi(JSON.parse(e.data)));
+events.addEventListener("timeline", (e) => {
+  const entry = JSON.parse(e.data);
+  state.timeline.set(entry.envelopeId, entry);
+  if (entry.channel === state.channel) renderTimeline();
+});
+document.body.dataset.ready = "true";

@@ -1,0 +1,287 @@
+/**
+ * The local stack of `bun run dev`, in one process: an embedded SQS server (fauxqs) with each
+ * channel's FIFO queue and DLQ, a local Secrets Manager, the agent (the built-in streaming echo
+ * agent, AGENT_URL, or the real AGENT_RUNTIME_ARN), fake platform APIs, and per channel a worker
+ * thread running the real ingress and worker handlers with the environment the Terraform module
+ * gives them. One HTTP server serves the ingress routes, the emulator page and its event stream.
+ */
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { startSecretsManager } from "../test/fakes/secrets-manager.ts";
+import { awsTestEnv } from "../test/harness/env.ts";
+import { startSqs } from "../test/harness/sqs.ts";
+import type { DevChannel, DevPlatform, DevUser, UiEvent } from "./channels/types.ts";
+import { startEchoAgent } from "./echo-agent.ts";
+import type { RuntimeData, RuntimeMessage } from "./runtime.ts";
+import { startTelegramPolling } from "./telegram-polling.ts";
+import { Timeline } from "./timeline.ts";
+
+export interface DevStackOptions {
+  /** Channels to run (default: every channel in dev/channels/index.ts). */
+  readonly channels: readonly DevChannel[];
+  /** First port to try; the next free one is taken when it is busy (default 8787; 0 = any). */
+  readonly port?: number;
+  /** The environment to read AGENT_URL, AGENT_RUNTIME_ARN, TELEGRAM_BOT_TOKEN … from (default process.env). */
+  readonly env?: Record<string, string | undefined>;
+  /** Print a line per event (default true). */
+  readonly print?: boolean;
+}
+
+export interface DevStack {
+  readonly url: string;
+  readonly port: number;
+  /** Where the agent runs: "echo agent", the AGENT_URL, or the runtime ARN. */
+  readonly agent: string;
+  /** Sends a user's message on a channel through the real ingress; resolves to the envelope id. */
+  send(channel: string, text: string, user?: DevUser): Promise<{ status: number; envelopeId: string }>;
+  readonly timeline: Timeline;
+  close(): Promise<void>;
+}
+
+/** The emulated user: allowed by the local ALLOWED_USERS. */
+export const DEV_USER: DevUser = { id: "1001", name: "You" };
+
+const STATIC: Record<string, string> = {
+  "/": "index.html",
+  "/app.js": "app.js",
+  "/style.css": "style.css",
+};
+
+/** Starts the stack; `close()` stops everything it started. */
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const env = options.env ?? process.env;
+  const print = options.print ?? true;
+  const realTelegramToken = env.TELEGRAM_BOT_TOKEN?.trim();
+  const channels = options.channels;
+
+  const timeline = new Timeline();
+  const [sqs, secrets] = await Promise.all([startSqs(), startSecretsManager()]);
+  const closers: (() => Promise<unknown> | unknown)[] = [() => sqs.close(), () => secrets.close()];
+
+  let agent: string;
+  const agentEnv: Record<string, string> = {};
+  if (env.AGENT_RUNTIME_ARN) {
+    agent = env.AGENT_RUNTIME_ARN;
+    agentEnv.AGENT_RUNTIME_ARN = env.AGENT_RUNTIME_ARN;
+    if (env.AGENT_QUALIFIER) agentEnv.AGENT_QUALIFIER = env.AGENT_QUALIFIER;
+  } else if (env.AGENT_URL) {
+    agent = env.AGENT_URL;
+    agentEnv.AGENT_URL = env.AGENT_URL;
+  } else {
+    const echo = startEchoAgent();
+    closers.push(() => echo.stop());
+    agent = "the built-in echo agent";
+    agentEnv.AGENT_URL = echo.url;
+  }
+  // With a real runtime the SDK must reach real AgentCore with the user's credentials; SQS and
+  // Secrets Manager stay local either way.
+  const aws = awsTestEnv({ sqs, secrets, maxAttempts: 3 });
+  const awsEnv: Record<string, string> = env.AGENT_RUNTIME_ARN
+    ? {
+        AWS_ENDPOINT_URL_SQS: aws.AWS_ENDPOINT_URL_SQS ?? "",
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? "",
+      }
+    : (Object.fromEntries(Object.entries(aws).filter(([, v]) => v !== undefined)) as Record<string, string>);
+
+  const platforms = new Map<string, DevPlatform>();
+  const ports = new Map<string, number>();
+  const routes = new Map<string, string>();
+  const events: UiEvent[] = [];
+  const clients = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  const encoder = new TextEncoder();
+  const broadcast = (type: string, data: unknown) => {
+    const chunk = encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    for (const client of clients) {
+      try {
+        client.enqueue(chunk);
+      } catch {
+        clients.delete(client);
+      }
+    }
+  };
+  timeline.onChange((entry) => broadcast("timeline", entry));
+
+  await Promise.all(
+    channels.map(async (channel) => {
+      const real = channel.name === "telegram" && realTelegramToken;
+      const secretValue = real ? { ...channel.secret, bot_token: realTelegramToken } : channel.secret;
+      const secretArn = secrets.setSecret(`agentcore-relay/dev/${channel.name}`, secretValue).arn;
+      const queue = await sqs.createFifoPair(`dev-${channel.name}`, {
+        maxReceiveCount: 3,
+        visibilityTimeoutSeconds: 180,
+      });
+      const platform = real ? undefined : await channel.start();
+      if (platform) {
+        platforms.set(channel.name, platform);
+        closers.push(() => platform.close());
+      }
+      const threadEnv = {
+        ...stringEnv(process.env),
+        ...awsEnv,
+        ...agentEnv,
+        ...channel.env,
+        ...platform?.env,
+        QUEUE_URL: queue.queueUrl,
+        SECRET_ARN: secretArn,
+        ALLOWED_USERS: env.ALLOWED_USERS ?? "*",
+        MAX_RECEIVE_COUNT: "3",
+        // The timeline is built from info-level logs; printing is filtered here instead.
+        LOG_LEVEL: env.LOG_LEVEL === "debug" ? "debug" : "info",
+      };
+      const data: RuntimeData = { channel: channel.name, queueArn: queue.queueArn, concurrency: 2 };
+      const thread = new Worker(join(import.meta.dir, "runtime.ts"), { workerData: data, env: threadEnv });
+      closers.push(() => thread.terminate());
+      const port = await new Promise<number>((resolve, reject) => {
+        thread.on("error", reject);
+        thread.on("message", (message: RuntimeMessage) => {
+          if (message.type === "ready") resolve(message.port);
+          else if (message.type === "fatal") reject(new Error(`${channel.name}: ${message.error}`));
+          else timeline.record(message);
+          if (print && message.type === "log") printLog(message.channel, message.entry);
+        });
+      });
+      ports.set(channel.name, port);
+      for (const route of channelRoutes(channel.name)) routes.set(route, channel.name);
+    }),
+  );
+
+  // Bot actions on the fake platform APIs → the page.
+  const pump = setInterval(() => {
+    for (const platform of platforms.values()) {
+      for (const event of platform.drain()) {
+        events.push(event);
+        if (events.length > 500) events.shift();
+        broadcast("ui", event);
+      }
+    }
+  }, 50);
+  closers.push(() => clearInterval(pump));
+
+  const server = serve(options.port ?? 8787, async (request) => {
+    const url = new URL(request.url);
+    const channel = routes.get(url.pathname);
+    if (channel) {
+      const target = `http://127.0.0.1:${ports.get(channel)}${url.pathname}${url.search}`;
+      if (url.pathname !== "/" && request.method !== "GET")
+        timeline.received(channel, request.headers.get("x-dev-envelope-id"));
+      return fetch(target, { method: request.method, headers: request.headers, body: request.body });
+    }
+    if (url.pathname === "/_dev/state") {
+      return Response.json({
+        agent,
+        channels: channels.map((c) => ({
+          name: c.name,
+          title: c.title,
+          real: c.name === "telegram" && !!realTelegramToken,
+        })),
+        events,
+        timeline: timeline.entries(),
+      });
+    }
+    if (url.pathname === "/_dev/events") {
+      let controller: ReadableStreamDefaultController<Uint8Array>;
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          controller = c;
+          clients.add(c);
+          c.enqueue(encoder.encode(": connected\n\n"));
+        },
+        cancel() {
+          clients.delete(controller);
+        },
+      });
+      return new Response(stream, {
+        headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
+      });
+    }
+    if (url.pathname === "/_dev/send" && request.method === "POST") {
+      const { channel: name, text } = (await request.json().catch(() => ({}))) as {
+        channel?: string;
+        text?: string;
+      };
+      if (!name || typeof text !== "string" || !channels.some((c) => c.name === name)) {
+        return new Response("expected {channel, text}", { status: 400 });
+      }
+      return Response.json(await send(name, text));
+    }
+    const file = STATIC[url.pathname];
+    if (file && request.method === "GET")
+      return new Response(Bun.file(join(import.meta.dir, "public", file)));
+    return new Response("not found", { status: 404 });
+  });
+  closers.push(() => server.stop(true));
+  const base = `http://localhost:${server.port}`;
+
+  async function send(name: string, text: string, user: DevUser = DEV_USER) {
+    const channel = channels.find((c) => c.name === name);
+    if (!channel) throw new Error(`no channel ${name}`);
+    const delivery = await channel.deliver(text, user);
+    timeline.start(delivery.envelopeId, name, text);
+    const response = await fetch(`${base}${delivery.path}`, {
+      method: delivery.method,
+      headers: { ...delivery.headers, "x-dev-envelope-id": delivery.envelopeId },
+      ...(delivery.body === undefined ? {} : { body: delivery.body }),
+    });
+    timeline.answered(delivery.envelopeId, response.status);
+    return { status: response.status, envelopeId: delivery.envelopeId };
+  }
+
+  if (realTelegramToken) {
+    const stop = await startTelegramPolling({
+      token: realTelegramToken,
+      webhookUrl: `${base}/telegram`,
+      webhookSecret: channels.find((c) => c.name === "telegram")?.secret.webhook_secret ?? "",
+    });
+    closers.push(stop);
+  }
+
+  return {
+    url: base,
+    port: server.port ?? 0,
+    agent,
+    send,
+    timeline,
+    async close() {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}
+
+/** The ingress routes of a channel (DESIGN.md contracts). */
+function channelRoutes(channel: string): string[] {
+  const known: Record<string, string[]> = {
+    telegram: ["/telegram"],
+    slack: ["/slack/events"],
+    discord: ["/discord/interactions"],
+    whatsapp: ["/whatsapp"],
+  };
+  return known[channel] ?? [`/${channel}`];
+}
+
+/** Bun.serve on `port`, or the next free one (up to 20 further); 0 takes any free port. */
+function serve(port: number, fetch: (request: Request) => Promise<Response> | Response) {
+  for (let candidate = port; ; candidate++) {
+    try {
+      return Bun.serve({ port: candidate, hostname: "127.0.0.1", fetch, idleTimeout: 0 });
+    } catch (error) {
+      if (port === 0 || candidate >= port + 20 || (error as { code?: string }).code !== "EADDRINUSE")
+        throw error;
+    }
+  }
+}
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** One short line per log event: `12:00:01 telegram message.queued telegram:123`. */
+function printLog(channel: string, entry: Record<string, unknown>): void {
+  const { level, event, time, envelopeId, ...rest } = entry;
+  const clock = new Date(Number(time) || Date.now()).toISOString().slice(11, 19);
+  const details = Object.entries(rest)
+    .filter(([, v]) => v !== undefined && typeof v !== "object")
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const line = `${clock} ${channel.padEnd(9)} ${String(event).padEnd(18)} ${envelopeId ?? ""} ${details}`;
+  (level === "error" || level === "warn" ? console.error : console.log)(line.trimEnd());
+}
