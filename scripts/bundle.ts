@@ -9,15 +9,24 @@ import { join, relative } from "node:path";
 const root = join(import.meta.dir, "..");
 const ROLES = ["ingress", "worker"] as const;
 
-/** Channels: every handlers/<name>/ (but core) with an ingress.ts and a worker.ts. */
+/**
+ * Channels: every handlers/<name>/ (but core) with a worker.ts. Most also have an ingress.ts; a channel
+ * whose ingress is the always-on relay (whatsapp-personal) has the worker only.
+ */
 export async function channels(): Promise<string[]> {
   const names: string[] = [];
   for (const entry of await readdir(join(root, "handlers"), { withFileTypes: true })) {
     if (!entry.isDirectory() || entry.name === "core") continue;
     const files = await readdir(join(root, "handlers", entry.name));
-    if (ROLES.every((role) => files.includes(`${role}.ts`))) names.push(entry.name);
+    if (files.includes("worker.ts")) names.push(entry.name);
   }
   return names.sort();
+}
+
+/** The Lambda roles a channel has: `ingress` (when it has an ingress.ts) and `worker`. */
+export async function rolesOf(channel: string): Promise<(typeof ROLES)[number][]> {
+  const files = await readdir(join(root, "handlers", channel));
+  return ROLES.filter((role) => files.includes(`${role}.ts`));
 }
 
 /** Bundles one handler; returns the output path. */
@@ -46,7 +55,7 @@ export async function bundleAll(): Promise<string[]> {
   for (const channel of await channels()) {
     const outdir = join(root, "modules", channel, "dist");
     await mkdir(outdir, { recursive: true });
-    for (const role of ROLES) outputs.push(await bundle(channel, role, outdir));
+    for (const role of await rolesOf(channel)) outputs.push(await bundle(channel, role, outdir));
   }
   return outputs;
 }

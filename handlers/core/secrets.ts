@@ -36,6 +36,11 @@ export function secretLoader<T>(schema: v.GenericSchema<unknown, T>): SecretLoad
   });
 }
 
+/** The loader of a channel without credentials (the relay holds its session): no SECRET_ARN, no call. */
+export const noSecret: SecretLoader<Record<string, never>> = Object.assign(async () => ({}), {
+  fresh: async () => ({}),
+});
+
 /** The cached secret; `fresh()` reads it again (setup after the secret changed). */
 export type SecretLoader<T> = (() => Promise<T>) & { fresh(): Promise<T> };
 

@@ -10,7 +10,7 @@ import { type Envelope, envelopeId, parseEnvelope } from "./envelope.ts";
 import { AgentError, ConfigError, isRetryable, PlatformError } from "./errors.ts";
 import { log } from "./log.ts";
 import { retryAfter } from "./queue.ts";
-import { secretLoader } from "./secrets.ts";
+import { type SecretLoader, secretLoader } from "./secrets.ts";
 import { runSetup, SetupEventSchema } from "./setup.ts";
 import { texts } from "./texts.ts";
 import { keepTyping } from "./typing.ts";
@@ -83,10 +83,14 @@ type WorkerResult = SQSBatchResponse | Record<string, unknown>;
  */
 export function createWorker<Secret, Reply>(
   adapter: ChannelAdapter<Secret, Reply>,
-  options: { settings?: () => WorkerSettings } = {},
+  options: {
+    settings?: () => WorkerSettings;
+    /** Where the credentials come from; a channel without any (WhatsApp personal) passes `noSecret`. */
+    secret?: SecretLoader<Secret>;
+  } = {},
 ): (event: WorkerEvent, context?: Context) => Promise<WorkerResult> {
   const settings = lazy(options.settings ?? readWorkerSettings);
-  const secret = secretLoader(adapter.secretSchema);
+  const secret = options.secret ?? secretLoader(adapter.secretSchema);
   const outbox = lazy(async () => adapter.outbox(await secret()));
 
   async function answer(

@@ -1,0 +1,24 @@
+import * as v from "valibot";
+import type { ChannelAdapter } from "../core/adapter.ts";
+import { requiredEnv } from "../core/config.ts";
+import { type WhatsAppPersonalReply, WhatsAppPersonalReplySchema } from "./inbound.ts";
+import { whatsappPersonalOutbox } from "./outbox.ts";
+
+/** No credentials: the WhatsApp session (and its keys) lives in the relay, never in Lambda. */
+export const NoSecretSchema = v.object({});
+
+/** WhatsApp personal as a channel: the worker answers through the relay's outbound queue. */
+export const whatsappPersonal: ChannelAdapter<Record<string, never>, WhatsAppPersonalReply> = {
+  channel: "whatsapp-personal",
+  secretSchema: NoSecretSchema as v.GenericSchema<unknown, Record<string, never>>,
+  replySchema: WhatsAppPersonalReplySchema,
+  // "typing…" fades after about 25 seconds without a new presence update.
+  typingIntervalMs: 10_000,
+  outbox: () =>
+    whatsappPersonalOutbox(
+      requiredEnv("OUTBOUND_QUEUE_URL", "set it to the URL of the relay's outbound FIFO queue"),
+    ),
+  // Pairing happens in the relay (a QR code in its log and in S3): nothing to register at deploy time.
+  setup: async () => ({ note: "pair the relay by scanning its QR code; nothing to register" }),
+  teardown: async () => ({}),
+};

@@ -1,0 +1,23 @@
+import * as v from "valibot";
+
+/**
+ * WhatsApp personal (a linked device through Baileys) has no webhook: the always-on relay is its
+ * ingress (relay/whatsapp/inbound.ts turns Baileys messages into envelopes). What both sides share
+ * is here: the reply context the relay stores in `envelope.reply` and the worker answers with.
+ */
+
+/** A WhatsApp JID: `<user>@s.whatsapp.net`, `<id>@g.us` (group), `<id>@lid` (hidden user id). */
+export const JidSchema = v.pipe(v.string(), v.regex(/^[^@\s]+@(?:s\.whatsapp\.net|g\.us|lid|c\.us)$/));
+
+/** What the reply needs: the chat, and in groups the message (and its sender) to quote. */
+export const WhatsAppPersonalReplySchema = v.object({
+  chatJid: JidSchema,
+  /** The user's message id (`key.id`), quoted by the first chunk of a group answer. */
+  messageId: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  /** The sender inside a group (the quoted message's `participant`). */
+  participant: v.optional(JidSchema),
+  /** Groups get answers that quote the user's message; direct chats get plain answers. */
+  group: v.boolean(),
+});
+
+export type WhatsAppPersonalReply = v.InferOutput<typeof WhatsAppPersonalReplySchema>;

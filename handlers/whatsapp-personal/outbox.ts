@@ -1,0 +1,72 @@
+import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { Outbox } from "../core/adapter.ts";
+import { lazy } from "../core/config.ts";
+import { sha256Hex } from "../core/crypto.ts";
+import { QueueError } from "../core/queue.ts";
+import { renderChunks } from "../core/text/split.ts";
+import { markdownToWhatsApp } from "./format.ts";
+import type { WhatsAppPersonalReply } from "./inbound.ts";
+import { OUTBOUND_VERSION, type Outbound, WHATSAPP_TEXT_LIMIT } from "./outbound.ts";
+
+const sqs = lazy(() => new SQSClient({}));
+
+/**
+ * Puts outbound messages on the relay's FIFO queue, in order per chat. Text chunks are deduplicated on
+ * their content and place (a retried batch that renders the same answer is not sent twice within
+ * SQS's five minutes); typing indicators never are.
+ * @throws QueueError (retryable) when SQS does not take them.
+ */
+export async function sendOutbound(queueUrl: string, messages: readonly Outbound[]): Promise<void> {
+  for (let start = 0; start < messages.length; start += 10) {
+    const batch = messages.slice(start, start + 10);
+    try {
+      const result = await sqs().send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((message, index) => ({
+            Id: String(index),
+            MessageBody: JSON.stringify(message),
+            MessageGroupId: sha256Hex(message.chatJid),
+            MessageDeduplicationId: sha256Hex(
+              message.kind === "text" ? JSON.stringify([start + index, message]) : crypto.randomUUID(),
+            ),
+          })),
+        }),
+      );
+      if (result.Failed?.length) throw new Error(`SQS refused ${result.Failed.length} of ${batch.length}`);
+    } catch (error) {
+      throw new QueueError(error);
+    }
+  }
+}
+
+/**
+ * Answers through the relay: the reply is rendered into WhatsApp markup, split at 4096 characters
+ * and queued on `OUTBOUND_QUEUE_URL`, where the relay's WhatsApp session sends it. In groups the
+ * first chunk quotes the user's message.
+ */
+export function whatsappPersonalOutbox(queueUrl: string): Outbox<WhatsAppPersonalReply> {
+  return {
+    async typing(reply) {
+      await sendOutbound(queueUrl, [{ v: OUTBOUND_VERSION, kind: "typing", chatJid: reply.chatJid }]);
+    },
+    async send(reply, markdown) {
+      const chunks = renderChunks(markdown, markdownToWhatsApp, WHATSAPP_TEXT_LIMIT);
+      await sendOutbound(
+        queueUrl,
+        chunks.map((text, index) => ({
+          v: OUTBOUND_VERSION,
+          kind: "text",
+          chatJid: reply.chatJid,
+          text,
+          ...(index === 0 && reply.group
+            ? {
+                quotedId: reply.messageId,
+                ...(reply.participant === undefined ? {} : { participant: reply.participant }),
+              }
+            : {}),
+        })),
+      );
+    },
+  };
+}
