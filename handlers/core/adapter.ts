@@ -24,6 +24,11 @@ export interface ChannelAdapter<Secret, Reply> {
 
 /** Sends to the platform. Errors are PlatformErrors that say whether a retry can help. */
 export interface Outbox<Reply> {
+  /**
+   * Whether the message is for the bot at all, when the ingress could not tell (a Slack thread reply
+   * without a mention): false drops it before the allowlist and the agent. Absent: always true.
+   */
+  addressed?(reply: Reply): Promise<boolean>;
   /** Shows the typing (or progress) indicator once. */
   typing(reply: Reply): Promise<void>;
   /** Clears the indicator, where the platform does not clear it by itself. */
@@ -35,6 +40,13 @@ export interface Outbox<Reply> {
 export interface SendOptions {
   /** Epoch ms after which waiting (for a 429's retry_after) is pointless: fail instead. */
   readonly deadline: number;
+  /**
+   * Chunks of this text already delivered by an earlier attempt: do not send them again. Chunks
+   * are numbered in the order the deterministic split gives them, so the same text splits the same.
+   */
+  readonly skip?: number;
+  /** Call after each chunk is delivered, with the number delivered so far (the send ledger). */
+  readonly delivered?: (count: number) => Promise<void>;
 }
 
 /** What the module passes to the setup action. */

@@ -8,6 +8,7 @@ import { type Outcome, processFifoBatch } from "./batch.ts";
 import { boolEnv, intEnv, lazy, optionalEnv, requiredEnv } from "./config.ts";
 import { type Envelope, envelopeId, parseEnvelope } from "./envelope.ts";
 import { AgentError, ConfigError, isRetryable, PlatformError } from "./errors.ts";
+import { dynamoLedger, noLedger, type SendLedger } from "./ledger.ts";
 import { log } from "./log.ts";
 import { retryAfter } from "./queue.ts";
 import { type SecretLoader, secretLoader } from "./secrets.ts";
@@ -23,6 +24,8 @@ export interface WorkerSettings {
   readonly maxReceiveCount: number;
   /** The queue, to bring a failed message back soon (ChangeMessageVisibility); optional. */
   readonly queueUrl: string | undefined;
+  /** What was already sent per envelope (LEDGER_TABLE), so a redelivery never answers twice. */
+  readonly ledger: SendLedger;
 }
 
 const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime\/[A-Za-z0-9_-]+$/;
@@ -36,6 +39,7 @@ export function readWorkerSettings(): WorkerSettings {
     allowlist,
     maxReceiveCount: intEnv("MAX_RECEIVE_COUNT", 3, 1, 1000),
     queueUrl: process.env.QUEUE_URL?.trim() || undefined,
+    ledger: process.env.LEDGER_TABLE?.trim() ? dynamoLedger(process.env.LEDGER_TABLE.trim()) : noLedger,
   };
 }
 
@@ -93,32 +97,23 @@ export function createWorker<Secret, Reply>(
   const secret = options.secret ?? secretLoader(adapter.secretSchema);
   const outbox = lazy(async () => adapter.outbox(await secret()));
 
-  async function answer(
-    envelope: Envelope,
-    reply: Reply,
-    box: Outbox<Reply>,
-    deadline: number,
-  ): Promise<void> {
+  /** What to say: a fixed text (refusal, help, new session), the agent's answer, or nothing. */
+  async function compose(envelope: Envelope, reply: Reply, box: Outbox<Reply>, deadline: number) {
     const { agent, allowlist } = settings();
     const id = envelopeId(envelope);
     if (!allowlist.allows(envelope.user.id)) {
       log.info("user.refused", { envelopeId: id, userId: envelope.user.id });
-      await box.send(reply, texts.refused, { deadline });
-      return;
+      return texts.refused;
     }
-    if (envelope.command === "help") {
-      await box.send(reply, texts.help, { deadline });
-      return;
-    }
+    if (envelope.command === "help") return texts.help;
     if (envelope.command === "new") {
       await agent.reset(envelope);
       log.info("session.reset", { envelopeId: id });
-      await box.send(reply, texts.newSession, { deadline });
-      return;
+      return texts.newSession;
     }
     if (envelope.text.trim() === "" && envelope.attachments.length === 0) {
       log.info("message.empty", { envelopeId: id });
-      return;
+      return undefined;
     }
     const started = Date.now();
     const stopTyping = keepTyping(() => box.typing(reply), adapter.typingIntervalMs);
@@ -131,7 +126,37 @@ export function createWorker<Secret, Reply>(
       box.typingDone?.(reply).catch((err: unknown) => log.debug("typing.failed", { err }));
     }
     log.info("agent.answered", { envelopeId: id, agentMs: Date.now() - started, chars: text.length });
-    await box.send(reply, text.trim() === "" ? texts.empty : text, { deadline });
+    return text.trim() === "" ? texts.empty : text;
+  }
+
+  /**
+   * Answers once: the send ledger says whether this envelope was answered already (a redelivery:
+   * nothing more is sent) or partly (the rest of the same answer is sent, the agent is not asked again).
+   */
+  async function answer(
+    envelope: Envelope,
+    reply: Reply,
+    box: Outbox<Reply>,
+    deadline: number,
+  ): Promise<void> {
+    const { ledger } = settings();
+    const id = envelopeId(envelope);
+    const entry = await ledger.get(id);
+    if (entry?.complete) {
+      log.info("message.already_answered", { envelopeId: id });
+      return;
+    }
+    let text = entry?.text;
+    if (text === undefined) {
+      text = await compose(envelope, reply, box, deadline);
+      if (text === undefined) return;
+      await ledger.answered(id, text);
+    } else {
+      log.info("message.resumed", { envelopeId: id, delivered: entry?.delivered });
+    }
+    const skip = entry?.text === undefined ? 0 : entry.delivered;
+    await box.send(reply, text, { deadline, skip, delivered: (count) => ledger.delivered(id, count) });
+    await ledger.complete(id);
   }
 
   async function processRecord(record: SQSRecord, deadline: number): Promise<Outcome> {
@@ -158,7 +183,14 @@ export function createWorker<Secret, Reply>(
     let lastAttempt = false;
     try {
       lastAttempt = attempt >= settings().maxReceiveCount;
-      box = await outbox();
+      const candidate = await outbox();
+      // Whether the bot is addressed at all, where only the platform can tell (a Slack thread reply):
+      // checked before the allowlist, and no failure notice goes where the bot was not addressed.
+      if (candidate.addressed && !(await candidate.addressed(reply.output))) {
+        log.info("message.not_addressed", { envelopeId: id });
+        return "done";
+      }
+      box = candidate;
       await answer(envelope, reply.output, box, deadline);
       log.info("message.done", { envelopeId: id, totalMs: Date.now() - envelope.receivedAt });
       return "done";

@@ -34,9 +34,10 @@ export function telegramOutbox(call: TelegramCall): Outbox<TelegramReply> {
     async typing(reply) {
       await call("sendChatAction", { ...where(reply), action: "typing" });
     },
-    async send(reply, markdown, { deadline }) {
+    async send(reply, markdown, { deadline, skip = 0, delivered }) {
       const chunks = renderChunks(markdown, markdownToTelegramHtml, TELEGRAM_LIMIT);
       for (const [index, html] of chunks.entries()) {
+        if (index < skip) continue;
         const params = {
           ...where(reply),
           ...(index === 0 && !reply.private
@@ -55,6 +56,7 @@ export function telegramOutbox(call: TelegramCall): Outbox<TelegramReply> {
             await call("sendMessage", { ...params, text: htmlToText(html) });
           }
         }, deadline);
+        await delivered?.(index + 1);
       }
     },
   };

@@ -1,3 +1,4 @@
+import type { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { tfList } from "./expr.ts";
 import type { BundledFunction } from "./function.ts";
@@ -33,6 +34,14 @@ export const AGENT_INVOKE_ACTIONS = [
 
 /** Extra action needed when the worker passes `runtimeUserId`. */
 export const AGENT_INVOKE_FOR_USER_ACTION = "bedrock-agentcore:InvokeAgentRuntimeForUser";
+
+/** Actions of the send ledger (handlers/core/ledger.ts): read an entry, create it, update it. */
+export const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
+
+/** Let `fn` read and write the send ledger `table` (the worker). */
+export function grantLedger(table: DynamodbTable, fn: BundledFunction): void {
+  fn.addToRolePolicy({ sid: "SendLedger", actions: LEDGER_ACTIONS, resources: [table.arn] });
+}
 
 /** Let `fn` send messages to `queue` (ingress → SQS). */
 export function grantSend(queue: SqsQueue, fn: BundledFunction): void {

@@ -67,6 +67,7 @@ describe("resources", () => {
       "aws_cloudwatch_log_group.ingress",
       "aws_cloudwatch_log_group.worker",
       "aws_cloudwatch_metric_alarm.dlq",
+      "aws_dynamodb_table.ledger",
       "aws_iam_role.ingress",
       "aws_iam_role.worker",
       "aws_iam_role_policy.ingress",
@@ -141,6 +142,7 @@ describe("resources", () => {
       ALLOWED_USERS: '${join(",", var.allowed_users)}',
       MAX_RECEIVE_COUNT: "${tostring(var.max_receive_count)}",
       AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
+      LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "${var.log_level}",
     });
   });
@@ -250,7 +252,7 @@ describe("IAM: least privilege", () => {
     ]);
   });
 
-  test("worker: consume the queue, read the secret, invoke and stop agent sessions, write its logs", () => {
+  test("worker: consume the queue, read the secret and the send ledger, invoke and stop agent sessions, write its logs", () => {
     expect(statements("worker").map((s) => [s.sid, actionNames(s), s.resources])).toEqual([
       [
         "WriteOwnLogs",
@@ -258,6 +260,11 @@ describe("IAM: least privilege", () => {
         ["${aws_cloudwatch_log_group.worker.arn}:*"],
       ],
       ["ReadSecret", ["secretsmanager:GetSecretValue"], ["${local.secret_arn}"]],
+      [
+        "SendLedger",
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        ["${aws_dynamodb_table.ledger.arn}"],
+      ],
       [
         "InvokeAgent",
         [
@@ -497,5 +504,16 @@ describe("build", () => {
     const started = performance.now();
     await renderModuleFiles(telegram);
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe("send ledger", () => {
+  test("on-demand DynamoDB table keyed by envelope id, expiring by TTL", () => {
+    expect(resource("aws_dynamodb_table", "ledger")).toMatchObject({
+      billing_mode: "PAY_PER_REQUEST",
+      hash_key: "id",
+      attribute: [{ name: "id", type: "S" }],
+      ttl: { attribute_name: "expiresAt", enabled: true },
+    });
   });
 });

@@ -10,6 +10,7 @@ import {
   DlqAlarm,
   FifoQueuePair,
   grantInvokeAgent,
+  grantLedger,
   grantSecretRead,
   grantSend,
   HttpApi,
@@ -19,6 +20,7 @@ import {
   ModuleStack,
   named,
   QueueEventSource,
+  SendLedgerTable,
   SetupInvocation,
   tfNumber,
   tfString,
@@ -127,6 +129,13 @@ export class TelegramModule extends ModuleStack {
     grantSend(queues.queue, ingress);
     grantSecretRead(secret.secretArn, ingress);
 
+    // What was sent per message, so a redelivered message is never answered twice.
+    const ledger = new SendLedgerTable(this, "Ledger", {
+      terraformName: "ledger",
+      tableName: `${name}-ledger`,
+      tags,
+    });
+
     const worker = new BundledFunction(this, "Worker", {
       functionName: `${name}-worker`,
       bundle: "dist/worker.mjs",
@@ -141,12 +150,14 @@ export class TelegramModule extends ModuleStack {
         ALLOWED_USERS: tfString(`join(",", ${addr(v.allowedUsers)})`),
         MAX_RECEIVE_COUNT: tfString(`tostring(${addr(v.maxReceiveCount)})`),
         AGENT_USER_ID: tfString(`${addr(v.enableAgentUserId)} ? "true" : "false"`),
+        LEDGER_TABLE: ledger.table.name,
         LOG_LEVEL: logLevel,
       },
       logRetentionDays: v.logRetentionDays.numberValue,
       tags,
     });
     grantSecretRead(secret.secretArn, worker);
+    grantLedger(ledger.table, worker);
     grantInvokeAgent(v.agentRuntimeArn.stringValue, worker, { forUser: addr(v.enableAgentUserId) });
     new QueueEventSource(this, "WorkerEvents", {
       terraformName: "worker",

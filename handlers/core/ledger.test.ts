@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { type LocalDynamo, startDynamo } from "../../test/harness/dynamodb.ts";
+import { setEnv } from "../../test/harness/env.ts";
+import { dynamoLedger, LedgerError } from "./ledger.ts";
+
+let dynamo: LocalDynamo;
+let restore: () => void;
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  await dynamo.createLedgerTable("relay-ledger");
+  restore = setEnv({
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_MAX_ATTEMPTS: "1",
+  });
+});
+afterAll(async () => {
+  restore();
+  await dynamo.close();
+});
+
+test("an envelope goes from unknown to answered, partly delivered, complete — and the text is dropped", async () => {
+  const ledger = dynamoLedger("relay-ledger");
+  expect(await ledger.get("telegram:1")).toBeUndefined();
+  await ledger.answered("telegram:1", "the answer");
+  expect(await ledger.get("telegram:1")).toEqual({ text: "the answer", delivered: 0, complete: false });
+  await ledger.delivered("telegram:1", 2);
+  expect(await ledger.get("telegram:1")).toEqual({ text: "the answer", delivered: 2, complete: false });
+  await ledger.complete("telegram:1");
+  expect(await ledger.get("telegram:1")).toEqual({ text: undefined, delivered: 2, complete: true });
+});
+
+test("a missing table is a retryable LedgerError", async () => {
+  const error = await dynamoLedger("no-such-table").get("x").catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(LedgerError);
+  expect((error as LedgerError).retryable).toBe(true);
+});

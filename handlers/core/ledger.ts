@@ -1,0 +1,121 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { lazy } from "./config.ts";
+import { RelayError } from "./errors.ts";
+import { log } from "./log.ts";
+
+/**
+ * The outbound send ledger: what was already sent for an envelope, so a record delivered again
+ * (the function timed out after sending, SQS redelivered it, a DLQ redrive) never produces a
+ * second reply. Per envelope it keeps the agent's answer until it is fully delivered (a retry
+ * resends only the missing chunks of the same answer, without asking the agent again) and how
+ * many chunks went out; once complete, the text is dropped and a small marker stays until the
+ * DynamoDB TTL removes it.
+ */
+export interface SendLedger {
+  /** What is known about the envelope's reply; undefined when nothing was recorded. */
+  get(envelopeId: string): Promise<LedgerEntry | undefined>;
+  /** The agent answered: keep the text until the reply is delivered. */
+  answered(envelopeId: string, text: string): Promise<void>;
+  /** `count` chunks of the reply are now delivered. */
+  delivered(envelopeId: string, count: number): Promise<void>;
+  /** The whole reply is delivered: forget the text, remember that it was sent. */
+  complete(envelopeId: string): Promise<void>;
+}
+
+export interface LedgerEntry {
+  /** The agent's answer, while it is not fully delivered. */
+  readonly text: string | undefined;
+  /** Chunks delivered so far. */
+  readonly delivered: number;
+  readonly complete: boolean;
+}
+
+/** The ledger could not be read or written: the message goes back to SQS. */
+export class LedgerError extends RelayError {
+  override name = "LedgerError";
+  constructor(operation: string, cause: unknown) {
+    super(`send ledger ${operation} failed`, { retryable: true, cause });
+  }
+}
+
+/** How long an entry is kept: longer than a message can live in the queue and its DLQ (14 days). */
+const TTL_SECONDS = 15 * 24 * 3600;
+/** DynamoDB items hold 400 KB; longer answers are delivered without chunk-level resumption. */
+const MAX_TEXT_BYTES = 300_000;
+
+const dynamo = lazy(() => new DynamoDBClient({}));
+
+/** A ledger in the DynamoDB table `tableName` (partition key `id`, TTL attribute `expiresAt`). */
+export function dynamoLedger(tableName: string): SendLedger {
+  const key = (id: string) => ({ id: { S: id } });
+  const expiresAt = () => ({ N: String(Math.floor(Date.now() / 1000) + TTL_SECONDS) });
+  const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw new LedgerError(operation, error);
+    }
+  };
+  return {
+    get: (id) =>
+      guard("read", async () => {
+        const { Item } = await dynamo().send(
+          new GetItemCommand({ TableName: tableName, Key: key(id), ConsistentRead: true }),
+        );
+        if (!Item) return undefined;
+        return {
+          text: Item.text?.S,
+          delivered: Number(Item.delivered?.N ?? 0),
+          complete: Item.complete?.BOOL === true,
+        };
+      }),
+    answered: (id, text) =>
+      guard("write", async () => {
+        const keep = Buffer.byteLength(text) <= MAX_TEXT_BYTES;
+        if (!keep) log.warn("ledger.text_too_long", { envelopeId: id, chars: text.length });
+        await dynamo().send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              ...key(id),
+              ...(keep ? { text: { S: text } } : {}),
+              delivered: { N: "0" },
+              complete: { BOOL: false },
+              expiresAt: expiresAt(),
+            },
+          }),
+        );
+      }),
+    delivered: (id, count) =>
+      guard("write", async () => {
+        await dynamo().send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: key(id),
+            UpdateExpression: "SET delivered = :n, expiresAt = :e",
+            ExpressionAttributeValues: { ":n": { N: String(count) }, ":e": expiresAt() },
+          }),
+        );
+      }),
+    complete: (id) =>
+      guard("write", async () => {
+        await dynamo().send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: key(id),
+            UpdateExpression: "SET complete = :t, expiresAt = :e REMOVE #text",
+            ExpressionAttributeNames: { "#text": "text" },
+            ExpressionAttributeValues: { ":t": { BOOL: true }, ":e": expiresAt() },
+          }),
+        );
+      }),
+  };
+}
+
+/** No ledger (LEDGER_TABLE unset): every delivery is treated as the first. */
+export const noLedger: SendLedger = {
+  get: async () => undefined,
+  answered: async () => {},
+  delivered: async () => {},
+  complete: async () => {},
+};

@@ -1,0 +1,116 @@
+/**
+ * Idempotent replies through the built Telegram bundles with the send ledger on (LEDGER_TABLE,
+ * DynamoDB = dynalite in memory): a record delivered again after its reply went out never
+ * produces a second reply, and a reply cut short by a platform failure resumes where it stopped,
+ * without asking the agent again.
+ */
+import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context, SQSEvent } from "aws-lambda";
+import { agentReply } from "./fakes/agentcore.ts";
+import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "./fakes/telegram.ts";
+import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
+import { setEnv } from "./harness/env.ts";
+import { drain, httpApiEvent, lambdaContext, loadBundle, pollSqsOnce } from "./harness/lambda.ts";
+import { type FakeStack, startFakeStack } from "./harness/stack.ts";
+
+type IngressHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResult>;
+type WorkerHandler = (event: SQSEvent, context?: Context) => Promise<unknown>;
+
+const SECRET = "ledger-webhook-secret";
+const USER = 1001;
+let stack: FakeStack;
+let dynamo: LocalDynamo;
+let restore: () => void;
+let ingress: IngressHandler;
+let worker: WorkerHandler;
+let updateId = 9000;
+
+async function deliver(text: string) {
+  const update = telegramTextUpdate({ text, updateId: ++updateId, messageId: updateId, userId: USER });
+  const response = await ingress(
+    httpApiEvent({
+      method: "POST",
+      path: "/telegram",
+      headers: { "x-telegram-bot-api-secret-token": SECRET },
+      body: JSON.stringify(update),
+    }),
+  );
+  expect(response.statusCode).toBe(200);
+}
+
+const texts = () => stack.telegram.messages.map((m) => ("text" in m ? m.text : ""));
+
+beforeAll(async () => {
+  [stack, dynamo] = await Promise.all([
+    startFakeStack({
+      secret: { value: { bot_token: DEFAULT_TELEGRAM_TOKEN, webhook_secret: SECRET } },
+      queue: { name: "ledger" },
+    }),
+    startDynamo(),
+  ]);
+  await dynamo.createLedgerTable("relay-ledger");
+  restore = setEnv(
+    stack.env({
+      ALLOWED_USERS: "*",
+      LEDGER_TABLE: "relay-ledger",
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      LOG_LEVEL: "error",
+    }),
+  );
+  ingress = (await loadBundle<{ handler: IngressHandler }>("modules/telegram/dist/ingress.mjs")).handler;
+  worker = (await loadBundle<{ handler: WorkerHandler }>("modules/telegram/dist/worker.mjs")).handler;
+});
+
+afterAll(async () => {
+  restore();
+  await Promise.all([stack.close(), dynamo.close()]);
+});
+
+beforeEach(() => stack.reset());
+
+test("redelivered after the reply was sent (the function died before SQS heard back): no second reply", async () => {
+  await deliver("once, please");
+  // The worker answers, then the invocation fails as a timeout would: the record stays on the queue.
+  const first = await pollSqsOnce(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, async (event) => {
+    await worker(event, lambdaContext({ timeoutMs: 30_000 }));
+    throw new Error("Task timed out after 30.00 seconds");
+  });
+  expect(first.failed).toHaveLength(1);
+  expect(texts()).toEqual(["echo: once, please"]);
+
+  await drain(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (e) => worker(e, lambdaContext()) as never);
+  expect(texts()).toEqual(["echo: once, please"]);
+  expect(stack.agentcore.invocations()).toHaveLength(1);
+  expect(await stack.sqs.depth(stack.queue.queueUrl)).toMatchObject({ visible: 0, inFlight: 0 });
+});
+
+test("a reply cut short by a platform failure resumes with the missing chunks, the agent asked once", async () => {
+  const long = Array.from({ length: 3 }, (_, i) => `Part ${i + 1}. ${"lorem ipsum ".repeat(330)}`).join("\n\n");
+  stack.agentcore.script(agentReply.json({ response: long }));
+  let sends = 0;
+  stack.telegram.script("sendMessage", telegramErrors.serverError(502, "Bad Gateway"), { when: () => ++sends === 2 });
+  await deliver("long answer");
+
+  await drain(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (e) => worker(e, lambdaContext()) as never);
+  expect(stack.agentcore.invocations()).toHaveLength(1);
+  const delivered = texts();
+  expect(delivered.length).toBeGreaterThanOrEqual(3);
+  expect(new Set(delivered).size).toBe(delivered.length); // nothing twice
+  expect(delivered[0]).toStartWith("Part 1.");
+  expect(delivered.at(-1)).toContain("Part 3.");
+});
+
+test("without a reachable ledger the message is kept (retried), not answered blind", async () => {
+  const local = setEnv({ AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:9" });
+  try {
+    const blind = (await loadBundle<{ handler: WorkerHandler }>("modules/telegram/dist/worker.mjs")).handler;
+    await deliver("ledger down");
+    const poll = await pollSqsOnce(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (e) => blind(e, lambdaContext()) as never);
+    expect(poll.failed).toHaveLength(1);
+    expect(stack.agentcore.invocations()).toHaveLength(0);
+  } finally {
+    local();
+  }
+  await drain(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (e) => worker(e, lambdaContext()) as never);
+  expect(texts()).toEqual(["echo: ledger down"]);
+});
