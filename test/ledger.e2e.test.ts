@@ -78,20 +78,34 @@ test("redelivered after the reply was sent (the function died before SQS heard b
   expect(first.failed).toHaveLength(1);
   expect(texts()).toEqual(["echo: once, please"]);
 
-  await drain(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (e) => worker(e, lambdaContext()) as never);
+  await drain(
+    stack.sqs,
+    stack.queue.queueUrl,
+    stack.queue.queueArn,
+    (e) => worker(e, lambdaContext()) as never,
+  );
   expect(texts()).toEqual(["echo: once, please"]);
   expect(stack.agentcore.invocations()).toHaveLength(1);
   expect(await stack.sqs.depth(stack.queue.queueUrl)).toMatchObject({ visible: 0, inFlight: 0 });
 });
 
 test("a reply cut short by a platform failure resumes with the missing chunks, the agent asked once", async () => {
-  const long = Array.from({ length: 3 }, (_, i) => `Part ${i + 1}. ${"lorem ipsum ".repeat(330)}`).join("\n\n");
+  const long = Array.from({ length: 3 }, (_, i) => `Part ${i + 1}. ${"lorem ipsum ".repeat(330)}`).join(
+    "\n\n",
+  );
   stack.agentcore.script(agentReply.json({ response: long }));
   let sends = 0;
-  stack.telegram.script("sendMessage", telegramErrors.serverError(502, "Bad Gateway"), { when: () => ++sends === 2 });
+  stack.telegram.script("sendMessage", telegramErrors.serverError(502, "Bad Gateway"), {
+    when: () => ++sends === 2,
+  });
   await deliver("long answer");
 
-  await drain(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (e) => worker(e, lambdaContext()) as never);
+  await drain(
+    stack.sqs,
+    stack.queue.queueUrl,
+    stack.queue.queueArn,
+    (e) => worker(e, lambdaContext()) as never,
+  );
   expect(stack.agentcore.invocations()).toHaveLength(1);
   const delivered = texts();
   expect(delivered.length).toBeGreaterThanOrEqual(3);
@@ -105,12 +119,22 @@ test("without a reachable ledger the message is kept (retried), not answered bli
   try {
     const blind = (await loadBundle<{ handler: WorkerHandler }>("modules/telegram/dist/worker.mjs")).handler;
     await deliver("ledger down");
-    const poll = await pollSqsOnce(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (e) => blind(e, lambdaContext()) as never);
+    const poll = await pollSqsOnce(
+      stack.sqs,
+      stack.queue.queueUrl,
+      stack.queue.queueArn,
+      (e) => blind(e, lambdaContext()) as never,
+    );
     expect(poll.failed).toHaveLength(1);
     expect(stack.agentcore.invocations()).toHaveLength(0);
   } finally {
     local();
   }
-  await drain(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (e) => worker(e, lambdaContext()) as never);
+  await drain(
+    stack.sqs,
+    stack.queue.queueUrl,
+    stack.queue.queueArn,
+    (e) => worker(e, lambdaContext()) as never,
+  );
   expect(texts()).toEqual(["echo: ledger down"]);
 });

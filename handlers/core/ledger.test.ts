@@ -34,7 +34,9 @@ test("an envelope goes from unknown to answered, partly delivered, complete — 
 });
 
 test("a missing table is a retryable LedgerError", async () => {
-  const error = await dynamoLedger("no-such-table").get("x").catch((e: unknown) => e);
+  const error = await dynamoLedger("no-such-table")
+    .get("x")
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(LedgerError);
   expect((error as LedgerError).retryable).toBe(true);
 });

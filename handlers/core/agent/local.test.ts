@@ -27,12 +27,18 @@ test("streams SSE like the runtime", async () => {
 
 test("5xx is retryable, 4xx is not, a dead server is retryable", async () => {
   fake.script(agentReply.error("InternalServerException"));
-  const server = await containerAgent(fake.url).ask(sampleEnvelope).catch((e: unknown) => e);
+  const server = await containerAgent(fake.url)
+    .ask(sampleEnvelope)
+    .catch((e: unknown) => e);
   expect(server).toBeInstanceOf(AgentError);
   expect((server as AgentError).retryable).toBe(true);
   fake.script(agentReply.error("ValidationException"));
-  const client = await containerAgent(fake.url).ask(sampleEnvelope).catch((e: unknown) => e);
+  const client = await containerAgent(fake.url)
+    .ask(sampleEnvelope)
+    .catch((e: unknown) => e);
   expect((client as AgentError).retryable).toBe(false);
-  const dead = await containerAgent("http://127.0.0.1:9").ask(sampleEnvelope).catch((e: unknown) => e);
+  const dead = await containerAgent("http://127.0.0.1:9")
+    .ask(sampleEnvelope)
+    .catch((e: unknown) => e);
   expect((dead as AgentError).retryable).toBe(true);
 });
