@@ -21,28 +21,60 @@ const secretsManager = lazy(() => new SecretsManagerClient({}));
  */
 export function secretLoader<T>(schema: v.GenericSchema<unknown, T>): SecretLoader<T> {
   let cached: Promise<T> | undefined;
+  let loadedAt = 0;
   const get = () => {
-    cached ??= load(schema).catch((error: unknown) => {
-      cached = undefined;
-      throw error;
-    });
+    if (!cached) {
+      loadedAt = Date.now();
+      cached = load(schema).catch((error: unknown) => {
+        cached = undefined;
+        throw error;
+      });
+    }
     return cached;
   };
+  const fresh = () => {
+    cached = undefined;
+    return get();
+  };
   return Object.assign(get, {
-    fresh: () => {
-      cached = undefined;
-      return get();
-    },
+    fresh,
+    staleAfter: (maxAgeMs: number) =>
+      Date.now() - loadedAt >= maxAgeMs ? fresh() : Promise.resolve(undefined),
   });
 }
 
 /** The loader of a channel without credentials (the relay holds its session): no SECRET_ARN, no call. */
 export const noSecret: SecretLoader<Record<string, never>> = Object.assign(async () => ({}), {
   fresh: async () => ({}),
+  staleAfter: async () => undefined,
 });
 
-/** The cached secret; `fresh()` reads it again (setup after the secret changed). */
-export type SecretLoader<T> = (() => Promise<T>) & { fresh(): Promise<T> };
+/**
+ * The cached secret. `fresh()` reads it again (setup after the secret changed); `staleAfter(ms)`
+ * reads it again only when the cached copy is at least that old, else resolves undefined.
+ */
+export type SecretLoader<T> = (() => Promise<T>) & {
+  fresh(): Promise<T>;
+  staleAfter(maxAgeMs: number): Promise<T | undefined>;
+};
+
+/** How often a failed check may make the ingress read the secret again (a rotated secret). */
+export const SECRET_RECHECK_MS = 60_000;
+
+/**
+ * Checks a request against the channel's secret; when the check fails and the cached secret is
+ * over a minute old, reads the secret again and checks once more — so a rotated secret is picked
+ * up by warm containers, while forged requests cannot make us call Secrets Manager more than once
+ * a minute.
+ */
+export async function verifyWithSecret<T>(
+  secret: SecretLoader<T>,
+  check: (value: T) => boolean | Promise<boolean>,
+): Promise<boolean> {
+  if (await check(await secret())) return true;
+  const newer = await secret.staleAfter(SECRET_RECHECK_MS);
+  return newer !== undefined && (await check(newer));
+}
 
 async function load<T>(schema: v.GenericSchema<unknown, T>): Promise<T> {
   const secretId = requiredEnv("SECRET_ARN", "set it to the ARN of the channel's Secrets Manager secret");

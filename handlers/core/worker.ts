@@ -95,7 +95,17 @@ export function createWorker<Secret, Reply>(
 ): (event: WorkerEvent, context?: Context) => Promise<WorkerResult> {
   const settings = lazy(options.settings ?? readWorkerSettings);
   const secret = options.secret ?? secretLoader(adapter.secretSchema);
-  const outbox = lazy(async () => adapter.outbox(await secret()));
+  let cachedOutbox: Promise<Outbox<Reply>> | undefined;
+  const outbox = () => {
+    cachedOutbox ??= secret().then(
+      (value) => adapter.outbox(value),
+      (error: unknown) => {
+        cachedOutbox = undefined; // a failed secret read is retried by the next message
+        throw error;
+      },
+    );
+    return cachedOutbox;
+  };
 
   /** What to say: a fixed text (refusal, help, new session), the agent's answer, or nothing. */
   async function compose(envelope: Envelope, reply: Reply, box: Outbox<Reply>, deadline: number) {
@@ -195,6 +205,12 @@ export function createWorker<Secret, Reply>(
       log.info("message.done", { envelopeId: id, totalMs: Date.now() - envelope.receivedAt });
       return "done";
     } catch (err) {
+      // The platform no longer takes our credentials: read the secret anew for the next attempt
+      // (it may have been rotated since this container cached it).
+      if (err instanceof PlatformError && err.status === 401) {
+        cachedOutbox = undefined;
+        await secret.fresh().catch(() => undefined);
+      }
       // A configuration error keeps the message (for the DLQ and a redrive once it is fixed).
       const retryable = isRetryable(err) || err instanceof ConfigError;
       const final = !retryable || lastAttempt;

@@ -2,7 +2,7 @@ import { handle } from "hono/aws-lambda";
 import { safeEqual } from "../core/crypto.ts";
 import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
 import { log } from "../core/log.ts";
-import { secretLoader } from "../core/secrets.ts";
+import { secretLoader, verifyWithSecret } from "../core/secrets.ts";
 import { botIdFromToken, telegramApi } from "./api.ts";
 import { needsUsername, toEnvelope, UpdateSchema } from "./inbound.ts";
 import { TelegramSecretSchema } from "./secret.ts";
@@ -31,10 +31,11 @@ function botUsername(token: string): Promise<string | undefined> {
 export const app = ingressApp();
 
 app.post("/telegram", limitBody(), async (c) => {
-  const { bot_token, webhook_secret } = await secret();
-  if (!safeEqual(c.req.header("x-telegram-bot-api-secret-token"), webhook_secret)) {
+  const token = c.req.header("x-telegram-bot-api-secret-token");
+  if (!(await verifyWithSecret(secret, (s) => safeEqual(token, s.webhook_secret)))) {
     return c.text("unauthorized", 401);
   }
+  const { bot_token } = await secret();
   const parsed = parseJsonBody(c, await c.req.text(), UpdateSchema, "a Telegram update");
   if ("response" in parsed) return parsed.response;
   const update = parsed.value;

@@ -155,7 +155,7 @@ describe("property: splitting any input", () => {
       expect(nonSpace(segments.map((s) => s.body).join(""))).toBe(nonSpace(text));
       expect(splitText(text, limit)).toEqual(segments.map((s) => s.open + s.body + s.close));
     }
-  });
+  }, 60_000); // thousands of inputs: seconds on a loaded 2-core machine
 
   test("every chunk but the last closes the code blocks it opens (short lines, any order of blocks)", () => {
     const lines = SAMPLE_ANSWER.split("\n");

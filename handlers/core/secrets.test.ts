@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import * as v from "valibot";
+import { type FakeSecretsManager, startSecretsManager } from "../../test/fakes/secrets-manager.ts";
+import { awsTestEnv, setEnv } from "../../test/harness/env.ts";
+import { ConfigError } from "./errors.ts";
+import { SecretError, secretLoader, verifyWithSecret } from "./secrets.ts";
+
+const Schema = v.object({ token: v.string() });
+let fake: FakeSecretsManager;
+let restore: () => void;
+
+beforeAll(async () => {
+  fake = await startSecretsManager({ secrets: { "relay/test": { token: "one" } } });
+  restore = setEnv({
+    ...awsTestEnv({ secrets: fake, maxAttempts: 1 }),
+    SECRET_ARN: fake.arnOf("relay/test"),
+  });
+});
+afterAll(async () => {
+  restore();
+  await fake.close();
+});
+
+test("read once per container, validated, again on fresh()", async () => {
+  fake.reset();
+  const secret = secretLoader(Schema);
+  expect(await secret()).toEqual({ token: "one" });
+  expect(await secret()).toEqual({ token: "one" });
+  expect(fake.callCount()).toBe(1);
+  await secret.fresh();
+  expect(fake.callCount()).toBe(2);
+});
+
+test("a failed read is not cached; a bad secret names the key, not the value", async () => {
+  fake.reset();
+  fake.fail({ type: "InternalServiceError" });
+  const secret = secretLoader(Schema);
+  await expect(secret()).rejects.toBeInstanceOf(SecretError);
+  expect(await secret()).toEqual({ token: "one" });
+
+  fake.setSecret("relay/test", { token: 12345 });
+  const bad = await secretLoader(Schema)().catch((e: unknown) => e);
+  expect(bad).toBeInstanceOf(ConfigError);
+  expect((bad as Error).message).toContain("token");
+  expect((bad as Error).message).not.toContain("12345");
+  fake.setSecret("relay/test", { token: "one" });
+});
+
+test("verifyWithSecret re-reads a rotated secret at most once a minute", async () => {
+  fake.reset();
+  const secret = secretLoader(Schema);
+  expect(await verifyWithSecret(secret, (s) => s.token === "one")).toBe(true);
+  fake.setSecret("relay/test", { token: "two" });
+  // Cached copy is fresh: a mismatch does not call Secrets Manager again.
+  expect(await verifyWithSecret(secret, (s) => s.token === "two")).toBe(false);
+  expect(fake.callCount()).toBe(1);
+  // An hour later the mismatch reads the secret again and sees the rotation.
+  const realNow = Date.now;
+  Date.now = () => realNow() + 3_600_000;
+  try {
+    expect(await verifyWithSecret(secret, (s) => s.token === "two")).toBe(true);
+    expect(await verifyWithSecret(secret, (s) => s.token === "forged")).toBe(false);
+  } finally {
+    Date.now = realNow;
+  }
+  expect(fake.callCount()).toBe(2);
+  fake.setSecret("relay/test", { token: "one" });
+});
