@@ -1,0 +1,149 @@
+import { describe, expect, test } from "bun:test";
+import * as v from "valibot";
+import { commandInteraction, pingInteraction } from "../../test/fakes/discord-interactions.ts";
+import { type CommandInteraction, InteractionSchema, notices, toEnvelope } from "./inbound.ts";
+import { DiscordReplySchema } from "./reply.ts";
+import { snowflakeTime } from "./secret.ts";
+
+const APP = "150000000000000001";
+const NOW = 1_790_000_000_000;
+
+function command(
+  input: Partial<Parameters<typeof commandInteraction>[0]> & { name: string },
+): CommandInteraction {
+  const parsed = v.parse(InteractionSchema, commandInteraction({ applicationId: APP, ...input }));
+  if (parsed.type !== 2) throw new Error("not a command");
+  return parsed;
+}
+
+describe("InteractionSchema", () => {
+  test("reads PING and application commands as Discord sends them", () => {
+    expect(v.parse(InteractionSchema, pingInteraction(APP)).type).toBe(1);
+    expect(command({ name: "ask", prompt: "hi" }).data.options).toEqual([
+      { name: "prompt", type: 3, value: "hi" },
+    ]);
+  });
+
+  test("refuses other interaction types and broken shapes", () => {
+    const ask = commandInteraction({ applicationId: APP, name: "ask", prompt: "x" });
+    for (const bad of [
+      { ...ask, type: 3 },
+      { ...ask, type: 4 },
+      { ...ask, type: 9 },
+      { ...ask, id: "not-a-snowflake" },
+      { ...ask, token: "" },
+      { ...ask, data: undefined },
+      { type: 1 },
+      [],
+      null,
+    ]) {
+      expect(v.safeParse(InteractionSchema, bad).success).toBe(false);
+    }
+  });
+});
+
+describe("toEnvelope", () => {
+  test("/ask in a server: the prompt, the member's display name, the interaction reply context", () => {
+    const interaction = command({
+      name: "ask",
+      prompt: "  what is up?  ",
+      userId: "100000000000000009",
+      channelId: "300000000000000005",
+    });
+    const inbound = toEnvelope(interaction, NOW);
+    if (!("envelope" in inbound)) throw new Error(JSON.stringify(inbound));
+    expect(inbound.envelope).toEqual({
+      v: 1,
+      channel: "discord",
+      eventId: interaction.id,
+      conversation: "300000000000000005",
+      user: { id: "100000000000000009", name: "Ada" },
+      text: "what is up?",
+      attachments: [],
+      reply: {
+        kind: "interaction",
+        applicationId: APP,
+        token: interaction.token,
+        interactionId: interaction.id,
+        channelId: "300000000000000005",
+        issuedAt: snowflakeTime(interaction.id),
+      },
+      receivedAt: NOW,
+    });
+    expect(v.safeParse(DiscordReplySchema, inbound.envelope.reply).success).toBe(true);
+  });
+
+  test("the token's issue time is the interaction id's timestamp", () => {
+    const at = NOW - 60_000;
+    const inbound = toEnvelope(command({ name: "ask", prompt: "x", at }), NOW);
+    expect("envelope" in inbound && inbound.envelope.reply.issuedAt).toBe(at);
+  });
+
+  test("/new in a DM: the user, the command, no text", () => {
+    const inbound = toEnvelope(command({ name: "new", dm: true, userName: "Grace" }), NOW);
+    if (!("envelope" in inbound)) throw new Error(JSON.stringify(inbound));
+    expect(inbound.envelope).toMatchObject({ command: "new", text: "", user: { name: "Grace" } });
+  });
+
+  test("username when there is no global name", () => {
+    const interaction = command({ name: "ask", prompt: "x" });
+    const member = interaction.member as NonNullable<CommandInteraction["member"]>;
+    const inbound = toEnvelope(
+      { ...interaction, member: { user: { ...member.user, global_name: null } } },
+      NOW,
+    );
+    expect("envelope" in inbound && inbound.envelope.user.name).toBe("ada");
+  });
+
+  test("unknown commands and blank prompts get a notice; no user or channel is invalid", () => {
+    expect(toEnvelope(command({ name: "help" }), NOW)).toEqual({ notice: notices.unknownCommand });
+    expect(toEnvelope(command({ name: "ask", prompt: " \n " }), NOW)).toEqual({
+      notice: notices.emptyPrompt,
+    });
+    expect(toEnvelope(command({ name: "ask" }), NOW)).toEqual({ notice: notices.emptyPrompt });
+    const interaction = command({ name: "ask", prompt: "x" });
+    expect(toEnvelope({ ...interaction, member: undefined, user: undefined }, NOW)).toEqual({
+      invalid: "no user",
+    });
+    expect(toEnvelope({ ...interaction, channel_id: undefined, channel: undefined }, NOW)).toEqual({
+      invalid: "no channel",
+    });
+  });
+});
+
+describe("DiscordReplySchema (the contract with relay/)", () => {
+  test("takes both cases and nothing else", () => {
+    const ok = [
+      {
+        kind: "interaction",
+        applicationId: APP,
+        token: "t",
+        interactionId: "1300000000000000001",
+        channelId: "300000000000000001",
+        issuedAt: NOW,
+      },
+      { kind: "message", channelId: "300000000000000001", messageId: "1300000000000000002" },
+      {
+        kind: "message",
+        channelId: "300000000000000001",
+        messageId: "1300000000000000002",
+        guildId: "200000000000000001",
+      },
+    ];
+    for (const reply of ok) expect(v.safeParse(DiscordReplySchema, reply).success).toBe(true);
+    const bad = [
+      { kind: "message", channelId: "300000000000000001" },
+      {
+        kind: "interaction",
+        applicationId: APP,
+        token: "t",
+        interactionId: "1",
+        channelId: "3",
+        issuedAt: NOW,
+      },
+      { kind: "dm", channelId: "300000000000000001", messageId: "1300000000000000002" },
+      { chatId: 42, messageId: 5, private: true },
+    ];
+    for (const reply of bad) expect(v.safeParse(DiscordReplySchema, reply).success).toBe(false);
+  });
+});

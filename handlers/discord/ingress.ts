@@ -1,0 +1,79 @@
+import type {
+  APIInteractionResponseChannelMessageWithSource,
+  APIInteractionResponseDeferredChannelMessageWithSource,
+  APIInteractionResponsePong,
+} from "discord-api-types/v10";
+import { handle } from "hono/aws-lambda";
+import { lazy } from "../core/config.ts";
+import { ConfigError } from "../core/errors.ts";
+import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
+import { log } from "../core/log.ts";
+import { secretLoader } from "../core/secrets.ts";
+import { InteractionSchema, toEnvelope } from "./inbound.ts";
+import { DiscordSecretSchema } from "./secret.ts";
+import { importPublicKey, verifyRequest } from "./verify.ts";
+
+/**
+ * The interactions endpoint: POST /discord/interactions. Verifies the Ed25519 signature and the
+ * timestamp (401), parses the interaction (400), answers PING with PONG, and for /ask and /new
+ * queues the envelope, then answers DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE ("thinking…"); 503 when
+ * SQS fails, so the user sees the command fail rather than wait for an answer that never comes.
+ *
+ * Discord gives up after 3 seconds, cold start included: with DISCORD_PUBLIC_KEY set (it is not a
+ * secret) no Secrets Manager call is made.
+ */
+
+const HEX_64 = /^[0-9a-fA-F]{64}$/;
+
+const configuredKey = lazy((): string | undefined => {
+  const raw = process.env.DISCORD_PUBLIC_KEY?.trim();
+  if (!raw) return undefined;
+  if (!HEX_64.test(raw)) {
+    throw new ConfigError(
+      `DISCORD_PUBLIC_KEY=${JSON.stringify(raw)} is not 64 hex digits: copy the Public Key from the Developer Portal (General Information)`,
+    );
+  }
+  return raw;
+});
+
+/** The channel secret, read only when no DISCORD_PUBLIC_KEY is given. */
+const secret = secretLoader(DiscordSecretSchema);
+
+async function publicKey(): Promise<CryptoKey> {
+  return importPublicKey(configuredKey() ?? (await secret()).public_key);
+}
+
+export const app = ingressApp();
+
+app.post("/discord/interactions", limitBody(), async (c) => {
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  const verdict = await verifyRequest(
+    publicKey,
+    c.req.header("x-signature-ed25519"),
+    c.req.header("x-signature-timestamp"),
+    body,
+  );
+  if (!verdict.ok) {
+    log.info("interaction.refused", { reason: verdict.reason });
+    return c.text("invalid request signature", 401);
+  }
+  const parsed = parseJsonBody(c, new TextDecoder().decode(body), InteractionSchema, "a Discord interaction");
+  if ("response" in parsed) return parsed.response;
+  const interaction = parsed.value;
+  if (interaction.type === 1) return c.json({ type: 1 } satisfies APIInteractionResponsePong);
+  const inbound = toEnvelope(interaction);
+  if ("invalid" in inbound) return c.text(`not a Discord interaction: ${inbound.invalid}`, 400);
+  if ("notice" in inbound) {
+    log.info("interaction.answered", { interactionId: interaction.id, command: interaction.data.name });
+    // Only the user sees it (EPHEMERAL), and nothing is queued.
+    return c.json({
+      type: 4,
+      data: { content: inbound.notice, flags: 64 },
+    } satisfies APIInteractionResponseChannelMessageWithSource);
+  }
+  await accept([inbound.envelope]);
+  return c.json({ type: 5 } satisfies APIInteractionResponseDeferredChannelMessageWithSource);
+});
+
+/** The Lambda handler (API Gateway HTTP API payload v2.0, or a Function URL). */
+export const handler = handle(app);

@@ -1,0 +1,165 @@
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { discordErrors, type FakeDiscord, startDiscord } from "../../test/fakes/discord.ts";
+import { commandInteraction } from "../../test/fakes/discord-interactions.ts";
+import { DiscordApiError, discordApi } from "./api.ts";
+import { DISCORD_LIMIT, discordOutbox, TOKEN_USABLE_MS } from "./outbox.ts";
+import type { InteractionReply, MessageReply } from "./reply.ts";
+import { snowflakeTime } from "./secret.ts";
+
+const CHANNEL = "300000000000000001";
+const FORBIDDEN = "399999999999999999";
+const discord: FakeDiscord = await startDiscord({
+  // The endpoint itself is not under test here: every command is deferred.
+  transport: async () => ({ status: 200, body: '{"type":5}' }),
+  forbiddenChannels: [FORBIDDEN],
+});
+afterAll(() => discord.close());
+beforeEach(() => discord.reset());
+
+const outbox = (now?: () => number) => discordOutbox(discordApi(discord.botToken, discord.url), now);
+const deadline = () => Date.now() + 10_000;
+
+/** A deferred interaction (as the ingress leaves it) and its reply context. */
+async function deferred(channelId = CHANNEL): Promise<InteractionReply> {
+  const interaction = commandInteraction({
+    applicationId: discord.applicationId,
+    name: "ask",
+    prompt: "q",
+    channelId,
+  });
+  await discord.deliver(interaction, { url: "https://endpoint.example" });
+  return {
+    kind: "interaction",
+    applicationId: discord.applicationId,
+    token: interaction.token,
+    interactionId: interaction.id,
+    channelId,
+    issuedAt: snowflakeTime(interaction.id),
+  };
+}
+
+const message: MessageReply = {
+  kind: "message",
+  channelId: CHANNEL,
+  messageId: "1300000000000000001",
+  guildId: "200000000000000001",
+};
+const long = Array.from({ length: 60 }, (_, i) => `Paragraph ${i}: ${"word ".repeat(12)}`).join("\n\n");
+
+describe("interaction replies", () => {
+  test("the first chunk edits the deferred response, the rest are follow-ups; nobody is pinged", async () => {
+    const reply = await deferred();
+    await outbox().send(reply, `**Hi** @everyone\n\n${long}`, { deadline: deadline() });
+    const original = discord.original(reply.interactionId);
+    expect(original?.deferred).toBe(false);
+    expect(original?.content).toStartWith("**Hi** @everyone");
+    const sent = discord.sent(CHANNEL);
+    expect(sent.length).toBeGreaterThan(1);
+    for (const content of sent) expect(content.length).toBeLessThanOrEqual(DISCORD_LIMIT);
+    expect(discord.calls.map((c) => c.route)).toEqual([
+      "PATCH /webhooks/{application}/{token}/messages/@original",
+      ...sent.slice(1).map(() => "POST /webhooks/{application}/{token}"),
+    ]);
+    for (const c of discord.calls)
+      expect(c.body).toMatchObject({ allowed_mentions: { parse: [] }, flags: 4 });
+  });
+
+  test("a resumed send skips the chunks already delivered and reports each one it sends", async () => {
+    const reply = await deferred();
+    const counts: number[] = [];
+    const delivered = async (count: number) => {
+      counts.push(count);
+    };
+    await outbox().send(reply, long, { deadline: deadline(), delivered });
+    const total = counts.length;
+    expect(counts).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    discord.reset();
+    const reply2 = await deferred();
+    counts.length = 0;
+    await outbox().send(reply2, long, { deadline: deadline(), skip: 2, delivered });
+    expect(counts).toEqual(Array.from({ length: total - 2 }, (_, i) => i + 3));
+    expect(discord.calls.every((c) => c.route === "POST /webhooks/{application}/{token}")).toBe(true);
+    expect(discord.original(reply2.interactionId)?.deferred).toBe(true);
+  });
+
+  test("an interaction needs no typing indicator", async () => {
+    await outbox().typing(await deferred());
+    expect(discord.calls).toEqual([]);
+  });
+
+  test("a token past 14 minutes: straight to the channel with the bot token", async () => {
+    const reply = await deferred();
+    await outbox(() => reply.issuedAt + TOKEN_USABLE_MS + 1).send(reply, "late answer", {
+      deadline: deadline(),
+    });
+    expect(discord.calls.map((c) => [c.route, c.authorization])).toEqual([
+      ["POST /channels/{channel}/messages", `Bot ${discord.botToken}`],
+    ]);
+    expect(discord.calls[0]?.body).toMatchObject({ content: "late answer", allowed_mentions: { parse: [] } });
+  });
+
+  test("a token Discord refuses midway: the remaining chunks go to the channel", async () => {
+    const reply = await deferred();
+    discord.script("POST /webhooks/{application}/{token}", discordErrors.unknownWebhook());
+    await outbox().send(reply, long, { deadline: deadline() });
+    const routes = discord.calls.map((c) => c.route);
+    expect(routes[0]).toBe("PATCH /webhooks/{application}/{token}/messages/@original");
+    expect(routes[1]).toBe("POST /webhooks/{application}/{token}");
+    expect(routes.slice(2).every((r) => r === "POST /channels/{channel}/messages")).toBe(true);
+    expect(discord.sent(CHANNEL).join("\n\n")).toBe(long.replace(/ +$/gm, ""));
+  });
+
+  test("expired and no access to the channel: a PlatformError that a retry cannot fix", async () => {
+    const reply = await deferred(FORBIDDEN);
+    discord.expire(reply.interactionId);
+    const error = await outbox()
+      .send(reply, "x", { deadline: deadline() })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(DiscordApiError);
+    expect(error).toMatchObject({ status: 403, retryable: false });
+  });
+
+  test("a 429 is waited out when it fits before the deadline", async () => {
+    const reply = await deferred();
+    discord.script(
+      "PATCH /webhooks/{application}/{token}/messages/@original",
+      discordErrors.rateLimited(0.2),
+    );
+    const started = Date.now();
+    await outbox().send(reply, "patient", { deadline: deadline() });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(discord.original(reply.interactionId)?.content).toBe("patient");
+  });
+
+  test("an answer that renders to nothing still ends the 'thinking…'", async () => {
+    const reply = await deferred();
+    await outbox().send(reply, "```\n\n```", { deadline: deadline() });
+    expect(discord.original(reply.interactionId)?.content).toBe("The agent had no answer.");
+  });
+});
+
+describe("message replies (relayed from the gateway)", () => {
+  test("posted in the channel, the first chunk replying to the user's message without pinging", async () => {
+    await outbox().send(message, long, { deadline: deadline() });
+    const posts = discord.callsOf("POST /channels/{channel}/messages");
+    expect(posts.length).toBeGreaterThan(1);
+    expect(posts[0]?.body).toMatchObject({
+      allowed_mentions: { parse: [], replied_user: false },
+      message_reference: {
+        message_id: message.messageId,
+        channel_id: CHANNEL,
+        guild_id: message.guildId,
+        fail_if_not_exists: false,
+      },
+    });
+    expect(posts[1]?.body).not.toHaveProperty("message_reference");
+  });
+
+  test("typing is shown in the channel", async () => {
+    await outbox().typing(message);
+    expect(discord.calls.map((c) => c.route)).toEqual(["POST /channels/{channel}/typing"]);
+  });
+});

@@ -1,0 +1,118 @@
+import type {
+  RESTPatchAPIWebhookWithTokenMessageJSONBody,
+  RESTPostAPIChannelMessageJSONBody,
+  RESTPostAPIWebhookWithTokenJSONBody,
+} from "discord-api-types/v10";
+import type { Outbox } from "../core/adapter.ts";
+import { log } from "../core/log.ts";
+import { honourRetryAfter } from "../core/retry.ts";
+import { renderChunks } from "../core/text/split.ts";
+import { texts } from "../core/texts.ts";
+import { DISCORD_CODES, DiscordApiError, type DiscordCall } from "./api.ts";
+import { markdownToDiscord } from "./format.ts";
+import type { DiscordReply, InteractionReply } from "./reply.ts";
+
+/** Message content takes at most 2000 characters. */
+export const DISCORD_LIMIT = 2000;
+
+/** Interaction tokens live 15 minutes; past 14 the reply goes to the channel instead. */
+export const TOKEN_USABLE_MS = 14 * 60_000;
+
+/** SUPPRESS_EMBEDS: links in an answer do not unfold into preview cards. */
+const SUPPRESS_EMBEDS = 1 << 2;
+
+/** The webhook refused the token: it expired (Unknown Webhook) or is not valid (Invalid Webhook Token). */
+function tokenRefused(error: unknown): boolean {
+  return (
+    error instanceof DiscordApiError &&
+    (error.code === DISCORD_CODES.unknownWebhook || error.code === DISCORD_CODES.invalidWebhookToken)
+  );
+}
+
+/**
+ * Sends replies through the Discord REST API, rendered to Discord Markdown and split at 2000.
+ * Interactions: the first chunk edits the deferred response (`@original`), the rest are follow-ups;
+ * once the token is too old (or Discord refuses it) the rest go to the channel with the bot token,
+ * and a channel we cannot write to (403/404) is a PlatformError the worker logs as undeliverable.
+ * Messages: posted in the channel, the first as a reply to the user's message; typing every ~8 s.
+ */
+export function discordOutbox(call: DiscordCall, now: () => number = Date.now): Outbox<DiscordReply> {
+  const toChannel = (
+    channelId: string,
+    content: string,
+    replyTo?: { messageId: string; guildId?: string },
+  ) => {
+    const body: RESTPostAPIChannelMessageJSONBody = {
+      content,
+      // Agent output never pings anyone: no @everyone, roles or users, not even the replied-to author.
+      allowed_mentions: { parse: [], replied_user: false },
+      flags: SUPPRESS_EMBEDS,
+      ...(replyTo
+        ? {
+            message_reference: {
+              message_id: replyTo.messageId,
+              channel_id: channelId,
+              ...(replyTo.guildId ? { guild_id: replyTo.guildId } : {}),
+              fail_if_not_exists: false,
+            },
+          }
+        : {}),
+    };
+    return call("POST", "/channels/{channel}/messages", { params: { channel: channelId }, body });
+  };
+
+  const toWebhook = (reply: InteractionReply, content: string, first: boolean) => {
+    const params = { application: reply.applicationId, token: reply.token };
+    const body: RESTPatchAPIWebhookWithTokenMessageJSONBody & RESTPostAPIWebhookWithTokenJSONBody = {
+      content,
+      allowed_mentions: { parse: [] },
+      flags: SUPPRESS_EMBEDS,
+    };
+    return first
+      ? call("PATCH", "/webhooks/{application}/{token}/messages/@original", { params, body, auth: false })
+      : call("POST", "/webhooks/{application}/{token}", { params, body, auth: false });
+  };
+
+  return {
+    async typing(reply) {
+      // An interaction shows "thinking…" from its deferred response until the first edit.
+      if (reply.kind !== "message") return;
+      await call("POST", "/channels/{channel}/typing", { params: { channel: reply.channelId } });
+    },
+    async send(reply, markdown, { deadline, skip = 0, delivered }) {
+      let chunks = renderChunks(markdown, markdownToDiscord, DISCORD_LIMIT);
+      // Markup that renders to nothing must still end the deferred "thinking…".
+      if (chunks.length === 0) chunks = [texts.empty];
+      if (reply.kind === "message") {
+        for (const [index, content] of chunks.entries()) {
+          if (index < skip) continue;
+          await honourRetryAfter(
+            () => toChannel(reply.channelId, content, index === 0 ? reply : undefined),
+            deadline,
+          );
+          await delivered?.(index + 1);
+        }
+        return;
+      }
+      let viaWebhook = now() - reply.issuedAt < TOKEN_USABLE_MS;
+      if (!viaWebhook)
+        log.info("discord.token_expired", { interactionId: reply.interactionId, before: "send" });
+      for (const [index, content] of chunks.entries()) {
+        if (index < skip) continue;
+        if (viaWebhook) {
+          try {
+            await honourRetryAfter(() => toWebhook(reply, content, index === 0), deadline);
+            await delivered?.(index + 1);
+            continue;
+          } catch (error) {
+            if (!tokenRefused(error)) throw error;
+            viaWebhook = false;
+            log.info("discord.token_expired", { interactionId: reply.interactionId, chunk: index });
+          }
+        }
+        await honourRetryAfter(() => toChannel(reply.channelId, content), deadline);
+        await delivered?.(index + 1);
+      }
+    },
+  };
+}
