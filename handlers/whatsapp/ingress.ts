@@ -1,0 +1,58 @@
+import { handle } from "hono/aws-lambda";
+import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
+import { log } from "../core/log.ts";
+import { secretLoader } from "../core/secrets.ts";
+import { DeliverySchema, toEnvelopes } from "./inbound.ts";
+import { WhatsAppSecretSchema } from "./secret.ts";
+import { parseHandshake, signatureMatches, verifyTokenMatches } from "./webhook.ts";
+
+/**
+ * The Cloud API webhook: GET /whatsapp answers the subscription handshake (400 without the hub.*
+ * parameters, 403 for a wrong verify token); POST /whatsapp checks X-Hub-Signature-256 over the raw
+ * body (401), parses the delivery (400) and queues one envelope per message; 200 only once SQS has
+ * them all, 503 when SQS fails so Meta delivers again. Statuses and messages we do not answer get
+ * 200 and are not queued.
+ */
+
+const secret = secretLoader(WhatsAppSecretSchema);
+
+export const app = ingressApp();
+
+app.get("/whatsapp", async (c) => {
+  const handshake = parseHandshake(c.req.query());
+  if (!handshake.ok) return c.text(handshake.reason, 400);
+  const { verify_token } = await secret();
+  if (!verifyTokenMatches(handshake.token, verify_token)) {
+    log.warn("handshake.refused", { reason: "wrong verify token" });
+    return c.text("forbidden", 403);
+  }
+  log.info("handshake.accepted");
+  return c.text(handshake.challenge);
+});
+
+app.post("/whatsapp", limitBody(), async (c) => {
+  const signature = c.req.header("x-hub-signature-256");
+  if (signature === undefined) return c.text("unauthorized", 401);
+  const { app_secret, phone_number_id } = await secret();
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  if (!signatureMatches(raw, signature, app_secret)) return c.text("unauthorized", 401);
+  let body: string;
+  try {
+    body = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  } catch {
+    return c.text("body is not UTF-8", 400);
+  }
+  const parsed = parseJsonBody(c, body, DeliverySchema, "a WhatsApp delivery");
+  if ("response" in parsed) return parsed.response;
+  const inbound = toEnvelopes(parsed.value, { phoneNumberId: phone_number_id });
+  for (const { id, reason } of inbound.ignored) log.info("message.ignored", { messageId: id, reason });
+  // Messages that failed after the API took them (131026 undeliverable, 131047 …) are only told here.
+  for (const { id, code, title } of inbound.failed)
+    log.warn("delivery.failed", { messageId: id, code, title });
+  if (inbound.statuses > 0) log.debug("statuses.received", { count: inbound.statuses });
+  await accept(inbound.envelopes);
+  return c.text("ok");
+});
+
+/** The Lambda handler (API Gateway HTTP API payload v2.0, or a Function URL). */
+export const handler = handle(app);

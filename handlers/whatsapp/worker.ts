@@ -1,0 +1,5 @@
+import { createWorker } from "../core/worker.ts";
+import { whatsapp } from "./adapter.ts";
+
+/** The Lambda handler: SQS batches of WhatsApp envelopes, and the module's setup action. */
+export const handler = createWorker(whatsapp);

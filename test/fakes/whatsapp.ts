@@ -1,0 +1,579 @@
+/**
+ * Fake WhatsApp Cloud API (the Graph API endpoints the relay uses) on loopback, plus builders for the
+ * webhook deliveries Meta POSTs and their X-Hub-Signature-256. Point `WHATSAPP_API_URL` at `url`
+ * (it carries the version, like https://graph.facebook.com/v23.0).
+ *
+ * Endpoints: `POST /{phone-number-id}/messages` (send a text, or mark read + typing indicator),
+ * `GET /{phone-number-id}`, `POST|DELETE /{app-id}/subscriptions` (with the app access token
+ * `<app id>|<app secret>`; a POST runs Meta's callback verification first). Bearer auth, Graph's
+ * error shape `{error:{message,type,code,error_subcode,fbtrace_id}}`; `script()` queues one-shot
+ * replies such as a rate limit.
+ */
+import { createHmac, randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { PostData, ServerMessage, ServerStatusPayload } from "whatsapp-api-js/types";
+import {
+  CallLog,
+  type LoopbackServer,
+  listen,
+  readBody,
+  Script,
+  type ScriptOptions,
+  sendJson,
+  sleep,
+} from "./http.ts";
+
+/** The access token accepted by default (a system user's token looks like this). */
+export const DEFAULT_WHATSAPP_TOKEN = "EAAFakeWhatsAppSystemUserToken0123456789";
+/** The business phone number the fake knows by default. */
+export const DEFAULT_PHONE_NUMBER_ID = "106540352242922";
+export const DEFAULT_DISPLAY_PHONE_NUMBER = "15550783881";
+/** The Meta app the fake knows by default, and its secret (which signs deliveries). */
+export const DEFAULT_APP_ID = "670843887433847";
+export const DEFAULT_APP_SECRET = "0123456789abcdef0123456789abcdef";
+/** The Graph version in `url`. */
+export const GRAPH_VERSION = "v23.0";
+
+/** What a call did, by endpoint. */
+export type GraphCallKind = "send" | "read" | "phone_number" | "subscribe" | "unsubscribe" | "other";
+
+/** One recorded Graph request. */
+export interface GraphCall {
+  kind: GraphCallKind;
+  httpMethod: string;
+  /** Path without the version, e.g. `106540352242922/messages`. */
+  path: string;
+  token: string | undefined;
+  /** JSON or form body merged with the query (form values stay strings). */
+  params: Record<string, unknown>;
+  contentType: string | undefined;
+  at: number;
+  /** The response sent (undefined while pending, or for a dropped connection). */
+  response?: { status: number; body: unknown };
+}
+
+/** An HTTP answer: status, body (a string is sent as text, anything else as JSON), optional delay. */
+export interface GraphHttpReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
+
+/** A scripted answer: an HTTP reply, a delay before normal processing, or a dropped connection. */
+export type GraphReply = GraphHttpReply | { delayMs: number } | { destroy: true };
+
+function graphError(
+  status: number,
+  code: number,
+  message: string,
+  extra: { type?: string; subcode?: number; details?: string } = {},
+): GraphHttpReply {
+  return {
+    status,
+    body: {
+      error: {
+        message,
+        type: extra.type ?? "OAuthException",
+        code,
+        ...(extra.details === undefined
+          ? {}
+          : { error_data: { messaging_product: "whatsapp", details: extra.details } }),
+        ...(extra.subcode === undefined ? {} : { error_subcode: extra.subcode }),
+        fbtrace_id: `A${randomBytes(9).toString("base64url")}`,
+      },
+    },
+  };
+}
+
+/** Builders for the error answers the real Cloud API sends. */
+export const graphErrors = {
+  /** 131047: more than 24 hours since the user's last message. */
+  reEngagement: () =>
+    graphError(400, 131047, "Re-engagement message", {
+      details:
+        "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+    }),
+  /** 131026: the message could not be delivered (not on WhatsApp, old app, …). */
+  undeliverable: () =>
+    graphError(400, 131026, "Message Undeliverable.", { details: "Message Undeliverable." }),
+  /** 131051: unsupported message type. */
+  unsupportedType: () => graphError(400, 131051, "Unsupported message type"),
+  /** 100: a parameter is missing or wrong. */
+  invalidParameter: (message = "Invalid parameter") => graphError(400, 100, `(#100) ${message}`),
+  /** 130429: Cloud API throughput reached. */
+  rateLimited: () =>
+    graphError(400, 130429, "Rate limit hit", {
+      details: "Cloud API message throughput has been reached.",
+    }),
+  /** 131056: too many messages to the same user in a short time. */
+  pairRateLimit: () =>
+    graphError(400, 131056, "(Business Account, Consumer Account) pair rate limit hit", {
+      details:
+        "Too many messages sent from the sender phone number to the same recipient phone number in a short period of time.",
+    }),
+  /** Graph app/user throttling: 4, 17, 32 or 613. */
+  throttled: (code: 4 | 17 | 32 | 613 = 4) =>
+    graphError(400, code, `(#${code}) Application request limit reached`),
+  /** 190: the access token is invalid or expired. */
+  invalidToken: () =>
+    graphError(401, 190, "Invalid OAuth access token - Cannot parse access token", {
+      type: "OAuthException",
+    }),
+  /** A JSON 5xx with code 131000 (Something went wrong). */
+  serverError: (status = 500) =>
+    graphError(status, 131000, "Something went wrong", { type: "OAuthException" }),
+  /** The HTML page a front proxy serves when Graph is down. */
+  badGateway: (): GraphHttpReply => ({
+    status: 502,
+    headers: { "content-type": "text/html" },
+    body: "<html><body><h1>502 Bad Gateway</h1></body></html>",
+  }),
+};
+
+/** A message the fake accepted from the business. */
+export interface SentMessage {
+  id: string;
+  phoneNumberId: string;
+  /** `to` (phone number) or `recipient` (BSUID), as sent. */
+  to: string;
+  body: string;
+  /** The wamid it replies to (`context.message_id`). */
+  replyTo: string | undefined;
+}
+
+/** The app's `whatsapp_business_account` webhook subscription. */
+export interface AppSubscription {
+  callbackUrl: string;
+  verifyToken: string;
+  fields: string[];
+}
+
+/** Runs Meta's callback verification (GET with hub.* parameters); resolves with the answer. */
+export type Verifier = (
+  url: string,
+  query: Record<string, string>,
+) => Promise<{ status: number; body: string }>;
+
+/** Options for {@link startWhatsApp}. */
+export interface WhatsAppOptions {
+  /** Access tokens accepted for phone-number endpoints (default {@link DEFAULT_WHATSAPP_TOKEN}). */
+  tokens?: string[];
+  /** Business phone numbers by id (default one: {@link DEFAULT_PHONE_NUMBER_ID}). */
+  phoneNumbers?: Record<string, { display: string; verifiedName: string }>;
+  /** Apps by id with their secrets (default {@link DEFAULT_APP_ID} → {@link DEFAULT_APP_SECRET}). */
+  apps?: Record<string, string>;
+  /** How the callback is verified on subscribe (default: a real GET with fetch). */
+  verifier?: Verifier;
+}
+
+/** A running fake Cloud API. */
+export interface FakeWhatsApp {
+  /** Base URL with the version, for `WHATSAPP_API_URL`. */
+  readonly url: string;
+  readonly token: string;
+  readonly phoneNumberId: string;
+  readonly appId: string;
+  readonly appSecret: string;
+  /** Every request so far, in arrival order. */
+  readonly calls: readonly GraphCall[];
+  /** Text messages accepted, oldest first. */
+  readonly messages: readonly SentMessage[];
+  /** The app's current webhook subscription, if any. */
+  readonly subscription: AppSubscription | undefined;
+  /** Queues a reply for the next call of `kind` (`"*"` for any). */
+  script(kind: GraphCallKind | "*", reply: GraphReply, options?: ScriptOptions<GraphCall>): void;
+  /** Bodies of the text messages accepted, optionally for one recipient. */
+  sent(to?: string): string[];
+  /** The calls of one kind, oldest first. */
+  callsOf(kind: GraphCallKind): GraphCall[];
+  /** Resolves once `predicate` is truthy for the calls (checked after every call). */
+  waitFor<R>(
+    predicate: (calls: readonly GraphCall[]) => R | undefined | null | false,
+    timeoutMs?: number,
+  ): Promise<R>;
+  /** Replaces the callback verifier (e.g. to call a Lambda handler instead of a URL). */
+  setVerifier(verifier: Verifier): void;
+  /** Clears calls, scripts, messages and the subscription. */
+  reset(): void;
+  /** Errors thrown inside the fake itself (a bug here, not in the code under test). */
+  readonly errors: readonly unknown[];
+  close(): Promise<void>;
+}
+
+class GraphFailure extends Error {
+  constructor(readonly reply: GraphHttpReply) {
+    super("graph failure");
+  }
+}
+
+const fetchVerifier: Verifier = async (url, query) => {
+  const target = new URL(url);
+  for (const [key, value] of Object.entries(query)) target.searchParams.set(key, value);
+  const response = await fetch(target);
+  return { status: response.status, body: await response.text() };
+};
+
+const unsupported = (id: string) =>
+  graphError(
+    400,
+    100,
+    `Unsupported post request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+    { type: "GraphMethodException", subcode: 33 },
+  );
+
+/** Starts a fake Cloud API on 127.0.0.1. */
+export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<FakeWhatsApp> {
+  const tokens = options.tokens ?? [DEFAULT_WHATSAPP_TOKEN];
+  const phoneNumbers = options.phoneNumbers ?? {
+    [DEFAULT_PHONE_NUMBER_ID]: { display: `+1 555-078-3881`, verifiedName: "Relay Test Number" },
+  };
+  const apps = options.apps ?? { [DEFAULT_APP_ID]: DEFAULT_APP_SECRET };
+  let verifier = options.verifier ?? fetchVerifier;
+  const log = new CallLog<GraphCall>();
+  const scripted = new Script<GraphCall, GraphReply>();
+  const errors: unknown[] = [];
+  let messages: SentMessage[] = [];
+  let subscription: AppSubscription | undefined;
+  let nextId = 1;
+
+  const requireToken = (call: GraphCall) => {
+    if (!call.token || !tokens.includes(call.token)) throw new GraphFailure(graphErrors.invalidToken());
+  };
+  const requireAppToken = (call: GraphCall, appId: string) => {
+    if (call.token !== `${appId}|${apps[appId]}`) throw new GraphFailure(graphErrors.invalidToken());
+  };
+  const invalid = (message: string) => new GraphFailure(graphErrors.invalidParameter(message));
+
+  function messagesEndpoint(call: GraphCall, phoneNumberId: string): unknown {
+    requireToken(call);
+    if (!phoneNumbers[phoneNumberId]) throw new GraphFailure(unsupported(phoneNumberId));
+    const p = call.params;
+    if (p.messaging_product !== "whatsapp") throw invalid("The parameter messaging_product is required.");
+    if (call.kind === "read") {
+      if (typeof p.message_id !== "string" || !p.message_id.startsWith("wamid.")) {
+        throw invalid("Invalid parameter message_id");
+      }
+      const indicator = p.typing_indicator as { type?: unknown } | undefined;
+      if (indicator !== undefined && indicator?.type !== "text")
+        throw invalid("Invalid parameter typing_indicator");
+      return { success: true };
+    }
+    const to = typeof p.to === "string" ? p.to : typeof p.recipient === "string" ? p.recipient : undefined;
+    if (!to) throw invalid("The parameter to is required.");
+    if (p.recipient_type !== undefined && p.recipient_type !== "individual" && p.recipient_type !== "group") {
+      throw invalid("Invalid parameter recipient_type");
+    }
+    if (p.type !== "text") throw new GraphFailure(graphErrors.unsupportedType());
+    const body = (p.text as { body?: unknown } | undefined)?.body;
+    if (typeof body !== "string" || body.trim() === "")
+      throw invalid("The parameter text['body'] is required.");
+    if (body.length > 4096) throw invalid("Param text['body'] must be at most 4096 characters long.");
+    const context = p.context as { message_id?: unknown } | undefined;
+    if (context !== undefined && typeof context?.message_id !== "string") {
+      throw invalid("Invalid parameter context['message_id']");
+    }
+    const id = `wamid.FAKE${String(nextId++).padStart(8, "0")}`;
+    messages.push({
+      id,
+      phoneNumberId,
+      to,
+      body,
+      replyTo: context?.message_id as string | undefined,
+    });
+    return {
+      messaging_product: "whatsapp",
+      contacts: [{ input: to, ...(typeof p.to === "string" ? { wa_id: to } : { user_id: to }) }],
+      messages: [{ id }],
+    };
+  }
+
+  async function subscriptionsEndpoint(call: GraphCall, appId: string): Promise<unknown> {
+    if (!apps[appId]) throw new GraphFailure(unsupported(appId));
+    requireAppToken(call, appId);
+    const p = call.params;
+    if (p.object !== "whatsapp_business_account") throw invalid("Param object must be one of {...}");
+    const fields = String(p.fields ?? "")
+      .split(",")
+      .map((f) => f.trim())
+      .filter(Boolean);
+    if (call.kind === "unsubscribe") {
+      if (subscription) {
+        subscription.fields =
+          fields.length === 0 ? [] : subscription.fields.filter((f) => !fields.includes(f));
+        if (subscription.fields.length === 0) subscription = undefined;
+      }
+      return { success: true };
+    }
+    const callbackUrl = String(p.callback_url ?? "");
+    const verifyToken = String(p.verify_token ?? "");
+    if (!/^https:\/\//.test(callbackUrl)) throw invalid("Param callback_url must be a valid https URL");
+    if (fields.length === 0) throw invalid("Param fields must be non-empty");
+    const challenge = String(1_000_000_000 + Math.floor(Math.random() * 1_000_000_000));
+    const answer = await verifier(callbackUrl, {
+      "hub.mode": "subscribe",
+      "hub.challenge": challenge,
+      "hub.verify_token": verifyToken,
+    }).catch((error: unknown) => ({ status: 0, body: String(error) }));
+    if (answer.status !== 200 || answer.body !== challenge) {
+      throw new GraphFailure(
+        graphError(
+          400,
+          2200,
+          `(#2200) Callback verification failed with the following errors: HTTP Status Code = ${answer.status}; HTTP Message = ${answer.status === 200 ? "challenge mismatch" : "error"}`,
+        ),
+      );
+    }
+    subscription = {
+      callbackUrl,
+      verifyToken,
+      fields: [...new Set([...(subscription?.fields ?? []), ...fields])],
+    };
+    return { success: true };
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const raw = await readBody(req);
+    const contentType = req.headers["content-type"];
+    const segments = url.pathname.split("/").filter(Boolean);
+    if (/^v\d+\.\d+$/.test(segments[0] ?? "")) segments.shift();
+    const path = segments.join("/");
+    const httpMethod = req.method ?? "GET";
+    const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+    let bad = false;
+    try {
+      const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+      if (raw.length > 0 && type === "application/json")
+        Object.assign(params, JSON.parse(raw.toString("utf8")));
+      else if (raw.length > 0)
+        Object.assign(params, Object.fromEntries(new URLSearchParams(raw.toString("utf8"))));
+    } catch {
+      bad = true;
+    }
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith("Bearer ") ? auth.slice(7) : (params.access_token as string | undefined);
+    const [first = "", second] = segments;
+    const kind: GraphCallKind =
+      second === "messages" && httpMethod === "POST"
+        ? params.status === "read"
+          ? "read"
+          : "send"
+        : second === "subscriptions"
+          ? httpMethod === "DELETE"
+            ? "unsubscribe"
+            : "subscribe"
+          : second === undefined && httpMethod === "GET"
+            ? "phone_number"
+            : "other";
+    const call: GraphCall = { kind, httpMethod, path, token, params, contentType, at: Date.now() };
+    log.push(call);
+    if (bad) {
+      respond(res, call, graphErrors.invalidParameter("Unexpected end of JSON input"));
+      return;
+    }
+    const reply = scripted.take(call);
+    if (reply && "destroy" in reply) {
+      res.destroy();
+      return;
+    }
+    if (reply?.delayMs) await sleep(reply.delayMs);
+    if (reply && "status" in reply) {
+      respond(res, call, reply);
+      return;
+    }
+    try {
+      let result: unknown;
+      if (kind === "send" || kind === "read") result = messagesEndpoint(call, first);
+      else if (kind === "subscribe" || kind === "unsubscribe")
+        result = await subscriptionsEndpoint(call, first);
+      else if (kind === "phone_number") {
+        requireToken(call);
+        const number = phoneNumbers[first];
+        if (!number) throw new GraphFailure(unsupported(first));
+        result = { display_phone_number: number.display, verified_name: number.verifiedName, id: first };
+      } else throw new GraphFailure(unsupported(first));
+      respond(res, call, { status: 200, body: result });
+    } catch (error) {
+      if (error instanceof GraphFailure) respond(res, call, error.reply);
+      else throw error;
+    }
+  };
+
+  const server: LoopbackServer = await listen(handle, (error) => errors.push(error));
+
+  return {
+    url: `${server.url}/${GRAPH_VERSION}`,
+    token: tokens[0] as string,
+    phoneNumberId: Object.keys(phoneNumbers)[0] as string,
+    appId: Object.keys(apps)[0] as string,
+    appSecret: Object.values(apps)[0] as string,
+    get calls() {
+      return log.items;
+    },
+    get messages() {
+      return messages;
+    },
+    get subscription() {
+      return subscription;
+    },
+    errors,
+    script: (kind, reply, scriptOptions = {}) => {
+      const when = scriptOptions.when;
+      scripted.push(reply, {
+        ...scriptOptions,
+        when: (call) => (kind === "*" || call.kind === kind) && (when ? when(call) : true),
+      });
+    },
+    sent: (to) => messages.filter((m) => to === undefined || m.to === to).map((m) => m.body),
+    callsOf: (kind) => log.items.filter((c) => c.kind === kind),
+    waitFor: (predicate, timeoutMs = 2000) =>
+      log.waitFor(
+        predicate,
+        timeoutMs,
+        (c) => `${c.kind} ${c.httpMethod} /${c.path} → ${c.response?.status ?? "…"}`,
+      ),
+    setVerifier(next) {
+      verifier = next;
+    },
+    reset() {
+      log.clear();
+      scripted.reset();
+      messages = [];
+      subscription = undefined;
+    },
+    close: () => server.close(),
+  };
+}
+
+function respond(res: ServerResponse, call: GraphCall, reply: GraphHttpReply): void {
+  call.response = { status: reply.status, body: reply.body };
+  if (typeof reply.body === "string") {
+    res.writeHead(reply.status, { "content-type": "text/plain", ...reply.headers });
+    res.end(reply.body);
+    return;
+  }
+  sendJson(res, reply.status, reply.body, reply.headers);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Deliveries (what Meta POSTs to the webhook)
+
+/**
+ * JSON as Meta sends it: non-ASCII characters and "/" escaped (`\u00fc`, `\/`), so a signature over
+ * re-serialized JSON would not match; only the raw bytes verify.
+ */
+export function metaJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .replace(/\//g, "\\/");
+}
+
+/** `sha256=<hex HMAC-SHA256 of the raw body with the app secret>`, Meta's X-Hub-Signature-256. */
+export function signDelivery(body: string | Uint8Array, appSecret = DEFAULT_APP_SECRET): string {
+  return `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
+}
+
+/** Headers Meta sends with a delivery. */
+export function deliveryHeaders(
+  body: string | Uint8Array,
+  appSecret = DEFAULT_APP_SECRET,
+): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    "user-agent": "facebookexternalua",
+    "x-hub-signature-256": signDelivery(body, appSecret),
+  };
+}
+
+let nextInbound = 1;
+
+/** A fresh inbound message id, `wamid.` + base64 like Meta's. */
+export function wamid(): string {
+  return `wamid.${Buffer.from(`HBgL${Date.now()}${nextInbound++}`).toString("base64")}`;
+}
+
+/** Input for {@link whatsappMessage}. */
+export interface InboundMessageInput {
+  /** The sender's wa_id (default "16505551234"); null for a user whose number is hidden (username). */
+  from?: string | null;
+  /** The sender's BSUID (default "US.13491208655302741918"). */
+  userId?: string;
+  id?: string;
+  /** Unix seconds (default now). */
+  timestamp?: number;
+  /** A text message's body; or give `message` for another type. */
+  text?: string;
+  /** Type-specific fields, e.g. `{ type: "image", image: { id, mime_type } }`. */
+  message?: Record<string, unknown>;
+}
+
+/** One inbound message object as it appears in `value.messages[]`. */
+export function whatsappMessage(input: InboundMessageInput = {}): ServerMessage {
+  return {
+    ...(input.from === null ? {} : { from: input.from ?? "16505551234" }),
+    from_user_id: input.userId ?? "US.13491208655302741918",
+    id: input.id ?? wamid(),
+    timestamp: String(input.timestamp ?? Math.floor(Date.now() / 1000)),
+    ...(input.message ?? { type: "text", text: { body: input.text ?? "hello" } }),
+  } as ServerMessage;
+}
+
+/** Input for {@link whatsappDelivery}. */
+export interface DeliveryInput {
+  messages?: ServerMessage[];
+  statuses?: ServerStatusPayload[];
+  /** The sender's profile name (default "Ada Lovelace"), one contact per distinct sender. */
+  name?: string;
+  phoneNumberId?: string;
+}
+
+/** A delivery with one entry and one `messages` change, as Meta POSTs it. */
+export function whatsappDelivery(input: DeliveryInput = {}): PostData {
+  const senders = new Map<string, ServerMessage>();
+  for (const m of input.messages ?? []) senders.set(m.from ?? m.from_user_id, m);
+  const contacts = [...senders.values()].map((m) => ({
+    profile: { name: input.name ?? "Ada Lovelace" },
+    ...(m.from === undefined ? {} : { wa_id: m.from }),
+    user_id: m.from_user_id,
+  }));
+  const value = {
+    messaging_product: "whatsapp",
+    metadata: {
+      display_phone_number: DEFAULT_DISPLAY_PHONE_NUMBER,
+      phone_number_id: input.phoneNumberId ?? DEFAULT_PHONE_NUMBER_ID,
+    },
+    ...(contacts.length > 0 ? { contacts } : {}),
+    ...(input.messages ? { messages: input.messages } : {}),
+    ...(input.statuses ? { statuses: input.statuses } : {}),
+  };
+  return {
+    object: "whatsapp_business_account",
+    entry: [{ id: "102290129340398", changes: [{ field: "messages", value }] }],
+  } as unknown as PostData;
+}
+
+/** A delivery status of one of our messages (what every reply causes: sent, delivered, read). */
+export function whatsappStatus(
+  status: "sent" | "delivered" | "read" | "failed",
+  options: { id?: string; to?: string; error?: { code: number; title: string } } = {},
+): ServerStatusPayload {
+  return {
+    id: options.id ?? `wamid.FAKE${Date.now()}`,
+    status,
+    timestamp: String(Math.floor(Date.now() / 1000)),
+    recipient_id: options.to ?? "16505551234",
+    ...(options.error
+      ? {
+          errors: [
+            {
+              code: options.error.code,
+              title: options.error.title,
+              message: options.error.title,
+              error_data: { details: "" },
+            },
+          ],
+        }
+      : { pricing: { pricing_model: "PMP", type: "free_customer_service", category: "service" } }),
+  } as ServerStatusPayload;
+}
