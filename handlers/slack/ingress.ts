@@ -1,0 +1,81 @@
+import { handle } from "hono/aws-lambda";
+import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
+import { log } from "../core/log.ts";
+import { secretLoader } from "../core/secrets.ts";
+import { slackApi } from "./api.ts";
+import { botUserIdOf, needsBotUserId, SlackRequestSchema, toEnvelope } from "./inbound.ts";
+import { SlackSecretSchema } from "./secret.ts";
+import { verifySlackSignature } from "./signature.ts";
+
+/**
+ * The Events API request URL: POST /slack/events. Checks Slack's signature and timestamp (401), parses
+ * the request (400), answers the url_verification challenge, and queues the events the bot answers;
+ * 200 only once SQS has them, 503 when SQS fails so Slack delivers again. Slack's retries
+ * (X-Slack-Retry-Num) are queued like first deliveries: the FIFO queue keeps one copy per event_id.
+ */
+
+const secret = secretLoader(SlackSecretSchema);
+
+let botUser: Promise<string | undefined> | undefined;
+/** The bot user id from auth.test, asked once per container, only when an event lacks `authorizations`. */
+function botUserFromApi(token: string): Promise<string | undefined> {
+  botUser ??= slackApi(token)<{ user_id?: string }>("auth.test").then(
+    (me) => me.user_id,
+    (error: unknown) => {
+      botUser = undefined;
+      throw error;
+    },
+  );
+  return botUser;
+}
+
+/** A 400 Slack should not repeat: the same body would fail the same way. */
+function noRetry(response: Response): Response {
+  response.headers.set("x-slack-no-retry", "1");
+  return response;
+}
+
+export const app = ingressApp();
+
+app.post("/slack/events", limitBody(), async (c) => {
+  const { bot_token, signing_secret } = await secret();
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  const problem = verifySlackSignature(
+    signing_secret,
+    c.req.header("x-slack-request-timestamp"),
+    c.req.header("x-slack-signature"),
+    body,
+  );
+  if (problem) {
+    log.warn("request.rejected", { reason: problem });
+    return c.text(`unauthorized: ${problem}`, 401);
+  }
+  const parsed = parseJsonBody(c, new TextDecoder().decode(body), SlackRequestSchema, "a Slack event");
+  if ("response" in parsed) return noRetry(parsed.response);
+  const request = parsed.value;
+  if (request.type === "url_verification") return c.text(request.challenge);
+  if (request.type === "app_rate_limited") {
+    log.warn("slack.rate_limited", { minuteRateLimited: request.minute_rate_limited });
+    return c.text("ok");
+  }
+  const retry = c.req.header("x-slack-retry-num");
+  const userId =
+    botUserIdOf(request) ?? (needsBotUserId(request) ? await botUserFromApi(bot_token) : undefined);
+  const inbound = toEnvelope(request, { userId });
+  if ("invalid" in inbound) return noRetry(c.text(`not a Slack event: bad ${inbound.invalid}`, 400));
+  if ("ignored" in inbound) {
+    log.info("event.ignored", { eventId: request.event_id, reason: inbound.ignored });
+    return c.text("ok");
+  }
+  if (retry)
+    log.info("slack.retry", {
+      eventId: request.event_id,
+      retryNum: retry,
+      reason: c.req.header("x-slack-retry-reason"),
+    });
+  await accept([inbound.envelope]);
+  return c.text("ok");
+});
+
+/** The Lambda handler (API Gateway HTTP API payload v2.0, or a Function URL). */
+export const handler = handle(app);

@@ -1,0 +1,95 @@
+import type { Outbox } from "../core/adapter.ts";
+import { log } from "../core/log.ts";
+import { honourRetryAfter } from "../core/retry.ts";
+import { renderChunks } from "../core/text/split.ts";
+import { isSlackError, type SlackCall } from "./api.ts";
+import { markdownToSlackMrkdwn } from "./format.ts";
+import type { SlackReply } from "./inbound.ts";
+import { botInThread, type ThreadMemory, threadMemory } from "./threads.ts";
+
+/**
+ * Characters per message. Slack truncates `text` past 40,000 characters but asks for at most 4,000 for
+ * readability, and clients fold long messages behind "Show more": 4,000 keeps each part whole on screen.
+ */
+export const SLACK_LIMIT = 4_000;
+
+/** The reaction shown on the user's message while the agent works (outside assistant threads). */
+export const PROGRESS_REACTION = "eyes";
+
+/** The status shown in an assistant thread while the agent works. */
+export const PROGRESS_STATUS = "is thinking…";
+
+/**
+ * Sends replies through the Web API: mrkdwn split at 4,000 characters, in the thread of the user's message.
+ * Progress: assistant.threads.setStatus in assistant threads, else a reaction added once and removed.
+ */
+export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory()): Outbox<SlackReply> {
+  const reacted = new Set<string>();
+  const key = (reply: SlackReply) => `${reply.channel}:${reply.ts}`;
+  return {
+    async addressed(reply) {
+      if (reply.requireBotInThread === undefined || reply.threadTs === undefined) return true;
+      return botInThread(call, memory, reply.channel, reply.threadTs, reply.requireBotInThread);
+    },
+    async typing(reply) {
+      if (reply.assistant && reply.threadTs !== undefined) {
+        await call("assistant.threads.setStatus", {
+          channel_id: reply.channel,
+          thread_ts: reply.threadTs,
+          status: PROGRESS_STATUS,
+        });
+        return;
+      }
+      // A reaction stays until removed: add it once per message.
+      if (reacted.has(key(reply))) return;
+      reacted.add(key(reply));
+      await call("reactions.add", {
+        channel: reply.channel,
+        timestamp: reply.ts,
+        name: PROGRESS_REACTION,
+      }).catch((error: unknown) => {
+        if (!isSlackError(error, "already_reacted")) throw error;
+      });
+    },
+    async typingDone(reply) {
+      if (reply.assistant && reply.threadTs !== undefined) {
+        // An empty status clears it; the reply would too, but not a failed attempt's.
+        await call("assistant.threads.setStatus", {
+          channel_id: reply.channel,
+          thread_ts: reply.threadTs,
+          status: "",
+        });
+        return;
+      }
+      if (!reacted.delete(key(reply))) return;
+      await call("reactions.remove", {
+        channel: reply.channel,
+        timestamp: reply.ts,
+        name: PROGRESS_REACTION,
+      }).catch((error: unknown) => {
+        if (!isSlackError(error, "no_reaction")) throw error;
+      });
+    },
+    async send(reply, markdown, { deadline, skip = 0, delivered }) {
+      const chunks = renderChunks(markdown, markdownToSlackMrkdwn, SLACK_LIMIT);
+      for (const [index, text] of chunks.entries()) {
+        if (index < skip) continue;
+        await honourRetryAfter(
+          () =>
+            call("chat.postMessage", {
+              channel: reply.channel,
+              thread_ts: reply.threadTs,
+              text,
+              // Agent answers link freely; previews of every link would bury the answer.
+              unfurl_links: false,
+              unfurl_media: false,
+            }),
+          deadline,
+        );
+        await delivered?.(index + 1);
+      }
+      if (reply.threadTs !== undefined && chunks.length > 0) memory.remember(reply.channel, reply.threadTs);
+      log.debug("slack.sent", { channel: reply.channel, parts: chunks.length });
+    },
+  };
+}

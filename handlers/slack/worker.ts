@@ -1,0 +1,5 @@
+import { createWorker } from "../core/worker.ts";
+import { slack } from "./adapter.ts";
+
+/** The Lambda handler: SQS batches of Slack envelopes. */
+export const handler = createWorker(slack);

@@ -1,0 +1,533 @@
+/**
+ * Fake Slack on loopback, both sides of it. The Web API: point `SLACK_API_URL` at `url`; methods are
+ * `POST /<method>` with form-encoded (or JSON, for write methods) parameters and a Bearer token, answered
+ * in Slack's shapes: HTTP 200 `{ok:true,…}` or `{ok:false,error:"…"}`, HTTP 429 with Retry-After. The
+ * Events API: builders for the event_callback payloads Slack POSTs and the headers it signs them with.
+ * Every call is recorded in order; `script()` queues one-shot (or n-shot) replies such as a 429.
+ */
+import { createHmac } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AppMentionEvent, GenericMessageEvent } from "@slack/types";
+import {
+  CallLog,
+  type LoopbackServer,
+  listen,
+  readBody,
+  Script,
+  type ScriptOptions,
+  sendJson,
+  sleep,
+} from "./http.ts";
+
+/** The bot token accepted by default. */
+export const DEFAULT_SLACK_TOKEN = "xoxb-1111111111-2222222222222-FakeSlackBotToken0123";
+/** A signing secret in Slack's format (32 hex digits). */
+export const DEFAULT_SIGNING_SECRET = "0123456789abcdef0123456789abcdef";
+/** The bot user of the fake workspace. */
+export const FAKE_BOT_USER_ID = "U0BOTUSER1";
+export const FAKE_BOT_ID = "B0BOTID001";
+export const FAKE_TEAM_ID = "T0FAKETEAM";
+
+/** One recorded Web API request. */
+export interface SlackCall {
+  method: string;
+  /** Query and body parameters merged (form values are strings, as sent). */
+  params: Record<string, unknown>;
+  /** The token, from the Authorization header or a `token` parameter. */
+  token: string | undefined;
+  contentType: string | undefined;
+  /** `Date.now()` when the request arrived. */
+  at: number;
+  /** The response sent (undefined while pending or for a dropped connection). */
+  response?: { status: number; body: unknown };
+}
+
+/** An HTTP answer: status, body (a string is sent as text, anything else as JSON), headers, delay. */
+export interface SlackHttpReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
+
+/** A scripted answer: an HTTP reply, a delay before normal processing, or a dropped connection. */
+export type SlackReplyScript = SlackHttpReply | { delayMs: number } | { destroy: true };
+
+/** Builders for the error replies the real Web API sends. */
+export const slackErrors = {
+  /** HTTP 429 with Retry-After (seconds) and `{ok:false,error:"ratelimited"}`. */
+  ratelimited(retryAfter: number): SlackHttpReply {
+    return {
+      status: 429,
+      headers: { "retry-after": String(retryAfter) },
+      body: { ok: false, error: "ratelimited" },
+    };
+  },
+  /** HTTP 200 `{ok:false,error:code}`: how Slack reports channel_not_found, invalid_auth, … */
+  error(code: string): SlackHttpReply {
+    return { status: 200, body: { ok: false, error: code } };
+  },
+  /** A 5xx with a plain-text body, as Slack's edge serves it when the backend is down. */
+  serverError(status = 503): SlackHttpReply {
+    return { status, headers: { "content-type": "text/plain" }, body: "upstream connect error" };
+  },
+};
+
+/** A message as the fake workspace holds it (a thread's parent, a reply, or the bot's own). */
+export interface SlackStoredMessage {
+  type: "message";
+  ts: string;
+  user?: string;
+  bot_id?: string;
+  text: string;
+  thread_ts?: string;
+}
+
+/** A message the bot posted through chat.postMessage. */
+export interface SlackPosted extends SlackStoredMessage {
+  channel: string;
+}
+
+/** Options for {@link startSlack}. */
+export interface SlackOptions {
+  /** Tokens accepted (default: {@link DEFAULT_SLACK_TOKEN}); any other gets `invalid_auth`. */
+  tokens?: string[];
+  /** Channels that answer `channel_not_found`. */
+  unknownChannels?: string[];
+  /** Channels the bot is not a member of: `not_in_channel`. */
+  notInChannels?: string[];
+}
+
+/** A running fake Web API. */
+export interface FakeSlack {
+  /** Base URL for `SLACK_API_URL`. */
+  readonly url: string;
+  /** The first accepted token. */
+  readonly token: string;
+  /** Every request so far, in arrival order. */
+  readonly calls: readonly SlackCall[];
+  /** Messages the bot posted, oldest first. */
+  readonly messages: readonly SlackPosted[];
+  /** Reactions the bot has on messages now, by `channel:ts`. */
+  readonly reactions: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Queues a reply for the next call of `method` (`"*"` for any method). */
+  script(method: string, reply: SlackReplyScript, options?: ScriptOptions<SlackCall>): void;
+  /** Texts the bot posted, optionally in one channel (and one thread). */
+  sent(channel?: string, threadTs?: string): string[];
+  /** The calls of one method, oldest first. */
+  callsOf(method: string): SlackCall[];
+  /** Adds a message to a thread (its parent when `ts` equals `threadTs`), as if someone posted it. */
+  addToThread(
+    channel: string,
+    threadTs: string,
+    message: { user?: string; bot_id?: string; text?: string; ts?: string },
+  ): void;
+  /** Resolves once `predicate` is truthy for the calls (checked after every call). */
+  waitFor<R>(
+    predicate: (calls: readonly SlackCall[]) => R | undefined | null | false,
+    timeoutMs?: number,
+  ): Promise<R>;
+  /** Clears calls, scripts, messages, threads and reactions. */
+  reset(): void;
+  /** Errors thrown inside the fake itself (a bug here, not in the code under test). */
+  readonly errors: readonly unknown[];
+  close(): Promise<void>;
+}
+
+class SlackRefusal extends Error {}
+
+const CHANNEL = /^[CDG][A-Z0-9]{2,}$/;
+const TS = /^\d{1,12}\.\d{1,9}$/;
+/** Read methods take form or query parameters only; a JSON body is not read (as on the real API). */
+const READ_METHODS = new Set(["conversations.replies", "conversations.history", "auth.test"]);
+
+/** Starts a fake Slack Web API on 127.0.0.1. */
+export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack> {
+  const tokens = options.tokens ?? [DEFAULT_SLACK_TOKEN];
+  const log = new CallLog<SlackCall>();
+  const scripted = new Script<SlackCall, SlackReplyScript>();
+  const errors: unknown[] = [];
+  let messages: SlackPosted[] = [];
+  const threads = new Map<string, SlackStoredMessage[]>();
+  const reactions = new Map<string, Set<string>>();
+  let seq = 0;
+  const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, "0")}`;
+
+  const str = (params: Record<string, unknown>, name: string): string | undefined => {
+    const value = params[name];
+    return value === undefined || value === null || value === "" ? undefined : String(value);
+  };
+  const channelOf = (params: Record<string, unknown>, name = "channel"): string => {
+    const channel = str(params, name);
+    if (channel === undefined) throw new SlackRefusal("channel_not_found");
+    if (!CHANNEL.test(channel) || options.unknownChannels?.includes(channel))
+      throw new SlackRefusal("channel_not_found");
+    if (options.notInChannels?.includes(channel)) throw new SlackRefusal("not_in_channel");
+    return channel;
+  };
+  const tsOf = (params: Record<string, unknown>, name: string, missing = "invalid_arguments"): string => {
+    const ts = str(params, name);
+    if (ts === undefined) throw new SlackRefusal(missing);
+    if (!TS.test(ts))
+      throw new SlackRefusal(name === "thread_ts" ? "invalid_thread_ts" : "message_not_found");
+    return ts;
+  };
+  const addToThread = (channel: string, threadTs: string, message: SlackStoredMessage) => {
+    const key = `${channel}:${threadTs}`;
+    const list = threads.get(key) ?? [];
+    list.push(message);
+    list.sort((a, b) => Number(a.ts) - Number(b.ts));
+    threads.set(key, list);
+  };
+
+  const methods: Record<string, (params: Record<string, unknown>) => Record<string, unknown>> = {
+    "auth.test": () => ({
+      url: "https://fake-workspace.slack.com/",
+      team: "Fake Workspace",
+      user: "relay_bot",
+      team_id: FAKE_TEAM_ID,
+      user_id: FAKE_BOT_USER_ID,
+      bot_id: FAKE_BOT_ID,
+      is_enterprise_install: false,
+    }),
+    "chat.postMessage"(params) {
+      const channel = channelOf(params);
+      const text = str(params, "text");
+      if (text === undefined && str(params, "blocks") === undefined) throw new SlackRefusal("no_text");
+      if ((text ?? "").length > 40_000) throw new SlackRefusal("msg_too_long");
+      const threadTs = params.thread_ts === undefined ? undefined : tsOf(params, "thread_ts");
+      const message: SlackPosted = {
+        type: "message",
+        channel,
+        ts: nextTs(),
+        user: FAKE_BOT_USER_ID,
+        bot_id: FAKE_BOT_ID,
+        text: text ?? "",
+        ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
+      };
+      messages.push(message);
+      if (threadTs !== undefined) {
+        const { channel: _channel, ...stored } = message;
+        addToThread(channel, threadTs, stored);
+      }
+      const { channel: _channel, ...shown } = message;
+      return { channel, ts: message.ts, message: shown };
+    },
+    "reactions.add"(params) {
+      const channel = channelOf(params);
+      const ts = tsOf(params, "timestamp", "no_item_specified");
+      const name = str(params, "name");
+      if (name === undefined || !/^[a-z0-9_+'-]+$/.test(name)) throw new SlackRefusal("invalid_name");
+      const key = `${channel}:${ts}`;
+      const set = reactions.get(key) ?? new Set<string>();
+      if (set.has(name)) throw new SlackRefusal("already_reacted");
+      set.add(name);
+      reactions.set(key, set);
+      return {};
+    },
+    "reactions.remove"(params) {
+      const channel = channelOf(params);
+      const ts = tsOf(params, "timestamp", "no_item_specified");
+      const name = str(params, "name");
+      const set = reactions.get(`${channel}:${ts}`);
+      if (name === undefined || !set?.delete(name)) throw new SlackRefusal("no_reaction");
+      if (set.size === 0) reactions.delete(`${channel}:${ts}`);
+      return {};
+    },
+    "assistant.threads.setStatus"(params) {
+      channelOf(params, "channel_id");
+      tsOf(params, "thread_ts");
+      if (params.status === undefined) throw new SlackRefusal("invalid_arguments");
+      return {};
+    },
+    "conversations.replies"(params) {
+      const channel = channelOf(params);
+      const ts = tsOf(params, "ts", "invalid_arguments");
+      const list = threads.get(`${channel}:${ts}`);
+      if (!list) throw new SlackRefusal("thread_not_found");
+      const limit = Math.min(1000, Math.max(1, Number(str(params, "limit") ?? 1000) || 1000));
+      const start =
+        Number(
+          Buffer.from(str(params, "cursor") ?? "", "base64")
+            .toString("utf8")
+            .slice(4),
+        ) || 0;
+      const page = list.slice(start, start + limit);
+      const more = start + limit < list.length;
+      return {
+        messages: page,
+        has_more: more,
+        response_metadata: {
+          next_cursor: more ? Buffer.from(`off:${start + limit}`).toString("base64") : "",
+        },
+      };
+    },
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const method = url.pathname.replace(/^\/+/, "");
+    const body = await readBody(req);
+    const contentType = req.headers["content-type"];
+    const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+    const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+    let json = false;
+    if (body.length > 0 && type === "application/x-www-form-urlencoded") {
+      Object.assign(params, Object.fromEntries(new URLSearchParams(body.toString("utf8"))));
+    } else if (body.length > 0 && type === "application/json") {
+      json = true;
+      try {
+        const parsed: unknown = JSON.parse(body.toString("utf8"));
+        if (
+          typeof parsed === "object" &&
+          parsed !== null &&
+          !Array.isArray(parsed) &&
+          !READ_METHODS.has(method)
+        )
+          Object.assign(params, parsed);
+      } catch {
+        const call: SlackCall = { method, params, token: undefined, contentType, at: Date.now() };
+        log.push(call);
+        respond(res, call, slackErrors.error("invalid_json"));
+        return;
+      }
+    }
+    const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ""))?.[1];
+    const token = bearer ?? str(params, "token");
+    delete params.token;
+    const call: SlackCall = { method, params, token, contentType, at: Date.now() };
+    log.push(call);
+
+    if (token === undefined) return respond(res, call, slackErrors.error("not_authed"));
+    if (!tokens.includes(token)) return respond(res, call, slackErrors.error("invalid_auth"));
+    const reply = scripted.take(call);
+    if (reply && "destroy" in reply) {
+      res.destroy();
+      return;
+    }
+    if (reply?.delayMs) await sleep(reply.delayMs);
+    if (reply && "status" in reply) return respond(res, call, reply);
+    const impl = methods[method];
+    if (!impl) return respond(res, call, { status: 404, body: { ok: false, error: "unknown_method" } });
+    if (json && READ_METHODS.has(method) && method !== "auth.test") {
+      return respond(res, call, slackErrors.error("invalid_arguments"));
+    }
+    try {
+      respond(res, call, { status: 200, body: { ok: true, ...impl(params) } });
+    } catch (error) {
+      if (error instanceof SlackRefusal) respond(res, call, slackErrors.error(error.message));
+      else throw error;
+    }
+  };
+
+  const server: LoopbackServer = await listen(handle, (error) => errors.push(error));
+
+  return {
+    url: server.url,
+    token: tokens[0] as string,
+    get calls() {
+      return log.items;
+    },
+    get messages() {
+      return messages;
+    },
+    reactions,
+    errors,
+    script: (method, reply, scriptOptions = {}) => {
+      const when = scriptOptions.when;
+      scripted.push(reply, {
+        ...scriptOptions,
+        when: (call) => (method === "*" || call.method === method) && (when ? when(call) : true),
+      });
+    },
+    sent(channel, threadTs) {
+      return messages
+        .filter((m) => channel === undefined || m.channel === channel)
+        .filter((m) => threadTs === undefined || m.thread_ts === threadTs)
+        .map((m) => m.text);
+    },
+    callsOf: (method) => log.items.filter((c) => c.method === method),
+    addToThread(channel, threadTs, message) {
+      addToThread(channel, threadTs, {
+        type: "message",
+        text: "",
+        ...message,
+        ts: message.ts ?? nextTs(),
+        thread_ts: threadTs,
+      });
+    },
+    waitFor: (predicate, timeoutMs = 2000) =>
+      log.waitFor(
+        predicate,
+        timeoutMs,
+        (c) => `${c.method} ${JSON.stringify(c.params)} → ${c.response?.status ?? "…"}`,
+      ),
+    reset() {
+      log.clear();
+      scripted.reset();
+      messages = [];
+      threads.clear();
+      reactions.clear();
+    },
+    close: () => server.close(),
+  };
+}
+
+function respond(res: ServerResponse, call: SlackCall, reply: SlackHttpReply): void {
+  call.response = { status: reply.status, body: reply.body };
+  if (typeof reply.body === "string") {
+    res.writeHead(reply.status, { "content-type": "text/plain", ...reply.headers });
+    res.end(reply.body);
+    return;
+  }
+  sendJson(res, reply.status, reply.body, reply.headers);
+}
+
+// ─── The Events API side: what Slack POSTs to the request URL ────────────────────────────────────────────
+
+let nextEvent = 1000;
+let nextTsSeq = 0;
+
+/** A fresh message timestamp (unique within the process). */
+export function slackTs(): string {
+  return `${Math.floor(Date.now() / 1000)}.${String(++nextTsSeq).padStart(6, "0")}`;
+}
+
+/** Input for {@link slackMessageEvent} and {@link slackMentionEvent}. */
+export interface SlackMessageInput {
+  text: string;
+  /** Sender (default U0HUMAN001). */
+  user?: string;
+  /** Default: a DM channel `D0DMCHAN01` for messages, `C0CHANNEL1` for mentions. */
+  channel?: string;
+  /** Default `im` for D… channels, `channel` otherwise. */
+  channelType?: "im" | "channel" | "group" | "mpim";
+  ts?: string;
+  threadTs?: string;
+  parentUserId?: string;
+  subtype?: string;
+  botId?: string;
+  files?: GenericMessageEvent["files"];
+}
+
+/** A `message` event as Slack sends it (message.im, message.channels …). */
+export function slackMessageEvent(input: SlackMessageInput): GenericMessageEvent {
+  const channel = input.channel ?? "D0DMCHAN01";
+  const ts = input.ts ?? slackTs();
+  const event = {
+    type: "message",
+    user: input.user ?? "U0HUMAN001",
+    text: input.text,
+    ts,
+    client_msg_id: crypto.randomUUID(),
+    team: FAKE_TEAM_ID,
+    blocks: [],
+    channel,
+    event_ts: ts,
+    channel_type: input.channelType ?? (channel.startsWith("D") ? "im" : "channel"),
+    ...(input.threadTs ? { thread_ts: input.threadTs } : {}),
+    ...(input.parentUserId ? { parent_user_id: input.parentUserId } : {}),
+    ...(input.subtype ? { subtype: input.subtype } : {}),
+    ...(input.botId ? { bot_id: input.botId } : {}),
+    ...(input.files ? { files: input.files } : {}),
+  };
+  return event as GenericMessageEvent;
+}
+
+/** An `app_mention` event: the text starts with the bot's mention, as Slack writes it. */
+export function slackMentionEvent(input: SlackMessageInput & { botUserId?: string }): AppMentionEvent {
+  const ts = input.ts ?? slackTs();
+  return {
+    type: "app_mention",
+    user: input.user ?? "U0HUMAN001",
+    text: `<@${input.botUserId ?? FAKE_BOT_USER_ID}> ${input.text}`,
+    ts,
+    client_msg_id: crypto.randomUUID(),
+    team: FAKE_TEAM_ID,
+    channel: input.channel ?? "C0CHANNEL1",
+    event_ts: ts,
+    ...(input.threadTs ? { thread_ts: input.threadTs } : {}),
+  } as AppMentionEvent;
+}
+
+/** Options for {@link slackEventCallback}. */
+export interface EventCallbackOptions {
+  eventId?: string;
+  /** The bot user in `authorizations` (default {@link FAKE_BOT_USER_ID}); `null` leaves `authorizations` out. */
+  botUserId?: string | null;
+}
+
+/** The `event_callback` envelope Slack wraps every event in. */
+export function slackEventCallback(
+  event: object,
+  options: EventCallbackOptions = {},
+): Record<string, unknown> {
+  const botUserId = options.botUserId === undefined ? FAKE_BOT_USER_ID : options.botUserId;
+  return {
+    token: "verification-token-deprecated",
+    team_id: FAKE_TEAM_ID,
+    context_team_id: FAKE_TEAM_ID,
+    context_enterprise_id: null,
+    api_app_id: "A0FAKEAPP1",
+    event,
+    type: "event_callback",
+    event_id: options.eventId ?? `Ev0FAKE${++nextEvent}`,
+    event_time: Math.floor(Date.now() / 1000),
+    ...(botUserId === null
+      ? {}
+      : {
+          authorizations: [
+            {
+              enterprise_id: null,
+              team_id: FAKE_TEAM_ID,
+              user_id: botUserId,
+              is_bot: true,
+              is_enterprise_install: false,
+            },
+          ],
+        }),
+    is_ext_shared_channel: false,
+    event_context: `4-fake-${nextEvent}`,
+  };
+}
+
+/** Options for {@link slackHeaders}. */
+export interface SignOptions {
+  signingSecret?: string;
+  /** Unix seconds (default now). */
+  timestamp?: number;
+  /** Set on Slack's retries: 1, 2, 3. */
+  retryNum?: number;
+  retryReason?: string;
+}
+
+/** The headers Slack sends with a request body: content type, timestamp, `v0=` signature, retry info. */
+export function slackHeaders(body: string, options: SignOptions = {}): Record<string, string> {
+  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+  const signature = createHmac("sha256", options.signingSecret ?? DEFAULT_SIGNING_SECRET)
+    .update(`v0:${timestamp}:${body}`)
+    .digest("hex");
+  return {
+    "content-type": "application/json",
+    "user-agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    "x-slack-request-timestamp": timestamp,
+    "x-slack-signature": `v0=${signature}`,
+    ...(options.retryNum === undefined
+      ? {}
+      : {
+          "x-slack-retry-num": String(options.retryNum),
+          "x-slack-retry-reason": options.retryReason ?? "http_timeout",
+        }),
+  };
+}
+
+/** POSTs a payload to a request URL as Slack does (JSON, signed); resolves with the status and body. */
+export async function deliverSlack(
+  url: string,
+  payload: object,
+  options: SignOptions = {},
+): Promise<{ status: number; body: string; headers: Headers }> {
+  const body = JSON.stringify(payload);
+  const response = await fetch(url, { method: "POST", headers: slackHeaders(body, options), body });
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}
