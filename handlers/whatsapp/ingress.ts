@@ -27,7 +27,8 @@ app.get("/whatsapp", async (c) => {
     return c.text("forbidden", 403);
   }
   log.info("handshake.accepted");
-  return c.text(handshake.challenge);
+  // Explicit: Bun's Response leaves a text body without a content-type header, Node's does not.
+  return c.text(handshake.challenge, 200, { "content-type": "text/plain; charset=utf-8" });
 });
 
 app.post("/whatsapp", limitBody(), async (c) => {
