@@ -9,6 +9,7 @@ export * from "./ledger.ts";
 export * from "./providers.ts";
 export * from "./queue.ts";
 export * from "./render.ts";
+export * from "./routes.ts";
 export * from "./secret.ts";
 export * from "./setup.ts";
 export * from "./stack.ts";
