@@ -244,3 +244,113 @@ output "telegram_http_api_id" {
   description = "Id of the HTTP API serving the Telegram webhook; null when Telegram is disabled."
   value       = one(module.telegram[*].http_api_id)
 }
+
+# ── Discord ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+variable "enable_discord" {
+  description = "Controls whether the Discord channel (modules/discord: slash commands /ask and /new) is deployed."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "discord_application_id" {
+  description = "Discord Application ID (Developer Portal, General Information). Required with enable_discord unless discord_secret_arn is given."
+  type        = string
+  default     = null
+}
+
+variable "discord_public_key" {
+  description = "Discord Public Key, 64 hex digits (not a secret). Given, the ingress verifies requests without a Secrets Manager call. Required with enable_discord unless discord_secret_arn is given."
+  type        = string
+  default     = null
+}
+
+variable "discord_bot_token" {
+  description = "Discord bot token (Developer Portal, Bot). Required with enable_discord unless discord_secret_arn is given."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "discord_secret_arn" {
+  description = "ARN of an existing secret with the JSON keys application_id, public_key and bot_token; null lets the module create it."
+  type        = string
+  default     = null
+}
+
+variable "discord_allowed_users" {
+  description = "Discord user ids allowed to talk to the agent, or [\"*\"] for everyone. Must not be empty with enable_discord."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+module "discord" {
+  source = "./modules/discord"
+  count  = var.enable_discord ? 1 : 0
+
+  name                             = "${var.name}-discord"
+  agent_runtime_arn                = var.agent_runtime_arn
+  agent_qualifier                  = var.agent_qualifier
+  allowed_users                    = var.discord_allowed_users
+  application_id                   = var.discord_application_id
+  public_key                       = var.discord_public_key
+  bot_token                        = var.discord_bot_token
+  secret_arn                       = var.discord_secret_arn
+  enable_agent_user_id             = var.enable_agent_user_id
+  worker_timeout_seconds           = var.worker_timeout_seconds
+  worker_memory_mb                 = var.worker_memory_mb
+  ingress_memory_mb                = var.ingress_memory_mb
+  queue_visibility_timeout_seconds = var.queue_visibility_timeout_seconds
+  max_receive_count                = var.max_receive_count
+  batch_size                       = var.batch_size
+  max_concurrency                  = var.max_concurrency
+  log_level                        = var.log_level
+  log_retention_days               = var.log_retention_days
+  http_api_id                      = var.http_api_id
+  create_dlq_alarm                 = var.create_dlq_alarm
+  alarm_sns_topic_arn              = var.alarm_sns_topic_arn
+  secret_recovery_window_in_days   = var.secret_recovery_window_in_days
+  tags                             = var.tags
+}
+
+output "discord_interactions_endpoint_url" {
+  description = "Interactions Endpoint URL of the Discord application (registered during apply); null when Discord is disabled."
+  value       = one(module.discord[*].webhook_url)
+}
+
+output "discord_queue_url" {
+  description = "URL of the Discord FIFO queue (the always-on relay enqueues gateway messages here); null when Discord is disabled."
+  value       = one(module.discord[*].queue_url)
+}
+
+output "discord_queue_arn" {
+  description = "ARN of the Discord FIFO queue; null when Discord is disabled."
+  value       = one(module.discord[*].queue_arn)
+}
+
+output "discord_dlq_url" {
+  description = "URL of the Discord dead-letter queue; null when Discord is disabled."
+  value       = one(module.discord[*].dlq_url)
+}
+
+output "discord_ingress_function_name" {
+  description = "Name of the Discord ingress function; null when Discord is disabled."
+  value       = one(module.discord[*].ingress_function_name)
+}
+
+output "discord_worker_function_name" {
+  description = "Name of the Discord worker function; null when Discord is disabled."
+  value       = one(module.discord[*].worker_function_name)
+}
+
+output "discord_secret_arn" {
+  description = "ARN of the secret with the Discord credentials; null when Discord is disabled."
+  value       = one(module.discord[*].secret_arn)
+}
+
+output "discord_http_api_id" {
+  description = "Id of the HTTP API serving the Discord interactions endpoint; null when Discord is disabled."
+  value       = one(module.discord[*].http_api_id)
+}

@@ -10,6 +10,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Construct } from "constructs";
+import { DiscordModule } from "../modules/discord/module.ts";
 import {
   createModule,
   insertDocs,
@@ -17,6 +18,7 @@ import {
   renderDocs,
   renderModule,
 } from "../modules/lib/index.ts";
+import { SlackModule } from "../modules/slack/module.ts";
 import { TelegramModule } from "../modules/telegram/module.ts";
 
 /** The repository root (this file lives in scripts/). */
@@ -32,6 +34,8 @@ export interface ModuleDefinition {
 /** Every channel module, in the order they are built. */
 export const MODULES: readonly ModuleDefinition[] = [
   { name: "telegram", create: (scope) => new TelegramModule(scope, "telegram") },
+  { name: "slack", create: (scope) => new SlackModule(scope, "slack") },
+  { name: "discord", create: (scope) => new DiscordModule(scope, "discord") },
 ];
 
 /**

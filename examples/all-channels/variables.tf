@@ -1,0 +1,52 @@
+variable "region" {
+  description = "AWS region to deploy to: the region of the AgentCore runtime."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name" {
+  description = "Prefix of every resource name; each channel adds its own suffix (1-31 letters, digits, hyphens or underscores)."
+  type        = string
+  default     = "agent-chat"
+}
+
+variable "agent_runtime_arn" {
+  description = "ARN of the AgentCore runtime that answers on every channel, arn:aws:bedrock-agentcore:<region>:<account>:runtime/<id>."
+  type        = string
+}
+
+# ── Telegram ──
+
+variable "telegram_bot_token" {
+  description = "Token of the Telegram bot, from @BotFather (123456789:AA...)."
+  type        = string
+  sensitive   = true
+}
+
+variable "telegram_allowed_users" {
+  description = "Telegram user ids allowed to talk to the agent, or [\"*\"] for everyone."
+  type        = list(string)
+}
+
+# ── Discord ──
+
+variable "discord_application_id" {
+  description = "Discord Application ID (Developer Portal, General Information)."
+  type        = string
+}
+
+variable "discord_public_key" {
+  description = "Discord Public Key (Developer Portal, General Information), 64 hex digits; not a secret."
+  type        = string
+}
+
+variable "discord_bot_token" {
+  description = "Discord bot token (Developer Portal, Bot → Reset Token)."
+  type        = string
+  sensitive   = true
+}
+
+variable "discord_allowed_users" {
+  description = "Discord user ids allowed to talk to the agent, or [\"*\"] for everyone."
+  type        = list(string)
+}

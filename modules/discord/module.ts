@@ -1,0 +1,277 @@
+import { createHash } from "node:crypto";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Fn } from "cdktf";
+import type { Construct } from "constructs";
+import { COMMANDS } from "../../handlers/discord/adapter.ts";
+import {
+  addr,
+  BundledFunction,
+  ChannelSecret,
+  channelOutputs,
+  channelVariables,
+  DlqAlarm,
+  FifoQueuePair,
+  grantInvokeAgent,
+  grantLedger,
+  grantSecretRead,
+  grantSend,
+  HttpApi,
+  LambdaRoute,
+  local,
+  localValue,
+  ModuleStack,
+  named,
+  QueueEventSource,
+  SECRET_READ_ACTIONS,
+  SendLedgerTable,
+  SetupInvocation,
+  tfNumber,
+  tfString,
+  VISIBILITY_TIMEOUT_FACTOR,
+  variable,
+} from "../lib/index.ts";
+
+/** Keys of the JSON in the Discord secret (DESIGN: contracts). */
+export const DISCORD_SECRET_KEYS = ["application_id", "public_key", "bot_token"] as const;
+
+/** The interactions endpoint route (DESIGN: contracts). */
+export const DISCORD_ROUTE_KEY = "POST /discord/interactions";
+
+/** Ingress timeout, in seconds: Discord stops waiting after 3 s, so a longer run helps nobody. */
+export const INGRESS_TIMEOUT_SECONDS = 5;
+
+/** Changes when the slash commands do, so an apply with new commands registers them again. */
+const COMMANDS_REVISION = createHash("sha256").update(JSON.stringify(COMMANDS)).digest("hex").slice(0, 16);
+
+/**
+ * The Discord channel module: `POST /discord/interactions` on an HTTP API → ingress Lambda (Ed25519
+ * check, deferred answer) → SQS FIFO (+ DLQ) → worker Lambda → AgentCore Runtime → Discord REST API,
+ * plus the secret, the send ledger, logs, DLQ alarm, and the registration of the slash commands and
+ * the interactions endpoint URL (`aws_lambda_invocation` of the worker's setup action, after the
+ * route is live, since Discord checks the URL at once).
+ *
+ * Synthesized into modules/discord/*.tf.json by `bun run build` (scripts/synth.ts).
+ */
+export class DiscordModule extends ModuleStack {
+  constructor(scope: Construct, id = "discord") {
+    super(scope, id);
+    const v = channelVariables(this, {
+      channel: "Discord",
+      userIdPattern: "^[0-9]{17,20}$",
+      userIdHint: 'Discord user ids (17–20 digits) such as "80351110224678912"',
+      secretKeys: DISCORD_SECRET_KEYS,
+    });
+    const applicationId = variable(this, "application_id", {
+      type: "string",
+      default: null,
+      description:
+        "Application ID from the Developer Portal (General Information), stored in the secret the module creates. " +
+        "Required unless `secret_arn` is given (then ignored).",
+      validation: [
+        {
+          condition: `var.application_id == null || can(regex("^[0-9]{17,20}$", var.application_id))`,
+          errorMessage: "application_id must be the numeric Application ID (17-20 digits).",
+        },
+      ],
+    });
+    const publicKey = variable(this, "public_key", {
+      type: "string",
+      default: null,
+      description:
+        "Public Key from the Developer Portal (General Information), 64 hex digits. Not a secret: the ingress gets it " +
+        "as `DISCORD_PUBLIC_KEY` and verifies requests without a Secrets Manager call (the fastest cold start, within " +
+        "Discord's 3-second deadline). Required unless `secret_arn` is given; with `secret_arn`, null makes the " +
+        "ingress read `public_key` from the secret.",
+      validation: [
+        {
+          condition: `var.public_key == null || can(regex("^[0-9a-fA-F]{64}$", var.public_key))`,
+          errorMessage: "public_key must be the 64 hex digits of the application's Public Key.",
+        },
+      ],
+    });
+    variable(this, "bot_token", {
+      type: "string",
+      default: null,
+      sensitive: true,
+      description:
+        "Bot token from the Developer Portal (Bot → Reset Token), stored in the secret the module creates. " +
+        "Required unless `secret_arn` is given (then ignored). It is kept in Terraform state: use an encrypted backend.",
+      validation: [
+        {
+          condition: `var.bot_token == null || can(regex("^[A-Za-z0-9_.-]{20,200}$", var.bot_token))`,
+          errorMessage: "bot_token must be the bot's token from the Developer Portal (Bot → Reset Token).",
+        },
+      ],
+    });
+    const name = v.name.stringValue;
+    const tags = v.tags.value;
+
+    const secret = new ChannelSecret(this, "Secret", {
+      terraformName: "this",
+      namePrefix: `${name}-discord-`,
+      description: `Discord application id, public key and bot token of the agentcore-relay deployment ${name}.`,
+      existingSecretArn: addr(v.secretArn),
+      secretString: `jsonencode({ application_id = ${addr(applicationId)}, public_key = ${addr(publicKey)}, bot_token = var.bot_token })`,
+      recoveryWindowInDays: addr(v.secretRecoveryWindowInDays),
+      preconditions: [
+        {
+          condition: "var.application_id != null && var.public_key != null && var.bot_token != null",
+          errorMessage:
+            "Set application_id, public_key and bot_token (from the Developer Portal), or secret_arn of an existing secret with those keys.",
+        },
+      ],
+      tags,
+    });
+
+    // Queue pair; the visibility timeout follows the worker timeout unless set.
+    const visibility = local(
+      this,
+      "queue_visibility_timeout_seconds",
+      `coalesce(${addr(v.queueVisibilityTimeoutSeconds)}, ${VISIBILITY_TIMEOUT_FACTOR} * ${addr(v.workerTimeoutSeconds)})`,
+    );
+    const queues = new FifoQueuePair(this, "Queues", {
+      terraformName: "this",
+      name,
+      visibilityTimeoutSeconds: visibility.asNumber,
+      consumerTimeoutSeconds: v.workerTimeoutSeconds.numberValue,
+      maxReceiveCount: v.maxReceiveCount.numberValue,
+      tags,
+    });
+
+    const logLevel = v.logLevel.stringValue;
+    const ingress = new BundledFunction(this, "Ingress", {
+      functionName: `${name}-ingress`,
+      bundle: "dist/ingress.mjs",
+      handler: "ingress.handler",
+      memorySizeMb: v.ingressMemoryMb.numberValue,
+      timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
+      environment: {
+        QUEUE_URL: queues.queue.url,
+        SECRET_ARN: secret.secretArn,
+        // Empty: the ingress reads the key from the secret.
+        DISCORD_PUBLIC_KEY: tfString(`${addr(publicKey)} == null ? "" : ${addr(publicKey)}`),
+        LOG_LEVEL: logLevel,
+      },
+      logRetentionDays: v.logRetentionDays.numberValue,
+      tags,
+    });
+    grantSend(queues.queue, ingress);
+
+    // The ingress reads the secret only when the public key is not given as an input.
+    const readsSecret = `${addr(publicKey)} == null ? 1 : 0`;
+    const ingressSecretDocument = named(
+      new DataAwsIamPolicyDocument(this, "IngressSecretDocument", {
+        count: tfNumber(readsSecret),
+        statement: [
+          { sid: "ReadSecret", effect: "Allow", actions: SECRET_READ_ACTIONS, resources: [secret.secretArn] },
+        ],
+      }),
+      "ingress_secret",
+    );
+    const ingressSecretPolicy = named(
+      new IamRolePolicy(this, "IngressSecretPolicy", {
+        count: tfNumber(readsSecret),
+        name: `${name}-ingress-secret`,
+        role: ingress.role.id,
+        policy: tfString(`${addr(ingressSecretDocument)}[0].json`),
+      }),
+      "ingress_secret",
+    );
+
+    // What was sent per message, so a redelivered message is never answered twice.
+    const ledger = new SendLedgerTable(this, "Ledger", {
+      terraformName: "ledger",
+      tableName: `${name}-ledger`,
+      tags,
+    });
+
+    const worker = new BundledFunction(this, "Worker", {
+      functionName: `${name}-worker`,
+      bundle: "dist/worker.mjs",
+      handler: "worker.handler",
+      memorySizeMb: v.workerMemoryMb.numberValue,
+      timeoutSeconds: v.workerTimeoutSeconds.numberValue,
+      environment: {
+        QUEUE_URL: queues.queue.url,
+        SECRET_ARN: secret.secretArn,
+        AGENT_RUNTIME_ARN: v.agentRuntimeArn.stringValue,
+        AGENT_QUALIFIER: v.agentQualifier.stringValue,
+        ALLOWED_USERS: tfString(`join(",", ${addr(v.allowedUsers)})`),
+        MAX_RECEIVE_COUNT: tfString(`tostring(${addr(v.maxReceiveCount)})`),
+        AGENT_USER_ID: tfString(`${addr(v.enableAgentUserId)} ? "true" : "false"`),
+        LEDGER_TABLE: ledger.table.name,
+        LOG_LEVEL: logLevel,
+      },
+      logRetentionDays: v.logRetentionDays.numberValue,
+      tags,
+    });
+    grantSecretRead(secret.secretArn, worker);
+    grantLedger(ledger.table, worker);
+    grantInvokeAgent(v.agentRuntimeArn.stringValue, worker, { forUser: addr(v.enableAgentUserId) });
+    new QueueEventSource(this, "WorkerEvents", {
+      terraformName: "worker",
+      queues,
+      fn: worker,
+      batchSize: v.batchSize.numberValue,
+      maxConcurrency: v.maxConcurrency.numberValue,
+      tags,
+    });
+
+    new DlqAlarm(this, "DlqAlarm", {
+      terraformName: "dlq",
+      queues,
+      alarmName: `${name}-dlq-not-empty`,
+      create: addr(v.createDlqAlarm),
+      snsTopicArn: addr(v.alarmSnsTopicArn),
+      tags,
+    });
+
+    // The endpoint: route on the (new or given) HTTP API, then registered with Discord by the worker.
+    const api = new HttpApi(this, "Api", {
+      terraformName: "this",
+      name,
+      existingApiId: addr(v.httpApiId),
+      tags,
+    });
+    const route = new LambdaRoute(this, "Route", {
+      terraformName: "discord",
+      api,
+      routeKey: DISCORD_ROUTE_KEY,
+      fn: ingress,
+    });
+    const endpointUrl = localValue(this, "interactions_endpoint_url", `${api.apiEndpoint}${route.path}`);
+    // Re-register when the URL, the credentials or the commands change; a hash, so no secret in the input.
+    const revision = localValue(
+      this,
+      "setup_revision",
+      Fn.sha256(`${endpointUrl.asString}\n${secret.versionId}\n${COMMANDS_REVISION}`),
+    );
+    // Discord checks the URL the moment it is set (a signed PING, a badly signed request): the
+    // route, the ingress and its permission to read the secret must be live by then.
+    new SetupInvocation(this, "SetupInteractions", {
+      fn: worker,
+      input: { url: endpointUrl.asString, revision: revision.asString },
+      dependsOn: [
+        route.integration,
+        route.route,
+        route.permission,
+        api.stage,
+        secret.version,
+        ingress.function,
+        ingressSecretPolicy,
+      ],
+    });
+
+    channelOutputs(this, "Discord", {
+      webhookUrl: endpointUrl.asString,
+      queueUrl: queues.queue.url,
+      queueArn: queues.queue.arn,
+      dlqUrl: queues.dlq.url,
+      ingressFunctionName: ingress.function.functionName,
+      workerFunctionName: worker.function.functionName,
+      secretArn: secret.secretArn,
+      httpApiId: api.apiId,
+    });
+  }
+}
