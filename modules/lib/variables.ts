@@ -307,6 +307,8 @@ export interface ChannelOutputValues {
   readonly workerFunctionName: string;
   readonly secretArn: string;
   readonly httpApiId: string;
+  /** Description of `webhook_url`, where the platform is not told the URL by the module (Slack). */
+  readonly webhookUrlDescription?: string;
 }
 
 /** Declare the shared outputs of a channel module. */
@@ -315,7 +317,7 @@ export function channelOutputs(scope: Construct, channel: string, v: ChannelOutp
     scope,
     "webhook_url",
     v.webhookUrl,
-    `HTTPS URL ${channel} delivers updates to (registered by the module).`,
+    v.webhookUrlDescription ?? `HTTPS URL ${channel} delivers updates to (registered by the module).`,
   );
   output(scope, "queue_url", v.queueUrl, "URL of the FIFO queue between the ingress and the worker.");
   output(scope, "queue_arn", v.queueArn, "ARN of the FIFO queue between the ingress and the worker.");

@@ -1,0 +1,339 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parse } from "@cdktf/hcl2json";
+import { MODULES, REPO_ROOT, renderModuleFiles } from "../../scripts/synth.ts";
+import type { JsonObject } from "../lib/index.ts";
+import { ASSISTANT_SCOPES, BOT_EVENTS, BOT_SCOPES, THREAD_EVENTS, THREAD_SCOPES } from "./module.ts";
+
+/**
+ * Synth-level checks of the generated Slack module (there is no terraform binary here): what a
+ * `terraform plan` would be given, read as Terraform JSON. What every channel module shares (queues,
+ * functions, IAM shape, reusability) is checked in depth by modules/telegram/module.test.ts; this file
+ * checks the Slack module gets the same, and what is its own: no setup invocation, the app manifest.
+ */
+
+type Block = Record<string, unknown>;
+type Statement = { sid: string; actions: string[] | string; resources: string[] };
+
+const slack = MODULES.find((m) => m.name === "slack");
+if (!slack) throw new Error("slack is not in MODULES");
+
+let files: Record<string, string>;
+let config: JsonObject;
+
+beforeAll(async () => {
+  files = await renderModuleFiles(slack);
+  config = {};
+  for (const [path, text] of Object.entries(files)) {
+    if (!path.endsWith(".tf.json")) continue;
+    const { "//": _header, ...blocks } = JSON.parse(text) as JsonObject;
+    Object.assign(config, blocks);
+  }
+});
+
+const resources = () => config.resource as Record<string, Record<string, Block>>;
+const data = () => config.data as Record<string, Record<string, Block>>;
+const locals = () => config.locals as Record<string, string>;
+const variables = () => config.variable as Record<string, Block>;
+const outputs = () => config.output as Record<string, Block>;
+const resource = (type: string, name: string): Block => {
+  const r = resources()[type]?.[name];
+  if (!r) throw new Error(`missing resource ${type}.${name}`);
+  return r;
+};
+const statements = (fn: string) => (data().aws_iam_policy_document?.[fn]?.statement ?? []) as Statement[];
+const actionNames = (s: Statement): string[] =>
+  Array.isArray(s.actions)
+    ? s.actions
+    : [...new Set([...s.actions.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string))];
+const envOf = (fn: string) =>
+  (resource("aws_lambda_function", fn).environment as { variables: Record<string, string> }).variables;
+
+describe("resources", () => {
+  test("the channel resources, named as in every module; no setup invocation, no generated password", () => {
+    const addresses = [
+      ...Object.entries(resources()).flatMap(([type, byName]) =>
+        Object.keys(byName).map((n) => `${type}.${n}`),
+      ),
+      ...Object.entries(data()).flatMap(([type, byName]) =>
+        Object.keys(byName).map((n) => `data.${type}.${n}`),
+      ),
+    ].sort();
+    expect(addresses).toEqual([
+      "aws_apigatewayv2_api.this",
+      "aws_apigatewayv2_integration.slack",
+      "aws_apigatewayv2_route.slack",
+      "aws_apigatewayv2_stage.this",
+      "aws_cloudwatch_log_group.ingress",
+      "aws_cloudwatch_log_group.worker",
+      "aws_cloudwatch_metric_alarm.dlq",
+      "aws_dynamodb_table.ledger",
+      "aws_iam_role.ingress",
+      "aws_iam_role.worker",
+      "aws_iam_role_policy.ingress",
+      "aws_iam_role_policy.worker",
+      "aws_lambda_event_source_mapping.worker",
+      "aws_lambda_function.ingress",
+      "aws_lambda_function.worker",
+      "aws_lambda_permission.slack",
+      "aws_secretsmanager_secret.this",
+      "aws_secretsmanager_secret_version.this",
+      "aws_sqs_queue.dlq",
+      "aws_sqs_queue.this",
+      "aws_sqs_queue_redrive_allow_policy.dlq",
+      "data.archive_file.ingress",
+      "data.archive_file.worker",
+      "data.aws_apigatewayv2_api.this",
+      "data.aws_iam_policy_document.ingress",
+      "data.aws_iam_policy_document.lambda_assume_role",
+      "data.aws_iam_policy_document.worker",
+      "data.aws_secretsmanager_secret_versions.this",
+    ]);
+  });
+
+  test("functions: the committed bundles, nodejs22.x, arm64, handler strings of the contract", async () => {
+    for (const fn of ["ingress", "worker"]) {
+      expect(resource("aws_lambda_function", fn)).toMatchObject({
+        handler: `${fn}.handler`,
+        runtime: "nodejs22.x",
+        architectures: ["arm64"],
+      });
+      expect(data().archive_file?.[fn]?.source_file).toBe(`\${path.module}/dist/${fn}.mjs`);
+      const bundle = await readFile(join(REPO_ROOT, "modules/slack/dist", `${fn}.mjs`), "utf8");
+      expect(bundle).toContain(`from handlers/slack/${fn}.ts`);
+    }
+    expect(resource("aws_lambda_function", "ingress").timeout).toBe(10);
+  });
+
+  test("environment: exactly the variables of the handler contract; SLACK_API_URL left at its default", () => {
+    expect(envOf("ingress")).toEqual({
+      QUEUE_URL: "${aws_sqs_queue.this.url}",
+      SECRET_ARN: "${local.secret_arn}",
+      LOG_LEVEL: "${var.log_level}",
+    });
+    expect(envOf("worker")).toEqual({
+      QUEUE_URL: "${aws_sqs_queue.this.url}",
+      SECRET_ARN: "${local.secret_arn}",
+      AGENT_RUNTIME_ARN: "${var.agent_runtime_arn}",
+      AGENT_QUALIFIER: "${var.agent_qualifier}",
+      ALLOWED_USERS: '${join(",", var.allowed_users)}',
+      MAX_RECEIVE_COUNT: "${tostring(var.max_receive_count)}",
+      AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
+      LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
+      LOG_LEVEL: "${var.log_level}",
+    });
+  });
+
+  test("queues: a FIFO pair, visibility 6 × the worker timeout, DLQ after max_receive_count", () => {
+    expect(resource("aws_sqs_queue", "this")).toMatchObject({
+      name: "${var.name}.fifo",
+      fifo_queue: true,
+      content_based_deduplication: false,
+      visibility_timeout_seconds: "${local.queue_visibility_timeout_seconds}",
+    });
+    expect(resource("aws_sqs_queue", "this").redrive_policy).toContain("var.max_receive_count");
+    expect(resource("aws_lambda_event_source_mapping", "worker").function_response_types).toEqual([
+      "ReportBatchItemFailures",
+    ]);
+  });
+});
+
+describe("IAM: least privilege", () => {
+  test("ingress: send to the queue, read the secret, write its logs", () => {
+    expect(statements("ingress").map((s) => [s.sid, actionNames(s), s.resources])).toEqual([
+      [
+        "WriteOwnLogs",
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        ["${aws_cloudwatch_log_group.ingress.arn}:*"],
+      ],
+      ["SendToQueue", ["sqs:SendMessage"], ["${aws_sqs_queue.this.arn}"]],
+      ["ReadSecret", ["secretsmanager:GetSecretValue"], ["${local.secret_arn}"]],
+    ]);
+  });
+
+  test("worker: logs, secret, send ledger, agent, queue; nothing else", () => {
+    expect(statements("worker").map((s) => [s.sid, actionNames(s), s.resources])).toEqual([
+      [
+        "WriteOwnLogs",
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        ["${aws_cloudwatch_log_group.worker.arn}:*"],
+      ],
+      ["ReadSecret", ["secretsmanager:GetSecretValue"], ["${local.secret_arn}"]],
+      [
+        "SendLedger",
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        ["${aws_dynamodb_table.ledger.arn}"],
+      ],
+      [
+        "InvokeAgent",
+        [
+          "bedrock-agentcore:InvokeAgentRuntime",
+          "bedrock-agentcore:StopRuntimeSession",
+          "bedrock-agentcore:InvokeAgentRuntimeForUser",
+        ],
+        ["${var.agent_runtime_arn}", "${var.agent_runtime_arn}/runtime-endpoint/*"],
+      ],
+      [
+        "ConsumeQueue",
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+        ["${aws_sqs_queue.this.arn}"],
+      ],
+    ]);
+    expect(JSON.stringify(config)).not.toContain("kms:");
+  });
+
+  test("API Gateway may invoke the ingress from POST /slack/events only", () => {
+    expect(resource("aws_lambda_permission", "slack")).toMatchObject({
+      function_name: "${aws_lambda_function.ingress.function_name}",
+      principal: "apigateway.amazonaws.com",
+      source_arn: "${local.http_api_execution_arn}/*/POST/slack/events",
+    });
+    expect(resource("aws_apigatewayv2_route", "slack").route_key).toBe("POST /slack/events");
+    expect(resource("aws_apigatewayv2_integration", "slack")).toMatchObject({
+      integration_type: "AWS_PROXY",
+      payload_format_version: "2.0",
+    });
+  });
+});
+
+describe("secret", () => {
+  test("JSON with bot_token and signing_secret; created only without secret_arn; both required then", () => {
+    const version = resource("aws_secretsmanager_secret_version", "this");
+    expect(version.secret_string).toBe(
+      "${jsonencode({ bot_token = var.bot_token, signing_secret = var.signing_secret })}",
+    );
+    expect(version.count).toBe("${var.secret_arn == null ? 1 : 0}");
+    expect(resource("aws_secretsmanager_secret", "this").count).toBe("${var.secret_arn == null ? 1 : 0}");
+    const [pre] = (version.lifecycle as { precondition: { condition: string }[] }).precondition;
+    expect(pre?.condition).toBe("${var.bot_token != null && var.signing_secret != null}");
+  });
+
+  test("secrets are sensitive and validated by shape; they never reach an output or a local", () => {
+    const sensitive = Object.entries(variables())
+      .filter(([, v]) => v.sensitive === true)
+      .map(([n]) => n)
+      .sort();
+    expect(sensitive).toEqual(["bot_token", "signing_secret"]);
+    expect(JSON.stringify(variables().bot_token?.validation)).toContain("^xoxb-");
+    for (const leak of ["bot_token", "signing_secret"]) {
+      expect(JSON.stringify(outputs())).not.toContain(leak);
+      expect(JSON.stringify(locals())).not.toContain(leak);
+    }
+  });
+});
+
+describe("app manifest", () => {
+  const manifest = () => locals().app_manifest as string;
+
+  test("valid HCL: the expression parses", async () => {
+    const expression = manifest().slice(2, -1); // without "${" and "}"
+    await expect(parse("manifest.tf", `locals {\n  m = ${expression}\n}\n`)).resolves.toBeDefined();
+  });
+
+  test("the request URL is the events URL of this module's route", () => {
+    expect(locals().events_url).toBe("${local.http_api_endpoint}/slack/events");
+    expect(manifest()).toContain("request_url = local.events_url");
+    expect(outputs().webhook_url?.value).toBe("${local.events_url}");
+  });
+
+  test("scopes and events: the base always, thread replies and the agent view behind their switches", () => {
+    const list = (items: readonly string[]) => `[${items.map((s) => `"${s}"`).join(", ")}]`;
+    expect(manifest()).toContain(
+      `bot = concat(${list(BOT_SCOPES)}, var.enable_thread_replies ? ${list(THREAD_SCOPES)} : [], var.enable_assistant_view ? ${list(ASSISTANT_SCOPES)} : [])`,
+    );
+    expect(manifest()).toContain(
+      `bot_events = concat(${list(BOT_EVENTS)}, var.enable_thread_replies ? ${list(THREAD_EVENTS)} : [])`,
+    );
+    expect(manifest()).toContain(
+      "{ for key, value in { assistant_view = { assistant_description = var.app_description } } : key => value if var.enable_assistant_view }",
+    );
+    expect(variables().enable_thread_replies?.default).toBe(true);
+    expect(variables().enable_assistant_view?.default).toBe(false);
+  });
+
+  test("what the handlers need is asked for, and nothing else", () => {
+    // app_mention events; chat.postMessage; message.im; reactions.add/remove; message.channels/groups and
+    // conversations.replies; assistant.threads.setStatus.
+    expect([...BOT_SCOPES, ...THREAD_SCOPES, ...ASSISTANT_SCOPES].sort()).toEqual([
+      "app_mentions:read",
+      "assistant:write",
+      "channels:history",
+      "chat:write",
+      "groups:history",
+      "im:history",
+      "reactions:write",
+    ]);
+    expect(manifest()).toContain("socket_mode_enabled = false");
+    expect(manifest()).toContain("token_rotation_enabled = false");
+    expect(manifest()).toMatch(/scopes = \{ bot = concat\([^{}]*\) \}/); // bot scopes only, no user scopes
+  });
+
+  test("name: app_name, or name cut to Slack's 35 characters", () => {
+    expect(locals().app_name).toBe("${coalesce(var.app_name, substr(var.name, 0, 35))}");
+    expect(manifest()).toContain(
+      "display_information = { name = local.app_name, description = var.app_description }",
+    );
+  });
+
+  test("the manifest is an output, described with where to paste it", () => {
+    expect(outputs().app_manifest?.value).toBe("${local.app_manifest}");
+    expect(String(outputs().app_manifest?.description)).toContain("App Manifest");
+  });
+
+  test("the README's first-step manifest asks for the module's default scopes", () => {
+    const readme = files["modules/slack/README.md"] as string;
+    const json = /```json\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf("Create New App")))?.[1] ?? "";
+    const bootstrap = JSON.parse(json.replace(/^ {3}/gm, "")) as {
+      oauth_config: { scopes: { bot: string[] } };
+    };
+    expect(bootstrap.oauth_config.scopes.bot.sort()).toEqual([...BOT_SCOPES, ...THREAD_SCOPES].sort());
+  });
+});
+
+describe("inputs and outputs", () => {
+  test("only name, agent_runtime_arn and allowed_users are required; Slack member ids are checked", () => {
+    const names = Object.keys(variables());
+    expect(names.filter((n) => !("default" in (variables()[n] as Block))).sort()).toEqual([
+      "agent_runtime_arn",
+      "allowed_users",
+      "name",
+    ]);
+    expect(JSON.stringify(variables().allowed_users?.validation)).toContain("^[UW][A-Z0-9]{2,}$");
+    for (const [name, v] of Object.entries(variables())) {
+      expect(typeof v.type, name).toBe("string");
+      expect(String(v.description ?? "").length, name).toBeGreaterThan(20);
+    }
+  });
+
+  test("the outputs every channel module has, plus app_manifest; webhook_url says nothing registers it", () => {
+    expect(Object.keys(outputs()).sort()).toEqual(
+      [
+        "app_manifest",
+        "webhook_url",
+        "queue_url",
+        "queue_arn",
+        "dlq_url",
+        "ingress_function_name",
+        "worker_function_name",
+        "secret_arn",
+        "http_api_id",
+      ].sort(),
+    );
+    expect(String(outputs().webhook_url?.description)).not.toContain("registered by the module");
+  });
+
+  test("required providers: aws and archive only (nothing random is generated)", () => {
+    const terraform = config.terraform as { required_providers: Record<string, unknown> };
+    expect(Object.keys(terraform.required_providers).sort()).toEqual(["archive", "aws"]);
+    expect(config).not.toHaveProperty("provider");
+  });
+});
+
+test("the committed files are what a fresh synth gives, byte for byte", async () => {
+  for (const [path, text] of Object.entries(files)) {
+    const committed = await readFile(join(REPO_ROOT, path), "utf8").catch(() => "");
+    expect(committed === text, `${path} is stale: run \`bun run build\``).toBe(true);
+  }
+});
