@@ -17,6 +17,7 @@ import {
   signedHeaders,
   unixSeconds,
 } from "./fakes/discord-interactions.ts";
+import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
 import { setEnv } from "./harness/env.ts";
 import { drain, httpApiEvent, lambdaContext, loadBundle, pollSqsOnce, runInNode } from "./harness/lambda.ts";
 import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
@@ -35,6 +36,7 @@ const FORBIDDEN = "399999999999999999";
 
 let stack: FakeStack;
 let discord: FakeDiscord;
+let dynamo: LocalDynamo;
 let restoreEnv: () => void;
 let ingress: IngressHandler;
 let worker: WorkerHandler;
@@ -92,6 +94,8 @@ beforeAll(async () => {
       return { status: response.statusCode, body: response.body };
     },
   });
+  dynamo = await startDynamo();
+  await dynamo.createLedgerTable("discord-ledger");
   stack = await startFakeStack({
     secret: {
       value: {
@@ -108,6 +112,9 @@ beforeAll(async () => {
       LOG_LEVEL: "error",
       DISCORD_API_URL: discord.url,
       DISCORD_PUBLIC_KEY: discord.signer.publicKeyHex,
+      // The send ledger is on, as the module deploys it.
+      LEDGER_TABLE: "discord-ledger",
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     }),
   );
   ingress = (await loadBundle<{ handler: IngressHandler }>(INGRESS)).handler;
@@ -116,7 +123,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   restoreEnv();
-  await Promise.all([stack.close(), discord.close()]);
+  await Promise.all([stack.close(), discord.close(), dynamo.close()]);
 });
 
 beforeEach(async () => {
@@ -342,6 +349,18 @@ describe("nothing lost, nothing twice", () => {
     await work();
     expect(discord.callsOf("PATCH /webhooks/{application}/{token}/messages/@original")).toHaveLength(2);
     expect(discord.original(interaction.id)?.content).toBe("echo: flaky");
+  });
+
+  test("a follow-up failing midway resumes after SQS brings it back: no second edit, no second agent call", async () => {
+    const long = Array.from({ length: 80 }, (_, i) => `Paragraph ${i}: ${"word ".repeat(12)}`).join("\n\n");
+    stack.agentcore.script(agentReply.json({ response: long }));
+    discord.script("POST /webhooks/{application}/{token}", discordErrors.serverError());
+    const { interaction } = await ask({ prompt: "long" });
+    await work();
+    expect(stack.agentcore.invocations()).toHaveLength(1);
+    expect(discord.callsOf("PATCH /webhooks/{application}/{token}/messages/@original")).toHaveLength(1);
+    expect(discord.sent(CHANNEL).join("\n\n")).toBe(long.replace(/ +$/gm, ""));
+    expect(discord.original(interaction.id)?.content).toStartWith("Paragraph 0:");
   });
 
   test("a token past 14 minutes: answered in the channel with the bot token", async () => {
