@@ -245,6 +245,136 @@ output "telegram_http_api_id" {
   value       = one(module.telegram[*].http_api_id)
 }
 
+# ── Slack ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+variable "enable_slack" {
+  description = "Controls whether the Slack channel (modules/slack: Events API, answers in threads) is deployed."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "slack_bot_token" {
+  description = "Bot User OAuth Token of the Slack app (xoxb-...). Required with enable_slack unless slack_secret_arn is given."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "slack_signing_secret" {
+  description = "Signing Secret of the Slack app (Basic Information). Required with enable_slack unless slack_secret_arn is given."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "slack_secret_arn" {
+  description = "ARN of an existing secret with the JSON keys bot_token and signing_secret; null lets the module create it."
+  type        = string
+  default     = null
+}
+
+variable "slack_allowed_users" {
+  description = "Slack member ids (U0123ABCD) allowed to talk to the agent, or [\"*\"] for everyone. Must not be empty with enable_slack."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "slack_app_name" {
+  description = "Name of the Slack app in slack_app_manifest (1-35 characters); null means \"<name>-slack\"."
+  type        = string
+  default     = null
+}
+
+variable "slack_enable_thread_replies" {
+  description = "Controls whether replies in a thread the bot answered in reach the agent without a mention; null means true."
+  type        = bool
+  default     = null
+}
+
+variable "slack_enable_assistant_view" {
+  description = "Controls whether slack_app_manifest turns on Slack's agent view (assistant threads); null means false."
+  type        = bool
+  default     = null
+}
+
+module "slack" {
+  source = "./modules/slack"
+  count  = var.enable_slack ? 1 : 0
+
+  name                             = "${var.name}-slack"
+  agent_runtime_arn                = var.agent_runtime_arn
+  agent_qualifier                  = var.agent_qualifier
+  allowed_users                    = var.slack_allowed_users
+  bot_token                        = var.slack_bot_token
+  signing_secret                   = var.slack_signing_secret
+  secret_arn                       = var.slack_secret_arn
+  app_name                         = var.slack_app_name
+  enable_thread_replies            = var.slack_enable_thread_replies
+  enable_assistant_view            = var.slack_enable_assistant_view
+  enable_agent_user_id             = var.enable_agent_user_id
+  worker_timeout_seconds           = var.worker_timeout_seconds
+  worker_memory_mb                 = var.worker_memory_mb
+  ingress_memory_mb                = var.ingress_memory_mb
+  queue_visibility_timeout_seconds = var.queue_visibility_timeout_seconds
+  max_receive_count                = var.max_receive_count
+  batch_size                       = var.batch_size
+  max_concurrency                  = var.max_concurrency
+  log_level                        = var.log_level
+  log_retention_days               = var.log_retention_days
+  http_api_id                      = var.http_api_id
+  create_dlq_alarm                 = var.create_dlq_alarm
+  alarm_sns_topic_arn              = var.alarm_sns_topic_arn
+  secret_recovery_window_in_days   = var.secret_recovery_window_in_days
+  tags                             = var.tags
+}
+
+output "slack_events_url" {
+  description = "Events API request URL of the Slack app (it is in slack_app_manifest); null when Slack is disabled."
+  value       = one(module.slack[*].webhook_url)
+}
+
+output "slack_app_manifest" {
+  description = "Slack app manifest (JSON) to paste at api.slack.com/apps, your app, App Manifest; null when Slack is disabled."
+  value       = one(module.slack[*].app_manifest)
+}
+
+output "slack_queue_url" {
+  description = "URL of the Slack FIFO queue; null when Slack is disabled."
+  value       = one(module.slack[*].queue_url)
+}
+
+output "slack_queue_arn" {
+  description = "ARN of the Slack FIFO queue; null when Slack is disabled."
+  value       = one(module.slack[*].queue_arn)
+}
+
+output "slack_dlq_url" {
+  description = "URL of the Slack dead-letter queue; null when Slack is disabled."
+  value       = one(module.slack[*].dlq_url)
+}
+
+output "slack_ingress_function_name" {
+  description = "Name of the Slack ingress function; null when Slack is disabled."
+  value       = one(module.slack[*].ingress_function_name)
+}
+
+output "slack_worker_function_name" {
+  description = "Name of the Slack worker function; null when Slack is disabled."
+  value       = one(module.slack[*].worker_function_name)
+}
+
+output "slack_secret_arn" {
+  description = "ARN of the secret with the Slack credentials; null when Slack is disabled."
+  value       = one(module.slack[*].secret_arn)
+}
+
+output "slack_http_api_id" {
+  description = "Id of the HTTP API serving the Slack events URL; null when Slack is disabled."
+  value       = one(module.slack[*].http_api_id)
+}
+
 # ── Discord ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 variable "enable_discord" {

@@ -41,6 +41,17 @@ module "telegram" {
   tags              = local.tags
 }
 
+module "slack" {
+  source = "../../modules/slack"
+
+  name              = "${var.name}-slack"
+  agent_runtime_arn = var.agent_runtime_arn
+  bot_token         = var.slack_bot_token
+  signing_secret    = var.slack_signing_secret
+  allowed_users     = var.slack_allowed_users
+  tags              = local.tags
+}
+
 module "discord" {
   source = "../../modules/discord"
 

@@ -3,6 +3,11 @@ output "telegram_webhook_url" {
   value       = module.telegram.webhook_url
 }
 
+output "slack_app_manifest" {
+  description = "Manifest of the Slack app, with the events URL: paste it at api.slack.com/apps, your app, App Manifest."
+  value       = module.slack.app_manifest
+}
+
 output "discord_interactions_endpoint_url" {
   description = "Interactions Endpoint URL of the Discord application (already registered)."
   value       = module.discord.webhook_url
@@ -12,6 +17,7 @@ output "dlq_urls" {
   description = "Dead-letter queue of each channel: messages that could not be answered."
   value = {
     telegram = module.telegram.dlq_url
+    slack    = module.slack.dlq_url
     discord  = module.discord.dlq_url
   }
 }

@@ -28,6 +28,25 @@ variable "telegram_allowed_users" {
   type        = list(string)
 }
 
+# ── Slack ──
+
+variable "slack_bot_token" {
+  description = "Bot User OAuth Token of the Slack app (xoxb-...), shown after installing the app to the workspace."
+  type        = string
+  sensitive   = true
+}
+
+variable "slack_signing_secret" {
+  description = "Signing Secret of the Slack app (Basic Information, App Credentials)."
+  type        = string
+  sensitive   = true
+}
+
+variable "slack_allowed_users" {
+  description = "Slack member ids (U0123ABCD) allowed to talk to the agent, or [\"*\"] for everyone."
+  type        = list(string)
+}
+
 # ── Discord ──
 
 variable "discord_application_id" {
