@@ -1,0 +1,40 @@
+import { type Envelope, envelopeId } from "../handlers/core/envelope.ts";
+import { log } from "../handlers/core/log.ts";
+import { enqueue } from "../handlers/core/queue.ts";
+
+/**
+ * A gateway event is not redelivered when we fail to queue it (unlike a webhook, nobody retries), so
+ * the relay retries SQS itself: after 0.5 s, 1 s, 2 s … (at most 30 s apart) for up to `budgetMs`.
+ */
+export interface DurableEnqueueOptions {
+  /** How long to keep trying, in ms. @default 300_000 (5 minutes) */
+  readonly budgetMs?: number;
+  /** First wait, in ms, doubled on each failure. @default 500 */
+  readonly firstDelayMs?: number;
+}
+
+/** Enqueues one envelope, retrying SQS failures; resolves true once queued, false when it gave up (logged). */
+export async function enqueueDurably(
+  queueUrl: string,
+  envelope: Envelope,
+  options: DurableEnqueueOptions = {},
+): Promise<boolean> {
+  const id = envelopeId(envelope);
+  const giveUpAt = Date.now() + (options.budgetMs ?? 300_000);
+  let delay = options.firstDelayMs ?? 500;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await enqueue(queueUrl, [envelope]);
+      log.info("message.queued", { envelopeId: id, attempt });
+      return true;
+    } catch (err) {
+      if (Date.now() + delay > giveUpAt) {
+        log.error("message.lost", { envelopeId: id, attempt, err, hint: "SQS refused it for too long" });
+        return false;
+      }
+      log.warn("enqueue.retry", { envelopeId: id, attempt, retryInMs: delay, err });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(30_000, delay * 2);
+    }
+  }
+}

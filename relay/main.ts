@@ -1,0 +1,39 @@
+/**
+ * The always-on relay (Bun): Discord gateway chat and WhatsApp personal → the channels' SQS queues,
+ * and WhatsApp replies from the outbound queue → WhatsApp. Configuration: relay/README.md.
+ */
+import { log } from "../handlers/core/log.ts";
+import { readRelayConfig } from "./config.ts";
+import { startRelay } from "./relay.ts";
+
+process.on("unhandledRejection", (err) => log.error("relay.unhandled", { err }));
+
+let relay: Awaited<ReturnType<typeof startRelay>>;
+try {
+  const config = readRelayConfig();
+  relay = await startRelay(config);
+  log.info("relay.started", {
+    port: relay.port,
+    discord: config.discord !== undefined,
+    whatsapp: config.whatsapp !== undefined,
+  });
+} catch (err) {
+  log.error("relay.start_failed", { err });
+  process.exit(1);
+}
+
+let exiting = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (exiting) return;
+    exiting = true;
+    log.info("relay.signal", { signal });
+    relay.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error("relay.stop_failed", { err });
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,90 @@
+import { log } from "../handlers/core/log.ts";
+import type { RelayConfig } from "./config.ts";
+import { Connections } from "./connections.ts";
+import type { RelayContext } from "./context.ts";
+import type { DiscordGatewayOptions } from "./discord/gateway.ts";
+import { startDiscordRelay } from "./discord/relay.ts";
+import type { DurableEnqueueOptions } from "./enqueue.ts";
+import { healthHandler } from "./health.ts";
+import { Inflight } from "./inflight.ts";
+import { discordTokenFromSecret } from "./secret.ts";
+import type { WhatsAppOverrides } from "./whatsapp/relay.ts";
+
+/** One integration, stopped in two steps: take nothing new, then (after in-flight work) close. */
+export interface Integration {
+  /** Stop taking new work (events, outbound messages). */
+  quiesce(): void;
+  /** Close the connection. */
+  close(): Promise<void>;
+}
+
+/** Test seams: what tests replace (the WhatsApp socket, throttles); production passes nothing. */
+export interface RelayOverrides {
+  readonly discord?: Pick<DiscordGatewayOptions, "identifyThrottler">;
+  readonly whatsapp?: WhatsAppOverrides;
+  readonly enqueue?: DurableEnqueueOptions;
+}
+
+/** A running relay. */
+export interface Relay {
+  /** The port the health endpoint listens on. */
+  readonly port: number;
+  readonly connections: Connections;
+  /** Graceful stop: no new events, in-flight enqueues and sends finish, sockets close. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the relay: the health endpoint, then each configured integration (Discord gateway, WhatsApp
+ * personal). WhatsApp's code (Baileys) is loaded only when WhatsApp is configured.
+ */
+export async function startRelay(config: RelayConfig, overrides: RelayOverrides = {}): Promise<Relay> {
+  const connections = new Connections();
+  const inflight = new Inflight();
+  let stopping = false;
+  const context: RelayContext = {
+    connections,
+    inflight,
+    stopping: () => stopping,
+    ...(overrides.enqueue ? { enqueueOptions: overrides.enqueue } : {}),
+  };
+  const server = Bun.serve({ port: config.port, hostname: "0.0.0.0", fetch: healthHandler(connections) });
+  const integrations: Integration[] = [];
+  try {
+    if (config.discord) {
+      connections.set("discord", "connecting");
+      const { secretArn } = config.discord;
+      const token = config.discord.token ?? (await discordTokenFromSecret(secretArn as string));
+      const stopDiscord = startDiscordRelay({ ...config.discord, token }, context, overrides.discord);
+      integrations.push({ quiesce: () => {}, close: stopDiscord });
+    }
+    if (config.whatsapp) {
+      connections.set("whatsapp", "connecting");
+      const { startWhatsAppRelay } = await import("./whatsapp/relay.ts");
+      integrations.push(await startWhatsAppRelay(config.whatsapp, context, overrides.whatsapp));
+    }
+  } catch (error) {
+    server.stop(true);
+    await Promise.allSettled(integrations.map((i) => i.close()));
+    throw error;
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    port: server.port ?? config.port,
+    connections,
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        log.info("relay.stopping", { inflight: inflight.size });
+        for (const integration of integrations) integration.quiesce();
+        const drained = await inflight.drain(config.shutdownTimeoutMs);
+        if (!drained) log.error("relay.shutdown_timeout", { inflight: inflight.size });
+        await Promise.allSettled(integrations.map((i) => i.close()));
+        server.stop(true);
+        log.info("relay.stopped", { drained });
+      })();
+      return stopped;
+    },
+  };
+}

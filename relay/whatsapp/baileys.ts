@@ -1,0 +1,109 @@
+import makeWASocket, { Browsers, DisconnectReason, makeCacheableSignalKeyStore } from "baileys";
+import { log } from "../../handlers/core/log.ts";
+import type { CloseReason, ConnectWhatsApp } from "./socket.ts";
+
+/** Baileys' logger interface, over our JSON logs: warnings and errors only (Baileys is chatty). */
+function baileysLogger(bindings: Record<string, unknown> = {}) {
+  const at = (level: "warn" | "error") => (obj: unknown, msg?: string) =>
+    log[level]("whatsapp.baileys", {
+      ...bindings,
+      message: msg ?? (typeof obj === "string" ? obj : undefined),
+      ...(obj instanceof Error ? { err: obj } : {}),
+    });
+  const quiet = () => {};
+  const logger = {
+    level: "warn",
+    child: (more: Record<string, unknown>) => baileysLogger({ ...bindings, ...more }),
+    trace: quiet,
+    debug: quiet,
+    info: quiet,
+    warn: at("warn"),
+    error: at("error"),
+  };
+  return logger;
+}
+
+/** Baileys' disconnect status codes, as the relay acts on them. */
+export function closeReason(statusCode: number | undefined): CloseReason {
+  switch (statusCode) {
+    case DisconnectReason.loggedOut:
+      return "logged_out";
+    case DisconnectReason.restartRequired:
+      return "restart_required";
+    case DisconnectReason.connectionReplaced:
+      return "replaced";
+    default:
+      return "lost";
+  }
+}
+
+/**
+ * The WhatsApp connection through Baileys (a linked device of the user's account). History sync and
+ * "online" presence are off: the relay answers new messages only and must not keep the phone from
+ * getting notifications.
+ */
+export const connectBaileys: ConnectWhatsApp = (auth, events) => {
+  const logger = baileysLogger();
+  const socket = makeWASocket({
+    auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, logger) },
+    logger,
+    browser: Browsers.ubuntu("agentcore-relay"),
+    markOnlineOnConnect: false,
+    syncFullHistory: false,
+    shouldSyncHistoryMessage: () => false,
+    // Used to re-send a message WhatsApp asks for again; the relay keeps no message store.
+    getMessage: async () => undefined,
+  });
+  socket.ev.on("creds.update", () => events.onCredsUpdate());
+  socket.ev.on("connection.update", (update) => {
+    if (update.qr) events.onUpdate({ state: "qr", code: update.qr });
+    if (update.connection === "connecting") events.onUpdate({ state: "connecting" });
+    if (update.connection === "open" && socket.user) {
+      events.onUpdate({
+        state: "open",
+        me: { id: socket.user.id, ...(socket.user.lid ? { lid: socket.user.lid } : {}) },
+      });
+    }
+    if (update.connection === "close") {
+      const error = update.lastDisconnect?.error as
+        | { output?: { statusCode?: number }; message?: string }
+        | undefined;
+      const statusCode = error?.output?.statusCode;
+      events.onUpdate({
+        state: "closed",
+        reason: closeReason(statusCode),
+        detail: `${statusCode ?? "no status"}: ${error?.message ?? "connection closed"}`,
+      });
+    }
+  });
+  socket.ev.on("messages.upsert", ({ messages, type }) => {
+    if (type === "notify") events.onMessages(messages);
+  });
+  return {
+    async sendText(chatJid, text, quote) {
+      await socket.sendMessage(
+        chatJid,
+        { text },
+        quote
+          ? {
+              quoted: {
+                key: {
+                  remoteJid: chatJid,
+                  id: quote.id,
+                  fromMe: false,
+                  ...(quote.participant ? { participant: quote.participant } : {}),
+                },
+                message: { conversation: "" },
+              },
+            }
+          : undefined,
+      );
+    },
+    async sendComposing(chatJid) {
+      await socket.sendPresenceUpdate("composing", chatJid);
+    },
+    end() {
+      socket.end(undefined);
+    },
+  };
+};

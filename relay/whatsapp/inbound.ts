@@ -1,0 +1,278 @@
+import type { proto, WAMessage } from "baileys";
+import * as v from "valibot";
+import {
+  type Attachment,
+  type Command,
+  ENVELOPE_VERSION,
+  type Envelope,
+} from "../../handlers/core/envelope.ts";
+import type { WhatsAppPersonalReply } from "../../handlers/whatsapp-personal/inbound.ts";
+
+/**
+ * Baileys messages (WhatsApp's protobuf `WebMessageInfo`, decoded), as far as the relay reads them:
+ * the schemas take only what we use, and are checked against Baileys' typings below. Media become
+ * metadata only (kind, type, size, name, and the message id as the reference the relay can download
+ * it by); the bytes stay on WhatsApp.
+ */
+
+const Text = v.optional(v.nullable(v.string()));
+/** protobuf int64: a number, a decimal string, or a Long object. */
+const Int64 = v.optional(
+  v.nullable(
+    v.union([
+      v.number(),
+      v.pipe(v.string(), v.regex(/^\d+$/)),
+      v.object({ low: v.number(), high: v.number(), unsigned: v.optional(v.boolean()) }),
+    ]),
+  ),
+);
+
+const ContextInfoSchema = v.optional(
+  v.nullable(
+    v.object({
+      mentionedJid: v.optional(v.nullable(v.array(v.string()))),
+      /** Sender of the quoted message. */
+      participant: Text,
+      /** Id of the quoted message. */
+      stanzaId: Text,
+    }),
+  ),
+);
+
+const MediaSchema = v.optional(
+  v.nullable(
+    v.object({
+      mimetype: Text,
+      fileLength: Int64,
+      caption: Text,
+      fileName: Text,
+      ptt: v.optional(v.nullable(v.boolean())),
+      contextInfo: ContextInfoSchema,
+    }),
+  ),
+);
+
+interface ContentInput {
+  conversation?: string | null;
+  extendedTextMessage?: { text?: string | null; contextInfo?: unknown } | null;
+  [key: string]: unknown;
+}
+
+const Wrapper = v.optional(
+  v.nullable(v.object({ message: v.optional(v.nullable(v.lazy(() => ContentSchema))) })),
+);
+
+export const ContentSchema: v.GenericSchema<ContentInput, Content> = v.object({
+  conversation: Text,
+  extendedTextMessage: v.optional(v.nullable(v.object({ text: Text, contextInfo: ContextInfoSchema }))),
+  imageMessage: MediaSchema,
+  videoMessage: MediaSchema,
+  audioMessage: MediaSchema,
+  documentMessage: MediaSchema,
+  stickerMessage: MediaSchema,
+  // Containers WhatsApp wraps a message in (disappearing, view once, document with caption).
+  ephemeralMessage: Wrapper,
+  viewOnceMessage: Wrapper,
+  viewOnceMessageV2: Wrapper,
+  documentWithCaptionMessage: Wrapper,
+}) as unknown as v.GenericSchema<ContentInput, Content>;
+
+type Media = v.InferOutput<typeof MediaSchema>;
+type ContextInfo = v.InferOutput<typeof ContextInfoSchema>;
+
+/** A message's content, with the containers that can hold another message. */
+export interface Content {
+  conversation?: string | null;
+  extendedTextMessage?: { text?: string | null; contextInfo?: ContextInfo } | null;
+  imageMessage?: Media;
+  videoMessage?: Media;
+  audioMessage?: Media;
+  documentMessage?: Media;
+  stickerMessage?: Media;
+  ephemeralMessage?: { message?: Content | null } | null;
+  viewOnceMessage?: { message?: Content | null } | null;
+  viewOnceMessageV2?: { message?: Content | null } | null;
+  documentWithCaptionMessage?: { message?: Content | null } | null;
+}
+
+export const KeySchema = v.object({
+  remoteJid: v.pipe(v.string(), v.minLength(3)),
+  fromMe: v.optional(v.nullable(v.boolean())),
+  id: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  participant: Text,
+  /** Baileys 7: the phone-number JID when the chat or sender is addressed by a hidden id (LID). */
+  remoteJidAlt: v.optional(v.string()),
+  participantAlt: v.optional(v.string()),
+});
+
+export const MessageSchema = v.object({
+  key: KeySchema,
+  message: v.optional(v.nullable(ContentSchema)),
+  pushName: Text,
+});
+
+export type WhatsAppMessage = v.InferOutput<typeof MessageSchema>;
+
+// Compile-time: the fields we read have the types Baileys gives them.
+type Extends<A extends B, B> = A;
+export type _Checks = [
+  Extends<
+    Pick<WAMessage["key"], "remoteJidAlt" | "participantAlt">,
+    Pick<WhatsAppMessage["key"], "remoteJidAlt" | "participantAlt">
+  >,
+  Extends<NonNullable<WAMessage["pushName"]>, string>,
+  Extends<NonNullable<proto.IMessage["conversation"]>, string>,
+  Extends<NonNullable<proto.Message.IImageMessage["mimetype"]>, string>,
+  Extends<NonNullable<proto.Message.IAudioMessage["ptt"]>, boolean>,
+  Extends<NonNullable<proto.IContextInfo["mentionedJid"]>, string[]>,
+  Extends<NonNullable<proto.IContextInfo["stanzaId"]>, string>,
+];
+
+/** Who the relay is on WhatsApp: its phone-number JID and its hidden id (LID), device suffix allowed. */
+export interface Me {
+  readonly id: string;
+  readonly lid?: string;
+}
+
+/** The user part of a JID, without the device: `4915:12@s.whatsapp.net` → `4915`. */
+export function jidUser(jid: string): string {
+  return jid.split("@", 1)[0]?.split(":", 1)[0] ?? "";
+}
+
+/** A JID without its device suffix: `4915:12@s.whatsapp.net` → `4915@s.whatsapp.net`. */
+export function bareJid(jid: string): string {
+  const at = jid.indexOf("@");
+  return at < 0 ? jid : `${jidUser(jid)}${jid.slice(at)}`;
+}
+
+const COMMANDS: Record<string, Command> = { "/start": "help", "/help": "help", "/new": "new" };
+const isGroup = (jid: string) => jid.endsWith("@g.us");
+const isPhoneJid = (jid: string | undefined): jid is string => jid?.endsWith("@s.whatsapp.net") ?? false;
+
+/** The message inside WhatsApp's containers (disappearing, view once, document with caption). */
+export function unwrap(content: Content): Content {
+  let current = content;
+  for (let depth = 0; depth < 4; depth++) {
+    const inner =
+      current.ephemeralMessage?.message ??
+      current.viewOnceMessage?.message ??
+      current.viewOnceMessageV2?.message ??
+      current.documentWithCaptionMessage?.message;
+    if (!inner) break;
+    current = inner;
+  }
+  return current;
+}
+
+function int(value: v.InferOutput<typeof Int64>): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "object") return value.high * 2 ** 32 + (value.low >>> 0);
+  return Number(value);
+}
+
+function attachmentsOf(content: Content, messageId: string): Attachment[] {
+  const media: [Attachment["kind"], Media][] = [
+    ["image", content.imageMessage],
+    ["video", content.videoMessage],
+    [content.audioMessage?.ptt ? "voice" : "audio", content.audioMessage],
+    ["document", content.documentMessage],
+    ["sticker", content.stickerMessage],
+  ];
+  const out: Attachment[] = [];
+  for (const [kind, m] of media) {
+    if (!m) continue;
+    const size = int(m.fileLength);
+    out.push({
+      kind,
+      id: messageId,
+      ...(m.mimetype ? { mime: m.mimetype } : {}),
+      ...(size === undefined ? {} : { size }),
+      ...(m.fileName ? { name: m.fileName } : {}),
+    });
+  }
+  return out;
+}
+
+/** The outcome of reading a message: an envelope to queue, or why we leave it alone. */
+export type Inbound = { envelope: Envelope } | { ignored: string };
+
+/**
+ * Turns a Baileys message into an envelope. Direct chats are always answered; in groups only when the
+ * relay's account is mentioned or replied to. Our own messages, status updates, channels, broadcasts,
+ * reactions and protocol messages are ignored. The sender's phone-number JID is the user id when
+ * WhatsApp gives it (so allowlists can name phone numbers), else their JID as is.
+ */
+export function toEnvelope(message: WhatsAppMessage, me: Me, now = Date.now()): Inbound {
+  const { key } = message;
+  if (key.fromMe) return { ignored: "sent by this account" };
+  const chat = key.remoteJid;
+  if (/@(?:broadcast|newsletter)$/.test(chat)) return { ignored: "status, broadcast or channel" };
+  if (!message.message) return { ignored: "no content" };
+  const content = unwrap(message.message);
+  const text = content.conversation ?? content.extendedTextMessage?.text ?? captionOf(content) ?? "";
+  const attachments = attachmentsOf(content, key.id);
+  if (text.trim() === "" && attachments.length === 0) return { ignored: "not a text or media message" };
+
+  const group = isGroup(chat);
+  const sender = group ? key.participant : chat;
+  if (!sender) return { ignored: "no sender" };
+  const ours = new Set([bareJid(me.id), ...(me.lid ? [bareJid(me.lid)] : [])]);
+  const context = contextOf(content);
+  const mentioned = (context?.mentionedJid ?? []).some((jid) => ours.has(bareJid(jid)));
+  const repliedTo =
+    context?.stanzaId != null && context.participant != null && ours.has(bareJid(context.participant));
+  if (group && !mentioned && !repliedTo) return { ignored: "group message not addressed to this account" };
+
+  // Mentions appear in the text as "@<user part>"; drop ours.
+  const users = [...ours].map(jidUser).filter(Boolean);
+  let prompt = text;
+  for (const user of users) prompt = prompt.replace(new RegExp(`@${user}\\b`, "g"), " ");
+  prompt = prompt.replace(/[ \t]{2,}/g, " ").trim();
+  const word = prompt.split(/\s/, 1)[0]?.toLowerCase() ?? "";
+  const command = COMMANDS[word];
+  if (command) prompt = prompt.slice(word.length).trim();
+
+  const alt = group ? key.participantAlt : key.remoteJidAlt;
+  const userId = isPhoneJid(sender) ? sender : isPhoneJid(alt) ? alt : sender;
+  const name = message.pushName?.trim();
+  const reply: WhatsAppPersonalReply = {
+    chatJid: chat,
+    messageId: key.id,
+    ...(group ? { participant: sender } : {}),
+    group,
+  };
+  return {
+    envelope: {
+      v: ENVELOPE_VERSION,
+      channel: "whatsapp-personal",
+      eventId: key.id,
+      conversation: chat,
+      user: { id: bareJid(userId), ...(name ? { name } : {}) },
+      text: prompt,
+      ...(command ? { command } : {}),
+      attachments,
+      reply,
+      receivedAt: now,
+    },
+  };
+}
+
+function captionOf(content: Content): string | undefined {
+  return (
+    content.imageMessage?.caption ??
+    content.videoMessage?.caption ??
+    content.documentMessage?.caption ??
+    undefined
+  );
+}
+
+function contextOf(content: Content): ContextInfo {
+  return (
+    content.extendedTextMessage?.contextInfo ??
+    content.imageMessage?.contextInfo ??
+    content.videoMessage?.contextInfo ??
+    content.documentMessage?.contextInfo ??
+    content.audioMessage?.contextInfo ??
+    content.stickerMessage?.contextInfo
+  );
+}

@@ -1,0 +1,103 @@
+import { SQSClient } from "@aws-sdk/client-sqs";
+import * as v from "valibot";
+import { envelopeId } from "../../handlers/core/envelope.ts";
+import { log } from "../../handlers/core/log.ts";
+import type { Outbound } from "../../handlers/whatsapp-personal/outbound.ts";
+import type { WhatsAppConfig } from "../config.ts";
+import type { RelayContext } from "../context.ts";
+import { enqueueDurably } from "../enqueue.ts";
+import type { Integration } from "../relay.ts";
+import { storedAuthState } from "./auth-state.ts";
+import { MessageSchema, toEnvelope } from "./inbound.ts";
+import { pollOutbound } from "./outbound.ts";
+import { clearQr, showQr } from "./qr.ts";
+import { startSession } from "./session.ts";
+import type { ConnectWhatsApp } from "./socket.ts";
+import { type ObjectStore, s3Store } from "./store.ts";
+
+/** What tests replace: the socket (a fake instead of Baileys), the store, the timings. */
+export interface WhatsAppOverrides {
+  readonly connect?: ConnectWhatsApp;
+  readonly store?: ObjectStore;
+  readonly outboundWaitSeconds?: number;
+  readonly outboundRetryDelay?: (receiveCount: number) => number;
+  readonly reconnectDelayMs?: number;
+}
+
+/**
+ * WhatsApp personal: a Baileys session whose new messages become envelopes on the WhatsApp-personal
+ * queue, and whose replies come from the outbound queue (the worker cannot hold a session).
+ */
+export async function startWhatsAppRelay(
+  config: WhatsAppConfig,
+  context: RelayContext,
+  overrides: WhatsAppOverrides = {},
+): Promise<Integration> {
+  const store = overrides.store ?? s3Store(config.bucket);
+  const connect = overrides.connect ?? (await import("./baileys.ts")).connectBaileys;
+  const session = await startSession({
+    connect,
+    loadAuth: () => storedAuthState(store, config.prefix),
+    connections: context.connections,
+    ...(overrides.reconnectDelayMs === undefined ? {} : { reconnectDelayMs: overrides.reconnectDelayMs }),
+    onQr: (code) => showQr(code, store, config.bucket, config.prefix),
+    onOpen: () => clearQr(store, config.prefix),
+    onMessages(messages, me) {
+      if (context.stopping()) return;
+      for (const raw of messages) {
+        const parsed = v.safeParse(MessageSchema, raw);
+        if (!parsed.success) {
+          const path = parsed.issues[0].path?.map((p) => String(p.key)).join(".");
+          log.warn("whatsapp.message_invalid", { reason: `bad ${path || "message"}` });
+          continue;
+        }
+        const inbound = toEnvelope(parsed.output, me);
+        if ("ignored" in inbound) {
+          log.debug("whatsapp.message_ignored", { reason: inbound.ignored });
+          continue;
+        }
+        log.info("message.received", { envelopeId: envelopeId(inbound.envelope) });
+        context.inflight.track(enqueueDurably(config.queueUrl, inbound.envelope, context.enqueueOptions));
+      }
+    },
+  });
+
+  const send = async (message: Outbound) => {
+    const socket = session.socket;
+    if (!socket) throw new Error("the WhatsApp session is not open");
+    if (message.kind === "typing") return socket.sendComposing(message.chatJid);
+    await socket.sendText(
+      message.chatJid,
+      message.text,
+      message.quotedId
+        ? { id: message.quotedId, ...(message.participant ? { participant: message.participant } : {}) }
+        : undefined,
+    );
+  };
+  const sqs = new SQSClient({});
+  const polling = new AbortController();
+  const poller = pollOutbound(
+    {
+      sqs,
+      queueUrl: config.outboundQueueUrl,
+      send,
+      ready: () => session.socket !== undefined,
+      readyChange: () => session.changed(),
+      ...(overrides.outboundWaitSeconds === undefined ? {} : { waitSeconds: overrides.outboundWaitSeconds }),
+      ...(overrides.outboundRetryDelay ? { retryDelay: overrides.outboundRetryDelay } : {}),
+    },
+    polling.signal,
+  ).catch((err: unknown) => log.error("outbound.poller_failed", { err }));
+  // Shutdown waits for the poll in progress and the sends it brought.
+  context.inflight.track(poller);
+
+  return {
+    quiesce: () => polling.abort(),
+    async close() {
+      polling.abort();
+      await poller;
+      session.stop();
+      sqs.destroy();
+    },
+  };
+}

@@ -1,0 +1,345 @@
+/**
+ * WhatsApp personal end to end: the real relay code with a fake WhatsApp socket (Baileys' shapes),
+ * fauxqs for SQS and S3, the built worker bundle (modules/whatsapp-personal/dist/worker.mjs) with the
+ * fake AgentCore. Inbound: socket → relay → WhatsApp-personal queue → worker → outbound queue →
+ * relay → socket. Pairing: QR code → S3 PNG; auth state in S3 survives a restart.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { SQSEvent } from "aws-lambda";
+import type { RelayConfig } from "../relay/config.ts";
+import { type Relay, startRelay } from "../relay/relay.ts";
+import { envelopesOn, eventually } from "../relay/testing.ts";
+import { QR_OBJECT } from "../relay/whatsapp/qr.ts";
+import { s3Store } from "../relay/whatsapp/store.ts";
+import { FAKE_ME, FakeWhatsApp, waText } from "../relay/whatsapp/testing.ts";
+import { type FakeAgentCore, startAgentCore } from "./fakes/agentcore.ts";
+import { awsTestEnv, setEnv } from "./harness/env.ts";
+import { drain, loadBundle } from "./harness/lambda.ts";
+import { type FifoPair, type LocalSqs, startSqs } from "./harness/sqs.ts";
+import { FAKE_AGENT_RUNTIME_ARN } from "./harness/stack.ts";
+
+type WorkerHandler = (event: SQSEvent) => Promise<unknown>;
+
+const BUCKET = "relay-auth";
+const PREFIX = "whatsapp-personal/";
+const ALICE = "4915551234567@s.whatsapp.net";
+const GROUP = "120363000000000001@g.us";
+
+let sqs: LocalSqs;
+let agentcore: FakeAgentCore;
+let inbound: FifoPair;
+let outbound: FifoPair;
+let restoreEnv: () => void;
+let worker: WorkerHandler;
+let whatsapp: FakeWhatsApp;
+let relay: Relay | undefined;
+
+const config = (): RelayConfig => ({
+  port: 0,
+  shutdownTimeoutMs: 5_000,
+  whatsapp: {
+    queueUrl: inbound.queueUrl,
+    outboundQueueUrl: outbound.queueUrl,
+    bucket: BUCKET,
+    prefix: PREFIX,
+  },
+});
+
+async function start(): Promise<Relay> {
+  relay = await startRelay(config(), {
+    whatsapp: {
+      connect: whatsapp.connect,
+      outboundWaitSeconds: 0,
+      outboundRetryDelay: () => 0,
+      reconnectDelayMs: 20,
+    },
+    enqueue: { firstDelayMs: 50, budgetMs: 5_000 },
+  });
+  return relay;
+}
+
+/** Starts the relay and brings it to an open, paired session. */
+async function startOpen(): Promise<Relay> {
+  const r = await start();
+  const connection = await whatsapp.latest();
+  whatsapp.open(connection);
+  await r.connections.until((c) => c.get("whatsapp")?.state === "ready");
+  return r;
+}
+
+const state = (r: Relay) => r.connections.get("whatsapp")?.state;
+const health = async (r: Relay) => (await fetch(`http://127.0.0.1:${r.port}/health`)).status;
+const store = () => s3Store(BUCKET);
+/** An object's bytes, or undefined when there is none. */
+async function objectBytes(key: string): Promise<Uint8Array | undefined> {
+  const s3 = new S3Client({});
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return await out.Body?.transformToByteArray();
+  } catch {
+    return undefined;
+  } finally {
+    s3.destroy();
+  }
+}
+const work = () => drain(sqs, inbound.queueUrl, inbound.queueArn, (event) => worker(event) as never);
+const texts = () => whatsapp.sent.items.flatMap((s) => (s.kind === "text" ? [s] : []));
+
+beforeAll(async () => {
+  sqs = await startSqs();
+  agentcore = await startAgentCore();
+  sqs.server.createBucket(BUCKET);
+  inbound = await sqs.createFifoPair("whatsapp-personal");
+  outbound = await sqs.createFifoPair("whatsapp-personal-outbound", { maxReceiveCount: 3 });
+  restoreEnv = setEnv({
+    ...awsTestEnv({ sqs, agentcore, maxAttempts: 1 }),
+    AWS_ENDPOINT_URL_S3: sqs.endpoint,
+    LOG_LEVEL: "error",
+    // The worker's environment, as modules/whatsapp-personal sets it.
+    QUEUE_URL: inbound.queueUrl,
+    OUTBOUND_QUEUE_URL: outbound.queueUrl,
+    AGENT_RUNTIME_ARN: FAKE_AGENT_RUNTIME_ARN,
+    ALLOWED_USERS: ALICE,
+    MAX_RECEIVE_COUNT: "3",
+  });
+  worker = (await loadBundle<{ handler: WorkerHandler }>("modules/whatsapp-personal/dist/worker.mjs"))
+    .handler;
+});
+
+afterAll(async () => {
+  restoreEnv();
+  await agentcore.close();
+  await sqs.close();
+});
+
+beforeEach(async () => {
+  whatsapp = new FakeWhatsApp();
+  agentcore.reset();
+  await store().deletePrefix("");
+});
+
+afterEach(async () => {
+  await relay?.stop();
+  relay = undefined;
+  for (const q of [inbound, outbound]) {
+    await sqs.receiveAll(q.queueUrl);
+    await sqs.receiveAll(q.dlqUrl);
+  }
+});
+
+describe("pairing and the auth state in S3", () => {
+  test("no auth state → QR code as a PNG in S3, health 503; paired → creds in S3, QR removed, health 200", async () => {
+    const r = await start();
+    const first = await whatsapp.latest();
+    expect(first.auth.creds.registered).toBeFalsy();
+    whatsapp.qr(first);
+    const png = await eventually(() => objectBytes(`${PREFIX}${QR_OBJECT}`));
+    expect([...png.slice(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); // PNG signature
+    expect(state(r)).toBe("pairing");
+    expect(await health(r)).toBe(503);
+
+    // The phone scans: Baileys saves credentials, then asks for a restart (515), then opens.
+    whatsapp.pair(first);
+    const creds = await eventually(() => store().get(`${PREFIX}creds.json`));
+    expect(JSON.parse(creds).me.id).toBe(FAKE_ME.id);
+    whatsapp.close(first, "restart_required", "515: restart required");
+    const second = await whatsapp.latest(2);
+    whatsapp.open(second);
+    await r.connections.until((c) => c.get("whatsapp")?.state === "ready");
+    expect(await health(r)).toBe(200);
+    await eventually(async () => (await store().get(`${PREFIX}${QR_OBJECT}`)) === undefined);
+  });
+
+  test("a restarted relay reuses the stored auth state: no QR code, no pairing", async () => {
+    let r = await start();
+    const first = await whatsapp.latest();
+    whatsapp.pair(first);
+    await first.auth.keys.set({
+      "pre-key": { "1": { public: new Uint8Array([1, 2, 3]), private: new Uint8Array([4, 5, 6]) } },
+    });
+    await eventually(() => store().get(`${PREFIX}creds.json`));
+    await r.stop();
+
+    whatsapp = new FakeWhatsApp();
+    r = await start();
+    const again = await whatsapp.latest();
+    expect(again.auth.creds.me?.id).toBe(FAKE_ME.id);
+    expect(state(r)).toBe("connecting");
+    const keys = await again.auth.keys.get("pre-key", ["1", "2"]);
+    expect(Buffer.from(keys["1"]?.private ?? []).toString("hex")).toBe("040506");
+    expect(keys["2"]).toBeNull();
+  });
+
+  test("logged out from the phone → the void auth state is deleted and pairing starts again", async () => {
+    const r = await start();
+    const first = await whatsapp.latest();
+    whatsapp.pair(first);
+    await eventually(() => store().get(`${PREFIX}creds.json`));
+    whatsapp.open(first);
+    await r.connections.until((c) => c.get("whatsapp")?.state === "ready");
+    whatsapp.close(first, "logged_out", "401: logged out");
+    const second = await whatsapp.latest(2);
+    expect(second.auth.creds.me).toBeUndefined();
+    expect(await store().get(`${PREFIX}creds.json`)).toBeUndefined();
+    expect(state(r)).toBe("pairing");
+  });
+
+  test("a lost connection is reconnected; health follows the state", async () => {
+    const r = await startOpen();
+    expect(await health(r)).toBe(200);
+    whatsapp.close(await whatsapp.latest(), "lost", "408: connection lost");
+    expect(state(r)).toBe("reconnecting");
+    expect(await health(r)).toBe(503);
+    const second = await whatsapp.latest(2);
+    whatsapp.open(second);
+    await r.connections.until((c) => c.get("whatsapp")?.state === "ready");
+    expect(await health(r)).toBe(200);
+  });
+
+  test("replaced by another session → failed, not fought", async () => {
+    const r = await startOpen();
+    whatsapp.close(await whatsapp.latest(), "replaced", "440: replaced");
+    expect(state(r)).toBe("failed");
+    await Bun.sleep(100);
+    expect(whatsapp.connections.items).toHaveLength(1);
+  });
+});
+
+describe("messages travel: WhatsApp → queue → worker → outbound queue → WhatsApp", () => {
+  test("a direct message is answered in the same chat, with typing first", async () => {
+    const r = await startOpen();
+    const connection = await whatsapp.latest();
+    const message = waText({ text: "hello agent", chatJid: ALICE });
+    whatsapp.deliver(connection, message);
+    const [envelope] = await eventually(async () => {
+      const found = await sqs.peek(inbound.queueUrl);
+      return found.length > 0 ? found.map((b) => JSON.parse(b)) : undefined;
+    });
+    expect(envelope).toMatchObject({
+      channel: "whatsapp-personal",
+      eventId: message.key.id,
+      conversation: ALICE,
+      user: { id: ALICE, name: "Grace" },
+      text: "hello agent",
+      reply: { chatJid: ALICE, messageId: message.key.id, group: false },
+    });
+    await work();
+    expect(agentcore.invocations()[0]?.sessionId).toMatch(/^whatsapp-personal-/);
+    await whatsapp.sent.waitFor((items) => items.some((s) => s.kind === "text"), 5_000);
+    expect(texts()).toEqual([{ kind: "text", chatJid: ALICE, text: "echo: hello agent", connection: 1 }]);
+    expect(whatsapp.sent.items[0]).toMatchObject({ kind: "composing", chatJid: ALICE });
+    expect(state(r)).toBe("ready");
+    await eventually(async () => (await sqs.depth(outbound.queueUrl)).inFlight === 0);
+    expect(await sqs.depth(outbound.queueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  test("in a group: answered only when addressed, quoting the user's message; strangers refused", async () => {
+    await startOpen();
+    const connection = await whatsapp.latest();
+    whatsapp.deliver(
+      connection,
+      waText({ chatJid: GROUP, participant: ALICE, text: "not for the bot" }),
+      waText({
+        chatJid: GROUP,
+        participant: ALICE,
+        text: "@4915550000001 summarize",
+        mentions: ["4915550000001@s.whatsapp.net"],
+        id: "3EB0GROUPMSG",
+      }),
+      waText({ text: "let me in", chatJid: "4915559999999@s.whatsapp.net" }),
+    );
+    await eventually(async () => (await sqs.peek(inbound.queueUrl)).length === 2);
+    await work();
+    await whatsapp.sent.waitFor((items) => items.filter((s) => s.kind === "text").length === 2, 5_000);
+    expect(texts()).toContainEqual({
+      kind: "text",
+      chatJid: GROUP,
+      text: "echo: summarize",
+      quote: { id: "3EB0GROUPMSG", participant: ALICE },
+      connection: 1,
+    });
+    expect(texts()).toContainEqual({
+      kind: "text",
+      chatJid: "4915559999999@s.whatsapp.net",
+      text: "Sorry, you are not allowed to use this bot.",
+      connection: 1,
+    });
+    expect(agentcore.invocations()).toHaveLength(1);
+  });
+
+  test("a failed send is retried from the queue and sent once", async () => {
+    await startOpen();
+    whatsapp.failures.push(new Error("socket hiccup"));
+    await sqs.send(
+      outbound.queueUrl,
+      JSON.stringify({ v: 1, kind: "text", chatJid: ALICE, text: "retry me" }),
+      {
+        groupId: "g",
+      },
+    );
+    await whatsapp.sent.waitFor((items) => items.some((s) => s.kind === "text"), 5_000);
+    await Bun.sleep(200);
+    expect(texts().map((t) => t.text)).toEqual(["retry me"]);
+  });
+
+  test("while the session is not open, replies wait in the queue; they are sent once it opens", async () => {
+    const r = await start();
+    await sqs.send(outbound.queueUrl, JSON.stringify({ v: 1, kind: "text", chatJid: ALICE, text: "later" }), {
+      groupId: "g",
+    });
+    await Bun.sleep(300);
+    expect(whatsapp.sent.items).toEqual([]);
+    expect((await sqs.depth(outbound.queueUrl)).visible).toBe(1);
+    whatsapp.open(await whatsapp.latest());
+    await r.connections.until((c) => c.get("whatsapp")?.state === "ready");
+    await whatsapp.sent.waitFor((items) => items.length === 1, 5_000);
+    expect(texts().map((t) => t.text)).toEqual(["later"]);
+  });
+
+  test("one chat's replies keep their order; a malformed outbound message is kept for the DLQ, not sent", async () => {
+    await startOpen();
+    await sqs.send(outbound.queueUrl, "{not json", { groupId: "bad" });
+    for (const text of ["one", "two", "three"]) {
+      await sqs.send(outbound.queueUrl, JSON.stringify({ v: 1, kind: "text", chatJid: ALICE, text }), {
+        groupId: "alice",
+      });
+    }
+    await whatsapp.sent.waitFor((items) => items.length === 3, 5_000);
+    expect(texts().map((t) => t.text)).toEqual(["one", "two", "three"]);
+    // Received, refused and released three times (maxReceiveCount), then redriven to the DLQ.
+    await eventually(async () => (await sqs.depth(outbound.dlqUrl)).visible === 1, 5_000);
+    expect(sqs.peek(outbound.dlqUrl)).toEqual(["{not json"]);
+  });
+
+  test("a typing indicator is shown at once", async () => {
+    await startOpen();
+    const sent = Date.now();
+    await sqs.send(outbound.queueUrl, JSON.stringify({ v: 1, kind: "typing", chatJid: ALICE }), {
+      groupId: "t",
+    });
+    await whatsapp.sent.waitFor((items) => items.length === 1, 5_000);
+    expect(whatsapp.sent.items[0]?.kind).toBe("composing");
+    expect(Date.now() - sent).toBeLessThan(5_000);
+  });
+
+  test("an inbound message is queued even when nobody works the queue yet", async () => {
+    await startOpen();
+    whatsapp.deliver(await whatsapp.latest(), waText({ text: "durable" }));
+    const envelopes = await eventually(async () => {
+      const found = await envelopesOn(sqs, inbound.queueUrl);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(envelopes.map((e) => e.text)).toEqual(["durable"]);
+  });
+
+  test("stop(): the poll in progress ends, then the socket is closed", async () => {
+    const r = await startOpen();
+    const started = Date.now();
+    await r.stop();
+    relay = undefined;
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect((await whatsapp.latest()).ended).toBe(true);
+    expect(state(r)).toBe("stopped");
+  });
+});
