@@ -17,6 +17,8 @@ export const DISCORD_CODES = {
   /** The interaction token is not valid for this webhook. */
   invalidWebhookToken: 50027,
   unknownChannel: 10003,
+  /** No such message; for `@original`, Discord has no deferred response (yet). */
+  unknownMessage: 10008,
   /** A request body Discord refused, with details per field (e.g. an endpoint URL it could not verify). */
   invalidFormBody: 50035,
   missingAccess: 50001,

@@ -82,6 +82,58 @@ describe("interaction replies", () => {
     expect(discord.original(reply2.interactionId)?.deferred).toBe(true);
   });
 
+  test("a worker ahead of Discord getting the deferred response waits for @original to exist", async () => {
+    const interaction = commandInteraction({
+      applicationId: discord.applicationId,
+      name: "ask",
+      prompt: "q",
+      channelId: CHANNEL,
+    });
+    discord.issue(interaction);
+    const reply: InteractionReply = {
+      kind: "interaction",
+      applicationId: discord.applicationId,
+      token: interaction.token,
+      interactionId: interaction.id,
+      channelId: CHANNEL,
+      issuedAt: snowflakeTime(interaction.id),
+    };
+    const sending = discordOutbox(discordApi(discord.botToken, discord.url), Date.now, [30, 30, 30]).send(
+      reply,
+      "fast answer",
+      { deadline: deadline() },
+    );
+    await discord.waitFor((calls) => calls.some((c) => c.response?.status === 404));
+    await discord.deliver(interaction, { url: "https://endpoint.example" });
+    await sending;
+    expect(discord.original(interaction.id)).toMatchObject({ deferred: false, content: "fast answer" });
+    expect(discord.callsOf("POST /channels/{channel}/messages")).toEqual([]);
+  });
+
+  test("a deferred response that never arrives: after the waits, the answer goes to the channel", async () => {
+    const interaction = commandInteraction({
+      applicationId: discord.applicationId,
+      name: "ask",
+      prompt: "q",
+      channelId: CHANNEL,
+    });
+    discord.issue(interaction);
+    const reply: InteractionReply = {
+      kind: "interaction",
+      applicationId: discord.applicationId,
+      token: interaction.token,
+      interactionId: interaction.id,
+      channelId: CHANNEL,
+      issuedAt: snowflakeTime(interaction.id),
+    };
+    await discordOutbox(discordApi(discord.botToken, discord.url), Date.now, [5, 5]).send(reply, "anyway", {
+      deadline: deadline(),
+    });
+    expect(discord.calls.map((c) => c.response?.status)).toEqual([404, 404, 404, 200]);
+    expect(discord.calls.at(-1)?.route).toBe("POST /channels/{channel}/messages");
+    expect(discord.sent(CHANNEL)).toEqual(["anyway"]);
+  });
+
   test("an interaction needs no typing indicator", async () => {
     await outbox().typing(await deferred());
     expect(discord.calls).toEqual([]);

@@ -21,22 +21,41 @@ export const TOKEN_USABLE_MS = 14 * 60_000;
 /** SUPPRESS_EMBEDS: links in an answer do not unfold into preview cards. */
 const SUPPRESS_EMBEDS = 1 << 2;
 
-/** The webhook refused the token: it expired (Unknown Webhook) or is not valid (Invalid Webhook Token). */
-function tokenRefused(error: unknown): boolean {
+/**
+ * The interaction cannot be answered through its webhook: the token expired (Unknown Webhook), is
+ * not valid (Invalid Webhook Token), or Discord never got our deferred response (Unknown Message).
+ */
+function webhookGone(error: unknown): boolean {
   return (
     error instanceof DiscordApiError &&
-    (error.code === DISCORD_CODES.unknownWebhook || error.code === DISCORD_CODES.invalidWebhookToken)
+    (error.code === DISCORD_CODES.unknownWebhook ||
+      error.code === DISCORD_CODES.invalidWebhookToken ||
+      error.code === DISCORD_CODES.unknownMessage)
   );
 }
 
 /**
+ * Waits before editing `@original` again when Discord does not have it yet, in ms. The ingress
+ * queues the command before it answers "thinking…", so a fast worker (a refusal, /new) can be
+ * ahead of Discord receiving that answer.
+ */
+export const ORIGINAL_WAITS_MS = [250, 500, 1_000, 2_000];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
  * Sends replies through the Discord REST API, rendered to Discord Markdown and split at 2000.
  * Interactions: the first chunk edits the deferred response (`@original`), the rest are follow-ups;
- * once the token is too old (or Discord refuses it) the rest go to the channel with the bot token,
+ * once the token is too old (or Discord refuses it, or never got our deferred response) the rest
+ * go to the channel with the bot token,
  * and a channel we cannot write to (403/404) is a PlatformError the worker logs as undeliverable.
  * Messages: posted in the channel, the first as a reply to the user's message; typing every ~8 s.
  */
-export function discordOutbox(call: DiscordCall, now: () => number = Date.now): Outbox<DiscordReply> {
+export function discordOutbox(
+  call: DiscordCall,
+  now: () => number = Date.now,
+  originalWaitsMs: readonly number[] = ORIGINAL_WAITS_MS,
+): Outbox<DiscordReply> {
   const toChannel = (
     channelId: string,
     content: string,
@@ -73,6 +92,20 @@ export function discordOutbox(call: DiscordCall, now: () => number = Date.now): 
       : call("POST", "/webhooks/{application}/{token}", { params, body, auth: false });
   };
 
+  const toWebhookWhenReady = async (reply: InteractionReply, content: string, first: boolean) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await toWebhook(reply, content, first);
+      } catch (error) {
+        const wait = originalWaitsMs[attempt];
+        const notYet =
+          first && error instanceof DiscordApiError && error.code === DISCORD_CODES.unknownMessage;
+        if (!notYet || wait === undefined) throw error;
+        await sleep(wait);
+      }
+    }
+  };
+
   return {
     async typing(reply) {
       // An interaction shows "thinking…" from its deferred response until the first edit.
@@ -101,13 +134,17 @@ export function discordOutbox(call: DiscordCall, now: () => number = Date.now): 
         if (index < skip) continue;
         if (viaWebhook) {
           try {
-            await honourRetryAfter(() => toWebhook(reply, content, index === 0), deadline);
+            await honourRetryAfter(() => toWebhookWhenReady(reply, content, index === 0), deadline);
             await delivered?.(index + 1);
             continue;
           } catch (error) {
-            if (!tokenRefused(error)) throw error;
+            if (!webhookGone(error)) throw error;
             viaWebhook = false;
-            log.info("discord.token_expired", { interactionId: reply.interactionId, chunk: index });
+            log.info("discord.webhook_gone", {
+              interactionId: reply.interactionId,
+              chunk: index,
+              code: (error as DiscordApiError).code,
+            });
           }
         }
         await honourRetryAfter(() => toChannel(reply.channelId, content), deadline);

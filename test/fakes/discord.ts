@@ -143,6 +143,11 @@ export interface FakeDiscord {
     interaction: object | string,
     options?: { url?: string; signing?: Signing; timestamp?: string },
   ): Promise<{ status: number; body: string; json: unknown }>;
+  /**
+   * Discord has the interaction but not yet our answer to it: its webhook token works, and there is
+   * no @original to edit (Unknown Message) until {@link deliver} brings the deferred response.
+   */
+  issue(interaction: { id: string; token: string; channel_id?: string }): void;
   /** Makes an interaction's token expire now. */
   expire(interactionId: string): void;
   waitFor<R>(
@@ -188,6 +193,16 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
   let commands: APIApplicationCommand[] = [];
   let endpoint: string | null = null;
   const tokens = new Map<string, IssuedToken>();
+
+  const register = (interaction: { id: string; token: string; channel_id?: string | undefined }) => {
+    const issuedAt = Number((BigInt(interaction.id) >> 22n) + 1_420_070_400_000n);
+    tokens.set(interaction.token, {
+      interactionId: interaction.id,
+      channelId: interaction.channel_id ?? "",
+      issuedAt,
+      expired: false,
+    });
+  };
 
   const tokenFor = (token: string): IssuedToken | undefined => {
     const issued = tokens.get(token);
@@ -448,13 +463,8 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
       };
       const type = (json as { type?: number } | undefined)?.type;
       if (answer.status === 200 && sent.id && sent.token && (type === 4 || type === 5)) {
-        const issuedAt = Number((BigInt(sent.id) >> 22n) + 1_420_070_400_000n);
-        tokens.set(sent.token, {
-          interactionId: sent.id,
-          channelId: sent.channel_id ?? "",
-          issuedAt,
-          expired: false,
-        });
+        if (!tokens.has(sent.token))
+          register({ id: sent.id, token: sent.token, channel_id: sent.channel_id });
         if (!messages.some((m) => m.interactionId === sent.id && m.deferred !== undefined)) {
           const data = (json as { data?: { content?: string } }).data;
           messages.push({
@@ -469,6 +479,9 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
         }
       }
       return { ...answer, json };
+    },
+    issue(interaction) {
+      register(interaction);
     },
     expire(interactionId) {
       for (const issued of tokens.values()) if (issued.interactionId === interactionId) issued.expired = true;
