@@ -42,9 +42,21 @@ export function closeReason(statusCode: number | undefined): CloseReason {
  * "online" presence are off: the relay answers new messages only and must not keep the phone from
  * getting notifications.
  */
-export const connectBaileys: ConnectWhatsApp = (auth, events) => {
+export const connectBaileys: ConnectWhatsApp = (auth, events) => baileysConnector()(auth, events);
+
+/** A Baileys connector; `waWebSocketUrl` points it at another server (a loopback one in tests). */
+export function baileysConnector(options: { waWebSocketUrl?: string } = {}): ConnectWhatsApp {
+  return (auth, events) => connect(auth, events, options.waWebSocketUrl);
+}
+
+function connect(
+  auth: Parameters<ConnectWhatsApp>[0],
+  events: Parameters<ConnectWhatsApp>[1],
+  waWebSocketUrl: string | undefined,
+): ReturnType<ConnectWhatsApp> {
   const logger = baileysLogger();
   const socket = makeWASocket({
+    ...(waWebSocketUrl ? { waWebSocketUrl } : {}),
     auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, logger) },
     logger,
     browser: Browsers.ubuntu("agentcore-relay"),
@@ -106,4 +118,4 @@ export const connectBaileys: ConnectWhatsApp = (auth, events) => {
       socket.end(undefined);
     },
   };
-};
+}

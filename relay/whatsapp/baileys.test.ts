@@ -1,0 +1,101 @@
+import { describe, expect, spyOn, test } from "bun:test";
+import { CallLog } from "../../test/fakes/http.ts";
+import { storedAuthState } from "./auth-state.ts";
+import { baileysConnector, closeReason } from "./baileys.ts";
+import type { ConnectionUpdate } from "./socket.ts";
+import type { ObjectStore } from "./store.ts";
+
+/** An in-memory ObjectStore. */
+function memoryStore(): ObjectStore & { objects: Map<string, string | Uint8Array> } {
+  const objects = new Map<string, string | Uint8Array>();
+  return {
+    objects,
+    get: async (key) => {
+      const value = objects.get(key);
+      return value === undefined
+        ? undefined
+        : typeof value === "string"
+          ? value
+          : new TextDecoder().decode(value);
+    },
+    put: async (key, body) => void objects.set(key, body),
+    delete: async (key) => void objects.delete(key),
+    deletePrefix: async (prefix) => {
+      for (const key of [...objects.keys()]) if (key.startsWith(prefix)) objects.delete(key);
+    },
+  };
+}
+
+describe("Baileys behind the socket interface", () => {
+  test("status codes map to what the relay does", () => {
+    expect(closeReason(401)).toBe("logged_out");
+    expect(closeReason(515)).toBe("restart_required");
+    expect(closeReason(440)).toBe("replaced");
+    expect([408, 428, 500, 503, undefined].map(closeReason)).toEqual([
+      "lost",
+      "lost",
+      "lost",
+      "lost",
+      "lost",
+    ]);
+  });
+
+  test("the real Baileys socket, with our S3-style auth state, reports a server that hangs up as lost", async () => {
+    // A loopback "WhatsApp" that accepts the WebSocket and closes it at once.
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response("no", { status: 400 })),
+      websocket: { open: (ws) => ws.close(1011, "bye"), message: () => {} },
+    });
+    const quiet = spyOn(console, "error").mockImplementation(() => {}); // Baileys' own error line
+    const updates = new CallLog<ConnectionUpdate>();
+    const auth = await storedAuthState(memoryStore(), "wa/");
+    expect(auth.paired).toBe(false);
+    const socket = baileysConnector({ waWebSocketUrl: `ws://127.0.0.1:${server.port}/ws/chat` })(auth.state, {
+      onUpdate: (u) => updates.push(u),
+      onMessages: () => {},
+      onCredsUpdate: () => {},
+    });
+    try {
+      const closed = await updates.waitFor((items) => items.find((u) => u.state === "closed"), 10_000);
+      expect(closed).toMatchObject({ state: "closed", reason: "lost" });
+      expect(updates.items[0]?.state).toBe("connecting");
+    } finally {
+      socket.end();
+      await server.stop(true);
+      quiet.mockRestore();
+    }
+  });
+
+  test("auth state: creds and keys round-trip with their bytes; a logout clears them", async () => {
+    const store = memoryStore();
+    const first = await storedAuthState(store, "wa/");
+    first.state.creds.me = { id: "1@s.whatsapp.net" };
+    await first.saveCreds();
+    await first.state.keys.set({
+      "pre-key": { "7": { public: new Uint8Array([1]), private: new Uint8Array([2, 255]) } },
+      session: { "a:b/c": new Uint8Array([9]) },
+    });
+    expect([...store.objects.keys()].sort()).toEqual([
+      "wa/creds.json",
+      "wa/keys/pre-key/7.json",
+      "wa/keys/session/a%3Ab%2Fc.json",
+    ]);
+    const second = await storedAuthState(store, "wa/");
+    expect(second.paired).toBe(true);
+    expect(second.state.creds.me?.id).toBe("1@s.whatsapp.net");
+    expect(
+      Buffer.from(second.state.creds.noiseKey.private).equals(
+        Buffer.from(first.state.creds.noiseKey.private),
+      ),
+    ).toBe(true);
+    const keys = await second.state.keys.get("pre-key", ["7"]);
+    expect([...(keys["7"]?.private ?? [])]).toEqual([2, 255]);
+    await second.state.keys.set({ "pre-key": { "7": null } });
+    expect(store.objects.has("wa/keys/pre-key/7.json")).toBe(false);
+    await second.clear();
+    expect(store.objects.size).toBe(0);
+    expect((await storedAuthState(store, "wa/")).paired).toBe(false);
+  });
+});
