@@ -20,6 +20,7 @@ import {
 } from "../modules/lib/index.ts";
 import { SlackModule } from "../modules/slack/module.ts";
 import { TelegramModule } from "../modules/telegram/module.ts";
+import { WhatsAppModule } from "../modules/whatsapp/module.ts";
 
 /** The repository root (this file lives in scripts/). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -36,6 +37,7 @@ export const MODULES: readonly ModuleDefinition[] = [
   { name: "telegram", create: (scope) => new TelegramModule(scope, "telegram") },
   { name: "slack", create: (scope) => new SlackModule(scope, "slack") },
   { name: "discord", create: (scope) => new DiscordModule(scope, "discord") },
+  { name: "whatsapp", create: (scope) => new WhatsAppModule(scope, "whatsapp") },
 ];
 
 /**

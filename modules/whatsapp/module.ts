@@ -1,0 +1,296 @@
+import { Password } from "@cdktf/provider-random/lib/password";
+import { Fn, TerraformOutput } from "cdktf";
+import type { Construct } from "constructs";
+import {
+  addr,
+  BundledFunction,
+  ChannelSecret,
+  channelOutputs,
+  channelVariables,
+  DlqAlarm,
+  FifoQueuePair,
+  grantInvokeAgent,
+  grantSecretRead,
+  grantSend,
+  HttpApi,
+  LambdaRoutes,
+  local,
+  localValue,
+  ModuleStack,
+  named,
+  QueueEventSource,
+  SetupInvocation,
+  tfNumber,
+  tfString,
+  VISIBILITY_TIMEOUT_FACTOR,
+  variable,
+} from "../lib/index.ts";
+
+/** Keys of the JSON in the WhatsApp secret (DESIGN: contracts). */
+export const WHATSAPP_SECRET_KEYS = [
+  "access_token",
+  "app_secret",
+  "verify_token",
+  "phone_number_id",
+] as const;
+
+/** The webhook path: GET for Meta's subscription handshake, POST for deliveries (DESIGN: contracts). */
+export const WHATSAPP_PATH = "/whatsapp";
+
+/** Ingress timeout, in seconds: it only verifies, parses and enqueues, and Meta waits for its answer. */
+export const INGRESS_TIMEOUT_SECONDS = 10;
+
+/** Length of the generated verify token (letters and digits). */
+export const VERIFY_TOKEN_LENGTH = 48;
+
+/** A WhatsApp user id: a phone number as digits with the country code (wa_id), or a BSUID (`US.1349…`). */
+const USER_ID_PATTERN = "^([0-9]{6,15}|[A-Z]{2}\\.[A-Za-z0-9.]{1,140})$";
+
+/**
+ * The WhatsApp Cloud API channel module: `GET|POST /whatsapp` on an HTTP API → ingress Lambda → SQS
+ * FIFO (+ DLQ) → worker Lambda → AgentCore Runtime → Graph API, plus the secret (with a generated
+ * verify token), logs, the DLQ alarm, and the worker's setup action on apply: it checks the access
+ * token and phone number, and with `app_id` registers the app's webhook by API.
+ *
+ * Synthesized into modules/whatsapp/*.tf.json by `bun run build` (scripts/synth.ts).
+ */
+export class WhatsAppModule extends ModuleStack {
+  constructor(scope: Construct, id = "whatsapp") {
+    super(scope, id);
+    const v = channelVariables(this, {
+      channel: "WhatsApp",
+      userIdPattern: USER_ID_PATTERN,
+      userIdHint:
+        'WhatsApp phone numbers as digits with the country code and no "+" (wa_id, such as "16505551234"), ' +
+        'or business-scoped user ids of users who hide their number (such as "US.13491208655302741918")',
+      secretKeys: WHATSAPP_SECRET_KEYS,
+    });
+    const noWhitespace = (name: string, what: string) => ({
+      condition: `var.${name} == null || can(regex("^\\\\S{16,}$", var.${name}))`,
+      errorMessage: `${name} must be ${what}: at least 16 characters, no spaces.`,
+    });
+    variable(this, "access_token", {
+      type: "string",
+      default: null,
+      sensitive: true,
+      description:
+        "Access token the worker sends with: a system user's permanent token with `whatsapp_business_messaging` " +
+        "(and `whatsapp_business_management` to let apply check the phone number), or the 24-hour test token. Stored " +
+        "in the secret the module creates; required unless `secret_arn` is given. It is kept in Terraform state: use an " +
+        "encrypted backend.",
+      validation: [noWhitespace("access_token", "a Graph API access token (EAA…)")],
+    });
+    variable(this, "app_secret", {
+      type: "string",
+      default: null,
+      sensitive: true,
+      description:
+        "App secret of the Meta app (App settings → Basic): the ingress checks every delivery's X-Hub-Signature-256 " +
+        "with it. Stored in the secret the module creates; required unless `secret_arn` is given.",
+      validation: [noWhitespace("app_secret", "the Meta app's secret")],
+    });
+    variable(this, "verify_token", {
+      type: "string",
+      default: null,
+      sensitive: true,
+      description:
+        'Token Meta sends back when the callback URL is set (the dashboard\'s "Verify token"); null generates ' +
+        `${VERIFY_TOKEN_LENGTH} letters and digits (read it with \`terraform output -raw verify_token\`). Ignored with \`secret_arn\`.`,
+      validation: [
+        {
+          condition: 'var.verify_token == null || can(regex("^\\\\S{1,256}$", var.verify_token))',
+          errorMessage: "verify_token must be 1-256 characters without spaces.",
+        },
+      ],
+    });
+    variable(this, "phone_number_id", {
+      type: "string",
+      default: null,
+      description:
+        "Id of the business phone number that answers (WhatsApp → API Setup → Phone number ID), not the number " +
+        "itself. Messages to the app's other numbers are ignored. Required unless `secret_arn` is given.",
+      validation: [
+        {
+          condition: 'var.phone_number_id == null || can(regex("^[0-9]{1,32}$", var.phone_number_id))',
+          errorMessage:
+            "phone_number_id must be the numeric Phone number ID shown under WhatsApp → API Setup.",
+        },
+      ],
+    });
+    const appId = variable(this, "app_id", {
+      type: "string",
+      default: null,
+      description:
+        "Controls whether apply registers the webhook by API: with the Meta app's id, the worker subscribes the app's " +
+        "`whatsapp_business_account` webhook (callback URL, verify token, field `messages`) with the app access token " +
+        "`<app_id>|<app_secret>`, and destroy removes the `messages` field again. This replaces whatever callback URL the " +
+        "app had. null (default): set the callback URL in the app dashboard (see the README).",
+      validation: [
+        {
+          condition: 'var.app_id == null || can(regex("^[0-9]{1,32}$", var.app_id))',
+          errorMessage:
+            "app_id must be the numeric App ID of the Meta app (shown at the top of the app dashboard).",
+        },
+      ],
+    });
+    const name = v.name.stringValue;
+    const tags = v.tags.value;
+    // "" when unset: the worker's WHATSAPP_APP_ID, and part of the setup revision.
+    const appIdOrEmpty = local(this, "app_id", `${addr(appId)} == null ? "" : ${addr(appId)}`);
+
+    // Credentials: the verify token is generated unless given, and leaves only through the secret
+    // and the sensitive verify_token output.
+    const verifyTokenPassword = named(
+      new Password(this, "VerifyToken", {
+        count: tfNumber(`${addr(v.secretArn)} == null && var.verify_token == null ? 1 : 0`),
+        length: VERIFY_TOKEN_LENGTH,
+        special: false,
+      }),
+      "verify_token",
+    );
+    const verifyToken = local(
+      this,
+      "verify_token",
+      `${addr(v.secretArn)} != null ? null : var.verify_token != null ? var.verify_token : one(${addr(verifyTokenPassword)}[*].result)`,
+    );
+    const secret = new ChannelSecret(this, "Secret", {
+      terraformName: "this",
+      namePrefix: `${name}-whatsapp-`,
+      description: `WhatsApp Cloud API credentials of the agentcore-relay deployment ${name}.`,
+      existingSecretArn: addr(v.secretArn),
+      secretString:
+        "jsonencode({ access_token = var.access_token, app_secret = var.app_secret, " +
+        `verify_token = ${addr(verifyToken)}, phone_number_id = var.phone_number_id })`,
+      recoveryWindowInDays: addr(v.secretRecoveryWindowInDays),
+      preconditions: [
+        {
+          condition: "var.access_token != null && var.app_secret != null && var.phone_number_id != null",
+          errorMessage:
+            "Set access_token, app_secret and phone_number_id (from the Meta app dashboard), or secret_arn of an " +
+            "existing secret with access_token, app_secret, verify_token and phone_number_id.",
+        },
+      ],
+      tags,
+    });
+
+    // Queue pair; the visibility timeout follows the worker timeout unless set.
+    const visibility = local(
+      this,
+      "queue_visibility_timeout_seconds",
+      `coalesce(${addr(v.queueVisibilityTimeoutSeconds)}, ${VISIBILITY_TIMEOUT_FACTOR} * ${addr(v.workerTimeoutSeconds)})`,
+    );
+    const queues = new FifoQueuePair(this, "Queues", {
+      terraformName: "this",
+      name,
+      visibilityTimeoutSeconds: visibility.asNumber,
+      consumerTimeoutSeconds: v.workerTimeoutSeconds.numberValue,
+      maxReceiveCount: v.maxReceiveCount.numberValue,
+      tags,
+    });
+
+    const logLevel = v.logLevel.stringValue;
+    const ingress = new BundledFunction(this, "Ingress", {
+      functionName: `${name}-ingress`,
+      bundle: "dist/ingress.mjs",
+      handler: "ingress.handler",
+      memorySizeMb: v.ingressMemoryMb.numberValue,
+      timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
+      environment: { QUEUE_URL: queues.queue.url, SECRET_ARN: secret.secretArn, LOG_LEVEL: logLevel },
+      logRetentionDays: v.logRetentionDays.numberValue,
+      tags,
+    });
+    grantSend(queues.queue, ingress);
+    grantSecretRead(secret.secretArn, ingress);
+
+    const worker = new BundledFunction(this, "Worker", {
+      functionName: `${name}-worker`,
+      bundle: "dist/worker.mjs",
+      handler: "worker.handler",
+      memorySizeMb: v.workerMemoryMb.numberValue,
+      timeoutSeconds: v.workerTimeoutSeconds.numberValue,
+      environment: {
+        QUEUE_URL: queues.queue.url,
+        SECRET_ARN: secret.secretArn,
+        AGENT_RUNTIME_ARN: v.agentRuntimeArn.stringValue,
+        AGENT_QUALIFIER: v.agentQualifier.stringValue,
+        ALLOWED_USERS: tfString(`join(",", ${addr(v.allowedUsers)})`),
+        MAX_RECEIVE_COUNT: tfString(`tostring(${addr(v.maxReceiveCount)})`),
+        AGENT_USER_ID: tfString(`${addr(v.enableAgentUserId)} ? "true" : "false"`),
+        WHATSAPP_APP_ID: appIdOrEmpty.asString,
+        LOG_LEVEL: logLevel,
+      },
+      logRetentionDays: v.logRetentionDays.numberValue,
+      tags,
+    });
+    grantSecretRead(secret.secretArn, worker);
+    grantInvokeAgent(v.agentRuntimeArn.stringValue, worker, { forUser: addr(v.enableAgentUserId) });
+    new QueueEventSource(this, "WorkerEvents", {
+      terraformName: "worker",
+      queues,
+      fn: worker,
+      batchSize: v.batchSize.numberValue,
+      maxConcurrency: v.maxConcurrency.numberValue,
+      tags,
+    });
+
+    new DlqAlarm(this, "DlqAlarm", {
+      terraformName: "dlq",
+      queues,
+      alarmName: `${name}-dlq-not-empty`,
+      create: addr(v.createDlqAlarm),
+      snsTopicArn: addr(v.alarmSnsTopicArn),
+      tags,
+    });
+
+    // The webhook: GET (handshake) and POST (deliveries) on the (new or given) HTTP API.
+    const api = new HttpApi(this, "Api", {
+      terraformName: "this",
+      name,
+      existingApiId: addr(v.httpApiId),
+      tags,
+    });
+    const routes = new LambdaRoutes(this, "Routes", {
+      terraformName: "whatsapp",
+      api,
+      path: WHATSAPP_PATH,
+      methods: ["GET", "POST"],
+      fn: ingress,
+    });
+    const webhookUrl = localValue(this, "webhook_url", `${api.apiEndpoint}${routes.path}`);
+    // Run again when the URL, the credentials or the app change; a hash, so the input never carries a secret.
+    const revision = localValue(
+      this,
+      "webhook_revision",
+      Fn.sha256(`${webhookUrl.asString}\n${secret.versionId}\n${appIdOrEmpty.asString}`),
+    );
+    new SetupInvocation(this, "SetupWebhook", {
+      fn: worker,
+      input: { url: webhookUrl.asString, revision: revision.asString },
+      dependsOn: [routes.integration, ...routes.routes, ...routes.permissions, api.stage, secret.version],
+    });
+
+    channelOutputs(this, "WhatsApp", {
+      webhookUrl: webhookUrl.asString,
+      webhookUrlDescription:
+        "Callback URL for the Meta app dashboard (WhatsApp → Configuration → Webhook); registered by the module only " +
+        "with app_id.",
+      queueUrl: queues.queue.url,
+      queueArn: queues.queue.arn,
+      dlqUrl: queues.dlq.url,
+      ingressFunctionName: ingress.function.functionName,
+      workerFunctionName: worker.function.functionName,
+      secretArn: secret.secretArn,
+      httpApiId: api.apiId,
+    });
+    named(
+      new TerraformOutput(this, "output.verify_token", {
+        value: verifyToken.asString,
+        sensitive: true,
+        description:
+          "Verify token for the Meta app dashboard (`terraform output -raw verify_token`); null with secret_arn " +
+          "(it is in that secret).",
+      }),
+      "verify_token",
+    );
+  }
+}
