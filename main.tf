@@ -484,3 +484,135 @@ output "discord_http_api_id" {
   description = "Id of the HTTP API serving the Discord interactions endpoint; null when Discord is disabled."
   value       = one(module.discord[*].http_api_id)
 }
+
+# ── WhatsApp (Cloud API) ─────────────────────────────────────────────────────────────────────────────────────
+
+variable "enable_whatsapp" {
+  description = "Controls whether the WhatsApp Cloud API channel (modules/whatsapp) is deployed."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "whatsapp_access_token" {
+  description = "Access token of a system user with whatsapp_business_messaging (EAA...). Required with enable_whatsapp unless whatsapp_secret_arn is given."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "whatsapp_app_secret" {
+  description = "App secret of the Meta app (App settings, Basic): verifies X-Hub-Signature-256. Required with enable_whatsapp unless whatsapp_secret_arn is given."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "whatsapp_verify_token" {
+  description = "Verify token for the webhook handshake; null generates one (output whatsapp_verify_token)."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "whatsapp_phone_number_id" {
+  description = "Phone number ID of the business number that answers (WhatsApp, API Setup). Required with enable_whatsapp unless whatsapp_secret_arn is given."
+  type        = string
+  default     = null
+}
+
+variable "whatsapp_app_id" {
+  description = "Id of the Meta app: when set, apply registers the webhook (callback URL, verify token, field messages) by API; null leaves it to the app dashboard."
+  type        = string
+  default     = null
+}
+
+variable "whatsapp_secret_arn" {
+  description = "ARN of an existing secret with the JSON keys access_token, app_secret, verify_token and phone_number_id; null lets the module create it."
+  type        = string
+  default     = null
+}
+
+variable "whatsapp_allowed_users" {
+  description = "WhatsApp numbers (digits with country code, no +) or BSUIDs allowed to talk to the agent, or [\"*\"] for everyone. Must not be empty with enable_whatsapp."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+module "whatsapp" {
+  source = "./modules/whatsapp"
+  count  = var.enable_whatsapp ? 1 : 0
+
+  name                             = "${var.name}-whatsapp"
+  agent_runtime_arn                = var.agent_runtime_arn
+  agent_qualifier                  = var.agent_qualifier
+  allowed_users                    = var.whatsapp_allowed_users
+  access_token                     = var.whatsapp_access_token
+  app_secret                       = var.whatsapp_app_secret
+  verify_token                     = var.whatsapp_verify_token
+  phone_number_id                  = var.whatsapp_phone_number_id
+  app_id                           = var.whatsapp_app_id
+  secret_arn                       = var.whatsapp_secret_arn
+  enable_agent_user_id             = var.enable_agent_user_id
+  worker_timeout_seconds           = var.worker_timeout_seconds
+  worker_memory_mb                 = var.worker_memory_mb
+  ingress_memory_mb                = var.ingress_memory_mb
+  queue_visibility_timeout_seconds = var.queue_visibility_timeout_seconds
+  max_receive_count                = var.max_receive_count
+  batch_size                       = var.batch_size
+  max_concurrency                  = var.max_concurrency
+  log_level                        = var.log_level
+  log_retention_days               = var.log_retention_days
+  http_api_id                      = var.http_api_id
+  create_dlq_alarm                 = var.create_dlq_alarm
+  alarm_sns_topic_arn              = var.alarm_sns_topic_arn
+  secret_recovery_window_in_days   = var.secret_recovery_window_in_days
+  tags                             = var.tags
+}
+
+output "whatsapp_webhook_url" {
+  description = "Callback URL for the Meta app dashboard (WhatsApp, Configuration, Webhook); null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*].webhook_url)
+}
+
+output "whatsapp_verify_token" {
+  description = "Verify token for the Meta app dashboard (terraform output -raw whatsapp_verify_token); null when WhatsApp is disabled or with whatsapp_secret_arn."
+  value       = one(module.whatsapp[*].verify_token)
+  sensitive   = true
+}
+
+output "whatsapp_queue_url" {
+  description = "URL of the WhatsApp FIFO queue; null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*].queue_url)
+}
+
+output "whatsapp_queue_arn" {
+  description = "ARN of the WhatsApp FIFO queue; null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*].queue_arn)
+}
+
+output "whatsapp_dlq_url" {
+  description = "URL of the WhatsApp dead-letter queue; null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*].dlq_url)
+}
+
+output "whatsapp_ingress_function_name" {
+  description = "Name of the WhatsApp ingress function; null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*].ingress_function_name)
+}
+
+output "whatsapp_worker_function_name" {
+  description = "Name of the WhatsApp worker function; null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*].worker_function_name)
+}
+
+output "whatsapp_secret_arn" {
+  description = "ARN of the secret with the WhatsApp credentials; null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*].secret_arn)
+}
+
+output "whatsapp_http_api_id" {
+  description = "Id of the HTTP API serving the WhatsApp webhook; null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*].http_api_id)
+}

@@ -63,3 +63,15 @@ module "discord" {
   allowed_users     = var.discord_allowed_users
   tags              = local.tags
 }
+
+module "whatsapp" {
+  source = "../../modules/whatsapp"
+
+  name              = "${var.name}-whatsapp"
+  agent_runtime_arn = var.agent_runtime_arn
+  access_token      = var.whatsapp_access_token
+  app_secret        = var.whatsapp_app_secret
+  phone_number_id   = var.whatsapp_phone_number_id
+  allowed_users     = var.whatsapp_allowed_users
+  tags              = local.tags
+}

@@ -13,11 +13,23 @@ output "discord_interactions_endpoint_url" {
   value       = module.discord.webhook_url
 }
 
+output "whatsapp_webhook_url" {
+  description = "Callback URL to enter in the Meta app dashboard (WhatsApp, Configuration, Webhook)."
+  value       = module.whatsapp.webhook_url
+}
+
+output "whatsapp_verify_token" {
+  description = "Verify token to enter next to the callback URL: terraform output -raw whatsapp_verify_token."
+  value       = module.whatsapp.verify_token
+  sensitive   = true
+}
+
 output "dlq_urls" {
   description = "Dead-letter queue of each channel: messages that could not be answered."
   value = {
     telegram = module.telegram.dlq_url
     slack    = module.slack.dlq_url
     discord  = module.discord.dlq_url
+    whatsapp = module.whatsapp.dlq_url
   }
 }

@@ -69,3 +69,27 @@ variable "discord_allowed_users" {
   description = "Discord user ids allowed to talk to the agent, or [\"*\"] for everyone."
   type        = list(string)
 }
+
+# ── WhatsApp ──
+
+variable "whatsapp_access_token" {
+  description = "Access token for the WhatsApp Cloud API: a system user's token with whatsapp_business_messaging (EAA...)."
+  type        = string
+  sensitive   = true
+}
+
+variable "whatsapp_app_secret" {
+  description = "App secret of the Meta app (App settings, Basic): it signs every webhook delivery."
+  type        = string
+  sensitive   = true
+}
+
+variable "whatsapp_phone_number_id" {
+  description = "Phone number ID of the business number that answers (app dashboard, WhatsApp, API Setup)."
+  type        = string
+}
+
+variable "whatsapp_allowed_users" {
+  description = "WhatsApp numbers allowed to talk to the agent, digits with country code and no + (\"16505551234\"), or [\"*\"] for everyone."
+  type        = list(string)
+}
