@@ -23,6 +23,7 @@ import {
   slackTs,
   startSlack,
 } from "./fakes/slack.ts";
+import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
 import { setEnv } from "./harness/env.ts";
 import { drain, httpApiEvent, lambdaContext, loadBundle, pollSqsOnce, runInNode } from "./harness/lambda.ts";
 import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
@@ -40,6 +41,7 @@ const FAILED = "Sorry, I could not answer that. Please try again later.";
 
 let stack: FakeStack;
 let slack: FakeSlack;
+let dynamo: LocalDynamo;
 let restoreEnv: () => void;
 let ingress: IngressHandler;
 let worker: WorkerHandler;
@@ -91,21 +93,32 @@ async function depth() {
 const prompts = () => stack.agentcore.invocations().map((c) => (c.payload as { prompt: string }).prompt);
 
 beforeAll(async () => {
-  [stack, slack] = await Promise.all([
+  [stack, slack, dynamo] = await Promise.all([
     startFakeStack({
       secret: { value: { bot_token: DEFAULT_SLACK_TOKEN, signing_secret: DEFAULT_SIGNING_SECRET } },
       queue: { name: "slack", maxReceiveCount: 3 },
     }),
     startSlack({ notInChannels: ["C0NOTMINE1"] }),
+    startDynamo(),
   ]);
-  restoreEnv = setEnv(stack.env({ ALLOWED_USERS: ALLOWED, SLACK_API_URL: slack.url, LOG_LEVEL: "error" }));
+  // The send ledger on, as the module deploys the worker.
+  await dynamo.createLedgerTable("slack-ledger");
+  restoreEnv = setEnv(
+    stack.env({
+      ALLOWED_USERS: ALLOWED,
+      SLACK_API_URL: slack.url,
+      LEDGER_TABLE: "slack-ledger",
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      LOG_LEVEL: "error",
+    }),
+  );
   ingress = (await loadBundle<{ handler: IngressHandler }>(INGRESS)).handler;
   worker = (await loadBundle<{ handler: WorkerHandler }>(WORKER)).handler;
 });
 
 afterAll(async () => {
   restoreEnv();
-  await Promise.all([stack.close(), slack.close()]);
+  await Promise.all([stack.close(), slack.close(), dynamo.close()]);
 });
 
 beforeEach(async () => {
@@ -445,6 +458,23 @@ describe("nothing lost, nothing twice", () => {
     expect(slack.messages).toHaveLength(0);
     await work();
     expect(await stack.sqs.receiveAll(stack.queue.dlqUrl)).toHaveLength(1);
+  });
+
+  test("a long reply cut short by Slack resumes with the missing parts, without asking the agent again", async () => {
+    const long = Array.from({ length: 150 }, (_, i) => `Paragraph ${i}: ${"word ".repeat(12)}`).join("\n\n");
+    stack.agentcore.script(agentReply.json({ response: long }));
+    slack.script("chat.postMessage", slackErrors.serverError(503), {
+      when: () => slack.messages.length === 1,
+    });
+    await deliver(dm("tell me everything"));
+    await work();
+    expect(slack.callsOf("chat.postMessage").filter((c) => c.response?.status === 503)).toHaveLength(1);
+    expect(stack.agentcore.invocations()).toHaveLength(1);
+    const sent = slack.sent(DM);
+    expect(sent.length).toBeGreaterThan(2);
+    expect(new Set(sent).size).toBe(sent.length); // no part twice
+    expect(sent[0]).toStartWith("Paragraph 0:");
+    expect(sent.at(-1)).toContain("Paragraph 149:");
   });
 
   test("platform 429 → waits Retry-After, then sends", async () => {

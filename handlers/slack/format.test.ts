@@ -88,7 +88,7 @@ describe("markdownToSlackMrkdwn", () => {
 });
 
 describe("property: rendering any input", () => {
-  const inputs = corpus(77, 2500);
+  const inputs = corpus(77, 2000);
   const rand = prng(11);
   const limits = [16, 24, 64, 200, 1000, 4000];
 
@@ -99,14 +99,14 @@ describe("property: rendering any input", () => {
       if (problem) throw new Error(`${problem}\nin: ${JSON.stringify(md)}\nout: ${JSON.stringify(out)}`);
       const limit = limits[Math.floor(rand() * limits.length)] ?? 16;
       for (const chunk of renderChunks(md, mrkdwn, limit)) {
-        expect(chunk.length).toBeLessThanOrEqual(limit);
-        expect(chunk.trim()).not.toBe("");
-        const chunkProblem = mrkdwnProblem(chunk);
+        // Plain checks, not expect(): hundreds of thousands of them would dominate the run time.
+        const chunkProblem =
+          chunk.length > limit ? "too long" : chunk.trim() === "" ? "blank" : mrkdwnProblem(chunk);
         if (chunkProblem)
           throw new Error(`${chunkProblem} (limit ${limit}) in chunk ${JSON.stringify(chunk)}`);
       }
     }
-  });
+  }, 30_000);
 
   test("a 20 kB answer renders and splits in a few milliseconds", () => {
     const md = SAMPLE_ANSWER.repeat(20).slice(0, 20_000);

@@ -137,9 +137,7 @@ export function botUserIdOf(payload: SlackEventCallback): string | undefined {
 
 /** True when reading this event needs the bot user id and the payload does not carry it. */
 export function needsBotUserId(payload: SlackEventCallback): boolean {
-  const { type, subtype, bot_id, channel_type } = payload.event as {
-    channel_type?: unknown;
-  } & typeof payload.event;
+  const { type, subtype, bot_id, channel_type } = payload.event;
   if (type !== "message" || bot_id !== undefined) return false;
   if (subtype !== undefined && !PERSON_SUBTYPES.has(subtype)) return false;
   return channel_type !== "im" && botUserIdOf(payload) === undefined;

@@ -131,6 +131,25 @@ describe("progress", () => {
     ]);
     expect(fake.callsOf("reactions.add")).toHaveLength(0);
   });
+  test("a DM thread where Slack refuses the status (no agent view): the reaction instead, from then on", async () => {
+    fake.script("assistant.threads.setStatus", slackErrors.error("missing_scope"));
+    const box = outbox();
+    await box.typing(assistantReply);
+    await box.typingDone?.(assistantReply);
+    await box.typing(assistantReply);
+    expect(fake.callsOf("assistant.threads.setStatus")).toHaveLength(1);
+    expect(fake.callsOf("reactions.add")).toHaveLength(2);
+    expect(fake.callsOf("reactions.remove")).toHaveLength(1);
+  });
+
+  test("Slack trouble while setting the status is an indicator error, not a switch to reactions", async () => {
+    fake.script("assistant.threads.setStatus", slackErrors.serverError(503));
+    const box = outbox();
+    await expect(box.typing(assistantReply)).rejects.toBeInstanceOf(PlatformError);
+    await box.typing(assistantReply);
+    expect(fake.callsOf("assistant.threads.setStatus")).toHaveLength(2);
+    expect(fake.callsOf("reactions.add")).toHaveLength(0);
+  });
 });
 
 describe("addressed: is the bot part of the thread?", () => {

@@ -1,4 +1,5 @@
 import type { Outbox } from "../core/adapter.ts";
+import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { honourRetryAfter } from "../core/retry.ts";
 import { renderChunks } from "../core/text/split.ts";
@@ -21,24 +22,33 @@ export const PROGRESS_STATUS = "is thinking…";
 
 /**
  * Sends replies through the Web API: mrkdwn split at 4,000 characters, in the thread of the user's message.
- * Progress: assistant.threads.setStatus in assistant threads, else a reaction added once and removed.
+ * Progress: assistant.threads.setStatus in assistant threads, else (or when Slack refuses the status) a
+ * reaction added once and removed.
  */
 export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory()): Outbox<SlackReply> {
   const reacted = new Set<string>();
   const key = (reply: SlackReply) => `${reply.channel}:${reply.ts}`;
+  // A DM thread outside the agent view (or an app without assistant:write) refuses setStatus for good:
+  // then this container shows progress with the reaction instead.
+  let statusWorks = true;
+  const usesStatus = (reply: SlackReply) => statusWorks && reply.assistant && reply.threadTs !== undefined;
+  const setStatus = (reply: SlackReply, status: string) =>
+    call("assistant.threads.setStatus", { channel_id: reply.channel, thread_ts: reply.threadTs, status });
   return {
     async addressed(reply) {
       if (reply.requireBotInThread === undefined || reply.threadTs === undefined) return true;
       return botInThread(call, memory, reply.channel, reply.threadTs, reply.requireBotInThread);
     },
     async typing(reply) {
-      if (reply.assistant && reply.threadTs !== undefined) {
-        await call("assistant.threads.setStatus", {
-          channel_id: reply.channel,
-          thread_ts: reply.threadTs,
-          status: PROGRESS_STATUS,
-        });
-        return;
+      if (usesStatus(reply)) {
+        try {
+          await setStatus(reply, PROGRESS_STATUS);
+          return;
+        } catch (error) {
+          if (!(error instanceof PlatformError) || error.retryable) throw error;
+          statusWorks = false;
+          log.info("slack.status_unavailable", { reason: error.reason });
+        }
       }
       // A reaction stays until removed: add it once per message.
       if (reacted.has(key(reply))) return;
@@ -52,23 +62,18 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
       });
     },
     async typingDone(reply) {
-      if (reply.assistant && reply.threadTs !== undefined) {
-        // An empty status clears it; the reply would too, but not a failed attempt's.
-        await call("assistant.threads.setStatus", {
-          channel_id: reply.channel,
-          thread_ts: reply.threadTs,
-          status: "",
+      if (reacted.delete(key(reply))) {
+        await call("reactions.remove", {
+          channel: reply.channel,
+          timestamp: reply.ts,
+          name: PROGRESS_REACTION,
+        }).catch((error: unknown) => {
+          if (!isSlackError(error, "no_reaction")) throw error;
         });
         return;
       }
-      if (!reacted.delete(key(reply))) return;
-      await call("reactions.remove", {
-        channel: reply.channel,
-        timestamp: reply.ts,
-        name: PROGRESS_REACTION,
-      }).catch((error: unknown) => {
-        if (!isSlackError(error, "no_reaction")) throw error;
-      });
+      // An empty status clears it; the reply would too, but not a failed attempt's.
+      if (usesStatus(reply)) await setStatus(reply, "");
     },
     async send(reply, markdown, { deadline, skip = 0, delivered }) {
       const chunks = renderChunks(markdown, markdownToSlackMrkdwn, SLACK_LIMIT);
