@@ -2,7 +2,7 @@
  * WhatsApp Cloud API end to end, through the built bundles as Lambda runs them: API Gateway HTTP API
  * v2 events (signed like Meta signs them) into modules/whatsapp/dist/ingress.mjs, SQS events
  * (received from fauxqs by the real SDK) into worker.mjs, the real AgentCore SDK client against the
- * fake data plane, replies to the fake Graph API.
+ * fake data plane, replies to the fake Graph API, and the send ledger on (DynamoDB = dynalite).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context, SQSEvent } from "aws-lambda";
@@ -21,8 +21,9 @@ import {
   whatsappMessage,
   whatsappStatus,
 } from "./fakes/whatsapp.ts";
+import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
 import { setEnv, withEnv } from "./harness/env.ts";
-import { drain, httpApiEvent, lambdaContext, loadBundle, runInNode } from "./harness/lambda.ts";
+import { drain, httpApiEvent, lambdaContext, loadBundle, pollSqsOnce, runInNode } from "./harness/lambda.ts";
 import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 type IngressHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResult>;
@@ -38,6 +39,7 @@ const NOTICE = "Sorry, I could not answer that. Please try again later.";
 
 let stack: FakeStack;
 let wa: FakeWhatsApp;
+let dynamo: LocalDynamo;
 let restoreEnv: () => void;
 let ingress: IngressHandler;
 let worker: WorkerHandler;
@@ -95,11 +97,15 @@ beforeAll(async () => {
     }),
     startWhatsApp(),
   ]);
+  dynamo = await startDynamo();
+  await dynamo.createLedgerTable("whatsapp-ledger");
   restoreEnv = setEnv(
     stack.env({
       ALLOWED_USERS: `${ALLOWED},${ALLOWED_BSUID}`,
       WHATSAPP_API_URL: wa.url,
       WHATSAPP_APP_ID: undefined,
+      LEDGER_TABLE: "whatsapp-ledger",
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       LOG_LEVEL: "error",
     }),
   );
@@ -114,7 +120,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   restoreEnv();
-  await Promise.all([stack.close(), wa.close()]);
+  await Promise.all([stack.close(), wa.close(), dynamo.close()]);
 });
 
 beforeEach(async () => {
@@ -432,6 +438,37 @@ describe("nothing lost, nothing twice", () => {
     expect(dead).toHaveLength(1);
     expect(JSON.parse(dead[0]?.Body ?? "{}")).toMatchObject({ channel: "whatsapp", text: "kept" });
     expect(wa.messages).toEqual([]);
+  });
+
+  test("redelivered after the reply went out (the function died before SQS heard back): no second reply", async () => {
+    await deliver(text("once, please"));
+    const first = await pollSqsOnce(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, async (event) => {
+      await worker(event, lambdaContext({ timeoutMs: 30_000 }));
+      throw new Error("Task timed out after 30.00 seconds");
+    });
+    expect(first.failed).toHaveLength(1);
+    await work();
+    expect(wa.sent(ALLOWED)).toEqual(["echo: once, please"]);
+    expect(stack.agentcore.invocations()).toHaveLength(1);
+  });
+
+  test("a reply cut short by a Graph error resumes with the missing parts; the agent is asked once", async () => {
+    const long = Array.from({ length: 3 }, (_, i) => `Part ${i + 1}. ${"lorem ipsum ".repeat(330)}`).join(
+      "\n\n",
+    );
+    stack.agentcore.script(agentReply.json({ response: long }));
+    let sends = 0;
+    wa.script("send", graphErrors.serverError(500), { when: () => ++sends === 2 });
+    const message = text("long answer");
+    await deliver(message);
+    await work();
+    expect(stack.agentcore.invocations()).toHaveLength(1);
+    const sent = wa.messages;
+    expect(sent.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(sent.map((m) => m.body)).size).toBe(sent.length); // nothing twice
+    expect(sent[0]?.body).toStartWith("Part 1.");
+    expect(sent.at(-1)?.body).toContain("Part 3.");
+    expect(sent.filter((m) => m.replyTo === message.id)).toHaveLength(1);
   });
 
   test("an agent that refuses for good → one notice in WhatsApp, not retried", async () => {

@@ -31,9 +31,10 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
         },
       });
     },
-    async send(reply, markdown, { deadline }) {
+    async send(reply, markdown, { deadline, skip = 0, delivered }) {
       const chunks = renderChunks(markdown, markdownToWhatsApp, WHATSAPP_LIMIT);
       for (const [index, body] of chunks.entries()) {
+        if (index < skip) continue;
         const json = {
           messaging_product: "whatsapp",
           recipient_type: "individual",
@@ -43,6 +44,7 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
           text: { body },
         };
         await honourRetryAfter(() => call(messages(reply), { name: "send", json }), deadline);
+        await delivered?.(index + 1);
       }
     },
   };

@@ -68,6 +68,7 @@ describe("resources", () => {
       "aws_cloudwatch_log_group.ingress",
       "aws_cloudwatch_log_group.worker",
       "aws_cloudwatch_metric_alarm.dlq",
+      "aws_dynamodb_table.ledger",
       "aws_iam_role.ingress",
       "aws_iam_role.worker",
       "aws_iam_role_policy.ingress",
@@ -132,6 +133,7 @@ describe("resources", () => {
       MAX_RECEIVE_COUNT: "${tostring(var.max_receive_count)}",
       AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
       WHATSAPP_APP_ID: "${local.app_id}",
+      LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "${var.log_level}",
     });
     expect(locals().app_id).toBe('${var.app_id == null ? "" : var.app_id}');
@@ -164,7 +166,7 @@ describe("IAM: least privilege", () => {
     ]);
   });
 
-  test("worker: consume the queue, read the secret, invoke and stop agent sessions, write its logs", () => {
+  test("worker: consume the queue, read the secret and the send ledger, invoke and stop agent sessions, write its logs", () => {
     expect(statements("worker").map((s) => [s.sid, actionNames(s), s.resources])).toEqual([
       [
         "WriteOwnLogs",
@@ -172,6 +174,11 @@ describe("IAM: least privilege", () => {
         ["${aws_cloudwatch_log_group.worker.arn}:*"],
       ],
       ["ReadSecret", ["secretsmanager:GetSecretValue"], ["${local.secret_arn}"]],
+      [
+        "SendLedger",
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        ["${aws_dynamodb_table.ledger.arn}"],
+      ],
       [
         "InvokeAgent",
         [
@@ -334,5 +341,17 @@ describe("build", () => {
       const have = await readFile(join(REPO_ROOT, path), "utf8").catch(() => "");
       expect(have === text, `${path} is stale: run \`bun run build\``).toBe(true);
     }
+  });
+});
+
+describe("send ledger", () => {
+  test("on-demand DynamoDB table keyed by envelope id, expiring by TTL, named after the deployment", () => {
+    expect(resource("aws_dynamodb_table", "ledger")).toMatchObject({
+      name: "${var.name}-ledger",
+      billing_mode: "PAY_PER_REQUEST",
+      hash_key: "id",
+      attribute: [{ name: "id", type: "S" }],
+      ttl: { attribute_name: "expiresAt", enabled: true },
+    });
   });
 });

@@ -10,6 +10,7 @@ import {
   DlqAlarm,
   FifoQueuePair,
   grantInvokeAgent,
+  grantLedger,
   grantSecretRead,
   grantSend,
   HttpApi,
@@ -19,6 +20,7 @@ import {
   ModuleStack,
   named,
   QueueEventSource,
+  SendLedgerTable,
   SetupInvocation,
   tfNumber,
   tfString,
@@ -49,7 +51,7 @@ const USER_ID_PATTERN = "^([0-9]{6,15}|[A-Z]{2}\\.[A-Za-z0-9.]{1,140})$";
 /**
  * The WhatsApp Cloud API channel module: `GET|POST /whatsapp` on an HTTP API → ingress Lambda → SQS
  * FIFO (+ DLQ) → worker Lambda → AgentCore Runtime → Graph API, plus the secret (with a generated
- * verify token), logs, the DLQ alarm, and the worker's setup action on apply: it checks the access
+ * verify token), the send ledger, logs, the DLQ alarm, and the worker's setup action on apply: it checks the access
  * token and phone number, and with `app_id` registers the app's webhook by API.
  *
  * Synthesized into modules/whatsapp/*.tf.json by `bun run build` (scripts/synth.ts).
@@ -202,6 +204,13 @@ export class WhatsAppModule extends ModuleStack {
     grantSend(queues.queue, ingress);
     grantSecretRead(secret.secretArn, ingress);
 
+    // What was sent per message, so a redelivered message is never answered twice.
+    const ledger = new SendLedgerTable(this, "Ledger", {
+      terraformName: "ledger",
+      tableName: `${name}-ledger`,
+      tags,
+    });
+
     const worker = new BundledFunction(this, "Worker", {
       functionName: `${name}-worker`,
       bundle: "dist/worker.mjs",
@@ -217,12 +226,14 @@ export class WhatsAppModule extends ModuleStack {
         MAX_RECEIVE_COUNT: tfString(`tostring(${addr(v.maxReceiveCount)})`),
         AGENT_USER_ID: tfString(`${addr(v.enableAgentUserId)} ? "true" : "false"`),
         WHATSAPP_APP_ID: appIdOrEmpty.asString,
+        LEDGER_TABLE: ledger.table.name,
         LOG_LEVEL: logLevel,
       },
       logRetentionDays: v.logRetentionDays.numberValue,
       tags,
     });
     grantSecretRead(secret.secretArn, worker);
+    grantLedger(ledger.table, worker);
     grantInvokeAgent(v.agentRuntimeArn.stringValue, worker, { forUser: addr(v.enableAgentUserId) });
     new QueueEventSource(this, "WorkerEvents", {
       terraformName: "worker",
