@@ -103,24 +103,22 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 
   await Promise.all(
     channels.map(async (channel) => {
+      const platform = await channel.start();
+      closers.push(() => platform.close());
+      platforms.set(channel.name, platform);
+      // A real Telegram bot: its token, the real Bot API, updates by long polling.
       const real = channel.name === "telegram" && realTelegramToken;
-      const secretValue = real ? { ...channel.secret, bot_token: realTelegramToken } : channel.secret;
+      const secretValue = real ? { ...platform.secret, bot_token: realTelegramToken } : platform.secret;
       const secretArn = secrets.setSecret(`agentcore-relay/dev/${channel.name}`, secretValue).arn;
       const queue = await sqs.createFifoPair(`dev-${channel.name}`, {
         maxReceiveCount: 3,
         visibilityTimeoutSeconds: 180,
       });
-      const platform = real ? undefined : await channel.start();
-      if (platform) {
-        platforms.set(channel.name, platform);
-        closers.push(() => platform.close());
-      }
       const threadEnv = {
         ...stringEnv(process.env),
         ...awsEnv,
         ...agentEnv,
-        ...channel.env,
-        ...platform?.env,
+        ...(real ? {} : platform.env),
         QUEUE_URL: queue.queueUrl,
         SECRET_ARN: secretArn,
         ALLOWED_USERS: env.ALLOWED_USERS ?? "*",
@@ -141,7 +139,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         });
       });
       ports.set(channel.name, port);
-      for (const route of channelRoutes(channel.name)) routes.set(route, channel.name);
+      for (const route of channel.routes) routes.set(route, channel.name);
     }),
   );
 
@@ -213,24 +211,20 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const base = `http://localhost:${server.port}`;
 
   async function send(name: string, text: string, user: DevUser = DEV_USER) {
-    const channel = channels.find((c) => c.name === name);
-    if (!channel) throw new Error(`no channel ${name}`);
-    const delivery = await channel.deliver(text, user);
-    timeline.start(delivery.envelopeId, name, text);
-    const response = await fetch(`${base}${delivery.path}`, {
-      method: delivery.method,
-      headers: { ...delivery.headers, "x-dev-envelope-id": delivery.envelopeId },
-      ...(delivery.body === undefined ? {} : { body: delivery.body }),
-    });
-    timeline.answered(delivery.envelopeId, response.status);
-    return { status: response.status, envelopeId: delivery.envelopeId };
+    const platform = platforms.get(name);
+    if (!platform) throw new Error(`no channel ${name}`);
+    const sent = Date.now();
+    const result = await platform.deliver(text, user, base);
+    timeline.start(result.envelopeId, name, text, sent);
+    timeline.answered(result.envelopeId, result.status);
+    return result;
   }
 
   if (realTelegramToken) {
     const stop = await startTelegramPolling({
       token: realTelegramToken,
       webhookUrl: `${base}/telegram`,
-      webhookSecret: channels.find((c) => c.name === "telegram")?.secret.webhook_secret ?? "",
+      webhookSecret: platforms.get("telegram")?.secret.webhook_secret ?? "",
     });
     closers.push(stop);
   }
@@ -245,17 +239,6 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       for (const close of closers.reverse()) await close();
     },
   };
-}
-
-/** The ingress routes of a channel (DESIGN.md contracts). */
-function channelRoutes(channel: string): string[] {
-  const known: Record<string, string[]> = {
-    telegram: ["/telegram"],
-    slack: ["/slack/events"],
-    discord: ["/discord/interactions"],
-    whatsapp: ["/whatsapp"],
-  };
-  return known[channel] ?? [`/${channel}`];
 }
 
 /** Bun.serve on `port`, or the next free one (up to 20 further); 0 takes any free port. */

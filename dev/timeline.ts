@@ -50,8 +50,8 @@ export class Timeline {
   }
 
   /** A message was sent from the page (or arrived by long polling). */
-  start(envelopeId: string, channel: string, text: string): void {
-    this.#step(envelopeId, channel, { name: "sent", at: Date.now() }, (entry) => {
+  start(envelopeId: string, channel: string, text: string, at = Date.now()): void {
+    this.#step(envelopeId, channel, { name: "sent", at }, (entry) => {
       entry.text = text;
     });
   }

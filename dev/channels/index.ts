@@ -1,5 +1,6 @@
+import { discordDev } from "./discord.ts";
 import { telegramDev } from "./telegram.ts";
 import type { DevChannel } from "./types.ts";
 
 /** Every channel the emulator knows, in tab order. */
-export const DEV_CHANNELS: readonly DevChannel[] = [telegramDev];
+export const DEV_CHANNELS: readonly DevChannel[] = [telegramDev, discordDev];

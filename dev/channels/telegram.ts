@@ -11,7 +11,7 @@ let updateId = Math.floor(Date.now() / 1000);
 export const telegramDev: DevChannel = {
   name: "telegram",
   title: "Telegram",
-  secret: { bot_token: TOKEN, webhook_secret: WEBHOOK_SECRET },
+  routes: ["/telegram"],
   async start() {
     const fake = await startTelegram({
       tokens: [TOKEN],
@@ -20,7 +20,29 @@ export const telegramDev: DevChannel = {
     });
     let seen = 0;
     return {
+      secret: { bot_token: TOKEN, webhook_secret: WEBHOOK_SECRET },
       env: { TELEGRAM_API_URL: fake.url },
+      async deliver(text, user, ingressBase) {
+        const id = ++updateId;
+        const update = telegramTextUpdate({
+          text,
+          updateId: id,
+          messageId: id,
+          userId: Number(user.id),
+          firstName: user.name,
+        });
+        const envelopeId = `telegram:${id}`;
+        const response = await fetch(`${ingressBase}/telegram`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-telegram-bot-api-secret-token": WEBHOOK_SECRET,
+            "x-dev-envelope-id": envelopeId,
+          },
+          body: JSON.stringify(update),
+        });
+        return { status: response.status, envelopeId };
+      },
       drain() {
         const events: UiEvent[] = [];
         for (const call of fake.calls.slice(seen)) {
@@ -41,23 +63,6 @@ export const telegramDev: DevChannel = {
         return events;
       },
       close: () => fake.close(),
-    };
-  },
-  async deliver(text, user) {
-    const id = ++updateId;
-    const update = telegramTextUpdate({
-      text,
-      updateId: id,
-      messageId: id,
-      userId: Number(user.id),
-      firstName: user.name,
-    });
-    return {
-      method: "POST",
-      path: "/telegram",
-      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": WEBHOOK_SECRET },
-      body: JSON.stringify(update),
-      envelopeId: `telegram:${id}`,
     };
   },
 };

@@ -23,21 +23,17 @@ export interface UiEvent {
   readonly at: number;
 }
 
-/** A platform webhook delivery: what the platform would send to the ingress. */
-export interface Delivery {
-  readonly method: "POST" | "GET";
-  /** Path and query on the ingress. */
-  readonly path: string;
-  readonly headers: Record<string, string>;
-  readonly body?: string;
-  /** The envelope id the message becomes (`channel:eventId`), to follow it on the timeline. */
-  readonly envelopeId: string;
-}
-
 /** The running fake platform API of one channel. */
 export interface DevPlatform {
-  /** Environment for the channel's thread (the `*_API_URL` pointing at the fake). */
+  /** The channel's Secrets Manager JSON, matching the fake's credentials. */
+  readonly secret: Record<string, string>;
+  /** Environment for the channel's thread (`*_API_URL` pointing at the fake, public keys …). */
   readonly env: Record<string, string>;
+  /**
+   * Delivers a user's message to the ingress at `ingressBase` exactly as the platform would
+   * (signed); resolves to the ingress's HTTP status and the envelope id the message becomes.
+   */
+  deliver(text: string, user: DevUser, ingressBase: string): Promise<{ status: number; envelopeId: string }>;
   /** UI events for the bot's API calls since the last drain. */
   drain(): UiEvent[];
   close(): Promise<void>;
@@ -48,12 +44,8 @@ export interface DevChannel {
   readonly name: string;
   /** Shown on the tab. */
   readonly title: string;
-  /** The channel's Secrets Manager JSON for local runs. */
-  readonly secret: Record<string, string>;
-  /** Extra environment for the channel's thread (e.g. DISCORD_PUBLIC_KEY). */
-  readonly env?: Record<string, string>;
+  /** The ingress paths (DESIGN.md contracts). */
+  readonly routes: readonly string[];
   /** Starts the fake platform API. */
   start(): Promise<DevPlatform>;
-  /** A user's message, as the platform would deliver it. */
-  deliver(text: string, user: DevUser): Promise<Delivery>;
 }

@@ -1,0 +1,72 @@
+import { startDiscord } from "../../test/fakes/discord.ts";
+import { commandInteraction } from "../../test/fakes/discord-interactions.ts";
+import { markdownHtml } from "./markdown-html.ts";
+import type { DevChannel, UiEvent } from "./types.ts";
+
+/**
+ * Discord in the emulator: the page's messages become `/ask` slash commands, signed with the
+ * fake application's Ed25519 key; the deferred "thinking…" answer is edited into the reply, and
+ * longer answers continue as follow-ups, as in a Discord client.
+ */
+export const discordDev: DevChannel = {
+  name: "discord",
+  title: "Discord",
+  routes: ["/discord/interactions"],
+  async start() {
+    const fake = await startDiscord();
+    let seen = 0;
+    const pending: UiEvent[] = [];
+    return {
+      secret: {
+        application_id: fake.applicationId,
+        public_key: fake.signer.publicKeyHex,
+        bot_token: fake.botToken,
+      },
+      env: { DISCORD_API_URL: fake.url, DISCORD_PUBLIC_KEY: fake.signer.publicKeyHex },
+      async deliver(text, user, ingressBase) {
+        const interaction = commandInteraction({
+          applicationId: fake.applicationId,
+          name: text.trim() === "/new" ? "new" : "ask",
+          ...(text.trim() === "/new" ? {} : { prompt: text }),
+          userId: user.id.padStart(18, "1"),
+          userName: user.name,
+        });
+        const envelopeId = `discord:${interaction.id}`;
+        const answer = await fake.deliver(interaction, { url: `${ingressBase}/discord/interactions` });
+        if ((answer.json as { type?: number } | undefined)?.type === 5) {
+          pending.push({
+            channel: "discord",
+            kind: "message",
+            id: interaction.id,
+            html: "<i>Bot is thinking…</i>",
+            at: Date.now(),
+          });
+        }
+        return { status: answer.status, envelopeId };
+      },
+      drain() {
+        const events = pending.splice(0);
+        for (const call of fake.calls.slice(seen)) {
+          if (!call.response || call.response.status >= 300) continue;
+          const body = (call.body ?? {}) as { content?: string };
+          const html = markdownHtml(body.content ?? "");
+          const id = String((call.response.body as { id?: string } | undefined)?.id ?? call.at);
+          if (call.route.endsWith("/messages/@original") && call.method === "PATCH") {
+            const interactionId = fake.messages.find((m) => m.id === id)?.interactionId ?? id;
+            events.push({ channel: "discord", kind: "edit", id: interactionId, html, at: call.at });
+          } else if (
+            call.method === "POST" &&
+            (call.route.startsWith("POST /webhooks/") || call.route.endsWith("/messages"))
+          ) {
+            events.push({ channel: "discord", kind: "message", id, html, at: call.at });
+          } else if (call.route.endsWith("/typing")) {
+            events.push({ channel: "discord", kind: "typing", at: call.at });
+          }
+        }
+        seen = fake.calls.length;
+        return events;
+      },
+      close: () => fake.close(),
+    };
+  },
+};
