@@ -213,6 +213,7 @@ export function toEnvelopes(
   for (const entry of delivery.entry) {
     for (const change of entry.changes) {
       if (change.field !== "messages") continue;
+      // ChangeSchema parsed a `messages` change's value with MessagesValueSchema (the variant's first option).
       const value = change.value as v.InferOutput<typeof MessagesValueSchema>;
       for (const status of value.statuses ?? []) {
         out.statuses += 1;
