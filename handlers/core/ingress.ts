@@ -6,7 +6,7 @@ import { lazy, requiredEnv } from "./config.ts";
 import { type Envelope, envelopeId } from "./envelope.ts";
 import { ConfigError, RelayError } from "./errors.ts";
 import { log } from "./log.ts";
-import { enqueue } from "./queue.ts";
+import { enqueue, MessageTooLargeError } from "./queue.ts";
 
 /**
  * What every channel's ingress app shares: error mapping (their fault → 4xx, ours → 5xx so the
@@ -26,6 +26,11 @@ export function ingressApp(): Hono {
     if (err instanceof ConfigError) {
       log.error("ingress.misconfigured", { err });
       return c.text("misconfigured", 500);
+    }
+    // No retry can make it fit the queue: a 4xx, so the platform does not repeat it forever.
+    if (err instanceof MessageTooLargeError) {
+      log.error("message.too_large", { err });
+      return c.text("message too large to queue", 413);
     }
     const retryable = err instanceof RelayError && err.retryable;
     log.error("ingress.failed", { err, retryable });

@@ -3,10 +3,10 @@ import type {
   APIInteractionResponseDeferredChannelMessageWithSource,
   APIInteractionResponsePong,
 } from "discord-api-types/v10";
-import { handle } from "hono/aws-lambda";
 import { lazy } from "../core/config.ts";
 import { ConfigError } from "../core/errors.ts";
 import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
+import { lambdaHandler } from "../core/lambda.ts";
 import { log } from "../core/log.ts";
 import { secretLoader } from "../core/secrets.ts";
 import { InteractionSchema, toEnvelope } from "./inbound.ts";
@@ -76,4 +76,4 @@ app.post("/discord/interactions", limitBody(), async (c) => {
 });
 
 /** The Lambda handler (API Gateway HTTP API payload v2.0, or a Function URL). */
-export const handler = handle(app);
+export const handler = lambdaHandler(app);

@@ -1,6 +1,6 @@
-import { handle } from "hono/aws-lambda";
 import { safeEqual } from "../core/crypto.ts";
 import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
+import { lambdaHandler } from "../core/lambda.ts";
 import { log } from "../core/log.ts";
 import { secretLoader, verifyWithSecret } from "../core/secrets.ts";
 import { botIdFromToken, telegramApi } from "./api.ts";
@@ -53,4 +53,4 @@ app.post("/telegram", limitBody(), async (c) => {
 });
 
 /** The Lambda handler (API Gateway HTTP API payload v2.0, or a Function URL). */
-export const handler = handle(app);
+export const handler = lambdaHandler(app);

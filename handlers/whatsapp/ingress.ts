@@ -1,5 +1,5 @@
-import { handle } from "hono/aws-lambda";
 import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
+import { lambdaHandler } from "../core/lambda.ts";
 import { log } from "../core/log.ts";
 import { secretLoader } from "../core/secrets.ts";
 import { DeliverySchema, toEnvelopes } from "./inbound.ts";
@@ -56,4 +56,4 @@ app.post("/whatsapp", limitBody(), async (c) => {
 });
 
 /** The Lambda handler (API Gateway HTTP API payload v2.0, or a Function URL). */
-export const handler = handle(app);
+export const handler = lambdaHandler(app);

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Hono } from "hono";
+import { setEnv } from "../../test/harness/env.ts";
+import { httpApiEvent } from "../../test/harness/lambda.ts";
+import { isForgivingBase64, lambdaHandler } from "./lambda.ts";
+
+const app = new Hono();
+app.post("/echo", async (c) => c.text(await c.req.text()));
+const handler = lambdaHandler(app);
+
+let restore: () => void;
+beforeAll(() => {
+  restore = setEnv({ LOG_LEVEL: "error" });
+});
+afterAll(() => restore());
+
+describe("isForgivingBase64", () => {
+  test("accepts exactly what atob accepts", () => {
+    for (const text of ["", "aGk=", "aGk", "aGk=\n", " aGk= ", "a===", "a", "{}", "aG=k", "aGk==", "++//"]) {
+      let decodes = true;
+      try {
+        atob(text);
+      } catch {
+        decodes = false;
+      }
+      expect({ text, ok: isForgivingBase64(text) }).toEqual({ text, ok: decodes });
+    }
+  });
+});
+
+describe("lambdaHandler", () => {
+  test("passes good events to the app", async () => {
+    const plain = await handler(httpApiEvent({ method: "POST", path: "/echo", body: "hi ü" }));
+    const encoded = await handler(
+      httpApiEvent({ method: "POST", path: "/echo", body: "hi ü", isBase64Encoded: true }),
+    );
+    expect([plain.statusCode, plain.body, encoded.statusCode, encoded.body]).toEqual([
+      200,
+      "hi ü",
+      200,
+      "hi ü",
+    ]);
+  });
+
+  test("a body flagged base64 that is not → 400, not hono's 500", async () => {
+    const event = httpApiEvent({ method: "POST", path: "/echo", body: '{"a":1}' });
+    event.isBase64Encoded = true;
+    expect(await handler(event)).toMatchObject({ statusCode: 400, body: "body is not base64" });
+  });
+
+  test("header names and values outside RFC 9110 → 400; Latin-1 and tabs are fine", async () => {
+    const refused: Record<string, string>[] = [
+      { "x-a": "a\u0000b" },
+      { "x-a": "😀" },
+      { "x-a": "\ud800" },
+      { "bad name": "v" },
+    ];
+    for (const headers of refused) {
+      const response = await handler(httpApiEvent({ method: "POST", path: "/echo", headers, body: "x" }));
+      expect(response.statusCode).toBe(400);
+    }
+    const latin1 = await handler(
+      httpApiEvent({ method: "POST", path: "/echo", headers: { "x-a": "ü\tß" }, body: "x" }),
+    );
+    expect(latin1.statusCode).toBe(200);
+  });
+});
