@@ -59,7 +59,7 @@ function renderTimeline() {
       const envelope = entry.envelope
         ? `<details><summary>envelope</summary><pre>${escapeHtml(JSON.stringify(entry.envelope, null, 2))}</pre></details>`
         : "";
-      li.innerHTML = `<strong>${escapeHtml(entry.text ?? entry.envelopeId)}</strong> <code>${escapeHtml(entry.envelopeId)}</code> <b class="status">${entry.status}</b><ol>${steps}</ol>${envelope}`;
+      li.innerHTML = `<b class="status">${entry.status}</b><strong>${escapeHtml(entry.text ?? entry.envelopeId)}</strong><br><code>${escapeHtml(entry.envelopeId)}</code><ol>${steps}</ol>${envelope}`;
       return li;
     }),
   );

@@ -1,0 +1,68 @@
+import {
+  DEFAULT_APP_SECRET,
+  DEFAULT_PHONE_NUMBER_ID,
+  DEFAULT_WHATSAPP_TOKEN,
+  deliveryHeaders,
+  metaJson,
+  startWhatsApp,
+  whatsappDelivery,
+  whatsappMessage,
+} from "../../test/fakes/whatsapp.ts";
+import { escapeHtml } from "./html.ts";
+import { mrkdwnHtml } from "./slack.ts";
+import type { DevChannel, UiEvent } from "./types.ts";
+
+/**
+ * WhatsApp (Cloud API) in the emulator: the page's messages arrive as Meta's webhook deliveries,
+ * signed with the app secret; "read" ticks with the typing indicator, then the formatted reply.
+ */
+export const whatsappDev: DevChannel = {
+  name: "whatsapp",
+  title: "WhatsApp",
+  routes: ["/whatsapp"],
+  async start() {
+    const fake = await startWhatsApp();
+    let seen = 0;
+    return {
+      secret: {
+        access_token: DEFAULT_WHATSAPP_TOKEN,
+        app_secret: DEFAULT_APP_SECRET,
+        verify_token: "dev-verify-token",
+        phone_number_id: DEFAULT_PHONE_NUMBER_ID,
+      },
+      env: { WHATSAPP_API_URL: fake.url },
+      async deliver(text, user, ingressBase) {
+        const message = whatsappMessage({ from: `1555${user.id.padStart(7, "0")}`, text });
+        const body = metaJson(whatsappDelivery({ messages: [message], name: user.name }));
+        const envelopeId = `whatsapp:${message.id}`;
+        const response = await fetch(`${ingressBase}/whatsapp`, {
+          method: "POST",
+          headers: { ...deliveryHeaders(body), "x-dev-envelope-id": envelopeId },
+          body,
+        });
+        return { status: response.status, envelopeId };
+      },
+      drain() {
+        const events: UiEvent[] = [];
+        for (const call of fake.calls.slice(seen)) {
+          if (!call.response || call.response.status >= 300) continue;
+          if (call.kind === "read") events.push({ channel: "whatsapp", kind: "typing", at: call.at });
+          if (call.kind === "send") {
+            const text = String((call.params.text as { body?: string } | undefined)?.body ?? "");
+            const id = (call.response.body as { messages?: { id?: string }[] }).messages?.[0]?.id;
+            events.push({
+              channel: "whatsapp",
+              kind: "message",
+              id,
+              html: mrkdwnHtml(escapeHtml(text)),
+              at: call.at,
+            });
+          }
+        }
+        seen = fake.calls.length;
+        return events;
+      },
+      close: () => fake.close(),
+    };
+  },
+};
