@@ -18,9 +18,11 @@ import {
   renderDocs,
   renderModule,
 } from "../modules/lib/index.ts";
+import { RelayModule } from "../modules/relay/module.ts";
 import { SlackModule } from "../modules/slack/module.ts";
 import { TelegramModule } from "../modules/telegram/module.ts";
 import { WhatsAppModule } from "../modules/whatsapp/module.ts";
+import { WhatsAppPersonalModule } from "../modules/whatsapp-personal/module.ts";
 
 /** The repository root (this file lives in scripts/). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -38,6 +40,8 @@ export const MODULES: readonly ModuleDefinition[] = [
   { name: "slack", create: (scope) => new SlackModule(scope, "slack") },
   { name: "discord", create: (scope) => new DiscordModule(scope, "discord") },
   { name: "whatsapp", create: (scope) => new WhatsAppModule(scope, "whatsapp") },
+  { name: "whatsapp-personal", create: (scope) => new WhatsAppPersonalModule(scope, "whatsapp-personal") },
+  { name: "relay", create: (scope) => new RelayModule(scope, "relay") },
 ];
 
 /**

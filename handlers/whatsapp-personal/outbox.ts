@@ -12,11 +12,15 @@ const sqs = lazy(() => new SQSClient({}));
 
 /**
  * Puts outbound messages on the relay's FIFO queue, in order per chat. Text chunks are deduplicated on
- * their content and place (a retried batch that renders the same answer is not sent twice within
- * SQS's five minutes); typing indicators never are.
+ * their chat, place in the answer (`firstIndex` + position) and content, so a retried batch that
+ * renders the same answer is not sent twice within SQS's five minutes; typing indicators never are.
  * @throws QueueError (retryable) when SQS does not take them.
  */
-export async function sendOutbound(queueUrl: string, messages: readonly Outbound[]): Promise<void> {
+export async function sendOutbound(
+  queueUrl: string,
+  messages: readonly Outbound[],
+  firstIndex = 0,
+): Promise<void> {
   for (let start = 0; start < messages.length; start += 10) {
     const batch = messages.slice(start, start + 10);
     try {
@@ -28,7 +32,9 @@ export async function sendOutbound(queueUrl: string, messages: readonly Outbound
             MessageBody: JSON.stringify(message),
             MessageGroupId: sha256Hex(message.chatJid),
             MessageDeduplicationId: sha256Hex(
-              message.kind === "text" ? JSON.stringify([start + index, message]) : crypto.randomUUID(),
+              message.kind === "text"
+                ? JSON.stringify([firstIndex + start + index, message])
+                : crypto.randomUUID(),
             ),
           })),
         }),
@@ -50,23 +56,23 @@ export function whatsappPersonalOutbox(queueUrl: string): Outbox<WhatsAppPersona
     async typing(reply) {
       await sendOutbound(queueUrl, [{ v: OUTBOUND_VERSION, kind: "typing", chatJid: reply.chatJid }]);
     },
-    async send(reply, markdown) {
+    async send(reply, markdown, { skip = 0, delivered }) {
       const chunks = renderChunks(markdown, markdownToWhatsApp, WHATSAPP_TEXT_LIMIT);
-      await sendOutbound(
-        queueUrl,
-        chunks.map((text, index) => ({
-          v: OUTBOUND_VERSION,
-          kind: "text",
-          chatJid: reply.chatJid,
-          text,
-          ...(index === 0 && reply.group
-            ? {
-                quotedId: reply.messageId,
-                ...(reply.participant === undefined ? {} : { participant: reply.participant }),
-              }
-            : {}),
-        })),
-      );
+      const messages: Outbound[] = chunks.map((text, index) => ({
+        v: OUTBOUND_VERSION,
+        kind: "text",
+        chatJid: reply.chatJid,
+        text,
+        ...(index === 0 && reply.group
+          ? {
+              quotedId: reply.messageId,
+              ...(reply.participant === undefined ? {} : { participant: reply.participant }),
+            }
+          : {}),
+      }));
+      // Chunks an earlier attempt already queued (the send ledger) are not queued again.
+      await sendOutbound(queueUrl, messages.slice(skip), skip);
+      await delivered?.(chunks.length);
     },
   };
 }

@@ -1,0 +1,257 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parse } from "@cdktf/hcl2json";
+import { MODULES, REPO_ROOT, renderModuleFiles } from "../../scripts/synth.ts";
+import type { JsonObject } from "../lib/index.ts";
+
+/** Synth-level checks of the generated relay module: what `terraform plan` would be given. */
+
+type Block = Record<string, unknown>;
+const relay = MODULES.find((m) => m.name === "relay");
+if (!relay) throw new Error("relay is not in MODULES");
+
+let files: Record<string, string>;
+let config: JsonObject;
+
+beforeAll(async () => {
+  files = await renderModuleFiles(relay);
+  config = {};
+  for (const [path, text] of Object.entries(files)) {
+    if (!path.endsWith(".tf.json")) continue;
+    const { "//": _header, ...blocks } = JSON.parse(text) as JsonObject;
+    Object.assign(config, blocks);
+  }
+});
+
+const resources = () => config.resource as Record<string, Record<string, Block>>;
+const resource = (type: string, name: string): Block => {
+  const r = resources()[type]?.[name];
+  if (!r) throw new Error(`missing resource ${type}.${name}`);
+  return r;
+};
+const variables = () => config.variable as Record<string, Block>;
+const locals = () => config.locals as Record<string, string>;
+
+/** A Terraform expression string (`${...}`) parsed by HCL, to prove it is valid Terraform. */
+async function hcl(expression: string): Promise<unknown> {
+  const inner = expression.replace(/^\$\{([\s\S]*)\}$/, "$1");
+  const parsed = (await parse("check.tf", `locals {\n  x = ${inner}\n}\n`)) as { locals: { x: unknown }[] };
+  return parsed.locals[0]?.x;
+}
+
+describe("resources", () => {
+  test("exactly the listed resources, with readable names; optional ones behind their switches", () => {
+    const addresses = Object.entries(resources()).flatMap(([type, byName]) =>
+      Object.keys(byName).map((n) => `${type}.${n}`),
+    );
+    expect(addresses.sort()).toEqual(
+      [
+        "aws_cloudwatch_log_group.this",
+        "aws_ecr_lifecycle_policy.this",
+        "aws_ecr_repository.this",
+        "aws_ecs_cluster.this",
+        "aws_ecs_cluster_capacity_providers.this",
+        "aws_ecs_service.this",
+        "aws_ecs_task_definition.this",
+        "aws_iam_role.execution",
+        "aws_iam_role.task",
+        "aws_iam_role_policy.execution",
+        "aws_iam_role_policy.task",
+        "aws_s3_bucket.auth",
+        "aws_s3_bucket_lifecycle_configuration.auth",
+        "aws_s3_bucket_ownership_controls.auth",
+        "aws_s3_bucket_policy.auth",
+        "aws_s3_bucket_public_access_block.auth",
+        "aws_s3_bucket_server_side_encryption_configuration.auth",
+        "aws_s3_bucket_versioning.auth",
+      ].sort(),
+    );
+    expect(resource("aws_ecs_cluster", "this").count).toBe("${var.cluster_arn == null ? 1 : 0}");
+    expect(resource("aws_ecr_repository", "this").count).toBe("${var.create_ecr_repository ? 1 : 0}");
+    expect(resource("aws_s3_bucket", "auth").count).toBe("${var.enable_whatsapp_personal ? 1 : 0}");
+  });
+
+  test("task: Fargate, ARM64, 0.25 vCPU / 0.5 GB by default, awsvpc", () => {
+    const task = resource("aws_ecs_task_definition", "this");
+    expect(task).toMatchObject({
+      requires_compatibilities: ["FARGATE"],
+      network_mode: "awsvpc",
+      runtime_platform: { cpu_architecture: "ARM64", operating_system_family: "LINUX" },
+      cpu: "${tostring(var.cpu)}",
+      memory: "${tostring(var.memory_mb)}",
+      execution_role_arn: "${aws_iam_role.execution.arn}",
+      task_role_arn: "${aws_iam_role.task.arn}",
+    });
+    expect(variables().cpu?.default).toBe(256);
+    expect(variables().memory_mb?.default).toBe(512);
+  });
+
+  test("service: one task, never two at once, public IP by default, optional Fargate Spot", () => {
+    const service = resource("aws_ecs_service", "this");
+    expect(service).toMatchObject({
+      desired_count: 1,
+      deployment_minimum_healthy_percent: 0,
+      deployment_maximum_percent: 100,
+      launch_type: '${var.use_fargate_spot ? null : "FARGATE"}',
+      network_configuration: {
+        assign_public_ip: "${var.assign_public_ip}",
+        subnets: "${var.subnet_ids}",
+        security_groups: "${var.security_group_ids}",
+      },
+      dynamic: {
+        capacity_provider_strategy: {
+          for_each: '${var.use_fargate_spot ? ["FARGATE_SPOT"] : []}',
+          content: { capacity_provider: "${capacity_provider_strategy.value}", weight: 1 },
+        },
+      },
+    });
+    expect(variables().assign_public_ip?.default).toBe(true);
+    expect(variables().use_fargate_spot?.default).toBe(false);
+    expect(resource("aws_ecs_cluster_capacity_providers", "this").capacity_providers).toEqual([
+      "FARGATE",
+      "FARGATE_SPOT",
+    ]);
+  });
+
+  test("container: the relay's environment per enabled integration, logs, stop timeout — valid HCL", async () => {
+    const containers = (await hcl(
+      resource("aws_ecs_task_definition", "this").container_definitions as string,
+    )) as string;
+    expect(containers).toContain('name = "relay"');
+    expect(containers).toContain("local.environment");
+    expect(containers).toContain("stopTimeout = 30");
+    const env = locals().environment as string;
+    for (const name of [
+      "PORT",
+      "LOG_LEVEL",
+      "DISCORD_QUEUE_URL",
+      "DISCORD_SECRET_ARN",
+      "WHATSAPP_PERSONAL_QUEUE_URL",
+      "OUTBOUND_QUEUE_URL",
+      "AUTH_BUCKET",
+      "AUTH_PREFIX",
+    ]) {
+      expect(env).toContain(`name = "${name}"`);
+    }
+    expect(env).toContain("var.enable_discord ? [");
+    expect(env).toContain("var.enable_whatsapp_personal ? [");
+    await hcl(env);
+    expect(env).not.toMatch(/bot_token|TOKEN"/);
+  });
+
+  test("ECR: scan on push, lifecycle keeps the last N images", async () => {
+    expect(resource("aws_ecr_repository", "this")).toMatchObject({
+      image_scanning_configuration: { scan_on_push: true },
+      image_tag_mutability: "${var.image_tag_mutability}",
+    });
+    const policy = String(await hcl(resource("aws_ecr_lifecycle_policy", "this").policy as string));
+    expect(policy).toContain("imageCountMoreThan");
+    expect(policy).toContain("var.image_retention_count");
+  });
+
+  test("auth bucket: private, encrypted, versioned, TLS only", () => {
+    expect(resource("aws_s3_bucket_public_access_block", "auth")).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(resource("aws_s3_bucket_server_side_encryption_configuration", "auth").rule).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } },
+    ]);
+    expect(resource("aws_s3_bucket_versioning", "auth").versioning_configuration).toEqual({
+      status: "Enabled",
+    });
+    expect(resource("aws_s3_bucket_ownership_controls", "auth").rule).toEqual({
+      object_ownership: "BucketOwnerEnforced",
+    });
+    expect(resource("aws_s3_bucket_policy", "auth").policy).toContain('"aws:SecureTransport" = "false"');
+  });
+});
+
+describe("IAM: least privilege", () => {
+  test("task role: exact actions on the given ARNs, per enabled integration", async () => {
+    const policy = resource("aws_iam_role_policy", "task").policy as string;
+    await hcl(policy);
+    const statements = [
+      ...policy.matchAll(
+        /Sid = "(\w+)", Effect = "Allow", Action = (\[[^\]]*\]), Resource = ("[^"]+"|[^,}]+)/g,
+      ),
+    ].map((m) => [m[1], JSON.parse(m[2] as string), (m[3] as string).trim()]);
+    expect(statements).toEqual([
+      ["SendToDiscordQueue", ["sqs:SendMessage"], "var.discord_queue_arn"],
+      ["ReadDiscordSecret", ["secretsmanager:GetSecretValue"], "var.discord_secret_arn"],
+      ["SendToWhatsAppQueue", ["sqs:SendMessage"], "var.whatsapp_personal_queue_arn"],
+      [
+        "ConsumeOutboundQueue",
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+        "var.whatsapp_personal_outbound_queue_arn",
+      ],
+      [
+        "AuthStateObjects",
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        '"${one(aws_s3_bucket.auth[*].arn)}/whatsapp-personal/*"',
+      ],
+      ["ListAuthState", ["s3:ListBucket"], "one(aws_s3_bucket.auth[*].arn)"],
+    ]);
+    expect(policy).not.toMatch(/Action = "\*"|"[a-z0-9]+:\*"/);
+  });
+
+  test("execution role: pull from the created repository, write its own logs; `*` only for GetAuthorizationToken", async () => {
+    const policy = resource("aws_iam_role_policy", "execution").policy as string;
+    await hcl(policy);
+    const stars = [...policy.matchAll(/Action = (\[[^\]]*\]), Resource = "\*"/g)].map((m) =>
+      JSON.parse(m[1] as string),
+    );
+    expect(stars).toEqual([["ecr:GetAuthorizationToken"]]);
+    expect(policy).toContain(
+      'Action = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource = aws_ecr_repository.this[*].arn',
+    );
+    expect(policy).toContain('Resource = "${aws_cloudwatch_log_group.this.arn}:*"');
+  });
+
+  test("roles trust ECS tasks only; plan-time checks name the missing inputs", () => {
+    for (const role of ["execution", "task"]) {
+      expect(resource("aws_iam_role", role).assume_role_policy).toContain(
+        'Service = "ecs-tasks.amazonaws.com"',
+      );
+    }
+    const checks = (
+      resource("aws_iam_role_policy", "task").lifecycle as { precondition: { error_message: string }[] }
+    ).precondition;
+    expect(checks.map((c) => c.error_message).join("\n")).toContain("discord_secret_arn");
+    expect(checks.map((c) => c.error_message).join("\n")).toContain("nothing to do");
+  });
+});
+
+describe("a reusable module", () => {
+  test("every variable typed and described; validations parse", async () => {
+    for (const [name, v] of Object.entries(variables())) {
+      expect(typeof v.type, name).toBe("string");
+      expect(String(v.description ?? "").length, name).toBeGreaterThan(20);
+      for (const rule of (v.validation ?? []) as { condition: string }[]) await hcl(rule.condition);
+    }
+    expect(
+      Object.keys(variables())
+        .filter((n) => !("default" in (variables()[n] as Block)))
+        .sort(),
+    ).toEqual(["name", "security_group_ids", "subnet_ids"]);
+  });
+
+  test("committed files are what a fresh build gives", async () => {
+    for (const [path, text] of Object.entries(files)) {
+      const committed = await readFile(join(REPO_ROOT, path), "utf8").catch(() => "");
+      expect(committed === text, `${path} is stale: run \`bun run build\``).toBe(true);
+    }
+  });
+
+  test("README: costs dated, the generated tables in place", () => {
+    const readme = files["modules/relay/README.md"] as string;
+    expect(readme).toContain("November 2026");
+    expect(readme).toContain("$3.60");
+    expect(readme).toContain("| `subnet_ids` |");
+    expect(readme).toContain("| `pairing_qr_s3_uri` |");
+  });
+});

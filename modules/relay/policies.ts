@@ -1,0 +1,54 @@
+/**
+ * The relay's IAM policies as Terraform expressions (`jsonencode({...})`), because their statements
+ * depend on which integrations are enabled. Exact actions on exact ARNs; the one `*` resource is
+ * `ecr:GetAuthorizationToken`, which AWS does not scope to a resource.
+ */
+
+/** Actions the relay calls on each integration's resources. */
+export const RELAY_ACTIONS = {
+  sendToQueue: ["sqs:SendMessage"],
+  consumeOutbound: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+  readSecret: ["secretsmanager:GetSecretValue"],
+  authObjects: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+  listAuth: ["s3:ListBucket"],
+  pullImage: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+  authorizeRegistry: ["ecr:GetAuthorizationToken"],
+  writeLogs: ["logs:CreateLogStream", "logs:PutLogEvents"],
+} as const;
+
+/** One line, no trailing commas: Terraform JSON strings hold one-line expressions best. */
+export function oneLine(expression: string): string {
+  return expression
+    .replace(/\s*\n\s*/g, " ")
+    .replace(/,\s*([\])])/g, "$1")
+    .trim();
+}
+
+const list = (actions: readonly string[]) => `[${actions.map((a) => JSON.stringify(a)).join(", ")}]`;
+
+/** The execution role: pull the image from the created repository, write the task's logs. */
+export function executionPolicy(o: { repositoryArns: string; logGroup: string }): string {
+  return oneLine(`jsonencode({ Version = "2012-10-17", Statement = concat(
+    length(${o.repositoryArns}) > 0 ? [
+      { Sid = "AuthorizeRegistry", Effect = "Allow", Action = ${list(RELAY_ACTIONS.authorizeRegistry)}, Resource = "*" },
+      { Sid = "PullImage", Effect = "Allow", Action = ${list(RELAY_ACTIONS.pullImage)}, Resource = ${o.repositoryArns} },
+    ] : [],
+    [{ Sid = "WriteLogs", Effect = "Allow", Action = ${list(RELAY_ACTIONS.writeLogs)}, Resource = "\${${o.logGroup}.arn}:*" }],
+  ) })`);
+}
+
+/** The task role: send to the enabled channels' queues, consume the outbound queue, the auth state, the Discord secret. */
+export function taskPolicy(o: { bucketArn: string; authPrefix: string }): string {
+  return oneLine(`jsonencode({ Version = "2012-10-17", Statement = concat(
+    var.enable_discord ? [
+      { Sid = "SendToDiscordQueue", Effect = "Allow", Action = ${list(RELAY_ACTIONS.sendToQueue)}, Resource = var.discord_queue_arn },
+      { Sid = "ReadDiscordSecret", Effect = "Allow", Action = ${list(RELAY_ACTIONS.readSecret)}, Resource = var.discord_secret_arn },
+    ] : [],
+    var.enable_whatsapp_personal ? [
+      { Sid = "SendToWhatsAppQueue", Effect = "Allow", Action = ${list(RELAY_ACTIONS.sendToQueue)}, Resource = var.whatsapp_personal_queue_arn },
+      { Sid = "ConsumeOutboundQueue", Effect = "Allow", Action = ${list(RELAY_ACTIONS.consumeOutbound)}, Resource = var.whatsapp_personal_outbound_queue_arn },
+      { Sid = "AuthStateObjects", Effect = "Allow", Action = ${list(RELAY_ACTIONS.authObjects)}, Resource = "\${${o.bucketArn}}/${o.authPrefix}*" },
+      { Sid = "ListAuthState", Effect = "Allow", Action = ${list(RELAY_ACTIONS.listAuth)}, Resource = ${o.bucketArn}, Condition = { StringLike = { "s3:prefix" = ["${o.authPrefix}*"] } } },
+    ] : [],
+  ) })`);
+}

@@ -1,0 +1,171 @@
+import type { Construct } from "constructs";
+import {
+  addr,
+  BundledFunction,
+  channelVariables,
+  DlqAlarm,
+  FifoQueuePair,
+  grantInvokeAgent,
+  grantLedger,
+  grantSend,
+  local,
+  ModuleStack,
+  output,
+  QueueEventSource,
+  SendLedgerTable,
+  tfString,
+  VISIBILITY_TIMEOUT_FACTOR,
+} from "../lib/index.ts";
+
+/** The relay, which sends the outbound queue's messages, takes a few seconds per message at most. */
+export const OUTBOUND_CONSUMER_SECONDS = 10;
+
+/** Sends the relay tries before a reply goes to the outbound DLQ (about 5 minutes of back-off). */
+export const OUTBOUND_MAX_RECEIVE_COUNT = 6;
+
+/** Inputs of the shared channel set that this channel has no use for: it has no ingress and no secret. */
+const NOT_USED = ["secret_arn", "secret_recovery_window_in_days", "ingress_memory_mb", "http_api_id"];
+
+/**
+ * The serverless half of WhatsApp personal (a linked device of your own WhatsApp account, through the
+ * relay's Baileys session): the inbound FIFO queue the relay fills, the worker Lambda that asks the
+ * agent, and the outbound FIFO queue of replies the relay sends. The relay (modules/relay) is this
+ * channel's ingress and holds the session: a Lambda cannot.
+ *
+ * Synthesized into modules/whatsapp-personal/*.tf.json by `bun run build` (scripts/synth.ts).
+ */
+export class WhatsAppPersonalModule extends ModuleStack {
+  constructor(scope: Construct, id = "whatsapp-personal") {
+    super(scope, id);
+    const v = channelVariables(this, {
+      channel: "WhatsApp personal",
+      userIdPattern: "^[0-9]+@(s\\.whatsapp\\.net|lid)$",
+      userIdHint: 'WhatsApp JIDs such as "491701234567@s.whatsapp.net" (country code and number, no +)',
+      secretKeys: [],
+    });
+    for (const unused of NOT_USED) this.node.tryRemoveChild(`var.${unused}`);
+    v.name.addOverride(
+      "description",
+      "Name of this deployment, the prefix of every resource name (function `<name>-worker`, queues `<name>.fifo`, " +
+        "`<name>-outbound.fifo` and their `-dlq.fifo`, the role, the log group, the ledger table). " +
+        "1–40 letters, digits, hyphens or underscores; unique per account and region.",
+    );
+    const name = v.name.stringValue;
+    const tags = v.tags.value;
+
+    const visibility = local(
+      this,
+      "queue_visibility_timeout_seconds",
+      `coalesce(${addr(v.queueVisibilityTimeoutSeconds)}, ${VISIBILITY_TIMEOUT_FACTOR} * ${addr(v.workerTimeoutSeconds)})`,
+    );
+    // Inbound: the relay sends envelopes, the worker consumes them.
+    const queues = new FifoQueuePair(this, "Queues", {
+      terraformName: "this",
+      name,
+      visibilityTimeoutSeconds: visibility.asNumber,
+      consumerTimeoutSeconds: v.workerTimeoutSeconds.numberValue,
+      maxReceiveCount: v.maxReceiveCount.numberValue,
+      tags,
+    });
+    // Outbound: the worker sends replies, the relay consumes them.
+    const outbound = new FifoQueuePair(this, "Outbound", {
+      terraformName: "outbound",
+      name: `${name}-outbound`,
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_FACTOR * OUTBOUND_CONSUMER_SECONDS,
+      consumerTimeoutSeconds: OUTBOUND_CONSUMER_SECONDS,
+      maxReceiveCount: OUTBOUND_MAX_RECEIVE_COUNT,
+      tags,
+    });
+
+    // What was sent per message, so a redelivered message is never answered twice.
+    const ledger = new SendLedgerTable(this, "Ledger", {
+      terraformName: "ledger",
+      tableName: `${name}-ledger`,
+      tags,
+    });
+
+    const worker = new BundledFunction(this, "Worker", {
+      functionName: `${name}-worker`,
+      bundle: "dist/worker.mjs",
+      handler: "worker.handler",
+      memorySizeMb: v.workerMemoryMb.numberValue,
+      timeoutSeconds: v.workerTimeoutSeconds.numberValue,
+      environment: {
+        QUEUE_URL: queues.queue.url,
+        OUTBOUND_QUEUE_URL: outbound.queue.url,
+        AGENT_RUNTIME_ARN: v.agentRuntimeArn.stringValue,
+        AGENT_QUALIFIER: v.agentQualifier.stringValue,
+        ALLOWED_USERS: tfString(`join(",", ${addr(v.allowedUsers)})`),
+        MAX_RECEIVE_COUNT: tfString(`tostring(${addr(v.maxReceiveCount)})`),
+        AGENT_USER_ID: tfString(`${addr(v.enableAgentUserId)} ? "true" : "false"`),
+        LEDGER_TABLE: ledger.table.name,
+        LOG_LEVEL: v.logLevel.stringValue,
+      },
+      logRetentionDays: v.logRetentionDays.numberValue,
+      tags,
+    });
+    grantSend(outbound.queue, worker);
+    grantLedger(ledger.table, worker);
+    grantInvokeAgent(v.agentRuntimeArn.stringValue, worker, { forUser: addr(v.enableAgentUserId) });
+    new QueueEventSource(this, "WorkerEvents", {
+      terraformName: "worker",
+      queues,
+      fn: worker,
+      batchSize: v.batchSize.numberValue,
+      maxConcurrency: v.maxConcurrency.numberValue,
+      tags,
+    });
+
+    for (const [id, pair, alarm] of [
+      ["DlqAlarm", queues, "dlq"],
+      ["OutboundDlqAlarm", outbound, "outbound_dlq"],
+    ] as const) {
+      new DlqAlarm(this, id, {
+        terraformName: alarm,
+        queues: pair,
+        alarmName: `${name}-${alarm.replace("_", "-")}-not-empty`,
+        create: addr(v.createDlqAlarm),
+        snsTopicArn: addr(v.alarmSnsTopicArn),
+        tags,
+      });
+    }
+
+    output(
+      this,
+      "queue_url",
+      queues.queue.url,
+      "URL of the inbound FIFO queue (the relay's WHATSAPP_PERSONAL_QUEUE_URL).",
+    );
+    output(this, "queue_arn", queues.queue.arn, "ARN of the inbound FIFO queue, for the relay's task role.");
+    output(
+      this,
+      "dlq_url",
+      queues.dlq.url,
+      "URL of the inbound dead-letter queue: messages the worker could not answer.",
+    );
+    output(
+      this,
+      "outbound_queue_url",
+      outbound.queue.url,
+      "URL of the outbound FIFO queue of replies (the relay's OUTBOUND_QUEUE_URL).",
+    );
+    output(
+      this,
+      "outbound_queue_arn",
+      outbound.queue.arn,
+      "ARN of the outbound FIFO queue, for the relay's task role.",
+    );
+    output(
+      this,
+      "outbound_dlq_url",
+      outbound.dlq.url,
+      `URL of the outbound dead-letter queue: replies the relay could not send after ${OUTBOUND_MAX_RECEIVE_COUNT} tries.`,
+    );
+    output(
+      this,
+      "worker_function_name",
+      worker.function.functionName,
+      "Name of the worker Lambda function (queue → agent → outbound queue).",
+    );
+  }
+}
