@@ -1,6 +1,7 @@
 /** The part of dynalite (an in-memory DynamoDB server) the tests use. */
 declare module "dynalite" {
   import type { Server } from "node:http";
+
   interface DynaliteOptions {
     createTableMs?: number;
     deleteTableMs?: number;
