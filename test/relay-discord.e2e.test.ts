@@ -122,7 +122,11 @@ describe("messages become envelopes on the Discord queue", () => {
     const r = await start();
     await until(r, "ready");
     gateway.messageCreate({ guildId: GUILD, content: "just chatting" });
-    gateway.messageCreate({ guildId: GUILD, content: "<@123> not you", mentions: ["123"] });
+    gateway.messageCreate({
+      guildId: GUILD,
+      content: "<@123456789012345678> not you",
+      mentions: ["123456789012345678"],
+    });
     const addressed = gateway.messageCreate({
       guildId: GUILD,
       content: `<@${FAKE_BOT.id}> what is the time?`,

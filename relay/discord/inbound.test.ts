@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { EnvelopeSchema } from "../../handlers/core/envelope.ts";
+import { DiscordReplySchema } from "../../handlers/discord/reply.ts";
 import { type DiscordMessage, MessageCreateSchema, toEnvelope } from "./inbound.ts";
 
 const BOT = "900000000000000001";
@@ -40,6 +41,7 @@ describe("toEnvelope", () => {
       receivedAt: 1_700_000_000_000,
     });
     expect(v.safeParse(EnvelopeSchema, envelope).success).toBe(true);
+    expect(v.safeParse(DiscordReplySchema, envelope.reply).success).toBe(true);
   });
 
   test("the username stands in when there is no display name", () => {
@@ -64,7 +66,11 @@ describe("toEnvelope", () => {
     });
     const reply = envelopeOf(message({ ...guild, type: 19, referenced_message: { author: { id: BOT } } }));
     expect(reply.text).toBe("hello");
-    const otherMention = message({ ...guild, content: "<@123> hi", mentions: [{ id: "123" }] });
+    const otherMention = message({
+      ...guild,
+      content: "<@123456789012345678> hi",
+      mentions: [{ id: "123456789012345678" }],
+    });
     expect("ignored" in toEnvelope(otherMention, BOT)).toBe(true);
   });
 

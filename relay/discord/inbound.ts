@@ -1,6 +1,8 @@
 import type { APIAttachment, APIUser, GatewayMessageCreateDispatchData } from "discord-api-types/v10";
 import * as v from "valibot";
 import { type Attachment, ENVELOPE_VERSION, type Envelope } from "../../handlers/core/envelope.ts";
+import type { MessageReply } from "../../handlers/discord/reply.ts";
+import { Snowflake } from "../../handlers/discord/secret.ts";
 
 /**
  * Discord gateway MESSAGE_CREATE events, as far as the relay reads them. The schemas describe only
@@ -8,8 +10,6 @@ import { type Attachment, ENVELOPE_VERSION, type Envelope } from "../../handlers
  * Discord gives it. The envelope is the shared contract with the Discord worker (handlers/discord):
  * channel "discord", reply `{ kind: "message", channelId, messageId, guildId? }`.
  */
-
-const Snowflake = v.pipe(v.string(), v.regex(/^\d{1,20}$/));
 
 /** Message types a person sends: DEFAULT (0) and REPLY (19). Joins, pins, boosts … are not for the agent. */
 export const USER_MESSAGE_TYPES: readonly number[] = [0, 19];
@@ -62,14 +62,6 @@ export type _Checks = [
   Extends<GatewayMessageCreateDispatchData["type"], DiscordMessage["type"]>,
 ];
 
-/** What the Discord worker needs to answer a channel message (the "message" case of its reply context). */
-export interface DiscordMessageReply {
-  readonly kind: "message";
-  readonly channelId: string;
-  readonly messageId: string;
-  readonly guildId?: string;
-}
-
 /** The outcome of reading a message: an envelope to queue, or why we leave it alone. */
 export type Inbound = { envelope: Envelope } | { ignored: string };
 
@@ -121,7 +113,7 @@ export function toEnvelope(message: DiscordMessage, botId: string, now = Date.no
         channelId: message.channel_id,
         messageId: message.id,
         ...(message.guild_id === undefined ? {} : { guildId: message.guild_id }),
-      } satisfies DiscordMessageReply,
+      } satisfies MessageReply,
       receivedAt: now,
     },
   };
