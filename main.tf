@@ -616,3 +616,143 @@ output "whatsapp_http_api_id" {
   description = "Id of the HTTP API serving the WhatsApp webhook; null when WhatsApp is disabled."
   value       = one(module.whatsapp[*].http_api_id)
 }
+
+# ── WhatsApp personal (worker; the relay is its ingress) ─────────────────────────────────────────────────────
+
+variable "enable_whatsapp_personal" {
+  description = "Controls whether WhatsApp personal (modules/whatsapp-personal: your own account as a linked device) is deployed. Needs enable_relay, which holds the session."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "whatsapp_personal_allowed_users" {
+  description = "WhatsApp JIDs allowed to talk to the agent (\"491701234567@s.whatsapp.net\"), or [\"*\"] for everyone. Must not be empty with enable_whatsapp_personal."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+module "whatsapp_personal" {
+  source = "./modules/whatsapp-personal"
+  count  = var.enable_whatsapp_personal ? 1 : 0
+
+  name                             = "${var.name}-whatsapp-personal"
+  agent_runtime_arn                = var.agent_runtime_arn
+  agent_qualifier                  = var.agent_qualifier
+  allowed_users                    = var.whatsapp_personal_allowed_users
+  enable_agent_user_id             = var.enable_agent_user_id
+  worker_timeout_seconds           = var.worker_timeout_seconds
+  worker_memory_mb                 = var.worker_memory_mb
+  queue_visibility_timeout_seconds = var.queue_visibility_timeout_seconds
+  max_receive_count                = var.max_receive_count
+  batch_size                       = var.batch_size
+  max_concurrency                  = var.max_concurrency
+  log_level                        = var.log_level
+  log_retention_days               = var.log_retention_days
+  create_dlq_alarm                 = var.create_dlq_alarm
+  alarm_sns_topic_arn              = var.alarm_sns_topic_arn
+  tags                             = var.tags
+}
+
+output "whatsapp_personal_queue_url" {
+  description = "URL of the WhatsApp-personal inbound FIFO queue; null when it is disabled."
+  value       = one(module.whatsapp_personal[*].queue_url)
+}
+
+output "whatsapp_personal_dlq_url" {
+  description = "URL of the WhatsApp-personal dead-letter queue; null when it is disabled."
+  value       = one(module.whatsapp_personal[*].dlq_url)
+}
+
+output "whatsapp_personal_outbound_dlq_url" {
+  description = "URL of the dead-letter queue of replies the relay could not send; null when WhatsApp personal is disabled."
+  value       = one(module.whatsapp_personal[*].outbound_dlq_url)
+}
+
+# ── Relay (always on: Discord chat messages, WhatsApp personal) ──────────────────────────────────────────────
+
+variable "enable_relay" {
+  description = "Controls whether the always-on relay (modules/relay, one ECS Fargate task, about $7/month + $3.60 for its public IP) is deployed: Discord chat messages (with enable_discord) and WhatsApp personal (with enable_whatsapp_personal)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "relay_subnet_ids" {
+  description = "Subnets of the relay task: public subnets with relay_assign_public_ip (the default), else private ones with a NAT gateway. Required with enable_relay."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "relay_security_group_ids" {
+  description = "Security groups of the relay task (egress to 443 is all it needs). Required with enable_relay."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "relay_assign_public_ip" {
+  description = "Controls whether the relay task gets a public IP (no NAT gateway needed); null means true."
+  type        = bool
+  default     = null
+}
+
+variable "relay_use_fargate_spot" {
+  description = "Controls whether the relay runs on Fargate Spot (cheaper, interrupted now and then); null means false."
+  type        = bool
+  default     = null
+}
+
+variable "relay_image_uri" {
+  description = "Image of the relay; null means the created ECR repository's :latest (push it from relay/Dockerfile)."
+  type        = string
+  default     = null
+}
+
+module "relay" {
+  source = "./modules/relay"
+  count  = var.enable_relay ? 1 : 0
+
+  name               = replace(lower("${var.name}-relay"), "_", "-")
+  subnet_ids         = var.relay_subnet_ids
+  security_group_ids = var.relay_security_group_ids
+  assign_public_ip   = var.relay_assign_public_ip
+  use_fargate_spot   = var.relay_use_fargate_spot
+  image_uri          = var.relay_image_uri
+  log_level          = var.log_level
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
+
+  enable_discord     = var.enable_discord
+  discord_queue_url  = one(module.discord[*].queue_url)
+  discord_queue_arn  = one(module.discord[*].queue_arn)
+  discord_secret_arn = one(module.discord[*].secret_arn)
+
+  enable_whatsapp_personal             = var.enable_whatsapp_personal
+  whatsapp_personal_queue_url          = one(module.whatsapp_personal[*].queue_url)
+  whatsapp_personal_queue_arn          = one(module.whatsapp_personal[*].queue_arn)
+  whatsapp_personal_outbound_queue_url = one(module.whatsapp_personal[*].outbound_queue_url)
+  whatsapp_personal_outbound_queue_arn = one(module.whatsapp_personal[*].outbound_queue_arn)
+}
+
+output "relay_ecr_repository_url" {
+  description = "ECR repository to push the relay image to (relay/Dockerfile); null when the relay is disabled."
+  value       = one(module.relay[*].ecr_repository_url)
+}
+
+output "relay_service_name" {
+  description = "Name of the relay's ECS service; null when the relay is disabled."
+  value       = one(module.relay[*].service_name)
+}
+
+output "relay_log_group_name" {
+  description = "Log group of the relay (connection states, the WhatsApp pairing QR code); null when the relay is disabled."
+  value       = one(module.relay[*].log_group_name)
+}
+
+output "relay_pairing_qr_s3_uri" {
+  description = "Where the WhatsApp pairing QR code appears until the relay is linked; null without WhatsApp personal."
+  value       = one(module.relay[*].pairing_qr_s3_uri)
+}

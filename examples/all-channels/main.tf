@@ -75,3 +75,67 @@ module "whatsapp" {
   allowed_users     = var.whatsapp_allowed_users
   tags              = local.tags
 }
+
+# WhatsApp personal: your own account as a linked device. The relay holds the session; this is the worker.
+module "whatsapp_personal" {
+  source = "../../modules/whatsapp-personal"
+
+  name              = "${var.name}-whatsapp-personal"
+  agent_runtime_arn = var.agent_runtime_arn
+  allowed_users     = var.whatsapp_personal_allowed_users
+  tags              = local.tags
+}
+
+# ── The relay (always on): Discord chat messages and the WhatsApp personal session ──────────────────────
+
+# The default VPC's public subnets: the task gets a public IP and needs no NAT gateway.
+data "aws_vpc" "default" {
+  default = true
+}
+
+data "aws_subnets" "public" {
+  filter {
+    name   = "vpc-id"
+    values = [data.aws_vpc.default.id]
+  }
+  filter {
+    name   = "default-for-az"
+    values = ["true"]
+  }
+}
+
+resource "aws_security_group" "relay" {
+  name_prefix = "${var.name}-relay-"
+  description = "agentcore-relay relay task: outbound HTTPS only (Discord, WhatsApp, AWS APIs), nothing inbound."
+  vpc_id      = data.aws_vpc.default.id
+  tags        = local.tags
+
+  egress {
+    description = "HTTPS and WSS to Discord, WhatsApp and AWS"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+module "relay" {
+  source = "../../modules/relay"
+
+  name               = "${var.name}-relay"
+  subnet_ids         = data.aws_subnets.public.ids
+  security_group_ids = [aws_security_group.relay.id]
+
+  enable_discord     = true
+  discord_queue_url  = module.discord.queue_url
+  discord_queue_arn  = module.discord.queue_arn
+  discord_secret_arn = module.discord.secret_arn
+
+  enable_whatsapp_personal             = true
+  whatsapp_personal_queue_url          = module.whatsapp_personal.queue_url
+  whatsapp_personal_queue_arn          = module.whatsapp_personal.queue_arn
+  whatsapp_personal_outbound_queue_url = module.whatsapp_personal.outbound_queue_url
+  whatsapp_personal_outbound_queue_arn = module.whatsapp_personal.outbound_queue_arn
+
+  tags = local.tags
+}

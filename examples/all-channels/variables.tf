@@ -93,3 +93,10 @@ variable "whatsapp_allowed_users" {
   description = "WhatsApp numbers allowed to talk to the agent, digits with country code and no + (\"16505551234\"), or [\"*\"] for everyone."
   type        = list(string)
 }
+
+# ── WhatsApp personal (through the relay) ──
+
+variable "whatsapp_personal_allowed_users" {
+  description = "WhatsApp JIDs allowed to talk to the agent through your own account (\"491701234567@s.whatsapp.net\"), or [\"*\"]."
+  type        = list(string)
+}

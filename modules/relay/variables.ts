@@ -36,10 +36,10 @@ export function relayVariables(scope: Construct) {
       type: "string",
       description:
         "Name of this deployment, the prefix of every resource name (cluster, service, task family, roles, log group " +
-        "`/ecs/<name>`, ECR repository, auth bucket `<name>-auth-<account>`). 1–32 lowercase letters, digits or hyphens.",
+        "`/ecs/<name>`, ECR repository, auth bucket `<name>-auth-<account>`). 1–40 lowercase letters, digits or hyphens.",
       validation: [
         {
-          condition: `can(regex("^[a-z0-9][a-z0-9-]{0,31}$", var.name))`,
+          condition: `can(regex("^[a-z0-9][a-z0-9-]{0,39}$", var.name))`,
           errorMessage:
             "name must be 1-32 lowercase letters, digits or hyphens (it names an S3 bucket and an ECR repository).",
         },

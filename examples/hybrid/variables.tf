@@ -1,0 +1,79 @@
+variable "region" {
+  description = "AWS region to deploy to: the region of the AgentCore runtime."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name" {
+  description = "Prefix of every resource name; each part adds its own suffix (1-30 lowercase letters, digits or hyphens)."
+  type        = string
+  default     = "agent-chat"
+}
+
+variable "agent_runtime_arn" {
+  description = "ARN of the AgentCore runtime that answers on every channel, arn:aws:bedrock-agentcore:<region>:<account>:runtime/<id>."
+  type        = string
+}
+
+# ── Telegram ──
+
+variable "telegram_bot_token" {
+  description = "Token of the Telegram bot, from @BotFather (123456789:AA...)."
+  type        = string
+  sensitive   = true
+}
+
+variable "telegram_allowed_users" {
+  description = "Telegram user ids allowed to talk to the agent, or [\"*\"] for everyone."
+  type        = list(string)
+}
+
+# ── Slack ──
+
+variable "slack_bot_token" {
+  description = "Bot User OAuth Token of the Slack app (xoxb-...), shown after installing the app to the workspace."
+  type        = string
+  sensitive   = true
+}
+
+variable "slack_signing_secret" {
+  description = "Signing Secret of the Slack app (Basic Information, App Credentials)."
+  type        = string
+  sensitive   = true
+}
+
+variable "slack_allowed_users" {
+  description = "Slack member ids (U0123ABCD) allowed to talk to the agent, or [\"*\"] for everyone."
+  type        = list(string)
+}
+
+# ── Discord ──
+
+variable "discord_application_id" {
+  description = "Discord Application ID (Developer Portal, General Information)."
+  type        = string
+}
+
+variable "discord_public_key" {
+  description = "Discord Public Key (Developer Portal, General Information), 64 hex digits; not a secret."
+  type        = string
+}
+
+variable "discord_bot_token" {
+  description = "Discord bot token (Developer Portal, Bot → Reset Token); the relay reads it from the Discord module's secret."
+  type        = string
+  sensitive   = true
+}
+
+variable "discord_allowed_users" {
+  description = "Discord user ids allowed to talk to the agent, or [\"*\"] for everyone."
+  type        = list(string)
+}
+
+# ── Relay ──
+
+variable "relay_use_fargate_spot" {
+  description = "Controls whether the relay runs on Fargate Spot: about 70% cheaper, but AWS may stop it now and then (ECS starts another; Discord messages sent meanwhile are missed)."
+  type        = bool
+  default     = false
+}
