@@ -1,0 +1,72 @@
+/**
+ * A smoke test of the bench (the bench itself runs with `bun run bench`, never under `bun test`): its
+ * modules load, its bundling matches the product's, the cost model adds up, and one real cold-start
+ * measurement of the Telegram ingress works.
+ */
+import { expect, test } from "bun:test";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { measureCold } from "./cold.ts";
+import { examples, monthlyCost, PRICES } from "./cost.ts";
+import { BUNDLE_OPTIONS, buildDrivers, packageOf, root } from "./lib/build.ts";
+import { runChild } from "./lib/node.ts";
+import { groupPackages } from "./sizes.ts";
+import type { BenchStack, Subject } from "./stack.ts";
+
+test("the bench bundles peers with the options scripts/bundle.ts gives the product", async () => {
+  const source = await readFile(join(root, "scripts", "bundle.ts"), "utf8");
+  for (const [key, value] of Object.entries(BUNDLE_OPTIONS)) {
+    if (typeof value === "object") continue;
+    expect(source).toContain(`${key}: ${JSON.stringify(value)}`);
+  }
+  expect(source).toContain(`define: { "process.env.NODE_ENV": '"production"' }`);
+});
+
+test("bundle bytes are grouped by what they are", () => {
+  expect(packageOf("../../node_modules/@aws-sdk/client-sqs/dist-es/index.js")).toBe("@aws-sdk/client-sqs");
+  expect(packageOf("node_modules/hono/dist/index.js")).toBe("hono");
+  expect(packageOf("handlers/core/queue.ts")).toBe("handlers/core");
+  expect(
+    groupPackages({ "@smithy/core": 10, "@aws-sdk/client-sqs": 5, bowser: 1, hono: 3, "handlers/core": 2 }),
+  ).toEqual({ "AWS SDK": 16, hono: 3, "our code": 2 });
+});
+
+test("the cost model: fixed costs when idle, more with traffic, the relay's task when deployed", () => {
+  const figures = {
+    telegram: { ingressWarmMs: 2, ingressImportMs: 50, ingressFirstMs: 50, workerMs: 30, logBytes: 500 },
+  };
+  const telegramOnly = { name: "telegram-only", modules: ["telegram"], source: "test" };
+  const idle = monthlyCost(telegramOnly, figures, 0);
+  expect(idle.byService["Secrets Manager"]).toBe(PRICES.secretPerMonth);
+  expect(idle.byService["API Gateway"]).toBeUndefined();
+  const busy = monthlyCost(telegramOnly, figures, 1_000_000);
+  expect(busy.byService["API Gateway"]).toBeCloseTo(PRICES.httpApiPerMillion, 6);
+  expect(busy.total).toBeGreaterThan(monthlyCost(telegramOnly, figures, 1_000).total);
+  const withRelay = monthlyCost({ ...telegramOnly, modules: ["telegram", "relay"] }, figures, 0);
+  expect(withRelay.byService.Fargate).toBeCloseTo((0.25 * 0.03238 + 0.5 * 0.00356) * 730, 2);
+  expect(withRelay.byService["public IPv4"]).toBeCloseTo(3.65, 2);
+  expect(examples().map((e) => e.name)).toEqual(["telegram-only", "hybrid", "all-channels"]);
+});
+
+test("one cold start of the Telegram ingress, measured in a fresh node process", async () => {
+  const bare = await runChild(["-e", "0"], undefined);
+  expect(bare.code).toBe(0);
+  const drivers = await buildDrivers();
+  const subject = {
+    name: "telegram",
+    kind: "ours",
+    channel: "telegram",
+    bundle: join(root, "modules", "telegram", "dist", "ingress.mjs"),
+    stubbed: "",
+    env: {},
+    peerFile: "",
+  } satisfies Subject;
+  const stack = { subjects: [subject], rigs: new Map() } as unknown as BenchStack;
+  const report = await measureCold(stack, drivers.cold, 1);
+  const [result] = report.results;
+  expect(result?.errors).toEqual([]);
+  expect(result?.importMs.n).toBe(1);
+  expect(result?.importMs.median).toBeGreaterThan(0);
+  expect(result?.processMs.median).toBeGreaterThan(result?.importMs.median ?? 0);
+  expect(report.bareNodeMs.n).toBe(1);
+}, 30_000);

@@ -1,0 +1,98 @@
+/**
+ * `bun run bench`: every measurement side by side in one run on this machine, then one summary table
+ * on stdout and the full report in BENCHMARKS.md. Loopback only; bounded in time (a few minutes).
+ * `BENCH_QUICK=1` runs a small version of everything (a minute), `BENCH_NODE` picks the node binary.
+ */
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { measureCold } from "./cold.ts";
+import { buildDrivers, root } from "./lib/build.ts";
+import { nodeBinary, nodeVersion } from "./lib/node.ts";
+import { METHOD } from "./method.ts";
+import { measurePipeline } from "./pipeline.ts";
+import { measureBareRuntimes, measureRelayMemory } from "./relay-memory.ts";
+import { budgetRows, type RunResults, renderReport, table } from "./report.ts";
+import { measureSizes } from "./sizes.ts";
+import { startBenchStack } from "./stack.ts";
+import { measureWarm } from "./warm.ts";
+
+const quick = process.env.BENCH_QUICK === "1";
+const settings = {
+  coldRounds: quick ? 3 : 10,
+  warmRuns: quick ? 2 : 5,
+  warmRequests: quick ? 500 : 2000,
+  sqsRequests: quick ? 100 : 300,
+  warmup: quick ? 100 : 300,
+  pipelineRuns: quick ? 1 : 3,
+  pipelineMessages: quick ? 100 : 500,
+  pipelineConversations: 50,
+  pipelineConcurrency: 16,
+  pipelinePollers: 10,
+  pipelineBatch: 1,
+  relayIdleSeconds: quick ? 2 : 5,
+  relayLoadSeconds: quick ? 3 : 10,
+  relayRate: 100,
+};
+
+const started = performance.now();
+const step = (what: string) =>
+  console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${what}`);
+
+const node = await nodeVersion();
+const machine = `${cpus()[0]?.model.trim() ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB, ${process.platform}/${process.arch}; handlers run in Node ${node} (${nodeBinary() === "node" ? "the system's" : "from bench/node_modules"}), the bench and the relay in Bun ${Bun.version}`;
+
+step("building the peers, the stubbed-SQS variants and the drivers");
+const drivers = await buildDrivers();
+const stack = await startBenchStack();
+let results: RunResults;
+try {
+  step(`cold starts: ${settings.coldRounds} rounds over ${stack.subjects.map((s) => s.name).join(", ")}`);
+  const cold = await measureCold(stack, drivers.cold, settings.coldRounds);
+  step("bundle sizes");
+  const sizes = await measureSizes(stack);
+  step("warm requests");
+  const warm = await measureWarm(stack, drivers.warm, {
+    runs: settings.warmRuns,
+    stubRequests: settings.warmRequests,
+    sqsRequests: settings.sqsRequests,
+    warmup: settings.warmup,
+  });
+  step("local pipeline");
+  const pipeline = await measurePipeline(stack, drivers, {
+    runs: settings.pipelineRuns,
+    messages: settings.pipelineMessages,
+    conversations: settings.pipelineConversations,
+    concurrency: settings.pipelineConcurrency,
+    pollers: settings.pipelinePollers,
+    batchSize: settings.pipelineBatch,
+  });
+  step("relay memory");
+  const relay = await measureRelayMemory(stack.sqs, {
+    idleSeconds: settings.relayIdleSeconds,
+    loadSeconds: settings.relayLoadSeconds,
+    rate: settings.relayRate,
+  });
+  const bareRuntimes = await measureBareRuntimes();
+  results = {
+    machine,
+    date: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    command: quick ? "BENCH_QUICK=1 bun run bench" : "bun run bench",
+    seconds: (performance.now() - started) / 1000,
+    cold,
+    sizes,
+    warm,
+    pipeline,
+    relay,
+    bareRuntimes,
+    notes: stack.notes,
+    settings,
+  };
+} finally {
+  await stack.close();
+}
+
+const report = renderReport(results, METHOD);
+const out = join(root, quick ? ".tmp/bench/BENCHMARKS.quick.md" : "BENCHMARKS.md");
+await Bun.write(out, report);
+console.log(table(["budget", "target", "measured", "verdict"], budgetRows(results)));
+console.log(`\nFull report: ${out.replace(`${root}/`, "")} (${Math.round(results.seconds)} s)`);
