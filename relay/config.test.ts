@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { setEnv } from "../test/harness/env.ts";
+import { readRelayConfig } from "./config.ts";
+
+const CLEAR = {
+  DISCORD_QUEUE_URL: undefined,
+  DISCORD_BOT_TOKEN: undefined,
+  DISCORD_SECRET_ARN: undefined,
+  DISCORD_API_URL: undefined,
+  WHATSAPP_PERSONAL_QUEUE_URL: undefined,
+  OUTBOUND_QUEUE_URL: undefined,
+  AUTH_BUCKET: undefined,
+  AUTH_PREFIX: undefined,
+  PORT: undefined,
+  SHUTDOWN_TIMEOUT_MS: undefined,
+};
+const QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/bot-discord.fifo";
+let restore = () => {};
+const withEnv = (vars: Record<string, string | undefined>) => {
+  restore = setEnv({ ...CLEAR, ...vars });
+};
+afterEach(() => restore());
+
+describe("readRelayConfig", () => {
+  test("Discord with the secret; defaults for the rest", () => {
+    withEnv({ DISCORD_QUEUE_URL: QUEUE, DISCORD_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:x" });
+    expect(readRelayConfig()).toEqual({
+      port: 8080,
+      shutdownTimeoutMs: 20_000,
+      discord: {
+        queueUrl: QUEUE,
+        secretArn: "arn:aws:secretsmanager:us-east-1:1:secret:x",
+        apiUrl: "https://discord.com/api/v10",
+      },
+    });
+  });
+
+  test("WhatsApp personal needs its outbound queue and bucket", () => {
+    withEnv({ WHATSAPP_PERSONAL_QUEUE_URL: QUEUE });
+    expect(() => readRelayConfig()).toThrow("OUTBOUND_QUEUE_URL is not set");
+    restore();
+    withEnv({ WHATSAPP_PERSONAL_QUEUE_URL: QUEUE, OUTBOUND_QUEUE_URL: QUEUE });
+    expect(() => readRelayConfig()).toThrow("AUTH_BUCKET is not set");
+    restore();
+    withEnv({
+      WHATSAPP_PERSONAL_QUEUE_URL: QUEUE,
+      OUTBOUND_QUEUE_URL: QUEUE,
+      AUTH_BUCKET: "b",
+      PORT: "9000",
+    });
+    expect(readRelayConfig()).toMatchObject({
+      port: 9000,
+      whatsapp: { queueUrl: QUEUE, outboundQueueUrl: QUEUE, bucket: "b", prefix: "whatsapp-personal/" },
+    });
+  });
+
+  test("half a Discord configuration is refused, naming what is missing and never the token", () => {
+    withEnv({ DISCORD_BOT_TOKEN: "secret-token-value" });
+    expect(() => readRelayConfig()).toThrow("DISCORD_QUEUE_URL is not set");
+    try {
+      readRelayConfig();
+    } catch (error) {
+      expect(String(error)).not.toContain("secret-token-value");
+    }
+    restore();
+    withEnv({ DISCORD_QUEUE_URL: QUEUE });
+    expect(() => readRelayConfig()).toThrow("DISCORD_SECRET_ARN");
+  });
+
+  test("bad values are named", () => {
+    withEnv({ DISCORD_QUEUE_URL: "not a url", DISCORD_BOT_TOKEN: "t" });
+    expect(() => readRelayConfig()).toThrow('DISCORD_QUEUE_URL="not a url" is not a URL');
+    restore();
+    withEnv({ DISCORD_QUEUE_URL: QUEUE, DISCORD_BOT_TOKEN: "t", PORT: "http" });
+    expect(() => readRelayConfig()).toThrow("PORT");
+  });
+
+  test("nothing configured: says what to set", () => {
+    withEnv({});
+    expect(() => readRelayConfig()).toThrow("nothing to relay");
+  });
+});
