@@ -256,7 +256,7 @@ describe("messages travel: WhatsApp → queue → worker → outbound queue → 
       kind: "text",
       chatJid: GROUP,
       text: "echo: summarize",
-      quote: { id: "3EB0GROUPMSG", participant: ALICE },
+      quote: { id: "3EB0GROUPMSG", participant: ALICE, text: "@4915550000001 summarize" },
       connection: 1,
     });
     expect(texts()).toContainEqual({

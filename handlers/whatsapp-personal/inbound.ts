@@ -9,6 +9,9 @@ import * as v from "valibot";
 /** A WhatsApp JID: `<user>@s.whatsapp.net`, `<id>@g.us` (group), `<id>@lid` (hidden user id). */
 export const JidSchema = v.pipe(v.string(), v.regex(/^[^@\s]+@(?:s\.whatsapp\.net|g\.us|lid|c\.us)$/));
 
+/** Characters of the user's message a quote shows. */
+export const QUOTE_PREVIEW_LENGTH = 200;
+
 /** What the reply needs: the chat, and in groups the message (and its sender) to quote. */
 export const WhatsAppPersonalReplySchema = v.object({
   chatJid: JidSchema,
@@ -18,6 +21,8 @@ export const WhatsAppPersonalReplySchema = v.object({
   participant: v.optional(JidSchema),
   /** Groups get answers that quote the user's message; direct chats get plain answers. */
   group: v.boolean(),
+  /** The start of the quoted message's text, shown in the quote bubble (groups). */
+  quotedText: v.optional(v.pipe(v.string(), v.maxLength(QUOTE_PREVIEW_LENGTH))),
 });
 
 export type WhatsAppPersonalReply = v.InferOutput<typeof WhatsAppPersonalReplySchema>;

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { JidSchema } from "./inbound.ts";
+import { JidSchema, QUOTE_PREVIEW_LENGTH } from "./inbound.ts";
 
 /**
  * The outbound queue between the WhatsApp-personal worker (Lambda, which cannot hold a WhatsApp
@@ -22,6 +22,8 @@ export const OutboundTextSchema = v.object({
   quotedId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
   /** The sender of the quoted message, in groups. */
   participant: v.optional(JidSchema),
+  /** The start of the quoted message's text, for the quote bubble. */
+  quotedText: v.optional(v.pipe(v.string(), v.maxLength(QUOTE_PREVIEW_LENGTH))),
 });
 
 export const OutboundTypingSchema = v.object({

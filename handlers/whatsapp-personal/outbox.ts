@@ -67,6 +67,7 @@ export function whatsappPersonalOutbox(queueUrl: string): Outbox<WhatsAppPersona
           ? {
               quotedId: reply.messageId,
               ...(reply.participant === undefined ? {} : { participant: reply.participant }),
+              ...(reply.quotedText === undefined ? {} : { quotedText: reply.quotedText }),
             }
           : {}),
       }));

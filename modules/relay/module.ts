@@ -165,7 +165,7 @@ export class RelayModule extends ModuleStack {
       }),
       "this",
     );
-    named(
+    const capacityProviders = named(
       new EcsClusterCapacityProviders(this, "CapacityProviders", {
         count: tfNumber(`${addr(v.clusterArn)} == null ? 1 : 0`),
         clusterName: tfString(`${addr(cluster)}[0].name`),
@@ -252,7 +252,8 @@ export class RelayModule extends ModuleStack {
         propagateTags: "SERVICE",
         waitForSteadyState: false,
         tags,
-        dependsOn: [policy],
+        // The task's permissions, and (on a created cluster) FARGATE_SPOT, exist before the task starts.
+        dependsOn: [policy, capacityProviders],
       }),
       "this",
     );

@@ -105,7 +105,7 @@ function connect(
                   fromMe: false,
                   ...(quote.participant ? { participant: quote.participant } : {}),
                 },
-                message: { conversation: "" },
+                message: { conversation: quote.text ?? "" },
               },
             }
           : undefined,

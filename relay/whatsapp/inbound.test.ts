@@ -49,7 +49,13 @@ describe("toEnvelope", () => {
       waText({ ...base, text: "@4915550000001 what time is it", mentions: ["4915550000001@s.whatsapp.net"] }),
     );
     expect(byNumber.text).toBe("what time is it");
-    expect(byNumber.reply).toMatchObject({ chatJid: GROUP, participant: ALICE, group: true });
+    expect(byNumber.reply).toEqual({
+      chatJid: GROUP,
+      messageId: byNumber.eventId,
+      participant: ALICE,
+      group: true,
+      quotedText: "@4915550000001 what time is it",
+    });
     expect(byNumber.user.id).toBe(ALICE);
     const byLid = envelopeOf(
       waText({ ...base, text: "@123456789012345 hi", mentions: ["123456789012345@lid"] }),

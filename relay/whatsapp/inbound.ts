@@ -6,7 +6,10 @@ import {
   ENVELOPE_VERSION,
   type Envelope,
 } from "../../handlers/core/envelope.ts";
-import type { WhatsAppPersonalReply } from "../../handlers/whatsapp-personal/inbound.ts";
+import {
+  QUOTE_PREVIEW_LENGTH,
+  type WhatsAppPersonalReply,
+} from "../../handlers/whatsapp-personal/inbound.ts";
 
 /**
  * Baileys messages (WhatsApp's protobuf `WebMessageInfo`, decoded), as far as the relay reads them:
@@ -238,7 +241,9 @@ export function toEnvelope(message: WhatsAppMessage, me: Me, now = Date.now()): 
   const reply: WhatsAppPersonalReply = {
     chatJid: chat,
     messageId: key.id,
-    ...(group ? { participant: sender } : {}),
+    ...(group
+      ? { participant: sender, quotedText: Array.from(text).slice(0, QUOTE_PREVIEW_LENGTH).join("") }
+      : {}),
     group,
   };
   return {

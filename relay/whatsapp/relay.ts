@@ -70,7 +70,11 @@ export async function startWhatsAppRelay(
       message.chatJid,
       message.text,
       message.quotedId
-        ? { id: message.quotedId, ...(message.participant ? { participant: message.participant } : {}) }
+        ? {
+            id: message.quotedId,
+            ...(message.participant ? { participant: message.participant } : {}),
+            ...(message.quotedText ? { text: message.quotedText } : {}),
+          }
         : undefined,
     );
   };

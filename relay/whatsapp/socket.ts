@@ -36,6 +36,8 @@ export interface WhatsAppEvents {
 export interface Quote {
   readonly id: string;
   readonly participant?: string;
+  /** The start of the quoted message's text, shown in the quote bubble. */
+  readonly text?: string;
 }
 
 export interface WhatsAppSocket {
