@@ -737,6 +737,13 @@ module "relay" {
   whatsapp_personal_outbound_queue_arn = one(module.whatsapp_personal[*].outbound_queue_arn)
 }
 
+check "relay_has_work" {
+  assert {
+    condition     = !var.enable_whatsapp_personal || var.enable_relay
+    error_message = "enable_whatsapp_personal deploys the worker only: set enable_relay too, or nothing feeds its queue."
+  }
+}
+
 output "relay_ecr_repository_url" {
   description = "ECR repository to push the relay image to (relay/Dockerfile); null when the relay is disabled."
   value       = one(module.relay[*].ecr_repository_url)
