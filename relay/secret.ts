@@ -1,6 +1,5 @@
 import * as v from "valibot";
 import { ConfigError } from "../handlers/core/errors.ts";
-import { SecretError } from "../handlers/core/secrets.ts";
 
 const DiscordSecretSchema = v.object({ bot_token: v.pipe(v.string(), v.minLength(1)) });
 
@@ -9,7 +8,10 @@ const DiscordSecretSchema = v.object({ bot_token: v.pipe(v.string(), v.minLength
  * only here, so a relay given DISCORD_BOT_TOKEN never loads it. Errors name the key, never its value.
  */
 export async function discordTokenFromSecret(secretArn: string): Promise<string> {
-  const { GetSecretValueCommand, SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
+  const [{ GetSecretValueCommand, SecretsManagerClient }, { SecretError }] = await Promise.all([
+    import("@aws-sdk/client-secrets-manager"),
+    import("../handlers/core/secrets.ts"),
+  ]);
   const client = new SecretsManagerClient({});
   let text: string | undefined;
   try {

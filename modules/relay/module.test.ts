@@ -127,7 +127,6 @@ describe("resources", () => {
       "PORT",
       "LOG_LEVEL",
       "DISCORD_QUEUE_URL",
-      "DISCORD_SECRET_ARN",
       "WHATSAPP_PERSONAL_QUEUE_URL",
       "OUTBOUND_QUEUE_URL",
       "AUTH_BUCKET",
@@ -138,7 +137,12 @@ describe("resources", () => {
     expect(env).toContain("var.enable_discord ? [");
     expect(env).toContain("var.enable_whatsapp_personal ? [");
     await hcl(env);
-    expect(env).not.toMatch(/bot_token|TOKEN"/);
+    expect(env).not.toMatch(/bot_token|TOKEN"|SECRET/);
+    // The bot token comes from the Discord module's secret through ECS, never as plain configuration.
+    expect(containers).toContain("secrets = local.container_secrets");
+    expect(locals().container_secrets).toBe(
+      '${var.enable_discord ? [{ name = "DISCORD_BOT_TOKEN", valueFrom = "${var.discord_secret_arn}:bot_token::" }] : []}',
+    );
   });
 
   test("ECR: scan on push, lifecycle keeps the last N images", async () => {
@@ -172,7 +176,7 @@ describe("resources", () => {
 });
 
 describe("IAM: least privilege", () => {
-  test("task role: exact actions on the given ARNs, per enabled integration", async () => {
+  test("task role: exact actions on the given ARNs, per enabled integration; no secret access", async () => {
     const policy = resource("aws_iam_role_policy", "task").policy as string;
     await hcl(policy);
     const statements = [
@@ -182,7 +186,6 @@ describe("IAM: least privilege", () => {
     ].map((m) => [m[1], JSON.parse(m[2] as string), (m[3] as string).trim()]);
     expect(statements).toEqual([
       ["SendToDiscordQueue", ["sqs:SendMessage"], "var.discord_queue_arn"],
-      ["ReadDiscordSecret", ["secretsmanager:GetSecretValue"], "var.discord_secret_arn"],
       ["SendToWhatsAppQueue", ["sqs:SendMessage"], "var.whatsapp_personal_queue_arn"],
       [
         "ConsumeOutboundQueue",
@@ -197,9 +200,10 @@ describe("IAM: least privilege", () => {
       ["ListAuthState", ["s3:ListBucket"], "one(aws_s3_bucket.auth[*].arn)"],
     ]);
     expect(policy).not.toMatch(/Action = "\*"|"[a-z0-9]+:\*"/);
+    expect(policy).not.toContain("secretsmanager");
   });
 
-  test("execution role: pull from the created repository, write its own logs; `*` only for GetAuthorizationToken", async () => {
+  test("execution role: pull from the created repository, write its own logs, read the Discord secret; `*` only for GetAuthorizationToken", async () => {
     const policy = resource("aws_iam_role_policy", "execution").policy as string;
     await hcl(policy);
     const stars = [...policy.matchAll(/Action = (\[[^\]]*\]), Resource = "\*"/g)].map((m) =>
@@ -210,6 +214,9 @@ describe("IAM: least privilege", () => {
       'Action = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource = aws_ecr_repository.this[*].arn',
     );
     expect(policy).toContain('Resource = "${aws_cloudwatch_log_group.this.arn}:*"');
+    expect(policy).toContain(
+      'var.enable_discord ? [ { Sid = "ReadDiscordSecret", Effect = "Allow", Action = ["secretsmanager:GetSecretValue"], Resource = var.discord_secret_arn }] : []',
+    );
   });
 
   test("roles trust ECS tasks only; plan-time checks name the missing inputs", () => {

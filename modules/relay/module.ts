@@ -185,8 +185,7 @@ export class RelayModule extends ModuleStack {
       oneLine(`concat(
         [{ name = "PORT", value = "${HEALTH_PORT}" }, { name = "LOG_LEVEL", value = ${addr(v.logLevel)} }],
         ${addr(v.enableDiscord)} ? [
-          { name = "DISCORD_QUEUE_URL", value = ${addr(v.discordQueueUrl)} },
-          { name = "DISCORD_SECRET_ARN", value = ${addr(v.discordSecretArn)} }
+          { name = "DISCORD_QUEUE_URL", value = ${addr(v.discordQueueUrl)} }
         ] : [],
         ${addr(v.enableWhatsAppPersonal)} ? [
           { name = "WHATSAPP_PERSONAL_QUEUE_URL", value = ${addr(v.whatsappQueueUrl)} },
@@ -195,6 +194,12 @@ export class RelayModule extends ModuleStack {
           { name = "AUTH_PREFIX", value = "${AUTH_PREFIX}" }
         ] : []
       )`),
+    );
+    // The bot token, injected by ECS from the Discord module's secret: never in the task definition.
+    const secrets = local(
+      this,
+      "container_secrets",
+      `${addr(v.enableDiscord)} ? [{ name = "DISCORD_BOT_TOKEN", valueFrom = "\${${addr(v.discordSecretArn)}}:bot_token::" }] : []`,
     );
     const task = named(
       new EcsTaskDefinition(this, "Task", {
@@ -210,6 +215,7 @@ export class RelayModule extends ModuleStack {
           oneLine(`jsonencode([{
             name = "relay", image = ${addr(image)}, essential = true,
             environment = ${addr(environment)},
+            secrets = ${addr(secrets)},
             portMappings = [{ containerPort = ${HEALTH_PORT}, protocol = "tcp" }],
             stopTimeout = ${STOP_TIMEOUT_SECONDS},
             logConfiguration = { logDriver = "awslogs", options = {

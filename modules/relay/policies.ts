@@ -26,7 +26,11 @@ export function oneLine(expression: string): string {
 
 const list = (actions: readonly string[]) => `[${actions.map((a) => JSON.stringify(a)).join(", ")}]`;
 
-/** The execution role: pull the image from the created repository, write the task's logs. */
+/**
+ * The execution role: pull the image from the created repository, write the task's logs, and read the
+ * Discord secret to inject its `bot_token` as DISCORD_BOT_TOKEN (ECS `secrets`), so the relay itself
+ * needs no Secrets Manager access (nor its SDK in memory).
+ */
 export function executionPolicy(o: { repositoryArns: string; logGroup: string }): string {
   return oneLine(`jsonencode({ Version = "2012-10-17", Statement = concat(
     length(${o.repositoryArns}) > 0 ? [
@@ -34,15 +38,17 @@ export function executionPolicy(o: { repositoryArns: string; logGroup: string })
       { Sid = "PullImage", Effect = "Allow", Action = ${list(RELAY_ACTIONS.pullImage)}, Resource = ${o.repositoryArns} },
     ] : [],
     [{ Sid = "WriteLogs", Effect = "Allow", Action = ${list(RELAY_ACTIONS.writeLogs)}, Resource = "\${${o.logGroup}.arn}:*" }],
+    var.enable_discord ? [
+      { Sid = "ReadDiscordSecret", Effect = "Allow", Action = ${list(RELAY_ACTIONS.readSecret)}, Resource = var.discord_secret_arn },
+    ] : [],
   ) })`);
 }
 
-/** The task role: send to the enabled channels' queues, consume the outbound queue, the auth state, the Discord secret. */
+/** The task role: send to the enabled channels' queues, consume the outbound queue, the auth state. */
 export function taskPolicy(o: { bucketArn: string; authPrefix: string }): string {
   return oneLine(`jsonencode({ Version = "2012-10-17", Statement = concat(
     var.enable_discord ? [
       { Sid = "SendToDiscordQueue", Effect = "Allow", Action = ${list(RELAY_ACTIONS.sendToQueue)}, Resource = var.discord_queue_arn },
-      { Sid = "ReadDiscordSecret", Effect = "Allow", Action = ${list(RELAY_ACTIONS.readSecret)}, Resource = var.discord_secret_arn },
     ] : [],
     var.enable_whatsapp_personal ? [
       { Sid = "SendToWhatsAppQueue", Effect = "Allow", Action = ${list(RELAY_ACTIONS.sendToQueue)}, Resource = var.whatsapp_personal_queue_arn },

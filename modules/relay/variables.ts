@@ -185,7 +185,7 @@ export function relayVariables(scope: Construct) {
       type: "string",
       default: null,
       description:
-        "ARN of the Discord module's secret (its `secret_arn`, JSON with `bot_token`): the relay reads the bot token from it at start.",
+        "ARN of the Discord module's secret (its `secret_arn`, JSON with `bot_token`): ECS injects the token into the task as DISCORD_BOT_TOKEN.",
       validation: [
         {
           condition: arnOf("secretsmanager", "var.discord_secret_arn"),
