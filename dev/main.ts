@@ -5,7 +5,7 @@
  *   AGENT_URL=http://…:8080   a local agent serving the AgentCore contract (POST /invocations, GET /ping)
  *   AGENT_RUNTIME_ARN=arn:…   your real AgentCore runtime, with your AWS credentials and region
  *   TELEGRAM_BOT_TOKEN=…      a real Telegram bot by long polling (its webhook is deleted first)
- *   ALLOWED_USERS=*           who may talk to the agent (default everyone, locally)
+ *   ALLOWED_USERS=…           who may talk to the agent (default: everyone on the emulator; nobody on a real bot)
  */
 import { DEV_CHANNELS } from "./channels/index.ts";
 import { startDevStack } from "./stack.ts";
@@ -17,7 +17,7 @@ agentcore-relay dev stack
   emulator   ${stack.url}/          (chat as a user on ${DEV_CHANNELS.map((c) => c.title).join(", ")})
   agent      ${stack.agent}
   ingress    ${stack.url}/telegram …  (the real handlers, behind a local API Gateway)
-${process.env.TELEGRAM_BOT_TOKEN ? "  telegram   long polling your real bot: message it from your phone\n" : ""}
+${process.env.TELEGRAM_BOT_TOKEN ? `  telegram   long polling your real bot: message it from your phone${process.env.ALLOWED_USERS ? "" : "\n             it answers nobody until you set ALLOWED_USERS=<your Telegram id> (refused ids are printed)"}\n` : ""}
 Try it from a terminal:
   curl -s -X POST ${stack.url}/_dev/send -H 'content-type: application/json' -d '{"channel":"telegram","text":"hello"}'
 Ctrl-C to stop.`);

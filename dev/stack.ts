@@ -118,10 +118,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         ...stringEnv(process.env),
         ...awsEnv,
         ...agentEnv,
-        ...(real ? {} : platform.env),
+        // A real bot talks to the real Bot API (or TELEGRAM_API_URL, e.g. a local Bot API server).
+        ...(real ? (env.TELEGRAM_API_URL ? { TELEGRAM_API_URL: env.TELEGRAM_API_URL } : {}) : platform.env),
         QUEUE_URL: queue.queueUrl,
         SECRET_ARN: secretArn,
-        ALLOWED_USERS: env.ALLOWED_USERS ?? "*",
+        // Locally everyone may talk to the echo/fake channels; a real bot is reachable by anyone on
+        // Telegram, so it answers only ALLOWED_USERS (refused ids are printed, to copy from).
+        ALLOWED_USERS: env.ALLOWED_USERS ?? (real ? "" : "*"),
         MAX_RECEIVE_COUNT: "3",
         // The timeline is built from info-level logs; printing is filtered here instead.
         LOG_LEVEL: env.LOG_LEVEL === "debug" ? "debug" : "info",
@@ -223,6 +226,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   if (realTelegramToken) {
     const stop = await startTelegramPolling({
       token: realTelegramToken,
+      ...(env.TELEGRAM_API_URL ? { apiUrl: env.TELEGRAM_API_URL } : {}),
       webhookUrl: `${base}/telegram`,
       webhookSecret: platforms.get("telegram")?.secret.webhook_secret ?? "",
     });

@@ -11,6 +11,8 @@ import { telegramApi } from "../handlers/telegram/api.ts";
 
 export interface PollingOptions {
   readonly token: string;
+  /** The Bot API (default https://api.telegram.org). */
+  readonly apiUrl?: string;
   /** The local ingress route. */
   readonly webhookUrl: string;
   /** Sent as X-Telegram-Bot-Api-Secret-Token, as setWebhook would make Telegram do. */
@@ -19,7 +21,7 @@ export interface PollingOptions {
 
 /** Starts long polling; resolves to a stop function. */
 export async function startTelegramPolling(options: PollingOptions): Promise<() => void> {
-  const call = telegramApi(options.token, "https://api.telegram.org");
+  const call = telegramApi(options.token, options.apiUrl ?? "https://api.telegram.org");
   const info = await call<{ url?: string }>("getWebhookInfo");
   if (info.url) {
     console.warn(
@@ -38,6 +40,9 @@ export async function startTelegramPolling(options: PollingOptions): Promise<() 
           timeout: 8, // under the Bot API client's 10 s request timeout
           allowed_updates: ["message"],
         });
+        // Telegram holds an empty poll open for `timeout` seconds; a server that answers at once
+        // must not turn this loop into a busy one.
+        if (updates.length === 0) await Bun.sleep(200);
         for (const update of updates) {
           offset = update.update_id + 1;
           const response = await fetch(options.webhookUrl, {

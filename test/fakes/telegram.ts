@@ -152,6 +152,8 @@ export interface FakeTelegram {
    * `url` overrides the registered webhook URL. Resolves with the webhook's HTTP status.
    */
   deliver(update: Update, url?: string): Promise<number>;
+  /** Holds `update` for getUpdates (long polling), until a later call's offset confirms it. */
+  queueUpdate(update: Update): void;
   /** Clears calls, scripts, messages, webhook and commands. */
   reset(): void;
   /** Errors thrown inside the fake itself (a bug here, not in the code under test). */
@@ -174,6 +176,7 @@ const CHAT_ACTIONS = new Set([
 ]);
 
 class BadRequest extends Error {}
+class Conflict extends Error {}
 
 /** Starts a fake Telegram Bot API on 127.0.0.1. */
 export async function startTelegram(options: TelegramOptions = {}): Promise<FakeTelegram> {
@@ -186,6 +189,7 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
   let messages: Message[] = [];
   const nextMessageId = new Map<string, number>();
   let webhook: TelegramWebhook | undefined;
+  const pendingUpdates: Update[] = [];
   let lastAllowedUpdates: string[] | undefined;
   const commands = new Map<string, BotCommand[]>();
 
@@ -333,6 +337,17 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       if (lastAllowedUpdates !== undefined) webhook.allowed_updates = lastAllowedUpdates;
       return { result: true, description };
     },
+    getupdates(params) {
+      if (webhook)
+        throw new Conflict(
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        );
+      // Confirms every update below `offset`, like Telegram; answers at once instead of long polling.
+      const offset = optionalNumber(params.offset) ?? 0;
+      while (pendingUpdates.length > 0 && (pendingUpdates[0]?.update_id ?? 0) < offset)
+        pendingUpdates.shift();
+      return pendingUpdates.slice(0, optionalNumber(params.limit) ?? 100);
+    },
     deletewebhook() {
       const description = webhook ? "Webhook was deleted" : "Webhook is already deleted";
       webhook = undefined;
@@ -444,6 +459,7 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       }
     } catch (error) {
       if (error instanceof BadRequest) respond(res, call, apiReply(400, `Bad Request: ${error.message}`));
+      else if (error instanceof Conflict) respond(res, call, apiReply(409, error.message));
       else throw error;
     }
   };
@@ -497,7 +513,11 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       await response.arrayBuffer();
       return response.status;
     },
+    queueUpdate(update) {
+      pendingUpdates.push(update);
+    },
     reset() {
+      pendingUpdates.length = 0;
       log.clear();
       scripted.reset();
       messages = [];
