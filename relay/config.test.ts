@@ -9,7 +9,7 @@ const CLEAR = {
   DISCORD_API_URL: undefined,
   WHATSAPP_PERSONAL_QUEUE_URL: undefined,
   OUTBOUND_QUEUE_URL: undefined,
-  AUTH_BUCKET: undefined,
+  STATE_BUCKET: undefined,
   AUTH_PREFIX: undefined,
   PORT: undefined,
   SHUTDOWN_TIMEOUT_MS: undefined,
@@ -40,16 +40,17 @@ describe("readRelayConfig", () => {
     expect(() => readRelayConfig()).toThrow("OUTBOUND_QUEUE_URL is not set");
     restore();
     withEnv({ WHATSAPP_PERSONAL_QUEUE_URL: QUEUE, OUTBOUND_QUEUE_URL: QUEUE });
-    expect(() => readRelayConfig()).toThrow("AUTH_BUCKET is not set");
+    expect(() => readRelayConfig()).toThrow("STATE_BUCKET is not set");
     restore();
     withEnv({
       WHATSAPP_PERSONAL_QUEUE_URL: QUEUE,
       OUTBOUND_QUEUE_URL: QUEUE,
-      AUTH_BUCKET: "b",
+      STATE_BUCKET: "b",
       PORT: "9000",
     });
     expect(readRelayConfig()).toMatchObject({
       port: 9000,
+      stateBucket: "b",
       whatsapp: { queueUrl: QUEUE, outboundQueueUrl: QUEUE, bucket: "b", prefix: "whatsapp-personal/" },
     });
   });

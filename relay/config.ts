@@ -11,6 +11,8 @@ export interface RelayConfig {
   readonly port: number;
   /** How long SIGTERM waits for in-flight work, in ms (ECS waits 30 s before SIGKILL). @default 20000 */
   readonly shutdownTimeoutMs: number;
+  /** STATE_BUCKET: S3 bucket of the relay's state (WhatsApp auth state and QR code, the Discord session). */
+  readonly stateBucket?: string;
   readonly discord?: DiscordConfig;
   readonly whatsapp?: WhatsAppConfig;
 }
@@ -31,7 +33,7 @@ export interface WhatsAppConfig {
   readonly queueUrl: string;
   /** OUTBOUND_QUEUE_URL: the FIFO queue of replies the relay sends. */
   readonly outboundQueueUrl: string;
-  /** AUTH_BUCKET: the S3 bucket holding the session's auth state and the pairing QR code. */
+  /** STATE_BUCKET: the S3 bucket holding the session's auth state and the pairing QR code. */
   readonly bucket: string;
   /** AUTH_PREFIX: key prefix in the bucket. @default "whatsapp-personal/" */
   readonly prefix: string;
@@ -77,7 +79,7 @@ export function readRelayConfig(): RelayConfig {
     ? {
         queueUrl: url("WHATSAPP_PERSONAL_QUEUE_URL", whatsappQueue),
         outboundQueueUrl: url("OUTBOUND_QUEUE_URL", requireWith("OUTBOUND_QUEUE_URL", because)),
-        bucket: requireWith("AUTH_BUCKET", because),
+        bucket: requireWith("STATE_BUCKET", because),
         prefix: optionalEnv("AUTH_PREFIX", "whatsapp-personal/"),
       }
     : undefined;
@@ -86,9 +88,11 @@ export function readRelayConfig(): RelayConfig {
       "nothing to relay: set DISCORD_QUEUE_URL (Discord chat) and/or WHATSAPP_PERSONAL_QUEUE_URL (WhatsApp personal)",
     );
   }
+  const stateBucket = env("STATE_BUCKET");
   return {
     port: intEnv("PORT", 8080, 0, 65535),
     shutdownTimeoutMs: intEnv("SHUTDOWN_TIMEOUT_MS", 20_000, 0, 120_000),
+    ...(stateBucket ? { stateBucket } : {}),
     ...(discord ? { discord } : {}),
     ...(whatsapp ? { whatsapp } : {}),
   };

@@ -4,10 +4,12 @@ import { Connections } from "./connections.ts";
 import type { RelayContext } from "./context.ts";
 import type { DiscordGatewayOptions } from "./discord/gateway.ts";
 import { startDiscordRelay } from "./discord/relay.ts";
+import { discordSessionStore } from "./discord/session-store.ts";
 import type { DurableEnqueueOptions } from "./enqueue.ts";
 import { healthHandler } from "./health.ts";
 import { Inflight } from "./inflight.ts";
 import { discordTokenFromSecret } from "./secret.ts";
+import type { ObjectStore } from "./store.ts";
 import type { WhatsAppOverrides } from "./whatsapp/relay.ts";
 
 /** One integration, stopped in two steps: take nothing new, then (after in-flight work) close. */
@@ -20,6 +22,8 @@ export interface Integration {
 
 /** Test seams: what tests replace (the WhatsApp socket, throttles); production passes nothing. */
 export interface RelayOverrides {
+  /** The state store (instead of S3 on STATE_BUCKET). */
+  readonly store?: ObjectStore;
   readonly discord?: Pick<DiscordGatewayOptions, "identifyThrottler">;
   readonly whatsapp?: WhatsAppOverrides;
   readonly enqueue?: DurableEnqueueOptions;
@@ -50,18 +54,34 @@ export async function startRelay(config: RelayConfig, overrides: RelayOverrides 
   };
   const server = Bun.serve({ port: config.port, hostname: "0.0.0.0", fetch: healthHandler(connections) });
   const integrations: Integration[] = [];
+  // The S3 client loads only when there is a bucket to talk to.
+  const stateStore = async (): Promise<ObjectStore | undefined> => {
+    if (overrides.store) return overrides.store;
+    if (!config.stateBucket) return undefined;
+    const { s3Store } = await import("./store.ts");
+    return s3Store(config.stateBucket);
+  };
   try {
     if (config.discord) {
       connections.set("discord", "connecting");
       const { secretArn } = config.discord;
       const token = config.discord.token ?? (await discordTokenFromSecret(secretArn as string));
-      const stopDiscord = startDiscordRelay({ ...config.discord, token }, context, overrides.discord);
-      integrations.push({ quiesce: () => {}, close: stopDiscord });
+      const store = await stateStore();
+      const sessions = store ? discordSessionStore(store) : undefined;
+      integrations.push(
+        await startDiscordRelay(
+          { ...config.discord, token, ...(sessions ? { sessions } : {}) },
+          context,
+          overrides.discord,
+        ),
+      );
     }
     if (config.whatsapp) {
       connections.set("whatsapp", "connecting");
       const { startWhatsAppRelay } = await import("./whatsapp/relay.ts");
-      integrations.push(await startWhatsAppRelay(config.whatsapp, context, overrides.whatsapp));
+      const store = await stateStore();
+      if (!store) throw new Error("WhatsApp personal needs the state bucket"); // config.ts requires it
+      integrations.push(await startWhatsAppRelay(config.whatsapp, store, context, overrides.whatsapp));
     }
   } catch (error) {
     server.stop(true);

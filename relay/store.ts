@@ -8,7 +8,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 
-/** The few object operations the WhatsApp session needs: auth state and the pairing QR code. */
+/** The few object operations the relay needs for its state: the WhatsApp auth state and pairing QR code, the Discord session. */
 export interface ObjectStore {
   /** The object's text, or undefined when there is none. */
   get(key: string): Promise<string | undefined>;

@@ -4,6 +4,7 @@
  */
 import type { Envelope } from "../handlers/core/envelope.ts";
 import type { LocalSqs } from "../test/harness/sqs.ts";
+import type { ObjectStore } from "./store.ts";
 
 /** A proxy to `target` that answers 503 while `down` and waits `delayMs` before forwarding. */
 export interface FlakyProxy {
@@ -64,4 +65,25 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 3_0
     if (Date.now() > deadline) throw new Error(`eventually: still ${String(value)} after ${timeoutMs} ms`);
     await Bun.sleep(10);
   }
+}
+
+/** An in-memory ObjectStore, with its objects to look at. */
+export function memoryStore(): ObjectStore & { objects: Map<string, string | Uint8Array> } {
+  const objects = new Map<string, string | Uint8Array>();
+  return {
+    objects,
+    get: async (key) => {
+      const value = objects.get(key);
+      return value === undefined
+        ? undefined
+        : typeof value === "string"
+          ? value
+          : new TextDecoder().decode(value);
+    },
+    put: async (key, body) => void objects.set(key, body),
+    delete: async (key) => void objects.delete(key),
+    deletePrefix: async (prefix) => {
+      for (const key of [...objects.keys()]) if (key.startsWith(prefix)) objects.delete(key);
+    },
+  };
 }

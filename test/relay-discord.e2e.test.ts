@@ -8,7 +8,8 @@ import * as v from "valibot";
 import { EnvelopeSchema } from "../handlers/core/envelope.ts";
 import type { RelayConfig } from "../relay/config.ts";
 import { type Relay, startRelay } from "../relay/relay.ts";
-import { envelopesOn, eventually, type FlakyProxy, startFlakyProxy } from "../relay/testing.ts";
+import type { ObjectStore } from "../relay/store.ts";
+import { envelopesOn, eventually, type FlakyProxy, memoryStore, startFlakyProxy } from "../relay/testing.ts";
 import {
   DEFAULT_DISCORD_TOKEN,
   FAKE_BOT,
@@ -43,8 +44,9 @@ function config(overrides: Partial<NonNullable<RelayConfig["discord"]>> = {}): R
   };
 }
 
-async function start(relayConfig = config()): Promise<Relay> {
+async function start(relayConfig = config(), store?: ObjectStore): Promise<Relay> {
   relay = await startRelay(relayConfig, {
+    ...(store ? { store } : {}),
     discord: { identifyThrottler: unthrottled },
     enqueue: { firstDelayMs: 50, budgetMs: 10_000 },
   });
@@ -230,6 +232,58 @@ describe("the connection survives what Discord does to it", () => {
     expect(all.map((e) => e.text)).toEqual(["before", "while away", "after"]);
     expect(all.map((e) => e.eventId)).toContain(missed.id);
     expect(all.map((e) => e.eventId)).toContain(after.id);
+  });
+
+  test("a replaced relay resumes the session: what was sent meanwhile is queued, nothing twice", async () => {
+    const store = memoryStore();
+    const first = await start(config(), store);
+    await until(first, "ready");
+    gateway.messageCreate({ content: "before" });
+    await eventually(async () => (await queued()).length === 1);
+    await first.stop();
+    expect(gateway.closes.items.at(-1)?.code).toBe(4200); // not 1000: the session stays resumable
+    const saved = JSON.parse(String(store.objects.get("discord/session.json")));
+    expect(saved).toMatchObject({ sessionId: gateway.session?.id, sequence: 2, botId: FAKE_BOT.id });
+    expect(JSON.stringify(saved)).not.toContain(DEFAULT_DISCORD_TOKEN);
+
+    const missed = gateway.messageCreate({ content: "while replaced" });
+    const second = await start(config(), store);
+    await until(second, "ready");
+    expect(gateway.frames.items.filter((f) => f.op === 2)).toHaveLength(1); // resumed, not identified
+    expect(gateway.frames.items.find((f) => f.op === 6)?.d).toMatchObject({
+      session_id: saved.sessionId,
+      seq: 2,
+    });
+    const envelopes = await eventually(async () => {
+      const found = await queued();
+      return found.length > 0 ? found : undefined;
+    });
+    await Bun.sleep(100);
+    expect([...envelopes, ...(await queued())].map((e) => [e.eventId, e.text])).toEqual([
+      [missed.id, "while replaced"],
+    ]);
+    expect(store.objects.has("discord/session.json")).toBe(false); // taken: tried once
+  });
+
+  test("a saved session Discord no longer knows → INVALID_SESSION → a fresh IDENTIFY", async () => {
+    const store = memoryStore();
+    const saved = {
+      sessionId: "gone",
+      sequence: 9,
+      resumeURL: gateway.gatewayUrl,
+      botId: FAKE_BOT.id,
+      savedAt: Date.now(),
+    };
+    await store.put("discord/session.json", JSON.stringify(saved), "application/json");
+    const r = await start(config(), store);
+    await until(r, "ready");
+    expect(gateway.frames.items.map((f) => f.op).filter((op) => op === 6 || op === 2)).toEqual([6, 2]);
+    gateway.messageCreate({ content: "fresh" });
+    const envelopes = await eventually(async () => {
+      const found = await queued();
+      return found.length > 0 ? found : undefined;
+    });
+    expect(envelopes.map((e) => e.text)).toEqual(["fresh"]);
   });
 
   test("a dropped socket (close 4000) is resumed; health is 503 meanwhile, 200 after", async () => {

@@ -9,9 +9,9 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { SQSEvent } from "aws-lambda";
 import type { RelayConfig } from "../relay/config.ts";
 import { type Relay, startRelay } from "../relay/relay.ts";
+import { s3Store } from "../relay/store.ts";
 import { envelopesOn, eventually } from "../relay/testing.ts";
 import { QR_OBJECT } from "../relay/whatsapp/qr.ts";
-import { s3Store } from "../relay/whatsapp/store.ts";
 import { FAKE_ME, FakeWhatsApp, waText } from "../relay/whatsapp/testing.ts";
 import { type FakeAgentCore, startAgentCore } from "./fakes/agentcore.ts";
 import { awsTestEnv, setEnv } from "./harness/env.ts";
@@ -38,6 +38,7 @@ let relay: Relay | undefined;
 const config = (): RelayConfig => ({
   port: 0,
   shutdownTimeoutMs: 5_000,
+  stateBucket: BUCKET,
   whatsapp: {
     queueUrl: inbound.queueUrl,
     outboundQueueUrl: outbound.queueUrl,

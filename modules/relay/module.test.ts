@@ -59,18 +59,18 @@ describe("resources", () => {
         "aws_iam_role.task",
         "aws_iam_role_policy.execution",
         "aws_iam_role_policy.task",
-        "aws_s3_bucket.auth",
-        "aws_s3_bucket_lifecycle_configuration.auth",
-        "aws_s3_bucket_ownership_controls.auth",
-        "aws_s3_bucket_policy.auth",
-        "aws_s3_bucket_public_access_block.auth",
-        "aws_s3_bucket_server_side_encryption_configuration.auth",
-        "aws_s3_bucket_versioning.auth",
+        "aws_s3_bucket.state",
+        "aws_s3_bucket_lifecycle_configuration.state",
+        "aws_s3_bucket_ownership_controls.state",
+        "aws_s3_bucket_policy.state",
+        "aws_s3_bucket_public_access_block.state",
+        "aws_s3_bucket_server_side_encryption_configuration.state",
+        "aws_s3_bucket_versioning.state",
       ].sort(),
     );
     expect(resource("aws_ecs_cluster", "this").count).toBe("${var.cluster_arn == null ? 1 : 0}");
     expect(resource("aws_ecr_repository", "this").count).toBe("${var.create_ecr_repository ? 1 : 0}");
-    expect(resource("aws_s3_bucket", "auth").count).toBe("${var.enable_whatsapp_personal ? 1 : 0}");
+    expect(resource("aws_s3_bucket", "state").count).toBeUndefined();
   });
 
   test("task: Fargate, ARM64, 0.25 vCPU / 0.5 GB by default, awsvpc", () => {
@@ -129,7 +129,7 @@ describe("resources", () => {
       "DISCORD_QUEUE_URL",
       "WHATSAPP_PERSONAL_QUEUE_URL",
       "OUTBOUND_QUEUE_URL",
-      "AUTH_BUCKET",
+      "STATE_BUCKET",
       "AUTH_PREFIX",
     ]) {
       expect(env).toContain(`name = "${name}"`);
@@ -155,23 +155,23 @@ describe("resources", () => {
     expect(policy).toContain("var.image_retention_count");
   });
 
-  test("auth bucket: private, encrypted, versioned, TLS only", () => {
-    expect(resource("aws_s3_bucket_public_access_block", "auth")).toMatchObject({
+  test("state bucket: private, encrypted, versioned, TLS only", () => {
+    expect(resource("aws_s3_bucket_public_access_block", "state")).toMatchObject({
       block_public_acls: true,
       block_public_policy: true,
       ignore_public_acls: true,
       restrict_public_buckets: true,
     });
-    expect(resource("aws_s3_bucket_server_side_encryption_configuration", "auth").rule).toEqual([
+    expect(resource("aws_s3_bucket_server_side_encryption_configuration", "state").rule).toEqual([
       { apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } },
     ]);
-    expect(resource("aws_s3_bucket_versioning", "auth").versioning_configuration).toEqual({
+    expect(resource("aws_s3_bucket_versioning", "state").versioning_configuration).toEqual({
       status: "Enabled",
     });
-    expect(resource("aws_s3_bucket_ownership_controls", "auth").rule).toEqual({
+    expect(resource("aws_s3_bucket_ownership_controls", "state").rule).toEqual({
       object_ownership: "BucketOwnerEnforced",
     });
-    expect(resource("aws_s3_bucket_policy", "auth").policy).toContain('"aws:SecureTransport" = "false"');
+    expect(resource("aws_s3_bucket_policy", "state").policy).toContain('"aws:SecureTransport" = "false"');
   });
 });
 
@@ -185,7 +185,13 @@ describe("IAM: least privilege", () => {
       ),
     ].map((m) => [m[1], JSON.parse(m[2] as string), (m[3] as string).trim()]);
     expect(statements).toEqual([
+      ["ListStateBucket", ["s3:ListBucket"], "aws_s3_bucket.state.arn"],
       ["SendToDiscordQueue", ["sqs:SendMessage"], "var.discord_queue_arn"],
+      [
+        "DiscordSessionObjects",
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        '"${aws_s3_bucket.state.arn}/discord/*"',
+      ],
       ["SendToWhatsAppQueue", ["sqs:SendMessage"], "var.whatsapp_personal_queue_arn"],
       [
         "ConsumeOutboundQueue",
@@ -195,9 +201,8 @@ describe("IAM: least privilege", () => {
       [
         "AuthStateObjects",
         ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        '"${one(aws_s3_bucket.auth[*].arn)}/whatsapp-personal/*"',
+        '"${aws_s3_bucket.state.arn}/whatsapp-personal/*"',
       ],
-      ["ListAuthState", ["s3:ListBucket"], "one(aws_s3_bucket.auth[*].arn)"],
     ]);
     expect(policy).not.toMatch(/Action = "\*"|"[a-z0-9]+:\*"/);
     expect(policy).not.toContain("secretsmanager");

@@ -12,7 +12,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { Construct } from "constructs";
 import { addr, local, ModuleStack, named, output, tfNumber, tfString } from "../lib/index.ts";
-import { AuthBucket } from "./bucket.ts";
+import { StateBucket } from "./bucket.ts";
 import { executionPolicy, oneLine, taskPolicy } from "./policies.ts";
 import { relayVariables } from "./variables.ts";
 
@@ -22,8 +22,11 @@ export const HEALTH_PORT = 8080;
 /** Seconds ECS waits after SIGTERM before SIGKILL: the relay drains in-flight work within 20 s. */
 export const STOP_TIMEOUT_SECONDS = 30;
 
-/** Key prefix of the WhatsApp session in the auth bucket. */
+/** Key prefix of the WhatsApp session in the state bucket. */
 export const AUTH_PREFIX = "whatsapp-personal/";
+
+/** Key prefix of the Discord gateway session in the state bucket (relay/discord/session-store.ts). */
+export const DISCORD_STATE_PREFIX = "discord/";
 
 const ECS_TASKS_TRUST = `jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ecs-tasks.amazonaws.com" } }] })`;
 
@@ -32,7 +35,7 @@ const ECS_TASKS_TRUST = `jsonencode({ Version = "2012-10-17", Statement = [{ Eff
  * Spot) that holds the Discord gateway connection and the WhatsApp personal session and turns their
  * messages into envelopes on the channels' queues; WhatsApp replies come back through the outbound queue.
  * With an ECR repository for its image, a log group, least-privilege roles and, for WhatsApp, a private
- * bucket for the session's auth state.
+ * bucket for its state (the WhatsApp auth state, the Discord session handed from one task to the next).
  *
  * Synthesized into modules/relay/*.tf.json by `bun run build` (scripts/synth.ts).
  */
@@ -86,11 +89,10 @@ export class RelayModule extends ModuleStack {
       "this",
     );
 
-    const bucket = new AuthBucket(this, "AuthBucket", {
-      bucketName: `${name}-auth-${account.accountId}`,
-      create: addr(v.enableWhatsAppPersonal),
+    const state = new StateBucket(this, "StateBucket", {
+      bucketName: `${name}-state-${account.accountId}`,
       tags,
-    });
+    }).bucket;
 
     // Roles: the execution role pulls the image and writes logs; the task role is what the relay may do.
     const executionRole = named(
@@ -126,7 +128,9 @@ export class RelayModule extends ModuleStack {
       new IamRolePolicy(this, "TaskPolicy", {
         name: `${name}-task`,
         role: taskRole.id,
-        policy: tfString(taskPolicy({ bucketArn: bucket.arn, authPrefix: AUTH_PREFIX })),
+        policy: tfString(
+          taskPolicy({ bucket: addr(state), authPrefix: AUTH_PREFIX, discordPrefix: DISCORD_STATE_PREFIX }),
+        ),
         lifecycle: {
           precondition: [
             {
@@ -183,14 +187,17 @@ export class RelayModule extends ModuleStack {
       this,
       "environment",
       oneLine(`concat(
-        [{ name = "PORT", value = "${HEALTH_PORT}" }, { name = "LOG_LEVEL", value = ${addr(v.logLevel)} }],
+        [
+          { name = "PORT", value = "${HEALTH_PORT}" },
+          { name = "LOG_LEVEL", value = ${addr(v.logLevel)} },
+          { name = "STATE_BUCKET", value = ${addr(state)}.id }
+        ],
         ${addr(v.enableDiscord)} ? [
           { name = "DISCORD_QUEUE_URL", value = ${addr(v.discordQueueUrl)} }
         ] : [],
         ${addr(v.enableWhatsAppPersonal)} ? [
           { name = "WHATSAPP_PERSONAL_QUEUE_URL", value = ${addr(v.whatsappQueueUrl)} },
           { name = "OUTBOUND_QUEUE_URL", value = ${addr(v.outboundQueueUrl)} },
-          { name = "AUTH_BUCKET", value = ${bucket.name} },
           { name = "AUTH_PREFIX", value = "${AUTH_PREFIX}" }
         ] : []
       )`),
@@ -296,14 +303,14 @@ export class RelayModule extends ModuleStack {
     );
     output(
       this,
-      "auth_bucket_name",
-      `\${${bucket.name}}`,
-      "S3 bucket holding the WhatsApp session's auth state (null without WhatsApp personal).",
+      "state_bucket_name",
+      state.id,
+      "S3 bucket of the relay's state: the WhatsApp session's auth state and pairing QR code, the Discord session.",
     );
     output(
       this,
       "pairing_qr_s3_uri",
-      `\${${addr(v.enableWhatsAppPersonal)} ? "s3://\${${bucket.name}}/${AUTH_PREFIX}pairing-qr.png" : null}`,
+      `\${${addr(v.enableWhatsAppPersonal)} ? "s3://\${${addr(state)}.id}/${AUTH_PREFIX}pairing-qr.png" : null}`,
       "Where the WhatsApp pairing QR code appears while the relay waits to be linked (null without WhatsApp personal).",
     );
   }

@@ -9,8 +9,8 @@ export const RELAY_ACTIONS = {
   sendToQueue: ["sqs:SendMessage"],
   consumeOutbound: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
   readSecret: ["secretsmanager:GetSecretValue"],
-  authObjects: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-  listAuth: ["s3:ListBucket"],
+  stateObjects: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+  listState: ["s3:ListBucket"],
   pullImage: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
   authorizeRegistry: ["ecr:GetAuthorizationToken"],
   writeLogs: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -44,17 +44,23 @@ export function executionPolicy(o: { repositoryArns: string; logGroup: string })
   ) })`);
 }
 
-/** The task role: send to the enabled channels' queues, consume the outbound queue, the auth state. */
-export function taskPolicy(o: { bucketArn: string; authPrefix: string }): string {
+/**
+ * The task role: send to the enabled channels' queues, consume the outbound queue, and its own prefixes
+ * of the state bucket (the Discord session; the WhatsApp auth state). `s3:ListBucket` on the bucket
+ * (which holds only this relay's state) is what makes S3 answer 404 for an object not written yet,
+ * instead of 403; the relay also lists the auth state to clear it after a logout.
+ */
+export function taskPolicy(o: { bucket: string; authPrefix: string; discordPrefix: string }): string {
   return oneLine(`jsonencode({ Version = "2012-10-17", Statement = concat(
+    [{ Sid = "ListStateBucket", Effect = "Allow", Action = ${list(RELAY_ACTIONS.listState)}, Resource = ${o.bucket}.arn }],
     var.enable_discord ? [
       { Sid = "SendToDiscordQueue", Effect = "Allow", Action = ${list(RELAY_ACTIONS.sendToQueue)}, Resource = var.discord_queue_arn },
+      { Sid = "DiscordSessionObjects", Effect = "Allow", Action = ${list(RELAY_ACTIONS.stateObjects)}, Resource = "\${${o.bucket}.arn}/${o.discordPrefix}*" },
     ] : [],
     var.enable_whatsapp_personal ? [
       { Sid = "SendToWhatsAppQueue", Effect = "Allow", Action = ${list(RELAY_ACTIONS.sendToQueue)}, Resource = var.whatsapp_personal_queue_arn },
       { Sid = "ConsumeOutboundQueue", Effect = "Allow", Action = ${list(RELAY_ACTIONS.consumeOutbound)}, Resource = var.whatsapp_personal_outbound_queue_arn },
-      { Sid = "AuthStateObjects", Effect = "Allow", Action = ${list(RELAY_ACTIONS.authObjects)}, Resource = "\${${o.bucketArn}}/${o.authPrefix}*" },
-      { Sid = "ListAuthState", Effect = "Allow", Action = ${list(RELAY_ACTIONS.listAuth)}, Resource = ${o.bucketArn}, Condition = { StringLike = { "s3:prefix" = ["${o.authPrefix}*"] } } },
+      { Sid = "AuthStateObjects", Effect = "Allow", Action = ${list(RELAY_ACTIONS.stateObjects)}, Resource = "\${${o.bucket}.arn}/${o.authPrefix}*" },
     ] : [],
   ) })`);
 }

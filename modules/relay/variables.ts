@@ -36,7 +36,7 @@ export function relayVariables(scope: Construct) {
       type: "string",
       description:
         "Name of this deployment, the prefix of every resource name (cluster, service, task family, roles, log group " +
-        "`/ecs/<name>`, ECR repository, auth bucket `<name>-auth-<account>`). 1–40 lowercase letters, digits or hyphens.",
+        "`/ecs/<name>`, ECR repository, state bucket `<name>-state-<account>`). 1–40 lowercase letters, digits or hyphens.",
       validation: [
         {
           condition: `can(regex("^[a-z0-9][a-z0-9-]{0,39}$", var.name))`,
@@ -197,7 +197,7 @@ export function relayVariables(scope: Construct) {
       type: "bool",
       default: false,
       description:
-        "Controls whether the relay runs a WhatsApp personal session (Baileys) and creates its auth-state bucket. Needs the four `whatsapp_personal_*` queue inputs (outputs of modules/whatsapp-personal).",
+        "Controls whether the relay runs a WhatsApp personal session (Baileys), its auth state kept in the state bucket. Needs the four `whatsapp_personal_*` queue inputs (outputs of modules/whatsapp-personal).",
     }),
     whatsappQueueUrl: v("whatsapp_personal_queue_url", {
       type: "string",

@@ -1,4 +1,5 @@
 import {
+  CloseCodes,
   type IIdentifyThrottler,
   type SessionInfo,
   WebSocketManager,
@@ -86,12 +87,28 @@ export interface DiscordGatewayOptions {
    * re-identify on purpose pass one that does not wait.
    */
   readonly identifyThrottler?: IIdentifyThrottler;
+  /** A session a previous relay left open (see session-store.ts): RESUMEd instead of a new IDENTIFY. */
+  readonly resume?: ResumableSession;
+}
+
+/** A gateway session and the bot it belongs to (a RESUME brings no READY to learn it from). */
+export interface ResumableSession {
+  readonly session: SessionInfo;
+  readonly botId: string;
 }
 
 /** A connected gateway. */
 export interface DiscordGateway {
-  /** Closes the connection (code 1000) and stops reconnecting. */
-  stop(): Promise<void>;
+  /**
+   * Takes no more events: returns the session as of the last event handled, so the next relay can
+   * resume from there (later events are replayed to it), or undefined when there is none.
+   */
+  quiesce(): ResumableSession | undefined;
+  /**
+   * Closes the connection and stops reconnecting. `keepSession` closes with 4200 so Discord keeps the
+   * session for a resume; otherwise 1000 ends it.
+   */
+  stop(keepSession: boolean): Promise<void>;
 }
 
 /**
@@ -101,10 +118,12 @@ export interface DiscordGateway {
  * disallowed intent is reported as `failed` with what to do, and not retried.
  */
 export function connectDiscordGateway(options: DiscordGatewayOptions): DiscordGateway {
-  const sessions = new Map<number, SessionInfo>();
-  let botId: string | undefined;
+  const sessions = new Map<number, SessionInfo>(options.resume ? [[0, options.resume.session]] : []);
+  let botId: string | undefined = options.resume?.botId;
   let stopping = false;
   let fatal = false;
+  /** Set at quiesce: events after it are left to the next relay (Discord replays them on resume). */
+  let quiet = false;
   const manager = new WebSocketManager({
     token: options.token,
     intents: INTENTS,
@@ -138,7 +157,7 @@ export function connectDiscordGateway(options: DiscordGatewayOptions): DiscordGa
   manager.on(WebSocketShardEvents.Error, (error: Error) => log.warn("discord.error", { err: error }));
   manager.on(WebSocketShardEvents.Debug, (message: string) => log.debug("discord.debug", { message }));
   manager.on(WebSocketShardEvents.Dispatch, (payload: GatewayDispatchPayload) => {
-    if (payload.t !== GatewayDispatchEvents.MessageCreate || botId === undefined) return;
+    if (quiet || payload.t !== GatewayDispatchEvents.MessageCreate || botId === undefined) return;
     options.onMessage(payload.d, botId);
   });
 
@@ -163,9 +182,18 @@ export function connectDiscordGateway(options: DiscordGatewayOptions): DiscordGa
     }
   })();
   return {
-    async stop() {
+    quiesce() {
+      quiet = true;
+      const session = sessions.get(0);
+      return session && botId ? { session: { ...session }, botId } : undefined;
+    },
+    async stop(keepSession) {
+      quiet = true;
       stopping = true;
-      await manager.destroy({ code: 1000, reason: "relay shutting down" });
+      await manager.destroy({
+        code: keepSession ? CloseCodes.Resuming : 1000,
+        reason: "relay shutting down",
+      });
       options.onState("stopped");
     },
   };

@@ -6,7 +6,7 @@ import {
   proto,
   type SignalDataTypeMap,
 } from "baileys";
-import type { ObjectStore } from "./store.ts";
+import type { ObjectStore } from "../store.ts";
 
 /** A Baileys auth state kept in an object store, so a restarted relay needs no new pairing. */
 export interface StoredAuthState {

@@ -1,30 +1,9 @@
 import { describe, expect, spyOn, test } from "bun:test";
 import { CallLog } from "../../test/fakes/http.ts";
+import { memoryStore } from "../testing.ts";
 import { storedAuthState } from "./auth-state.ts";
 import { baileysConnector, closeReason } from "./baileys.ts";
 import type { ConnectionUpdate } from "./socket.ts";
-import type { ObjectStore } from "./store.ts";
-
-/** An in-memory ObjectStore. */
-function memoryStore(): ObjectStore & { objects: Map<string, string | Uint8Array> } {
-  const objects = new Map<string, string | Uint8Array>();
-  return {
-    objects,
-    get: async (key) => {
-      const value = objects.get(key);
-      return value === undefined
-        ? undefined
-        : typeof value === "string"
-          ? value
-          : new TextDecoder().decode(value);
-    },
-    put: async (key, body) => void objects.set(key, body),
-    delete: async (key) => void objects.delete(key),
-    deletePrefix: async (prefix) => {
-      for (const key of [...objects.keys()]) if (key.startsWith(prefix)) objects.delete(key);
-    },
-  };
-}
 
 describe("Baileys behind the socket interface", () => {
   test("status codes map to what the relay does", () => {

@@ -1,6 +1,6 @@
 import QRCode from "qrcode";
 import { log } from "../../handlers/core/log.ts";
-import type { ObjectStore } from "./store.ts";
+import type { ObjectStore } from "../store.ts";
 
 /** Where the pairing QR code is written, under the auth prefix. */
 export const QR_OBJECT = "pairing-qr.png";

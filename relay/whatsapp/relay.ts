@@ -7,18 +7,17 @@ import type { WhatsAppConfig } from "../config.ts";
 import type { RelayContext } from "../context.ts";
 import { enqueueDurably } from "../enqueue.ts";
 import type { Integration } from "../relay.ts";
+import type { ObjectStore } from "../store.ts";
 import { storedAuthState } from "./auth-state.ts";
 import { MessageSchema, toEnvelope } from "./inbound.ts";
 import { pollOutbound } from "./outbound.ts";
 import { clearQr, showQr } from "./qr.ts";
 import { startSession } from "./session.ts";
 import type { ConnectWhatsApp } from "./socket.ts";
-import { type ObjectStore, s3Store } from "./store.ts";
 
-/** What tests replace: the socket (a fake instead of Baileys), the store, the timings. */
+/** What tests replace: the socket (a fake instead of Baileys), the timings. */
 export interface WhatsAppOverrides {
   readonly connect?: ConnectWhatsApp;
-  readonly store?: ObjectStore;
   readonly outboundWaitSeconds?: number;
   readonly outboundRetryDelay?: (receiveCount: number) => number;
   readonly reconnectDelayMs?: number;
@@ -30,10 +29,10 @@ export interface WhatsAppOverrides {
  */
 export async function startWhatsAppRelay(
   config: WhatsAppConfig,
+  store: ObjectStore,
   context: RelayContext,
   overrides: WhatsAppOverrides = {},
 ): Promise<Integration> {
-  const store = overrides.store ?? s3Store(config.bucket);
   const connect = overrides.connect ?? (await import("./baileys.ts")).connectBaileys;
   const session = await startSession({
     connect,

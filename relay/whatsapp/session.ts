@@ -89,7 +89,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       case "connecting":
         return;
       case "qr":
-        set("pairing", "scan the QR code: see the log or the PNG in the auth bucket");
+        set("pairing", "scan the QR code: see the log or the PNG in the state bucket");
         options.onQr(update.code).catch((err: unknown) => log.error("whatsapp.qr_failed", { err }));
         return;
       case "open":
