@@ -59,7 +59,6 @@ test("one cold start of the Telegram ingress, measured in a fresh node process",
     bundle: join(root, "modules", "telegram", "dist", "ingress.mjs"),
     stubbed: "",
     env: {},
-    peerFile: "",
   } satisfies Subject;
   const stack = { subjects: [subject], rigs: new Map() } as unknown as BenchStack;
   const report = await measureCold(stack, drivers.cold, 1);

@@ -16,6 +16,8 @@ export interface ColdResult {
   readonly processMs: Summary;
   /** `await import()` of the bundle inside the process, ms. */
   readonly importMs: Summary;
+  /** The import time of each round by round number (NaN where that round failed), for per-round ratios. */
+  readonly importByRound: number[];
   /** The first request's handler call after the import, ms. */
   readonly firstRequestMs: Summary;
   /** Spawn to exit of a process that imports and handles the first request: a cold ack, ms. */
@@ -53,10 +55,26 @@ export async function measureCold(stack: BenchStack, driver: string, rounds: num
   const bare: number[] = [];
   const raw = new Map<
     Subject,
-    { process: number[]; import: number[]; first: number[]; ack: number[]; rss: number[]; errors: string[] }
+    {
+      process: number[];
+      import: number[];
+      importByRound: number[];
+      first: number[];
+      ack: number[];
+      rss: number[];
+      errors: string[];
+    }
   >();
   for (const subject of stack.subjects)
-    raw.set(subject, { process: [], import: [], first: [], ack: [], rss: [], errors: [] });
+    raw.set(subject, {
+      process: [],
+      import: [],
+      importByRound: Array(rounds).fill(Number.NaN),
+      first: [],
+      ack: [],
+      rss: [],
+      errors: [],
+    });
   let conversation = 0;
 
   for (let round = 0; round < rounds; round++) {
@@ -74,6 +92,7 @@ export async function measureCold(stack: BenchStack, driver: string, rounds: num
         else {
           into.process.push(run.wallMs);
           into.import.push(run.result.importMs);
+          into.importByRound[round] = run.result.importMs;
         }
       });
       const rig = stack.rigs.get(subject.channel);
@@ -102,11 +121,20 @@ export async function measureCold(stack: BenchStack, driver: string, rounds: num
     rounds,
     bareNodeMs: summarize(bare),
     results: stack.subjects.map((subject) => {
-      const r = raw.get(subject) ?? { process: [], import: [], first: [], ack: [], rss: [], errors: [] };
+      const r = raw.get(subject) ?? {
+        process: [],
+        import: [],
+        importByRound: [],
+        first: [],
+        ack: [],
+        rss: [],
+        errors: [],
+      };
       return {
         subject,
         processMs: summarize(r.process),
         importMs: summarize(r.import),
+        importByRound: r.importByRound,
         firstRequestMs: summarize(r.first),
         coldAckMs: summarize(r.ack),
         rssMb: summarize(r.rss),
@@ -114,4 +142,15 @@ export async function measureCold(stack: BenchStack, driver: string, rounds: num
       };
     }),
   };
+}
+
+/**
+ * `a`'s import time over `b`'s, taken round by round (the two ran seconds apart, under the same
+ * load) and summarized over the rounds: steadier on a busy machine than a ratio of medians.
+ */
+export function importRatio(a: ColdResult, b: ColdResult): Summary {
+  const ratios = a.importByRound
+    .map((ms, round) => ms / (b.importByRound[round] ?? Number.NaN))
+    .filter((q) => Number.isFinite(q));
+  return summarize(ratios);
 }

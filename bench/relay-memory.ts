@@ -1,9 +1,10 @@
 /**
- * The always-on part's memory: the relay (`bun relay/main.ts`, as its container runs it) with a fake
- * Discord gateway connected, idle and then under a steady stream of direct messages, next to a
- * discord.js Client (bench/peers/discordjs.ts, under Node) doing the same job against its own fake
- * gateway. Resident memory is read from /proc/<pid>/status (VmRSS) every 100 ms; CPU from
- * /proc/<pid>/stat. Every message must reach SQS, or the run reports it.
+ * The always-on part's memory: the relay (`bun relay/main.ts`, and `bun --smol` as its image runs it)
+ * with a fake Discord gateway connected, idle and then under a steady stream of direct messages, next
+ * to a discord.js Client (bench/peers/discordjs.ts) doing the same job against its own fake gateway,
+ * under Node and under Bun. Resident memory is read from /proc/<pid>/status (VmRSS) every 100 ms, CPU
+ * from /proc/<pid>/stat. Every message must reach SQS, or the run reports it. (The relay's README
+ * quotes bench/relay-memory-idle.ts, an idle-only check of the same processes.)
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import { messageCreate } from "../test/fakes/discord-interactions.ts";
 import { awsTestEnv } from "../test/harness/env.ts";
 import type { LocalSqs } from "../test/harness/sqs.ts";
 import { bundleEntry, outRoot, root } from "./lib/build.ts";
-import { lambdaBaseEnv, nodeBinary } from "./lib/node.ts";
+import { lambdaBaseEnv, nodeBinary, nodeVersion } from "./lib/node.ts";
 import { type Summary, summarize } from "./lib/stats.ts";
 
 /** One process's figures. */
@@ -195,23 +196,26 @@ export async function measureRelayMemory(sqs: LocalSqs, options: MemoryOptions):
         stderr: "pipe",
       }),
   });
+  const node = (await nodeVersion()).replace(/^v/, "");
+  const discordJs = (runtime: string, binary: string): Contender => ({
+    name: `discord.js Client (peer), ${binary === "bun" ? "Bun" : "Node"}`,
+    runtime,
+    spawn: (env, apiUrl) =>
+      Bun.spawn([binary, peer.path], {
+        env: {
+          ...env,
+          DISCORD_BOT_TOKEN: DEFAULT_DISCORD_TOKEN,
+          DISCORD_API_URL: apiUrl.replace(/\/v\d+$/, ""),
+        },
+        stdout: "ignore",
+        stderr: "pipe",
+      }),
+  });
   const contenders: Contender[] = [
-    relay("relay (Discord gateway)", [source]),
-    relay("relay, `bun --smol`", ["--smol", source]),
-    {
-      name: "discord.js Client (peer)",
-      runtime: "Node",
-      spawn: (env, apiUrl) =>
-        Bun.spawn([nodeBinary(), peer.path], {
-          env: {
-            ...env,
-            DISCORD_BOT_TOKEN: DEFAULT_DISCORD_TOKEN,
-            DISCORD_API_URL: apiUrl.replace(/\/v\d+$/, ""),
-          },
-          stdout: "ignore",
-          stderr: "pipe",
-        }),
-    },
+    relay("relay, `bun relay/main.ts`", [source]),
+    relay("relay, `bun --smol` (as its image runs it)", ["--smol", source]),
+    discordJs(`Node ${node}`, nodeBinary()),
+    discordJs(`Bun ${Bun.version}`, "bun"),
   ];
   const results: MemoryResult[] = [];
   for (const contender of contenders) results.push(await measure(contender, sqs, options));

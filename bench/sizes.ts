@@ -3,14 +3,14 @@
  * minified and gzipped, with what the bytes are — the AWS SDK, the web framework, our own code.
  */
 import { join } from "node:path";
-import { type Built, bundleEntry, outRoot, root, sizeOf } from "./lib/build.ts";
-import type { BenchStack } from "./stack.ts";
+import { bundleEntry, outRoot, root, sizeOf } from "./lib/build.ts";
+import type { BenchStack, Subject } from "./stack.ts";
 
 /** One bundle's size and make-up. */
 export interface SizeRow {
   readonly name: string;
   readonly role: string;
-  readonly kind: "ours" | "peer";
+  readonly kind: Subject["kind"];
   readonly bytes: number;
   readonly gzipBytes: number;
   /** Output bytes per group: "AWS SDK", "our code", and each other package. */
@@ -49,19 +49,13 @@ export async function measureSizes(stack: BenchStack): Promise<SizeRow[]> {
     rows.push({ name: channel, role, kind: "ours", ...shipped, groups: groupPackages(built.byPackage) });
   }
   for (const subject of stack.subjects) {
-    if (subject.kind !== "peer") continue;
-    const peer: Built = await bundleEntry(
-      join(import.meta.dir, "peers", `${subject.peerFile}`),
-      join(outRoot, "sizes", "peers"),
-      subject.peerFile.replace(/\.ts$/, ".mjs"),
-    );
+    if (subject.kind === "ours") continue;
     rows.push({
       name: subject.name,
       role: "ingress",
-      kind: "peer",
-      bytes: peer.bytes,
-      gzipBytes: peer.gzipBytes,
-      groups: groupPackages(peer.byPackage),
+      kind: subject.kind,
+      ...(await sizeOf(subject.bundle)),
+      groups: groupPackages(subject.byPackage ?? {}),
     });
   }
   return rows;

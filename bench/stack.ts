@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { BunPlugin } from "bun";
 import { channels, rolesOf } from "../scripts/bundle.ts";
 import { type FakeAgentCore, startAgentCore } from "../test/fakes/agentcore.ts";
 import { type FakeSecretsManager, startSecretsManager } from "../test/fakes/secrets-manager.ts";
@@ -13,12 +14,17 @@ import { type FifoPair, type LocalSqs, startSqs } from "../test/harness/sqs.ts";
 import { FAKE_AGENT_RUNTIME_ARN } from "../test/harness/stack.ts";
 import { CHANNELS, type ChannelRig } from "./channels.ts";
 import { bundleEntry, outRoot, root } from "./lib/build.ts";
+import { esmSdk, lazySdk } from "./lib/experiments.ts";
 
 /** Something whose cold start and per-request cost the bench measures: an ingress bundle. */
 export interface Subject {
   /** Row label: the channel name, or the peer's name. */
   readonly name: string;
-  readonly kind: "ours" | "peer";
+  /**
+   * Ours, a peer framework, the floor (the bare SDK call every ingress carries), or an experiment (a
+   * variant of ours testing a fix: cold starts only).
+   */
+  readonly kind: "ours" | "peer" | "floor" | "experiment";
   /** The channel whose rig builds its requests. */
   readonly channel: string;
   /** The bundle as deployed (ours: modules/<channel>/dist/ingress.mjs). */
@@ -27,13 +33,14 @@ export interface Subject {
   readonly stubbed: string;
   /** The handler environment (AWS endpoints, queue, secret or the peer's variables). */
   readonly env: Record<string, string | undefined>;
-  /** A peer's source file in bench/peers/ ("" for ours). */
-  readonly peerFile: string;
+  /** Output bytes per package of `bundle`, when the bench built it (peers, floor, experiments). */
+  readonly byPackage?: Record<string, number>;
 }
 
 /** A peer framework doing our ingress's job, bundled from bench/peers/. */
 interface Peer {
   readonly name: string;
+  readonly kind: "peer" | "floor";
   readonly file: string;
   readonly channel: string;
   env(rig: ChannelRig): Record<string, string>;
@@ -42,6 +49,7 @@ interface Peer {
 const PEERS: Peer[] = [
   {
     name: "grammY (peer)",
+    kind: "peer",
     file: "grammy.ts",
     channel: "telegram",
     env: (rig) => ({
@@ -51,12 +59,20 @@ const PEERS: Peer[] = [
   },
   {
     name: "Bolt (peer)",
+    kind: "peer",
     file: "bolt.ts",
     channel: "slack",
     env: (rig) => ({
       SLACK_BOT_TOKEN: rig.secret.bot_token ?? "",
       SLACK_SIGNING_SECRET: rig.secret.signing_secret ?? "",
     }),
+  },
+  {
+    name: "bare SDK handler (floor)",
+    kind: "floor",
+    file: "floor.ts",
+    channel: "telegram",
+    env: () => ({}),
   },
 ];
 
@@ -131,8 +147,35 @@ export async function startBenchStack(): Promise<BenchStack> {
       bundle: path,
       stubbed: stubbed.path,
       env: { ...channelEnv(channel, queue), LOG_LEVEL: "info" },
-      peerFile: "",
     });
+  }
+  const telegram = subjects.find((s) => s.name === "telegram");
+  if (telegram) {
+    const entry = join(root, "handlers", "telegram", "ingress.ts");
+    const experiments: [string, { plugins?: BunPlugin[]; conditions?: string[] }][] = [
+      ["telegram · SDK loaded lazily (experiment)", { plugins: [lazySdk] }],
+      ["telegram · SDK's ES builds (experiment)", { conditions: esmSdk.conditions }],
+    ];
+    for (const [name, options] of experiments) {
+      try {
+        const built = await bundleEntry(
+          entry,
+          join(outRoot, "experiments", name.replace(/\W+/g, "-")),
+          "ingress.mjs",
+          options,
+        );
+        subjects.push({
+          ...telegram,
+          name,
+          kind: "experiment",
+          bundle: built.path,
+          stubbed: built.path,
+          byPackage: built.byPackage,
+        });
+      } catch (error) {
+        notes.push(`${name}: could not be built (${String(error).slice(0, 200)})`);
+      }
+    }
   }
   for (const peer of PEERS) {
     const rig = rigs.get(peer.channel);
@@ -145,7 +188,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     ]);
     subjects.push({
       name: peer.name,
-      kind: "peer",
+      kind: peer.kind,
       channel: peer.channel,
       bundle: built.path,
       stubbed: stubbed.path,
@@ -154,7 +197,7 @@ export async function startBenchStack(): Promise<BenchStack> {
         QUEUE_URL: queue.queueUrl,
         ...peer.env(rig),
       },
-      peerFile: peer.file,
+      byPackage: built.byPackage,
     });
   }
 

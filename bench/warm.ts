@@ -71,14 +71,14 @@ export async function measureWarm(
   driver: string,
   options: WarmOptions,
 ): Promise<WarmResult[]> {
+  const subjects = stack.subjects.filter((s) => s.kind !== "experiment");
   const raw = new Map<
     Subject,
     { p50: number[]; p99: number[]; sqsP50: number[]; sqsP99: number[]; errors: string[] }
   >();
-  for (const subject of stack.subjects)
-    raw.set(subject, { p50: [], p99: [], sqsP50: [], sqsP99: [], errors: [] });
+  for (const subject of subjects) raw.set(subject, { p50: [], p99: [], sqsP50: [], sqsP99: [], errors: [] });
   for (let run = 0; run < options.runs; run++) {
-    for (const subject of stack.subjects) {
+    for (const subject of subjects) {
       const into = raw.get(subject);
       if (!into) continue;
       const stub = distribution(
@@ -113,7 +113,7 @@ export async function measureWarm(
       }
     }
   }
-  return stack.subjects.map((subject) => {
+  return subjects.map((subject) => {
     const r = raw.get(subject) ?? { p50: [], p99: [], sqsP50: [], sqsP99: [], errors: [] };
     return {
       subject,

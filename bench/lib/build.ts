@@ -51,12 +51,15 @@ export function packageOf(input: string): string {
     .join("/");
 }
 
-/** Bundles one entry point like scripts/bundle.ts does; `stubSqs` swaps in the in-process SQS stub. */
+/**
+ * Bundles one entry point like scripts/bundle.ts does; `stubSqs` swaps in the in-process SQS stub,
+ * `plugins` and `conditions` make the experiments' variants (lib/experiments.ts).
+ */
 export async function bundleEntry(
   entry: string,
   outdir: string,
   name: string,
-  options: { stubSqs?: boolean } = {},
+  options: { stubSqs?: boolean; plugins?: BunPlugin[]; conditions?: string[] } = {},
 ): Promise<Built> {
   await mkdir(outdir, { recursive: true });
   const result = await Bun.build({
@@ -65,7 +68,8 @@ export async function bundleEntry(
     outdir,
     naming: name,
     metafile: true,
-    plugins: options.stubSqs ? [sqsStub] : [],
+    plugins: [...(options.stubSqs ? [sqsStub] : []), ...(options.plugins ?? [])],
+    ...(options.conditions ? { conditions: options.conditions } : {}),
   });
   if (!result.success) throw new AggregateError(result.logs, `bundling ${relative(root, entry)} failed`);
   const path = join(outdir, name);
