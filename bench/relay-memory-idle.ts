@@ -15,18 +15,11 @@ const root = join(import.meta.dir, "..");
 const runs = Number(process.argv[2] ?? 5);
 const IDLE_MS = 3_000;
 
-const BUCKET = "relay-state";
-
-/** Command and extra environment of each contender. */
-const contenders: Record<string, { command: string[]; env?: Record<string, string> }> = {
-  "relay (bun relay/main.ts)": { command: ["bun", "relay/main.ts"] },
-  // As modules/relay runs it: --smol, and the state bucket for the Discord session handover.
-  "relay as deployed (--smol, STATE_BUCKET)": {
-    command: ["bun", "--smol", "relay/main.ts"],
-    env: { STATE_BUCKET: BUCKET },
-  },
-  "discord.js Client (bun)": { command: ["bun", "bench/relay-memory-discordjs.mjs"] },
-  "discord.js Client (node)": { command: ["node", "bench/relay-memory-discordjs.mjs"] },
+const contenders: Record<string, string[]> = {
+  "relay (bun relay/main.ts)": ["bun", "relay/main.ts"],
+  "relay (bun --smol, as the image runs it)": ["bun", "--smol", "relay/main.ts"],
+  "discord.js Client (bun)": ["bun", "bench/relay-memory-discordjs.mjs"],
+  "discord.js Client (node)": ["node", "bench/relay-memory-discordjs.mjs"],
 };
 
 async function rssMb(pid: number): Promise<number> {
@@ -36,10 +29,9 @@ async function rssMb(pid: number): Promise<number> {
 
 const sqs = await startSqs();
 const queue = await sqs.createFifoPair("relay-memory");
-sqs.server.createBucket(BUCKET);
 const results = new Map<string, number[]>(Object.keys(contenders).map((name) => [name, []]));
 for (let round = 0; round < runs; round++) {
-  for (const [name, { command, env }] of Object.entries(contenders)) {
+  for (const [name, command] of Object.entries(contenders)) {
     const gateway = await startDiscordGateway();
     const child = Bun.spawn(command, {
       cwd: root,
@@ -52,8 +44,6 @@ for (let round = 0; round < runs; round++) {
         DISCORD_BOT_TOKEN: DEFAULT_DISCORD_TOKEN,
         DISCORD_QUEUE_URL: queue.queueUrl,
         DISCORD_API_URL: gateway.apiUrl,
-        AWS_ENDPOINT_URL_S3: sqs.endpoint,
-        ...env,
       } as Record<string, string>,
       stdout: "ignore",
       stderr: "inherit",
@@ -75,5 +65,5 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 console.log(`Idle RSS with the gateway connected, ${runs} runs, ${new Date().toISOString().slice(0, 10)}`);
 for (const [name, xs] of results) {
   const [lo, mid, hi] = [Math.min(...xs), median(xs), Math.max(...xs)].map((x) => x.toFixed(1));
-  console.log(`${name.padEnd(44)} ${mid} MB (min ${lo}, max ${hi})`);
+  console.log(`${name.padEnd(42)} ${mid} MB (min ${lo}, max ${hi})`);
 }
