@@ -5,8 +5,10 @@
  *
  *   cd bench && bun install && cd .. && bun bench/relay-memory-idle.ts [runs=5]
  */
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildRelay } from "../relay/build.ts";
 import { DEFAULT_DISCORD_TOKEN, startDiscordGateway } from "../test/fakes/discord-gateway.ts";
 import { awsTestEnv } from "../test/harness/env.ts";
 import { startSqs } from "../test/harness/sqs.ts";
@@ -15,11 +17,22 @@ const root = join(import.meta.dir, "..");
 const runs = Number(process.argv[2] ?? 5);
 const IDLE_MS = 3_000;
 
-const contenders: Record<string, string[]> = {
-  "relay (bun relay/main.ts)": ["bun", "relay/main.ts"],
-  "relay (bun --smol, as the image runs it)": ["bun", "--smol", "relay/main.ts"],
-  "discord.js Client (bun)": ["bun", "bench/relay-memory-discordjs.mjs"],
-  "discord.js Client (node)": ["node", "bench/relay-memory-discordjs.mjs"],
+const BUCKET = "relay-state";
+
+// The bundle the image runs (relay/Dockerfile: `bun relay/build.ts dist`).
+const dist = await mkdtemp(join(tmpdir(), "relay-dist-"));
+const bundle = await buildRelay(dist);
+
+/** Command and extra environment of each contender. */
+const contenders: Record<string, { command: string[]; env?: Record<string, string> }> = {
+  "relay from source (bun relay/main.ts)": { command: ["bun", "relay/main.ts"] },
+  // As the image runs it with modules/relay's environment: the bundle, --smol, the state bucket.
+  "relay as deployed (bundle, --smol, STATE_BUCKET)": {
+    command: ["bun", "--smol", bundle],
+    env: { STATE_BUCKET: BUCKET },
+  },
+  "discord.js Client (bun)": { command: ["bun", "bench/relay-memory-discordjs.mjs"] },
+  "discord.js Client (node)": { command: ["node", "bench/relay-memory-discordjs.mjs"] },
 };
 
 async function rssMb(pid: number): Promise<number> {
@@ -29,9 +42,10 @@ async function rssMb(pid: number): Promise<number> {
 
 const sqs = await startSqs();
 const queue = await sqs.createFifoPair("relay-memory");
+sqs.server.createBucket(BUCKET);
 const results = new Map<string, number[]>(Object.keys(contenders).map((name) => [name, []]));
 for (let round = 0; round < runs; round++) {
-  for (const [name, command] of Object.entries(contenders)) {
+  for (const [name, { command, env }] of Object.entries(contenders)) {
     const gateway = await startDiscordGateway();
     const child = Bun.spawn(command, {
       cwd: root,
@@ -44,6 +58,8 @@ for (let round = 0; round < runs; round++) {
         DISCORD_BOT_TOKEN: DEFAULT_DISCORD_TOKEN,
         DISCORD_QUEUE_URL: queue.queueUrl,
         DISCORD_API_URL: gateway.apiUrl,
+        AWS_ENDPOINT_URL_S3: sqs.endpoint,
+        ...env,
       } as Record<string, string>,
       stdout: "ignore",
       stderr: "inherit",
@@ -60,10 +76,11 @@ for (let round = 0; round < runs; round++) {
   }
 }
 await sqs.close();
+await rm(dist, { recursive: true, force: true });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 console.log(`Idle RSS with the gateway connected, ${runs} runs, ${new Date().toISOString().slice(0, 10)}`);
 for (const [name, xs] of results) {
   const [lo, mid, hi] = [Math.min(...xs), median(xs), Math.max(...xs)].map((x) => x.toFixed(1));
-  console.log(`${name.padEnd(42)} ${mid} MB (min ${lo}, max ${hi})`);
+  console.log(`${name.padEnd(50)} ${mid} MB (min ${lo}, max ${hi})`);
 }

@@ -1,8 +1,14 @@
 /**
- * The relay as a process, as the container runs it (`bun relay/main.ts`): configuration from the
- * environment, health on PORT, and SIGTERM → no new events, in-flight enqueues finish, exit 0.
+ * The relay as a process, as the container runs it (the bundle from relay/build.ts, `bun --smol`):
+ * configuration from the environment, health on PORT, and SIGTERM → no new events, in-flight enqueues
+ * finish, the Discord session handed on through the state bucket, exit 0.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { buildRelay } from "../relay/build.ts";
 import { envelopesOn, eventually, type FlakyProxy, startFlakyProxy } from "../relay/testing.ts";
 import {
   DEFAULT_DISCORD_TOKEN,
@@ -16,22 +22,29 @@ let sqs: LocalSqs;
 let proxy: FlakyProxy;
 let queue: FifoPair;
 let gateway: FakeDiscordGateway;
+let dist: string;
+let bundle: string;
+const BUCKET = "relay-state";
 
 beforeAll(async () => {
   sqs = await startSqs();
   proxy = startFlakyProxy(sqs.endpoint);
   queue = await sqs.createFifoPair("discord-process");
   gateway = await startDiscordGateway();
+  sqs.server.createBucket(BUCKET);
+  dist = await mkdtemp(join(tmpdir(), "relay-dist-"));
+  bundle = await buildRelay(dist);
 });
 
 afterAll(async () => {
   await gateway.close();
   await proxy.close();
   await sqs.close();
+  await rm(dist, { recursive: true, force: true });
 });
 
-function spawnRelay(env: Record<string, string | undefined>) {
-  return Bun.spawn(["bun", "relay/main.ts"], {
+function spawnRelay(env: Record<string, string | undefined>, command = ["bun", "relay/main.ts"]) {
+  return Bun.spawn(command, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } as Record<string, string>,
     stdout: "pipe",
     stderr: "pipe",
@@ -45,15 +58,20 @@ const freePort = () => {
   return port;
 };
 
-test("SIGTERM: the enqueue in flight finishes, the gateway is closed, exit 0", async () => {
+test("SIGTERM: the enqueue in flight finishes, the session is handed on, exit 0 (the bundle)", async () => {
   const port = freePort();
-  const child = spawnRelay({
-    ...awsTestEnv({ sqs: proxy.url, maxAttempts: 1 }),
-    PORT: String(port),
-    DISCORD_BOT_TOKEN: DEFAULT_DISCORD_TOKEN,
-    DISCORD_QUEUE_URL: proxy.url + new URL(queue.queueUrl).pathname,
-    DISCORD_API_URL: gateway.apiUrl,
-  });
+  const child = spawnRelay(
+    {
+      ...awsTestEnv({ sqs: proxy.url, maxAttempts: 1 }),
+      AWS_ENDPOINT_URL_S3: sqs.endpoint,
+      PORT: String(port),
+      STATE_BUCKET: BUCKET,
+      DISCORD_BOT_TOKEN: DEFAULT_DISCORD_TOKEN,
+      DISCORD_QUEUE_URL: proxy.url + new URL(queue.queueUrl).pathname,
+      DISCORD_API_URL: gateway.apiUrl,
+    },
+    ["bun", "--smol", bundle],
+  );
   const health = () =>
     fetch(`http://127.0.0.1:${port}/health`)
       .then((r) => r.status)
@@ -68,7 +86,18 @@ test("SIGTERM: the enqueue in flight finishes, the gateway is closed, exit 0", a
   proxy.delayMs = 0;
 
   expect((await envelopesOn(sqs, queue.queueUrl)).map((e) => e.text)).toEqual(["last words"]);
-  expect(gateway.closes.items.at(-1)?.code).toBe(1000);
+  expect(gateway.closes.items.at(-1)?.code).toBe(4200); // the session stays resumable
+  const s3 = new S3Client({
+    region: "us-east-1",
+    endpoint: sqs.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: "a", secretAccessKey: "b" },
+  });
+  const saved = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "discord/session.json" }));
+  expect(JSON.parse((await saved.Body?.transformToString()) ?? "{}")).toMatchObject({
+    sessionId: gateway.session?.id,
+  });
+  s3.destroy();
   const out = await new Response(child.stdout).text();
   const events = out
     .split("\n")

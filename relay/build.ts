@@ -1,0 +1,34 @@
+/**
+ * Bundles the relay for its container: relay/main.ts → `<outdir>/main.js` (+ chunks), minified, for Bun.
+ * Code that loads only on demand (WhatsApp, the S3 and Secrets Manager clients) stays in separate
+ * chunks, and Baileys stays a package import (it loads its own files at run time). One file parsed
+ * instead of hundreds of modules: about 6 MB less resident memory than running the sources.
+ *
+ *   bun relay/build.ts dist    # then: bun --smol dist/main.js
+ */
+import { join, resolve } from "node:path";
+
+/** Packages the bundle imports at run time instead of containing them. */
+export const EXTERNAL = ["baileys"];
+
+/** Builds the bundle into `outdir`; returns the entry point's path. */
+export async function buildRelay(outdir: string): Promise<string> {
+  const result = await Bun.build({
+    entrypoints: [join(import.meta.dir, "main.ts")],
+    target: "bun",
+    format: "esm",
+    minify: true,
+    splitting: true,
+    sourcemap: "none",
+    external: EXTERNAL,
+    outdir,
+    naming: { entry: "[name].js", chunk: "[name]-[hash].js" },
+  });
+  if (!result.success) throw new AggregateError(result.logs, "bundling relay/main.ts failed");
+  return join(outdir, "main.js");
+}
+
+if (import.meta.main) {
+  const outdir = resolve(process.argv[2] ?? "dist");
+  console.log(await buildRelay(outdir));
+}
