@@ -38,8 +38,8 @@ export function closeReason(statusCode: number | undefined): CloseReason {
 }
 
 /**
- * The WhatsApp connection through Baileys (a linked device of the user's account). History sync and
- * "online" presence are off: the relay answers new messages only and must not keep the phone from
+ * The WhatsApp connection through Baileys (a linked device of the user's account). No full history
+ * sync and no "online" presence: the relay answers new messages only and must not keep the phone from
  * getting notifications.
  */
 export const connectBaileys: ConnectWhatsApp = (auth, events) => baileysConnector()(auth, events);
@@ -61,8 +61,9 @@ function connect(
     logger,
     browser: Browsers.ubuntu("agentcore-relay"),
     markOnlineOnConnect: false,
+    // Baileys' default history sync stays on (it carries the phone-number ↔ hidden-id mappings);
+    // what it brings arrives as "append", not "notify", and is not answered.
     syncFullHistory: false,
-    shouldSyncHistoryMessage: () => false,
     // Used to re-send a message WhatsApp asks for again; the relay keeps no message store.
     getMessage: async () => undefined,
   });
