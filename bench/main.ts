@@ -3,7 +3,7 @@
  * on stdout and the full report in BENCHMARKS.md. Loopback only; bounded in time (a few minutes).
  * `BENCH_QUICK=1` runs a small version of everything (a minute), `BENCH_NODE` picks the node binary.
  */
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { measureCold } from "./cold.ts";
 import { buildDrivers, root } from "./lib/build.ts";
@@ -36,6 +36,7 @@ const settings = {
 };
 
 const started = performance.now();
+const loadAtStart = loadavg()[0] ?? Number.NaN;
 const step = (what: string) =>
   console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${what}`);
 
@@ -74,8 +75,11 @@ try {
     rate: settings.relayRate,
   });
   const bareRuntimes = await measureBareRuntimes();
+  const loadAtEnd = loadavg()[0] ?? Number.NaN;
+  const busy = Math.max(loadAtStart, loadAtEnd) > cpus().length;
+  const load = `load average ${loadAtStart.toFixed(1)} at the start, ${loadAtEnd.toFixed(1)} at the end${busy ? ` (over ${cpus().length}: other processes were competing for the cores)` : ""}`;
   results = {
-    machine,
+    machine: `${machine}; ${load}`,
     date: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
     command: quick ? "BENCH_QUICK=1 bun run bench" : "bun run bench",
     seconds: (performance.now() - started) / 1000,

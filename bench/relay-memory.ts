@@ -1,5 +1,6 @@
 /**
- * The always-on part's memory: the relay (`bun relay/main.ts`, and `bun --smol` as its image runs it)
+ * The always-on part's memory: the relay (`bun relay/main.ts`, and as modules/relay runs it: `bun --smol`
+ * with its state in S3, here fauxqs's)
  * with a fake Discord gateway connected, idle and then under a steady stream of direct messages, next
  * to a discord.js Client (bench/peers/discordjs.ts) doing the same job against its own fake gateway,
  * under Node and under Bun. Resident memory is read from /proc/<pid>/status (VmRSS) every 100 ms, CPU
@@ -16,6 +17,9 @@ import type { LocalSqs } from "../test/harness/sqs.ts";
 import { bundleEntry, outRoot, root } from "./lib/build.ts";
 import { lambdaBaseEnv, nodeBinary, nodeVersion } from "./lib/node.ts";
 import { type Summary, summarize } from "./lib/stats.ts";
+
+/** The S3 bucket (on fauxqs) the deployed relay keeps its Discord session in. */
+const STATE_BUCKET_NAME = "bench-relay-state";
 
 /** One process's figures. */
 export interface MemoryResult {
@@ -153,9 +157,10 @@ async function measure(contender: Contender, sqs: LocalSqs, options: MemoryOptio
   }
 }
 
-/** RSS of a runtime doing nothing (a timer keeps it alive), MB: what the runtime itself weighs. */
-async function bareRuntimeMb(command: string[]): Promise<Summary> {
-  const child = Bun.spawn([...command, "-e", "setInterval(() => {}, 1000)"], {
+/** RSS of a runtime running `code` and then idling (a timer keeps it alive), MB. */
+async function bareRuntimeMb(command: string[], code = ""): Promise<Summary> {
+  const child = Bun.spawn([...command, "-e", `${code}; setInterval(() => {}, 1000)`], {
+    cwd: root,
     stdout: "ignore",
     stderr: "ignore",
   });
@@ -166,9 +171,16 @@ async function bareRuntimeMb(command: string[]): Promise<Summary> {
   return summarize(samples);
 }
 
-/** The runtimes' own weight, for reading the figures above: bare Bun and bare Node, idle. */
-export async function measureBareRuntimes(): Promise<{ bun: Summary; node: Summary }> {
-  return { bun: await bareRuntimeMb(["bun"]), node: await bareRuntimeMb([nodeBinary()]) };
+/** What the figures above are made of: bare Bun and bare Node idle, and Bun holding an SQS client. */
+export async function measureBareRuntimes(): Promise<{ bun: Summary; node: Summary; bunWithSqs: Summary }> {
+  return {
+    bun: await bareRuntimeMb(["bun"]),
+    node: await bareRuntimeMb([nodeBinary()]),
+    bunWithSqs: await bareRuntimeMb(
+      ["bun"],
+      'const { SQSClient } = await import("@aws-sdk/client-sqs"); new SQSClient({ region: "us-east-1" })',
+    ),
+  };
 }
 
 /** Measures the relay (as deployed, and with Bun's --smol), then the discord.js peer. */
@@ -179,7 +191,8 @@ export async function measureRelayMemory(sqs: LocalSqs, options: MemoryOptions):
     "discordjs.mjs",
   );
   const source = join(root, "relay", "main.ts");
-  const relay = (name: string, args: string[]): Contender => ({
+  sqs.server.createBucket(STATE_BUCKET_NAME);
+  const relay = (name: string, args: string[], extra: Record<string, string> = {}): Contender => ({
     name,
     runtime: `Bun ${Bun.version}`,
     spawn: (env, apiUrl) =>
@@ -191,6 +204,8 @@ export async function measureRelayMemory(sqs: LocalSqs, options: MemoryOptions):
           DISCORD_BOT_TOKEN: DEFAULT_DISCORD_TOKEN,
           DISCORD_QUEUE_URL: env.QUEUE_URL,
           DISCORD_API_URL: apiUrl,
+          AWS_ENDPOINT_URL_S3: sqs.endpoint,
+          ...extra,
         },
         stdout: "ignore",
         stderr: "pipe",
@@ -213,7 +228,9 @@ export async function measureRelayMemory(sqs: LocalSqs, options: MemoryOptions):
   });
   const contenders: Contender[] = [
     relay("relay, `bun relay/main.ts`", [source]),
-    relay("relay, `bun --smol` (as its image runs it)", ["--smol", source]),
+    relay("relay as deployed (`bun --smol`, STATE_BUCKET)", ["--smol", source], {
+      STATE_BUCKET: STATE_BUCKET_NAME,
+    }),
     discordJs(`Node ${node}`, nodeBinary()),
     discordJs(`Bun ${Bun.version}`, "bun"),
   ];

@@ -24,7 +24,7 @@ export interface RunResults {
   readonly warm: WarmResult[];
   readonly pipeline: PipelineResult[];
   readonly relay: MemoryResult[];
-  readonly bareRuntimes: { bun: Summary; node: Summary };
+  readonly bareRuntimes: { bun: Summary; node: Summary; bunWithSqs: Summary };
   readonly notes: string[];
   readonly settings: Record<string, number | string>;
 }
@@ -40,17 +40,17 @@ export function budgetRows(r: RunResults): string[][] {
   const bolt = cold.find((c) => c.subject.name.startsWith("Bolt"));
   const grammy = cold.find((c) => c.subject.name.startsWith("grammY"));
   for (const c of cold.filter((c) => c.subject.kind === "ours")) {
-    if (bolt) {
-      const q = c.importMs.median / bolt.importMs.median;
-      rows.push([`${c.subject.name}: import vs Bolt's`, "≤ 0.33×", `${q.toFixed(2)}×`, verdict(q <= 1 / 3)]);
-    }
-    if (grammy) {
-      const q = c.importMs.median / grammy.importMs.median;
+    for (const [peer, target, label] of [
+      [bolt, 1 / 3, "≤ 0.33×"],
+      [grammy, 1 / 1.5, "≤ 0.67×"],
+    ] as const) {
+      if (!peer) continue;
+      const q = importRatio(c, peer);
       rows.push([
-        `${c.subject.name}: import vs grammY's`,
-        "≤ 0.67×",
-        `${q.toFixed(2)}×`,
-        verdict(q <= 1 / 1.5),
+        `${c.subject.name}: import ÷ ${peer.subject.name.replace(/ \(peer\)$/, "")}'s, median of rounds`,
+        label,
+        `${q.median.toFixed(2)}× (${q.min.toFixed(2)}–${q.max.toFixed(2)})`,
+        verdict(q.median <= target),
       ]);
     }
   }
@@ -212,7 +212,7 @@ function relaySection(r: RunResults): string {
   return [
     `### The always-on relay: resident memory (MB, median (min–max) of 100 ms samples)`,
     "",
-    `Bare runtimes, idle: Bun ${range(r.bareRuntimes.bun)}, Node ${range(r.bareRuntimes.node)}.`,
+    `Bare runtimes, idle: Bun ${range(r.bareRuntimes.bun)}, Node ${range(r.bareRuntimes.node)}; Bun holding one SDK SQS client: ${range(r.bareRuntimes.bunWithSqs)}.`,
     "",
     table(
       [
