@@ -30,7 +30,7 @@ beforeAll(async () => {
     print: false,
     env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_URL: telegram.url, ALLOWED_USERS: "55" },
   });
-});
+}, 30_000); // a thread per channel: seconds on a loaded machine
 
 afterAll(async () => {
   console.warn = warn;
@@ -58,7 +58,7 @@ test("the webhook is deleted with a clear warning, and a polled message is answe
   expect(
     telegram.callsOf("sendMessage").filter((c) => String(c.params.text).includes("from my phone")),
   ).toHaveLength(1);
-});
+}, 20_000);
 
 test("a real bot answers only ALLOWED_USERS: anyone else gets the refusal, never the agent", async () => {
   telegram.queueUpdate(telegramTextUpdate({ text: "hi stranger", updateId: 4243, messageId: 2, userId: 66 }));
@@ -68,4 +68,4 @@ test("a real bot answers only ALLOWED_USERS: anyone else gets the refusal, never
   );
   expect(String(refusal.params.text)).toContain("not allowed");
   expect((await stack.timeline.settled("telegram:4243")).status).toBe("refused");
-});
+}, 20_000);
