@@ -106,7 +106,8 @@ export class Timeline {
       message.channel,
       { name: known.step, at: Number(time) || Date.now(), ...(detail ? { detail } : {}) },
       (e) => {
-        if (known.status) e.status = known.status;
+        // "replied" closes a message that was not refused or failed first (a refusal is also a reply).
+      if (known.status && (known.status !== "done" || e.status === "pending")) e.status = known.status;
       },
     );
   }
