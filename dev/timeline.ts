@@ -107,7 +107,7 @@ export class Timeline {
       { name: known.step, at: Number(time) || Date.now(), ...(detail ? { detail } : {}) },
       (e) => {
         // "replied" closes a message that was not refused or failed first (a refusal is also a reply).
-      if (known.status && (known.status !== "done" || e.status === "pending")) e.status = known.status;
+        if (known.status && (known.status !== "done" || e.status === "pending")) e.status = known.status;
       },
     );
   }
