@@ -6,29 +6,20 @@ import type { Construct } from "constructs";
 import { COMMANDS } from "../../handlers/discord/adapter.ts";
 import {
   addr,
-  BundledFunction,
+  ChannelPipeline,
   ChannelSecret,
   channelOutputs,
+  channelPipelineInputs,
   channelVariables,
-  DlqAlarm,
-  FifoQueuePair,
-  grantInvokeAgent,
-  grantLedger,
-  grantSecretRead,
-  grantSend,
   HttpApi,
   LambdaRoute,
-  local,
   localValue,
   ModuleStack,
   named,
-  QueueEventSource,
   SECRET_READ_ACTIONS,
-  SendLedgerTable,
   SetupInvocation,
   tfNumber,
   tfString,
-  VISIBILITY_TIMEOUT_FACTOR,
   variable,
 } from "../lib/index.ts";
 
@@ -124,39 +115,19 @@ export class DiscordModule extends ModuleStack {
       tags,
     });
 
-    // Queue pair; the visibility timeout follows the worker timeout unless set.
-    const visibility = local(
-      this,
-      "queue_visibility_timeout_seconds",
-      `coalesce(${addr(v.queueVisibilityTimeoutSeconds)}, ${VISIBILITY_TIMEOUT_FACTOR} * ${addr(v.workerTimeoutSeconds)})`,
-    );
-    const queues = new FifoQueuePair(this, "Queues", {
-      terraformName: "this",
-      name,
-      visibilityTimeoutSeconds: visibility.asNumber,
-      consumerTimeoutSeconds: v.workerTimeoutSeconds.numberValue,
-      maxReceiveCount: v.maxReceiveCount.numberValue,
-      tags,
+    // The shared shape: queue pair, ledger, worker with its grants, event source, DLQ alarm; then the ingress.
+    const pipeline = new ChannelPipeline(this, "Pipeline", {
+      ...channelPipelineInputs(v),
+      secretArn: secret.secretArn,
     });
-
-    const logLevel = v.logLevel.stringValue;
-    const ingress = new BundledFunction(this, "Ingress", {
-      functionName: `${name}-ingress`,
-      bundle: "dist/ingress.mjs",
-      handler: "ingress.handler",
-      memorySizeMb: v.ingressMemoryMb.numberValue,
+    const { queues, worker } = pipeline;
+    const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
-      environment: {
-        QUEUE_URL: queues.queue.url,
-        SECRET_ARN: secret.secretArn,
-        // Empty: the ingress reads the key from the secret.
-        DISCORD_PUBLIC_KEY: tfString(`${addr(publicKey)} == null ? "" : ${addr(publicKey)}`),
-        LOG_LEVEL: logLevel,
-      },
-      logRetentionDays: v.logRetentionDays.numberValue,
-      tags,
+      memorySizeMb: v.ingressMemoryMb.numberValue,
+      // Empty: the ingress reads the key from the secret.
+      environment: { DISCORD_PUBLIC_KEY: tfString(`${addr(publicKey)} == null ? "" : ${addr(publicKey)}`) },
+      readsSecret: false,
     });
-    grantSend(queues.queue, ingress);
 
     // The ingress reads the secret only when the public key is not given as an input.
     const readsSecret = `${addr(publicKey)} == null ? 1 : 0`;
@@ -178,54 +149,6 @@ export class DiscordModule extends ModuleStack {
       }),
       "ingress_secret",
     );
-
-    // What was sent per message, so a redelivered message is never answered twice.
-    const ledger = new SendLedgerTable(this, "Ledger", {
-      terraformName: "ledger",
-      tableName: `${name}-ledger`,
-      tags,
-    });
-
-    const worker = new BundledFunction(this, "Worker", {
-      functionName: `${name}-worker`,
-      bundle: "dist/worker.mjs",
-      handler: "worker.handler",
-      memorySizeMb: v.workerMemoryMb.numberValue,
-      timeoutSeconds: v.workerTimeoutSeconds.numberValue,
-      environment: {
-        QUEUE_URL: queues.queue.url,
-        SECRET_ARN: secret.secretArn,
-        AGENT_RUNTIME_ARN: v.agentRuntimeArn.stringValue,
-        AGENT_QUALIFIER: v.agentQualifier.stringValue,
-        ALLOWED_USERS: tfString(`join(",", ${addr(v.allowedUsers)})`),
-        MAX_RECEIVE_COUNT: tfString(`tostring(${addr(v.maxReceiveCount)})`),
-        AGENT_USER_ID: tfString(`${addr(v.enableAgentUserId)} ? "true" : "false"`),
-        LEDGER_TABLE: ledger.table.name,
-        LOG_LEVEL: logLevel,
-      },
-      logRetentionDays: v.logRetentionDays.numberValue,
-      tags,
-    });
-    grantSecretRead(secret.secretArn, worker);
-    grantLedger(ledger.table, worker);
-    grantInvokeAgent(v.agentRuntimeArn.stringValue, worker, { forUser: addr(v.enableAgentUserId) });
-    new QueueEventSource(this, "WorkerEvents", {
-      terraformName: "worker",
-      queues,
-      fn: worker,
-      batchSize: v.batchSize.numberValue,
-      maxConcurrency: v.maxConcurrency.numberValue,
-      tags,
-    });
-
-    new DlqAlarm(this, "DlqAlarm", {
-      terraformName: "dlq",
-      queues,
-      alarmName: `${name}-dlq-not-empty`,
-      create: addr(v.createDlqAlarm),
-      snsTopicArn: addr(v.alarmSnsTopicArn),
-      tags,
-    });
 
     // The endpoint: route on the (new or given) HTTP API, then registered with Discord by the worker.
     const api = new HttpApi(this, "Api", {

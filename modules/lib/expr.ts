@@ -1,6 +1,8 @@
 import {
+  DefaultTokenResolver,
   type IResolvable,
   ref,
+  StringConcat,
   TerraformDataSource,
   type TerraformElement,
   TerraformLocal,
@@ -8,6 +10,7 @@ import {
   TerraformResource,
   TerraformVariable,
   Token,
+  Tokenization,
 } from "cdktf";
 import type { Construct } from "constructs";
 
@@ -47,6 +50,32 @@ export function tfMap(expression: string): Record<string, string> {
 /** Whether a value is a CDKTF token (a Terraform expression) rather than a literal known at synth. */
 export function isToken(value: unknown): boolean {
   return Token.isUnresolved(value);
+}
+
+/**
+ * The Terraform expression text of a prop value, for use inside hand-written expressions: a token that
+ * stands for one expression gives that expression (`v.maxReceiveCount.numberValue` → `var.max_receive_count`),
+ * a literal gives its Terraform literal (`3`, `true`, `"info"`, `null` for `undefined`).
+ * Lets constructs take typed props (`maxReceiveCount: number`) and still write `tostring(var.max_receive_count)`.
+ *
+ * @example expressionOf(this, props.allowedUsers) // "var.allowed_users"
+ */
+export function expressionOf(scope: Construct, value: unknown): string {
+  if (value === undefined || value === null) return "null";
+  if (!isToken(value)) return JSON.stringify(value);
+  const resolved = Tokenization.resolve(value, {
+    scope,
+    preparing: false,
+    resolver: new DefaultTokenResolver(new StringConcat()),
+  });
+  const match = typeof resolved === "string" ? /^\$\{([\s\S]*)\}$/.exec(resolved) : null;
+  const inner = match?.[1];
+  if (inner === undefined || inner.includes("${")) {
+    throw new Error(
+      `expressionOf: ${JSON.stringify(resolved)} is not one Terraform expression; pass a variable's value or a literal`,
+    );
+  }
+  return inner;
 }
 
 /**

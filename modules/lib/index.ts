@@ -6,6 +6,7 @@ export * from "./function.ts";
 export * from "./grants.ts";
 export * from "./http-api.ts";
 export * from "./ledger.ts";
+export * from "./pipeline.ts";
 export * from "./providers.ts";
 export * from "./queue.ts";
 export * from "./render.ts";

@@ -3,28 +3,18 @@ import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import {
   addr,
-  BundledFunction,
+  ChannelPipeline,
   ChannelSecret,
   channelOutputs,
+  channelPipelineInputs,
   channelVariables,
-  DlqAlarm,
-  FifoQueuePair,
-  grantInvokeAgent,
-  grantLedger,
-  grantSecretRead,
-  grantSend,
   HttpApi,
   LambdaRoute,
-  local,
   localValue,
   ModuleStack,
   named,
-  QueueEventSource,
-  SendLedgerTable,
   SetupInvocation,
   tfNumber,
-  tfString,
-  VISIBILITY_TIMEOUT_FACTOR,
   variable,
 } from "../lib/index.ts";
 
@@ -100,81 +90,15 @@ export class TelegramModule extends ModuleStack {
       tags,
     });
 
-    // Queue pair; the visibility timeout follows the worker timeout unless set.
-    const visibility = local(
-      this,
-      "queue_visibility_timeout_seconds",
-      `coalesce(${addr(v.queueVisibilityTimeoutSeconds)}, ${VISIBILITY_TIMEOUT_FACTOR} * ${addr(v.workerTimeoutSeconds)})`,
-    );
-    const queues = new FifoQueuePair(this, "Queues", {
-      terraformName: "this",
-      name,
-      visibilityTimeoutSeconds: visibility.asNumber,
-      consumerTimeoutSeconds: v.workerTimeoutSeconds.numberValue,
-      maxReceiveCount: v.maxReceiveCount.numberValue,
-      tags,
+    // The shared shape: queue pair, ledger, worker with its grants, event source, DLQ alarm; then the ingress.
+    const pipeline = new ChannelPipeline(this, "Pipeline", {
+      ...channelPipelineInputs(v),
+      secretArn: secret.secretArn,
     });
-
-    const logLevel = v.logLevel.stringValue;
-    const ingress = new BundledFunction(this, "Ingress", {
-      functionName: `${name}-ingress`,
-      bundle: "dist/ingress.mjs",
-      handler: "ingress.handler",
-      memorySizeMb: v.ingressMemoryMb.numberValue,
+    const { queues, worker } = pipeline;
+    const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
-      environment: { QUEUE_URL: queues.queue.url, SECRET_ARN: secret.secretArn, LOG_LEVEL: logLevel },
-      logRetentionDays: v.logRetentionDays.numberValue,
-      tags,
-    });
-    grantSend(queues.queue, ingress);
-    grantSecretRead(secret.secretArn, ingress);
-
-    // What was sent per message, so a redelivered message is never answered twice.
-    const ledger = new SendLedgerTable(this, "Ledger", {
-      terraformName: "ledger",
-      tableName: `${name}-ledger`,
-      tags,
-    });
-
-    const worker = new BundledFunction(this, "Worker", {
-      functionName: `${name}-worker`,
-      bundle: "dist/worker.mjs",
-      handler: "worker.handler",
-      memorySizeMb: v.workerMemoryMb.numberValue,
-      timeoutSeconds: v.workerTimeoutSeconds.numberValue,
-      environment: {
-        QUEUE_URL: queues.queue.url,
-        SECRET_ARN: secret.secretArn,
-        AGENT_RUNTIME_ARN: v.agentRuntimeArn.stringValue,
-        AGENT_QUALIFIER: v.agentQualifier.stringValue,
-        ALLOWED_USERS: tfString(`join(",", ${addr(v.allowedUsers)})`),
-        MAX_RECEIVE_COUNT: tfString(`tostring(${addr(v.maxReceiveCount)})`),
-        AGENT_USER_ID: tfString(`${addr(v.enableAgentUserId)} ? "true" : "false"`),
-        LEDGER_TABLE: ledger.table.name,
-        LOG_LEVEL: logLevel,
-      },
-      logRetentionDays: v.logRetentionDays.numberValue,
-      tags,
-    });
-    grantSecretRead(secret.secretArn, worker);
-    grantLedger(ledger.table, worker);
-    grantInvokeAgent(v.agentRuntimeArn.stringValue, worker, { forUser: addr(v.enableAgentUserId) });
-    new QueueEventSource(this, "WorkerEvents", {
-      terraformName: "worker",
-      queues,
-      fn: worker,
-      batchSize: v.batchSize.numberValue,
-      maxConcurrency: v.maxConcurrency.numberValue,
-      tags,
-    });
-
-    new DlqAlarm(this, "DlqAlarm", {
-      terraformName: "dlq",
-      queues,
-      alarmName: `${name}-dlq-not-empty`,
-      create: addr(v.createDlqAlarm),
-      snsTopicArn: addr(v.alarmSnsTopicArn),
-      tags,
+      memorySizeMb: v.ingressMemoryMb.numberValue,
     });
 
     // The webhook: route on the (new or given) HTTP API, then registered with Telegram by the worker.

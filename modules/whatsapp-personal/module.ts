@@ -1,19 +1,13 @@
 import type { Construct } from "constructs";
 import {
   addr,
-  BundledFunction,
+  ChannelPipeline,
+  channelPipelineInputs,
   channelVariables,
   DlqAlarm,
   FifoQueuePair,
-  grantInvokeAgent,
-  grantLedger,
-  grantSend,
-  local,
   ModuleStack,
   output,
-  QueueEventSource,
-  SendLedgerTable,
-  tfString,
   VISIBILITY_TIMEOUT_FACTOR,
 } from "../lib/index.ts";
 
@@ -53,20 +47,6 @@ export class WhatsAppPersonalModule extends ModuleStack {
     const name = v.name.stringValue;
     const tags = v.tags.value;
 
-    const visibility = local(
-      this,
-      "queue_visibility_timeout_seconds",
-      `coalesce(${addr(v.queueVisibilityTimeoutSeconds)}, ${VISIBILITY_TIMEOUT_FACTOR} * ${addr(v.workerTimeoutSeconds)})`,
-    );
-    // Inbound: the relay sends envelopes, the worker consumes them.
-    const queues = new FifoQueuePair(this, "Queues", {
-      terraformName: "this",
-      name,
-      visibilityTimeoutSeconds: visibility.asNumber,
-      consumerTimeoutSeconds: v.workerTimeoutSeconds.numberValue,
-      maxReceiveCount: v.maxReceiveCount.numberValue,
-      tags,
-    });
     // Outbound: the worker sends replies, the relay consumes them.
     const outbound = new FifoQueuePair(this, "Outbound", {
       terraformName: "outbound",
@@ -76,59 +56,20 @@ export class WhatsAppPersonalModule extends ModuleStack {
       maxReceiveCount: OUTBOUND_MAX_RECEIVE_COUNT,
       tags,
     });
-
-    // What was sent per message, so a redelivered message is never answered twice.
-    const ledger = new SendLedgerTable(this, "Ledger", {
-      terraformName: "ledger",
-      tableName: `${name}-ledger`,
+    // Inbound: the relay sends envelopes (it is this channel's ingress), the worker consumes them.
+    const { queues, worker } = new ChannelPipeline(this, "Pipeline", {
+      ...channelPipelineInputs(v),
+      workerEnvironment: { OUTBOUND_QUEUE_URL: outbound.queue.url },
+      workerSendQueue: outbound.queue,
+    });
+    new DlqAlarm(this, "OutboundDlqAlarm", {
+      terraformName: "outbound_dlq",
+      queues: outbound,
+      alarmName: `${name}-outbound-dlq-not-empty`,
+      create: addr(v.createDlqAlarm),
+      snsTopicArn: addr(v.alarmSnsTopicArn),
       tags,
     });
-
-    const worker = new BundledFunction(this, "Worker", {
-      functionName: `${name}-worker`,
-      bundle: "dist/worker.mjs",
-      handler: "worker.handler",
-      memorySizeMb: v.workerMemoryMb.numberValue,
-      timeoutSeconds: v.workerTimeoutSeconds.numberValue,
-      environment: {
-        QUEUE_URL: queues.queue.url,
-        OUTBOUND_QUEUE_URL: outbound.queue.url,
-        AGENT_RUNTIME_ARN: v.agentRuntimeArn.stringValue,
-        AGENT_QUALIFIER: v.agentQualifier.stringValue,
-        ALLOWED_USERS: tfString(`join(",", ${addr(v.allowedUsers)})`),
-        MAX_RECEIVE_COUNT: tfString(`tostring(${addr(v.maxReceiveCount)})`),
-        AGENT_USER_ID: tfString(`${addr(v.enableAgentUserId)} ? "true" : "false"`),
-        LEDGER_TABLE: ledger.table.name,
-        LOG_LEVEL: v.logLevel.stringValue,
-      },
-      logRetentionDays: v.logRetentionDays.numberValue,
-      tags,
-    });
-    grantSend(outbound.queue, worker);
-    grantLedger(ledger.table, worker);
-    grantInvokeAgent(v.agentRuntimeArn.stringValue, worker, { forUser: addr(v.enableAgentUserId) });
-    new QueueEventSource(this, "WorkerEvents", {
-      terraformName: "worker",
-      queues,
-      fn: worker,
-      batchSize: v.batchSize.numberValue,
-      maxConcurrency: v.maxConcurrency.numberValue,
-      tags,
-    });
-
-    for (const [id, pair, alarm] of [
-      ["DlqAlarm", queues, "dlq"],
-      ["OutboundDlqAlarm", outbound, "outbound_dlq"],
-    ] as const) {
-      new DlqAlarm(this, id, {
-        terraformName: alarm,
-        queues: pair,
-        alarmName: `${name}-${alarm.replace("_", "-")}-not-empty`,
-        create: addr(v.createDlqAlarm),
-        snsTopicArn: addr(v.alarmSnsTopicArn),
-        tags,
-      });
-    }
 
     output(
       this,

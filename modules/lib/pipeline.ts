@@ -1,0 +1,268 @@
+import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import type { IResolvable, TerraformLocal } from "cdktf";
+import { Construct } from "constructs";
+import { DlqAlarm } from "./alarm.ts";
+import { QueueEventSource } from "./event-source.ts";
+import { expressionOf, isToken, local, tfString } from "./expr.ts";
+import { BundledFunction } from "./function.ts";
+import { grantInvokeAgent, grantLedger, grantSecretRead, grantSend } from "./grants.ts";
+import { SendLedgerTable } from "./ledger.ts";
+import { FifoQueuePair, VISIBILITY_TIMEOUT_FACTOR } from "./queue.ts";
+import type { ChannelVariables } from "./variables.ts";
+
+/** The name of the Terraform local holding the main queue's visibility timeout (when it is decided at plan). */
+export const VISIBILITY_TIMEOUT_LOCAL = "queue_visibility_timeout_seconds";
+
+export interface ChannelIngressProps {
+  /** Timeout, in seconds, 1–900: the platform waits for the answer, so keep it short. */
+  readonly timeoutSeconds: number;
+  /** Memory, in MB, 128–10240. */
+  readonly memorySizeMb: number;
+  /** Environment besides `QUEUE_URL`, `SECRET_ARN` and `LOG_LEVEL`, e.g. `DISCORD_PUBLIC_KEY`. */
+  readonly environment?: Record<string, string>;
+  /**
+   * Whether the ingress is granted `ReadSecret` on the pipeline's `secretArn`; false when the channel grants it
+   * itself (Discord grants it only when the public key is not an input). @default true
+   */
+  readonly readsSecret?: boolean;
+}
+
+export interface ChannelPipelineProps {
+  /**
+   * Deployment name, the prefix of every resource name: queues `<name>.fifo` and `<name>-dlq.fifo`, functions
+   * `<name>-ingress` and `<name>-worker`, table `<name>-ledger`, alarm `<name>-dlq-not-empty`.
+   */
+  readonly name: string;
+  /** ARN of the AgentCore runtime the worker invokes (`AGENT_RUNTIME_ARN`; the `InvokeAgent` grant). */
+  readonly agentRuntimeArn: string;
+  /** Runtime endpoint the worker invokes (`AGENT_QUALIFIER`), e.g. `DEFAULT`. */
+  readonly agentQualifier: string;
+  /** User ids the worker answers (`ALLOWED_USERS`, comma-joined); `*` for everyone. */
+  readonly allowedUsers: string[];
+  /** Whether the worker passes `runtimeUserId` (`AGENT_USER_ID`) and may call `InvokeAgentRuntimeForUser`. */
+  readonly enableAgentUserId: boolean | IResolvable;
+  /** Worker memory, in MB, 128–10240. */
+  readonly workerMemoryMb: number;
+  /** Worker timeout, in seconds, 1–900. */
+  readonly workerTimeoutSeconds: number;
+  /**
+   * Visibility timeout of the main queue, in seconds, at least 6 × `workerTimeoutSeconds`; `null` (at plan) or
+   * `undefined` means exactly 6 × `workerTimeoutSeconds`. When either is a Terraform expression, the value is the
+   * local `queue_visibility_timeout_seconds` (one pipeline per module).
+   * @default VISIBILITY_TIMEOUT_FACTOR × workerTimeoutSeconds
+   */
+  readonly queueVisibilityTimeoutSeconds?: number;
+  /** Receives of a message before SQS moves it to the DLQ, 1–1000; the worker is told it (`MAX_RECEIVE_COUNT`). */
+  readonly maxReceiveCount: number;
+  /** Messages per worker invocation, 1–10. */
+  readonly batchSize: number;
+  /** Most worker invocations at once, 2–1000. */
+  readonly maxConcurrency: number;
+  /** Log level of the functions (`LOG_LEVEL`): `debug`, `info`, `warn` or `error`. */
+  readonly logLevel: string;
+  /** Retention of the functions' log groups, in days, one of `LOG_RETENTION_DAYS`. */
+  readonly logRetentionDays: number;
+  /** Whether the DLQ alarm exists. */
+  readonly createDlqAlarm: boolean | IResolvable;
+  /** SNS topic the DLQ alarm notifies (alarm and OK); `null`/`undefined` for none. */
+  readonly alarmSnsTopicArn?: string;
+  /**
+   * ARN of the channel's credentials secret: `SECRET_ARN` of both functions, and a `ReadSecret` grant for the
+   * worker (and the ingress, unless `readsSecret` is false). Omit for a channel without a secret.
+   */
+  readonly secretArn?: string;
+  /**
+   * Environment of the worker besides the standard entries (`QUEUE_URL`, `SECRET_ARN`, `AGENT_RUNTIME_ARN`,
+   * `AGENT_QUALIFIER`, `ALLOWED_USERS`, `MAX_RECEIVE_COUNT`, `AGENT_USER_ID`, `LEDGER_TABLE`, `LOG_LEVEL`),
+   * e.g. `WHATSAPP_APP_ID`, `OUTBOUND_QUEUE_URL`.
+   */
+  readonly workerEnvironment?: Record<string, string>;
+  /** A queue the worker sends to (replies to the relay's outbound queue): a `SendToQueue` grant. */
+  readonly workerSendQueue?: SqsQueue;
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * The shape every channel shares: a FIFO queue pair (+ DLQ) → worker Lambda (`dist/worker.mjs`) → AgentCore,
+ * with the send ledger, the SQS event source, the DLQ alarm and, with `addIngress`, the ingress Lambda
+ * (`dist/ingress.mjs`) that fills the queue. The channel module adds what is its own: secret, routes, setup.
+ *
+ * Terraform names: `aws_sqs_queue.this` / `.dlq`, `aws_dynamodb_table.ledger`, the functions `ingress` and
+ * `worker`, `aws_lambda_event_source_mapping.worker`, `aws_cloudwatch_metric_alarm.dlq`. Worker policy
+ * statements, in order: `WriteOwnLogs`, `ReadSecret`, `SendToQueue`, `SendLedger`, `InvokeAgent`, `ConsumeQueue`
+ * (those that apply); ingress: `WriteOwnLogs`, `SendToQueue`, `ReadSecret`.
+ *
+ * @example
+ * const pipeline = new ChannelPipeline(this, "Pipeline", {
+ *   ...channelPipelineInputs(v),
+ *   secretArn: secret.secretArn,
+ * });
+ * const ingress = pipeline.addIngress({ timeoutSeconds: 10, memorySizeMb: v.ingressMemoryMb.numberValue });
+ * new LambdaRoute(this, "Route", { api, routeKey: "POST /telegram", fn: ingress });
+ */
+export class ChannelPipeline extends Construct {
+  /** The main queue (ingress → worker) and its DLQ. */
+  readonly queues: FifoQueuePair;
+  /** The send ledger the worker reads and writes. */
+  readonly ledger: SendLedgerTable;
+  /** The worker: queue → agent → reply. */
+  readonly worker: BundledFunction;
+  /** The ingress (webhook → queue), once `addIngress` made it. */
+  ingress?: BundledFunction;
+  readonly eventSource: QueueEventSource;
+  readonly dlqAlarm: DlqAlarm;
+  /** The local holding the visibility timeout, when it is decided at plan. */
+  readonly visibilityTimeout?: TerraformLocal;
+  private readonly props: ChannelPipelineProps;
+
+  constructor(scope: Construct, id: string, props: ChannelPipelineProps) {
+    super(scope, id);
+    const { name, tags, secretArn } = props;
+    const expr = (value: unknown) => expressionOf(this, value);
+
+    // The visibility timeout follows the worker timeout unless set.
+    let visibility =
+      props.queueVisibilityTimeoutSeconds ?? VISIBILITY_TIMEOUT_FACTOR * props.workerTimeoutSeconds;
+    if (isToken(props.queueVisibilityTimeoutSeconds) || isToken(props.workerTimeoutSeconds)) {
+      this.visibilityTimeout = local(
+        this,
+        VISIBILITY_TIMEOUT_LOCAL,
+        `coalesce(${expr(props.queueVisibilityTimeoutSeconds)}, ${VISIBILITY_TIMEOUT_FACTOR} * ${expr(props.workerTimeoutSeconds)})`,
+      );
+      visibility = this.visibilityTimeout.asNumber;
+    }
+    this.queues = new FifoQueuePair(this, "Queues", {
+      terraformName: "this",
+      name,
+      visibilityTimeoutSeconds: visibility,
+      consumerTimeoutSeconds: props.workerTimeoutSeconds,
+      maxReceiveCount: props.maxReceiveCount,
+      tags,
+    });
+    this.props = props;
+
+    // What was sent per message, so a redelivered message is never answered twice.
+    this.ledger = new SendLedgerTable(this, "Ledger", {
+      terraformName: "ledger",
+      tableName: `${name}-ledger`,
+      tags,
+    });
+
+    const allowedUsers = isToken(props.allowedUsers)
+      ? tfString(`join(",", ${expr(props.allowedUsers)})`)
+      : props.allowedUsers.join(",");
+    const maxReceiveCount = isToken(props.maxReceiveCount)
+      ? tfString(`tostring(${expr(props.maxReceiveCount)})`)
+      : String(props.maxReceiveCount);
+    const forUser =
+      typeof props.enableAgentUserId === "boolean" ? props.enableAgentUserId : expr(props.enableAgentUserId);
+    const agentUserId =
+      typeof forUser === "boolean" ? String(forUser) : tfString(`${forUser} ? "true" : "false"`);
+    this.worker = new BundledFunction(this, "Worker", {
+      functionName: `${name}-worker`,
+      bundle: "dist/worker.mjs",
+      handler: "worker.handler",
+      memorySizeMb: props.workerMemoryMb,
+      timeoutSeconds: props.workerTimeoutSeconds,
+      environment: {
+        QUEUE_URL: this.queues.queue.url,
+        ...this.secretEnvironment(),
+        AGENT_RUNTIME_ARN: props.agentRuntimeArn,
+        AGENT_QUALIFIER: props.agentQualifier,
+        ALLOWED_USERS: allowedUsers,
+        MAX_RECEIVE_COUNT: maxReceiveCount,
+        AGENT_USER_ID: agentUserId,
+        ...props.workerEnvironment,
+        LEDGER_TABLE: this.ledger.table.name,
+        LOG_LEVEL: props.logLevel,
+      },
+      logRetentionDays: props.logRetentionDays,
+      tags,
+    });
+    if (secretArn !== undefined) grantSecretRead(secretArn, this.worker);
+    if (props.workerSendQueue !== undefined) grantSend(props.workerSendQueue, this.worker);
+    grantLedger(this.ledger.table, this.worker);
+    grantInvokeAgent(props.agentRuntimeArn, this.worker, { forUser });
+    this.eventSource = new QueueEventSource(this, "WorkerEvents", {
+      terraformName: "worker",
+      queues: this.queues,
+      fn: this.worker,
+      batchSize: props.batchSize,
+      maxConcurrency: props.maxConcurrency,
+      tags,
+    });
+
+    this.dlqAlarm = new DlqAlarm(this, "DlqAlarm", {
+      terraformName: "dlq",
+      queues: this.queues,
+      alarmName: `${name}-dlq-not-empty`,
+      create: expr(props.createDlqAlarm),
+      snsTopicArn: expr(props.alarmSnsTopicArn),
+      tags,
+    });
+  }
+
+  /**
+   * Add the ingress Lambda (`<name>-ingress`, `dist/ingress.mjs`) that fills the main queue: granted
+   * `SendToQueue`, and `ReadSecret` on the secret unless `readsSecret` is false. At most once.
+   *
+   * @example const ingress = pipeline.addIngress({ timeoutSeconds: 10, memorySizeMb: v.ingressMemoryMb.numberValue });
+   */
+  addIngress(props: ChannelIngressProps): BundledFunction {
+    if (this.ingress !== undefined) {
+      throw new Error(`ChannelPipeline: ${this.node.path} already has an ingress; call addIngress once`);
+    }
+    const { secretArn } = this.props;
+    const ingress = new BundledFunction(this, "Ingress", {
+      functionName: `${this.props.name}-ingress`,
+      bundle: "dist/ingress.mjs",
+      handler: "ingress.handler",
+      memorySizeMb: props.memorySizeMb,
+      timeoutSeconds: props.timeoutSeconds,
+      environment: {
+        QUEUE_URL: this.queues.queue.url,
+        ...this.secretEnvironment(),
+        ...props.environment,
+        LOG_LEVEL: this.props.logLevel,
+      },
+      logRetentionDays: this.props.logRetentionDays,
+      tags: this.props.tags,
+    });
+    grantSend(this.queues.queue, ingress);
+    if (secretArn !== undefined && (props.readsSecret ?? true)) grantSecretRead(secretArn, ingress);
+    this.ingress = ingress;
+    return ingress;
+  }
+
+  private secretEnvironment(): Record<string, string> {
+    const { secretArn } = this.props;
+    return secretArn === undefined ? {} : { SECRET_ARN: secretArn };
+  }
+}
+
+/**
+ * The pipeline props every channel module takes from its shared inputs (`channelVariables`), so a module
+ * only adds what is its own (secret, extra environment, the ingress).
+ *
+ * @example new ChannelPipeline(this, "Pipeline", { ...channelPipelineInputs(v), secretArn: secret.secretArn })
+ */
+export function channelPipelineInputs(v: ChannelVariables): ChannelPipelineProps {
+  return {
+    name: v.name.stringValue,
+    agentRuntimeArn: v.agentRuntimeArn.stringValue,
+    agentQualifier: v.agentQualifier.stringValue,
+    allowedUsers: v.allowedUsers.listValue,
+    enableAgentUserId: v.enableAgentUserId.booleanValue,
+    workerMemoryMb: v.workerMemoryMb.numberValue,
+    workerTimeoutSeconds: v.workerTimeoutSeconds.numberValue,
+    queueVisibilityTimeoutSeconds: v.queueVisibilityTimeoutSeconds.numberValue,
+    maxReceiveCount: v.maxReceiveCount.numberValue,
+    batchSize: v.batchSize.numberValue,
+    maxConcurrency: v.maxConcurrency.numberValue,
+    logLevel: v.logLevel.stringValue,
+    logRetentionDays: v.logRetentionDays.numberValue,
+    createDlqAlarm: v.createDlqAlarm.booleanValue,
+    alarmSnsTopicArn: v.alarmSnsTopicArn.stringValue,
+    tags: v.tags.value,
+  };
+}
