@@ -108,9 +108,10 @@ const numberDefault = (module: string, name: string, fallback: number) => {
   const value = moduleVariables(module)[name]?.default;
   return typeof value === "number" ? value : fallback;
 };
+/** Whether the module's generated Terraform creates a DynamoDB table (the send ledger). */
 const hasLedger = (module: string) => {
-  const path = join(root, "modules", module, "module.ts");
-  return existsSync(path) && readFileSync(path, "utf8").includes("SendLedgerTable");
+  const path = join(root, "modules", module, "main.tf.json");
+  return existsSync(path) && readFileSync(path, "utf8").includes('"aws_dynamodb_table"');
 };
 
 const idleReceivesPerMonth = (pollers: number) =>

@@ -96,6 +96,10 @@ try {
   await stack.close();
 }
 
+await Bun.write(
+  join(root, ".tmp", "bench", quick ? "results.quick.json" : "results.json"),
+  JSON.stringify(results),
+);
 const report = renderReport(results, METHOD);
 const out = join(root, quick ? ".tmp/bench/BENCHMARKS.quick.md" : "BENCHMARKS.md");
 await Bun.write(out, report);

@@ -1,7 +1,7 @@
 /**
- * The always-on part's memory: the relay (`bun relay/main.ts`, and as modules/relay runs it: `bun --smol`
- * with its state in S3, here fauxqs's)
- * with a fake Discord gateway connected, idle and then under a steady stream of direct messages, next
+ * The always-on part's memory: the relay from its sources (`bun relay/main.ts`) and as its image runs it
+ * (the bundle relay/build.ts makes, under `bun --smol`, its session state in S3: fauxqs's here), with a
+ * fake Discord gateway connected, idle and then under a steady stream of direct messages, next
  * to a discord.js Client (bench/peers/discordjs.ts) doing the same job against its own fake gateway,
  * under Node and under Bun. Resident memory is read from /proc/<pid>/status (VmRSS) every 100 ms, CPU
  * from /proc/<pid>/stat. Every message must reach SQS, or the run reports it. (The relay's README
@@ -10,6 +10,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { buildRelay } from "../relay/build.ts";
 import { DEFAULT_DISCORD_TOKEN, startDiscordGateway } from "../test/fakes/discord-gateway.ts";
 import { messageCreate } from "../test/fakes/discord-interactions.ts";
 import { awsTestEnv } from "../test/harness/env.ts";
@@ -183,7 +184,7 @@ export async function measureBareRuntimes(): Promise<{ bun: Summary; node: Summa
   };
 }
 
-/** Measures the relay (as deployed, and with Bun's --smol), then the discord.js peer. */
+/** Measures the relay (from its sources, and as deployed), then the discord.js peer under Node and Bun. */
 export async function measureRelayMemory(sqs: LocalSqs, options: MemoryOptions): Promise<MemoryResult[]> {
   const peer = await bundleEntry(
     join(import.meta.dir, "peers", "discordjs.ts"),
@@ -191,6 +192,8 @@ export async function measureRelayMemory(sqs: LocalSqs, options: MemoryOptions):
     "discordjs.mjs",
   );
   const source = join(root, "relay", "main.ts");
+  // As relay/Dockerfile runs it: the bundle relay/build.ts makes, under `bun --smol`.
+  const deployed = await buildRelay(join(outRoot, "relay"));
   sqs.server.createBucket(STATE_BUCKET_NAME);
   const relay = (name: string, args: string[], extra: Record<string, string> = {}): Contender => ({
     name,
@@ -228,7 +231,7 @@ export async function measureRelayMemory(sqs: LocalSqs, options: MemoryOptions):
   });
   const contenders: Contender[] = [
     relay("relay, `bun relay/main.ts`", [source]),
-    relay("relay as deployed (`bun --smol`, STATE_BUCKET)", ["--smol", source], {
+    relay("relay as deployed (its bundle, `bun --smol`, STATE_BUCKET)", ["--smol", deployed], {
       STATE_BUCKET: STATE_BUCKET_NAME,
     }),
     discordJs(`Node ${node}`, nodeBinary()),
