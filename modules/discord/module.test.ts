@@ -1,9 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MODULES, REPO_ROOT, renderModuleFiles } from "../../scripts/synth.ts";
-import type { JsonObject } from "../lib/index.ts";
+import { REPO_ROOT } from "../../scripts/synth.ts";
+import { type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
 
 /**
  * Synth-level checks of the generated Discord module (there is no terraform binary here): what a
@@ -12,38 +12,8 @@ import type { JsonObject } from "../lib/index.ts";
  * what Discord does differently, and the shared shape once over.
  */
 
-type Block = Record<string, unknown>;
-type Statement = { sid: string; actions: string[] | string; resources: string[] };
-
-const discord = MODULES.find((m) => m.name === "discord");
-if (!discord) throw new Error("discord is not in MODULES");
-
-let files: Record<string, string>;
-let config: JsonObject;
-
-beforeAll(async () => {
-  files = await renderModuleFiles(discord);
-  config = {};
-  for (const [path, text] of Object.entries(files)) {
-    if (!path.endsWith(".tf.json")) continue;
-    const { "//": _header, ...blocks } = JSON.parse(text) as JsonObject;
-    Object.assign(config, blocks);
-  }
-});
-
-const resources = () => config.resource as Record<string, Record<string, Block>>;
-const data = () => config.data as Record<string, Record<string, Block>>;
-const locals = () => config.locals as Record<string, string>;
-const variables = () => config.variable as Record<string, Block>;
-const outputs = () => config.output as Record<string, Block>;
-const resource = (type: string, name: string): Block => {
-  const r = resources()[type]?.[name];
-  if (!r) throw new Error(`missing resource ${type}.${name}`);
-  return r;
-};
-const statements = (doc: string) => (data().aws_iam_policy_document?.[doc]?.statement ?? []) as Statement[];
-const envOf = (fn: string) =>
-  (resource("aws_lambda_function", fn).environment as { variables: Record<string, string> }).variables;
+const { files, resources, data, locals, variables, outputs, resource, statements, envOf } =
+  useModule("discord");
 
 describe("resources", () => {
   test("the channel's resources, with readable names", () => {
@@ -90,23 +60,12 @@ describe("resources", () => {
   });
 
   test("environment: the public key as plain configuration for the ingress; the handler contract for the worker", () => {
-    expect(envOf("ingress")).toEqual({
-      QUEUE_URL: "${aws_sqs_queue.this.url}",
-      SECRET_ARN: "${local.secret_arn}",
-      DISCORD_PUBLIC_KEY: '${var.public_key == null ? "" : var.public_key}',
-      LOG_LEVEL: "${var.log_level}",
-    });
-    expect(envOf("worker")).toEqual({
-      QUEUE_URL: "${aws_sqs_queue.this.url}",
-      SECRET_ARN: "${local.secret_arn}",
-      AGENT_RUNTIME_ARN: "${var.agent_runtime_arn}",
-      AGENT_QUALIFIER: "${var.agent_qualifier}",
-      ALLOWED_USERS: '${join(",", var.allowed_users)}',
-      MAX_RECEIVE_COUNT: "${tostring(var.max_receive_count)}",
-      AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
-      LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
-      LOG_LEVEL: "${var.log_level}",
-    });
+    expect(envOf("ingress")).toEqual(
+      expectedPipeline.ingressEnvironment({
+        DISCORD_PUBLIC_KEY: '${var.public_key == null ? "" : var.public_key}',
+      }),
+    );
+    expect(envOf("worker")).toEqual(expectedPipeline.workerEnvironment());
   });
 
   test("the visibility timeout follows the worker timeout; the event source reports partial failures", () => {
@@ -121,14 +80,9 @@ describe("resources", () => {
 
 describe("IAM: least privilege", () => {
   test("ingress: send to the queue and write its logs; no secret unless the public key is not given", () => {
-    expect(statements("ingress").map((s) => [s.sid, s.actions, s.resources])).toEqual([
-      [
-        "WriteOwnLogs",
-        ["logs:CreateLogStream", "logs:PutLogEvents"],
-        ["${aws_cloudwatch_log_group.ingress.arn}:*"],
-      ],
-      ["SendToQueue", ["sqs:SendMessage"], ["${aws_sqs_queue.this.arn}"]],
-    ]);
+    expect(statementRows(statements("ingress"))).toEqual(
+      expectedPipeline.ingressStatements({ readsSecret: false }),
+    );
     expect(data().aws_iam_policy_document?.ingress_secret).toEqual({
       count: "${var.public_key == null ? 1 : 0}",
       statement: [
@@ -254,9 +208,9 @@ describe("inputs and outputs", () => {
     expect(outputs().webhook_url?.value).toBe("${local.interactions_endpoint_url}");
   });
 
-  test("README carries the generated tables; the committed files are a fresh synth", async () => {
-    expect(files["modules/discord/README.md"]).toContain("| `public_key` |");
-    for (const [path, text] of Object.entries(files)) {
+  test("README carries the generated tables; the committed files() are a fresh synth", async () => {
+    expect(files()["modules/discord/README.md"]).toContain("| `public_key` |");
+    for (const [path, text] of Object.entries(files())) {
       const committed = await readFile(join(REPO_ROOT, path), "utf8").catch(() => "");
       expect(committed === text, `${path} is stale: run \`bun run build\``).toBe(true);
     }

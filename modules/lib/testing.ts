@@ -1,3 +1,5 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
+import { beforeAll } from "bun:test";
 import { type JsonObject, renderModule } from "./render.ts";
 import { ModuleStack, moduleApp } from "./stack.ts";
 
@@ -26,4 +28,202 @@ export function block(
   const found = ((config[kind] as JsonObject | undefined)?.[type] as JsonObject | undefined)?.[name];
   if (found === undefined) throw new Error(`no ${kind} ${type}.${name}`);
   return found as JsonObject;
+}
+
+/** A block of synthesized Terraform JSON (a resource, a variable, ...). */
+export type Block = Record<string, unknown>;
+
+/** One statement of a synthesized `aws_iam_policy_document`; `actions` may be a conditional list expression. */
+export type Statement = { sid: string; actions: string[] | string; resources: string[] };
+
+/** A statement as `[sid, action names, resources]`, the form the module tests compare. */
+export type StatementRow = [sid: string, actions: string[], resources: string[]];
+
+/** The generated files and merged Terraform JSON of one module under modules/, with readers for module tests. */
+export interface SynthesizedModule {
+  /** The rendered files (`modules/<name>/*.tf.json` and README.md), keyed by repository path. */
+  files(): Record<string, string>;
+  /** The `*.tf.json` files merged into one Terraform JSON object, without the headers. */
+  config(): JsonObject;
+  resources(): Record<string, Record<string, Block>>;
+  data(): Record<string, Record<string, Block>>;
+  locals(): Record<string, string>;
+  variables(): Record<string, Block>;
+  outputs(): Record<string, Block>;
+  /** `resource.<type>.<name>`; throws when missing. */
+  resource(type: string, name: string): Block;
+  /** Statements of `data.aws_iam_policy_document.<doc>` (empty when there is none). */
+  statements(doc: string): Statement[];
+  /** The environment variables of `aws_lambda_function.<fn>`. */
+  envOf(fn: string): Record<string, string>;
+  /** `type.name` of every resource, and `data.type.name` of every data source with `withData`, sorted. */
+  addresses(options?: { withData?: boolean }): string[];
+}
+
+/**
+ * Render modules/<name> (as `bun scripts/synth.ts` does) once before the file's tests, and read it.
+ *
+ * @example const { resource, envOf } = useModule("telegram");
+ */
+export function useModule(name: string): SynthesizedModule {
+  let files: Record<string, string> | undefined;
+  let config: JsonObject | undefined;
+  beforeAll(async () => {
+    // Imported here, so lib tests that never call useModule do not load every module.
+    const { MODULES, renderModuleFiles } = await import("../../scripts/synth.ts");
+    const def = MODULES.find((m) => m.name === name);
+    if (!def) throw new Error(`useModule: ${name} is not in MODULES`);
+    files = await renderModuleFiles(def);
+    config = mergeTerraformFiles(files);
+  });
+  const loaded = () => {
+    if (!files || !config) throw new Error(`useModule(${name}): read inside a test, after beforeAll`);
+    return { files, config };
+  };
+  const m: SynthesizedModule = {
+    files: () => loaded().files,
+    config: () => loaded().config,
+    resources: () => (loaded().config.resource ?? {}) as Record<string, Record<string, Block>>,
+    data: () => (loaded().config.data ?? {}) as Record<string, Record<string, Block>>,
+    locals: () => loaded().config.locals as Record<string, string>,
+    variables: () => loaded().config.variable as Record<string, Block>,
+    outputs: () => loaded().config.output as Record<string, Block>,
+    resource: (type, resourceName) => {
+      const r = m.resources()[type]?.[resourceName];
+      if (!r) throw new Error(`missing resource ${type}.${resourceName}`);
+      return r;
+    },
+    statements: (doc) => (m.data().aws_iam_policy_document?.[doc]?.statement ?? []) as Statement[],
+    envOf: (fn) =>
+      (m.resource("aws_lambda_function", fn).environment as { variables: Record<string, string> }).variables,
+    addresses: (options = {}) =>
+      [
+        ...Object.entries(m.resources()).flatMap(([type, byName]) =>
+          Object.keys(byName).map((n) => `${type}.${n}`),
+        ),
+        ...(options.withData
+          ? Object.entries(m.data()).flatMap(([type, byName]) =>
+              Object.keys(byName).map((n) => `data.${type}.${n}`),
+            )
+          : []),
+      ].sort(),
+  };
+  return m;
+}
+
+/** Merge the `*.tf.json` files of a module into one Terraform JSON object (each without its `//` header). */
+export function mergeTerraformFiles(files: Record<string, string>): JsonObject {
+  const config: JsonObject = {};
+  for (const [path, text] of Object.entries(files)) {
+    if (!path.endsWith(".tf.json")) continue;
+    const { "//": _header, ...blocks } = JSON.parse(text) as JsonObject;
+    for (const [kind, value] of Object.entries(blocks)) {
+      config[kind] = { ...(config[kind] as JsonObject | undefined), ...(value as JsonObject) };
+    }
+  }
+  return config;
+}
+
+/** Action names of a statement, also when they are a conditional Terraform list expression. */
+export function actionNames(s: Statement): string[] {
+  return Array.isArray(s.actions)
+    ? s.actions
+    : [...new Set([...s.actions.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string))];
+}
+
+/** Statements as `[sid, action names, resources]` rows. */
+export function statementRows(statements: readonly Statement[]): StatementRow[] {
+  return statements.map((s) => [s.sid, actionNames(s), s.resources]);
+}
+
+/**
+ * What every channel module's functions must hold, written out literally (not taken from lib/grants.ts, so a
+ * change there fails the module tests): the expected policy rows and environment of the ChannelPipeline shape.
+ */
+export const expectedPipeline = {
+  /** The ingress policy: logs, send to the main queue, and (unless `readsSecret` is false) read the secret. */
+  ingressStatements(options: { readsSecret?: boolean } = {}): StatementRow[] {
+    return [
+      logsRow("ingress"),
+      ["SendToQueue", ["sqs:SendMessage"], ["${aws_sqs_queue.this.arn}"]],
+      ...(options.readsSecret === false ? [] : [secretRow()]),
+    ];
+  },
+  /**
+   * The worker policy, in order: logs, the secret (unless `secret` is false), send to `sendQueue` (a Terraform
+   * name of an `aws_sqs_queue`), the ledger, the agent (with InvokeAgentRuntimeForUser behind a switch), consume.
+   */
+  workerStatements(options: { secret?: boolean; sendQueue?: string } = {}): StatementRow[] {
+    return [
+      logsRow("worker"),
+      ...(options.secret === false ? [] : [secretRow()]),
+      ...(options.sendQueue === undefined
+        ? []
+        : [
+            [
+              "SendToQueue",
+              ["sqs:SendMessage"],
+              [`\${aws_sqs_queue.${options.sendQueue}.arn}`],
+            ] satisfies StatementRow,
+          ]),
+      [
+        "SendLedger",
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        ["${aws_dynamodb_table.ledger.arn}"],
+      ],
+      [
+        "InvokeAgent",
+        [
+          "bedrock-agentcore:InvokeAgentRuntime",
+          "bedrock-agentcore:StopRuntimeSession",
+          "bedrock-agentcore:InvokeAgentRuntimeForUser",
+        ],
+        ["${var.agent_runtime_arn}", "${var.agent_runtime_arn}/runtime-endpoint/*"],
+      ],
+      [
+        "ConsumeQueue",
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+        ["${aws_sqs_queue.this.arn}"],
+      ],
+    ];
+  },
+  /** The worker environment of the handler contract, plus the channel's `extra` entries. */
+  workerEnvironment(
+    extra: Record<string, string> = {},
+    options: { secret?: boolean } = {},
+  ): Record<string, string> {
+    return {
+      QUEUE_URL: "${aws_sqs_queue.this.url}",
+      ...(options.secret === false ? {} : { SECRET_ARN: "${local.secret_arn}" }),
+      AGENT_RUNTIME_ARN: "${var.agent_runtime_arn}",
+      AGENT_QUALIFIER: "${var.agent_qualifier}",
+      ALLOWED_USERS: '${join(",", var.allowed_users)}',
+      MAX_RECEIVE_COUNT: "${tostring(var.max_receive_count)}",
+      AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
+      ...extra,
+      LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
+      LOG_LEVEL: "${var.log_level}",
+    };
+  },
+  /** The ingress environment of the handler contract, plus the channel's `extra` entries. */
+  ingressEnvironment(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      QUEUE_URL: "${aws_sqs_queue.this.url}",
+      SECRET_ARN: "${local.secret_arn}",
+      ...extra,
+      LOG_LEVEL: "${var.log_level}",
+    };
+  },
+};
+
+function logsRow(fn: string): StatementRow {
+  return [
+    "WriteOwnLogs",
+    ["logs:CreateLogStream", "logs:PutLogEvents"],
+    [`\${aws_cloudwatch_log_group.${fn}.arn}:*`],
+  ];
+}
+
+function secretRow(): StatementRow {
+  return ["ReadSecret", ["secretsmanager:GetSecretValue"], ["${local.secret_arn}"]];
 }

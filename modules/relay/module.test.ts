@@ -1,38 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
-import { MODULES, REPO_ROOT, renderModuleFiles } from "../../scripts/synth.ts";
-import type { JsonObject } from "../lib/index.ts";
+import { REPO_ROOT } from "../../scripts/synth.ts";
+import { type Block, useModule } from "../lib/testing.ts";
 
 /** Synth-level checks of the generated relay module: what `terraform plan` would be given. */
 
-type Block = Record<string, unknown>;
-const relay = MODULES.find((m) => m.name === "relay");
-if (!relay) throw new Error("relay is not in MODULES");
-
-let files: Record<string, string>;
-let config: JsonObject;
-
-beforeAll(async () => {
-  files = await renderModuleFiles(relay);
-  config = {};
-  for (const [path, text] of Object.entries(files)) {
-    if (!path.endsWith(".tf.json")) continue;
-    const { "//": _header, ...blocks } = JSON.parse(text) as JsonObject;
-    Object.assign(config, blocks);
-  }
-});
-
-const resources = () => config.resource as Record<string, Record<string, Block>>;
-const resource = (type: string, name: string): Block => {
-  const r = resources()[type]?.[name];
-  if (!r) throw new Error(`missing resource ${type}.${name}`);
-  return r;
-};
-const variables = () => config.variable as Record<string, Block>;
-const locals = () => config.locals as Record<string, string>;
+const { files, resources, locals, variables, resource } = useModule("relay");
 
 /** A Terraform expression string (`${...}`) parsed by HCL, to prove it is valid Terraform. */
 async function hcl(expression: string): Promise<unknown> {
@@ -252,15 +228,15 @@ describe("a reusable module", () => {
     ).toEqual(["name", "security_group_ids", "subnet_ids"]);
   });
 
-  test("committed files are what a fresh build gives", async () => {
-    for (const [path, text] of Object.entries(files)) {
+  test("committed files() are what a fresh build gives", async () => {
+    for (const [path, text] of Object.entries(files())) {
       const committed = await readFile(join(REPO_ROOT, path), "utf8").catch(() => "");
       expect(committed === text, `${path} is stale: run \`bun run build\``).toBe(true);
     }
   });
 
   test("README: costs dated, the generated tables in place", () => {
-    const readme = files["modules/relay/README.md"] as string;
+    const readme = files()["modules/relay/README.md"] as string;
     expect(readme).toContain("November 2026");
     expect(readme).toContain("$3.60");
     expect(readme).toContain("| `subnet_ids` |");

@@ -1,10 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
-import { MODULES, REPO_ROOT, renderModuleFiles } from "../../scripts/synth.ts";
-import type { JsonObject } from "../lib/index.ts";
+import { REPO_ROOT } from "../../scripts/synth.ts";
+import { type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
 import { ASSISTANT_SCOPES, BOT_EVENTS, BOT_SCOPES, THREAD_EVENTS, THREAD_SCOPES } from "./module.ts";
 
 /**
@@ -14,42 +14,8 @@ import { ASSISTANT_SCOPES, BOT_EVENTS, BOT_SCOPES, THREAD_EVENTS, THREAD_SCOPES 
  * checks the Slack module gets the same, and what is its own: no setup invocation, the app manifest.
  */
 
-type Block = Record<string, unknown>;
-type Statement = { sid: string; actions: string[] | string; resources: string[] };
-
-const slack = MODULES.find((m) => m.name === "slack");
-if (!slack) throw new Error("slack is not in MODULES");
-
-let files: Record<string, string>;
-let config: JsonObject;
-
-beforeAll(async () => {
-  files = await renderModuleFiles(slack);
-  config = {};
-  for (const [path, text] of Object.entries(files)) {
-    if (!path.endsWith(".tf.json")) continue;
-    const { "//": _header, ...blocks } = JSON.parse(text) as JsonObject;
-    Object.assign(config, blocks);
-  }
-});
-
-const resources = () => config.resource as Record<string, Record<string, Block>>;
-const data = () => config.data as Record<string, Record<string, Block>>;
-const locals = () => config.locals as Record<string, string>;
-const variables = () => config.variable as Record<string, Block>;
-const outputs = () => config.output as Record<string, Block>;
-const resource = (type: string, name: string): Block => {
-  const r = resources()[type]?.[name];
-  if (!r) throw new Error(`missing resource ${type}.${name}`);
-  return r;
-};
-const statements = (fn: string) => (data().aws_iam_policy_document?.[fn]?.statement ?? []) as Statement[];
-const actionNames = (s: Statement): string[] =>
-  Array.isArray(s.actions)
-    ? s.actions
-    : [...new Set([...s.actions.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string))];
-const envOf = (fn: string) =>
-  (resource("aws_lambda_function", fn).environment as { variables: Record<string, string> }).variables;
+const { files, config, resources, data, locals, variables, outputs, resource, statements, envOf } =
+  useModule("slack");
 
 describe("resources", () => {
   test("the channel resources, named as in every module; no setup invocation, no generated password", () => {
@@ -108,22 +74,8 @@ describe("resources", () => {
   });
 
   test("environment: exactly the variables of the handler contract; SLACK_API_URL left at its default", () => {
-    expect(envOf("ingress")).toEqual({
-      QUEUE_URL: "${aws_sqs_queue.this.url}",
-      SECRET_ARN: "${local.secret_arn}",
-      LOG_LEVEL: "${var.log_level}",
-    });
-    expect(envOf("worker")).toEqual({
-      QUEUE_URL: "${aws_sqs_queue.this.url}",
-      SECRET_ARN: "${local.secret_arn}",
-      AGENT_RUNTIME_ARN: "${var.agent_runtime_arn}",
-      AGENT_QUALIFIER: "${var.agent_qualifier}",
-      ALLOWED_USERS: '${join(",", var.allowed_users)}',
-      MAX_RECEIVE_COUNT: "${tostring(var.max_receive_count)}",
-      AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
-      LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
-      LOG_LEVEL: "${var.log_level}",
-    });
+    expect(envOf("ingress")).toEqual(expectedPipeline.ingressEnvironment());
+    expect(envOf("worker")).toEqual(expectedPipeline.workerEnvironment());
   });
 
   test("queues: a FIFO pair, visibility 6 × the worker timeout, DLQ after max_receive_count", () => {
@@ -142,46 +94,12 @@ describe("resources", () => {
 
 describe("IAM: least privilege", () => {
   test("ingress: send to the queue, read the secret, write its logs", () => {
-    expect(statements("ingress").map((s) => [s.sid, actionNames(s), s.resources])).toEqual([
-      [
-        "WriteOwnLogs",
-        ["logs:CreateLogStream", "logs:PutLogEvents"],
-        ["${aws_cloudwatch_log_group.ingress.arn}:*"],
-      ],
-      ["SendToQueue", ["sqs:SendMessage"], ["${aws_sqs_queue.this.arn}"]],
-      ["ReadSecret", ["secretsmanager:GetSecretValue"], ["${local.secret_arn}"]],
-    ]);
+    expect(statementRows(statements("ingress"))).toEqual(expectedPipeline.ingressStatements());
   });
 
   test("worker: logs, secret, send ledger, agent, queue; nothing else", () => {
-    expect(statements("worker").map((s) => [s.sid, actionNames(s), s.resources])).toEqual([
-      [
-        "WriteOwnLogs",
-        ["logs:CreateLogStream", "logs:PutLogEvents"],
-        ["${aws_cloudwatch_log_group.worker.arn}:*"],
-      ],
-      ["ReadSecret", ["secretsmanager:GetSecretValue"], ["${local.secret_arn}"]],
-      [
-        "SendLedger",
-        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-        ["${aws_dynamodb_table.ledger.arn}"],
-      ],
-      [
-        "InvokeAgent",
-        [
-          "bedrock-agentcore:InvokeAgentRuntime",
-          "bedrock-agentcore:StopRuntimeSession",
-          "bedrock-agentcore:InvokeAgentRuntimeForUser",
-        ],
-        ["${var.agent_runtime_arn}", "${var.agent_runtime_arn}/runtime-endpoint/*"],
-      ],
-      [
-        "ConsumeQueue",
-        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
-        ["${aws_sqs_queue.this.arn}"],
-      ],
-    ]);
-    expect(JSON.stringify(config)).not.toContain("kms:");
+    expect(statementRows(statements("worker"))).toEqual(expectedPipeline.workerStatements());
+    expect(JSON.stringify(config())).not.toContain("kms:");
   });
 
   test("API Gateway may invoke the ingress from POST /slack/events only", () => {
@@ -283,7 +201,7 @@ describe("app manifest", () => {
   });
 
   test("the README's first-step manifest asks for the module's default scopes", () => {
-    const readme = files["modules/slack/README.md"] as string;
+    const readme = files()["modules/slack/README.md"] as string;
     const json = /```json\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf("Create New App")))?.[1] ?? "";
     const bootstrap = JSON.parse(json.replace(/^ {3}/gm, "")) as {
       oauth_config: { scopes: { bot: string[] } };
@@ -325,14 +243,14 @@ describe("inputs and outputs", () => {
   });
 
   test("required providers: aws and archive only (nothing random is generated)", () => {
-    const terraform = config.terraform as { required_providers: Record<string, unknown> };
+    const terraform = config().terraform as { required_providers: Record<string, unknown> };
     expect(Object.keys(terraform.required_providers).sort()).toEqual(["archive", "aws"]);
-    expect(config).not.toHaveProperty("provider");
+    expect(config()).not.toHaveProperty("provider");
   });
 });
 
-test("the committed files are what a fresh synth gives, byte for byte", async () => {
-  for (const [path, text] of Object.entries(files)) {
+test("the committed files() are what a fresh synth gives, byte for byte", async () => {
+  for (const [path, text] of Object.entries(files())) {
     const committed = await readFile(join(REPO_ROOT, path), "utf8").catch(() => "");
     expect(committed === text, `${path} is stale: run \`bun run build\``).toBe(true);
   }

@@ -1,65 +1,25 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MODULES, REPO_ROOT, renderModuleFiles, synthAll } from "../../scripts/synth.ts";
-import type { JsonObject } from "../lib/index.ts";
+import { actionNames, type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
 
 /**
  * Synth-level checks of the generated Telegram module (there is no terraform binary here): what a
  * `terraform plan` would be given, read as Terraform JSON.
  */
 
-type Block = Record<string, unknown>;
-type Statement = { sid: string; actions: string[] | string; resources: string[] };
-
 const telegram = MODULES.find((m) => m.name === "telegram");
 if (!telegram) throw new Error("telegram is not in MODULES");
 
-let files: Record<string, string>;
-let config: JsonObject;
-
-beforeAll(async () => {
-  files = await renderModuleFiles(telegram);
-  config = {};
-  for (const [path, text] of Object.entries(files)) {
-    if (!path.endsWith(".tf.json")) continue;
-    const { "//": _header, ...blocks } = JSON.parse(text) as JsonObject;
-    Object.assign(config, blocks);
-  }
-});
-
-const resources = () => config.resource as Record<string, Record<string, Block>>;
-const data = () => config.data as Record<string, Record<string, Block>>;
-const locals = () => config.locals as Record<string, string>;
-const variables = () => config.variable as Record<string, Block>;
-const outputs = () => config.output as Record<string, Block>;
-const resource = (type: string, name: string): Block => {
-  const r = resources()[type]?.[name];
-  if (!r) throw new Error(`missing resource ${type}.${name}`);
-  return r;
-};
-const statements = (fn: string) => (data().aws_iam_policy_document?.[fn]?.statement ?? []) as Statement[];
-/** Action names of a statement, also when they are a conditional Terraform list expression. */
-const actionNames = (s: Statement): string[] =>
-  Array.isArray(s.actions)
-    ? s.actions
-    : [...new Set([...s.actions.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string))];
-const envOf = (fn: string) =>
-  (resource("aws_lambda_function", fn).environment as { variables: Record<string, string> }).variables;
+const { files, config, data, locals, variables, outputs, resource, statements, envOf, addresses } =
+  useModule("telegram");
 
 describe("resources", () => {
   test("every resource the design lists, with the readable names", () => {
-    const addresses = [
-      ...Object.entries(resources()).flatMap(([type, byName]) =>
-        Object.keys(byName).map((n) => `${type}.${n}`),
-      ),
-      ...Object.entries(data()).flatMap(([type, byName]) =>
-        Object.keys(byName).map((n) => `data.${type}.${n}`),
-      ),
-    ].sort();
-    expect(addresses).toEqual([
+    expect(addresses({ withData: true })).toEqual([
       "aws_apigatewayv2_api.this",
       "aws_apigatewayv2_integration.telegram",
       "aws_apigatewayv2_route.telegram",
@@ -129,22 +89,8 @@ describe("resources", () => {
   });
 
   test("environment: exactly the variables of the handler contract", () => {
-    expect(envOf("ingress")).toEqual({
-      QUEUE_URL: "${aws_sqs_queue.this.url}",
-      SECRET_ARN: "${local.secret_arn}",
-      LOG_LEVEL: "${var.log_level}",
-    });
-    expect(envOf("worker")).toEqual({
-      QUEUE_URL: "${aws_sqs_queue.this.url}",
-      SECRET_ARN: "${local.secret_arn}",
-      AGENT_RUNTIME_ARN: "${var.agent_runtime_arn}",
-      AGENT_QUALIFIER: "${var.agent_qualifier}",
-      ALLOWED_USERS: '${join(",", var.allowed_users)}',
-      MAX_RECEIVE_COUNT: "${tostring(var.max_receive_count)}",
-      AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
-      LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
-      LOG_LEVEL: "${var.log_level}",
-    });
+    expect(envOf("ingress")).toEqual(expectedPipeline.ingressEnvironment());
+    expect(envOf("worker")).toEqual(expectedPipeline.workerEnvironment());
   });
 });
 
@@ -241,45 +187,11 @@ describe("IAM: least privilege", () => {
   });
 
   test("ingress: send to the queue, read the secret, write its logs", () => {
-    expect(statements("ingress").map((s) => [s.sid, actionNames(s), s.resources])).toEqual([
-      [
-        "WriteOwnLogs",
-        ["logs:CreateLogStream", "logs:PutLogEvents"],
-        ["${aws_cloudwatch_log_group.ingress.arn}:*"],
-      ],
-      ["SendToQueue", ["sqs:SendMessage"], ["${aws_sqs_queue.this.arn}"]],
-      ["ReadSecret", ["secretsmanager:GetSecretValue"], ["${local.secret_arn}"]],
-    ]);
+    expect(statementRows(statements("ingress"))).toEqual(expectedPipeline.ingressStatements());
   });
 
   test("worker: consume the queue, read the secret and the send ledger, invoke and stop agent sessions, write its logs", () => {
-    expect(statements("worker").map((s) => [s.sid, actionNames(s), s.resources])).toEqual([
-      [
-        "WriteOwnLogs",
-        ["logs:CreateLogStream", "logs:PutLogEvents"],
-        ["${aws_cloudwatch_log_group.worker.arn}:*"],
-      ],
-      ["ReadSecret", ["secretsmanager:GetSecretValue"], ["${local.secret_arn}"]],
-      [
-        "SendLedger",
-        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-        ["${aws_dynamodb_table.ledger.arn}"],
-      ],
-      [
-        "InvokeAgent",
-        [
-          "bedrock-agentcore:InvokeAgentRuntime",
-          "bedrock-agentcore:StopRuntimeSession",
-          "bedrock-agentcore:InvokeAgentRuntimeForUser",
-        ],
-        ["${var.agent_runtime_arn}", "${var.agent_runtime_arn}/runtime-endpoint/*"],
-      ],
-      [
-        "ConsumeQueue",
-        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
-        ["${aws_sqs_queue.this.arn}"],
-      ],
-    ]);
+    expect(statementRows(statements("worker"))).toEqual(expectedPipeline.workerStatements());
     // InvokeAgentRuntimeForUser only with enable_agent_user_id.
     const invoke = statements("worker").find((s) => s.sid === "InvokeAgent");
     expect(invoke?.actions).toStartWith(
@@ -306,7 +218,7 @@ describe("IAM: least privilege", () => {
         policy: `\${data.aws_iam_policy_document.${fn}.json}`,
       });
     }
-    expect(JSON.stringify(config)).not.toContain("kms:");
+    expect(JSON.stringify(config())).not.toContain("kms:");
   });
 
   test("API Gateway may invoke the ingress from POST /telegram only", () => {
@@ -440,13 +352,13 @@ describe("inputs and outputs", () => {
 
 describe("a reusable module", () => {
   test("required_providers with version constraints; no provider, no backend, no CDKTF metadata", () => {
-    const terraform = config.terraform as {
+    const terraform = config().terraform as {
       required_providers: Record<string, { source: string; version: string }>;
     };
     expect(Object.keys(terraform.required_providers).sort()).toEqual(["archive", "aws", "random"]);
     for (const p of Object.values(terraform.required_providers)) expect(p.version).toMatch(/^>= \d+\.\d+/);
-    expect(config).not.toHaveProperty("provider");
-    for (const [path, text] of Object.entries(files)) {
+    expect(config()).not.toHaveProperty("provider");
+    for (const [path, text] of Object.entries(files())) {
       if (!path.endsWith(".tf.json")) continue;
       expect(text).not.toContain('"backend"');
       expect(text.match(/"\/\/"/g)?.length, path).toBe(1); // the header only
@@ -456,7 +368,7 @@ describe("a reusable module", () => {
   });
 
   test("no absolute or machine paths: files are found relative to the module or the root", () => {
-    const all = Object.values(files).join("\n");
+    const all = Object.values(files()).join("\n");
     const machine = [REPO_ROOT, tmpdir(), "/home/", "/Users/", "C:\\"].filter((dir) => all.includes(dir));
     expect(machine).toEqual([]);
     const paths = [...all.matchAll(/"(?:source_file|output_path|filename)": "([^"]+)"/g)].map(
@@ -467,7 +379,7 @@ describe("a reusable module", () => {
   });
 
   test("README carries the generated tables between the markers", () => {
-    const readme = files["modules/telegram/README.md"] as string;
+    const readme = files()["modules/telegram/README.md"] as string;
     expect(readme).toContain("<!-- BEGIN_TF_DOCS -->");
     expect(readme).toContain("| `bot_token` |");
     expect(readme).toContain("| `webhook_url` |");

@@ -1,42 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MODULES, REPO_ROOT, renderModuleFiles } from "../../scripts/synth.ts";
-import type { JsonObject } from "../lib/index.ts";
+import { REPO_ROOT } from "../../scripts/synth.ts";
+import { type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
 
 /** Synth-level checks of the generated WhatsApp-personal module. */
 
-type Block = Record<string, unknown>;
-type Statement = { sid: string; actions: string[] | string; resources: string[] };
-const def = MODULES.find((m) => m.name === "whatsapp-personal");
-if (!def) throw new Error("whatsapp-personal is not in MODULES");
-
-let files: Record<string, string>;
-let config: JsonObject;
-
-beforeAll(async () => {
-  files = await renderModuleFiles(def);
-  config = {};
-  for (const [path, text] of Object.entries(files)) {
-    if (!path.endsWith(".tf.json")) continue;
-    const { "//": _header, ...blocks } = JSON.parse(text) as JsonObject;
-    Object.assign(config, blocks);
-  }
-});
-
-const resources = () => config.resource as Record<string, Record<string, Block>>;
-const resource = (type: string, name: string): Block => {
-  const r = resources()[type]?.[name];
-  if (!r) throw new Error(`missing resource ${type}.${name}`);
-  return r;
-};
-const data = () => config.data as Record<string, Record<string, Block>>;
-const variables = () => config.variable as Record<string, Block>;
-const actionNames = (s: Statement): string[] =>
-  Array.isArray(s.actions)
-    ? s.actions
-    : [...new Set([...s.actions.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string))];
+const { files, config, resources, data, variables, resource, statements } = useModule("whatsapp-personal");
 
 describe("resources", () => {
   test("inbound and outbound FIFO pairs, the worker, its ledger and alarms; no ingress, API or secret", () => {
@@ -101,34 +72,9 @@ describe("resources", () => {
   });
 
   test("worker IAM: send to the outbound queue only, consume the inbound one, ledger, agent, logs", () => {
-    const statements = (data().aws_iam_policy_document?.worker?.statement ?? []) as Statement[];
-    expect(statements.map((s) => [s.sid, actionNames(s), s.resources])).toEqual([
-      [
-        "WriteOwnLogs",
-        ["logs:CreateLogStream", "logs:PutLogEvents"],
-        ["${aws_cloudwatch_log_group.worker.arn}:*"],
-      ],
-      ["SendToQueue", ["sqs:SendMessage"], ["${aws_sqs_queue.outbound.arn}"]],
-      [
-        "SendLedger",
-        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-        ["${aws_dynamodb_table.ledger.arn}"],
-      ],
-      [
-        "InvokeAgent",
-        [
-          "bedrock-agentcore:InvokeAgentRuntime",
-          "bedrock-agentcore:StopRuntimeSession",
-          "bedrock-agentcore:InvokeAgentRuntimeForUser",
-        ],
-        ["${var.agent_runtime_arn}", "${var.agent_runtime_arn}/runtime-endpoint/*"],
-      ],
-      [
-        "ConsumeQueue",
-        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
-        ["${aws_sqs_queue.this.arn}"],
-      ],
-    ]);
+    expect(statementRows(statements("worker"))).toEqual(
+      expectedPipeline.workerStatements({ secret: false, sendQueue: "outbound" }),
+    );
   });
 
   test("allowed_users takes WhatsApp JIDs", () => {
@@ -139,7 +85,7 @@ describe("resources", () => {
 
 describe("a reusable module", () => {
   test("the outputs the relay needs, each described", () => {
-    const outputs = config.output as Record<string, Block>;
+    const outputs = config().output as Record<string, Block>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
         "queue_url",
@@ -154,8 +100,8 @@ describe("a reusable module", () => {
     for (const [name, o] of Object.entries(outputs)) expect(String(o.description ?? ""), name).not.toBe("");
   });
 
-  test("committed files are what a fresh build gives", async () => {
-    for (const [path, text] of Object.entries(files)) {
+  test("committed files() are what a fresh build gives", async () => {
+    for (const [path, text] of Object.entries(files())) {
       const committed = await readFile(join(REPO_ROOT, path), "utf8").catch(() => "");
       expect(committed === text, `${path} is stale: run \`bun run build\``).toBe(true);
     }

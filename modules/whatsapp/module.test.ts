@@ -1,53 +1,19 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MODULES, REPO_ROOT, renderModuleFiles } from "../../scripts/synth.ts";
-import type { JsonObject } from "../lib/index.ts";
+import { type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
 
 /**
  * Synth-level checks of the generated WhatsApp module (there is no terraform binary here): what a
  * `terraform plan` would be given, read as Terraform JSON.
  */
 
-type Block = Record<string, unknown>;
-type Statement = { sid: string; actions: string[] | string; resources: string[] };
-
 const whatsapp = MODULES.find((m) => m.name === "whatsapp");
 if (!whatsapp) throw new Error("whatsapp is not in MODULES");
 
-let files: Record<string, string>;
-let config: JsonObject;
-
-beforeAll(async () => {
-  files = await renderModuleFiles(whatsapp);
-  config = {};
-  for (const [path, text] of Object.entries(files)) {
-    if (!path.endsWith(".tf.json")) continue;
-    const { "//": _header, ...blocks } = JSON.parse(text) as JsonObject;
-    for (const [kind, value] of Object.entries(blocks)) {
-      config[kind] = { ...(config[kind] as JsonObject | undefined), ...(value as JsonObject) };
-    }
-  }
-});
-
-const resources = () => config.resource as Record<string, Record<string, Block>>;
-const data = () => config.data as Record<string, Record<string, Block>>;
-const locals = () => config.locals as Record<string, string>;
-const variables = () => config.variable as Record<string, Block>;
-const outputs = () => config.output as Record<string, Block>;
-const resource = (type: string, name: string): Block => {
-  const r = resources()[type]?.[name];
-  if (!r) throw new Error(`missing resource ${type}.${name}`);
-  return r;
-};
-const statements = (fn: string) => (data().aws_iam_policy_document?.[fn]?.statement ?? []) as Statement[];
-const actionNames = (s: Statement): string[] =>
-  Array.isArray(s.actions)
-    ? s.actions
-    : [...new Set([...s.actions.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string))];
-const envOf = (fn: string) =>
-  (resource("aws_lambda_function", fn).environment as { variables: Record<string, string> }).variables;
+const { resources, data, locals, variables, outputs, resource, statements, envOf } = useModule("whatsapp");
 
 describe("resources", () => {
   test("every resource, with readable names; GET and POST routes share one integration", () => {
@@ -119,23 +85,10 @@ describe("resources", () => {
   });
 
   test("environment: the contract's variables, and the app id for the setup action", () => {
-    expect(envOf("ingress")).toEqual({
-      QUEUE_URL: "${aws_sqs_queue.this.url}",
-      SECRET_ARN: "${local.secret_arn}",
-      LOG_LEVEL: "${var.log_level}",
-    });
-    expect(envOf("worker")).toEqual({
-      QUEUE_URL: "${aws_sqs_queue.this.url}",
-      SECRET_ARN: "${local.secret_arn}",
-      AGENT_RUNTIME_ARN: "${var.agent_runtime_arn}",
-      AGENT_QUALIFIER: "${var.agent_qualifier}",
-      ALLOWED_USERS: '${join(",", var.allowed_users)}',
-      MAX_RECEIVE_COUNT: "${tostring(var.max_receive_count)}",
-      AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
-      WHATSAPP_APP_ID: "${local.app_id}",
-      LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
-      LOG_LEVEL: "${var.log_level}",
-    });
+    expect(envOf("ingress")).toEqual(expectedPipeline.ingressEnvironment());
+    expect(envOf("worker")).toEqual(
+      expectedPipeline.workerEnvironment({ WHATSAPP_APP_ID: "${local.app_id}" }),
+    );
     expect(locals().app_id).toBe('${var.app_id == null ? "" : var.app_id}');
   });
 
@@ -155,45 +108,11 @@ describe("resources", () => {
 
 describe("IAM: least privilege", () => {
   test("ingress: send to the queue, read the secret, write its logs; nothing else", () => {
-    expect(statements("ingress").map((s) => [s.sid, actionNames(s), s.resources])).toEqual([
-      [
-        "WriteOwnLogs",
-        ["logs:CreateLogStream", "logs:PutLogEvents"],
-        ["${aws_cloudwatch_log_group.ingress.arn}:*"],
-      ],
-      ["SendToQueue", ["sqs:SendMessage"], ["${aws_sqs_queue.this.arn}"]],
-      ["ReadSecret", ["secretsmanager:GetSecretValue"], ["${local.secret_arn}"]],
-    ]);
+    expect(statementRows(statements("ingress"))).toEqual(expectedPipeline.ingressStatements());
   });
 
   test("worker: consume the queue, read the secret and the send ledger, invoke and stop agent sessions, write its logs", () => {
-    expect(statements("worker").map((s) => [s.sid, actionNames(s), s.resources])).toEqual([
-      [
-        "WriteOwnLogs",
-        ["logs:CreateLogStream", "logs:PutLogEvents"],
-        ["${aws_cloudwatch_log_group.worker.arn}:*"],
-      ],
-      ["ReadSecret", ["secretsmanager:GetSecretValue"], ["${local.secret_arn}"]],
-      [
-        "SendLedger",
-        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-        ["${aws_dynamodb_table.ledger.arn}"],
-      ],
-      [
-        "InvokeAgent",
-        [
-          "bedrock-agentcore:InvokeAgentRuntime",
-          "bedrock-agentcore:StopRuntimeSession",
-          "bedrock-agentcore:InvokeAgentRuntimeForUser",
-        ],
-        ["${var.agent_runtime_arn}", "${var.agent_runtime_arn}/runtime-endpoint/*"],
-      ],
-      [
-        "ConsumeQueue",
-        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
-        ["${aws_sqs_queue.this.arn}"],
-      ],
-    ]);
+    expect(statementRows(statements("worker"))).toEqual(expectedPipeline.workerStatements());
   });
 
   test("API Gateway may invoke the ingress from GET /whatsapp and POST /whatsapp only, one permission each", () => {
@@ -336,7 +255,7 @@ describe("inputs", () => {
 });
 
 describe("build", () => {
-  test("the committed files are what a fresh build gives, byte for byte", async () => {
+  test("the committed files() are what a fresh build gives, byte for byte", async () => {
     for (const [path, text] of Object.entries(await renderModuleFiles(whatsapp))) {
       const have = await readFile(join(REPO_ROOT, path), "utf8").catch(() => "");
       expect(have === text, `${path} is stale: run \`bun run build\``).toBe(true);
