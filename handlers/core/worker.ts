@@ -225,9 +225,16 @@ export function createWorker<Secret, Reply>(
       // The user hears once that we gave up: on the last attempt, or at once when a retry
       // cannot help the agent. A platform that refuses us (blocked, no such chat) gets nothing.
       if (box && final && (retryable || err instanceof AgentError)) {
-        await box
-          .send(reply.output, texts.failed, { deadline })
-          .catch((noticeErr: unknown) => log.warn("notice.failed", { envelopeId: id, err: noticeErr }));
+        const told = await box.send(reply.output, texts.failed, { deadline }).then(
+          () => true,
+          (noticeErr: unknown) => {
+            log.warn("notice.failed", { envelopeId: id, err: noticeErr });
+            return false;
+          },
+        );
+        // Given up for good, and the user could not be told: keep the message (retried, then the
+        // DLQ) rather than drop it without a word.
+        if (!told && !retryable) return "retry";
       }
       return retryable ? "retry" : "done";
     }
