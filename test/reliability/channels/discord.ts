@@ -1,0 +1,197 @@
+/**
+ * Discord, as the suite sees it: POST /discord/interactions signed with Ed25519 over timestamp + body
+ * (the app's key pair, made by the fakes' WebCrypto signer) and a 5-minute replay window; PING and
+ * slash-command interactions of every kind; the fake REST API for the fault simulation, which also
+ * plays Discord's side of an interaction (it delivers it and records the deferred answer to edit).
+ */
+
+import { DEFAULT_DISCORD_APP, discordErrors, startDiscord } from "../../fakes/discord.ts";
+import {
+  commandInteraction,
+  createSigner,
+  pingInteraction,
+  type Signer,
+  snowflake,
+} from "../../fakes/discord-interactions.ts";
+import { edgeString, randomText } from "../corpus.ts";
+import type { Rng } from "../rng.ts";
+import type { ChannelProfile, Route, Seed, Send, Signing, SimPlatform } from "./profile.ts";
+import { hiddenValues } from "./profile.ts";
+
+const ROUTE: Route = { method: "POST", path: "/discord/interactions" };
+const APP = DEFAULT_DISCORD_APP.applicationId;
+const ALLOWED = "100000000000000001";
+const STRANGER = "100000000000000999";
+/** Conversations are guild text channels 300000000000000000, 300000000000000001, … */
+const channelOf = (conversation: number) => String(300_000_000_000_000_000n + BigInt(conversation));
+
+/** Discord's Profile signs with the key pair of the fake it started last (Discord holds the private key). */
+export async function discordProfile(): Promise<ChannelProfile> {
+  let signer: Signer = await createSigner();
+  const other = await createSigner();
+  const secret = {
+    application_id: APP,
+    public_key: signer.publicKeyHex,
+    bot_token: DEFAULT_DISCORD_APP.botToken,
+  };
+  const signing: Signing = {
+    authHeaders: ["x-signature-ed25519", "x-signature-timestamp"],
+    signatureHeader: "x-signature-ed25519",
+    timestampHeader: "x-signature-timestamp",
+    replayWindowSeconds: 300,
+    coversBody: true,
+    async sign(_route, body, { nowMs, other: wrong }) {
+      const timestamp = String(Math.floor(nowMs / 1000));
+      return {
+        headers: {
+          "content-type": "application/json",
+          "x-signature-ed25519": await (wrong ? other : signer).sign(timestamp, body),
+          "x-signature-timestamp": timestamp,
+        },
+      };
+    },
+  };
+
+  const issued = new Set<string>();
+  function seed(rng: Rng): Seed {
+    const made = makeSeed(rng);
+    const token = (made.body as { token?: unknown }).token;
+    if (typeof token === "string") issued.add(token);
+    return made;
+  }
+
+  function makeSeed(rng: Rng): Seed {
+    const prompt = rng.chance(0.3) ? edgeString(rng) : randomText(rng, rng.range(1, 200));
+    const userId = rng.chance(0.5) ? ALLOWED : snowflake(1_600_000_000_000 + rng.int(1e11));
+    const kind = rng.weighted([
+      [45, "/ask"],
+      [10, "/ask in a DM"],
+      [10, "/new"],
+      [10, "PING"],
+      [8, "unknown command"],
+      [7, "/ask without prompt"],
+      [10, "other interaction type"],
+    ] as const);
+    const ask = (name: string, withPrompt: boolean, dm = false) =>
+      commandInteraction({ applicationId: APP, name, ...(withPrompt ? { prompt } : {}), userId, dm });
+    switch (kind) {
+      case "/ask in a DM":
+        return { kind, route: ROUTE, body: ask("ask", true, true) };
+      case "/new":
+        return { kind, route: ROUTE, body: ask("new", false) };
+      case "PING":
+        return { kind, route: ROUTE, body: pingInteraction(APP) };
+      case "unknown command":
+        return { kind, route: ROUTE, body: ask(rng.pick(["help", "weather", "x".repeat(40)]), true) };
+      case "/ask without prompt":
+        return { kind, route: ROUTE, body: ask("ask", false) };
+      case "other interaction type":
+        return {
+          kind,
+          route: ROUTE,
+          body: { ...ask("ask", true), type: rng.pick([3, 4, 5, 0, 99]) },
+          refused: true,
+        };
+      default:
+        return { kind, route: ROUTE, body: ask("ask", true) };
+    }
+  }
+
+  async function startPlatform(): Promise<SimPlatform> {
+    let current: Send | undefined;
+    const fake = await startDiscord({
+      transport: async (_url, request) => {
+        if (!current) throw new Error("no delivery in progress");
+        const answer = await current({
+          route: ROUTE,
+          headers: request.headers,
+          body: new TextEncoder().encode(request.body),
+        });
+        return { status: answer.status ?? 500, body: answer.body };
+      },
+    });
+    signer = fake.signer;
+    // One interaction per message: a repeated delivery is the same interaction (same id and token).
+    const interactions = new Map<string, ReturnType<typeof commandInteraction>>();
+    const conversationOfToken = new Map<string, number>();
+    return {
+      url: fake.url,
+      env: (apiUrl) => ({ DISCORD_API_URL: apiUrl, DISCORD_PUBLIC_KEY: fake.signer.publicKeyHex }),
+      async deliver(message, send) {
+        let interaction = interactions.get(message.token);
+        if (!interaction) {
+          interaction = commandInteraction({
+            applicationId: APP,
+            name: "ask",
+            prompt: message.token,
+            userId: message.userId,
+            channelId: channelOf(message.conversation),
+          });
+          interactions.set(message.token, interaction);
+          conversationOfToken.set(interaction.token, message.conversation);
+        }
+        current = send;
+        try {
+          return (await fake.deliver(interaction, { url: "http://ingress.invalid/discord/interactions" }))
+            .status;
+        } finally {
+          current = undefined;
+        }
+      },
+      envelopeIdOf: (message) => `discord:${interactions.get(message.token)?.id}`,
+      // Discord does not repeat an interaction: the user sees it fail and asks again.
+      retries: 0,
+      // A new message is a follow-up or a channel post; editing @original again changes the message the
+      // user already sees (a retry resending the first chunk), so only its first edit counts.
+      sent: () => {
+        const edited = new Set<string>();
+        return fake.calls
+          .filter(
+            (call) =>
+              call.method !== "GET" && !call.route.endsWith("/typing") && call.response?.status === 200,
+          )
+          .filter((call) => call.route.includes("/webhooks/") || call.route.includes("/messages"))
+          .filter((call) => {
+            if (!call.route.endsWith("@original")) return true;
+            const token = call.params.token ?? "";
+            const first = !edited.has(token);
+            edited.add(token);
+            return first;
+          })
+          .map((call) => {
+            const channel = call.params.channel;
+            const fromChannel =
+              channel === undefined ? undefined : Number(BigInt(channel) - 300_000_000_000_000_000n);
+            return {
+              conversation: fromChannel ?? conversationOfToken.get(call.params.token ?? ""),
+              replyTo: undefined,
+              text: String((call.body as { content?: unknown } | undefined)?.content ?? ""),
+              at: call.at,
+            };
+          });
+      },
+      isSend: (method, path) =>
+        method !== "GET" && !path.endsWith("/typing") && /\/(webhooks|messages)\b/.test(path),
+      tooManyRequests: (seconds) => {
+        const reply = discordErrors.rateLimited(seconds);
+        return { status: reply.status, headers: reply.headers, body: JSON.stringify(reply.body) };
+      },
+      serverError: () => ({ status: 500, body: JSON.stringify(discordErrors.serverError().body) }),
+      hidden: () => [...interactions.values()].map((i) => i.token),
+      close: () => fake.close(),
+    };
+  }
+
+  return {
+    channel: "discord",
+    routes: [ROUTE],
+    secret,
+    hidden: hiddenValues({ "discord bot_token": DEFAULT_DISCORD_APP.botToken }),
+    users: { allowed: () => ALLOWED, stranger: () => STRANGER },
+    signing,
+    env: {},
+    seed,
+    issuedSecrets: () => issued,
+    startPlatform,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The fast subset of the reliability suite (`bun run reliability` runs it at full size): every channel's
+ * built ingress fuzzed and forged at, the worker over what got through, one small fault simulation,
+ * the modules' security checks and the scan of every log line for secrets. Every must-be-zero figure
+ * must be 0, and the run must have done what it claims.
+ */
+import { expect, test } from "bun:test";
+import { mustBeZero, runSuite, type SuiteSize } from "./suite.ts";
+
+const FAST: SuiteSize = {
+  seed: 2,
+  fuzzCases: 600,
+  forgeries: 150,
+  withoutLedger: false,
+  simChannels: ["telegram"],
+  sim: {
+    conversations: 6,
+    messagesPerConversation: 4,
+    strangerEvery: 3,
+    pollers: 3,
+    functionTimeoutMs: 3_000,
+    visibilityTimeoutSeconds: 6,
+    backoffDivisor: 30,
+    maxReceiveCount: 3,
+    redeliveries: 5,
+    timeLimitMs: 60_000,
+    faults: {
+      agent: 0.25,
+      doomed: 0.05,
+      refused: 0.05,
+      platform: 0.15,
+      hang: 0,
+      killAfterSend: 0.03,
+      crash: 0.03,
+      sqsDown: 0.15,
+      duplicate: 0.1,
+    },
+  },
+};
+
+test("fuzz, forgeries, faults, modules and logs: every must-be-zero figure is 0", async () => {
+  const figures = await runSuite(FAST);
+  const zero = Object.fromEntries(Object.keys(mustBeZero(figures)).map((k) => [k, 0]));
+  expect(mustBeZero(figures)).toEqual(zero);
+
+  // It ran what it says: every covered channel fuzzed and forged at, the worker fed, the simulation settled.
+  const covered = figures.channels.filter((c) => !c.skipped).map((c) => c.channel);
+  expect(covered).toContain("telegram");
+  for (const fuzz of figures.fuzz) {
+    expect(fuzz.cases).toBe(FAST.fuzzCases);
+    expect(fuzz.queuedRequests).toBeGreaterThan(0);
+    expect(fuzz.byClass["4xx"]).toBeGreaterThan(0);
+  }
+  for (const forged of figures.forgeries) expect(forged.forgeries).toBeGreaterThanOrEqual(FAST.forgeries);
+  for (const drained of figures.drains) expect(drained.invocations).toBeGreaterThan(0);
+  const [sim] = figures.sims;
+  expect(sim?.messages).toBe(24);
+  expect(sim?.answered).toBeGreaterThan(0);
+  expect(sim?.agentFaults).toBeGreaterThan(0);
+  expect(sim?.redelivered).toBeGreaterThan(0);
+  expect(figures.logLines).toBeGreaterThan(1000);
+}, 60_000);

@@ -1,0 +1,210 @@
+/**
+ * Security checks over the generated Terraform modules (modules/<name>/*.tf.json): IAM actions and
+ * resources (no wildcard action; a wildcard resource only where AWS requires one, each with its
+ * reason), encryption at rest of queues, secrets, tables, buckets and logs, sensitive inputs, and no
+ * secret in a function's environment.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type Statement, statementsOf } from "./security-policies.ts";
+
+/** A wildcard that is allowed, and why. */
+export interface Exception {
+  readonly module: string;
+  readonly where: string;
+  readonly value: string;
+  readonly reason: string;
+}
+
+/** The figures of the security checks. */
+export interface SecurityFigures {
+  readonly modules: readonly string[];
+  readonly statements: number;
+  readonly wildcardActions: readonly string[];
+  /** `*` or partial wildcards with no known reason. */
+  readonly unexplainedWildcards: readonly string[];
+  /** Wildcards that are required or scoped to the module's own resources, with the reason. */
+  readonly exceptions: readonly Exception[];
+  /** Resources holding data at rest, and how each is encrypted. */
+  readonly encryption: readonly { module: string; resource: string; how: string; ok: boolean }[];
+  readonly insensitiveSecretInputs: readonly string[];
+  readonly secretsInEnvironment: readonly string[];
+  /** Every finding that fails the checks. */
+  readonly problems: readonly string[];
+}
+
+/** Actions AWS authorizes only on Resource "*" (no resource-level permissions). */
+const STAR_ONLY: Record<string, string> = {
+  "ecr:GetAuthorizationToken": "GetAuthorizationToken has no resource-level permissions: AWS requires *",
+  "xray:PutTraceSegments": "X-Ray has no resource-level permissions: AWS requires *",
+  "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions: AWS requires *",
+  "cloudwatch:PutMetricData": "PutMetricData has no resource-level permissions: AWS requires *",
+};
+
+/** Partial wildcards scoped to the module's own resources, by pattern. */
+const SCOPED: readonly [RegExp, string][] = [
+  [/log_group\.[\w-]+\.arn\}:\*$/, "the log streams of the function's own log group (named at run time)"],
+  [/\/runtime-endpoint\/\*$/, "the endpoints of the one agent runtime (the qualifier picks one per call)"],
+  [/execution_arn\}\/\*\/(GET|POST)\/[\w/-]+$/, "any stage of the module's own HTTP API, one route"],
+  [
+    /s3_bucket\.[\w-]+(\[0\])?\.arn\}\/([\w-]+\/)*\*$/,
+    "the objects (under one prefix) of the module's own bucket",
+  ],
+];
+
+type Json = Record<string, unknown>;
+const entries = (value: unknown): [string, Json][] => Object.entries((value ?? {}) as Record<string, Json>);
+
+/** How each resource that holds data at rest is encrypted. */
+function encryptionOf(module: string, main: Json): SecurityFigures["encryption"] {
+  const resources = (main.resource ?? {}) as Json;
+  const out: { module: string; resource: string; how: string; ok: boolean }[] = [];
+  for (const [name, queue] of entries(resources.aws_sqs_queue)) {
+    const kms = queue.kms_master_key_id !== undefined;
+    const sse = queue.sqs_managed_sse_enabled === true;
+    out.push({
+      module,
+      resource: `aws_sqs_queue.${name}`,
+      how: kms ? "SSE-KMS" : sse ? "SSE-SQS (sqs_managed_sse_enabled)" : "none",
+      ok: kms || sse,
+    });
+  }
+  for (const [name, secret] of entries(resources.aws_secretsmanager_secret)) {
+    out.push({
+      module,
+      resource: `aws_secretsmanager_secret.${name}`,
+      how: secret.kms_key_id
+        ? "KMS (customer key)"
+        : "KMS (aws/secretsmanager; Secrets Manager always encrypts)",
+      ok: true,
+    });
+  }
+  for (const [name, table] of entries(resources.aws_dynamodb_table)) {
+    const sse = table.server_side_encryption as Json | undefined;
+    out.push({
+      module,
+      resource: `aws_dynamodb_table.${name}`,
+      how: sse?.enabled ? "KMS (server_side_encryption)" : "AWS owned key (DynamoDB always encrypts)",
+      ok: true,
+    });
+  }
+  const bucketSse = new Set(
+    Object.keys((resources.aws_s3_bucket_server_side_encryption_configuration ?? {}) as Json),
+  );
+  for (const [name] of entries(resources.aws_s3_bucket)) {
+    out.push({
+      module,
+      resource: `aws_s3_bucket.${name}`,
+      how: bucketSse.has(name) ? "server_side_encryption_configuration" : "SSE-S3 default only",
+      ok: bucketSse.has(name),
+    });
+  }
+  for (const [name, group] of entries(resources.aws_cloudwatch_log_group)) {
+    out.push({
+      module,
+      resource: `aws_cloudwatch_log_group.${name}`,
+      how: group.kms_key_id ? "KMS (customer key)" : "CloudWatch Logs service key (always encrypted)",
+      ok: true,
+    });
+  }
+  return out;
+}
+
+/** Runs every check over the modules in `root`/modules. */
+export async function checkModules(root = "."): Promise<SecurityFigures> {
+  const modules: string[] = [];
+  const statements: Statement[] = [];
+  const encryption: SecurityFigures["encryption"][number][] = [];
+  const insensitive: string[] = [];
+  const envSecrets: string[] = [];
+  for (const entry of await readdir(join(root, "modules"), { withFileTypes: true })) {
+    const dir = join(root, "modules", entry.name);
+    const main = await readFile(join(dir, "main.tf.json"), "utf8").then(
+      (text) => JSON.parse(text) as Json,
+      () => undefined,
+    );
+    if (!entry.isDirectory() || !main) continue;
+    modules.push(entry.name);
+    statements.push(...statementsOf(entry.name, main));
+    encryption.push(...encryptionOf(entry.name, main));
+    const variables = await readFile(join(dir, "variables.tf.json"), "utf8").then(
+      (text) => (JSON.parse(text) as Json).variable as Json,
+      () => ({}) as Json,
+    );
+    for (const [name, variable] of entries(variables)) {
+      if (
+        /token|secret|password|private/i.test(name) &&
+        !/_(arn|days|id|name)$/.test(name) &&
+        variable.sensitive !== true
+      ) {
+        insensitive.push(`${entry.name}: variable ${name}`);
+      }
+    }
+    const functions = ((main.resource ?? {}) as Json).aws_lambda_function;
+    for (const [name, fn] of entries(functions)) {
+      const variables = ((fn.environment ?? {}) as Json).variables as Json | undefined;
+      for (const key of Object.keys(variables ?? {})) {
+        if (/TOKEN|SECRET|PASSWORD|PRIVATE/.test(key) && key !== "SECRET_ARN")
+          envSecrets.push(`${entry.name}: ${name}.${key}`);
+      }
+    }
+  }
+
+  const wildcardActions: string[] = [];
+  const unexplained: string[] = [];
+  const exceptions: Exception[] = [];
+  for (const s of statements) {
+    const label = `${s.module}: ${s.where}`;
+    if (s.actions.some((a) => a.startsWith("NOT ")) || s.resources.some((r) => r.startsWith("NOT "))) {
+      unexplained.push(`${label}: NotAction/NotResource`);
+    }
+    if (s.effect !== "Allow") {
+      // A Deny narrows access; its wildcards (deny everything over plain HTTP) are the point.
+      for (const value of [...s.actions, ...s.resources].filter((v) => v.includes("*"))) {
+        exceptions.push({
+          module: s.module,
+          where: s.where,
+          value,
+          reason: "in a Deny statement (narrows access)",
+        });
+      }
+      continue;
+    }
+    for (const action of s.actions) if (action.includes("*")) wildcardActions.push(`${label}: ${action}`);
+    for (const resource of s.resources.filter((r) => r.includes("*"))) {
+      if (resource === "*") {
+        const reasons = s.actions.map((a) => STAR_ONLY[a]);
+        if (reasons.every((r) => r !== undefined)) {
+          exceptions.push({
+            module: s.module,
+            where: s.where,
+            value: `* for ${s.actions.join(", ")}`,
+            reason: reasons[0] as string,
+          });
+        } else unexplained.push(`${label}: Resource * for ${s.actions.join(", ")}`);
+        continue;
+      }
+      const scoped = SCOPED.find(([pattern]) => pattern.test(resource));
+      if (scoped) exceptions.push({ module: s.module, where: s.where, value: resource, reason: scoped[1] });
+      else unexplained.push(`${label}: ${resource}`);
+    }
+  }
+  const problems = [
+    ...wildcardActions.map((w) => `wildcard action: ${w}`),
+    ...unexplained.map((w) => `unexplained wildcard: ${w}`),
+    ...encryption.filter((e) => !e.ok).map((e) => `not encrypted at rest: ${e.module}: ${e.resource}`),
+    ...insensitive.map((v) => `secret input not sensitive: ${v}`),
+    ...envSecrets.map((v) => `secret in a function environment: ${v}`),
+  ];
+  return {
+    modules,
+    statements: statements.length,
+    wildcardActions,
+    unexplainedWildcards: unexplained,
+    exceptions,
+    encryption,
+    insensitiveSecretInputs: insensitive,
+    secretsInEnvironment: envSecrets,
+    problems,
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * The fault simulation: hundreds of messages in many conversations go through a channel's BUILT bundles
+ * in child `node` processes (the ingress as API Gateway calls it, workers polled like Lambda's SQS event
+ * source mapping) while AgentCore, the platform and SQS fail in every way the issue lists and workers
+ * die mid-batch. Then every message is accounted for; last, answered messages are put on the queue
+ * again (a redelivery after the reply was sent) to see whether anyone is answered twice.
+ */
+import { sleep } from "../fakes/http.ts";
+import { type LocalDynamo, startDynamo } from "../harness/dynamodb.ts";
+import { pollSqsOnce } from "../harness/lambda.ts";
+import type { ChannelProfile } from "./channels/profile.ts";
+import { NodeFunction } from "./lambda-node.ts";
+import type { LogCapture } from "./logs.ts";
+import { type FaultProxy, startProxy } from "./proxy.ts";
+import { startRig } from "./rig.ts";
+import { type Accounting, account, doneTimes } from "./sim-accounting.ts";
+import { deliverAll, makeMessages } from "./sim-delivery.ts";
+import { type FaultRates, faultyAgent, faultyPlatform, frac, TOKEN } from "./sim-faults.ts";
+
+/** The simulation's shape. */
+export interface SimConfig {
+  readonly seed: number;
+  readonly conversations: number;
+  readonly messagesPerConversation: number;
+  /** Every n-th conversation is a stranger's (not in ALLOWED_USERS). */
+  readonly strangerEvery: number;
+  /** Concurrent function instances polling the queue. */
+  readonly pollers: number;
+  readonly functionTimeoutMs: number;
+  readonly visibilityTimeoutSeconds: number;
+  /** The worker's ChangeMessageVisibility backoff is divided by this (simulated time). */
+  readonly backoffDivisor: number;
+  readonly maxReceiveCount: number;
+  /** Run with the send ledger (LEDGER_TABLE on a local DynamoDB), as the modules deploy it. */
+  readonly ledger: boolean;
+  readonly faults: FaultRates;
+  /** Answered messages put on the queue again at the end (a redelivery after the reply was sent). */
+  readonly redeliveries: number;
+  readonly timeLimitMs: number;
+}
+
+/** The figures of one simulation run. */
+export interface SimFigures extends Accounting {
+  readonly channel: string;
+  readonly ledger: boolean;
+  readonly messages: number;
+  readonly conversations: number;
+  readonly strangerMessages: number;
+  /** Messages every agent call fails for (they must end in the DLQ), and ones the agent refuses for good. */
+  readonly doomedMessages: number;
+  readonly refusedMessages: number;
+  /** Deliveries to the ingress (first tries, retries after a 5xx, platform duplicates). */
+  readonly deliveries: number;
+  readonly ingressOutage5xx: number;
+  readonly duplicateDeliveries: number;
+  /** Messages the platform gave up on after 5xx answers (the sender saw the failure). */
+  readonly refusedAtIngress: number;
+  readonly invocations: number;
+  readonly timeouts: number;
+  readonly crashes: number;
+  readonly killsAfterSend: number;
+  readonly coldStarts: number;
+  readonly agentInvocations: number;
+  readonly agentFaults: number;
+  readonly platformFaults: number;
+  readonly strangerAgentCalls: number;
+  /** Answered messages queued again, and how many of them got a second answer. */
+  readonly redelivered: number;
+  readonly redeliveredAnsweredAgain: number;
+  /** Messages still queued when the time limit hit (0 when the run finished). */
+  readonly unfinished: number;
+  readonly ms: number;
+}
+
+/** Runs the simulation for one channel and returns its figures. */
+export async function runSimulation(
+  profile: ChannelProfile,
+  config: SimConfig,
+  logs: LogCapture,
+): Promise<SimFigures> {
+  const started = performance.now();
+  const { seed, faults } = config;
+  const label = `${profile.channel}${config.ledger ? "" : " (no ledger)"}`;
+  const dynamo: LocalDynamo | undefined = config.ledger ? await startDynamo() : undefined;
+  const allowed = new Set(Array.from({ length: config.conversations }, (_, c) => profile.users.allowed(c)));
+  const rig = await startRig(profile, {
+    allowedUsers: [...allowed].join(","),
+    logs,
+    visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+    maxReceiveCount: config.maxReceiveCount,
+    backoffDivisor: config.backoffDivisor,
+    ingressInNode: true,
+    logSource: `ingress:${label}`,
+    env: dynamo
+      ? {
+          LEDGER_TABLE: await dynamo.createLedgerTable("reliability-ledger"),
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        }
+      : {},
+  });
+  const messages = makeMessages(profile, config);
+  const byToken = new Map(messages.map((m) => [m.token, m]));
+  const agent = faultyAgent(seed, faults, byToken, config.functionTimeoutMs);
+  rig.agentcore.setDefault(agent.respond);
+  const platformFaults = faultyPlatform(seed, faults, rig.platform);
+
+  // Function instances, each behind its own platform proxy, so a kill after a send hits the sender.
+  const workerSource = `worker:${label}`;
+  let killsAfterSend = 0;
+  const functions: NodeFunction[] = [];
+  const proxies: FaultProxy[] = [];
+  for (let i = 0; i < config.pollers; i++) {
+    const proxy = await startProxy(rig.platform.url, {
+      decide: platformFaults.decide,
+      onPassed(request, response) {
+        if (response.status >= 300 || !platformFaults.killAfter(request)) return;
+        killsAfterSend += 1;
+        functions[i]?.kill("after send");
+      },
+    });
+    proxies.push(proxy);
+    functions.push(
+      new NodeFunction({
+        bundle: `modules/${profile.channel}/dist/worker.mjs`,
+        env: { ...rig.env, ...rig.platform.env(proxy.url) },
+        timeoutMs: config.functionTimeoutMs,
+        output: (text) => logs.add(workerSource, text),
+      }),
+    );
+  }
+
+  // Lambda's event source mapping: one poller per function instance, failed batches left to time out.
+  const counts = { invocations: 0, timeouts: 0, crashes: 0 };
+  let stop = false;
+  const polling = functions.map(async (fn, i) => {
+    while (!stop) {
+      const poll = await pollSqsOnce(
+        rig.sqs,
+        rig.queue.queueUrl,
+        rig.queue.queueArn,
+        async (event) => {
+          const n = ++counts.invocations;
+          const crash =
+            frac(seed, "crash", i, n) < faults.crash
+              ? setTimeout(
+                  () => {
+                    counts.crashes += 1;
+                    fn.kill("crash");
+                  },
+                  Math.floor(frac(seed, "crash-at", i, n) * config.functionTimeoutMs * 0.6),
+                )
+              : undefined;
+          const outcome = await fn.invoke(event);
+          clearTimeout(crash);
+          if (outcome.kind === "returned") return outcome.result;
+          if (outcome.kind === "timeout") counts.timeouts += 1;
+          throw new Error(`invocation ${outcome.kind}`);
+        },
+        { releaseFailed: false, timeoutMs: config.functionTimeoutMs + 60_000, maxMessages: 10 },
+      );
+      if (!poll.invoked) await sleep(50);
+    }
+  });
+  const deadline = Date.now() + config.timeLimitMs;
+  /** Waits until the queue has been empty for two checks in a row (or the time limit). */
+  const settle = async (): Promise<number> => {
+    let left = 0;
+    for (let quiet = 0; quiet < 2 && Date.now() < deadline; ) {
+      await sleep(250);
+      const depth = await rig.sqs.depth(rig.queue.queueUrl);
+      left = depth.visible + depth.inFlight + depth.delayed;
+      quiet = left === 0 ? quiet + 1 : 0;
+    }
+    return left;
+  };
+
+  const delivery = await deliverAll(rig, messages, config);
+  let unfinished = await settle();
+  const answeredBefore = rig.platform.sent();
+  const dlqTokens = (await rig.sqs.receiveAll(rig.queue.dlqUrl)).map(
+    (m) => TOKEN.exec(m.Body ?? "")?.[0] ?? "",
+  );
+
+  // Redelivery after the reply was sent and recorded: messages answered once, which the worker logged
+  // done, queued again (a new dedup id, the same group), as an SQS redelivery or a DLQ redrive would.
+  const answerCounts = new Map<string, number>();
+  for (const r of answeredBefore) {
+    const token = TOKEN.exec(r.text)?.[0];
+    if (token) answerCounts.set(token, (answerCounts.get(token) ?? 0) + 1);
+  }
+  const done = doneTimes(logs.lines, workerSource);
+  const finished = (token: string | undefined) => {
+    const message = token === undefined ? undefined : byToken.get(token);
+    return (
+      message !== undefined &&
+      answerCounts.get(message.token) === 1 &&
+      done.has(rig.platform.envelopeIdOf(message))
+    );
+  };
+  const again = rig.queued
+    .filter((q) => finished(TOKEN.exec(q.body)?.[0]))
+    .filter((q, index, all) => all.findIndex((o) => o.body === q.body) === index)
+    .slice(0, config.redeliveries);
+  for (const q of again) await rig.sqs.send(rig.queue.queueUrl, q.body, { groupId: q.groupId });
+  if (again.length > 0) unfinished += await settle();
+  stop = true;
+  await Promise.all(polling);
+  for (const fn of functions) fn.close();
+
+  const sent = rig.platform.sent();
+  const againTokens = new Set(again.map((q) => TOKEN.exec(q.body)?.[0]));
+  const countAnswers = (replies: typeof sent, token: string | undefined) =>
+    replies.filter((r) => TOKEN.exec(r.text)?.[0] === token).length;
+  const againAnswered = [...againTokens].filter(
+    (token) => countAnswers(sent, token) > countAnswers(answeredBefore, token),
+  );
+  const redeliveredAnsweredAgain = againAnswered.length;
+  const accounting = account({
+    messages,
+    sent: answeredBefore,
+    dlqTokens,
+    done: doneTimes(logs.lines, workerSource),
+    envelopeIdOf: (m) => rig.platform.envelopeIdOf(m),
+  });
+  const strangerAgentCalls = rig.agentcore
+    .invocations()
+    .filter(
+      (call) => !allowed.has(String((call.payload as { user?: { id?: unknown } } | undefined)?.user?.id)),
+    ).length;
+  const figures: SimFigures = {
+    ...accounting,
+    lostSamples: [...accounting.lostSamples, ...delivery.issues.slice(0, 5)],
+    channel: profile.channel,
+    ledger: config.ledger,
+    messages: messages.length,
+    conversations: config.conversations,
+    strangerMessages: messages.filter((m) => m.stranger && m.accepted).length,
+    doomedMessages: messages.filter((m) => m.doomed && m.accepted).length,
+    refusedMessages: messages.filter((m) => m.refused && m.accepted).length,
+    deliveries: delivery.deliveries,
+    ingressOutage5xx: delivery.outage5xx,
+    duplicateDeliveries: delivery.duplicates,
+    refusedAtIngress: messages.filter((m) => m.gaveUp).length,
+    ...counts,
+    killsAfterSend,
+    coldStarts: functions.reduce((sum, fn) => sum + fn.coldStarts, 0),
+    agentInvocations: rig.agentcore.invocations().length,
+    agentFaults: agent.faults(),
+    platformFaults: platformFaults.faults(),
+    strangerAgentCalls,
+    redelivered: again.length,
+    redeliveredAnsweredAgain,
+    unfinished,
+    ms: Math.round(performance.now() - started),
+  };
+  logs.hide(rig.platform.hidden());
+  await Promise.all(proxies.map((proxy) => proxy.close()));
+  await rig.close();
+  await dynamo?.close();
+  return figures;
+}
