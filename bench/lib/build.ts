@@ -9,7 +9,9 @@ import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { BunPlugin } from "bun";
 
+/** The repository's root. */
 export const root = join(import.meta.dir, "..", "..");
+/** Where the bench builds what it runs (ignored by git). */
 export const outRoot = join(root, ".tmp", "bench");
 
 /** The options of scripts/bundle.ts `bundle()`: keep them in step (bench.test.ts checks it). */
