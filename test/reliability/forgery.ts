@@ -24,6 +24,8 @@ export interface ForgeryFigures {
   /** Genuine deliveries sent alongside, as a control: each must be accepted. */
   readonly genuine: number;
   readonly genuineRejected: number;
+  /** The kinds and answers of refused genuine controls. */
+  readonly genuineRejectedSamples: readonly string[];
   readonly ms: number;
 }
 
@@ -163,6 +165,7 @@ export async function runForgeries(
   let forgeries = 0;
   let genuine = 0;
   let genuineRejected = 0;
+  const genuineRejectedSamples: string[] = [];
   const extras = (await profile.signing.extraForgeries?.(rng, Date.now())) ?? [];
   const encodingOf = (): BodyEncoding => (rng.chance(0.2) ? "base64" : "plain");
 
@@ -197,7 +200,10 @@ export async function runForgeries(
     if (i % 20 === 0) {
       const control = await rig.deliver(real, encodingOf());
       genuine += 1;
-      if (control.status === undefined || control.status >= 300) genuineRejected += 1;
+      if (control.status === undefined || control.status >= 300) {
+        genuineRejected += 1;
+        genuineRejectedSamples.push(`${seed.kind}: ${control.status} ${control.body.slice(0, 80)}`);
+      }
       continue;
     }
     const label = names[i % names.length] as string;
@@ -215,6 +221,7 @@ export async function runForgeries(
     acceptedSamples,
     genuine,
     genuineRejected,
+    genuineRejectedSamples,
     ms: Math.round(performance.now() - started),
   };
 }

@@ -19,7 +19,8 @@ const FAST: SuiteSize = {
     strangerEvery: 3,
     pollers: 3,
     functionTimeoutMs: 3_000,
-    visibilityTimeoutSeconds: 6,
+    // Just over the function timeout: a killed instance is gone at once (see FULL in suite.ts).
+    visibilityTimeoutSeconds: 4,
     backoffDivisor: 30,
     maxReceiveCount: 3,
     redeliveries: 5,
@@ -32,6 +33,7 @@ const FAST: SuiteSize = {
       hang: 0,
       killAfterSend: 0.03,
       crash: 0.03,
+      thrown: 0.04,
       sqsDown: 0.15,
       duplicate: 0.1,
     },

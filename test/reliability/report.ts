@@ -156,7 +156,7 @@ export function renderReport(
     "",
     "## Fault injection: ingress and worker bundles in child `node` processes, real SDK, Lambda's SQS polling",
     "",
-    `${sim.conversations} conversations × ${sim.messagesPerConversation} messages per channel (every ${sim.strangerEvery}th conversation a stranger's), ${sim.pollers} concurrent function instances, function timeout ${sim.functionTimeoutMs / 1000} s, visibility timeout ${sim.visibilityTimeoutSeconds} s, maxReceiveCount ${sim.maxReceiveCount}; the worker's ChangeMessageVisibility backoff (10 s, 30 s, 90 s) divided by ${sim.backoffDivisor} to keep the run short. Faults (shares of the events they hit): agent ${sim.faults.agent} (500, 429, slower than the timeout, stream cut midway, connection reset; per invocation), agent always failing ${sim.faults.doomed} and refusing for good ${sim.faults.refused} (per message), platform send ${sim.faults.platform} (429 with retry-after, 5xx, reset), send hanging past the timeout ${sim.faults.hang}, worker killed right after a send ${sim.faults.killAfterSend}, worker crash at a random moment ${sim.faults.crash} (per invocation), SQS down at the ingress ${sim.faults.sqsDown} (per delivery), platform delivering twice ${sim.faults.duplicate}.`,
+    `${sim.conversations} conversations × ${sim.messagesPerConversation} messages per channel (every ${sim.strangerEvery}th conversation a stranger's), ${sim.pollers} concurrent function instances, function timeout ${sim.functionTimeoutMs / 1000} s, visibility timeout ${sim.visibilityTimeoutSeconds} s, maxReceiveCount ${sim.maxReceiveCount}; the worker's ChangeMessageVisibility backoff (10 s, 30 s, 90 s) divided by ${sim.backoffDivisor} to keep the run short. Faults (shares of the events they hit): agent ${sim.faults.agent} (500, 429, slower than the timeout, stream cut midway, connection reset; per invocation), agent always failing ${sim.faults.doomed} and refusing for good ${sim.faults.refused} (per message), platform send ${sim.faults.platform} (429 with retry-after, 5xx, reset), send hanging past the timeout ${sim.faults.hang}, worker killed right after a send ${sim.faults.killAfterSend}, worker crash at a random moment ${sim.faults.crash} and handler throwing after its work ${sim.faults.thrown} (per invocation), SQS down at the ingress ${sim.faults.sqsDown} (per delivery), platform delivering twice ${sim.faults.duplicate}.`,
     "",
     table(
       [
@@ -203,6 +203,7 @@ export function renderReport(
         "cold starts",
         "timeouts",
         "crashes",
+        "threw",
         "kills after a send",
         "agent calls (faulty)",
         "platform faults",
@@ -218,6 +219,7 @@ export function renderReport(
         s.coldStarts,
         s.timeouts,
         s.crashes,
+        s.thrown,
         s.killsAfterSend,
         `${s.agentInvocations} (${s.agentFaults})`,
         s.platformFaults,

@@ -23,6 +23,8 @@ export interface FaultRates {
   readonly killAfterSend: number;
   /** Worker invocations killed at a random moment. */
   readonly crash: number;
+  /** Worker invocations that throw once their work is done (Lambda fails the whole batch). */
+  readonly thrown: number;
   /** Ingress deliveries that find SQS unavailable. */
   readonly sqsDown: number;
   /** Deliveries the platform makes twice. */

@@ -58,6 +58,8 @@ export interface SimFigures extends Accounting {
   readonly invocations: number;
   readonly timeouts: number;
   readonly crashes: number;
+  /** Invocations that did their work and then threw (the whole batch comes back). */
+  readonly thrown: number;
   readonly killsAfterSend: number;
   readonly coldStarts: number;
   readonly agentInvocations: number;
@@ -130,7 +132,7 @@ export async function runSimulation(
   }
 
   // Lambda's event source mapping: one poller per function instance, failed batches left to time out.
-  const counts = { invocations: 0, timeouts: 0, crashes: 0 };
+  const counts = { invocations: 0, timeouts: 0, crashes: 0, thrown: 0 };
   let stop = false;
   const polling = functions.map(async (fn, i) => {
     while (!stop) {
@@ -152,6 +154,11 @@ export async function runSimulation(
               : undefined;
           const outcome = await fn.invoke(event);
           clearTimeout(crash);
+          // A handler that throws after its work (a bug past the last send): Lambda fails the whole batch.
+          if (outcome.kind === "returned" && frac(seed, "throw", i, n) < faults.thrown) {
+            counts.thrown += 1;
+            throw new Error("handler threw");
+          }
           if (outcome.kind === "returned") return outcome.result;
           if (outcome.kind === "timeout") counts.timeouts += 1;
           throw new Error(`invocation ${outcome.kind}`);

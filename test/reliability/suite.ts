@@ -38,6 +38,7 @@ export const FULL_FAULTS: FaultRates = {
   hang: 0.008,
   killAfterSend: 0.02,
   crash: 0.04,
+  thrown: 0.02,
   sqsDown: 0.1,
   duplicate: 0.05,
 };

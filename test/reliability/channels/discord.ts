@@ -82,7 +82,7 @@ export async function discordProfile(): Promise<ChannelProfile> {
       case "PING":
         return { kind, route: ROUTE, body: pingInteraction(APP) };
       case "unknown command":
-        return { kind, route: ROUTE, body: ask(rng.pick(["help", "weather", "x".repeat(40)]), true) };
+        return { kind, route: ROUTE, body: ask(rng.pick(["help", "weather", "x".repeat(32)]), true) };
       case "/ask without prompt":
         return { kind, route: ROUTE, body: ask("ask", false) };
       case "other interaction type":
