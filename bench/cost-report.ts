@@ -13,7 +13,7 @@ export const dollars = (value: number) => (value < 0.005 && value > 0 ? "< $0.01
 export function costFigures(r: RunResults): Record<string, ChannelFigures> {
   const figures: Record<string, ChannelFigures> = {};
   for (const c of r.cold.results.filter((c) => c.subject.kind === "ours")) {
-    const warm = r.warm.find((w) => w.subject === c.subject);
+    const warm = r.warm.find((w) => w.subject.name === c.subject.name);
     const pipe = r.pipeline.find((p) => p.channel === c.subject.channel);
     figures[c.subject.channel] = {
       ingressWarmMs: warm?.withSqsP50.median ?? Number.NaN,
