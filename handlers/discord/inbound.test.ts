@@ -32,6 +32,8 @@ describe("InteractionSchema", () => {
       { ...ask, type: 9 },
       { ...ask, id: "not-a-snowflake" },
       { ...ask, token: "" },
+      { ...ask, token: "a\ud800b" },
+      { ...ask, token: "with space" },
       { ...ask, data: undefined },
       { type: 1 },
       [],

@@ -37,7 +37,9 @@ const CommandInteractionSchema = v.object({
   type: v.literal(2),
   id: Snowflake,
   application_id: Snowflake,
-  token: v.pipe(v.string(), v.minLength(1), v.maxLength(1000)),
+  // Discord's tokens are printable ASCII; the worker puts the token in a URL path (encodeURIComponent
+  // throws on a lone surrogate), so anything else is refused here rather than retried into the DLQ.
+  token: v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,1000}$/)),
   data: v.object({
     name: v.pipe(v.string(), v.minLength(1), v.maxLength(32)),
     options: v.optional(v.array(OptionSchema)),
