@@ -23,7 +23,10 @@ export interface DrainFigures {
   /** Agent calls for users outside ALLOWED_USERS: must be 0. */
   readonly strangerAgentCalls: number;
   readonly refusedUsers: number;
-  /** Left in the queue or dead-lettered after the drain. */
+  /**
+   * Left in the queue or dead-lettered after the drain: with every fake healthy, a message the worker
+   * retried until the DLQ is one it cannot handle although its ingress accepted it.
+   */
   readonly leftOver: number;
   readonly ms: number;
 }

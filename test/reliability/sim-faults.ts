@@ -105,8 +105,9 @@ export function faultyPlatform(seed: number, rates: FaultRates, platform: SimPla
   const killAfter = new WeakSet<ProxiedRequest>();
   let faults = 0;
   const decide = (request: ProxiedRequest): ProxyDecision => {
-    if (!platform.isSend(request.method, request.path)) return { kind: "pass" };
-    const key = `${request.path} ${request.body.toString("utf8")}`;
+    const body = request.body.toString("utf8");
+    if (!platform.isSend(request.method, request.path, body)) return { kind: "pass" };
+    const key = `${request.path} ${body}`;
     const n = (counts.get(key) ?? 0) + 1;
     counts.set(key, n);
     const roll = frac(seed, "send", key, n);

@@ -161,6 +161,7 @@ export function mustBeZero(figures: SuiteFigures): Record<string, number> {
     "genuine controls refused": sum(figures.forgeries, (f) => f.genuineRejected),
     "worker threw on fuzzed messages": sum(figures.drains, (d) => d.threw),
     "envelopes the worker could not read": sum(figures.drains, (d) => d.invalidEnvelopes),
+    "fuzzed messages the worker could not settle": sum(figures.drains, (d) => d.leftOver),
     "strangers reaching the agent":
       sum(figures.drains, (d) => d.strangerAgentCalls) + sum(figures.sims, (s) => s.strangerAgentCalls),
     "messages lost": sum(figures.sims, (s) => s.lost),

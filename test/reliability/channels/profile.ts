@@ -114,7 +114,7 @@ export interface SimPlatform {
   /** Everything the bot sent so far, oldest first. */
   sent(): SentReply[];
   /** Whether a proxied request is a send of a reply (where platform faults are injected). */
-  isSend(method: string, path: string): boolean;
+  isSend(method: string, path: string, body: string): boolean;
   /** The platform's 429 with a retry-after of `seconds`, and its 5xx, in its own wire format. */
   tooManyRequests(seconds: number): { status: number; headers?: Record<string, string>; body: string };
   serverError(): { status: number; headers?: Record<string, string>; body: string };

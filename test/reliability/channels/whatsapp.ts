@@ -217,7 +217,9 @@ async function startPlatform(): Promise<SimPlatform> {
             at: call.at,
           };
         }),
-    isSend: (method, path) => method === "POST" && /\/messages$/.test(path.split("?")[0] ?? ""),
+    // Replies are text messages; the read receipt with its typing indicator goes to the same endpoint.
+    isSend: (method, path, body) =>
+      method === "POST" && /\/messages$/.test(path.split("?")[0] ?? "") && !body.includes('"status":"read"'),
     tooManyRequests: () => {
       const reply = graphErrors.rateLimited();
       return { status: reply.status, body: JSON.stringify(reply.body) };
