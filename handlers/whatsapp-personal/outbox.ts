@@ -2,7 +2,7 @@ import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Outbox } from "../core/adapter.ts";
 import { lazy } from "../core/config.ts";
 import { sha256Hex } from "../core/crypto.ts";
-import { QueueError } from "../core/queue.ts";
+import { QueueError, sqsJson } from "../core/queue.ts";
 import { renderChunks } from "../core/text/split.ts";
 import { markdownToWhatsApp } from "./format.ts";
 import type { WhatsAppPersonalReply } from "./inbound.ts";
@@ -29,7 +29,7 @@ export async function sendOutbound(
           QueueUrl: queueUrl,
           Entries: batch.map((message, index) => ({
             Id: String(index),
-            MessageBody: JSON.stringify(message),
+            MessageBody: sqsJson(message), // characters SQS refuses go as JSON escapes
             MessageGroupId: sha256Hex(message.chatJid),
             MessageDeduplicationId: sha256Hex(
               message.kind === "text"
