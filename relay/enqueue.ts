@@ -1,4 +1,5 @@
 import { type Envelope, envelopeId } from "../handlers/core/envelope.ts";
+import { isRetryable } from "../handlers/core/errors.ts";
 import { log } from "../handlers/core/log.ts";
 import { enqueue } from "../handlers/core/queue.ts";
 
@@ -28,6 +29,11 @@ export async function enqueueDurably(
       log.info("message.queued", { envelopeId: id, attempt });
       return true;
     } catch (err) {
+      // A message too large for SQS stays too large: no retry can help.
+      if (!isRetryable(err)) {
+        log.error("message.lost", { envelopeId: id, attempt, err, hint: "SQS cannot take this message" });
+        return false;
+      }
       if (Date.now() + delay > giveUpAt) {
         log.error("message.lost", { envelopeId: id, attempt, err, hint: "SQS refused it for too long" });
         return false;
