@@ -1,7 +1,7 @@
 import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
 import { lambdaHandler } from "../core/lambda.ts";
 import { log } from "../core/log.ts";
-import { secretLoader } from "../core/secrets.ts";
+import { SECRET_RECHECK_MS, secretLoader } from "../core/secrets.ts";
 import { slackApi } from "./api.ts";
 import { botUserIdOf, needsBotUserId, SlackRequestSchema, toEnvelope } from "./inbound.ts";
 import { SlackSecretSchema } from "./secret.ts";
@@ -38,14 +38,21 @@ function noRetry(response: Response): Response {
 export const app = ingressApp();
 
 app.post("/slack/events", limitBody(), async (c) => {
-  const { bot_token, signing_secret } = await secret();
   const body = new Uint8Array(await c.req.arrayBuffer());
-  const problem = verifySlackSignature(
-    signing_secret,
-    c.req.header("x-slack-request-timestamp"),
-    c.req.header("x-slack-signature"),
-    body,
-  );
+  const check = (signingSecret: string) =>
+    verifySlackSignature(
+      signingSecret,
+      c.req.header("x-slack-request-timestamp"),
+      c.req.header("x-slack-signature"),
+      body,
+    );
+  let problem = check((await secret()).signing_secret);
+  // A rotated signing secret: read it again, at most once a minute (forged requests cannot force more).
+  if (problem) {
+    const newer = await secret.staleAfter(SECRET_RECHECK_MS);
+    if (newer) problem = check(newer.signing_secret);
+  }
+  const { bot_token } = await secret();
   if (problem) {
     log.warn("request.rejected", { reason: problem });
     return c.text(`unauthorized: ${problem}`, 401);

@@ -1,7 +1,7 @@
 import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
 import { lambdaHandler } from "../core/lambda.ts";
 import { log } from "../core/log.ts";
-import { secretLoader } from "../core/secrets.ts";
+import { secretLoader, verifyWithSecret } from "../core/secrets.ts";
 import { DeliverySchema, toEnvelopes } from "./inbound.ts";
 import { WhatsAppSecretSchema } from "./secret.ts";
 import { parseHandshake, signatureMatches, verifyTokenMatches } from "./webhook.ts";
@@ -21,8 +21,7 @@ export const app = ingressApp();
 app.get("/whatsapp", async (c) => {
   const handshake = parseHandshake(c.req.query());
   if (!handshake.ok) return c.text(handshake.reason, 400);
-  const { verify_token } = await secret();
-  if (!verifyTokenMatches(handshake.token, verify_token)) {
+  if (!(await verifyWithSecret(secret, (s) => verifyTokenMatches(handshake.token, s.verify_token)))) {
     log.warn("handshake.refused", { reason: "wrong verify token" });
     return c.text("forbidden", 403);
   }
@@ -34,9 +33,11 @@ app.get("/whatsapp", async (c) => {
 app.post("/whatsapp", limitBody(), async (c) => {
   const signature = c.req.header("x-hub-signature-256");
   if (signature === undefined) return c.text("unauthorized", 401);
-  const { app_secret, phone_number_id } = await secret();
   const raw = new Uint8Array(await c.req.arrayBuffer());
-  if (!signatureMatches(raw, signature, app_secret)) return c.text("unauthorized", 401);
+  if (!(await verifyWithSecret(secret, (s) => signatureMatches(raw, signature, s.app_secret)))) {
+    return c.text("unauthorized", 401);
+  }
+  const { phone_number_id } = await secret();
   let body: string;
   try {
     body = new TextDecoder("utf-8", { fatal: true }).decode(raw);
