@@ -6,7 +6,7 @@
  * ingress bundle when the setup action registers it.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context, SQSEvent } from "aws-lambda";
+import type { APIGatewayProxyResult } from "aws-lambda";
 import { agentReply } from "./fakes/agentcore.ts";
 import { discordErrors, type FakeDiscord, startDiscord } from "./fakes/discord.ts";
 import {
@@ -19,11 +19,17 @@ import {
 } from "./fakes/discord-interactions.ts";
 import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
 import { setEnv } from "./harness/env.ts";
-import { drain, httpApiEvent, lambdaContext, loadBundle, pollSqsOnce, runInNode } from "./harness/lambda.ts";
+import {
+  drain,
+  httpApiEvent,
+  type IngressHandler,
+  lambdaContext,
+  loadBundle,
+  pollSqsOnce,
+  runInNode,
+  type WorkerHandler,
+} from "./harness/lambda.ts";
 import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
-
-type IngressHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResult>;
-type WorkerHandler = (event: SQSEvent | Record<string, unknown>, context?: Context) => Promise<unknown>;
 
 const INGRESS = "modules/discord/dist/ingress.mjs";
 const WORKER = "modules/discord/dist/worker.mjs";

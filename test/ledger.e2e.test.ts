@@ -5,16 +5,20 @@
  * without asking the agent again.
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context, SQSEvent } from "aws-lambda";
 import { agentReply } from "./fakes/agentcore.ts";
 import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "./fakes/telegram.ts";
 import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
 import { setEnv } from "./harness/env.ts";
-import { drain, httpApiEvent, lambdaContext, loadBundle, pollSqsOnce } from "./harness/lambda.ts";
+import {
+  drain,
+  httpApiEvent,
+  type IngressHandler,
+  lambdaContext,
+  loadBundle,
+  pollSqsOnce,
+  type WorkerHandler,
+} from "./harness/lambda.ts";
 import { type FakeStack, startFakeStack } from "./harness/stack.ts";
-
-type IngressHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResult>;
-type WorkerHandler = (event: SQSEvent, context?: Context) => Promise<unknown>;
 
 const SECRET = "ledger-webhook-secret";
 const USER = 1001;

@@ -5,7 +5,7 @@
  * Slack Web API.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context, SQSEvent } from "aws-lambda";
+import type { APIGatewayProxyResult } from "aws-lambda";
 import { agentReply } from "./fakes/agentcore.ts";
 import {
   FAKE_BOT_USER_ID as BOT,
@@ -25,11 +25,17 @@ import {
 } from "./fakes/slack.ts";
 import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
 import { setEnv } from "./harness/env.ts";
-import { drain, httpApiEvent, lambdaContext, loadBundle, pollSqsOnce, runInNode } from "./harness/lambda.ts";
+import {
+  drain,
+  httpApiEvent,
+  type IngressHandler,
+  lambdaContext,
+  loadBundle,
+  pollSqsOnce,
+  runInNode,
+  type WorkerHandler,
+} from "./harness/lambda.ts";
 import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
-
-type IngressHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResult>;
-type WorkerHandler = (event: SQSEvent | Record<string, unknown>, context?: Context) => Promise<unknown>;
 
 const INGRESS = "modules/slack/dist/ingress.mjs";
 const WORKER = "modules/slack/dist/worker.mjs";

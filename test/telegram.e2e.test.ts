@@ -5,15 +5,21 @@
  * Bot API.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context, SQSEvent } from "aws-lambda";
+import type { APIGatewayProxyResult } from "aws-lambda";
 import { agentReply } from "./fakes/agentcore.ts";
 import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "./fakes/telegram.ts";
 import { setEnv } from "./harness/env.ts";
-import { drain, httpApiEvent, lambdaContext, loadBundle, pollSqsOnce, runInNode } from "./harness/lambda.ts";
+import {
+  drain,
+  httpApiEvent,
+  type IngressHandler,
+  lambdaContext,
+  loadBundle,
+  pollSqsOnce,
+  runInNode,
+  type WorkerHandler,
+} from "./harness/lambda.ts";
 import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
-
-type IngressHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResult>;
-type WorkerHandler = (event: SQSEvent | Record<string, unknown>, context?: Context) => Promise<unknown>;
 
 const INGRESS = "modules/telegram/dist/ingress.mjs";
 const WORKER = "modules/telegram/dist/worker.mjs";

@@ -5,7 +5,7 @@
  * fake data plane, replies to the fake Graph API, and the send ledger on (DynamoDB = dynalite).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, spyOn, test } from "bun:test";
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context, SQSEvent } from "aws-lambda";
+import type { APIGatewayProxyResult } from "aws-lambda";
 import type { ServerMessage } from "whatsapp-api-js/types";
 import { agentReply } from "./fakes/agentcore.ts";
 import {
@@ -23,11 +23,17 @@ import {
 } from "./fakes/whatsapp.ts";
 import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
 import { setEnv, withEnv } from "./harness/env.ts";
-import { drain, httpApiEvent, lambdaContext, loadBundle, pollSqsOnce, runInNode } from "./harness/lambda.ts";
+import {
+  drain,
+  httpApiEvent,
+  type IngressHandler,
+  lambdaContext,
+  loadBundle,
+  pollSqsOnce,
+  runInNode,
+  type WorkerHandler,
+} from "./harness/lambda.ts";
 import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
-
-type IngressHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResult>;
-type WorkerHandler = (event: SQSEvent | Record<string, unknown>, context?: Context) => Promise<unknown>;
 
 const INGRESS = "modules/whatsapp/dist/ingress.mjs";
 const WORKER = "modules/whatsapp/dist/worker.mjs";

@@ -17,6 +17,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type {
   APIGatewayProxyEventV2,
+  APIGatewayProxyResult,
   Context,
   SQSBatchResponse,
   SQSEvent,
@@ -226,6 +227,18 @@ export interface SqsAccess {
 
 /** A worker handler as Lambda calls it. */
 export type SqsHandler = (event: SQSEvent, context: Context) => unknown;
+
+/** A bundle's ingress `handler`, as Lambda calls it behind API Gateway. */
+export type IngressHandler = (
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+) => Promise<APIGatewayProxyResult>;
+
+/** A bundle's worker `handler`: SQS batches, and the module's setup/teardown actions. */
+export type WorkerHandler = (
+  event: SQSEvent | Record<string, unknown>,
+  context?: Context,
+) => Promise<unknown>;
 
 /** Options for {@link pollSqsOnce} and {@link drain}. */
 export interface PollOptions {

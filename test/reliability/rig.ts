@@ -4,19 +4,17 @@
  * and the BUILT ingress bundle loaded in this process as Lambda would run it.
  */
 import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { APIGatewayProxyResult } from "aws-lambda";
 import { type FakeAgentCore, startAgentCore } from "../fakes/agentcore.ts";
 import { type FakeSecretsManager, startSecretsManager } from "../fakes/secrets-manager.ts";
 import { awsTestEnv, type EnvVars, setEnv } from "../harness/env.ts";
-import { httpApiEvent, lambdaContext, loadBundle } from "../harness/lambda.ts";
+import { httpApiEvent, type IngressHandler, lambdaContext, loadBundle } from "../harness/lambda.ts";
 import { type FifoPair, type LocalSqs, startSqs } from "../harness/sqs.ts";
 import { FAKE_AGENT_RUNTIME_ARN } from "../harness/stack.ts";
 import type { ChannelProfile, Delivery, SimPlatform } from "./channels/profile.ts";
 import { NodeFunction } from "./lambda-node.ts";
 import type { LogCapture } from "./logs.ts";
 import { awsOperation, type FaultProxy, startProxy } from "./proxy.ts";
-
-type IngressHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResult>;
 
 /**
  * The queue's MaximumMessageSize as deployed: the modules leave it unset, so the AWS provider's
