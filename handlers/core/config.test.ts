@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { boolEnv, intEnv, lazy, optionalEnv, requiredEnv } from "./config.ts";
+import { boolEnv, intEnv, lazy, lazyAsync, optionalEnv, requiredEnv } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 
 const NAME = "RELAY_TEST_VAR";
@@ -43,4 +43,17 @@ test("lazy computes once", () => {
   let calls = 0;
   const get = lazy(() => ++calls);
   expect([get(), get()]).toEqual([1, 1]);
+});
+
+test("lazyAsync keeps a promise, makes it again after a failure or a reset", async () => {
+  let calls = 0;
+  const get = lazyAsync(async () => {
+    calls++;
+    if (calls === 1) throw new Error("transient");
+    return calls;
+  });
+  await expect(get()).rejects.toThrow("transient");
+  expect([await get(), await get()]).toEqual([2, 2]);
+  get.reset();
+  expect(await get()).toBe(3);
 });

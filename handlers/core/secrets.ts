@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import * as v from "valibot";
-import { lazy, requiredEnv } from "./config.ts";
+import { lazy, lazyAsync, requiredEnv } from "./config.ts";
 import { ConfigError, RelayError } from "./errors.ts";
 
 /** Secrets Manager could not be read (network, throttling, permissions): retry later. */
@@ -20,23 +20,16 @@ const secretsManager = lazy(() => new SecretsManagerClient({}));
  * @example const secret = secretLoader(v.object({ bot_token: v.string() })); (await secret()).bot_token
  */
 export function secretLoader<T>(schema: v.GenericSchema<unknown, T>): SecretLoader<T> {
-  let cached: Promise<T> | undefined;
   let loadedAt = 0;
-  const get = () => {
-    if (!cached) {
-      loadedAt = Date.now();
-      cached = load(schema).catch((error: unknown) => {
-        cached = undefined;
-        throw error;
-      });
-    }
-    return cached;
-  };
+  const get = lazyAsync(() => {
+    loadedAt = Date.now();
+    return load(schema);
+  });
   const fresh = () => {
-    cached = undefined;
+    get.reset();
     return get();
   };
-  return Object.assign(get, {
+  return Object.assign(() => get(), {
     fresh,
     staleAfter: (maxAgeMs: number) =>
       Date.now() - loadedAt >= maxAgeMs ? fresh() : Promise.resolve(undefined),

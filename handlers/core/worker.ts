@@ -5,7 +5,7 @@ import { type Agent, agentCore } from "./agent/invoke.ts";
 import { containerAgent } from "./agent/local.ts";
 import { type Allowlist, parseAllowlist } from "./allowlist.ts";
 import { type Outcome, processFifoBatch } from "./batch.ts";
-import { boolEnv, intEnv, lazy, optionalEnv, requiredEnv } from "./config.ts";
+import { boolEnv, intEnv, lazy, lazyAsync, optionalEnv, requiredEnv } from "./config.ts";
 import { type Envelope, envelopeId, parseEnvelope } from "./envelope.ts";
 import { AgentError, ConfigError, isRetryable, PlatformError } from "./errors.ts";
 import { dynamoLedger, noLedger, type SendLedger } from "./ledger.ts";
@@ -95,17 +95,8 @@ export function createWorker<Secret, Reply>(
 ): (event: WorkerEvent, context?: Context) => Promise<WorkerResult> {
   const settings = lazy(options.settings ?? readWorkerSettings);
   const secret = options.secret ?? secretLoader(adapter.secretSchema);
-  let cachedOutbox: Promise<Outbox<Reply>> | undefined;
-  const outbox = () => {
-    cachedOutbox ??= secret().then(
-      (value) => adapter.outbox(value),
-      (error: unknown) => {
-        cachedOutbox = undefined; // a failed secret read is retried by the next message
-        throw error;
-      },
-    );
-    return cachedOutbox;
-  };
+  // A failed secret read is retried by the next message.
+  const outbox = lazyAsync(async () => adapter.outbox(await secret()));
 
   /** What to say: a fixed text (refusal, help, new session), the agent's answer, or nothing. */
   async function compose(envelope: Envelope, reply: Reply, box: Outbox<Reply>, deadline: number) {
@@ -208,7 +199,7 @@ export function createWorker<Secret, Reply>(
       // The platform no longer takes our credentials: read the secret anew for the next attempt
       // (it may have been rotated since this container cached it).
       if (err instanceof PlatformError && err.status === 401) {
-        cachedOutbox = undefined;
+        outbox.reset();
         await secret.fresh().catch(() => undefined);
       }
       // A configuration error keeps the message (for the DLQ and a redrive once it is fixed).

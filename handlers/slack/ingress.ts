@@ -1,3 +1,4 @@
+import { lazyAsync } from "../core/config.ts";
 import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
 import { lambdaHandler } from "../core/lambda.ts";
 import { log } from "../core/log.ts";
@@ -16,18 +17,10 @@ import { verifySlackSignature } from "./signature.ts";
 
 const secret = secretLoader(SlackSecretSchema);
 
-let botUser: Promise<string | undefined> | undefined;
 /** The bot user id from auth.test, asked once per container, only when an event lacks `authorizations`. */
-function botUserFromApi(token: string): Promise<string | undefined> {
-  botUser ??= slackApi(token)<{ user_id?: string }>("auth.test").then(
-    (me) => me.user_id,
-    (error: unknown) => {
-      botUser = undefined;
-      throw error;
-    },
-  );
-  return botUser;
-}
+const botUserFromApi = lazyAsync(
+  async () => (await slackApi((await secret()).bot_token)<{ user_id?: string }>("auth.test")).user_id,
+);
 
 /** A 400 Slack should not repeat: the same body would fail the same way. */
 function noRetry(response: Response): Response {
@@ -52,7 +45,6 @@ app.post("/slack/events", limitBody(), async (c) => {
     const newer = await secret.staleAfter(SECRET_RECHECK_MS);
     if (newer) problem = check(newer.signing_secret);
   }
-  const { bot_token } = await secret();
   if (problem) {
     log.warn("request.rejected", { reason: problem });
     return c.text(`unauthorized: ${problem}`, 401);
@@ -66,8 +58,7 @@ app.post("/slack/events", limitBody(), async (c) => {
     return c.text("ok");
   }
   const retry = c.req.header("x-slack-retry-num");
-  const userId =
-    botUserIdOf(request) ?? (needsBotUserId(request) ? await botUserFromApi(bot_token) : undefined);
+  const userId = botUserIdOf(request) ?? (needsBotUserId(request) ? await botUserFromApi() : undefined);
   const inbound = toEnvelope(request, { userId });
   if ("invalid" in inbound) return noRetry(c.text(`not a Slack event: bad ${inbound.invalid}`, 400));
   if ("ignored" in inbound) {

@@ -1,3 +1,4 @@
+import { lazyAsync } from "../core/config.ts";
 import { safeEqual } from "../core/crypto.ts";
 import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
 import { lambdaHandler } from "../core/lambda.ts";
@@ -15,18 +16,10 @@ import { TelegramSecretSchema } from "./secret.ts";
 
 const secret = secretLoader(TelegramSecretSchema);
 
-let username: Promise<string | undefined> | undefined;
 /** The bot's @username, asked once per container and only for group messages that name a bot. */
-function botUsername(token: string): Promise<string | undefined> {
-  username ??= telegramApi(token)<{ username?: string }>("getMe").then(
-    (me) => me.username,
-    (error: unknown) => {
-      username = undefined;
-      throw error;
-    },
-  );
-  return username;
-}
+const botUsername = lazyAsync(
+  async () => (await telegramApi((await secret()).bot_token)<{ username?: string }>("getMe")).username,
+);
 
 export const app = ingressApp();
 
@@ -41,7 +34,7 @@ app.post("/telegram", limitBody(), async (c) => {
   const update = parsed.value;
   const bot = {
     id: botIdFromToken(bot_token),
-    username: needsUsername(update) ? await botUsername(bot_token) : undefined,
+    username: needsUsername(update) ? await botUsername() : undefined,
   };
   const inbound = toEnvelope(update, bot);
   if ("ignored" in inbound) {
