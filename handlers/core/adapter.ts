@@ -45,8 +45,25 @@ export interface SendOptions {
    * are numbered in the order the deterministic split gives them, so the same text splits the same.
    */
   readonly skip?: number;
+  /** Call before chunk `index` goes out (the send ledger records it as in flight). */
+  readonly sending?: (index: number) => Promise<void>;
   /** Call after each chunk is delivered, with the number delivered so far (the send ledger). */
   readonly delivered?: (count: number) => Promise<void>;
+  /**
+   * An earlier attempt sent chunk `index` at `since` (epoch ms) and never learned whether the platform
+   * took it (the worker died, or the call timed out, between the send and its record). `seen`: the
+   * platform has since confirmed it (a WhatsApp status webhook): it is there, do not send it again.
+   */
+  readonly uncertain?: UncertainChunk;
+  /** A stable id of this reply (the envelope id), for the platform's idempotency key where it has one. */
+  readonly key?: string;
+}
+
+/** A chunk whose earlier send has an unknown outcome; see {@link SendOptions.uncertain}. */
+export interface UncertainChunk {
+  readonly index: number;
+  readonly since: number;
+  readonly seen: boolean;
 }
 
 /** What the module passes to the setup action. */

@@ -26,11 +26,29 @@ test("an envelope goes from unknown to answered, partly delivered, complete — 
   const ledger = dynamoLedger("relay-ledger");
   expect(await ledger.get("telegram:1")).toBeUndefined();
   await ledger.answered("telegram:1", "the answer");
-  expect(await ledger.get("telegram:1")).toEqual({ text: "the answer", delivered: 0, complete: false });
+  const entry = { text: "the answer", delivered: 0, complete: false, inFlight: undefined, seen: [] };
+  expect(await ledger.get("telegram:1")).toEqual(entry);
+  const before = Date.now();
+  await ledger.sending("telegram:1", 0);
+  const inFlight = (await ledger.get("telegram:1"))?.inFlight;
+  expect(inFlight?.index).toBe(0);
+  expect(inFlight?.since).toBeGreaterThanOrEqual(before);
   await ledger.delivered("telegram:1", 2);
-  expect(await ledger.get("telegram:1")).toEqual({ text: "the answer", delivered: 2, complete: false });
+  expect(await ledger.get("telegram:1")).toEqual({ ...entry, delivered: 2 });
+  await ledger.sending("telegram:1", 2);
   await ledger.complete("telegram:1");
-  expect(await ledger.get("telegram:1")).toEqual({ text: undefined, delivered: 2, complete: true });
+  expect(await ledger.get("telegram:1")).toEqual({ ...entry, text: undefined, delivered: 2, complete: true });
+});
+
+test("a confirmation from the platform is kept per chunk, and only for envelopes the ledger knows", async () => {
+  const ledger = dynamoLedger("relay-ledger");
+  await ledger.answered("whatsapp:1", "the answer");
+  await ledger.seen("whatsapp:1", 1);
+  await ledger.seen("whatsapp:1", 0);
+  await ledger.seen("whatsapp:1", 1);
+  expect((await ledger.get("whatsapp:1"))?.seen.toSorted()).toEqual([0, 1]);
+  await ledger.seen("whatsapp:unknown", 0);
+  expect(await ledger.get("whatsapp:unknown")).toBeUndefined();
 });
 
 test("a missing table is a retryable LedgerError", async () => {

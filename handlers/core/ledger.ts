@@ -1,4 +1,10 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { lazy } from "./config.ts";
 import { RelayError } from "./errors.ts";
 import { log } from "./log.ts";
@@ -9,15 +15,23 @@ import { log } from "./log.ts";
  * second reply. Per envelope it keeps the agent's answer until it is fully delivered (a retry
  * resends only the missing chunks of the same answer, without asking the agent again) and how
  * many chunks went out; once complete, the text is dropped and a small marker stays until the
- * DynamoDB TTL removes it.
+ * DynamoDB TTL removes it. Before each chunk goes out it is recorded as in flight, so a later attempt
+ * knows which chunk may or may not have reached the platform (and asks the platform, where it can).
  */
 export interface SendLedger {
   /** What is known about the envelope's reply; undefined when nothing was recorded. */
   get(envelopeId: string): Promise<LedgerEntry | undefined>;
   /** The agent answered: keep the text until the reply is delivered. */
   answered(envelopeId: string, text: string): Promise<void>;
-  /** `count` chunks of the reply are now delivered. */
+  /** Chunk `index` is about to go out. */
+  sending(envelopeId: string, index: number): Promise<void>;
+  /** `count` chunks of the reply are now delivered (none is in flight). */
   delivered(envelopeId: string, count: number): Promise<void>;
+  /**
+   * The platform confirmed chunk `index` (a delivery status webhook): a later attempt that finds it in
+   * flight knows it arrived. Nothing is recorded for an envelope the ledger does not know.
+   */
+  seen(envelopeId: string, index: number): Promise<void>;
   /** The whole reply is delivered: forget the text, remember that it was sent. */
   complete(envelopeId: string): Promise<void>;
 }
@@ -28,6 +42,10 @@ export interface LedgerEntry {
   /** Chunks delivered so far. */
   readonly delivered: number;
   readonly complete: boolean;
+  /** The chunk an attempt sent without recording the outcome, and when (epoch ms). */
+  readonly inFlight: { readonly index: number; readonly since: number } | undefined;
+  /** Chunks the platform confirmed. */
+  readonly seen: readonly number[];
 }
 
 /** The ledger could not be read or written: the message goes back to SQS. */
@@ -67,6 +85,11 @@ export function dynamoLedger(tableName: string): SendLedger {
           text: Item.text?.S,
           delivered: Number(Item.delivered?.N ?? 0),
           complete: Item.complete?.BOOL === true,
+          inFlight:
+            Item.sending?.N === undefined
+              ? undefined
+              : { index: Number(Item.sending.N), since: Number(Item.sendingAt?.N ?? 0) },
+          seen: (Item.seen?.NS ?? []).map(Number),
         };
       }),
     answered: (id, text) =>
@@ -86,16 +109,43 @@ export function dynamoLedger(tableName: string): SendLedger {
           }),
         );
       }),
+    sending: (id, index) =>
+      guard("write", async () => {
+        await dynamo().send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: key(id),
+            UpdateExpression: "SET sending = :i, sendingAt = :t",
+            ExpressionAttributeValues: { ":i": { N: String(index) }, ":t": { N: String(Date.now()) } },
+          }),
+        );
+      }),
     delivered: (id, count) =>
       guard("write", async () => {
         await dynamo().send(
           new UpdateItemCommand({
             TableName: tableName,
             Key: key(id),
-            UpdateExpression: "SET delivered = :n, expiresAt = :e",
+            UpdateExpression: "SET delivered = :n, expiresAt = :e REMOVE sending, sendingAt",
             ExpressionAttributeValues: { ":n": { N: String(count) }, ":e": expiresAt() },
           }),
         );
+      }),
+    seen: (id, index) =>
+      guard("write", async () => {
+        try {
+          await dynamo().send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: key(id),
+              UpdateExpression: "ADD seen :s",
+              ConditionExpression: "attribute_exists(id)",
+              ExpressionAttributeValues: { ":s": { NS: [String(index)] } },
+            }),
+          );
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
       }),
     complete: (id) =>
       guard("write", async () => {
@@ -103,7 +153,7 @@ export function dynamoLedger(tableName: string): SendLedger {
           new UpdateItemCommand({
             TableName: tableName,
             Key: key(id),
-            UpdateExpression: "SET complete = :t, expiresAt = :e REMOVE #text",
+            UpdateExpression: "SET complete = :t, expiresAt = :e REMOVE #text, sending, sendingAt",
             ExpressionAttributeNames: { "#text": "text" },
             ExpressionAttributeValues: { ":t": { BOOL: true }, ":e": expiresAt() },
           }),
@@ -116,6 +166,8 @@ export function dynamoLedger(tableName: string): SendLedger {
 export const noLedger: SendLedger = {
   get: async () => undefined,
   answered: async () => {},
+  sending: async () => {},
   delivered: async () => {},
+  seen: async () => {},
   complete: async () => {},
 };

@@ -132,7 +132,8 @@ export function createWorker<Secret, Reply>(
 
   /**
    * Answers once: the send ledger says whether this envelope was answered already (a redelivery:
-   * nothing more is sent) or partly (the rest of the same answer is sent, the agent is not asked again).
+   * nothing more is sent) or partly (the rest of the same answer is sent, the agent is not asked again,
+   * and a chunk left in flight is looked up on the platform where it can tell).
    */
   async function answer(
     envelope: Envelope,
@@ -155,9 +156,23 @@ export function createWorker<Secret, Reply>(
     } else {
       log.info("message.resumed", { envelopeId: id, delivered: entry?.delivered });
     }
-    const skip = entry?.text === undefined ? 0 : entry.delivered;
-    await box.send(reply, text, { deadline, skip, delivered: (count) => ledger.delivered(id, count) });
-    await ledger.complete(id);
+    const resumed = entry?.text === undefined ? undefined : entry;
+    const inFlight = resumed?.inFlight;
+    // Once a chunk is out, a failed ledger write must not fail the message: a retry would send it
+    // again. The write is logged and the reply goes on; only a later failure could repeat a chunk.
+    const record = (operation: string, write: Promise<void>) =>
+      write.catch((err: unknown) => log.warn("ledger.write_failed", { envelopeId: id, operation, err }));
+    await box.send(reply, text, {
+      deadline,
+      key: id,
+      skip: resumed?.delivered ?? 0,
+      ...(inFlight && inFlight.index === resumed?.delivered
+        ? { uncertain: { ...inFlight, seen: resumed.seen.includes(inFlight.index) } }
+        : {}),
+      sending: (index) => record("sending", ledger.sending(id, index)),
+      delivered: (count) => record("delivered", ledger.delivered(id, count)),
+    });
+    await record("complete", ledger.complete(id));
   }
 
   async function processRecord(record: SQSRecord, deadline: number): Promise<Outcome> {

@@ -4,6 +4,8 @@ import type {
   RESTPostAPIWebhookWithTokenJSONBody,
 } from "discord-api-types/v10";
 import type { Outbox } from "../core/adapter.ts";
+import { sendChunks } from "../core/chunks.ts";
+import { sha256Hex } from "../core/crypto.ts";
 import { log } from "../core/log.ts";
 import { honourRetryAfter } from "../core/retry.ts";
 import { renderChunks } from "../core/text/split.ts";
@@ -44,6 +46,15 @@ export const ORIGINAL_WAITS_MS = [250, 500, 1_000, 2_000];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The nonce of chunk `index` of the reply `key` (at most 25 characters). Posted with `enforce_nonce`,
+ * Discord returns the message it already created for the same nonce (within minutes) instead of
+ * posting again: a chunk sent twice by two attempts appears once.
+ */
+export function chunkNonce(key: string, index: number): string {
+  return `${sha256Hex(key).slice(0, 20)}.${index}`;
+}
+
+/**
  * Sends replies through the Discord REST API, rendered to Discord Markdown and split at 2000.
  * Interactions: the first chunk edits the deferred response (`@original`), the rest are follow-ups;
  * once the token is too old (or Discord refuses it, or never got our deferred response) the rest
@@ -59,10 +70,12 @@ export function discordOutbox(
   const toChannel = (
     channelId: string,
     content: string,
+    nonce: string | undefined,
     replyTo?: { messageId: string; guildId?: string },
   ) => {
     const body: RESTPostAPIChannelMessageJSONBody = {
       content,
+      ...(nonce === undefined ? {} : { nonce, enforce_nonce: true }),
       // Agent output never pings anyone: no @everyone, roles or users, not even the replied-to author.
       allowed_mentions: { parse: [], replied_user: false },
       flags: SUPPRESS_EMBEDS,
@@ -112,31 +125,30 @@ export function discordOutbox(
       if (reply.kind !== "message") return;
       await call("POST", "/channels/{channel}/typing", { params: { channel: reply.channelId } });
     },
-    async send(reply, markdown, { deadline, skip = 0, delivered }) {
+    async send(reply, markdown, options) {
+      const { deadline, key } = options;
       let chunks = renderChunks(markdown, markdownToDiscord, DISCORD_LIMIT);
       // Markup that renders to nothing must still end the deferred "thinking…".
       if (chunks.length === 0) chunks = [texts.empty];
+      const nonce = (index: number) => (key === undefined ? undefined : chunkNonce(key, index));
       if (reply.kind === "message") {
-        for (const [index, content] of chunks.entries()) {
-          if (index < skip) continue;
+        await sendChunks(chunks, options, async (content, index) => {
           await honourRetryAfter(
-            () => toChannel(reply.channelId, content, index === 0 ? reply : undefined),
+            () => toChannel(reply.channelId, content, nonce(index), index === 0 ? reply : undefined),
             deadline,
           );
-          await delivered?.(index + 1);
-        }
+        });
         return;
       }
+      // Editing @original is idempotent and channel posts carry a nonce; a follow-up cannot.
       let viaWebhook = now() - reply.issuedAt < TOKEN_USABLE_MS;
       if (!viaWebhook)
         log.info("discord.token_expired", { interactionId: reply.interactionId, before: "send" });
-      for (const [index, content] of chunks.entries()) {
-        if (index < skip) continue;
+      await sendChunks(chunks, options, async (content, index) => {
         if (viaWebhook) {
           try {
             await honourRetryAfter(() => toWebhookWhenReady(reply, content, index === 0), deadline);
-            await delivered?.(index + 1);
-            continue;
+            return;
           } catch (error) {
             if (!webhookGone(error)) throw error;
             viaWebhook = false;
@@ -147,9 +159,8 @@ export function discordOutbox(
             });
           }
         }
-        await honourRetryAfter(() => toChannel(reply.channelId, content), deadline);
-        await delivered?.(index + 1);
-      }
+        await honourRetryAfter(() => toChannel(reply.channelId, content, nonce(index)), deadline);
+      });
     },
   };
 }

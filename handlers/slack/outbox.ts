@@ -1,4 +1,5 @@
 import type { Outbox } from "../core/adapter.ts";
+import { sendChunks } from "../core/chunks.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { honourRetryAfter } from "../core/retry.ts";
@@ -75,10 +76,9 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
       // An empty status clears it; the reply would too, but not a failed attempt's.
       if (usesStatus(reply)) await setStatus(reply, "");
     },
-    async send(reply, markdown, { deadline, skip = 0, delivered }) {
+    async send(reply, markdown, options) {
       const chunks = renderChunks(markdown, markdownToSlackMrkdwn, SLACK_LIMIT);
-      for (const [index, text] of chunks.entries()) {
-        if (index < skip) continue;
+      await sendChunks(chunks, options, async (text) => {
         await honourRetryAfter(
           () =>
             call("chat.postMessage", {
@@ -89,10 +89,9 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
               unfurl_links: false,
               unfurl_media: false,
             }),
-          deadline,
+          options.deadline,
         );
-        await delivered?.(index + 1);
-      }
+      });
       if (reply.threadTs !== undefined && chunks.length > 0) memory.remember(reply.channel, reply.threadTs);
       log.debug("slack.sent", { channel: reply.channel, parts: chunks.length });
     },

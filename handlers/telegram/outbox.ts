@@ -1,4 +1,5 @@
 import type { Outbox } from "../core/adapter.ts";
+import { sendChunks } from "../core/chunks.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { honourRetryAfter } from "../core/retry.ts";
@@ -34,10 +35,11 @@ export function telegramOutbox(call: TelegramCall): Outbox<TelegramReply> {
     async typing(reply) {
       await call("sendChatAction", { ...where(reply), action: "typing" });
     },
-    async send(reply, markdown, { deadline, skip = 0, delivered }) {
+    async send(reply, markdown, options) {
       const chunks = renderChunks(markdown, markdownToTelegramHtml, TELEGRAM_LIMIT);
-      for (const [index, html] of chunks.entries()) {
-        if (index < skip) continue;
+      // The Bot API has no idempotency key and no way to read the chat: a chunk whose earlier send has
+      // an unknown outcome is sent again.
+      await sendChunks(chunks, options, async (html, index) => {
         const params = {
           ...where(reply),
           ...(index === 0 && !reply.private
@@ -55,9 +57,8 @@ export function telegramOutbox(call: TelegramCall): Outbox<TelegramReply> {
             });
             await call("sendMessage", { ...params, text: htmlToText(html) });
           }
-        }, deadline);
-        await delivered?.(index + 1);
-      }
+        }, options.deadline);
+      });
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Outbox } from "../core/adapter.ts";
+import { sendChunks } from "../core/chunks.ts";
 import { honourRetryAfter } from "../core/retry.ts";
 import { renderChunks } from "../core/text/split.ts";
 import type { GraphCall } from "./api.ts";
@@ -31,10 +32,9 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
         },
       });
     },
-    async send(reply, markdown, { deadline, skip = 0, delivered }) {
+    async send(reply, markdown, options) {
       const chunks = renderChunks(markdown, markdownToWhatsApp, WHATSAPP_LIMIT);
-      for (const [index, body] of chunks.entries()) {
-        if (index < skip) continue;
+      await sendChunks(chunks, options, async (body, index) => {
         const json = {
           messaging_product: "whatsapp",
           recipient_type: "individual",
@@ -43,9 +43,8 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
           type: "text",
           text: { body },
         };
-        await honourRetryAfter(() => call(messages(reply), { name: "send", json }), deadline);
-        await delivered?.(index + 1);
-      }
+        await honourRetryAfter(() => call(messages(reply), { name: "send", json }), options.deadline);
+      });
     },
   };
 }
