@@ -51,8 +51,7 @@ export interface SendOptions {
   readonly delivered?: (count: number) => Promise<void>;
   /**
    * An earlier attempt sent chunk `index` at `since` (epoch ms) and never learned whether the platform
-   * took it (the worker died, or the call timed out, between the send and its record). `seen`: the
-   * platform has since confirmed it (a WhatsApp status webhook): it is there, do not send it again.
+   * took it (the worker died, or the call timed out, between the send and its record).
    */
   readonly uncertain?: UncertainChunk;
   /** A stable id of this reply (the envelope id), for the platform's idempotency key where it has one. */
@@ -63,7 +62,11 @@ export interface SendOptions {
 export interface UncertainChunk {
   readonly index: number;
   readonly since: number;
-  readonly seen: boolean;
+  /**
+   * Whether the platform has confirmed it by now (a delivery status webhook recorded in the send
+   * ledger): it is there, do not send it again. Reads the ledger on every call.
+   */
+  readonly seen: () => Promise<boolean>;
 }
 
 /** What the module passes to the setup action. */

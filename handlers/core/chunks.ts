@@ -4,9 +4,15 @@ import { log } from "./log.ts";
 /**
  * Whether chunk `index`, sent by an earlier attempt at `since` (epoch ms) with an unknown outcome,
  * is on the platform: true (it is: not sent again), false (it is not), undefined (the platform
- * cannot tell). It may throw a retryable error to look again on a later attempt.
+ * cannot tell). `seen` reads the send ledger's record of platform confirmations again (a platform
+ * that confirms by webhook may wait a little for it). It may throw a retryable error to look again
+ * on a later attempt.
  */
-export type ChunkLookup = (index: number, since: number) => Promise<boolean | undefined>;
+export type ChunkLookup = (
+  index: number,
+  since: number,
+  seen: () => Promise<boolean>,
+) => Promise<boolean | undefined>;
 
 /**
  * Sends the chunks an earlier attempt did not deliver, one after another, telling the send ledger
@@ -24,7 +30,7 @@ export async function sendChunks<T>(
   for (const [index, chunk] of chunks.entries()) {
     if (index < skip) continue;
     if (uncertain?.index === index) {
-      const found = uncertain.seen || (await lookup?.(index, uncertain.since));
+      const found = (await uncertain.seen()) || (await lookup?.(index, uncertain.since, uncertain.seen));
       log.warn("send.uncertain", { key: options.key, chunk: index, found: found ?? "cannot tell" });
       if (found) {
         await options.delivered?.(index + 1);

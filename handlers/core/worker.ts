@@ -167,7 +167,14 @@ export function createWorker<Secret, Reply>(
       key: id,
       skip: resumed?.delivered ?? 0,
       ...(inFlight && inFlight.index === resumed?.delivered
-        ? { uncertain: { ...inFlight, seen: resumed.seen.includes(inFlight.index) } }
+        ? {
+            uncertain: {
+              ...inFlight,
+              seen: async () =>
+                resumed.seen.includes(inFlight.index) ||
+                ((await ledger.get(id))?.seen.includes(inFlight.index) ?? false),
+            },
+          }
         : {}),
       sending: (index) => record("sending", ledger.sending(id, index)),
       delivered: (count) => record("delivered", ledger.delivered(id, count)),
