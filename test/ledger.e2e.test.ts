@@ -5,6 +5,7 @@
  * without asking the agent again.
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
+import { dynamoLedger } from "../handlers/core/ledger.ts";
 import { agentReply } from "./fakes/agentcore.ts";
 import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "./fakes/telegram.ts";
 import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
@@ -141,4 +142,27 @@ test("without a reachable ledger the message is kept (retried), not answered bli
     (e) => worker(e, lambdaContext()) as never,
   );
   expect(texts()).toEqual(["echo: ledger down"]);
+});
+
+test("a send that hangs is cut off before Lambda's timeout: the invocation returns, the chunk is known in flight", async () => {
+  stack.telegram.script("sendMessage", { ...telegramErrors.serverError(502, "Bad Gateway"), delayMs: 6_000 });
+  await deliver("slow platform");
+  const started = Date.now();
+  const first = await pollSqsOnce(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (event) =>
+    worker(event, lambdaContext({ timeoutMs: 3_000 })),
+  );
+  // Returned by itself, before the 3 s timeout, with the record given back for a retry.
+  expect(Date.now() - started).toBeLessThan(3_000);
+  expect(first.failed).toHaveLength(1);
+  const entry = await dynamoLedger("relay-ledger").get(`telegram:${updateId}`);
+  expect(entry?.inFlight?.index).toBe(0);
+
+  await drain(
+    stack.sqs,
+    stack.queue.queueUrl,
+    stack.queue.queueArn,
+    (e) => worker(e, lambdaContext()) as never,
+  );
+  expect(texts()).toEqual(["echo: slow platform"]);
+  expect(stack.agentcore.invocations()).toHaveLength(1);
 });

@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { AWS_CALL_MS, closingSignal } from "./budget.ts";
 import { lazy } from "./config.ts";
 import { RelayError } from "./errors.ts";
 import { log } from "./log.ts";
@@ -79,6 +80,7 @@ export function dynamoLedger(tableName: string): SendLedger {
       guard("read", async () => {
         const { Item } = await dynamo().send(
           new GetItemCommand({ TableName: tableName, Key: key(id), ConsistentRead: true }),
+          { abortSignal: closingSignal(AWS_CALL_MS) },
         );
         if (!Item) return undefined;
         return {
@@ -107,6 +109,7 @@ export function dynamoLedger(tableName: string): SendLedger {
               expiresAt: expiresAt(),
             },
           }),
+          { abortSignal: closingSignal(AWS_CALL_MS) },
         );
       }),
     sending: (id, index) =>
@@ -118,6 +121,7 @@ export function dynamoLedger(tableName: string): SendLedger {
             UpdateExpression: "SET sending = :i, sendingAt = :t",
             ExpressionAttributeValues: { ":i": { N: String(index) }, ":t": { N: String(Date.now()) } },
           }),
+          { abortSignal: closingSignal(AWS_CALL_MS) },
         );
       }),
     delivered: (id, count) =>
@@ -129,6 +133,7 @@ export function dynamoLedger(tableName: string): SendLedger {
             UpdateExpression: "SET delivered = :n, expiresAt = :e REMOVE sending, sendingAt",
             ExpressionAttributeValues: { ":n": { N: String(count) }, ":e": expiresAt() },
           }),
+          { abortSignal: closingSignal(AWS_CALL_MS) },
         );
       }),
     seen: (id, index) =>
@@ -142,6 +147,7 @@ export function dynamoLedger(tableName: string): SendLedger {
               ConditionExpression: "attribute_exists(id)",
               ExpressionAttributeValues: { ":s": { NS: [String(index)] } },
             }),
+            { abortSignal: closingSignal(AWS_CALL_MS) },
           );
         } catch (error) {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -157,6 +163,7 @@ export function dynamoLedger(tableName: string): SendLedger {
             ExpressionAttributeNames: { "#text": "text" },
             ExpressionAttributeValues: { ":t": { BOOL: true }, ":e": expiresAt() },
           }),
+          { abortSignal: closingSignal(AWS_CALL_MS) },
         );
       }),
   };

@@ -4,7 +4,8 @@ import type { ChannelAdapter, Outbox } from "./adapter.ts";
 import { type Agent, agentCore } from "./agent/invoke.ts";
 import { containerAgent } from "./agent/local.ts";
 import { type Allowlist, parseAllowlist } from "./allowlist.ts";
-import { type Outcome, processFifoBatch } from "./batch.ts";
+import { type FailedRecord, type Outcome, processFifoBatch } from "./batch.ts";
+import { withinBudget } from "./budget.ts";
 import { boolEnv, intEnv, lazy, lazyAsync, optionalEnv, requiredEnv } from "./config.ts";
 import { type Envelope, envelopeId, parseEnvelope } from "./envelope.ts";
 import { AgentError, ConfigError, isRetryable, PlatformError } from "./errors.ts";
@@ -260,8 +261,16 @@ export function createWorker<Secret, Reply>(
     const records = (event as SQSEvent).Records;
     if (!Array.isArray(records)) throw new ConfigError("the worker takes SQS events or setup actions");
     const remaining = context?.getRemainingTimeInMillis() ?? 60_000;
-    const deadline = Date.now() + remaining;
-    const failed = await processFifoBatch(records, (record) => processRecord(record, deadline));
+    // Platform calls stop early enough to record what they did before Lambda ends the invocation.
+    return withinBudget(Date.now() + remaining, async (deadline) => {
+      const failed = await processFifoBatch(records, (record) => processRecord(record, deadline));
+      await backOff(failed);
+      return { batchItemFailures: failed.map((f) => ({ itemIdentifier: f.record.messageId })) };
+    });
+  };
+
+  /** Brings failed records back after the back-off for their attempt, not the visibility timeout. */
+  async function backOff(failed: readonly FailedRecord[]): Promise<void> {
     const queueUrl = settings().queueUrl;
     if (queueUrl && failed.length > 0) {
       const attempt = Math.max(
@@ -273,6 +282,5 @@ export function createWorker<Secret, Reply>(
         backoffSeconds(attempt),
       ).catch((err: unknown) => log.warn("visibility.failed", { err }));
     }
-    return { batchItemFailures: failed.map((f) => ({ itemIdentifier: f.record.messageId })) };
-  };
+  }
 }

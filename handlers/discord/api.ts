@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { callSignal } from "../core/budget.ts";
 import { PlatformError } from "../core/errors.ts";
 
 /** The public REST API, v10; `DISCORD_API_URL` points elsewhere (a test fake). */
@@ -98,12 +99,14 @@ export function discordApi(
     if (request.auth ?? true) headers.authorization = `Bot ${botToken}`;
     if (request.body !== undefined) headers["content-type"] = "application/json";
     let response: Response;
+    // Cut short (or not started) when the invocation is running out of time: see core/budget.ts.
+    const signal = callSignal(TIMEOUT_MS);
     try {
       response = await fetch(root + path, {
         method,
         headers,
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal,
       });
     } catch (cause) {
       const reason = (cause as Error)?.name === "TimeoutError" ? "timed out" : "unreachable";

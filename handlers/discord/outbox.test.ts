@@ -2,7 +2,7 @@ import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { discordErrors, type FakeDiscord, startDiscord } from "../../test/fakes/discord.ts";
 import { commandInteraction } from "../../test/fakes/discord-interactions.ts";
 import { DiscordApiError, discordApi } from "./api.ts";
-import { DISCORD_LIMIT, discordOutbox, TOKEN_USABLE_MS } from "./outbox.ts";
+import { chunkNonce, DISCORD_LIMIT, discordOutbox, TOKEN_USABLE_MS } from "./outbox.ts";
 import type { InteractionReply, MessageReply } from "./reply.ts";
 import { snowflakeTime } from "./secret.ts";
 
@@ -208,6 +208,20 @@ describe("message replies (relayed from the gateway)", () => {
       },
     });
     expect(posts[1]?.body).not.toHaveProperty("message_reference");
+  });
+
+  test("a chunk sent again by a later attempt (its first send's outcome unknown) appears once: the nonce", async () => {
+    const options = { deadline: deadline(), key: "discord:1300000000000000001" };
+    await outbox().send(message, long, options);
+    const posted = discord.sent(CHANNEL).length;
+    // The worker died after chunk 1 went out, before the ledger heard: the next attempt resends chunk 1.
+    const uncertain = { index: 1, since: Date.now() - 1_000, seen: async () => false };
+    await outbox().send(message, long, { ...options, skip: 1, uncertain });
+    const posts = discord.callsOf("POST /channels/{channel}/messages");
+    expect(posts.length).toBeGreaterThan(posted);
+    expect(posts[0]?.body).toMatchObject({ nonce: chunkNonce(options.key, 0), enforce_nonce: true });
+    expect(String((posts[0]?.body as { nonce: string }).nonce).length).toBeLessThanOrEqual(25);
+    expect(discord.sent(CHANNEL)).toHaveLength(posted);
   });
 
   test("typing is shown in the channel", async () => {

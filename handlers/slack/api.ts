@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { callSignal } from "../core/budget.ts";
 import { PlatformError } from "../core/errors.ts";
 
 /** The public Web API; `SLACK_API_URL` points elsewhere (a test fake, a proxy). */
@@ -41,6 +42,8 @@ export function slackApi(token: string, baseUrl = process.env.SLACK_API_URL || S
     const body = new URLSearchParams();
     for (const [key, value] of Object.entries(params)) if (value !== undefined) body.set(key, String(value));
     let response: Response;
+    // Cut short (or not started) when the invocation is running out of time: see core/budget.ts.
+    const signal = callSignal(TIMEOUT_MS);
     try {
       response = await fetch(root + method, {
         method: "POST",
@@ -49,7 +52,7 @@ export function slackApi(token: string, baseUrl = process.env.SLACK_API_URL || S
           "content-type": "application/x-www-form-urlencoded; charset=utf-8",
         },
         body,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal,
       });
     } catch (cause) {
       const reason = (cause as Error)?.name === "TimeoutError" ? "timed out" : "unreachable";

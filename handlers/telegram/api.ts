@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { callSignal } from "../core/budget.ts";
 import { PlatformError } from "../core/errors.ts";
 
 /** The public Bot API; `TELEGRAM_API_URL` points elsewhere (a local Bot API server, a test fake). */
@@ -31,12 +32,14 @@ export function telegramApi(
   const root = `${baseUrl.replace(/\/+$/, "")}/bot${token}/`;
   return async <T>(method: string, params: Record<string, unknown> = {}): Promise<T> => {
     let response: Response;
+    // Cut short (or not started) when the invocation is running out of time: see core/budget.ts.
+    const signal = callSignal(TIMEOUT_MS);
     try {
       response = await fetch(root + method, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(params),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal,
       });
     } catch (cause) {
       const reason = (cause as Error)?.name === "TimeoutError" ? "timed out" : "unreachable";

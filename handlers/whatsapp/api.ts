@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { callSignal } from "../core/budget.ts";
 import { PlatformError } from "../core/errors.ts";
 
 /** The Graph API the Cloud API lives on; `WHATSAPP_API_URL` points elsewhere (a test fake). */
@@ -145,12 +146,14 @@ export function graphApi(
       body = new URLSearchParams(request.form).toString();
     }
     let response: Response;
+    // Cut short (or not started) when the invocation is running out of time: see core/budget.ts.
+    const signal = callSignal(TIMEOUT_MS);
     try {
       response = await fetch(url, {
         method: request.method ?? (body === undefined ? "GET" : "POST"),
         headers,
         ...(body === undefined ? {} : { body }),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal,
       });
     } catch (cause) {
       const reason = (cause as Error)?.name === "TimeoutError" ? "timed out" : "unreachable";

@@ -352,6 +352,11 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
         if (forbidden.has(channel)) return error(403, "Missing Access", 50001);
         const invalid = invalidContent(body);
         if (invalid) return invalid;
+        // enforce_nonce: a message the bot already created with this nonce is returned, not posted again.
+        if (body.enforce_nonce === true && body.nonce !== undefined) {
+          const same = messages.find((m) => m.channelId === channel && m.body.nonce === body.nonce);
+          if (same) return { status: 200, body: asApiMessage(same) };
+        }
         return { status: 200, body: asApiMessage(post(channel, body, "bot")) };
       }
       case "POST /channels/{channel}/typing":
