@@ -1,4 +1,6 @@
 import type { SendOptions } from "./adapter.ts";
+import { OutOfTimeError } from "./budget.ts";
+import { PlatformError } from "./errors.ts";
 import { log } from "./log.ts";
 
 /**
@@ -38,7 +40,22 @@ export async function sendChunks<T>(
       }
     }
     await options.sending?.(index);
-    await send(chunk, index);
+    try {
+      await send(chunk, index);
+    } catch (error) {
+      // The platform answered with an error, or the call never started: nothing is in flight.
+      if (sentNothing(error)) await options.delivered?.(index);
+      throw error;
+    }
     await options.delivered?.(index + 1);
   }
+}
+
+/**
+ * Whether a failed send certainly left nothing on the platform: it answered 4xx/5xx, or the call was
+ * not started. A timeout, a dropped connection or an unreadable 2xx may hide a message that arrived.
+ */
+function sentNothing(error: unknown): boolean {
+  if (error instanceof OutOfTimeError) return true;
+  return error instanceof PlatformError && error.status !== undefined && error.status >= 400;
 }

@@ -32,6 +32,7 @@ const FAST: SuiteSize = {
       platform: 0.15,
       hang: 0,
       killAfterSend: 0.03,
+      killBeforeSend: 0.03,
       crash: 0.03,
       thrown: 0.04,
       sqsDown: 0.15,

@@ -14,6 +14,12 @@ export interface Accounting {
   readonly answeredTwice: number;
   /** …of which the worker had finished (reply sent and recorded) before answering again. */
   readonly answeredAgainAfterDone: number;
+  /**
+   * …of which the worker sent a chunk again whose earlier send had an outcome the platform cannot tell
+   * (the worker died between the platform taking it and the ledger recording it; the Bot API has no
+   * idempotency key and no way to read a chat).
+   */
+  readonly answeredTwiceUnknowable: number;
   readonly inDlq: number;
   readonly inDlqWithNotice: number;
   /** Messages the agent refused for good, with the notice delivered. */
@@ -42,12 +48,29 @@ export function doneTimes(lines: readonly LogLine[], source: string): Map<string
   return done;
 }
 
+/** The envelopes for which the worker sent a chunk again without being able to tell whether it had arrived. */
+export function resentUnknowable(lines: readonly LogLine[], source: string): Set<string> {
+  const ids = new Set<string>();
+  for (const line of lines) {
+    if (line.source !== source || !line.text.includes('"send.uncertain"')) continue;
+    try {
+      const entry = JSON.parse(line.text) as { key?: string; found?: unknown };
+      if (entry.key && entry.found === "cannot tell") ids.add(entry.key);
+    } catch {
+      // not a JSON line: not ours to read
+    }
+  }
+  return ids;
+}
+
 /** Settles every message from the evidence. */
 export function account(input: {
   readonly messages: readonly Tracked[];
   readonly sent: readonly SentReply[];
   readonly dlqTokens: readonly string[];
   readonly done: ReadonlyMap<string, number[]>;
+  /** Envelopes with a chunk sent again after an outcome the platform cannot tell (see resentUnknowable). */
+  readonly unknowable?: ReadonlySet<string>;
   readonly envelopeIdOf: (message: Tracked) => string;
 }): Accounting {
   const byToken = new Map(input.messages.map((m) => [m.token, m]));
@@ -81,6 +104,7 @@ export function account(input: {
   let answered = 0;
   let answeredTwice = 0;
   let answeredAgainAfterDone = 0;
+  let answeredTwiceUnknowable = 0;
   let inDlqWithNotice = 0;
   let refusedWithNotice = 0;
   let strangersRefused = 0;
@@ -125,6 +149,7 @@ export function account(input: {
       if (times.length >= 1) answered += 1;
       if (times.length < 2) continue;
       answeredTwice += 1;
+      if (input.unknowable?.has(input.envelopeIdOf(m))) answeredTwiceUnknowable += 1;
       // The second answer came after the worker had logged the message done (reply sent and recorded).
       const firstDone = Math.min(...(input.done.get(input.envelopeIdOf(m)) ?? [Number.POSITIVE_INFINITY]));
       if (firstDone <= (times[1] as number)) answeredAgainAfterDone += 1;
@@ -142,6 +167,7 @@ export function account(input: {
     answered,
     answeredTwice,
     answeredAgainAfterDone,
+    answeredTwiceUnknowable,
     inDlq: inDlq.size,
     inDlqWithNotice,
     refusedWithNotice,

@@ -21,6 +21,8 @@ export interface FaultRates {
   readonly hang: number;
   /** Successful sends right after which the worker process dies (before it can record the send). */
   readonly killAfterSend: number;
+  /** Sends during which the worker process dies before the platform gets them (after it recorded the intent). */
+  readonly killBeforeSend: number;
   /** Worker invocations killed at a random moment. */
   readonly crash: number;
   /** Worker invocations that throw once their work is done (Lambda fails the whole batch). */
@@ -103,6 +105,7 @@ export function faultyAgent(
 export function faultyPlatform(seed: number, rates: FaultRates, platform: SimPlatform) {
   const counts = new Map<string, number>();
   const killAfter = new WeakSet<ProxiedRequest>();
+  const killBefore = new WeakSet<ProxiedRequest>();
   let faults = 0;
   const decide = (request: ProxiedRequest): ProxyDecision => {
     const body = request.body.toString("utf8");
@@ -126,8 +129,17 @@ export function faultyPlatform(seed: number, rates: FaultRates, platform: SimPla
           return { kind: "destroy" };
       }
     }
+    if (frac(seed, "kill-before", key, n) < rates.killBeforeSend) {
+      killBefore.add(request);
+      return { kind: "destroy" };
+    }
     if (frac(seed, "kill-after", key, n) < rates.killAfterSend) killAfter.add(request);
     return { kind: "pass" };
   };
-  return { decide, killAfter: (request: ProxiedRequest) => killAfter.has(request), faults: () => faults };
+  return {
+    decide,
+    killAfter: (request: ProxiedRequest) => killAfter.has(request),
+    killBefore: (request: ProxiedRequest) => killBefore.has(request),
+    faults: () => faults,
+  };
 }

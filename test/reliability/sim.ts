@@ -13,7 +13,7 @@ import { NodeFunction } from "./lambda-node.ts";
 import type { LogCapture } from "./logs.ts";
 import { type FaultProxy, startProxy } from "./proxy.ts";
 import { startRig } from "./rig.ts";
-import { type Accounting, account, doneTimes } from "./sim-accounting.ts";
+import { type Accounting, account, doneTimes, resentUnknowable } from "./sim-accounting.ts";
 import { deliverAll, makeMessages } from "./sim-delivery.ts";
 import { type FaultRates, faultyAgent, faultyPlatform, frac, TOKEN } from "./sim-faults.ts";
 
@@ -61,6 +61,7 @@ export interface SimFigures extends Accounting {
   /** Invocations that did their work and then threw (the whole batch comes back). */
   readonly thrown: number;
   readonly killsAfterSend: number;
+  readonly killsBeforeSend: number;
   readonly coldStarts: number;
   readonly agentInvocations: number;
   readonly agentFaults: number;
@@ -109,11 +110,19 @@ export async function runSimulation(
   // Function instances, each behind its own platform proxy, so a kill after a send hits the sender.
   const workerSource = `worker:${label}`;
   let killsAfterSend = 0;
+  let killsBeforeSend = 0;
   const functions: NodeFunction[] = [];
   const proxies: FaultProxy[] = [];
   for (let i = 0; i < config.pollers; i++) {
     const proxy = await startProxy(rig.platform.url, {
-      decide: platformFaults.decide,
+      decide(request) {
+        const decision = platformFaults.decide(request);
+        if (platformFaults.killBefore(request)) {
+          killsBeforeSend += 1;
+          functions[i]?.kill("before send");
+        }
+        return decision;
+      },
       onPassed(request, response) {
         if (response.status >= 300 || !platformFaults.killAfter(request)) return;
         killsAfterSend += 1;
@@ -227,6 +236,7 @@ export async function runSimulation(
     sent: answeredBefore,
     dlqTokens,
     done: doneTimes(logs.lines, workerSource),
+    unknowable: resentUnknowable(logs.lines, workerSource),
     envelopeIdOf: (m) => rig.platform.envelopeIdOf(m),
   });
   const strangerAgentCalls = rig.agentcore
@@ -250,6 +260,7 @@ export async function runSimulation(
     refusedAtIngress: messages.filter((m) => m.gaveUp).length,
     ...counts,
     killsAfterSend,
+    killsBeforeSend,
     coldStarts: functions.reduce((sum, fn) => sum + fn.coldStarts, 0),
     agentInvocations: rig.agentcore.invocations().length,
     agentFaults: agent.faults(),

@@ -37,6 +37,7 @@ export const FULL_FAULTS: FaultRates = {
   platform: 0.1,
   hang: 0.008,
   killAfterSend: 0.02,
+  killBeforeSend: 0.02,
   crash: 0.04,
   thrown: 0.02,
   sqsDown: 0.1,
@@ -168,6 +169,10 @@ export function mustBeZero(figures: SuiteFigures): Record<string, number> {
     "answers out of order": sum(figures.sims, (s) => s.outOfOrder),
     "messages unfinished at the time limit": sum(figures.sims, (s) => s.unfinished),
     "answered again after done (ledger on)": sum(ledgerSims, (s) => s.answeredAgainAfterDone),
+    "answered twice, outcome knowable (ledger on)": sum(
+      ledgerSims,
+      (s) => s.answeredTwice - s.answeredTwiceUnknowable,
+    ),
     "redeliveries answered again (ledger on)": sum(ledgerSims, (s) => s.redeliveredAnsweredAgain),
     "secret values in logs": figures.secretHits.length,
     "unstructured log lines": figures.unstructuredLogLines,
