@@ -130,6 +130,104 @@ describe("Web API", () => {
     ).toBe("invalid_arguments");
   });
 
+  test("chat.postMessage metadata: a JSON string (form) or an object (JSON); malformed refused", async () => {
+    const metadata = { event_type: "thing_done", event_payload: { id: "x1", n: 2 } };
+    await api("chat.postMessage", {
+      form: { channel: "C0CHAN0001", text: "a", metadata: JSON.stringify(metadata) },
+    });
+    await api("chat.postMessage", { json: { channel: "C0CHAN0001", text: "b", metadata } });
+    expect(fake.messages.map((m) => m.metadata)).toEqual([metadata, metadata]);
+    const error = async (value: string) =>
+      (await api("chat.postMessage", { form: { channel: "C0CHAN0001", text: "x", metadata: value } })).body
+        .error;
+    expect(await error("{not json")).toBe("invalid_metadata_format");
+    expect(await error("[]")).toBe("invalid_metadata_format");
+    expect(await error(JSON.stringify({ event_type: "t" }))).toBe("invalid_metadata_schema");
+    expect(fake.messages).toHaveLength(2);
+  });
+
+  test("conversations.history: top-level messages newest first, oldest/latest exclusive unless inclusive, metadata only on request", async () => {
+    const metadata = { event_type: "thing_done", event_payload: { id: "x1" } };
+    const ts = ["1700000001.000100", "1700000002.000200", "1700000003.000300"];
+    fake.addToChannel("C0CHAN0001", { user: "U0SOMEONE1", text: "one", ts: ts[0] });
+    fake.addToChannel("C0CHAN0001", { bot_id: "B0OTHER001", text: "two", ts: ts[1], metadata });
+    fake.addToChannel("C0CHAN0001", { user: "U0SOMEONE1", text: "three", ts: ts[2] });
+    fake.addToThread("C0CHAN0001", String(ts[0]), { user: "U0SOMEONE1", text: "a reply" });
+    const read = async (form: Record<string, string>) => {
+      const { body } = await api("conversations.history", { form: { channel: "C0CHAN0001", ...form } });
+      return body as { messages: { text: string; metadata?: unknown }[]; has_more: boolean };
+    };
+    expect((await read({})).messages.map((m) => m.text)).toEqual(["three", "two", "one"]);
+    expect((await read({})).messages.some((m) => "metadata" in m)).toBe(false);
+    expect((await read({ include_all_metadata: "true" })).messages[1]?.metadata).toEqual(metadata);
+    expect((await read({ oldest: String(ts[0]) })).messages.map((m) => m.text)).toEqual(["three", "two"]);
+    const between = await read({ oldest: String(ts[0]), latest: String(ts[2]), inclusive: "true" });
+    expect(between.messages.map((m) => m.text)).toEqual(["three", "two", "one"]);
+    expect((await read({ oldest: "1700000002" })).messages.map((m) => m.text)).toEqual(["three", "two"]);
+    expect(
+      await api("conversations.history", { form: { channel: "C0CHAN0001", oldest: "soon" } }),
+    ).toMatchObject({
+      body: { ok: false, error: "invalid_ts_oldest" },
+    });
+    expect((await api("conversations.history", { form: { channel: "C0OTHER001" } })).body.error).toBe(
+      "not_in_channel",
+    );
+    expect((await read({})).has_more).toBe(false);
+  });
+
+  test("conversations.history pages with next_ts cursors; a new message does not shift later pages", async () => {
+    for (let i = 0; i < 5; i++)
+      fake.addToChannel("C0CHAN0001", { text: `m${i}`, ts: `1700000010.00000${i}` });
+    const page = async (cursor?: string) => {
+      const { body } = await api("conversations.history", {
+        form: { channel: "C0CHAN0001", limit: "2", ...(cursor ? { cursor } : {}) },
+      });
+      const { messages, has_more, response_metadata } = body as {
+        messages: { text: string }[];
+        has_more: boolean;
+        response_metadata: { next_cursor: string };
+      };
+      return { texts: messages.map((m) => m.text), more: has_more, cursor: response_metadata.next_cursor };
+    };
+    const first = await page();
+    expect(first).toMatchObject({ texts: ["m4", "m3"], more: true });
+    expect(Buffer.from(first.cursor, "base64").toString()).toBe("next_ts:1700000010.000003");
+    fake.addToChannel("C0CHAN0001", { text: "late", ts: "1700000011.000000" });
+    const second = await page(first.cursor);
+    expect(second).toMatchObject({ texts: ["m2", "m1"], more: true });
+    expect(await page(second.cursor)).toEqual({ texts: ["m0"], more: false, cursor: "" });
+  });
+
+  test("conversations.replies: oldest and include_all_metadata as in history", async () => {
+    const parent = "1700000000.000100";
+    const metadata = { event_type: "thing_done", event_payload: { id: "x1" } };
+    fake.addToThread("C0CHAN0001", parent, { user: "U0SOMEONE1", ts: parent });
+    fake.addToThread("C0CHAN0001", parent, { user: "U0SOMEONE1", ts: "1700000005.000000", metadata });
+    const read = async (form: Record<string, string>) =>
+      (await api("conversations.replies", { form: { channel: "C0CHAN0001", ts: parent, ...form } })).body
+        .messages as Record<string, unknown>[];
+    expect((await read({})).map((m) => m.metadata)).toEqual([undefined, undefined]);
+    expect(await read({ oldest: "1700000001", include_all_metadata: "true" })).toEqual([
+      { type: "message", text: "", user: "U0SOMEONE1", ts: "1700000005.000000", thread_ts: parent, metadata },
+    ]);
+  });
+
+  test("a lost answer: the call is carried out, the connection dropped", async () => {
+    fake.script("chat.postMessage", { lost: true });
+    const sent = fetch(`${fake.url}/chat.postMessage`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${DEFAULT_SLACK_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ channel: "C0CHAN0001", text: "posted anyway" }),
+    });
+    const dropped = await sent.then(
+      (response) => response,
+      (error: unknown) => error,
+    );
+    expect(dropped).toBeInstanceOf(Error);
+    expect(fake.sent()).toEqual(["posted anyway"]);
+    expect(fake.callsOf("chat.postMessage")[0]?.response).toBeUndefined();
+  });
+
   test("scripts: 429 with Retry-After, any error, 5xx text, once each", async () => {
     fake.script("chat.postMessage", slackErrors.ratelimited(3));
     fake.script("*", slackErrors.error("fatal_error"));

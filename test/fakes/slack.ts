@@ -4,6 +4,9 @@
  * in Slack's shapes: HTTP 200 `{ok:true,…}` or `{ok:false,error:"…"}`, HTTP 429 with Retry-After. The
  * Events API: builders for the event_callback payloads Slack POSTs and the headers it signs them with.
  * Every call is recorded in order; `script()` queues one-shot (or n-shot) replies such as a 429.
+ * The workspace keeps what the bot posts (with its message metadata) and what tests add, and reads it back
+ * through conversations.history and conversations.replies (`oldest`/`latest`/`inclusive`, `limit`, cursor
+ * paging, metadata only with `include_all_metadata`), as the real methods do.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
@@ -43,8 +46,12 @@ export interface SlackHttpReply {
   delayMs?: number;
 }
 
-/** A scripted answer: an HTTP reply, a delay before normal processing, or a dropped connection. */
-export type SlackReplyScript = SlackHttpReply | { delayMs: number } | { destroy: true };
+/**
+ * A scripted answer: an HTTP reply, a delay before normal processing, a dropped connection (the call never
+ * reached Slack), or `lost`: the call is carried out, then the connection is dropped before the answer
+ * (Slack posted the message, the caller never learns it).
+ */
+export type SlackReplyScript = SlackHttpReply | { delayMs: number } | { destroy: true } | { lost: true };
 
 /** Builders for the error replies the real Web API sends. */
 export const slackErrors = {
@@ -66,6 +73,12 @@ export const slackErrors = {
   },
 };
 
+/** Message metadata, as chat.postMessage takes it and the read methods return it. */
+export interface SlackMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
 /** A message as the fake workspace holds it (a thread's parent, a reply, or the bot's own). */
 export interface SlackStoredMessage {
   type: "message";
@@ -74,6 +87,7 @@ export interface SlackStoredMessage {
   bot_id?: string;
   text: string;
   thread_ts?: string;
+  metadata?: SlackMetadata;
 }
 
 /** A message the bot posted through chat.postMessage. */
@@ -113,8 +127,13 @@ export interface FakeSlack {
   addToThread(
     channel: string,
     threadTs: string,
-    message: { user?: string; bot_id?: string; text?: string; ts?: string },
+    message: { user?: string; bot_id?: string; text?: string; ts?: string; metadata?: SlackMetadata },
   ): void;
+  /** Adds a top-level message to a channel's history, as if someone posted it; returns its `ts`. */
+  addToChannel(
+    channel: string,
+    message: { user?: string; bot_id?: string; text?: string; ts?: string; metadata?: SlackMetadata },
+  ): string;
   /** Resolves once `predicate` is truthy for the calls (checked after every call). */
   waitFor<R>(
     predicate: (calls: readonly SlackCall[]) => R | undefined | null | false,
@@ -131,6 +150,15 @@ class SlackRefusal extends Error {}
 
 const CHANNEL = /^[CDG][A-Z0-9]{2,}$/;
 const TS = /^\d{1,12}\.\d{1,9}$/;
+/** conversations.history's `limit`: default 100, at most 999; conversations.replies': 1,000 and 1,000. */
+const HISTORY_LIMIT = { default: 100, max: 999 };
+const REPLIES_LIMIT = { default: 1000, max: 1000 };
+
+/** A `ts` (or `oldest`/`latest`) as an exact number of microseconds: doubles blur the last digits. */
+function micros(ts: string): bigint {
+  const [seconds = "0", fraction = ""] = ts.split(".");
+  return BigInt(seconds) * 1_000_000n + BigInt(fraction.slice(0, 6).padEnd(6, "0"));
+}
 /** Read methods take form or query parameters only; a JSON body is not read (as on the real API). */
 const READ_METHODS = new Set(["conversations.replies", "conversations.history", "auth.test"]);
 
@@ -142,6 +170,8 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
   const errors: unknown[] = [];
   let messages: SlackPosted[] = [];
   const threads = new Map<string, SlackStoredMessage[]>();
+  /** Top-level messages per channel (thread parents included), oldest first. */
+  const history = new Map<string, SlackStoredMessage[]>();
   const reactions = new Map<string, Set<string>>();
   let seq = 0;
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, "0")}`;
@@ -165,12 +195,71 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
       throw new SlackRefusal(name === "thread_ts" ? "invalid_thread_ts" : "message_not_found");
     return ts;
   };
-  const addToThread = (channel: string, threadTs: string, message: SlackStoredMessage) => {
-    const key = `${channel}:${threadTs}`;
-    const list = threads.get(key) ?? [];
+  const insert = (map: Map<string, SlackStoredMessage[]>, key: string, message: SlackStoredMessage) => {
+    const list = map.get(key) ?? [];
     list.push(message);
-    list.sort((a, b) => Number(a.ts) - Number(b.ts));
-    threads.set(key, list);
+    list.sort((a, b) => (micros(a.ts) < micros(b.ts) ? -1 : micros(a.ts) > micros(b.ts) ? 1 : 0));
+    map.set(key, list);
+  };
+  const addToThread = (channel: string, threadTs: string, message: SlackStoredMessage) => {
+    insert(threads, `${channel}:${threadTs}`, message);
+    if (message.ts === threadTs) insert(history, channel, message);
+  };
+  /** chat.postMessage's `metadata`: a JSON string (form) or an object (JSON body). */
+  const metadataOf = (params: Record<string, unknown>): SlackMetadata | undefined => {
+    const raw = params.metadata;
+    if (raw === undefined || raw === null || raw === "") return undefined;
+    let value: unknown = raw;
+    if (typeof raw === "string") {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        throw new SlackRefusal("invalid_metadata_format");
+      }
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new SlackRefusal("invalid_metadata_format");
+    }
+    const { event_type, event_payload } = value as Record<string, unknown>;
+    if (
+      typeof event_type !== "string" ||
+      event_type === "" ||
+      typeof event_payload !== "object" ||
+      event_payload === null ||
+      Array.isArray(event_payload)
+    ) {
+      throw new SlackRefusal("invalid_metadata_schema");
+    }
+    return { event_type, event_payload: event_payload as Record<string, unknown> };
+  };
+  /**
+   * What the read methods share: messages after `oldest` and before `latest` (either end included with
+   * `inclusive`), metadata only with `include_all_metadata`, at most `limit` per page.
+   */
+  const inWindow = (params: Record<string, unknown>, list: SlackStoredMessage[]) => {
+    const bound = (name: string) => {
+      const value = str(params, name);
+      if (value !== undefined && !/^\d{1,12}(\.\d{1,9})?$/.test(value))
+        throw new SlackRefusal(`invalid_ts_${name}`);
+      return value === undefined ? undefined : micros(value);
+    };
+    const oldest = bound("oldest");
+    const latest = bound("latest");
+    const inclusive = ["true", "1"].includes(str(params, "inclusive") ?? "");
+    const withMetadata = ["true", "1"].includes(str(params, "include_all_metadata") ?? "");
+    return list
+      .filter((m) => {
+        const at = micros(m.ts);
+        if (oldest !== undefined && (inclusive ? at < oldest : at <= oldest)) return false;
+        if (latest !== undefined && (inclusive ? at > latest : at >= latest)) return false;
+        return true;
+      })
+      .map(({ metadata, ...rest }) => (withMetadata && metadata ? { ...rest, metadata } : rest));
+  };
+  const limitOf = (params: Record<string, unknown>, limits: { default: number; max: number }) => {
+    const limit = Number(str(params, "limit") ?? limits.default);
+    if (!Number.isInteger(limit) || limit < 1) return limits.default;
+    return Math.min(limits.max, limit);
   };
 
   const methods: Record<string, (params: Record<string, unknown>) => Record<string, unknown>> = {
@@ -189,6 +278,7 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
       if (text === undefined && str(params, "blocks") === undefined) throw new SlackRefusal("no_text");
       if ((text ?? "").length > 40_000) throw new SlackRefusal("msg_too_long");
       const threadTs = params.thread_ts === undefined ? undefined : tsOf(params, "thread_ts");
+      const metadata = metadataOf(params);
       const message: SlackPosted = {
         type: "message",
         channel,
@@ -197,12 +287,12 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
         bot_id: FAKE_BOT_ID,
         text: text ?? "",
         ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
+        ...(metadata === undefined ? {} : { metadata }),
       };
       messages.push(message);
-      if (threadTs !== undefined) {
-        const { channel: _channel, ...stored } = message;
-        addToThread(channel, threadTs, stored);
-      }
+      const { channel: _stored, ...stored } = message;
+      if (threadTs !== undefined) addToThread(channel, threadTs, stored);
+      else insert(history, channel, stored);
       const { channel: _channel, ...shown } = message;
       return { channel, ts: message.ts, message: shown };
     },
@@ -236,9 +326,10 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
     "conversations.replies"(params) {
       const channel = channelOf(params);
       const ts = tsOf(params, "ts", "invalid_arguments");
-      const list = threads.get(`${channel}:${ts}`);
-      if (!list) throw new SlackRefusal("thread_not_found");
-      const limit = Math.min(1000, Math.max(1, Number(str(params, "limit") ?? 1000) || 1000));
+      const thread = threads.get(`${channel}:${ts}`);
+      if (!thread) throw new SlackRefusal("thread_not_found");
+      const list = inWindow(params, thread);
+      const limit = limitOf(params, REPLIES_LIMIT);
       const start =
         Number(
           Buffer.from(str(params, "cursor") ?? "", "base64")
@@ -252,6 +343,33 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
         has_more: more,
         response_metadata: {
           next_cursor: more ? Buffer.from(`off:${start + limit}`).toString("base64") : "",
+        },
+      };
+    },
+    "conversations.history"(params) {
+      const channel = channelOf(params);
+      // Newest first; the cursor names the last message given (`next_ts:<ts>`), as Slack's do.
+      const all = inWindow(params, history.get(channel) ?? []).reverse();
+      const after = str(params, "cursor");
+      let start = 0;
+      if (after !== undefined) {
+        const ts = /^next_ts:(\d+\.\d+)$/.exec(Buffer.from(after, "base64").toString("utf8"))?.[1];
+        if (ts === undefined) throw new SlackRefusal("invalid_cursor");
+        start = all.findIndex((m) => micros(m.ts) < micros(ts));
+        if (start < 0) start = all.length;
+      }
+      const limit = limitOf(params, HISTORY_LIMIT);
+      const page = all.slice(start, start + limit);
+      const more = start + limit < all.length;
+      const last = page.at(-1);
+      return {
+        messages: page,
+        has_more: more,
+        pin_count: 0,
+        channel_actions_ts: null,
+        channel_actions_count: 0,
+        response_metadata: {
+          next_cursor: more && last ? Buffer.from(`next_ts:${last.ts}`).toString("base64") : "",
         },
       };
     },
@@ -298,7 +416,7 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
       res.destroy();
       return;
     }
-    if (reply?.delayMs) await sleep(reply.delayMs);
+    if (reply && "delayMs" in reply && reply.delayMs) await sleep(reply.delayMs);
     if (reply && "status" in reply) return respond(res, call, reply);
     const impl = methods[method];
     if (!impl) return respond(res, call, { status: 404, body: { ok: false, error: "unknown_method" } });
@@ -306,7 +424,12 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
       return respond(res, call, slackErrors.error("invalid_arguments"));
     }
     try {
-      respond(res, call, { status: 200, body: { ok: true, ...impl(params) } });
+      const body = { ok: true, ...impl(params) };
+      if (reply && "lost" in reply) {
+        res.destroy();
+        return;
+      }
+      respond(res, call, { status: 200, body });
     } catch (error) {
       if (error instanceof SlackRefusal) respond(res, call, slackErrors.error(error.message));
       else throw error;
@@ -349,6 +472,11 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
         thread_ts: threadTs,
       });
     },
+    addToChannel(channel, message) {
+      const ts = message.ts ?? nextTs();
+      insert(history, channel, { type: "message", text: "", ...message, ts });
+      return ts;
+    },
     waitFor: (predicate, timeoutMs = 2000) =>
       log.waitFor(
         predicate,
@@ -360,6 +488,7 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
       scripted.reset();
       messages = [];
       threads.clear();
+      history.clear();
       reactions.clear();
     },
     close: () => server.close(),
