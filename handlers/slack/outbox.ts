@@ -7,6 +7,7 @@ import { renderChunks } from "../core/text/split.ts";
 import { isSlackError, type SlackCall } from "./api.ts";
 import { markdownToSlackMrkdwn } from "./format.ts";
 import type { SlackReply } from "./inbound.ts";
+import { postedChunks, replyMetadata } from "./lookup.ts";
 import { botInThread, type ThreadMemory, threadMemory } from "./threads.ts";
 
 /**
@@ -23,11 +24,14 @@ export const PROGRESS_STATUS = "is thinking…";
 
 /**
  * Sends replies through the Web API: mrkdwn split at 4,000 characters, in the thread of the user's message.
+ * Each part carries message metadata naming the reply and the part, so a part an earlier attempt may have
+ * posted is looked up in the conversation instead of posted again (lookup.ts).
  * Progress: assistant.threads.setStatus in assistant threads, else (or when Slack refuses the status) a
  * reaction added once and removed.
  */
 export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory()): Outbox<SlackReply> {
   const reacted = new Set<string>();
+  const posted = postedChunks(call);
   const key = (reply: SlackReply) => `${reply.channel}:${reply.ts}`;
   // A DM thread outside the agent view (or an app without assistant:write) refuses setStatus for good:
   // then this container shows progress with the reaction instead.
@@ -78,7 +82,8 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
     },
     async send(reply, markdown, options) {
       const chunks = renderChunks(markdown, markdownToSlackMrkdwn, SLACK_LIMIT);
-      await sendChunks(chunks, options, async (text) => {
+      const { key, deadline } = options;
+      const post = async (text: string, index: number) => {
         await honourRetryAfter(
           () =>
             call("chat.postMessage", {
@@ -88,10 +93,17 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
               // Agent answers link freely; previews of every link would bury the answer.
               unfurl_links: false,
               unfurl_media: false,
+              metadata: key === undefined ? undefined : JSON.stringify(replyMetadata(key, index)),
             }),
-          options.deadline,
+          deadline,
         );
-      });
+      };
+      await sendChunks(
+        chunks,
+        options,
+        post,
+        key === undefined ? undefined : posted.lookup(reply, key, deadline),
+      );
       if (reply.threadTs !== undefined && chunks.length > 0) memory.remember(reply.channel, reply.threadTs);
       log.debug("slack.sent", { channel: reply.channel, parts: chunks.length });
     },
