@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { REPO_ROOT } from "../../scripts/synth.ts";
 import { type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
-import { ASSISTANT_SCOPES, BOT_EVENTS, BOT_SCOPES, THREAD_EVENTS, THREAD_SCOPES } from "./module.ts";
+import { ASSISTANT_SCOPES, BOT_EVENTS, BOT_SCOPES, THREAD_EVENTS } from "./module.ts";
 
 /**
  * Synth-level checks of the generated Slack module (there is no terraform binary here): what a
@@ -156,10 +156,10 @@ describe("app manifest", () => {
     expect(outputs().webhook_url?.value).toBe("${local.events_url}");
   });
 
-  test("scopes and events: the base always, thread replies and the agent view behind their switches", () => {
+  test("scopes and events: the base always, thread-reply events and the agent view behind their switches", () => {
     const list = (items: readonly string[]) => `[${items.map((s) => `"${s}"`).join(", ")}]`;
     expect(manifest()).toContain(
-      `bot = concat(${list(BOT_SCOPES)}, var.enable_thread_replies ? ${list(THREAD_SCOPES)} : [], var.enable_assistant_view ? ${list(ASSISTANT_SCOPES)} : [])`,
+      `bot = concat(${list(BOT_SCOPES)}, var.enable_assistant_view ? ${list(ASSISTANT_SCOPES)} : [])`,
     );
     expect(manifest()).toContain(
       `bot_events = concat(${list(BOT_EVENTS)}, var.enable_thread_replies ? ${list(THREAD_EVENTS)} : [])`,
@@ -167,20 +167,25 @@ describe("app manifest", () => {
     expect(manifest()).toContain(
       "{ for key, value in { assistant_view = { assistant_description = var.app_description } } : key => value if var.enable_assistant_view }",
     );
+    // The history scopes subscribe to nothing: message events only where listed, group DMs' never.
+    expect(BOT_EVENTS).toEqual(["app_mention", "message.im"]);
+    expect(THREAD_EVENTS).toEqual(["message.channels", "message.groups"]);
     expect(variables().enable_thread_replies?.default).toBe(true);
     expect(variables().enable_assistant_view?.default).toBe(false);
   });
 
   test("what the handlers need is asked for, and nothing else", () => {
     // app_mention events; chat.postMessage; message.im; reactions.add/remove; message.channels/groups and
-    // conversations.replies; assistant.threads.setStatus.
-    expect([...BOT_SCOPES, ...THREAD_SCOPES, ...ASSISTANT_SCOPES].sort()).toEqual([
+    // conversations.replies; reading back reply parts (conversations.replies/history) wherever the bot
+    // answers: DMs, channel and private-channel threads, group DMs; assistant.threads.setStatus.
+    expect([...BOT_SCOPES, ...ASSISTANT_SCOPES].sort()).toEqual([
       "app_mentions:read",
       "assistant:write",
       "channels:history",
       "chat:write",
       "groups:history",
       "im:history",
+      "mpim:history",
       "reactions:write",
     ]);
     expect(manifest()).toContain("socket_mode_enabled = false");
@@ -206,7 +211,7 @@ describe("app manifest", () => {
     const bootstrap = JSON.parse(json.replace(/^ {3}/gm, "")) as {
       oauth_config: { scopes: { bot: string[] } };
     };
-    expect(bootstrap.oauth_config.scopes.bot.sort()).toEqual([...BOT_SCOPES, ...THREAD_SCOPES].sort());
+    expect(bootstrap.oauth_config.scopes.bot.sort()).toEqual([...BOT_SCOPES].sort());
   });
 });
 

@@ -25,12 +25,23 @@ export const SLACK_ROUTE_KEY = "POST /slack/events";
 export const INGRESS_TIMEOUT_SECONDS = 10;
 
 /**
- * Bot scopes the handlers use: app_mention events, replies, DM history (message.im), the progress reaction.
- * Thread replies add `channels:history` and `groups:history` (message events in channels, and
- * conversations.replies to see whether the bot is in a thread); the assistant view adds `assistant:write`.
+ * Bot scopes the handlers use: app_mention events, replies, DM history (message.im), the progress reaction,
+ * and the history of every kind of conversation the bot answers in. The worker reads its own replies back
+ * (conversations.replies in a thread, conversations.history at a DM's top level) to find a reply part an
+ * earlier attempt may have posted, so a redelivered message never posts it twice; without the scope of a
+ * place, Slack refuses the read there and such a part is posted again. `channels:history` and
+ * `groups:history` also serve the thread-replies check; `mpim:history` covers mentions in group DMs.
+ * A scope adds no events: those are listed in `bot_events` alone.
  */
-export const BOT_SCOPES = ["app_mentions:read", "chat:write", "im:history", "reactions:write"] as const;
-export const THREAD_SCOPES = ["channels:history", "groups:history"] as const;
+export const BOT_SCOPES = [
+  "app_mentions:read",
+  "chat:write",
+  "im:history",
+  "reactions:write",
+  "channels:history",
+  "groups:history",
+  "mpim:history",
+] as const;
 export const ASSISTANT_SCOPES = ["assistant:write"] as const;
 
 /** Events the app subscribes to; thread replies add message events of public and private channels. */
@@ -121,8 +132,8 @@ export class SlackModule extends ModuleStack {
       default: true,
       description:
         "Controls whether replies in a channel thread the bot already answered in reach the agent without a new " +
-        "mention. Adds the `message.channels` and `message.groups` events and the `channels:history` and " +
-        "`groups:history` scopes to `app_manifest`: every message in the bot's channels then invokes the ingress " +
+        "mention. Adds the `message.channels` and `message.groups` events to `app_manifest` (the history scopes are " +
+        "always asked for, see the README): every message in the bot's channels then invokes the ingress " +
         "(which drops all but thread replies), and each such reply costs the worker one conversations.replies call " +
         "unless the thread is known. When false, only mentions and direct messages are answered.",
     });
@@ -201,7 +212,7 @@ export class SlackModule extends ModuleStack {
         })}, { for key, value in ${agentView} : key => value if ${assistant} })`,
         oauth_config: obj({
           scopes: obj({
-            bot: `concat(${hcl(BOT_SCOPES)}, ${threads} ? ${hcl(THREAD_SCOPES)} : [], ${assistant} ? ${hcl(ASSISTANT_SCOPES)} : [])`,
+            bot: `concat(${hcl(BOT_SCOPES)}, ${assistant} ? ${hcl(ASSISTANT_SCOPES)} : [])`,
           }),
         }),
         settings: obj({
