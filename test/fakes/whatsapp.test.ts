@@ -1,5 +1,6 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
+import type { PostData } from "whatsapp-api-js/types";
 import {
   DEFAULT_APP_ID,
   DEFAULT_APP_SECRET,
@@ -8,6 +9,7 @@ import {
   type FakeWhatsApp,
   graphErrors,
   metaJson,
+  type StatusPoster,
   signDelivery,
   startWhatsApp,
   whatsappDelivery,
@@ -119,6 +121,111 @@ describe("fake Cloud API: messages", () => {
     ]);
     expect(accepted.status).toBe(200);
     expect(wa.calls[0]?.response?.status).toBe(400);
+  });
+});
+
+describe("fake Cloud API: status webhooks", () => {
+  /** A webhook that checks each status delivery's signature and keeps the statuses, answering `answer`. */
+  function receiver(answers: number[] = []) {
+    const received: { status: string; id: string; data: unknown; phoneNumberId: string }[] = [];
+    const poster: StatusPoster = async (body, headers) => {
+      expect(headers["x-hub-signature-256"]).toBe(signDelivery(body, DEFAULT_APP_SECRET));
+      const value = (JSON.parse(body) as PostData).entry[0]?.changes[0]?.value as {
+        metadata: { phone_number_id: string };
+        statuses: { status: string; id: string; biz_opaque_callback_data?: string }[];
+      };
+      for (const s of value.statuses) {
+        received.push({
+          status: s.status,
+          id: s.id,
+          data: s.biz_opaque_callback_data,
+          phoneNumberId: value.metadata.phone_number_id,
+        });
+      }
+      return answers.shift() ?? 200;
+    };
+    return { received, poster };
+  }
+
+  test("an accepted message is followed by its sent and delivered statuses, with its callback data", async () => {
+    const { received, poster } = receiver();
+    wa.setStatusWebhook(poster);
+    try {
+      const r = await send({ to: "16505551234", text: { body: "hi" }, biz_opaque_callback_data: "ref#1" });
+      await send({ to: "16505551234", text: { body: "no data" } });
+      await wa.statusesSettled();
+      const id = (r.json.messages as { id: string }[])[0]?.id as string;
+      expect(id).toStartWith("wamid.");
+      expect(wa.messages.map((m) => m.callbackData)).toEqual(["ref#1", undefined]);
+      expect(received.filter((s) => s.id === id)).toEqual([
+        { status: "sent", id, data: "ref#1", phoneNumberId: DEFAULT_PHONE_NUMBER_ID },
+        { status: "delivered", id, data: "ref#1", phoneNumberId: DEFAULT_PHONE_NUMBER_ID },
+      ]);
+      expect(received.map((s) => s.data)).toEqual(["ref#1", "ref#1", undefined, undefined]);
+      expect(wa.statuses.map((s) => s.answer)).toEqual([200, 200, 200, 200]);
+    } finally {
+      wa.setStatusWebhook(undefined);
+    }
+  });
+
+  test("a status the webhook refuses is posted again; none without a webhook, or for a refused send", async () => {
+    const { received, poster } = receiver([503, 500]);
+    wa.setStatusWebhook(poster);
+    try {
+      await send({ to: "1", text: { body: "" }, biz_opaque_callback_data: "x" });
+      const tooLong = await send({ to: "1", text: { body: "a" }, biz_opaque_callback_data: "x".repeat(513) });
+      expect([tooLong.status, tooLong.json.error?.code]).toEqual([400, 100]);
+      await send({ to: "1", text: { body: "ok" }, biz_opaque_callback_data: "x".repeat(512) });
+      await wa.statusesSettled();
+      expect(received.map((s) => s.status)).toEqual(["sent", "sent", "sent", "delivered"]);
+      expect(wa.statuses.map((s) => [s.status, s.answer])).toEqual([
+        ["sent", 200],
+        ["delivered", 200],
+      ]);
+    } finally {
+      wa.setStatusWebhook(undefined);
+    }
+    await send({ to: "1", text: { body: "quiet" }, biz_opaque_callback_data: "y" });
+    await wa.statusesSettled();
+    expect(wa.statuses).toHaveLength(2);
+  });
+
+  test("to a URL: POSTed with Meta's headers", async () => {
+    const bodies: string[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        const body = await req.text();
+        if (req.headers.get("x-hub-signature-256") === signDelivery(body)) bodies.push(body);
+        return new Response("ok");
+      },
+    });
+    const fake = await startWhatsApp({ statusWebhook: `http://127.0.0.1:${server.port}/whatsapp` });
+    try {
+      const res = await fetch(`${fake.url}/${DEFAULT_PHONE_NUMBER_ID}/messages`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${DEFAULT_WHATSAPP_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ messaging_product: "whatsapp", type: "text", to: "1", text: { body: "hi" } }),
+      });
+      expect(res.status).toBe(200);
+      await fake.statusesSettled();
+      expect(bodies.map((b) => JSON.parse(b).entry[0].changes[0].value.statuses[0].status)).toEqual([
+        "sent",
+        "delivered",
+      ]);
+    } finally {
+      await fake.close();
+      server.stop(true);
+    }
+  });
+
+  test("acceptThenDrop: the message is taken, but its answer is lost", async () => {
+    wa.script("send", { acceptThenDrop: true });
+    const lost = await send({ to: "1", text: { body: "taken" } }).catch((error: unknown) => error);
+    expect(lost).toBeInstanceOf(Error);
+    expect(wa.sent()).toEqual(["taken"]);
+    expect(wa.callsOf("send")[0]?.response).toBeUndefined();
   });
 });
 

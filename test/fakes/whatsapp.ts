@@ -7,7 +7,9 @@
  * `GET /{phone-number-id}`, `POST|DELETE /{app-id}/subscriptions` (with the app access token
  * `<app id>|<app secret>`; a POST runs Meta's callback verification first). Bearer auth, Graph's
  * error shape `{error:{message,type,code,error_subcode,fbtrace_id}}`; `script()` queues one-shot
- * replies such as a rate limit.
+ * replies such as a rate limit. With a status webhook set, every accepted text message is followed by
+ * its `sent` and `delivered` statuses, signed and POSTed like Meta posts them, carrying the message's
+ * `biz_opaque_callback_data`.
  */
 import { createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -60,8 +62,14 @@ export interface GraphHttpReply {
   delayMs?: number;
 }
 
-/** A scripted answer: an HTTP reply, a delay before normal processing, or a dropped connection. */
-export type GraphReply = GraphHttpReply | { delayMs: number } | { destroy: true };
+/**
+ * A scripted answer: an HTTP reply, a delay before normal processing, a dropped connection, or a
+ * message accepted (recorded, its statuses posted) whose answer is lost on the way back.
+ */
+export type GraphReply = GraphHttpReply | { delayMs: number } | { destroy: true } | { acceptThenDrop: true };
+
+/** `biz_opaque_callback_data` holds at most 512 bytes. */
+const CALLBACK_DATA_MAX_BYTES = 512;
 
 function graphError(
   status: number,
@@ -140,6 +148,20 @@ export interface SentMessage {
   body: string;
   /** The wamid it replies to (`context.message_id`). */
   replyTo: string | undefined;
+  /** `biz_opaque_callback_data`, echoed in the message's statuses. */
+  callbackData: string | undefined;
+}
+
+/** Delivers a signed status webhook (raw body, headers) and resolves with the answer's status. */
+export type StatusPoster = (body: string, headers: Record<string, string>) => Promise<number>;
+
+/** A status webhook the fake posted about one of the messages it accepted. */
+export interface PostedStatus {
+  messageId: string;
+  status: "sent" | "delivered";
+  callbackData: string | undefined;
+  /** The webhook's answer (0 when it could not be delivered). */
+  answer: number;
 }
 
 /** The app's `whatsapp_business_account` webhook subscription. */
@@ -165,6 +187,11 @@ export interface WhatsAppOptions {
   apps?: Record<string, string>;
   /** How the callback is verified on subscribe (default: a real GET with fetch). */
   verifier?: Verifier;
+  /**
+   * Where statuses of accepted messages go: a URL (POSTed with fetch) or a poster; none by default.
+   * See {@link FakeWhatsApp.setStatusWebhook}.
+   */
+  statusWebhook?: string | StatusPoster;
 }
 
 /** A running fake Cloud API. */
@@ -194,6 +221,17 @@ export interface FakeWhatsApp {
   ): Promise<R>;
   /** Replaces the callback verifier (e.g. to call a Lambda handler instead of a URL). */
   setVerifier(verifier: Verifier): void;
+  /**
+   * Posts `sent`, then `delivered` (signed with the app secret, one delivery each) after every text
+   * message accepted from now on, to a URL or through a poster (e.g. calling a Lambda handler);
+   * undefined stops them. Like Meta, a status whose webhook does not answer 200 is posted again (up to
+   * 3 times here).
+   */
+  setStatusWebhook(target: string | StatusPoster | undefined): void;
+  /** The status webhooks posted so far (the last answer of each). */
+  readonly statuses: readonly PostedStatus[];
+  /** Resolves once every status webhook started so far has been answered. */
+  statusesSettled(): Promise<void>;
   /** Clears calls, scripts, messages and the subscription. */
   reset(): void;
   /** Errors thrown inside the fake itself (a bug here, not in the code under test). */
@@ -236,6 +274,44 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
   let messages: SentMessage[] = [];
   let subscription: AppSubscription | undefined;
   let nextId = 1;
+  let statusPoster = posterOf(options.statusWebhook);
+  let statuses: PostedStatus[] = [];
+  const pendingStatuses = new Set<Promise<void>>();
+
+  /** Meta's status webhooks for an accepted message: sent, then delivered, each retried on failure. */
+  function postStatuses(message: SentMessage): void {
+    const poster = statusPoster;
+    if (!poster) return;
+    const appSecret = Object.values(apps)[0] as string;
+    const run = (async () => {
+      for (const status of ["sent", "delivered"] as const) {
+        const body = metaJson(
+          whatsappDelivery({
+            phoneNumberId: message.phoneNumberId,
+            statuses: [
+              whatsappStatus(status, {
+                id: message.id,
+                to: message.to,
+                ...(message.callbackData === undefined ? {} : { callbackData: message.callbackData }),
+              }),
+            ],
+          }),
+        );
+        const posted: PostedStatus = {
+          messageId: message.id,
+          status,
+          callbackData: message.callbackData,
+          answer: 0,
+        };
+        statuses.push(posted);
+        for (let attempt = 0; attempt < 3 && posted.answer !== 200; attempt++) {
+          posted.answer = await poster(body, deliveryHeaders(body, appSecret)).catch(() => 0);
+        }
+      }
+    })().catch((error: unknown) => void errors.push(error));
+    pendingStatuses.add(run);
+    void run.finally(() => pendingStatuses.delete(run));
+  }
 
   const requireToken = (call: GraphCall) => {
     if (!call.token || !tokens.includes(call.token)) throw new GraphFailure(graphErrors.invalidToken());
@@ -273,14 +349,24 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
     if (context !== undefined && typeof context?.message_id !== "string") {
       throw invalid("Invalid parameter context['message_id']");
     }
+    const callbackData = p.biz_opaque_callback_data;
+    if (
+      callbackData !== undefined &&
+      (typeof callbackData !== "string" || Buffer.byteLength(callbackData) > CALLBACK_DATA_MAX_BYTES)
+    ) {
+      throw invalid("Param biz_opaque_callback_data must be at most 512 characters long.");
+    }
     const id = `wamid.FAKE${String(nextId++).padStart(8, "0")}`;
-    messages.push({
+    const message: SentMessage = {
       id,
       phoneNumberId,
       to,
       body,
       replyTo: context?.message_id as string | undefined,
-    });
+      callbackData,
+    };
+    messages.push(message);
+    postStatuses(message);
     return {
       messaging_product: "whatsapp",
       contacts: [{ input: to, ...(typeof p.to === "string" ? { wa_id: to } : { user_id: to }) }],
@@ -377,7 +463,7 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
       res.destroy();
       return;
     }
-    if (reply?.delayMs) await sleep(reply.delayMs);
+    if (reply && "delayMs" in reply && reply.delayMs) await sleep(reply.delayMs);
     if (reply && "status" in reply) {
       respond(res, call, reply);
       return;
@@ -393,6 +479,10 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
         if (!number) throw new GraphFailure(unsupported(first));
         result = { display_phone_number: number.display, verified_name: number.verifiedName, id: first };
       } else throw new GraphFailure(unsupported(first));
+      if (reply && "acceptThenDrop" in reply) {
+        res.destroy();
+        return;
+      }
       respond(res, call, { status: 200, body: result });
     } catch (error) {
       if (error instanceof GraphFailure) respond(res, call, error.reply);
@@ -436,14 +526,30 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
     setVerifier(next) {
       verifier = next;
     },
+    setStatusWebhook(target) {
+      statusPoster = posterOf(target);
+    },
+    get statuses() {
+      return statuses;
+    },
+    async statusesSettled() {
+      while (pendingStatuses.size > 0) await Promise.all(pendingStatuses);
+    },
     reset() {
       log.clear();
       scripted.reset();
       messages = [];
+      statuses = [];
       subscription = undefined;
     },
     close: () => server.close(),
   };
+}
+
+/** A status poster for a URL (fetch), or the poster given. */
+function posterOf(target: string | StatusPoster | undefined): StatusPoster | undefined {
+  if (typeof target !== "string") return target;
+  return async (body, headers) => (await fetch(target, { method: "POST", headers, body })).status;
 }
 
 function respond(res: ServerResponse, call: GraphCall, reply: GraphHttpReply): void {
@@ -556,13 +662,17 @@ export function whatsappDelivery(input: DeliveryInput = {}): PostData {
 /** A delivery status of one of our messages (what every reply causes: sent, delivered, read). */
 export function whatsappStatus(
   status: "sent" | "delivered" | "read" | "failed",
-  options: { id?: string; to?: string; error?: { code: number; title: string } } = {},
+  options: { id?: string; to?: string; error?: { code: number; title: string }; callbackData?: string } = {},
 ): ServerStatusPayload {
   return {
     id: options.id ?? `wamid.FAKE${Date.now()}`,
     status,
     timestamp: String(Math.floor(Date.now() / 1000)),
     recipient_id: options.to ?? "16505551234",
+    // Meta echoes it in sent, delivered and read statuses, not in failed ones.
+    ...(options.callbackData === undefined || status === "failed"
+      ? {}
+      : { biz_opaque_callback_data: options.callbackData }),
     ...(options.error
       ? {
           errors: [
