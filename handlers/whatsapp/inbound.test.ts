@@ -205,7 +205,44 @@ describe("toEnvelopes", () => {
       ignored: [],
       statuses: 2,
       failed: [{ id: "wamid.out2", code: 131047, title: "Re-engagement message" }],
+      confirmed: [],
     });
+  });
+
+  test("sent, delivered and read statuses with our callback data confirm reply chunks, once each", () => {
+    const status = (status: string, data: string | undefined, id = "wamid.out1") => ({
+      id,
+      status,
+      timestamp: ts(),
+      recipient_id: "16505551234",
+      ...(data === undefined ? {} : { biz_opaque_callback_data: data }),
+    });
+    const ours = "whatsapp:wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUZDRjA=#0";
+    const statuses = [
+      status("sent", ours),
+      status("delivered", ours),
+      status("read", "whatsapp:wamid.in2#12", "wamid.out2"),
+      status("failed", "whatsapp:wamid.in3#0", "wamid.out3"),
+      status("sent", undefined, "wamid.other-app-without-data"),
+      status("sent", "order-4711", "wamid.other-app"),
+      status("sent", "whatsapp:wamid.in4#10000", "wamid.out4"),
+      status("sent", "whatsapp:wamid.in5#01", "wamid.out5"),
+      status("sent", "whatsapp:has space#0", "wamid.out6"),
+      status("sent", "telegram:42#0", "wamid.out7"),
+    ];
+    const result = read(delivery([], { messages: undefined, statuses }));
+    expect(result.statuses).toBe(statuses.length);
+    expect(result.confirmed).toEqual([
+      { envelopeId: "whatsapp:wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUZDRjA=", index: 0 },
+      { envelopeId: "whatsapp:wamid.in2", index: 12 },
+    ]);
+    expect(result.envelopes).toEqual([]);
+
+    // Statuses of another phone number of the same account are not ours.
+    const other = delivery([], { messages: undefined, statuses: [status("sent", ours)] });
+    const change = other.entry[0]?.changes[0] as { value: { metadata: { phone_number_id: string } } };
+    change.value.metadata.phone_number_id = "999";
+    expect(read(other).confirmed).toEqual([]);
   });
 
   test("ignored with a reason: other phone numbers, groups, reactions, unsupported types, stale messages", () => {
@@ -245,7 +282,7 @@ describe("toEnvelopes", () => {
         { id: "1", changes: [{ field: "message_template_status_update", value: { event: "APPROVED" } }] },
       ],
     });
-    expect(read(d)).toEqual({ envelopes: [], ignored: [], statuses: 0, failed: [] });
+    expect(read(d)).toEqual({ envelopes: [], ignored: [], statuses: 0, failed: [], confirmed: [] });
   });
 });
 

@@ -16,6 +16,7 @@ import type {
   ServerVideoMessage,
 } from "whatsapp-api-js/types";
 import { ENVELOPE_VERSION, type Envelope } from "../core/envelope.ts";
+import { ChunkCallbackSchema, type ChunkConfirmation } from "./callback.ts";
 import { messageContent, parseCommand } from "./content.ts";
 
 /**
@@ -93,6 +94,8 @@ export const MessageSchema = v.object({
 export const StatusSchema = v.object({
   id: v.string(),
   status: v.string(),
+  /** What we sent as the message's biz_opaque_callback_data (callback.ts), in sent/delivered/read. */
+  biz_opaque_callback_data: v.optional(v.string()),
   errors: v.optional(v.array(v.object({ code: v.optional(v.number()), title: v.optional(v.string()) }))),
 });
 
@@ -148,7 +151,10 @@ export type _Checks = [
   Extends<ServerMessage["from_user_id"], NonNullable<WhatsAppMessage["from_user_id"]>>,
   Extends<Pick<ServerContacts, "wa_id" | "user_id">, Pick<WhatsAppContact, "wa_id" | "user_id">>,
   Extends<NonNullable<NonNullable<ServerContacts["profile"]>["name"]>, string>,
-  Extends<Pick<ServerStatusPayload, "id" | "status">, Pick<Out<typeof StatusSchema>, "id" | "status">>,
+  Extends<
+    Pick<ServerStatusPayload, "id" | "status" | "biz_opaque_callback_data">,
+    Pick<Out<typeof StatusSchema>, "id" | "status" | "biz_opaque_callback_data">
+  >,
   Extends<Value["metadata"], Out<typeof MessagesValueSchema>["metadata"]>,
   Extends<PostData["object"], WhatsAppDelivery["object"]>,
 ];
@@ -191,11 +197,17 @@ export interface Inbound {
   /** How many delivery statuses (sent, delivered, read) came; never queued. */
   readonly statuses: number;
   readonly failed: FailedStatus[];
+  /** Reply chunks of ours that Meta says went out (sent, delivered or read), for the send ledger. */
+  readonly confirmed: ChunkConfirmation[];
 }
+
+/** The statuses that say a message left Meta for the user's phone (`failed` does not). */
+const CONFIRMING = new Set(["sent", "delivered", "read"]);
 
 /**
  * Turns a delivery into one envelope per message we answer, in delivery order. Statuses are
- * counted (failed ones returned, to be logged), messages for another phone number, from groups, of
+ * counted (failed ones returned, to be logged; those confirming one of our reply chunks from our
+ * phone number returned, once per chunk), messages for another phone number, from groups, of
  * types the agent cannot use, or older than the 24-hour service window (which could not be
  * answered) are ignored.
  */
@@ -209,20 +221,29 @@ export function toEnvelopes(
     ignored: [] as Ignored[],
     statuses: 0,
     failed: [] as FailedStatus[],
+    confirmed: [] as ChunkConfirmation[],
   };
+  const confirmedKeys = new Set<string>();
   for (const entry of delivery.entry) {
     for (const change of entry.changes) {
       if (change.field !== "messages") continue;
       // ChangeSchema parsed a `messages` change's value with MessagesValueSchema (the variant's first option).
       const value = change.value as v.InferOutput<typeof MessagesValueSchema>;
+      const phoneNumberId = value.metadata.phone_number_id;
       for (const status of value.statuses ?? []) {
         out.statuses += 1;
         if (status.status === "failed") {
           const error = status.errors?.[0];
           out.failed.push({ id: status.id, code: error?.code, title: error?.title });
         }
+        const data = status.biz_opaque_callback_data;
+        if (!CONFIRMING.has(status.status) || data === undefined || phoneNumberId !== options.phoneNumberId)
+          continue;
+        const chunk = v.safeParse(ChunkCallbackSchema, data);
+        if (!chunk.success || confirmedKeys.has(data)) continue;
+        confirmedKeys.add(data);
+        out.confirmed.push(chunk.output);
       }
-      const phoneNumberId = value.metadata.phone_number_id;
       for (const message of value.messages ?? []) {
         const ignore = (reason: string) => out.ignored.push({ id: message.id, reason });
         if (phoneNumberId !== options.phoneNumberId) {

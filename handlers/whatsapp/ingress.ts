@@ -2,6 +2,7 @@ import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts
 import { lambdaHandler } from "../core/lambda.ts";
 import { log } from "../core/log.ts";
 import { secretLoader, verifyWithSecret } from "../core/secrets.ts";
+import { recordConfirmations } from "./confirm.ts";
 import { DeliverySchema, toEnvelopes } from "./inbound.ts";
 import { WhatsAppSecretSchema } from "./secret.ts";
 import { parseHandshake, signatureMatches, verifyTokenMatches } from "./webhook.ts";
@@ -9,9 +10,10 @@ import { parseHandshake, signatureMatches, verifyTokenMatches } from "./webhook.
 /**
  * The Cloud API webhook: GET /whatsapp answers the subscription handshake (400 without the hub.*
  * parameters, 403 for a wrong verify token); POST /whatsapp checks X-Hub-Signature-256 over the raw
- * body (401), parses the delivery (400) and queues one envelope per message; 200 only once SQS has
- * them all, 503 when SQS fails so Meta delivers again. Statuses and messages we do not answer get
- * 200 and are not queued.
+ * body (401), parses the delivery (400) and queues one envelope per message; statuses confirming one
+ * of our reply chunks are recorded in the send ledger. 200 only once SQS and the ledger have them
+ * all, 503 when either fails so Meta delivers again. Other statuses and messages we do not answer
+ * get 200 and are not queued.
  */
 
 const secret = secretLoader(WhatsAppSecretSchema);
@@ -52,7 +54,7 @@ app.post("/whatsapp", limitBody(), async (c) => {
   for (const { id, code, title } of inbound.failed)
     log.warn("delivery.failed", { messageId: id, code, title });
   if (inbound.statuses > 0) log.debug("statuses.received", { count: inbound.statuses });
-  await accept(inbound.envelopes);
+  await Promise.all([accept(inbound.envelopes), recordConfirmations(inbound.confirmed)]);
   return c.text("ok");
 });
 

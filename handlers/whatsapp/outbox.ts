@@ -3,8 +3,10 @@ import { sendChunks } from "../core/chunks.ts";
 import { honourRetryAfter } from "../core/retry.ts";
 import { renderChunks } from "../core/text/split.ts";
 import type { GraphCall } from "./api.ts";
+import { chunkCallbackData } from "./callback.ts";
 import { markdownToWhatsApp } from "./format.ts";
 import type { WhatsAppReply } from "./inbound.ts";
+import { awaitStatus, type StatusWait } from "./lookup.ts";
 
 /** A text message's body holds at most 4096 characters. */
 export const WHATSAPP_LIMIT = 4096;
@@ -17,8 +19,10 @@ function recipientOf(reply: WhatsAppReply): { to: string } | { recipient: string
 /**
  * Sends replies through the Cloud API: WhatsApp formatting, split at 4096, the first part quoting
  * the user's message. "Typing" marks the user's message read and shows the indicator in one call.
+ * Each part of a reply carries `biz_opaque_callback_data` naming it, so the ingress can record its
+ * delivery status and a later attempt knows whether a part it was unsure about arrived.
  */
-export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
+export function whatsappOutbox(call: GraphCall, wait: StatusWait = {}): Outbox<WhatsAppReply> {
   const messages = (reply: WhatsAppReply) => `${reply.phoneNumberId}/messages`;
   return {
     async typing(reply) {
@@ -34,7 +38,10 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
     },
     async send(reply, markdown, options) {
       const chunks = renderChunks(markdown, markdownToWhatsApp, WHATSAPP_LIMIT);
-      await sendChunks(chunks, options, async (body, index) => {
+      const callbackData = (index: number) =>
+        options.key === undefined ? undefined : chunkCallbackData(options.key, index);
+      const sendOne = async (body: string, index: number) => {
+        const data = callbackData(index);
         const json = {
           messaging_product: "whatsapp",
           recipient_type: "individual",
@@ -42,9 +49,16 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
           ...(index === 0 ? { context: { message_id: reply.messageId } } : {}),
           type: "text",
           text: { body },
+          ...(data === undefined ? {} : { biz_opaque_callback_data: data }),
         };
         await honourRetryAfter(() => call(messages(reply), { name: "send", json }), options.deadline);
-      });
+      };
+      // A part sent with callback data may be confirmed by its status a little later: wait for it.
+      const lookup = (index: number, since: number, seen: () => Promise<boolean>) =>
+        callbackData(index) === undefined
+          ? Promise.resolve(undefined)
+          : awaitStatus(seen, since, options.deadline, wait);
+      await sendChunks(chunks, options, sendOne, lookup);
     },
   };
 }

@@ -1,0 +1,52 @@
+import { log } from "../core/log.ts";
+
+/**
+ * How a reply chunk an interrupted attempt may have sent is looked up: its `sent`/`delivered`/`read`
+ * status, which echoes the chunk's callback data (callback.ts), is recorded in the send ledger by the
+ * ingress, and the worker reads that record. Meta documents no bound on when a status arrives; the
+ * `sent` status normally follows the send within seconds, and one our ingress failed to take comes
+ * again only after Meta's retry back-off. So the worker waits a while after the send for it, then
+ * gives up: sent again, a part of the answer twice is better than a gap in it.
+ */
+export interface StatusWait {
+  /** How long after the send a status is waited for. @default 30_000 */
+  readonly windowMs?: number;
+  /** How often the ledger is read meanwhile. @default 1_000 */
+  readonly pollMs?: number;
+  /**
+   * Time kept before the deadline to send the chunk again after all (one Graph call's timeout).
+   * @default 10_000
+   */
+  readonly reserveMs?: number;
+}
+
+/** See {@link StatusWait.windowMs}. */
+export const STATUS_WINDOW_MS = 30_000;
+const POLL_MS = 1_000;
+const RESERVE_MS = 10_000;
+
+/**
+ * Whether the chunk sent at `since` (epoch ms) is confirmed: true as soon as `seen()` says so,
+ * undefined (cannot tell) once the window after `since` is over or the deadline is near. The caller
+ * has just asked `seen()`, so the first read is one poll interval later. A failing read throws (the
+ * message is retried, and looks again).
+ * @example await awaitStatus(uncertain.seen, uncertain.since, options.deadline) // true | undefined
+ */
+export async function awaitStatus(
+  seen: () => Promise<boolean>,
+  since: number,
+  deadline: number,
+  options: StatusWait = {},
+): Promise<true | undefined> {
+  const { windowMs = STATUS_WINDOW_MS, pollMs = POLL_MS, reserveMs = RESERVE_MS } = options;
+  const until = Math.min(since + windowMs, deadline - reserveMs);
+  const started = Date.now();
+  for (let left = until - started; left > 0; left = until - Date.now()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, left)));
+    if (await seen()) {
+      log.info("send.status_seen", { waitedMs: Date.now() - started });
+      return true;
+    }
+  }
+  return undefined;
+}
