@@ -1,9 +1,17 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { named } from "./expr.ts";
 import { BundledFunction } from "./function.ts";
-import { grantConsume, grantInvokeAgent, grantSecretRead, grantSend } from "./grants.ts";
+import {
+  grantConsume,
+  grantInvokeAgent,
+  grantLedger,
+  grantLedgerSeen,
+  grantSecretRead,
+  grantSend,
+} from "./grants.ts";
 import { block, synthJson, testStack } from "./testing.ts";
 
 function setup() {
@@ -66,6 +74,30 @@ describe("grants", () => {
         effect: "Allow",
         actions: ["secretsmanager:GetSecretValue"],
         resources: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:x"],
+      },
+    ]);
+  });
+
+  test("grantLedger: read, create and update entries; grantLedgerSeen: update only", () => {
+    const { fn, statements } = setup();
+    const table = named(
+      new DynamodbTable(fn, "Table", { name: "l", hashKey: "id", attribute: [{ name: "id", type: "S" }] }),
+      "ledger",
+    );
+    grantLedger(table, fn);
+    grantLedgerSeen(table, fn);
+    expect(statements()).toEqual([
+      {
+        sid: "SendLedger",
+        effect: "Allow",
+        actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        resources: ["${aws_dynamodb_table.ledger.arn}"],
+      },
+      {
+        sid: "RecordDeliveryStatus",
+        effect: "Allow",
+        actions: ["dynamodb:UpdateItem"],
+        resources: ["${aws_dynamodb_table.ledger.arn}"],
       },
     ]);
   });

@@ -43,6 +43,17 @@ export function grantLedger(table: DynamodbTable, fn: BundledFunction): void {
   fn.addToRolePolicy({ sid: "SendLedger", actions: LEDGER_ACTIONS, resources: [table.arn] });
 }
 
+/** The one ledger action of an ingress that records platform delivery statuses (`SendLedger.seen`). */
+export const LEDGER_SEEN_ACTIONS = ["dynamodb:UpdateItem"];
+
+/**
+ * Let `fn` record in the send ledger `table` that the platform confirmed a reply chunk (the WhatsApp ingress,
+ * from delivery status webhooks): `UpdateItem` only, so it can neither read replies nor create entries.
+ */
+export function grantLedgerSeen(table: DynamodbTable, fn: BundledFunction): void {
+  fn.addToRolePolicy({ sid: "RecordDeliveryStatus", actions: LEDGER_SEEN_ACTIONS, resources: [table.arn] });
+}
+
 /** Let `fn` send messages to `queue` (ingress → SQS). */
 export function grantSend(queue: SqsQueue, fn: BundledFunction): void {
   fn.addToRolePolicy({ sid: "SendToQueue", actions: QUEUE_SEND_ACTIONS, resources: [queue.arn] });

@@ -84,8 +84,10 @@ describe("resources", () => {
     }
   });
 
-  test("environment: the contract's variables, and the app id for the setup action", () => {
-    expect(envOf("ingress")).toEqual(expectedPipeline.ingressEnvironment());
+  test("environment: the contract's variables, the ledger for the ingress, and the app id for the setup action", () => {
+    expect(envOf("ingress")).toEqual(
+      expectedPipeline.ingressEnvironment({ LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}" }),
+    );
     expect(envOf("worker")).toEqual(
       expectedPipeline.workerEnvironment({ WHATSAPP_APP_ID: "${local.app_id}" }),
     );
@@ -107,8 +109,11 @@ describe("resources", () => {
 });
 
 describe("IAM: least privilege", () => {
-  test("ingress: send to the queue, read the secret, write its logs; nothing else", () => {
-    expect(statementRows(statements("ingress"))).toEqual(expectedPipeline.ingressStatements());
+  test("ingress: send to the queue, read the secret, record delivery statuses in the ledger, write its logs; nothing else", () => {
+    expect(statementRows(statements("ingress"))).toEqual([
+      ...expectedPipeline.ingressStatements(),
+      ["RecordDeliveryStatus", ["dynamodb:UpdateItem"], ["${aws_dynamodb_table.ledger.arn}"]],
+    ]);
   });
 
   test("worker: consume the queue, read the secret and the send ledger, invoke and stop agent sessions, write its logs", () => {

@@ -8,6 +8,7 @@ import {
   channelOutputs,
   channelPipelineInputs,
   channelVariables,
+  grantLedgerSeen,
   HttpApi,
   LambdaRoutes,
   local,
@@ -42,8 +43,9 @@ const USER_ID_PATTERN = "^([0-9]{6,15}|[A-Z]{2}\\.[A-Za-z0-9.]{1,140})$";
 /**
  * The WhatsApp Cloud API channel module: `GET|POST /whatsapp` on an HTTP API → ingress Lambda → SQS
  * FIFO (+ DLQ) → worker Lambda → AgentCore Runtime → Graph API, plus the secret (with a generated
- * verify token), the send ledger, logs, the DLQ alarm, and the worker's setup action on apply: it checks the access
- * token and phone number, and with `app_id` registers the app's webhook by API.
+ * verify token), the send ledger (written by the ingress too: delivery statuses of reply chunks), logs, the DLQ
+ * alarm, and the worker's setup action on apply: it checks the access token and phone number, and with `app_id`
+ * registers the app's webhook by API.
  *
  * Synthesized into modules/whatsapp/*.tf.json by `bun run build` (scripts/synth.ts).
  */
@@ -172,11 +174,15 @@ export class WhatsAppModule extends ModuleStack {
       secretArn: secret.secretArn,
       workerEnvironment: { WHATSAPP_APP_ID: appIdOrEmpty.asString },
     });
-    const { queues, worker } = pipeline;
+    const { queues, worker, ledger } = pipeline;
+    // The ingress records the delivery statuses of reply chunks in the ledger, so a worker unsure whether
+    // a chunk went out (it died between the send and its record) does not send it twice.
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
       memorySizeMb: v.ingressMemoryMb.numberValue,
+      environment: { LEDGER_TABLE: ledger.table.name },
     });
+    grantLedgerSeen(ledger.table, ingress);
 
     // The webhook: GET (handshake) and POST (deliveries) on the (new or given) HTTP API.
     const api = new HttpApi(this, "Api", {
