@@ -6,7 +6,7 @@ import type { GraphCall } from "./api.ts";
 import { chunkCallbackData } from "./callback.ts";
 import { markdownToWhatsApp } from "./format.ts";
 import type { WhatsAppReply } from "./inbound.ts";
-import { awaitStatus, type StatusWait } from "./lookup.ts";
+import { awaitStatus } from "./lookup.ts";
 
 /** A text message's body holds at most 4096 characters. */
 export const WHATSAPP_LIMIT = 4096;
@@ -22,7 +22,7 @@ function recipientOf(reply: WhatsAppReply): { to: string } | { recipient: string
  * Each part of a reply carries `biz_opaque_callback_data` naming it, so the ingress can record its
  * delivery status and a later attempt knows whether a part it was unsure about arrived.
  */
-export function whatsappOutbox(call: GraphCall, wait: StatusWait = {}): Outbox<WhatsAppReply> {
+export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
   const messages = (reply: WhatsAppReply) => `${reply.phoneNumberId}/messages`;
   return {
     async typing(reply) {
@@ -57,7 +57,7 @@ export function whatsappOutbox(call: GraphCall, wait: StatusWait = {}): Outbox<W
       const lookup = (index: number, since: number, seen: () => Promise<boolean>) =>
         callbackData(index) === undefined
           ? Promise.resolve(undefined)
-          : awaitStatus(seen, since, options.deadline, wait);
+          : awaitStatus(seen, since, options.deadline);
       await sendChunks(chunks, options, sendOne, lookup);
     },
   };
