@@ -185,6 +185,7 @@ describe("app manifest", () => {
       "chat:write",
       "groups:history",
       "im:history",
+      "metadata.message:read",
       "mpim:history",
       "reactions:write",
     ]);

@@ -30,7 +30,8 @@ export const INGRESS_TIMEOUT_SECONDS = 10;
  * (conversations.replies in a thread, conversations.history at a DM's top level) to find a reply part an
  * earlier attempt may have posted, so a redelivered message never posts it twice; without the scope of a
  * place, Slack refuses the read there and such a part is posted again. `channels:history` and
- * `groups:history` also serve the thread-replies check; `mpim:history` covers mentions in group DMs.
+ * `groups:history` also serve the thread-replies check; `mpim:history` covers mentions in group DMs;
+ * `metadata.message:read` lets the read return the metadata that marks each reply part.
  * A scope adds no events: those are listed in `bot_events` alone.
  */
 export const BOT_SCOPES = [
@@ -41,6 +42,7 @@ export const BOT_SCOPES = [
   "channels:history",
   "groups:history",
   "mpim:history",
+  "metadata.message:read",
 ] as const;
 export const ASSISTANT_SCOPES = ["assistant:write"] as const;
 
