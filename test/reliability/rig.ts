@@ -183,18 +183,29 @@ export async function startRig(profile: ChannelProfile, options: RigOptions): Pr
   let handler: IngressHandler;
   let cleanup: () => void;
   if (options.ingressInNode) {
-    const fn = new NodeFunction({
-      bundle,
-      env,
-      timeoutMs: 10_000,
-      output: (text) => options.logs.add(state.logSource, text),
-    });
+    // Like Lambda behind API Gateway: a request that finds every instance busy starts another one
+    // (messages and WhatsApp's status webhooks arrive at the same time).
+    const pool: NodeFunction[] = [];
+    const busy = new Set<NodeFunction>();
     handler = async (event) => {
-      const outcome = await fn.invoke(event);
+      let fn = pool.find((f) => !busy.has(f));
+      if (!fn) {
+        fn = new NodeFunction({
+          bundle,
+          env,
+          timeoutMs: 10_000,
+          output: (text) => options.logs.add(state.logSource, text),
+        });
+        pool.push(fn);
+      }
+      busy.add(fn);
+      const outcome = await fn.invoke(event).finally(() => busy.delete(fn));
       if (outcome.kind === "returned") return outcome.result as APIGatewayProxyResult;
       throw new Error(`ingress invocation ${outcome.kind}${"error" in outcome ? `: ${outcome.error}` : ""}`);
     };
-    cleanup = () => fn.close();
+    cleanup = () => {
+      for (const fn of pool) fn.close();
+    };
   } else {
     const restoreEnv = setEnv(env);
     const restoreConsole = options.logs.install(() => state.logSource);

@@ -190,6 +190,15 @@ export async function runSimulation(
     return left;
   };
 
+  rig.platform.reportStatuses?.(async (request) => {
+    const outcome = await rig.deliver({
+      method: request.route.method,
+      path: request.route.path,
+      headers: request.headers,
+      body: request.body,
+    });
+    return { status: outcome.status, body: outcome.body };
+  });
   const delivery = await deliverAll(rig, messages, config);
   let unfinished = await settle();
   const answeredBefore = rig.platform.sent();

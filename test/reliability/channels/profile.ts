@@ -113,6 +113,11 @@ export interface SimPlatform {
   readonly retries: number;
   /** Everything the bot sent so far, oldest first. */
   sent(): SentReply[];
+  /**
+   * Starts posting the platform's delivery reports for the bot's sends (WhatsApp's status webhooks) to
+   * the ingress through `send`; platforms without them leave this out.
+   */
+  reportStatuses?(send: Send): void;
   /** Whether a proxied request is a send of a reply (where platform faults are injected). */
   isSend(method: string, path: string, body: string): boolean;
   /** The platform's 429 with a retry-after of `seconds`, and its 5xx, in its own wire format. */

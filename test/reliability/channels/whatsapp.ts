@@ -203,6 +203,12 @@ async function startPlatform(): Promise<SimPlatform> {
         send,
       ),
     envelopeIdOf: (message) => `whatsapp:wamid.SIM${message.eventNumber}`,
+    // Meta reports sent and delivered for every message it took, signed like any delivery.
+    reportStatuses: (send) =>
+      fake.setStatusWebhook(
+        async (body, headers) =>
+          (await send({ route: POST, headers, body: new TextEncoder().encode(body) })).status ?? 0,
+      ),
     // Meta repeats a failed delivery with backoff for days.
     retries: Number.POSITIVE_INFINITY,
     sent: () =>
