@@ -3,7 +3,7 @@ import type * as v from "valibot";
 /**
  * A channel, as the core sees it. Core code never names a platform: each channel folder exports
  * one ChannelAdapter, and the worker and setup code take it as a parameter. Adding a channel is
- * adding a folder with the same files (inbound, ingress, api, outbox, format, adapter).
+ * adding a folder with the same files (verify, inbound, ingress, api, outbox, format, secret, adapter, worker).
  */
 export interface ChannelAdapter<Secret, Reply> {
   /** Channel name, the `channel` of its envelopes. */

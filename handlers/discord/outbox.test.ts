@@ -220,7 +220,7 @@ describe("message replies (relayed from the gateway)", () => {
     const posts = discord.callsOf("POST /channels/{channel}/messages");
     expect(posts.length).toBeGreaterThan(posted);
     expect(posts[0]?.body).toMatchObject({ nonce: chunkNonce(options.key, 0), enforce_nonce: true });
-    expect(String((posts[0]?.body as { nonce: string }).nonce).length).toBeLessThanOrEqual(25);
+    expect(chunkNonce(options.key, 0).length).toBeLessThanOrEqual(25);
     expect(discord.sent(CHANNEL)).toHaveLength(posted);
   });
 

@@ -6,7 +6,7 @@ import { SECRET_RECHECK_MS, secretLoader } from "../core/secrets.ts";
 import { slackApi } from "./api.ts";
 import { botUserIdOf, needsBotUserId, SlackRequestSchema, toEnvelope } from "./inbound.ts";
 import { SlackSecretSchema } from "./secret.ts";
-import { verifySlackSignature } from "./signature.ts";
+import { verifySlackSignature } from "./verify.ts";
 
 /**
  * The Events API request URL: POST /slack/events. Checks Slack's signature and timestamp (401), parses

@@ -1,5 +1,4 @@
 import { lazyAsync } from "../core/config.ts";
-import { safeEqual } from "../core/crypto.ts";
 import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
 import { lambdaHandler } from "../core/lambda.ts";
 import { log } from "../core/log.ts";
@@ -7,6 +6,7 @@ import { secretLoader, verifyWithSecret } from "../core/secrets.ts";
 import { botIdFromToken, telegramApi } from "./api.ts";
 import { needsUsername, toEnvelope, UpdateSchema } from "./inbound.ts";
 import { TelegramSecretSchema } from "./secret.ts";
+import { SECRET_TOKEN_HEADER, secretTokenMatches } from "./verify.ts";
 
 /**
  * The Telegram webhook: POST /telegram. Checks the secret token Telegram echoes from setWebhook
@@ -24,8 +24,8 @@ const botUsername = lazyAsync(
 export const app = ingressApp();
 
 app.post("/telegram", limitBody(), async (c) => {
-  const token = c.req.header("x-telegram-bot-api-secret-token");
-  if (!(await verifyWithSecret(secret, (s) => safeEqual(token, s.webhook_secret)))) {
+  const token = c.req.header(SECRET_TOKEN_HEADER);
+  if (!(await verifyWithSecret(secret, (s) => secretTokenMatches(token, s.webhook_secret)))) {
     return c.text("unauthorized", 401);
   }
   const { bot_token } = await secret();

@@ -5,7 +5,7 @@ import { secretLoader, verifyWithSecret } from "../core/secrets.ts";
 import { recordConfirmations } from "./confirm.ts";
 import { DeliverySchema, toEnvelopes } from "./inbound.ts";
 import { WhatsAppSecretSchema } from "./secret.ts";
-import { parseHandshake, signatureMatches, verifyTokenMatches } from "./webhook.ts";
+import { parseHandshake, signatureMatches, verifyTokenMatches } from "./verify.ts";
 
 /**
  * The Cloud API webhook: GET /whatsapp answers the subscription handshake (400 without the hub.*

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import { parseHandshake, signatureMatches, verifyTokenMatches } from "./webhook.ts";
+import { parseHandshake, signatureMatches, verifyTokenMatches } from "./verify.ts";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
 const sign = (raw: string | Uint8Array, secret = SECRET) =>

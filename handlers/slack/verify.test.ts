@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import { MAX_SKEW_SECONDS, slackSignature, verifySlackSignature } from "./signature.ts";
+import { MAX_SKEW_SECONDS, slackSignature, verifySlackSignature } from "./verify.ts";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 const NOW = 1_531_420_618;
