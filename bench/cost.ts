@@ -53,10 +53,16 @@ export const ASSUMPTIONS = {
   platformCallMs: 80,
   /** Platform API calls per message: typing indicator and the reply. */
   platformCallsPerMessage: 2,
-  /** Send-ledger DynamoDB calls per message (read, answered, complete) and their capacity units. */
-  ledgerCallsPerMessage: 3,
-  ledgerWru: 4,
+  /**
+   * Send-ledger DynamoDB calls per message of one part (read; answered, part in flight, part delivered,
+   * complete) and their capacity units: a write costs the larger item it sees, ~2 KB while the answer
+   * is kept (2 WRU each); a strongly consistent read of it 1 RRU.
+   */
+  ledgerCallsPerMessage: 5,
+  ledgerWru: 8,
   ledgerRru: 1,
+  /** WhatsApp's ingress records each confirming status (sent, delivered, read) of a part: 1 WRU each. */
+  ledgerWruPerCallback: { whatsapp: 1 } as Record<string, number>,
   /** Lambda's SQS event source polls an idle queue with this many long polls of 20 s at a time. */
   idlePollers: 5,
   longPollSeconds: 20,
@@ -157,7 +163,8 @@ function channelPart(module: string, figures: ChannelFigures, viaRelay = false):
         "SQS requests": (3 / 1e6) * PRICES.sqsFifoPerMillion,
         "Secrets Manager calls": ((coldShare * (viaRelay ? 1 : 2)) / 1e4) * PRICES.secretsCallsPer10k,
         DynamoDB: ledger
-          ? (a.ledgerWru / 1e6) * PRICES.dynamoWruPerMillion +
+          ? ((a.ledgerWru + callbacks * (a.ledgerWruPerCallback[module] ?? 0)) / 1e6) *
+              PRICES.dynamoWruPerMillion +
             (a.ledgerRru / 1e6) * PRICES.dynamoRruPerMillion
           : 0,
         "CloudWatch Logs":
