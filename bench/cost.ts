@@ -54,13 +54,14 @@ export const ASSUMPTIONS = {
   /** Platform API calls per message: typing indicator and the reply. */
   platformCallsPerMessage: 2,
   /**
-   * Send-ledger DynamoDB calls per message of one part (read; answered, part in flight, part delivered,
-   * complete) and their capacity units: a write costs the larger item it sees, ~2 KB while the answer
-   * is kept (2 WRU each); a strongly consistent read of it 1 RRU.
+   * Send-ledger DynamoDB calls per message of one part (reads: the envelope's entry, the conversation's
+   * session; writes: answered, part in flight, part delivered, complete) and their capacity units: a
+   * write costs the larger item it sees, ~2 KB while the answer is kept (2 WRU each); a strongly
+   * consistent read of a small item 1 RRU.
    */
-  ledgerCallsPerMessage: 5,
+  ledgerCallsPerMessage: 6,
   ledgerWru: 8,
-  ledgerRru: 1,
+  ledgerRru: 2,
   /** WhatsApp's ingress records each confirming status (sent, delivered, read) of a part: 1 WRU each. */
   ledgerWruPerCallback: { whatsapp: 1 } as Record<string, number>,
   /** Lambda's SQS event source polls an idle queue with this many long polls of 20 s at a time. */

@@ -169,3 +169,21 @@ test("a send that hangs is cut off before Lambda's timeout: the invocation retur
   expect(texts()).toEqual(["echo: slow platform"]);
   expect(stack.agentcore.invocations()).toHaveLength(1);
 });
+
+test("/new ends the session and the conversation goes on in a new one, with a new session id", async () => {
+  const drainAll = () =>
+    drain(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (e) => worker(e, lambdaContext()) as never);
+  await deliver("before");
+  await drainAll();
+  await deliver("/new");
+  await drainAll();
+  await deliver("after");
+  await drainAll();
+  await deliver("still after");
+  await drainAll();
+  const [before, after, stillAfter] = stack.agentcore.invocations().map((call) => call.sessionId);
+  expect(stack.agentcore.stoppedSessions).toEqual([before as string]);
+  expect(after).toMatch(/^telegram-[0-9a-f]{64}$/);
+  expect(after).not.toBe(before);
+  expect(stillAfter).toBe(after as string);
+});

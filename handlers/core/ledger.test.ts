@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type LocalDynamo, startDynamo } from "../../test/harness/dynamodb.ts";
+import { type LocalDynamo, sharedDynamo } from "../../test/harness/dynamodb.ts";
 import { setEnv } from "../../test/harness/env.ts";
 import { dynamoLedger, LedgerError } from "./ledger.ts";
 
@@ -7,7 +7,7 @@ let dynamo: LocalDynamo;
 let restore: () => void;
 
 beforeAll(async () => {
-  dynamo = await startDynamo();
+  dynamo = await sharedDynamo();
   await dynamo.createLedgerTable("relay-ledger");
   restore = setEnv({
     AWS_REGION: "us-east-1",

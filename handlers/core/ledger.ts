@@ -1,12 +1,11 @@
 import {
   ConditionalCheckFailedException,
-  DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { AWS_CALL_MS, closingSignal } from "./budget.ts";
-import { lazy } from "./config.ts";
+import { dynamo } from "./dynamo.ts";
 import { RelayError } from "./errors.ts";
 import { log } from "./log.ts";
 
@@ -61,8 +60,6 @@ export class LedgerError extends RelayError {
 const TTL_SECONDS = 15 * 24 * 3600;
 /** DynamoDB items hold 400 KB; longer answers are delivered without chunk-level resumption. */
 const MAX_TEXT_BYTES = 300_000;
-
-const dynamo = lazy(() => new DynamoDBClient({}));
 
 /** A ledger in the DynamoDB table `tableName` (partition key `id`, TTL attribute `expiresAt`). */
 export function dynamoLedger(tableName: string): SendLedger {

@@ -8,6 +8,7 @@ import { parseAllowlist } from "./allowlist.ts";
 import { AgentError, PlatformError } from "./errors.ts";
 import { noLedger } from "./ledger.ts";
 import { noSecret } from "./secrets.ts";
+import { noSessions } from "./sessions.ts";
 import { texts } from "./texts.ts";
 import { createWorker } from "./worker.ts";
 
@@ -37,7 +38,7 @@ const refusingAgent = {
   ask: async (): Promise<string> => {
     throw new AgentError("AccessDeniedException", { retryable: false, status: 403 });
   },
-  reset: async () => {},
+  end: async () => {},
 };
 
 const event = (attempt: number): SQSEvent => ({
@@ -71,6 +72,7 @@ test("an agent refusing for good: the user is told once and the message is done"
       maxReceiveCount: 3,
       queueUrl: undefined,
       ledger: noLedger,
+      sessions: noSessions,
     }),
     secret: noSecret,
   });
@@ -87,6 +89,7 @@ test("…and when that notice cannot be delivered, the message is kept (retried,
       maxReceiveCount: 3,
       queueUrl: undefined,
       ledger: noLedger,
+      sessions: noSessions,
     }),
     secret: noSecret,
   });

@@ -3,16 +3,18 @@ import * as v from "valibot";
 import type { ChannelAdapter, Outbox } from "./adapter.ts";
 import { type Agent, agentCore } from "./agent/invoke.ts";
 import { containerAgent } from "./agent/local.ts";
+import { sessionId } from "./agent/session.ts";
 import { type Allowlist, parseAllowlist } from "./allowlist.ts";
 import { type FailedRecord, type Outcome, processFifoBatch } from "./batch.ts";
 import { withinBudget } from "./budget.ts";
 import { boolEnv, intEnv, lazy, lazyAsync, optionalEnv, requiredEnv } from "./config.ts";
-import { type Envelope, envelopeId, parseEnvelope } from "./envelope.ts";
+import { conversationKey, type Envelope, envelopeId, parseEnvelope } from "./envelope.ts";
 import { AgentError, ConfigError, isRetryable, PlatformError } from "./errors.ts";
 import { dynamoLedger, noLedger, type SendLedger } from "./ledger.ts";
 import { log } from "./log.ts";
 import { retryAfter } from "./queue.ts";
 import { type SecretLoader, secretLoader } from "./secrets.ts";
+import { dynamoSessions, noSessions, type Sessions } from "./sessions.ts";
 import { runSetup, SetupEventSchema } from "./setup.ts";
 import { texts } from "./texts.ts";
 import { keepTyping } from "./typing.ts";
@@ -27,6 +29,8 @@ export interface WorkerSettings {
   readonly queueUrl: string | undefined;
   /** What was already sent per envelope (LEDGER_TABLE), so a redelivery never answers twice. */
   readonly ledger: SendLedger;
+  /** Each conversation's agent session since its last `/new` (the same table). */
+  readonly sessions: Sessions;
 }
 
 const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime\/[A-Za-z0-9_-]+$/;
@@ -40,8 +44,14 @@ export function readWorkerSettings(): WorkerSettings {
     allowlist,
     maxReceiveCount: intEnv("MAX_RECEIVE_COUNT", 3, 1, 1000),
     queueUrl: process.env.QUEUE_URL?.trim() || undefined,
-    ledger: process.env.LEDGER_TABLE?.trim() ? dynamoLedger(process.env.LEDGER_TABLE.trim()) : noLedger,
+    ...stateTable(process.env.LEDGER_TABLE?.trim()),
   };
+}
+
+/** The send ledger and the conversations' sessions, in `table`; neither without one. */
+function stateTable(table: string | undefined): Pick<WorkerSettings, "ledger" | "sessions"> {
+  if (!table) return { ledger: noLedger, sessions: noSessions };
+  return { ledger: dynamoLedger(table), sessions: dynamoSessions(table) };
 }
 
 /**
@@ -101,16 +111,20 @@ export function createWorker<Secret, Reply>(
 
   /** What to say: a fixed text (refusal, help, new session), the agent's answer, or nothing. */
   async function compose(envelope: Envelope, reply: Reply, box: Outbox<Reply>, deadline: number) {
-    const { agent, allowlist } = settings();
+    const { agent, allowlist, sessions } = settings();
     const id = envelopeId(envelope);
     if (!allowlist.allows(envelope.user.id)) {
       log.info("user.refused", { envelopeId: id, userId: envelope.user.id });
       return texts.refused;
     }
     if (envelope.command === "help") return texts.help;
+    const conversation = conversationKey(envelope);
     if (envelope.command === "new") {
-      await agent.reset(envelope);
-      log.info("session.reset", { envelopeId: id });
+      // The old session is ended; the next message goes to a new session id, with nothing of the old.
+      const previous = await sessions.current(conversation);
+      await agent.end(sessionId(envelope, previous));
+      const generation = await sessions.next(conversation);
+      log.info("session.new", { envelopeId: id, generation });
       return texts.newSession;
     }
     if (envelope.text.trim() === "" && envelope.attachments.length === 0) {
@@ -122,7 +136,8 @@ export function createWorker<Secret, Reply>(
     let text: string;
     try {
       const agentMs = Math.max(1_000, deadline - Date.now() - reserveMs(deadline - Date.now()));
-      text = await agent.ask(envelope, AbortSignal.timeout(agentMs));
+      const session = sessionId(envelope, await sessions.current(conversation));
+      text = await agent.ask(envelope, session, AbortSignal.timeout(agentMs));
     } finally {
       stopTyping();
       box.typingDone?.(reply).catch((err: unknown) => log.debug("typing.failed", { err }));

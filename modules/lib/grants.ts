@@ -35,7 +35,10 @@ export const AGENT_INVOKE_ACTIONS = [
 /** Extra action needed when the worker passes `runtimeUserId`. */
 export const AGENT_INVOKE_FOR_USER_ACTION = "bedrock-agentcore:InvokeAgentRuntimeForUser";
 
-/** Actions of the send ledger (handlers/core/ledger.ts): read an entry, create it, update it. */
+/**
+ * Actions on the send ledger's table (handlers/core/ledger.ts, sessions.ts): read an entry, create it,
+ * update it (a chunk sent, a session generation moved on).
+ */
 export const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
 
 /** Let `fn` read and write the send ledger `table` (the worker). */

@@ -2,7 +2,7 @@
  * An embedded DynamoDB-compatible server (dynalite, in memory) for the send ledger: the real
  * @aws-sdk/client-dynamodb talks to it through AWS_ENDPOINT_URL_DYNAMODB.
  */
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 
 export interface LocalDynamo {
@@ -18,6 +18,7 @@ export interface LocalDynamo {
 export async function startDynamo(): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  server.unref();
   const { port } = server.address() as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
@@ -37,7 +38,12 @@ export async function startDynamo(): Promise<LocalDynamo> {
           BillingMode: "PAY_PER_REQUEST",
         }),
       );
-      return name;
+      // Even with createTableMs 0 the table is CREATING (and not found) until a timer has run.
+      for (;;) {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+        if (Table?.TableStatus === "ACTIVE") return name;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -45,4 +51,20 @@ export async function startDynamo(): Promise<LocalDynamo> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Kept on globalThis: the test runner may load this module once per test file. */
+const SHARED = Symbol.for("agentcore-relay.sharedDynamo");
+type WithShared = typeof globalThis & { [SHARED]?: Promise<LocalDynamo> };
+
+/**
+ * One dynalite for the whole test process, for tests that call handlers/core directly: the handlers
+ * keep one DynamoDB client per process, made on the endpoint of its first use, so every such test
+ * file must point it at the same server. Never closed (it does not keep the process alive); each
+ * file creates its own tables.
+ */
+export function sharedDynamo(): Promise<LocalDynamo> {
+  const global = globalThis as WithShared;
+  global[SHARED] ??= startDynamo().then((dynamo) => ({ ...dynamo, close: async () => {} }));
+  return global[SHARED];
 }

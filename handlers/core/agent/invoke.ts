@@ -7,7 +7,7 @@ import { lazy } from "../config.ts";
 import type { Envelope } from "../envelope.ts";
 import { AgentError } from "../errors.ts";
 import { readAgentResponse } from "./response.ts";
-import { agentPayload, runtimeUserId, sessionId } from "./session.ts";
+import { agentPayload, runtimeUserId } from "./session.ts";
 
 /** Where the agent runs and how to call it. */
 export interface AgentConfig {
@@ -19,12 +19,12 @@ export interface AgentConfig {
   readonly passUserId: boolean;
 }
 
-/** The agent as the worker sees it. */
+/** The agent as the worker sees it; the worker picks the runtime session (agent/session.ts). */
 export interface Agent {
-  /** Asks the agent; resolves to its reply text. @throws AgentError */
-  ask(envelope: Envelope, signal?: AbortSignal): Promise<string>;
-  /** Ends the conversation's runtime session, so the next message starts a fresh one. */
-  reset(envelope: Envelope): Promise<void>;
+  /** Asks the agent in runtime session `session`; resolves to its reply text. @throws AgentError */
+  ask(envelope: Envelope, session: string, signal?: AbortSignal): Promise<string>;
+  /** Ends runtime session `session` (after `/new`), freeing what the runtime holds for it. */
+  end(session: string): Promise<void>;
 }
 
 /** AgentCore errors a later attempt can get past. */
@@ -58,13 +58,13 @@ const client = lazy(() => new BedrockAgentCoreClient({}));
 /** The agent on AgentCore Runtime, through InvokeAgentRuntime. */
 export function agentCore(config: AgentConfig): Agent {
   return {
-    async ask(envelope, signal) {
+    async ask(envelope, session, signal) {
       try {
         const output = await client().send(
           new InvokeAgentRuntimeCommand({
             agentRuntimeArn: config.runtimeArn,
             qualifier: config.qualifier,
-            runtimeSessionId: sessionId(envelope),
+            runtimeSessionId: session,
             ...(config.passUserId ? { runtimeUserId: runtimeUserId(envelope) } : {}),
             contentType: "application/json",
             accept: "application/json, text/event-stream, text/plain",
@@ -85,13 +85,13 @@ export function agentCore(config: AgentConfig): Agent {
         );
       }
     },
-    async reset(envelope) {
+    async end(session) {
       try {
         await client().send(
           new StopRuntimeSessionCommand({
             agentRuntimeArn: config.runtimeArn,
             qualifier: config.qualifier,
-            runtimeSessionId: sessionId(envelope),
+            runtimeSessionId: session,
           }),
         );
       } catch (error) {

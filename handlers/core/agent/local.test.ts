@@ -5,6 +5,7 @@ import { AgentError } from "../errors.ts";
 import { containerAgent } from "./local.ts";
 import { sessionId } from "./session.ts";
 
+const SESSION = sessionId(sampleEnvelope, 2);
 let fake: FakeAgentCore;
 beforeAll(async () => {
   fake = await startAgentCore();
@@ -13,32 +14,32 @@ afterAll(() => fake.close());
 
 test("calls POST /invocations with the AgentCore session header and reads the answer", async () => {
   const agent = containerAgent(`${fake.url}/`);
-  expect(await agent.ask(sampleEnvelope)).toBe("echo: hello");
+  expect(await agent.ask(sampleEnvelope, SESSION)).toBe("echo: hello");
   const [call] = fake.calls;
   expect(call?.op).toBe("container-invoke");
-  expect(call?.sessionId).toBe(sessionId(sampleEnvelope));
+  expect(call?.sessionId).toBe(SESSION);
   expect(call?.payload).toMatchObject({ prompt: "hello", channel: "telegram" });
 });
 
 test("streams SSE like the runtime", async () => {
   fake.script(agentReply.sseJson(["a", "b"], { chunkBytes: 1 }));
-  expect(await containerAgent(fake.url).ask(sampleEnvelope)).toBe("ab");
+  expect(await containerAgent(fake.url).ask(sampleEnvelope, SESSION)).toBe("ab");
 });
 
 test("5xx is retryable, 4xx is not, a dead server is retryable", async () => {
   fake.script(agentReply.error("InternalServerException"));
   const server = await containerAgent(fake.url)
-    .ask(sampleEnvelope)
+    .ask(sampleEnvelope, SESSION)
     .catch((e: unknown) => e);
   expect(server).toBeInstanceOf(AgentError);
   expect((server as AgentError).retryable).toBe(true);
   fake.script(agentReply.error("ValidationException"));
   const client = await containerAgent(fake.url)
-    .ask(sampleEnvelope)
+    .ask(sampleEnvelope, SESSION)
     .catch((e: unknown) => e);
   expect((client as AgentError).retryable).toBe(false);
   const dead = await containerAgent("http://127.0.0.1:9")
-    .ask(sampleEnvelope)
+    .ask(sampleEnvelope, SESSION)
     .catch((e: unknown) => e);
   expect((dead as AgentError).retryable).toBe(true);
 });

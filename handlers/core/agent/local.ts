@@ -4,7 +4,7 @@ import { log } from "../log.ts";
 import type { Agent } from "./invoke.ts";
 import { classifyAgentError } from "./invoke.ts";
 import { readAgentResponse } from "./response.ts";
-import { agentPayload, runtimeUserId, sessionId } from "./session.ts";
+import { agentPayload, runtimeUserId } from "./session.ts";
 
 /**
  * An agent that follows the AgentCore Runtime service contract, called directly:
@@ -15,7 +15,7 @@ import { agentPayload, runtimeUserId, sessionId } from "./session.ts";
 export function containerAgent(baseUrl: string): Agent {
   const url = `${baseUrl.replace(/\/+$/, "")}/invocations`;
   return {
-    async ask(envelope: Envelope, signal?: AbortSignal) {
+    async ask(envelope: Envelope, session: string, signal?: AbortSignal) {
       let response: Response;
       try {
         response = await fetch(url, {
@@ -23,7 +23,7 @@ export function containerAgent(baseUrl: string): Agent {
           headers: {
             "content-type": "application/json",
             accept: "application/json, text/event-stream, text/plain",
-            "x-amzn-bedrock-agentcore-runtime-session-id": sessionId(envelope),
+            "x-amzn-bedrock-agentcore-runtime-session-id": session,
             "x-amzn-bedrock-agentcore-runtime-user-id": runtimeUserId(envelope),
           },
           body: JSON.stringify(agentPayload(envelope)),
@@ -48,12 +48,10 @@ export function containerAgent(baseUrl: string): Agent {
         throw new AgentError("StreamBroken", { retryable: true, cause: error });
       }
     },
-    async reset(envelope: Envelope) {
-      // The container contract has no "stop session" route: the agent sees the same session id.
-      log.warn("session.reset_unsupported", {
-        sessionId: sessionId(envelope),
-        hint: "AGENT_URL agents keep their session",
-      });
+    async end(session: string) {
+      // The container contract has no "stop session" route; the next message comes with a new
+      // session id all the same, and the agent decides what to keep of the old one.
+      log.debug("session.end_unsupported", { sessionId: session });
     },
   };
 }

@@ -13,6 +13,13 @@ test("session ids are deterministic, per conversation and thread, and long enoug
   expect(sessionId({ ...sample, channel: "slack" })).not.toBe(id);
 });
 
+test("each /new generation of a conversation has its own session id; the first is the plain one", () => {
+  const ids = [0, 1, 2, 10].map((generation) => sessionId(sample, generation));
+  expect(ids[0]).toBe(sessionId(sample));
+  expect(new Set(ids).size).toBe(4);
+  for (const id of ids) expect(id).toMatch(/^telegram-[0-9a-f]{64}$/);
+});
+
 test("payload carries the prompt and the context", () => {
   expect(agentPayload({ ...sample, thread: "3" })).toEqual({
     prompt: "hello",

@@ -2,12 +2,17 @@ import { sha256Hex } from "../crypto.ts";
 import { conversationKey, type Envelope } from "../envelope.ts";
 
 /**
- * The AgentCore runtimeSessionId of a conversation: `<channel>-<sha256 of the conversation key>`
- * (73 characters; AgentCore wants 33–256). Deterministic, so one chat keeps one agent session
- * across messages and containers.
+ * The AgentCore runtimeSessionId of a conversation in its `generation` (one more per `/new`, see
+ * ../sessions.ts): `<channel>-<sha256 of the conversation key>` for the first, the key with
+ * `#<generation>` after it for later ones (73 characters; AgentCore wants 33–256). Deterministic, so
+ * one chat keeps one agent session across messages and containers until it asks for a new one.
  */
-export function sessionId(envelope: Pick<Envelope, "channel" | "conversation" | "thread">): string {
-  return `${envelope.channel}-${sha256Hex(conversationKey(envelope))}`;
+export function sessionId(
+  envelope: Pick<Envelope, "channel" | "conversation" | "thread">,
+  generation = 0,
+): string {
+  const key = conversationKey(envelope);
+  return `${envelope.channel}-${sha256Hex(generation === 0 ? key : `${key}#${generation}`)}`;
 }
 
 /** The runtimeUserId of the sender: `<channel>:<user id>`. */

@@ -1,0 +1,8 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { lazy } from "./config.ts";
+
+/**
+ * The DynamoDB client of the relay's table (`LEDGER_TABLE`: the send ledger and each conversation's
+ * agent session), made on first use so a handler that never touches the table never loads it.
+ */
+export const dynamo = lazy(() => new DynamoDBClient({}));
