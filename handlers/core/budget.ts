@@ -17,11 +17,11 @@ interface Budget {
 
 const current = new AsyncLocalStorage<Budget>();
 
-/** A platform call that would not finish within the invocation's budget was not started. */
+/** A call (to the platform, to the agent) that would not finish within the invocation's budget was not started. */
 export class OutOfTimeError extends RelayError {
   override name = "OutOfTimeError";
-  constructor() {
-    super("no time left in this invocation for a platform call", { retryable: true });
+  constructor(what = "a platform call") {
+    super(`no time left in this invocation for ${what}`, { retryable: true });
   }
 }
 

@@ -6,7 +6,7 @@ import { containerAgent } from "./agent/local.ts";
 import { sessionId } from "./agent/session.ts";
 import { type Allowlist, parseAllowlist } from "./allowlist.ts";
 import { type FailedRecord, type Outcome, processFifoBatch } from "./batch.ts";
-import { withinBudget } from "./budget.ts";
+import { OutOfTimeError, withinBudget } from "./budget.ts";
 import { boolEnv, intEnv, lazy, lazyAsync, optionalEnv, requiredEnv } from "./config.ts";
 import { conversationKey, type Envelope, envelopeId, parseEnvelope } from "./envelope.ts";
 import { AgentError, ConfigError, isRetryable, PlatformError } from "./errors.ts";
@@ -83,6 +83,9 @@ export function backoffSeconds(attempt: number): number {
   return Math.min(900, 10 * 3 ** Math.max(0, attempt - 1));
 }
 
+/** Less than this left for the agent: it is not asked in this invocation. */
+const MIN_AGENT_MS = 1_000;
+
 /** Time kept back from the agent for the reply or the failure notice. */
 function reserveMs(remainingMs: number): number {
   return Math.min(15_000, Math.floor(remainingMs / 4));
@@ -135,7 +138,9 @@ export function createWorker<Secret, Reply>(
     const stopTyping = keepTyping(() => box.typing(reply), adapter.typingIntervalMs);
     let text: string;
     try {
-      const agentMs = Math.max(1_000, deadline - Date.now() - reserveMs(deadline - Date.now()));
+      // Too little left to wait for an answer (a slow start): the message comes back, nothing is lost.
+      const agentMs = deadline - Date.now() - reserveMs(deadline - Date.now());
+      if (agentMs < MIN_AGENT_MS) throw new OutOfTimeError("the agent");
       const session = sessionId(envelope, await sessions.current(conversation));
       text = await agent.ask(envelope, session, AbortSignal.timeout(agentMs));
     } finally {

@@ -30,12 +30,20 @@ test("no status: it waits out the window after the send, reading every poll inte
   expect(ledger.reads()).toBeLessThanOrEqual(11);
 });
 
-test("a window that is over, or a deadline too near to send after waiting: no wait, cannot tell", async () => {
+test("a window that is over: no wait, cannot tell", async () => {
   const ledger = seenOn(1);
   const now = Date.now();
   expect(await awaitStatus(ledger.seen, now - 31_000, now + 60_000)).toBeUndefined();
-  expect(await awaitStatus(ledger.seen, now, now + 10_000)).toBeUndefined();
   expect(ledger.reads()).toBe(0);
+});
+
+test("a deadline nearer than the reserve: the wait takes at most half the time left", async () => {
+  const ledger = seenOn();
+  const now = Date.now();
+  expect(await awaitStatus(ledger.seen, now, now + 400, { pollMs: 20 })).toBeUndefined();
+  const waited = Date.now() - now;
+  expect(waited).toBeGreaterThanOrEqual(150);
+  expect(waited).toBeLessThan(300);
 });
 
 test("the deadline cuts the wait short, keeping the reserve for the send", async () => {

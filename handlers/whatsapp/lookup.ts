@@ -14,7 +14,8 @@ export interface StatusWait {
   /** How often the ledger is read meanwhile. @default 1_000 */
   readonly pollMs?: number;
   /**
-   * Time kept before the deadline to send the chunk again after all (one Graph call's timeout).
+   * Time kept before the deadline to send the chunk again after all (one Graph call's timeout), or
+   * half the time left when that is less (a worker with a short timeout still waits a little).
    * @default 10_000
    */
   readonly reserveMs?: number;
@@ -27,7 +28,8 @@ const RESERVE_MS = 10_000;
 
 /**
  * Whether the chunk sent at `since` (epoch ms) is confirmed: true as soon as `seen()` says so,
- * undefined (cannot tell) once the window after `since` is over or the deadline is near. The caller
+ * undefined (cannot tell) once the window after `since` is over or the deadline is near (see
+ * {@link StatusWait.reserveMs}). The caller
  * has just asked `seen()`, so the first read is one poll interval later. A failing read throws (the
  * message is retried, and looks again).
  * @example await awaitStatus(uncertain.seen, uncertain.since, options.deadline) // true | undefined
@@ -39,8 +41,8 @@ export async function awaitStatus(
   options: StatusWait = {},
 ): Promise<true | undefined> {
   const { windowMs = STATUS_WINDOW_MS, pollMs = POLL_MS, reserveMs = RESERVE_MS } = options;
-  const until = Math.min(since + windowMs, deadline - reserveMs);
   const started = Date.now();
+  const until = Math.min(since + windowMs, deadline - Math.min(reserveMs, (deadline - started) / 2));
   for (let left = until - started; left > 0; left = until - Date.now()) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, left)));
     if (await seen()) {
