@@ -57,9 +57,12 @@ export function callSignal(timeoutMs: number): AbortSignal {
 /** An AWS call in the closing time (a ledger write, a visibility change) answers in milliseconds. */
 export const AWS_CALL_MS = 5_000;
 
-/** The abort signal of an AWS call in the closing time: `timeoutMs`, ending before Lambda does. */
+/**
+ * The abort signal of an AWS call in the closing time: `timeoutMs`, ending halfway between the end of
+ * the platform calls and Lambda's, so an aborted call still has time to unwind and the handler to return.
+ */
 export function closingSignal(timeoutMs: number): AbortSignal {
   const budget = current.getStore();
-  const left = budget === undefined ? timeoutMs : budget.end - Date.now() - 100;
+  const left = budget === undefined ? timeoutMs : (budget.callsUntil + budget.end) / 2 - Date.now();
   return AbortSignal.timeout(Math.max(0, Math.min(timeoutMs, left)));
 }
