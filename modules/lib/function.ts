@@ -30,6 +30,15 @@ export interface PolicyStatement {
   readonly actions: string[];
   /** Resource ARNs; may contain tokens. */
   readonly resources: string[];
+  /** Conditions that narrow the statement further (e.g. to the items of one key prefix). */
+  readonly conditions?: readonly PolicyCondition[];
+}
+
+/** One IAM condition: `test` (operator), the context key `variable`, its `values`. */
+export interface PolicyCondition {
+  readonly test: string;
+  readonly variable: string;
+  readonly values: string[];
 }
 
 export interface BundledFunctionProps extends TerraformNameProps {
@@ -190,7 +199,13 @@ export class BundledFunction extends Construct {
 }
 
 function toDocumentStatement(s: PolicyStatement): DataAwsIamPolicyDocumentStatement {
-  return { sid: s.sid, effect: "Allow", actions: s.actions, resources: s.resources };
+  return {
+    sid: s.sid,
+    effect: "Allow",
+    actions: s.actions,
+    resources: s.resources,
+    ...(s.conditions ? { condition: s.conditions.map((c) => ({ ...c })) } : {}),
+  };
 }
 
 /** One `data.aws_iam_policy_document.lambda_assume_role` per module, shared by every function role. */

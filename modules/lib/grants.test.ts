@@ -85,7 +85,7 @@ describe("grants", () => {
       "ledger",
     );
     grantLedger(table, fn);
-    grantLedgerSeen(table, fn);
+    grantLedgerSeen(table, fn, "whatsapp");
     expect(statements()).toEqual([
       {
         sid: "SendLedger",
@@ -98,6 +98,9 @@ describe("grants", () => {
         effect: "Allow",
         actions: ["dynamodb:UpdateItem"],
         resources: ["${aws_dynamodb_table.ledger.arn}"],
+        condition: [
+          { test: "ForAllValues:StringLike", variable: "dynamodb:LeadingKeys", values: ["whatsapp:*"] },
+        ],
       },
     ]);
   });

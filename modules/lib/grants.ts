@@ -51,10 +51,18 @@ export const LEDGER_SEEN_ACTIONS = ["dynamodb:UpdateItem"];
 
 /**
  * Let `fn` record in the send ledger `table` that the platform confirmed a reply chunk (the WhatsApp ingress,
- * from delivery status webhooks): `UpdateItem` only, so it can neither read replies nor create entries.
+ * from delivery status webhooks): `UpdateItem` only, so it can neither read replies nor create entries, and
+ * only on the entries of `channel`'s envelopes (ids `<channel>:…`), never a conversation's session item.
  */
-export function grantLedgerSeen(table: DynamodbTable, fn: BundledFunction): void {
-  fn.addToRolePolicy({ sid: "RecordDeliveryStatus", actions: LEDGER_SEEN_ACTIONS, resources: [table.arn] });
+export function grantLedgerSeen(table: DynamodbTable, fn: BundledFunction, channel: string): void {
+  fn.addToRolePolicy({
+    sid: "RecordDeliveryStatus",
+    actions: LEDGER_SEEN_ACTIONS,
+    resources: [table.arn],
+    conditions: [
+      { test: "ForAllValues:StringLike", variable: "dynamodb:LeadingKeys", values: [`${channel}:*`] },
+    ],
+  });
 }
 
 /** Let `fn` send messages to `queue` (ingress → SQS). */

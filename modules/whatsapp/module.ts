@@ -182,7 +182,7 @@ export class WhatsAppModule extends ModuleStack {
       memorySizeMb: v.ingressMemoryMb.numberValue,
       environment: { LEDGER_TABLE: ledger.table.name },
     });
-    grantLedgerSeen(ledger.table, ingress);
+    grantLedgerSeen(ledger.table, ingress, "whatsapp");
 
     // The webhook: GET (handshake) and POST (deliveries) on the (new or given) HTTP API.
     const api = new HttpApi(this, "Api", {
