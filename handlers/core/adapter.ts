@@ -63,10 +63,12 @@ export interface UncertainChunk {
   readonly index: number;
   readonly since: number;
   /**
-   * Whether the platform has confirmed it by now (a delivery status webhook recorded in the send
-   * ledger): it is there, do not send it again. Reads the ledger on every call.
+   * Whether the platform had confirmed it when the ledger was read for this attempt (a delivery status
+   * webhook recorded there): it is there, do not send it again.
    */
-  readonly seen: () => Promise<boolean>;
+  readonly seen: boolean;
+  /** Reads the ledger again: whether the platform has confirmed it by now. */
+  readonly recheck: () => Promise<boolean>;
 }
 
 /** What the module passes to the setup action. */

@@ -55,7 +55,7 @@ export function callSignal(timeoutMs: number): AbortSignal {
 }
 
 /** An AWS call in the closing time (a ledger write, a visibility change) answers in milliseconds. */
-export const AWS_CALL_MS = 5_000;
+const AWS_CALL_MS = 5_000;
 
 /**
  * The abort signal of an AWS call in the closing time: `timeoutMs`, ending halfway between the end of
@@ -65,4 +65,9 @@ export function closingSignal(timeoutMs: number): AbortSignal {
   const budget = current.getStore();
   const left = budget === undefined ? timeoutMs : (budget.callsUntil + budget.end) / 2 - Date.now();
   return AbortSignal.timeout(Math.max(0, Math.min(timeoutMs, left)));
+}
+
+/** The SDK options of one AWS call in the closing time (see {@link closingSignal}). */
+export function closingCall(): { abortSignal: AbortSignal } {
+  return { abortSignal: closingSignal(AWS_CALL_MS) };
 }

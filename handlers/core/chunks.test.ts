@@ -31,7 +31,7 @@ test("a chunk left in flight: found on the platform → not sent again; cannot t
     [false, ["b", "c"]],
     [undefined, ["b", "c"]],
   ] as const) {
-    const uncertain = { index: 1, since: Date.now() - 5_000, seen: async () => false };
+    const uncertain = { index: 1, since: Date.now() - 5_000, seen: false, recheck: async () => false };
     const { opts } = recorder({ skip: 1, uncertain });
     const sent: string[] = [];
     const looked: number[] = [];
@@ -50,7 +50,7 @@ test("a chunk left in flight: found on the platform → not sent again; cannot t
 });
 
 test("a chunk the platform confirmed (status webhook in the ledger) is not looked up or sent", async () => {
-  const uncertain = { index: 0, since: Date.now(), seen: async () => true };
+  const uncertain = { index: 0, since: Date.now(), seen: true, recheck: async () => true };
   const { events, opts } = recorder({ uncertain });
   const sent: string[] = [];
   await sendChunks(

@@ -6,14 +6,14 @@ import { log } from "./log.ts";
 /**
  * Whether chunk `index`, sent by an earlier attempt at `since` (epoch ms) with an unknown outcome,
  * is on the platform: true (it is: not sent again), false (it is not), undefined (the platform
- * cannot tell). `seen` reads the send ledger's record of platform confirmations again (a platform
+ * cannot tell). `recheck` reads the send ledger's record of platform confirmations again (a platform
  * that confirms by webhook may wait a little for it). It may throw a retryable error to look again
  * on a later attempt.
  */
 export type ChunkLookup = (
   index: number,
   since: number,
-  seen: () => Promise<boolean>,
+  recheck: () => Promise<boolean>,
 ) => Promise<boolean | undefined>;
 
 /**
@@ -32,7 +32,7 @@ export async function sendChunks<T>(
   for (const [index, chunk] of chunks.entries()) {
     if (index < skip) continue;
     if (uncertain?.index === index) {
-      const found = (await uncertain.seen()) || (await lookup?.(index, uncertain.since, uncertain.seen));
+      const found = uncertain.seen || (await lookup?.(index, uncertain.since, uncertain.recheck));
       log.warn("send.uncertain", { key: options.key, chunk: index, found: found ?? "cannot tell" });
       if (found) {
         await options.delivered?.(index + 1);

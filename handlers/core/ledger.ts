@@ -3,9 +3,10 @@ import {
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
-import { AWS_CALL_MS, closingSignal } from "./budget.ts";
-import { dynamo } from "./dynamo.ts";
+import { closingCall } from "./budget.ts";
+import { dynamo, guarded } from "./dynamo.ts";
 import { RelayError } from "./errors.ts";
 import { log } from "./log.ts";
 
@@ -65,19 +66,21 @@ const MAX_TEXT_BYTES = 300_000;
 export function dynamoLedger(tableName: string): SendLedger {
   const key = (id: string) => ({ id: { S: id } });
   const expiresAt = () => ({ N: String(Math.floor(Date.now() / 1000) + TTL_SECONDS) });
-  const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      throw new LedgerError(operation, error);
-    }
-  };
+  const guard = <T>(operation: string, run: () => Promise<T>): Promise<T> =>
+    guarded(run, (error) => new LedgerError(operation, error));
+  const update = (id: string, input: Omit<UpdateItemCommandInput, "TableName" | "Key">) =>
+    guard("write", async () => {
+      await dynamo().send(
+        new UpdateItemCommand({ TableName: tableName, Key: key(id), ...input }),
+        closingCall(),
+      );
+    });
   return {
     get: (id) =>
       guard("read", async () => {
         const { Item } = await dynamo().send(
           new GetItemCommand({ TableName: tableName, Key: key(id), ConsistentRead: true }),
-          { abortSignal: closingSignal(AWS_CALL_MS) },
+          closingCall(),
         );
         if (!Item) return undefined;
         return {
@@ -106,62 +109,34 @@ export function dynamoLedger(tableName: string): SendLedger {
               expiresAt: expiresAt(),
             },
           }),
-          { abortSignal: closingSignal(AWS_CALL_MS) },
+          closingCall(),
         );
       }),
     sending: (id, index) =>
-      guard("write", async () => {
-        await dynamo().send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key(id),
-            UpdateExpression: "SET sending = :i, sendingAt = :t",
-            ExpressionAttributeValues: { ":i": { N: String(index) }, ":t": { N: String(Date.now()) } },
-          }),
-          { abortSignal: closingSignal(AWS_CALL_MS) },
-        );
+      update(id, {
+        UpdateExpression: "SET sending = :i, sendingAt = :t",
+        ExpressionAttributeValues: { ":i": { N: String(index) }, ":t": { N: String(Date.now()) } },
       }),
     delivered: (id, count) =>
-      guard("write", async () => {
-        await dynamo().send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key(id),
-            UpdateExpression: "SET delivered = :n, expiresAt = :e REMOVE sending, sendingAt",
-            ExpressionAttributeValues: { ":n": { N: String(count) }, ":e": expiresAt() },
-          }),
-          { abortSignal: closingSignal(AWS_CALL_MS) },
-        );
+      update(id, {
+        UpdateExpression: "SET delivered = :n, expiresAt = :e REMOVE sending, sendingAt",
+        ExpressionAttributeValues: { ":n": { N: String(count) }, ":e": expiresAt() },
       }),
     seen: (id, index) =>
-      guard("write", async () => {
-        try {
-          await dynamo().send(
-            new UpdateItemCommand({
-              TableName: tableName,
-              Key: key(id),
-              UpdateExpression: "ADD seen :s",
-              ConditionExpression: "attribute_exists(id)",
-              ExpressionAttributeValues: { ":s": { NS: [String(index)] } },
-            }),
-            { abortSignal: closingSignal(AWS_CALL_MS) },
-          );
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        }
+      update(id, {
+        UpdateExpression: "ADD seen :s",
+        ConditionExpression: "attribute_exists(id)",
+        ExpressionAttributeValues: { ":s": { NS: [String(index)] } },
+      }).catch((error: unknown) => {
+        // No entry: not a reply the ledger knows (or it expired): nothing to record.
+        if (!(error instanceof LedgerError && error.cause instanceof ConditionalCheckFailedException))
+          throw error;
       }),
     complete: (id) =>
-      guard("write", async () => {
-        await dynamo().send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key(id),
-            UpdateExpression: "SET complete = :t, expiresAt = :e REMOVE #text, sending, sendingAt",
-            ExpressionAttributeNames: { "#text": "text" },
-            ExpressionAttributeValues: { ":t": { BOOL: true }, ":e": expiresAt() },
-          }),
-          { abortSignal: closingSignal(AWS_CALL_MS) },
-        );
+      update(id, {
+        UpdateExpression: "SET complete = :t, expiresAt = :e REMOVE #text, sending, sendingAt",
+        ExpressionAttributeNames: { "#text": "text" },
+        ExpressionAttributeValues: { ":t": { BOOL: true }, ":e": expiresAt() },
       }),
   };
 }

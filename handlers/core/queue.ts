@@ -4,7 +4,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { AWS_CALL_MS, closingSignal } from "./budget.ts";
+import { closingCall } from "./budget.ts";
 import { lazy } from "./config.ts";
 import { sha256Hex } from "./crypto.ts";
 import { conversationKey, type Envelope } from "./envelope.ts";
@@ -134,7 +134,7 @@ export async function retryAfter(queueUrl: string, receiptHandles: readonly stri
           VisibilityTimeout: seconds,
         })),
       }),
-      { abortSignal: closingSignal(AWS_CALL_MS) },
+      closingCall(),
     );
   }
 }

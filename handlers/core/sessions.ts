@@ -1,6 +1,6 @@
 import { GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { AWS_CALL_MS, closingSignal } from "./budget.ts";
-import { dynamo } from "./dynamo.ts";
+import { closingCall } from "./budget.ts";
+import { dynamo, guarded } from "./dynamo.ts";
 import { RelayError } from "./errors.ts";
 
 /**
@@ -27,36 +27,35 @@ export class SessionStoreError extends RelayError {
 /** Sessions in the DynamoDB table `tableName` (partition key `id`). */
 export function dynamoSessions(tableName: string): Sessions {
   const key = (conversation: string) => ({ id: { S: `session:${conversation}` } });
-  const signal = () => ({ abortSignal: closingSignal(AWS_CALL_MS) });
   return {
-    async current(conversation) {
-      try {
-        const { Item } = await dynamo().send(
-          new GetItemCommand({ TableName: tableName, Key: key(conversation), ConsistentRead: true }),
-          signal(),
-        );
-        return Number(Item?.generation?.N ?? 0);
-      } catch (error) {
-        throw new SessionStoreError("read", error);
-      }
-    },
-    async next(conversation) {
-      try {
-        const { Attributes } = await dynamo().send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key(conversation),
-            UpdateExpression: "ADD generation :one",
-            ExpressionAttributeValues: { ":one": { N: "1" } },
-            ReturnValues: "UPDATED_NEW",
-          }),
-          signal(),
-        );
-        return Number(Attributes?.generation?.N ?? 1);
-      } catch (error) {
-        throw new SessionStoreError("write", error);
-      }
-    },
+    current: (conversation) =>
+      guarded(
+        async () => {
+          const { Item } = await dynamo().send(
+            new GetItemCommand({ TableName: tableName, Key: key(conversation), ConsistentRead: true }),
+            closingCall(),
+          );
+          return Number(Item?.generation?.N ?? 0);
+        },
+        (error) => new SessionStoreError("read", error),
+      ),
+    next: (conversation) =>
+      guarded(
+        async () => {
+          const { Attributes } = await dynamo().send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: key(conversation),
+              UpdateExpression: "ADD generation :one",
+              ExpressionAttributeValues: { ":one": { N: "1" } },
+              ReturnValues: "UPDATED_NEW",
+            }),
+            closingCall(),
+          );
+          return Number(Attributes?.generation?.N ?? 1);
+        },
+        (error) => new SessionStoreError("write", error),
+      ),
   };
 }
 

@@ -191,9 +191,8 @@ export function createWorker<Secret, Reply>(
         ? {
             uncertain: {
               ...inFlight,
-              seen: async () =>
-                resumed.seen.includes(inFlight.index) ||
-                ((await ledger.get(id))?.seen.includes(inFlight.index) ?? false),
+              seen: resumed.seen.includes(inFlight.index),
+              recheck: async () => (await ledger.get(id))?.seen.includes(inFlight.index) ?? false,
             },
           }
         : {}),

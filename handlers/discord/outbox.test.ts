@@ -215,7 +215,7 @@ describe("message replies (relayed from the gateway)", () => {
     await outbox().send(message, long, options);
     const posted = discord.sent(CHANNEL).length;
     // The worker died after chunk 1 went out, before the ledger heard: the next attempt resends chunk 1.
-    const uncertain = { index: 1, since: Date.now() - 1_000, seen: async () => false };
+    const uncertain = { index: 1, since: Date.now() - 1_000, seen: false, recheck: async () => false };
     await outbox().send(message, long, { ...options, skip: 1, uncertain });
     const posts = discord.callsOf("POST /channels/{channel}/messages");
     expect(posts.length).toBeGreaterThan(posted);

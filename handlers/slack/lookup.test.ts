@@ -52,7 +52,7 @@ function retry(index: number, since: number, extra: Partial<SendOptions> = {}) {
     deadline: Date.now() + 30_000,
     key: KEY,
     skip: index,
-    uncertain: { index, since, seen: async () => false },
+    uncertain: { index, since, seen: false, recheck: async () => false },
     delivered: async (count) => void delivered.push(count),
     ...extra,
   };

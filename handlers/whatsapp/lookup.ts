@@ -27,15 +27,14 @@ const POLL_MS = 1_000;
 const RESERVE_MS = 10_000;
 
 /**
- * Whether the chunk sent at `since` (epoch ms) is confirmed: true as soon as `seen()` says so,
+ * Whether the chunk sent at `since` (epoch ms) is confirmed: true as soon as `recheck()` says so,
  * undefined (cannot tell) once the window after `since` is over or the deadline is near (see
- * {@link StatusWait.reserveMs}). The caller
- * has just asked `seen()`, so the first read is one poll interval later. A failing read throws (the
- * message is retried, and looks again).
- * @example await awaitStatus(uncertain.seen, uncertain.since, options.deadline) // true | undefined
+ * {@link StatusWait.reserveMs}). The caller has just read the ledger, so the first read is one poll
+ * interval later. A failing read throws (the message is retried, and looks again).
+ * @example await awaitStatus(uncertain.recheck, uncertain.since, options.deadline) // true | undefined
  */
 export async function awaitStatus(
-  seen: () => Promise<boolean>,
+  recheck: () => Promise<boolean>,
   since: number,
   deadline: number,
   options: StatusWait = {},
@@ -45,7 +44,7 @@ export async function awaitStatus(
   const until = Math.min(since + windowMs, deadline - Math.min(reserveMs, (deadline - started) / 2));
   for (let left = until - started; left > 0; left = until - Date.now()) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, left)));
-    if (await seen()) {
+    if (await recheck()) {
       log.info("send.status_seen", { waitedMs: Date.now() - started });
       return true;
     }

@@ -54,10 +54,10 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
         await honourRetryAfter(() => call(messages(reply), { name: "send", json }), options.deadline);
       };
       // A part sent with callback data may be confirmed by its status a little later: wait for it.
-      const lookup = (index: number, since: number, seen: () => Promise<boolean>) =>
+      const lookup = (index: number, since: number, recheck: () => Promise<boolean>) =>
         callbackData(index) === undefined
           ? Promise.resolve(undefined)
-          : awaitStatus(seen, since, options.deadline);
+          : awaitStatus(recheck, since, options.deadline);
       await sendChunks(chunks, options, sendOne, lookup);
     },
   };
