@@ -1,26 +1,13 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type LocalDynamo, sharedDynamo } from "../../test/harness/dynamodb.ts";
-import { setEnv } from "../../test/harness/env.ts";
+import { useCoreTable } from "../../test/harness/dynamodb.ts";
 import { dynamoLedger, LedgerError } from "./ledger.ts";
 
-let dynamo: LocalDynamo;
 let restore: () => void;
 
 beforeAll(async () => {
-  dynamo = await sharedDynamo();
-  await dynamo.createLedgerTable("relay-ledger");
-  restore = setEnv({
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_MAX_ATTEMPTS: "1",
-  });
+  restore = await useCoreTable("relay-ledger");
 });
-afterAll(async () => {
-  restore();
-  await dynamo.close();
-});
+afterAll(() => restore());
 
 test("an envelope goes from unknown to answered, partly delivered, complete — and the text is dropped", async () => {
   const ledger = dynamoLedger("relay-ledger");

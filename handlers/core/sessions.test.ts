@@ -1,26 +1,13 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type LocalDynamo, sharedDynamo } from "../../test/harness/dynamodb.ts";
-import { setEnv } from "../../test/harness/env.ts";
+import { useCoreTable } from "../../test/harness/dynamodb.ts";
 import { dynamoSessions, noSessions, SessionStoreError } from "./sessions.ts";
 
-let dynamo: LocalDynamo;
 let restore: () => void;
 
 beforeAll(async () => {
-  dynamo = await sharedDynamo();
-  await dynamo.createLedgerTable("relay-state");
-  restore = setEnv({
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_MAX_ATTEMPTS: "1",
-  });
+  restore = await useCoreTable("relay-state");
 });
-afterAll(async () => {
-  restore();
-  await dynamo.close();
-});
+afterAll(() => restore());
 
 test("a conversation starts in generation 0 and each /new moves it one on, others untouched", async () => {
   const sessions = dynamoSessions("relay-state");

@@ -4,6 +4,7 @@
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
+import { setEnv } from "./env.ts";
 
 export interface LocalDynamo {
   /** For AWS_ENDPOINT_URL_DYNAMODB. */
@@ -67,4 +68,20 @@ export function sharedDynamo(): Promise<LocalDynamo> {
   const global = globalThis as WithShared;
   global[SHARED] ??= startDynamo().then((dynamo) => ({ ...dynamo, close: async () => {} }));
   return global[SHARED];
+}
+
+/**
+ * For tests that call handlers/core directly: creates `table` on the shared dynalite and points the
+ * handlers' AWS environment at it (one attempt per call). Returns what restores the environment.
+ */
+export async function useCoreTable(table: string): Promise<() => void> {
+  const dynamo = await sharedDynamo();
+  await dynamo.createLedgerTable(table);
+  return setEnv({
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_MAX_ATTEMPTS: "1",
+  });
 }
