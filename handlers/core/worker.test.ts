@@ -5,10 +5,11 @@ import { sampleEnvelope } from "../../test/fixtures.ts";
 import { setEnv } from "../../test/harness/env.ts";
 import type { ChannelAdapter } from "./adapter.ts";
 import { parseAllowlist } from "./allowlist.ts";
+import { sendChunks } from "./chunks.ts";
 import { AgentError, PlatformError } from "./errors.ts";
-import { noLedger } from "./ledger.ts";
+import { LedgerError, noLedger, type SendLedger } from "./ledger.ts";
 import { noSecret } from "./secrets.ts";
-import { noSessions } from "./sessions.ts";
+import { noSessions, SessionStoreError, type Sessions } from "./sessions.ts";
 import { texts } from "./texts.ts";
 import { createWorker } from "./worker.ts";
 
@@ -21,11 +22,13 @@ function testChannel(state: { platformDown: boolean; sent: string[] }) {
     typingIntervalMs: 60_000,
     outbox: () => ({
       typing: async () => {},
-      async send(_reply, markdown) {
-        if (state.platformDown) {
-          throw new PlatformError("test", "send", { status: 503, reason: "down", retryable: true });
-        }
-        state.sent.push(markdown);
+      async send(_reply, markdown, options) {
+        await sendChunks([markdown], options, async (chunk) => {
+          if (state.platformDown) {
+            throw new PlatformError("test", "send", { status: 503, reason: "down", retryable: true });
+          }
+          state.sent.push(chunk);
+        });
       },
     }),
     setup: async () => ({}),
@@ -97,4 +100,76 @@ test("…and when that notice cannot be delivered, the message is kept (retried,
   state.platformDown = false;
   expect(await worker(event(2))).toEqual({ batchItemFailures: [] });
   expect(state.sent).toEqual([texts.failed]);
+});
+
+/** An agent that echoes, counting its calls. */
+function echoAgent() {
+  const calls: string[] = [];
+  return {
+    calls,
+    ask: async (envelope: { text: string }, session: string) => {
+      calls.push(session);
+      return `echo: ${envelope.text}`;
+    },
+    end: async () => {},
+  };
+}
+
+/** A worker of the test channel with the given agent, ledger and sessions. */
+function workerWith(
+  state: { platformDown: boolean; sent: string[] },
+  parts: { agent: ReturnType<typeof echoAgent>; ledger?: SendLedger; sessions?: Sessions },
+) {
+  return createWorker(testChannel(state), {
+    settings: () => ({
+      agent: parts.agent,
+      allowlist: parseAllowlist("7"),
+      maxReceiveCount: 3,
+      queueUrl: undefined,
+      ledger: parts.ledger ?? noLedger,
+      sessions: parts.sessions ?? noSessions,
+    }),
+    secret: noSecret,
+  });
+}
+
+const context = (remainingMs: number) =>
+  ({ getRemainingTimeInMillis: () => remainingMs }) as unknown as Parameters<
+    ReturnType<typeof createWorker>
+  >[1];
+
+test("a ledger write failing after the reply went out does not fail the message (a retry would send it again)", async () => {
+  const state = { platformDown: false, sent: [] as string[] };
+  const failing = async () => {
+    throw new LedgerError("write", new Error("throttled"));
+  };
+  const ledger: SendLedger = { ...noLedger, sending: failing, delivered: failing, complete: failing };
+  const worker = workerWith(state, { agent: echoAgent(), ledger });
+  expect(await worker(event(1))).toEqual({ batchItemFailures: [] });
+  expect(state.sent).toEqual(["echo: hello"]);
+});
+
+test("the session store failing before the agent: the message comes back, the agent not asked, nothing sent", async () => {
+  const state = { platformDown: false, sent: [] as string[] };
+  const agent = echoAgent();
+  const sessions: Sessions = {
+    current: async () => {
+      throw new SessionStoreError("read", new Error("unreachable"));
+    },
+    next: async () => 1,
+  };
+  const worker = workerWith(state, { agent, sessions });
+  expect(await worker(event(1))).toEqual({ batchItemFailures: [{ itemIdentifier: "m1" }] });
+  expect(agent.calls).toEqual([]);
+  expect(state.sent).toEqual([]);
+});
+
+test("under a second left for the agent: it is not asked, and the message comes back for a later invocation", async () => {
+  const state = { platformDown: false, sent: [] as string[] };
+  const agent = echoAgent();
+  const worker = workerWith(state, { agent });
+  expect(await worker(event(1), context(1_500))).toEqual({ batchItemFailures: [{ itemIdentifier: "m1" }] });
+  expect(agent.calls).toEqual([]);
+  expect(await worker(event(2), context(30_000))).toEqual({ batchItemFailures: [] });
+  expect(state.sent).toEqual(["echo: hello"]);
 });
