@@ -27,13 +27,13 @@ afterAll(() => fake.close());
 beforeEach(() => fake.reset());
 
 // Logs are read back (what the lookup concluded, what Slack refused) and kept off the test output.
-let errors: ReturnType<typeof spyOn>;
+let warnings: ReturnType<typeof spyOn>;
 beforeEach(() => {
-  errors = spyOn(console, "error").mockImplementation(() => {});
+  warnings = spyOn(console, "warn").mockImplementation(() => {});
 });
-afterEach(() => errors.mockRestore());
+afterEach(() => warnings.mockRestore());
 const logged = (event: string): Record<string, unknown>[] =>
-  errors.mock.calls
+  warnings.mock.calls
     .map((args: unknown[]) => JSON.parse(String(args[0])) as Record<string, unknown>)
     .filter((line: Record<string, unknown>) => line.event === event);
 
