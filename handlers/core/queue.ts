@@ -5,10 +5,10 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { closingCall } from "./budget.ts";
-import { lazy } from "./config.ts";
 import { sha256Hex } from "./crypto.ts";
 import { conversationKey, type Envelope } from "./envelope.ts";
 import { RelayError } from "./errors.ts";
+import { lazy } from "./lazy.ts";
 
 /** SQS did not take the message: the ingress answers 5xx so the platform retries. */
 export class QueueError extends RelayError {

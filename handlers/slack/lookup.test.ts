@@ -3,7 +3,6 @@ import { DEFAULT_SLACK_TOKEN, type FakeSlack, slackErrors, startSlack } from "..
 import type { SendOptions } from "../core/adapter.ts";
 import { PlatformError } from "../core/errors.ts";
 import { slackApi } from "./api.ts";
-import type { SlackReply } from "./inbound.ts";
 import {
   CLOCK_SKEW_MS,
   LOOKUP_PAGE_SIZE,
@@ -13,6 +12,7 @@ import {
   slackTsOf,
 } from "./lookup.ts";
 import { slackOutbox } from "./outbox.ts";
+import type { SlackReply } from "./reply.ts";
 
 /**
  * A part whose earlier post has an unknown outcome, through the outbox against the fake Web API: each

@@ -5,7 +5,7 @@ import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { honourRetryAfter } from "../core/retry.ts";
 import type { SlackCall } from "./api.ts";
-import type { SlackReply } from "./inbound.ts";
+import type { SlackReply } from "./reply.ts";
 
 /**
  * Finding a reply chunk an earlier attempt may have posted. Every chunk goes out with Slack message

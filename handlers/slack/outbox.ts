@@ -6,8 +6,8 @@ import { honourRetryAfter } from "../core/retry.ts";
 import { renderChunks } from "../core/text/split.ts";
 import { isSlackError, type SlackCall } from "./api.ts";
 import { markdownToSlackMrkdwn } from "./format.ts";
-import type { SlackReply } from "./inbound.ts";
 import { postedChunks, replyMetadata } from "./lookup.ts";
+import type { SlackReply } from "./reply.ts";
 import { botInThread, type ThreadMemory, threadMemory } from "./threads.ts";
 
 /**

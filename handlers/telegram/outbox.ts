@@ -6,7 +6,7 @@ import { honourRetryAfter } from "../core/retry.ts";
 import { renderChunks } from "../core/text/split.ts";
 import type { TelegramCall } from "./api.ts";
 import { markdownToTelegramHtml } from "./format.ts";
-import type { TelegramReply } from "./inbound.ts";
+import type { TelegramReply } from "./reply.ts";
 
 /** sendMessage takes at most 4096 characters after entity parsing. */
 export const TELEGRAM_LIMIT = 4096;

@@ -5,8 +5,8 @@ import { renderChunks } from "../core/text/split.ts";
 import type { GraphCall } from "./api.ts";
 import { chunkCallbackData } from "./callback.ts";
 import { markdownToWhatsApp } from "./format.ts";
-import type { WhatsAppReply } from "./inbound.ts";
 import { awaitStatus } from "./lookup.ts";
+import type { WhatsAppReply } from "./reply.ts";
 
 /** A text message's body holds at most 4096 characters. */
 export const WHATSAPP_LIMIT = 4096;

@@ -3,9 +3,9 @@ import {
   InvokeAgentRuntimeCommand,
   StopRuntimeSessionCommand,
 } from "@aws-sdk/client-bedrock-agentcore";
-import { lazy } from "../config.ts";
 import type { Envelope } from "../envelope.ts";
 import { AgentError } from "../errors.ts";
+import { lazy } from "../lazy.ts";
 import { readAgentResponse } from "./response.ts";
 import { agentPayload, runtimeUserId } from "./session.ts";
 
