@@ -120,10 +120,11 @@ export async function enqueue(queueUrl: string, envelopes: readonly Envelope[]):
 }
 
 /**
- * Makes received messages visible again after `seconds` (instead of the queue's long visibility
- * timeout), so a retry comes soon. Best effort: when it fails, SQS retries after the timeout.
+ * Has SQS deliver received messages again after `seconds` (ChangeMessageVisibility), instead of after
+ * the queue's long visibility timeout, so a retry comes soon. Best effort: when it fails, SQS retries
+ * after the timeout.
  */
-export async function retryAfter(queueUrl: string, receiptHandles: readonly string[], seconds: number) {
+export async function redeliverAfter(queueUrl: string, receiptHandles: readonly string[], seconds: number) {
   for (let start = 0; start < receiptHandles.length; start += 10) {
     await sqs().send(
       new ChangeMessageVisibilityBatchCommand({
