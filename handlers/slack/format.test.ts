@@ -50,13 +50,20 @@ describe("markdownToSlackMrkdwn", () => {
 
   test("links: <url|text>, <url> when the text is the URL; unsafe or relative ones are text", () => {
     expect(mrkdwn("[docs](https://x.com/?a=1&b=2|3)")).toBe("<https://x.com/?a=1&amp;b=2%7C3|docs>");
-    expect(mrkdwn("<https://a.b> [](https://x.y) [mail](mailto:a@b.c)")).toBe(
-      "<https://a.b> <https://x.y> <mailto:a@b.c|mail>",
-    );
+    expect(mrkdwn("<https://a.b> [](https://x.y)")).toBe("<https://a.b> <https://x.y>");
     expect(mrkdwn("[x](javascript:alert(1)) [y](data:text/html,hi) [file](/src/app.ts)")).toBe(
       "x y file (/src/app.ts)",
     );
     expect(mrkdwn("[`npm i` **now**](https://npmjs.com)")).toBe("<https://npmjs.com|npm i *now*>");
+  });
+
+  test("only http(s) links are links: tg://, javascript:, file:, data: and any other scheme show their text alone", () => {
+    expect(
+      mrkdwn(
+        "[me](tg://user?id=1) [x](javascript:alert(1)) [f](file:///etc/passwd) [d](data:text/html,hi) [v](VBScript:x) [t](ftp://a.b/c) [j](tg:resolve?domain=x)",
+      ),
+    ).toBe("me x f d v t j");
+    expect(mrkdwn("[mail](mailto:a@b.c) [rel](/a/b)")).toBe("mail (a@b.c) rel (/a/b)");
   });
 
   test("headings are bold, rules are a line, blocks are separated by a blank line", () => {
@@ -65,7 +72,7 @@ describe("markdownToSlackMrkdwn", () => {
 
   test("code blocks: no language (Slack has none), escaped, a ``` inside broken up", () => {
     expect(mrkdwn("```python\nif a < b: print('&')\n```")).toBe("```\nif a &lt; b: print('&amp;')\n```");
-    expect(mrkdwn("`````\nx ```` y\n`````")).toBe("```\nx `\u200b`\u200b`\u200b` y\n```");
+    expect(mrkdwn("`````\nx ```` y\n`````")).toBe("```\nx ``\u200b`` y\n```");
     expect(mrkdwn("```\n\n```")).toBe("");
   });
 

@@ -95,7 +95,6 @@ describe("markdownToTelegramHtml", () => {
     expect(html('[docs](https://x.com/?a=1&b="2")')).toBe(
       '<a href="https://x.com/?a=1&amp;b=&quot;2&quot;">docs</a>',
     );
-    expect(html("[me](tg://user?id=1)")).toBe('<a href="tg://user?id=1">me</a>');
     expect(html("<https://a.b>")).toBe('<a href="https://a.b">https://a.b</a>');
     expect(html("[x](javascript:alert(1)) [y](data:text/html,hi) [z](JavaScript:void)")).toBe("x y z");
     expect(html("[file](/src/app.ts) [mail](mailto:a@b.c) <a@b.c>")).toBe(
@@ -103,6 +102,15 @@ describe("markdownToTelegramHtml", () => {
     );
     expect(html("[](https://x.y)")).toBe('<a href="https://x.y">https://x.y</a>');
     expect(html("see https://x.com/a_b_c")).toBe("see https://x.com/a_b_c");
+  });
+
+  test("only http(s) links are links: tg://, javascript:, file:, data: and any other scheme show their text alone", () => {
+    expect(
+      html(
+        "[me](tg://user?id=1) [x](javascript:alert(1)) [f](file:///etc/passwd) [d](data:text/html,hi) [v](VBScript:x) [t](ftp://a.b/c) [j](tg:resolve?domain=x)",
+      ),
+    ).toBe("me x f d v t j");
+    expect(html("[mail](mailto:a@b.c) [rel](/a/b)")).toBe("mail (a@b.c) rel (/a/b)");
   });
 
   test("code inside a link is plain text (Telegram cannot nest them)", () => {
