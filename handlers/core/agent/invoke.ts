@@ -6,8 +6,9 @@ import {
 import type { Envelope } from "../envelope.ts";
 import { AgentError } from "../errors.ts";
 import { lazy } from "../lazy.ts";
+import { agentPayload } from "./payload.ts";
 import { readAgentResponse } from "./response.ts";
-import { agentPayload, runtimeUserId } from "./session.ts";
+import { runtimeUserId } from "./session.ts";
 
 /** Where the agent runs and how to call it. */
 export interface AgentConfig {
