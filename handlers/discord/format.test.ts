@@ -47,15 +47,6 @@ describe("markdownToDiscord", () => {
     expect(md("[**bold** link](https://x.y)")).toBe("[**bold** link](https://x.y)");
   });
 
-  test("only http(s) links are links: tg://, javascript:, file:, data: and any other scheme show their text alone", () => {
-    expect(
-      md(
-        "[me](tg://user?id=1) [x](javascript:alert(1)) [f](file:///etc/passwd) [d](data:text/html,hi) [v](VBScript:x) [t](ftp://a.b/c) [j](tg:resolve?domain=x)",
-      ),
-    ).toBe("me x f d v t j");
-    expect(md("[mail](mailto:a@b.c) [rel](/a/b)")).toBe("mail (a@b.c) rel (/a/b)");
-  });
-
   test("headings up to ###, rules as a line, blocks separated by a blank line", () => {
     expect(md("# T\ntext\n\n---\n\n#### Deep *it*")).toBe("# T\n\ntext\n\n———\n\n### Deep *it*");
   });

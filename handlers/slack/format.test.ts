@@ -57,15 +57,6 @@ describe("markdownToSlackMrkdwn", () => {
     expect(mrkdwn("[`npm i` **now**](https://npmjs.com)")).toBe("<https://npmjs.com|npm i *now*>");
   });
 
-  test("only http(s) links are links: tg://, javascript:, file:, data: and any other scheme show their text alone", () => {
-    expect(
-      mrkdwn(
-        "[me](tg://user?id=1) [x](javascript:alert(1)) [f](file:///etc/passwd) [d](data:text/html,hi) [v](VBScript:x) [t](ftp://a.b/c) [j](tg:resolve?domain=x)",
-      ),
-    ).toBe("me x f d v t j");
-    expect(mrkdwn("[mail](mailto:a@b.c) [rel](/a/b)")).toBe("mail (a@b.c) rel (/a/b)");
-  });
-
   test("headings are bold, rules are a line, blocks are separated by a blank line", () => {
     expect(mrkdwn("# Title\ntext\n\n---\n\n## Sub *it*")).toBe("*Title*\n\ntext\n\n———\n\n*Sub _it_*");
   });

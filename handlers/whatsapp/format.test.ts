@@ -35,15 +35,6 @@ describe("markdownToWhatsApp", () => {
     expect(wa("[`npm i`](https://npmjs.com)")).toBe("npm i (https://npmjs.com)");
   });
 
-  test("only http(s) links are links: tg://, javascript:, file:, data: and any other scheme show their text alone", () => {
-    expect(
-      wa(
-        "[me](tg://user?id=1) [x](javascript:alert(1)) [f](file:///etc/passwd) [d](data:text/html,hi) [v](VBScript:x) [t](ftp://a.b/c) [j](tg:resolve?domain=x)",
-      ),
-    ).toBe("me x f d v t j");
-    expect(wa("[mail](mailto:a@b.c) [rel](/a/b)")).toBe("mail (a@b.c) rel (/a/b)");
-  });
-
   test("headings are bold, rules a line, blocks separated by a blank line", () => {
     expect(wa("# Title\ntext\n\n---\n\n## Sub *it*")).toBe("*Title*\n\ntext\n\n———\n\n*Sub _it_*");
   });

@@ -1,5 +1,9 @@
 import { expect, test } from "bun:test";
-import { markdownToWhatsApp as personal } from "../../whatsapp-personal/format.ts";
+import { markdownToDiscord } from "../../discord/format.ts";
+import { markdownToSlackMrkdwn } from "../../slack/format.ts";
+import { markdownToTelegramHtml } from "../../telegram/format.ts";
+import { markdownToWhatsApp } from "../../whatsapp/format.ts";
+import { markdownToWhatsApp as markdownToWhatsAppPersonal } from "../../whatsapp-personal/format.ts";
 import { isWebLink, linkText, unlinked } from "./links.ts";
 import { markdownToText } from "./plain.ts";
 
@@ -37,8 +41,27 @@ test("a link that may not be one: its text, with the URL only when that is harml
   expect(linkText("", "mailto:a@b.c")).toBe("a@b.c");
 });
 
-test("every renderer follows the rule: plain text and WhatsApp personal too", () => {
-  const md = "[me](tg://user?id=1) [x](javascript:alert(1)) [docs](https://x.y) [rel](/a)";
-  expect(markdownToText(md)).toBe("me x docs (https://x.y) rel (/a)");
-  expect(personal(md)).toBe("me x docs (https://x.y) rel (/a)");
+const CHANNELS = {
+  telegram: markdownToTelegramHtml,
+  slack: markdownToSlackMrkdwn,
+  discord: markdownToDiscord,
+  whatsapp: markdownToWhatsApp,
+  "whatsapp-personal": markdownToWhatsAppPersonal,
+  "plain text": markdownToText,
+};
+
+test("on every channel only http(s) links are links: tg://, javascript:, file:, data: and any other scheme show their text", () => {
+  const unsafe =
+    "[me](tg://user?id=1) [x](javascript:alert(1)) [f](file:///etc/passwd) [d](data:text/html,hi) [v](VBScript:x) [t](ftp://a.b/c) [j](tg:resolve?domain=x)";
+  for (const [channel, render] of Object.entries(CHANNELS)) {
+    expect({ channel, text: render(unsafe) }).toEqual({ channel, text: "me x f d v t j" });
+    expect({ channel, text: render("[mail](mailto:a@b.c) [rel](/a/b)") }).toEqual({
+      channel,
+      text: "mail (a@b.c) rel (/a/b)",
+    });
+    expect({ channel, linked: render("[docs](https://x.y)").includes("https://x.y") }).toEqual({
+      channel,
+      linked: true,
+    });
+  }
 });

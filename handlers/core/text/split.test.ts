@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createCutter, type Segment } from "./cutter.ts";
+import { cutAll } from "./cutter.ts";
 import { type FenceOpen, isFenceClose, matchFenceOpen } from "./fence.ts";
 import { MIN_SPLIT_LIMIT, renderChunks } from "./split.ts";
 import { corpus, prng, SAMPLE_ANSWER } from "./testing.ts";
@@ -17,18 +17,6 @@ function openFenceAtEnd(chunk: string): boolean {
 
 /** The Markdown chunks themselves: renderChunks with a render that changes nothing. */
 const splitText = (text: string, limit: number) => renderChunks(text, (md) => md, limit);
-
-/** The cutter's segments of a text, as renderChunks cuts it: the fence lines it adds kept apart. */
-function segmentsOf(text: string, limit: number): Segment[] {
-  const cutter = createCutter(text);
-  const out: Segment[] = [];
-  for (let pos = cutter.first; pos < cutter.end; ) {
-    const { segment, next } = cutter.cut(pos, limit);
-    if (segment.body.trim() !== "") out.push(segment);
-    pos = next;
-  }
-  return out;
-}
 
 const wellFormed = (s: string) =>
   !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
@@ -160,7 +148,7 @@ describe("property: splitting any input", () => {
   test("never throws; chunks fit, are non-blank and well-formed; the source text is all there, in order", () => {
     for (const text of inputs) {
       const limit = limits[Math.floor(rand() * limits.length)] ?? 16;
-      const segments = segmentsOf(text, limit);
+      const segments = cutAll(text, limit);
       for (const { open, body, close } of segments) {
         expect(open.length + body.length + close.length).toBeLessThanOrEqual(limit);
         expect(body.trim()).not.toBe("");

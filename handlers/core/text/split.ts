@@ -1,4 +1,4 @@
-import { createCutter, type Segment } from "./cutter.ts";
+import { createCutter, cutAll, type Segment } from "./cutter.ts";
 import { cutBefore } from "./graphemes.ts";
 
 /** Smallest `limit` renderChunks accepts: room for a reopened code fence and some text. */
@@ -48,7 +48,7 @@ export function renderChunks(markdown: string, render: (md: string) => string, l
 
 /** Last resort for a small chunk still rendering too long: split it below the usual minimum. */
 function renderSmaller(chunk: string, render: (md: string) => string, limit: number, out: string[]): void {
-  for (const segment of segments(chunk, Math.max(1, chunk.length >> 1))) {
+  for (const segment of cutAll(chunk, Math.max(1, chunk.length >> 1))) {
     const piece = join(segment);
     const rendered = render(piece);
     if (rendered.length <= limit) keep(out, rendered);
@@ -64,17 +64,6 @@ function keep(out: string[], rendered: string): void {
 
 function join({ open, body, close }: Segment): string {
   return open + body + close;
-}
-
-function segments(text: string, limit: number): Segment[] {
-  const cutter = createCutter(text);
-  const out: Segment[] = [];
-  for (let pos = cutter.first; pos < cutter.end; ) {
-    const { segment, next } = cutter.cut(pos, limit);
-    if (segment.body.trim() !== "") out.push(segment);
-    pos = next;
-  }
-  return out;
 }
 
 function checkLimit(limit: number, name: string): void {
