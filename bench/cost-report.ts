@@ -4,7 +4,7 @@
  */
 import { ASSUMPTIONS, type ChannelFigures, examples, monthlyCost, PRICES, PRICES_NOTE } from "./cost.ts";
 import { table } from "./lib/markdown.ts";
-import type { RunResults } from "./report.ts";
+import type { RunResults } from "./results.ts";
 
 /** Dollars with cents; tiny amounts as "< $0.01". */
 export const dollars = (value: number) => (value < 0.005 && value > 0 ? "< $0.01" : `$${value.toFixed(2)}`);

@@ -4,7 +4,7 @@
  */
 import type { ColdResult } from "./cold.ts";
 import { num } from "./lib/stats.ts";
-import type { RunResults } from "./report.ts";
+import type { RunResults } from "./results.ts";
 
 const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);

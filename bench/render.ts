@@ -5,7 +5,8 @@
 import { join } from "node:path";
 import { root } from "./lib/build.ts";
 import { METHOD } from "./method.ts";
-import { type RunResults, renderReport } from "./report.ts";
+import { renderReport } from "./report.ts";
+import type { RunResults } from "./results.ts";
 
 const results = (await Bun.file(join(root, ".tmp", "bench", "results.json")).json()) as RunResults;
 await Bun.write(join(root, "BENCHMARKS.md"), renderReport(results, METHOD));

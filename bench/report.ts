@@ -2,32 +2,12 @@
  * The report: one summary table (printed, and first in BENCHMARKS.md) with the budgets, then each
  * measurement in detail with its method, then the cost model. Plain Markdown tables.
  */
-import { type ColdReport, importRatio } from "./cold.ts";
+import { importRatio } from "./cold.ts";
 import { costSection } from "./cost-report.ts";
 import { findings } from "./findings.ts";
 import { table } from "./lib/markdown.ts";
-import type { Summary } from "./lib/stats.ts";
 import { kb, num, range } from "./lib/stats.ts";
-import type { PipelineResult } from "./pipeline.ts";
-import type { MemoryResult } from "./relay-memory.ts";
-import type { SizeRow } from "./sizes.ts";
-import type { WarmResult } from "./warm.ts";
-
-/** Everything one run measured. */
-export interface RunResults {
-  readonly machine: string;
-  readonly date: string;
-  readonly command: string;
-  readonly seconds: number;
-  readonly cold: ColdReport;
-  readonly sizes: SizeRow[];
-  readonly warm: WarmResult[];
-  readonly pipeline: PipelineResult[];
-  readonly relay: MemoryResult[];
-  readonly bareRuntimes: { bun: Summary; node: Summary; bunWithSqs: Summary };
-  readonly notes: string[];
-  readonly settings: Record<string, number | string>;
-}
+import type { RunResults } from "./results.ts";
 
 const ms = (value: number) => `${num(value)} ms`;
 const mb = (value: number) => `${num(value)} MB`;

@@ -32,7 +32,7 @@ const data = workerData as RuntimeData;
 const post = (message: RuntimeMessage) => parentPort?.postMessage(message);
 
 // Structured log lines (one JSON object per line) go to the main thread; anything else is printed.
-for (const method of ["log", "error"] as const) {
+for (const method of ["log", "debug", "info", "warn", "error"] as const) {
   const original = console[method].bind(console);
   console[method] = (...args: unknown[]) => {
     if (args.length === 1 && typeof args[0] === "string" && args[0].startsWith("{")) {

@@ -84,8 +84,9 @@ function variableReferences(config: Config): string[] {
     .flatMap((s) => [...s.matchAll(/\bvar\.([A-Za-z_][\w-]*)/g)].map((m) => m[1] as string));
 }
 
+// examples/agents holds agents to deploy on AgentCore, not Terraform roots.
 const exampleDirs = (await readdir(join(REPO_ROOT, "examples"), { withFileTypes: true }))
-  .filter((e) => e.isDirectory())
+  .filter((e) => e.isDirectory() && e.name !== "agents")
   .map((e) => join(REPO_ROOT, "examples", e.name))
   .sort();
 const roots = [REPO_ROOT, ...exampleDirs];

@@ -392,7 +392,7 @@ describe("nothing lost, nothing twice", () => {
   test("outside the 24-hour window (131047): logged clearly, not retried, nothing in the DLQ", async () => {
     wa.script("send", graphErrors.reEngagement(), { times: 5 });
     const logs: string[] = [];
-    const spy = spyOn(console, "error").mockImplementation((line: unknown) => void logs.push(String(line)));
+    const spy = spyOn(console, "warn").mockImplementation((line: unknown) => void logs.push(String(line)));
     try {
       await withEnv({ LOG_LEVEL: "warn" }, async () => {
         await deliver(text("too late"));

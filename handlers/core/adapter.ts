@@ -2,8 +2,18 @@ import type * as v from "valibot";
 
 /**
  * A channel, as the core sees it. Core code never names a platform: each channel folder exports
- * one ChannelAdapter, and the worker and setup code take it as a parameter. Adding a channel is
- * adding a folder with the same files (verify, inbound, ingress, api, outbox, format, secret, adapter, worker).
+ * one ChannelAdapter, and the worker and setup code take it as a parameter. Each channel with a
+ * webhook has these files, each with its test beside it:
+ *
+ * - `verify.ts`: the platform's proof on a request (a short problem, or undefined);
+ * - `inbound.ts`: the event schemas and the event → envelope reading (a core/inbound.ts `Inbound`);
+ * - `ingress.ts`: the Hono app and its Lambda handler (core/ingress.ts middleware);
+ * - `reply.ts`: the reply context the ingress stores in `envelope.reply` and the worker answers with;
+ * - `api.ts`: the platform API client; `outbox.ts`: the {@link Outbox}; `format.ts`: the Markdown dialect;
+ * - `secret.ts`: the secret's schema; `adapter.ts`: this object; `worker.ts`: the worker's Lambda handler.
+ *
+ * Helpers only one platform needs sit beside them (Slack's thread lookup, WhatsApp's delivery statuses).
+ * A channel the relay feeds (WhatsApp personal) has no webhook, so no verify, ingress or api.
  */
 export interface ChannelAdapter<Secret, Reply> {
   /** Channel name, the `channel` of its envelopes. */

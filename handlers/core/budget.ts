@@ -43,15 +43,20 @@ export function withinBudget<T>(end: number, work: (callsUntil: number) => Promi
 }
 
 /**
- * The abort signal of one platform call: `timeoutMs`, or less when the budget ends sooner. Throws
+ * How long one platform call may take: `timeoutMs`, or less when the budget ends sooner. Throws
  * OutOfTimeError (retryable) when too little is left to start the call at all.
  */
-export function callSignal(timeoutMs: number): AbortSignal {
+export function callTimeoutMs(timeoutMs: number): number {
   const budget = current.getStore();
-  if (budget === undefined) return AbortSignal.timeout(timeoutMs);
+  if (budget === undefined) return timeoutMs;
   const left = budget.callsUntil - Date.now();
   if (left < MIN_CALL_MS) throw new OutOfTimeError();
-  return AbortSignal.timeout(Math.min(timeoutMs, left));
+  return Math.min(timeoutMs, left);
+}
+
+/** The abort signal of one platform call, after {@link callTimeoutMs}. */
+export function callSignal(timeoutMs: number): AbortSignal {
+  return AbortSignal.timeout(callTimeoutMs(timeoutMs));
 }
 
 /** An AWS call in the closing time (a ledger write, a visibility change) answers in milliseconds. */
@@ -62,9 +67,14 @@ const AWS_CALL_MS = 5_000;
  * the platform calls and Lambda's, so an aborted call still has time to unwind and the handler to return.
  */
 export function closingSignal(timeoutMs: number): AbortSignal {
+  return AbortSignal.timeout(closingTimeoutMs(timeoutMs));
+}
+
+/** How long an AWS call in the closing time may take (see {@link closingSignal}). */
+export function closingTimeoutMs(timeoutMs: number): number {
   const budget = current.getStore();
   const left = budget === undefined ? timeoutMs : (budget.callsUntil + budget.end) / 2 - Date.now();
-  return AbortSignal.timeout(Math.max(0, Math.min(timeoutMs, left)));
+  return Math.max(0, Math.min(timeoutMs, left));
 }
 
 /** The SDK options of one AWS call in the closing time (see {@link closingSignal}). */

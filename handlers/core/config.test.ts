@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { boolEnv, intEnv, lazy, lazyAsync, optionalEnv, requiredEnv } from "./config.ts";
+import { boolEnv, intEnv, optionalEnv, requiredEnv } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 
 const NAME = "RELAY_TEST_VAR";
@@ -37,23 +37,4 @@ test("boolEnv accepts the usual spellings only", () => {
   }
   process.env[NAME] = "maybe";
   expect(() => boolEnv(NAME)).toThrow(ConfigError);
-});
-
-test("lazy computes once", () => {
-  let calls = 0;
-  const get = lazy(() => ++calls);
-  expect([get(), get()]).toEqual([1, 1]);
-});
-
-test("lazyAsync keeps a promise, makes it again after a failure or a reset", async () => {
-  let calls = 0;
-  const get = lazyAsync(async () => {
-    calls++;
-    if (calls === 1) throw new Error("transient");
-    return calls;
-  });
-  await expect(get()).rejects.toThrow("transient");
-  expect([await get(), await get()]).toEqual([2, 2]);
-  get.reset();
-  expect(await get()).toBe(3);
 });

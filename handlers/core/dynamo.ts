@@ -1,5 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { lazy } from "./config.ts";
+import { lazy } from "./lazy.ts";
 
 /**
  * The DynamoDB client of the relay's table (`LEDGER_TABLE`: the send ledger and each conversation's

@@ -73,6 +73,5 @@ export function parseEnvelope(
   const result = v.safeParse(EnvelopeSchema, json);
   if (result.success) return { ok: true, envelope: result.output };
   const issue = result.issues[0];
-  const path = issue.path?.map((item) => String(item.key)).join(".") ?? "";
-  return { ok: false, reason: `${path || "envelope"}: ${issue.message}` };
+  return { ok: false, reason: `${v.getDotPath(issue) || "envelope"}: ${issue.message}` };
 }

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { Hono } from "hono";
 import { setEnv } from "../../test/harness/env.ts";
-import { httpApiEvent } from "../../test/harness/lambda.ts";
+import { httpApiEvent, lambdaContext } from "../../test/harness/lambda.ts";
 import { isForgivingBase64, lambdaHandler } from "./lambda.ts";
 
 const app = new Hono();
@@ -46,6 +46,29 @@ describe("lambdaHandler", () => {
     const event = httpApiEvent({ method: "POST", path: "/echo", body: '{"a":1}' });
     event.isBase64Encoded = true;
     expect(await handler(event)).toMatchObject({ statusCode: 400, body: "body is not base64" });
+  });
+
+  test("its log lines carry the invocation's request id, and say warn (not error) for the sender's fault", async () => {
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    const error = spyOn(console, "error").mockImplementation(() => {});
+    const restoreLevel = setEnv({ LOG_LEVEL: "info" });
+    try {
+      const event = httpApiEvent({ method: "POST", path: "/echo", body: "x" });
+      event.isBase64Encoded = true;
+      event.body = "{";
+      const context = lambdaContext();
+      await handler(event, context);
+      expect(error).not.toHaveBeenCalled();
+      expect(JSON.parse(String(warn.mock.calls[0]?.[0]))).toMatchObject({
+        level: "warn",
+        event: "request.malformed",
+        requestId: context.awsRequestId,
+      });
+    } finally {
+      restoreLevel();
+      warn.mockRestore();
+      error.mockRestore();
+    }
   });
 
   test("header names and values outside RFC 9110 → 400; Latin-1 and tabs are fine", async () => {

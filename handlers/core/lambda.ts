@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import type { Hono } from "hono";
 import { type APIGatewayProxyResult, handle, type LambdaEvent } from "hono/aws-lambda";
-import { log } from "./log.ts";
+import { inInvocation, log } from "./log.ts";
 
 /**
  * The Lambda edge of an ingress app. Hono's adapter turns the API Gateway event into a Request; an
@@ -53,23 +53,25 @@ export function eventProblem(event: APIGatewayProxyEventV2): string | undefined 
 }
 
 /**
- * The Lambda handler of an ingress app (API Gateway HTTP API payload 2.0, or a Function URL).
+ * The Lambda handler of an ingress app (API Gateway HTTP API payload 2.0, or a Function URL); its log
+ * lines carry the invocation's request id and cold-start flag.
  * @example export const handler = lambdaHandler(app);
  */
 export function lambdaHandler(
   app: Hono,
 ): (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResult> {
   const handler = handle(app);
-  return async (event, context) => {
-    const problem = eventProblem(event);
-    // Hono's own event types differ from @types/aws-lambda only in optionality (body null vs undefined).
-    if (problem === undefined) return handler(event as unknown as LambdaEvent, context);
-    log.warn("request.malformed", { reason: problem });
-    return {
-      statusCode: 400,
-      headers: { "content-type": "text/plain; charset=UTF-8" },
-      body: problem,
-      isBase64Encoded: false,
-    };
-  };
+  return (event, context) =>
+    inInvocation(context, async () => {
+      const problem = eventProblem(event);
+      // Hono's own event types differ from @types/aws-lambda only in optionality (body null vs undefined).
+      if (problem === undefined) return handler(event as unknown as LambdaEvent, context);
+      log.warn("request.malformed", { reason: problem });
+      return {
+        statusCode: 400,
+        headers: { "content-type": "text/plain; charset=UTF-8" },
+        body: problem,
+        isBase64Encoded: false,
+      };
+    });
 }

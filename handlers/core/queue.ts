@@ -5,10 +5,10 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { closingCall } from "./budget.ts";
-import { lazy } from "./config.ts";
 import { sha256Hex } from "./crypto.ts";
 import { conversationKey, type Envelope } from "./envelope.ts";
 import { RelayError } from "./errors.ts";
+import { lazy } from "./lazy.ts";
 
 /** SQS did not take the message: the ingress answers 5xx so the platform retries. */
 export class QueueError extends RelayError {
@@ -120,10 +120,11 @@ export async function enqueue(queueUrl: string, envelopes: readonly Envelope[]):
 }
 
 /**
- * Makes received messages visible again after `seconds` (instead of the queue's long visibility
- * timeout), so a retry comes soon. Best effort: when it fails, SQS retries after the timeout.
+ * Has SQS deliver received messages again after `seconds` (ChangeMessageVisibility), instead of after
+ * the queue's long visibility timeout, so a retry comes soon. Best effort: when it fails, SQS retries
+ * after the timeout.
  */
-export async function retryAfter(queueUrl: string, receiptHandles: readonly string[], seconds: number) {
+export async function redeliverAfter(queueUrl: string, receiptHandles: readonly string[], seconds: number) {
   for (let start = 0; start < receiptHandles.length; start += 10) {
     await sqs().send(
       new ChangeMessageVisibilityBatchCommand({

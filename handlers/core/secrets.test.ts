@@ -49,17 +49,18 @@ test("a failed read is not cached; a bad secret names the key, not the value", a
 test("verifyWithSecret re-reads a rotated secret at most once a minute", async () => {
   fake.reset();
   const secret = secretLoader(Schema);
-  expect(await verifyWithSecret(secret, (s) => s.token === "one")).toBe(true);
+  const is = (token: string) => (s: { token: string }) => (s.token === token ? undefined : "bad token");
+  expect(await verifyWithSecret(secret, is("one"))).toBeUndefined();
   fake.setSecret("relay/test", { token: "two" });
   // Cached copy is fresh: a mismatch does not call Secrets Manager again.
-  expect(await verifyWithSecret(secret, (s) => s.token === "two")).toBe(false);
+  expect(await verifyWithSecret(secret, is("two"))).toBe("bad token");
   expect(fake.callCount()).toBe(1);
   // An hour later the mismatch reads the secret again and sees the rotation.
   const realNow = Date.now;
   Date.now = () => realNow() + 3_600_000;
   try {
-    expect(await verifyWithSecret(secret, (s) => s.token === "two")).toBe(true);
-    expect(await verifyWithSecret(secret, (s) => s.token === "forged")).toBe(false);
+    expect(await verifyWithSecret(secret, is("two"))).toBeUndefined();
+    expect(await verifyWithSecret(secret, is("forged"))).toBe("bad token");
   } finally {
     Date.now = realNow;
   }

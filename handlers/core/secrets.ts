@@ -1,7 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import * as v from "valibot";
-import { lazy, lazyAsync, requiredEnv } from "./config.ts";
+import { requiredEnv } from "./config.ts";
 import { ConfigError, RelayError } from "./errors.ts";
+import { lazy, lazyAsync } from "./lazy.ts";
 
 /** Secrets Manager could not be read (network, throttling, permissions): retry later. */
 export class SecretError extends RelayError {
@@ -55,18 +56,20 @@ export type SecretLoader<T> = (() => Promise<T>) & {
 export const SECRET_RECHECK_MS = 60_000;
 
 /**
- * Checks a request against the channel's secret; when the check fails and the cached secret is
- * over a minute old, reads the secret again and checks once more — so a rotated secret is picked
- * up by warm containers, while forged requests cannot make us call Secrets Manager more than once
- * a minute.
+ * Checks a request against the channel's secret: `check` resolves to undefined when the request is
+ * genuine, else to the problem. When it finds one and the cached secret is over a minute old, the secret
+ * is read again and checked once more — so a rotated secret is picked up by warm containers, while
+ * forged requests cannot make us call Secrets Manager more than once a minute.
+ * @example verified(({ header }) => verifyWithSecret(secret, (s) => tokenProblem(header(HEADER), s.token)))
  */
 export async function verifyWithSecret<T>(
   secret: SecretLoader<T>,
-  check: (value: T) => boolean | Promise<boolean>,
-): Promise<boolean> {
-  if (await check(await secret())) return true;
+  check: (value: T) => string | undefined | Promise<string | undefined>,
+): Promise<string | undefined> {
+  const problem = await check(await secret());
+  if (problem === undefined) return undefined;
   const newer = await secret.staleAfter(SECRET_RECHECK_MS);
-  return newer !== undefined && (await check(newer));
+  return newer === undefined ? problem : check(newer);
 }
 
 async function load<T>(schema: v.GenericSchema<unknown, T>): Promise<T> {
@@ -86,8 +89,6 @@ async function load<T>(schema: v.GenericSchema<unknown, T>): Promise<T> {
   }
   const result = v.safeParse(schema, json);
   if (result.success) return result.output;
-  const keys = [...new Set(result.issues.map((issue) => issue.path?.map((p) => String(p.key)).join(".")))];
-  throw new ConfigError(
-    `the channel secret lacks or has an invalid ${keys.filter(Boolean).join(", ") || "value"}`,
-  );
+  const keys = new Set(result.issues.map((issue) => v.getDotPath(issue)).filter(Boolean));
+  throw new ConfigError(`the channel secret lacks or has an invalid ${[...keys].join(", ") || "value"}`);
 }

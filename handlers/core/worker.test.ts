@@ -8,9 +8,9 @@ import { parseAllowlist } from "./allowlist.ts";
 import { sendChunks } from "./chunks.ts";
 import { AgentError, PlatformError } from "./errors.ts";
 import { LedgerError, noLedger, type SendLedger } from "./ledger.ts";
+import { notices as texts } from "./notices.ts";
 import { noSecret } from "./secrets.ts";
 import { noSessions, SessionStoreError, type Sessions } from "./sessions.ts";
-import { texts } from "./texts.ts";
 import { createWorker } from "./worker.ts";
 
 /** A channel whose sends fail while `platformDown` is set. */

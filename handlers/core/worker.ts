@@ -7,16 +7,17 @@ import { sessionId } from "./agent/session.ts";
 import { type Allowlist, parseAllowlist } from "./allowlist.ts";
 import { type FailedRecord, type Outcome, processFifoBatch } from "./batch.ts";
 import { OutOfTimeError, withinBudget } from "./budget.ts";
-import { boolEnv, intEnv, lazy, lazyAsync, optionalEnv, requiredEnv } from "./config.ts";
+import { boolEnv, intEnv, optionalEnv, requiredEnv } from "./config.ts";
 import { conversationKey, type Envelope, envelopeId, parseEnvelope } from "./envelope.ts";
 import { AgentError, ConfigError, isRetryable, PlatformError } from "./errors.ts";
+import { lazy, lazyAsync } from "./lazy.ts";
 import { dynamoLedger, noLedger, type SendLedger } from "./ledger.ts";
 import { log } from "./log.ts";
-import { retryAfter } from "./queue.ts";
+import { notices as texts } from "./notices.ts";
+import { redeliverAfter as retryAfter } from "./queue.ts";
 import { type SecretLoader, secretLoader } from "./secrets.ts";
 import { dynamoSessions, noSessions, type Sessions } from "./sessions.ts";
 import { runSetup, SetupEventSchema } from "./setup.ts";
-import { texts } from "./texts.ts";
 import { keepTyping } from "./typing.ts";
 
 /** What the worker reads from its environment, once per container. */

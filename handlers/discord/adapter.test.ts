@@ -12,13 +12,13 @@ const discord: FakeDiscord = await startDiscord({
       downFor--;
       return { status: 404, body: "not found" };
     }
-    const verdict = await verifyRequest(
+    const problem = await verifyRequest(
       () => importPublicKey(discord.signer.publicKeyHex),
       request.headers["x-signature-ed25519"],
       request.headers["x-signature-timestamp"],
       new TextEncoder().encode(request.body),
     );
-    return verdict.ok ? { status: 200, body: '{"type":1}' } : { status: 401, body: "" };
+    return problem === undefined ? { status: 200, body: '{"type":1}' } : { status: 401, body: "" };
   },
 });
 afterAll(() => discord.close());

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { renderChunks } from "../core/text/split.ts";
-import { corpus, prng, SAMPLE_ANSWER } from "../core/text/testing.ts";
+import { corpus, prng } from "../core/text/testing.ts";
 import { escapeDiscord, markdownToDiscord as md } from "./format.ts";
 import { DISCORD_LIMIT } from "./outbox.ts";
 
@@ -55,6 +55,8 @@ describe("markdownToDiscord", () => {
     expect(md("```python\nprint('*hi*')\n```")).toBe("```python\nprint('*hi*')\n```");
     expect(md('```"><x\nbody\n```')).toBe("```\nbody\n```");
     expect(md("````\na\n```\nb\n````")).toBe("```\na\n``\u200b`\nb\n```");
+    // A run of six once left three backticks standing together, closing the block early.
+    expect(md("````\na``````b\n````")).toBe("```\na``\u200b``\u200b``b\n```");
   });
 
   test("lists: bullets by depth; a code block in an item keeps its content unindented", () => {
@@ -90,13 +92,5 @@ describe("property: rendering any input", () => {
         if (fences % 2 !== 0) throw new Error(`unbalanced fences (limit ${limit}): ${JSON.stringify(chunk)}`);
       }
     }
-  });
-
-  test("a 20 kB answer renders and splits in a few milliseconds", () => {
-    const answer = SAMPLE_ANSWER.repeat(20).slice(0, 20_000);
-    for (let k = 0; k < 10; k++) renderChunks(answer, md, DISCORD_LIMIT);
-    const t0 = performance.now();
-    for (let k = 0; k < 20; k++) renderChunks(answer, md, DISCORD_LIMIT);
-    expect((performance.now() - t0) / 20).toBeLessThan(15);
   });
 });

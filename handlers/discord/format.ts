@@ -1,4 +1,5 @@
-import { type Dialect, linkText, renderMarkdown } from "../core/text/render.ts";
+import { breakFences, FENCED_BLOCK } from "../core/text/fence.ts";
+import { type Dialect, renderMarkdown } from "../core/text/render.ts";
 
 /**
  * Discord's Markdown. Discord renders Markdown itself, so the agent's answer is parsed and written
@@ -29,13 +30,7 @@ export function escapeDiscord(text: string): string {
   return out + escapePlain(text.slice(last));
 }
 
-const LINKABLE = /^https?:\/\/[^\s/?#]+/i;
-const DANGEROUS = /^\s*(?:javascript|vbscript|data|file):/i;
 const LANG = /^[\w#+.-]{1,32}$/;
-const FENCE = /^\s*```/;
-
-/** A code block's content can never close its fence early. */
-const unfence = (s: string) => s.replaceAll("```", "``\u200b`");
 
 function inlineCode(value: string): string {
   if (value === "") return "";
@@ -43,19 +38,6 @@ function inlineCode(value: string): string {
   // Double backticks hold single ones; a run of two or more cannot be held, so it is bent.
   const safe = value.replace(/`{2,}/g, (run) => "ˋ".repeat(run.length));
   return `\`\` ${safe} \`\``;
-}
-
-/** Indents continuation lines of a list item, but not the content of a code block. */
-function indent(body: string, pad: string): string {
-  let inFence = false;
-  return body
-    .split("\n")
-    .map((line, index) => {
-      const out = index === 0 || inFence ? line : pad + line;
-      if (FENCE.test(line)) inFence = !inFence;
-      return out;
-    })
-    .join("\n");
 }
 
 /** Discord message Markdown. */
@@ -66,8 +48,6 @@ export const discordMarkdown: Dialect = {
   emphasis: (inner) => `*${inner}*`,
   strike: (inner) => `~~${inner}~~`,
   link(url, inner) {
-    if (DANGEROUS.test(url)) return inner;
-    if (!LINKABLE.test(url)) return linkText(inner, escapeDiscord(url));
     // encodeURIComponent leaves ( and ) alone, and they would end the link early.
     const target = url.replace(
       /[()<>\s]/g,
@@ -76,12 +56,12 @@ export const discordMarkdown: Dialect = {
     return inner === "" || inner === url ? target : `[${inner}](${target})`;
   },
   heading: (inner, depth) => `${"#".repeat(Math.min(depth, 3))} ${inner}`,
-  codeBlock: (value, lang) => `\`\`\`${LANG.test(lang) ? lang : ""}\n${unfence(value)}\n\`\`\``,
+  codeBlock: (value, lang) => `\`\`\`${LANG.test(lang) ? lang : ""}\n${breakFences(value)}\n\`\`\``,
   // Discord quotes are one level deep: an inner quote is flattened into the outer one.
   blockquote: (inner, nested) => (nested ? inner : inner.replace(/^/gm, "> ")),
-  table: (text) => `\`\`\`\n${unfence(text)}\n\`\`\``,
+  table: (text) => `\`\`\`\n${breakFences(text)}\n\`\`\``,
   hr: "———",
-  indent,
+  verbatim: FENCED_BLOCK,
 };
 
 /**

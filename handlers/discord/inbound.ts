@@ -7,7 +7,8 @@ import type {
   InteractionType,
 } from "discord-api-types/v10";
 import * as v from "valibot";
-import { type Command, ENVELOPE_VERSION, type Envelope } from "../core/envelope.ts";
+import { ENVELOPE_VERSION } from "../core/envelope.ts";
+import type { Accepted, Invalid, Notice } from "../core/inbound.ts";
 import type { InteractionReply } from "./reply.ts";
 import { Snowflake, snowflakeTime } from "./secret.ts";
 
@@ -82,21 +83,11 @@ export type _Checks = [
   Extends<ApplicationCommandOptionType.String, 3>,
 ];
 
-/** What the endpoint does with an interaction. */
-export type Inbound =
-  | { envelope: Envelope }
-  /** Answered at once, only to the user (ephemeral), nothing queued. */
-  | { notice: string }
-  /** Not an interaction we can answer: 400. */
-  | { invalid: string };
-
 /** Notices for commands the relay does not queue. */
 export const notices = {
   emptyPrompt: "Please write something after /ask.",
   unknownCommand: "This command is not known here: use /ask or /new.",
 } as const;
-
-const COMMANDS: Record<string, Command | "ask"> = { ask: "ask", new: "new" };
 
 /** The `prompt` option of /ask, when it is a string. */
 function promptOf(interaction: CommandInteraction): string | undefined {
@@ -110,23 +101,25 @@ function promptOf(interaction: CommandInteraction): string | undefined {
  * would otherwise wait forever for a reply the worker never sends). The reply context carries the
  * interaction token, valid 15 minutes from the interaction id's timestamp.
  */
-export function toEnvelope(interaction: CommandInteraction, now = Date.now()): Inbound {
+export function toEnvelope(interaction: CommandInteraction, now = Date.now()): Accepted | Invalid | Notice {
   const user = interaction.member?.user ?? interaction.user;
   const channelId = interaction.channel_id ?? interaction.channel?.id;
   if (!user) return { invalid: "no user" };
   if (!channelId) return { invalid: "no channel" };
-  const command = COMMANDS[interaction.data.name];
+  // The slash commands adapter.ts registers; no other can reach us.
+  const name = interaction.data.name;
+  const command = name === "ask" || name === "new" ? name : undefined;
   if (!command) return { notice: notices.unknownCommand };
   const text = command === "ask" ? (promptOf(interaction) ?? "").trim() : "";
   if (command === "ask" && text === "") return { notice: notices.emptyPrompt };
-  const name = user.global_name ?? user.username;
+  const userName = user.global_name ?? user.username;
   return {
     envelope: {
       v: ENVELOPE_VERSION,
       channel: "discord",
       eventId: interaction.id,
       conversation: channelId,
-      user: { id: user.id, ...(name ? { name } : {}) },
+      user: { id: user.id, ...(userName ? { name: userName } : {}) },
       text,
       ...(command === "new" ? { command } : {}),
       attachments: [],

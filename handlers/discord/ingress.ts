@@ -3,10 +3,10 @@ import type {
   APIInteractionResponseDeferredChannelMessageWithSource,
   APIInteractionResponsePong,
 } from "discord-api-types/v10";
-import { lazy } from "../core/config.ts";
 import { ConfigError } from "../core/errors.ts";
-import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
+import { accept, ingressApp, jsonBody, limitBody, verified } from "../core/ingress.ts";
 import { lambdaHandler } from "../core/lambda.ts";
+import { lazy } from "../core/lazy.ts";
 import { log } from "../core/log.ts";
 import { secretLoader } from "../core/secrets.ts";
 import { InteractionSchema, toEnvelope } from "./inbound.ts";
@@ -45,35 +45,30 @@ async function publicKey(): Promise<CryptoKey> {
 
 export const app = ingressApp();
 
-app.post("/discord/interactions", limitBody(), async (c) => {
-  const body = new Uint8Array(await c.req.arrayBuffer());
-  const verdict = await verifyRequest(
-    publicKey,
-    c.req.header("x-signature-ed25519"),
-    c.req.header("x-signature-timestamp"),
-    body,
-  );
-  if (!verdict.ok) {
-    log.info("interaction.refused", { reason: verdict.reason });
-    return c.text("invalid request signature", 401);
-  }
-  const parsed = parseJsonBody(c, new TextDecoder().decode(body), InteractionSchema, "a Discord interaction");
-  if ("response" in parsed) return parsed.response;
-  const interaction = parsed.value;
-  if (interaction.type === 1) return c.json({ type: 1 } satisfies APIInteractionResponsePong);
-  const inbound = toEnvelope(interaction);
-  if ("invalid" in inbound) return c.text(`not a Discord interaction: ${inbound.invalid}`, 400);
-  if ("notice" in inbound) {
-    log.info("interaction.answered", { interactionId: interaction.id, command: interaction.data.name });
-    // Only the user sees it (EPHEMERAL), and nothing is queued.
-    return c.json({
-      type: 4,
-      data: { content: inbound.notice, flags: 64 },
-    } satisfies APIInteractionResponseChannelMessageWithSource);
-  }
-  await accept([inbound.envelope]);
-  return c.json({ type: 5 } satisfies APIInteractionResponseDeferredChannelMessageWithSource);
-});
+app.post(
+  "/discord/interactions",
+  limitBody(),
+  verified(({ header, body }) =>
+    verifyRequest(publicKey, header("x-signature-ed25519"), header("x-signature-timestamp"), body),
+  ),
+  jsonBody(InteractionSchema, "a Discord interaction"),
+  async (c) => {
+    const interaction = c.req.valid("json");
+    if (interaction.type === 1) return c.json({ type: 1 } satisfies APIInteractionResponsePong);
+    const inbound = toEnvelope(interaction);
+    if ("invalid" in inbound) return c.text(`not a Discord interaction: ${inbound.invalid}`, 400);
+    if ("notice" in inbound) {
+      log.info("interaction.answered", { interactionId: interaction.id, command: interaction.data.name });
+      // Only the user sees it (EPHEMERAL), and nothing is queued.
+      return c.json({
+        type: 4,
+        data: { content: inbound.notice, flags: 64 },
+      } satisfies APIInteractionResponseChannelMessageWithSource);
+    }
+    await accept([inbound.envelope]);
+    return c.json({ type: 5 } satisfies APIInteractionResponseDeferredChannelMessageWithSource);
+  },
+);
 
 /** The Lambda handler (API Gateway HTTP API payload v2.0, or a Function URL). */
 export const handler = lambdaHandler(app);

@@ -7,9 +7,9 @@ import type { Outbox } from "../core/adapter.ts";
 import { sendChunks } from "../core/chunks.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { log } from "../core/log.ts";
-import { honourRetryAfter } from "../core/retry.ts";
+import { notices } from "../core/notices.ts";
+import { retryWhenRateLimited } from "../core/rate-limit.ts";
 import { renderChunks } from "../core/text/split.ts";
-import { texts } from "../core/texts.ts";
 import { DISCORD_CODES, DiscordApiError, type DiscordCall } from "./api.ts";
 import { markdownToDiscord } from "./format.ts";
 import type { DiscordReply, InteractionReply } from "./reply.ts";
@@ -129,11 +129,11 @@ export function discordOutbox(
       const { deadline, key } = options;
       let chunks = renderChunks(markdown, markdownToDiscord, DISCORD_LIMIT);
       // Markup that renders to nothing must still end the deferred "thinking…".
-      if (chunks.length === 0) chunks = [texts.empty];
+      if (chunks.length === 0) chunks = [notices.empty];
       const nonce = (index: number) => (key === undefined ? undefined : chunkNonce(key, index));
       if (reply.kind === "message") {
         await sendChunks(chunks, options, async (content, index) => {
-          await honourRetryAfter(
+          await retryWhenRateLimited(
             () => toChannel(reply.channelId, content, nonce(index), index === 0 ? reply : undefined),
             deadline,
           );
@@ -147,7 +147,7 @@ export function discordOutbox(
       await sendChunks(chunks, options, async (content, index) => {
         if (viaWebhook) {
           try {
-            await honourRetryAfter(() => toWebhookWhenReady(reply, content, index === 0), deadline);
+            await retryWhenRateLimited(() => toWebhookWhenReady(reply, content, index === 0), deadline);
             return;
           } catch (error) {
             if (!webhookGone(error)) throw error;
@@ -159,7 +159,7 @@ export function discordOutbox(
             });
           }
         }
-        await honourRetryAfter(() => toChannel(reply.channelId, content, nonce(index)), deadline);
+        await retryWhenRateLimited(() => toChannel(reply.channelId, content, nonce(index)), deadline);
       });
     },
   };

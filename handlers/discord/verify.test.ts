@@ -11,14 +11,14 @@ const ts = unixSeconds(NOW);
 describe("verifyRequest", () => {
   test("a correct signature over timestamp + raw body passes", async () => {
     const signature = await signer.sign(ts, body);
-    expect(await verifyRequest(key, signature, ts, body, NOW)).toEqual({ ok: true });
-    expect(await verifyRequest(key, signature.toUpperCase(), ts, body, NOW)).toEqual({ ok: true });
+    expect(await verifyRequest(key, signature, ts, body, NOW)).toBeUndefined();
+    expect(await verifyRequest(key, signature.toUpperCase(), ts, body, NOW)).toBeUndefined();
   });
 
   test("another key, another body or another timestamp fails", async () => {
     const other = await createSigner();
     const signature = await signer.sign(ts, body);
-    const bad = { ok: false, reason: "bad signature" };
+    const bad = "bad signature";
     expect(await verifyRequest(key, await other.sign(ts, body), ts, body, NOW)).toEqual(bad);
     expect(
       await verifyRequest(key, signature, ts, new TextEncoder().encode('{"type":1,"id":"2"}'), NOW),
@@ -43,7 +43,7 @@ describe("verifyRequest", () => {
       [signature, "1.5"],
       [signature, "-1"],
     ] as const) {
-      expect((await verifyRequest(counting, sig, time, body, NOW)).ok).toBe(false);
+      expect(await verifyRequest(counting, sig, time, body, NOW)).toBeDefined();
     }
     expect(asked).toBe(0);
   });
@@ -52,13 +52,12 @@ describe("verifyRequest", () => {
     for (const offset of [-(REPLAY_WINDOW_SECONDS + 1), REPLAY_WINDOW_SECONDS + 1]) {
       const time = unixSeconds(NOW + offset * 1000);
       const signature = await signer.sign(time, body);
-      expect(await verifyRequest(key, signature, time, body, NOW)).toEqual({
-        ok: false,
-        reason: "timestamp outside the replay window",
-      });
+      expect(await verifyRequest(key, signature, time, body, NOW)).toBe(
+        "timestamp outside the replay window",
+      );
     }
     const edge = unixSeconds(NOW - (REPLAY_WINDOW_SECONDS - 1) * 1000);
-    expect(await verifyRequest(key, await signer.sign(edge, body), edge, body, NOW)).toEqual({ ok: true });
+    expect(await verifyRequest(key, await signer.sign(edge, body), edge, body, NOW)).toBeUndefined();
   });
 });
 

@@ -32,12 +32,10 @@ export function importPublicKey(publicKeyHex: string): Promise<CryptoKey> {
   return key;
 }
 
-/** Why a request was refused, for the log (never echoed in detail to the caller). */
-export type VerifyResult = { ok: true } | { ok: false; reason: string };
-
 /**
- * Checks a request's signature headers against its raw body. `key` is asked for only once the
- * headers are well-formed and fresh, so junk never costs a key lookup.
+ * Why a request is not from Discord, or undefined when it is: its signature headers are checked against
+ * its raw body. `key` is asked for only once the headers are well-formed and fresh, so junk never costs
+ * a key lookup.
  * @example await verifyRequest(() => importPublicKey(hex), c.req.header("x-signature-ed25519"), c.req.header("x-signature-timestamp"), body)
  */
 export async function verifyRequest(
@@ -46,16 +44,16 @@ export async function verifyRequest(
   timestamp: string | undefined,
   body: Uint8Array,
   now = Date.now(),
-): Promise<VerifyResult> {
-  if (!signature || !HEX_128.test(signature)) return { ok: false, reason: "missing or malformed signature" };
-  if (!timestamp || !SECONDS.test(timestamp)) return { ok: false, reason: "missing or malformed timestamp" };
+): Promise<string | undefined> {
+  if (!signature || !HEX_128.test(signature)) return "missing or malformed signature";
+  if (!timestamp || !SECONDS.test(timestamp)) return "missing or malformed timestamp";
   if (Math.abs(now / 1000 - Number(timestamp)) > REPLAY_WINDOW_SECONDS) {
-    return { ok: false, reason: "timestamp outside the replay window" };
+    return "timestamp outside the replay window";
   }
   const prefix = new TextEncoder().encode(timestamp);
   const message = new Uint8Array(prefix.length + body.length);
   message.set(prefix);
   message.set(body, prefix.length);
   const valid = await crypto.subtle.verify({ name: "Ed25519" }, await key(), hexBytes(signature), message);
-  return valid ? { ok: true } : { ok: false, reason: "bad signature" };
+  return valid ? undefined : "bad signature";
 }

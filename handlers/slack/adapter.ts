@@ -1,7 +1,7 @@
 import type { ChannelAdapter } from "../core/adapter.ts";
 import { slackApi } from "./api.ts";
-import { type SlackReply, SlackReplySchema } from "./inbound.ts";
 import { slackOutbox } from "./outbox.ts";
+import { type SlackReply, SlackReplySchema } from "./reply.ts";
 import { type SlackSecret, SlackSecretSchema } from "./secret.ts";
 
 interface AuthTest {

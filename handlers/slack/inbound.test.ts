@@ -10,10 +10,10 @@ import {
   botUserIdOf,
   EventCallbackSchema,
   needsBotUserId,
-  SlackReplySchema,
   SlackRequestSchema,
   toEnvelope,
 } from "./inbound.ts";
+import { SlackReplySchema } from "./reply.ts";
 
 const NOW = 1_700_000_000_000;
 const me = { userId: BOT };

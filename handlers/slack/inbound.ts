@@ -1,6 +1,8 @@
 import type { AppMentionEvent, GenericMessageEvent } from "@slack/types";
 import * as v from "valibot";
-import { type Attachment, type Command, ENVELOPE_VERSION, type Envelope } from "../core/envelope.ts";
+import { type Attachment, ENVELOPE_VERSION } from "../core/envelope.ts";
+import { type Inbound, type Invalid, parseCommand } from "../core/inbound.ts";
+import { SlackId, type SlackReply, Ts } from "./reply.ts";
 import { slackTextToPlain } from "./text.ts";
 
 /**
@@ -10,10 +12,6 @@ import { slackTextToPlain } from "./text.ts";
  */
 
 const Int = v.pipe(v.number(), v.integer());
-/** A Slack timestamp, which is also a message id: `1700000000.123456`. */
-const Ts = v.pipe(v.string(), v.regex(/^\d{1,12}\.\d{1,9}$/));
-/** User, bot user, channel and team ids: `U0123ABCD`, `W…`, `C…`, `D…`, `G…`. */
-const SlackId = v.pipe(v.string(), v.regex(/^[A-Z0-9]{2,64}$/));
 
 export const UrlVerificationSchema = v.object({
   type: v.literal("url_verification"),
@@ -75,7 +73,6 @@ export const MessageEventSchema = v.object({
   files: v.optional(v.array(FileSchema)),
 });
 
-export type SlackRequest = v.InferOutput<typeof SlackRequestSchema>;
 export type SlackEventCallback = v.InferOutput<typeof EventCallbackSchema>;
 export type SlackMessageEvent = v.InferOutput<typeof MessageEventSchema>;
 
@@ -99,23 +96,6 @@ export type _Checks = [
   >,
 ];
 
-/** What the reply needs: where to answer, and how to show progress. */
-export const SlackReplySchema = v.object({
-  channel: SlackId,
-  /** The user's message: the progress reaction goes on it. */
-  ts: Ts,
-  /** The thread the answer goes to; absent for a DM's top-level messages (answered top level). */
-  threadTs: v.optional(Ts),
-  /** A DM thread (the assistant container): progress via assistant.threads.setStatus. */
-  assistant: v.boolean(),
-  /**
-   * Set for a thread reply that does not mention the bot: its user id, and the worker answers only when
-   * the bot already posted in that thread.
-   */
-  requireBotInThread: v.optional(SlackId),
-});
-export type SlackReply = v.InferOutput<typeof SlackReplySchema>;
-
 /** Who we are: the bot user, from `authorizations` (or auth.test); undefined when unknown. */
 export interface BotIdentity {
   readonly userId: string | undefined;
@@ -123,11 +103,6 @@ export interface BotIdentity {
 
 /** Subtypes that are still a person writing: a message with files, a thread reply also sent to the channel. */
 const PERSON_SUBTYPES = new Set(["file_share", "thread_broadcast"]);
-
-const COMMANDS: Record<string, Command> = { start: "help", help: "help", new: "new" };
-
-/** The outcome of reading an event: an envelope to queue, why we leave it alone, or why it is malformed. */
-export type Inbound = { envelope: Envelope } | { ignored: string } | { invalid: string };
 
 /** The bot user id the event carries (`authorizations[].user_id`), preferring a bot authorization. */
 export function botUserIdOf(payload: SlackEventCallback): string | undefined {
@@ -168,7 +143,11 @@ function attachmentsOf(event: SlackMessageEvent): Attachment[] {
  * (200, so Slack does not retry): bots (ourselves included), edits, joins and other subtypes, channel
  * chatter, and the `message` copy of a mention (its app_mention is answered).
  */
-export function toEnvelope(payload: SlackEventCallback, bot: BotIdentity, now = Date.now()): Inbound {
+export function toEnvelope(
+  payload: SlackEventCallback,
+  bot: BotIdentity,
+  now = Date.now(),
+): Inbound<Invalid> {
   const loose = payload.event;
   if (loose.type !== "message" && loose.type !== "app_mention") return { ignored: `event ${loose.type}` };
   if (loose.subtype !== undefined && !PERSON_SUBTYPES.has(loose.subtype)) {
@@ -177,7 +156,7 @@ export function toEnvelope(payload: SlackEventCallback, bot: BotIdentity, now = 
   if (loose.bot_id !== undefined) return { ignored: "sent by a bot" };
   const parsed = v.safeParse(MessageEventSchema, loose);
   if (!parsed.success) {
-    const path = parsed.issues[0].path?.map((p) => String(p.key)).join(".");
+    const path = v.getDotPath(parsed.issues[0]);
     return { invalid: `event${path ? `.${path}` : ""}` };
   }
   const event = parsed.output;
@@ -205,13 +184,8 @@ export function toEnvelope(payload: SlackEventCallback, bot: BotIdentity, now = 
     if (event.parent_user_id !== bot.userId) requireBotInThread = bot.userId;
   }
 
-  let text = slackTextToPlain(event.text ?? "", bot.userId);
-  let command: Command | undefined;
-  const match = /^\/([a-z]+)(?:\s+|$)/i.exec(text);
-  if (match) {
-    command = COMMANDS[(match[1] ?? "").toLowerCase()];
-    if (command) text = text.slice(match[0].length).trim();
-  }
+  const text = slackTextToPlain(event.text ?? "", bot.userId);
+  const command = parseCommand(text);
 
   const reply: SlackReply = {
     channel: event.channel,
@@ -228,8 +202,8 @@ export function toEnvelope(payload: SlackEventCallback, bot: BotIdentity, now = 
       conversation: event.channel,
       ...(threadTs === undefined ? {} : { thread: threadTs }),
       user: { id: event.user },
-      text,
-      ...(command ? { command } : {}),
+      text: command ? command.text : text,
+      ...(command ? { command: command.command } : {}),
       attachments: attachmentsOf(event),
       reply,
       receivedAt: now,

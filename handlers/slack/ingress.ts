@@ -1,8 +1,9 @@
-import { lazyAsync } from "../core/config.ts";
-import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
+import { createMiddleware } from "hono/factory";
+import { accept, ingressApp, jsonBody, limitBody, verified } from "../core/ingress.ts";
 import { lambdaHandler } from "../core/lambda.ts";
+import { lazyAsync } from "../core/lazy.ts";
 import { log } from "../core/log.ts";
-import { SECRET_RECHECK_MS, secretLoader } from "../core/secrets.ts";
+import { secretLoader, verifyWithSecret } from "../core/secrets.ts";
 import { slackApi } from "./api.ts";
 import { botUserIdOf, needsBotUserId, SlackRequestSchema, toEnvelope } from "./inbound.ts";
 import { SlackSecretSchema } from "./secret.ts";
@@ -22,58 +23,54 @@ const botUserFromApi = lazyAsync(
   async () => (await slackApi((await secret()).bot_token)<{ user_id?: string }>("auth.test")).user_id,
 );
 
-/** A 400 Slack should not repeat: the same body would fail the same way. */
-function noRetry(response: Response): Response {
-  response.headers.set("x-slack-no-retry", "1");
-  return response;
-}
+/** A 400 is one Slack should not repeat: the same body would fail the same way. */
+const noRetryOnBadRequest = createMiddleware(async (c, next) => {
+  await next();
+  if (c.res.status === 400) c.res.headers.set("x-slack-no-retry", "1");
+});
 
 export const app = ingressApp();
 
-app.post("/slack/events", limitBody(), async (c) => {
-  const body = new Uint8Array(await c.req.arrayBuffer());
-  const check = (signingSecret: string) =>
-    verifySlackSignature(
-      signingSecret,
-      c.req.header("x-slack-request-timestamp"),
-      c.req.header("x-slack-signature"),
-      body,
-    );
-  let problem = check((await secret()).signing_secret);
-  // A rotated signing secret: read it again, at most once a minute (forged requests cannot force more).
-  if (problem) {
-    const newer = await secret.staleAfter(SECRET_RECHECK_MS);
-    if (newer) problem = check(newer.signing_secret);
-  }
-  if (problem) {
-    log.warn("request.rejected", { reason: problem });
-    return c.text(`unauthorized: ${problem}`, 401);
-  }
-  const parsed = parseJsonBody(c, new TextDecoder().decode(body), SlackRequestSchema, "a Slack event");
-  if ("response" in parsed) return noRetry(parsed.response);
-  const request = parsed.value;
-  if (request.type === "url_verification") return c.text(request.challenge);
-  if (request.type === "app_rate_limited") {
-    log.warn("slack.rate_limited", { minuteRateLimited: request.minute_rate_limited });
+app.post(
+  "/slack/events",
+  limitBody(),
+  verified(({ header, body }) =>
+    verifyWithSecret(secret, (s) =>
+      verifySlackSignature(
+        s.signing_secret,
+        header("x-slack-request-timestamp"),
+        header("x-slack-signature"),
+        body,
+      ),
+    ),
+  ),
+  noRetryOnBadRequest,
+  jsonBody(SlackRequestSchema, "a Slack event"),
+  async (c) => {
+    const request = c.req.valid("json");
+    if (request.type === "url_verification") return c.text(request.challenge);
+    if (request.type === "app_rate_limited") {
+      log.warn("slack.rate_limited", { minuteRateLimited: request.minute_rate_limited });
+      return c.text("ok");
+    }
+    const retry = c.req.header("x-slack-retry-num");
+    const userId = botUserIdOf(request) ?? (needsBotUserId(request) ? await botUserFromApi() : undefined);
+    const inbound = toEnvelope(request, { userId });
+    if ("invalid" in inbound) return c.text(`not a Slack event: bad ${inbound.invalid}`, 400);
+    if ("ignored" in inbound) {
+      log.info("event.ignored", { eventId: request.event_id, reason: inbound.ignored });
+      return c.text("ok");
+    }
+    if (retry)
+      log.info("slack.retry", {
+        eventId: request.event_id,
+        retryNum: retry,
+        reason: c.req.header("x-slack-retry-reason"),
+      });
+    await accept([inbound.envelope]);
     return c.text("ok");
-  }
-  const retry = c.req.header("x-slack-retry-num");
-  const userId = botUserIdOf(request) ?? (needsBotUserId(request) ? await botUserFromApi() : undefined);
-  const inbound = toEnvelope(request, { userId });
-  if ("invalid" in inbound) return noRetry(c.text(`not a Slack event: bad ${inbound.invalid}`, 400));
-  if ("ignored" in inbound) {
-    log.info("event.ignored", { eventId: request.event_id, reason: inbound.ignored });
-    return c.text("ok");
-  }
-  if (retry)
-    log.info("slack.retry", {
-      eventId: request.event_id,
-      retryNum: retry,
-      reason: c.req.header("x-slack-retry-reason"),
-    });
-  await accept([inbound.envelope]);
-  return c.text("ok");
-});
+  },
+);
 
 /** The Lambda handler (API Gateway HTTP API payload v2.0, or a Function URL). */
 export const handler = lambdaHandler(app);

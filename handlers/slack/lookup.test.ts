@@ -3,7 +3,6 @@ import { DEFAULT_SLACK_TOKEN, type FakeSlack, slackErrors, startSlack } from "..
 import type { SendOptions } from "../core/adapter.ts";
 import { PlatformError } from "../core/errors.ts";
 import { slackApi } from "./api.ts";
-import type { SlackReply } from "./inbound.ts";
 import {
   CLOCK_SKEW_MS,
   LOOKUP_PAGE_SIZE,
@@ -13,6 +12,7 @@ import {
   slackTsOf,
 } from "./lookup.ts";
 import { slackOutbox } from "./outbox.ts";
+import type { SlackReply } from "./reply.ts";
 
 /**
  * A part whose earlier post has an unknown outcome, through the outbox against the fake Web API: each
@@ -27,13 +27,13 @@ afterAll(() => fake.close());
 beforeEach(() => fake.reset());
 
 // Logs are read back (what the lookup concluded, what Slack refused) and kept off the test output.
-let errors: ReturnType<typeof spyOn>;
+let warnings: ReturnType<typeof spyOn>;
 beforeEach(() => {
-  errors = spyOn(console, "error").mockImplementation(() => {});
+  warnings = spyOn(console, "warn").mockImplementation(() => {});
 });
-afterEach(() => errors.mockRestore());
+afterEach(() => warnings.mockRestore());
 const logged = (event: string): Record<string, unknown>[] =>
-  errors.mock.calls
+  warnings.mock.calls
     .map((args: unknown[]) => JSON.parse(String(args[0])) as Record<string, unknown>)
     .filter((line: Record<string, unknown>) => line.event === event);
 

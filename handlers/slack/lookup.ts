@@ -3,9 +3,9 @@ import type { ChunkLookup } from "../core/chunks.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import { honourRetryAfter } from "../core/retry.ts";
+import { retryWhenRateLimited } from "../core/rate-limit.ts";
 import type { SlackCall } from "./api.ts";
-import type { SlackReply } from "./inbound.ts";
+import type { SlackReply } from "./reply.ts";
 
 /**
  * Finding a reply chunk an earlier attempt may have posted. Every chunk goes out with Slack message
@@ -85,7 +85,7 @@ export function postedChunks(call: SlackCall): PostedChunks {
       for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
         let raw: unknown;
         try {
-          raw = await honourRetryAfter(
+          raw = await retryWhenRateLimited(
             () =>
               call(method, {
                 channel: reply.channel,

@@ -8,8 +8,8 @@ import {
 } from "../../test/fakes/slack.ts";
 import { PlatformError } from "../core/errors.ts";
 import { slackApi } from "./api.ts";
-import type { SlackReply } from "./inbound.ts";
 import { PROGRESS_REACTION, PROGRESS_STATUS, SLACK_LIMIT, slackOutbox } from "./outbox.ts";
+import type { SlackReply } from "./reply.ts";
 import { MAX_REPLIES_PAGES, REPLIES_PAGE_SIZE, threadMemory } from "./threads.ts";
 
 let fake: FakeSlack;

@@ -2,12 +2,12 @@ import type { Outbox } from "../core/adapter.ts";
 import { sendChunks } from "../core/chunks.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import { honourRetryAfter } from "../core/retry.ts";
+import { retryWhenRateLimited } from "../core/rate-limit.ts";
 import { renderChunks } from "../core/text/split.ts";
 import { isSlackError, type SlackCall } from "./api.ts";
 import { markdownToSlackMrkdwn } from "./format.ts";
-import type { SlackReply } from "./inbound.ts";
 import { postedChunks, replyMetadata } from "./lookup.ts";
+import type { SlackReply } from "./reply.ts";
 import { botInThread, type ThreadMemory, threadMemory } from "./threads.ts";
 
 /**
@@ -84,7 +84,7 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
       const chunks = renderChunks(markdown, markdownToSlackMrkdwn, SLACK_LIMIT);
       const { key, deadline } = options;
       const post = async (text: string, index: number) => {
-        await honourRetryAfter(
+        await retryWhenRateLimited(
           () =>
             call("chat.postMessage", {
               channel: reply.channel,

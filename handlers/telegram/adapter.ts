@@ -1,7 +1,7 @@
 import type { ChannelAdapter } from "../core/adapter.ts";
 import { telegramApi } from "./api.ts";
-import { type TelegramReply, TelegramReplySchema } from "./inbound.ts";
 import { telegramOutbox } from "./outbox.ts";
+import { type TelegramReply, TelegramReplySchema } from "./reply.ts";
 import { type TelegramSecret, TelegramSecretSchema } from "./secret.ts";
 
 /** The updates the webhook receives: new messages only (edits, reactions … are not for the agent). */

@@ -1,5 +1,5 @@
 import { markdownToText } from "../core/text/plain.ts";
-import { type Dialect, linkText, renderMarkdown } from "../core/text/render.ts";
+import { type Dialect, renderMarkdown } from "../core/text/render.ts";
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
 
@@ -7,12 +7,7 @@ const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;"
 const escapeText = (s: string) => s.replace(/[&<>]/g, (c) => ESCAPES[c] ?? c);
 const escapeAttr = (s: string) => s.replace(/[&<>"]/g, (c) => ESCAPES[c] ?? c);
 
-// Telegram rejects the whole message for a link it cannot use ("URL host is empty" for relative
-// links), so only absolute http(s) and tg:// links become <a>; others show their URL as text.
-const LINKABLE = /^(?:https?:\/\/[^\s/?#]+|tg:\/\/\S+)/i;
-const DANGEROUS = /^\s*(?:javascript|vbscript|data|file):/i;
 const LANG = /^[\w#+.-]{1,32}$/;
-const PRE = /(<pre>[\s\S]*?<\/pre>)|\n/g;
 
 /** Telegram Bot API HTML (parse_mode "HTML"): only the tags Telegram documents, nested as it allows. */
 export const telegramHtml: Dialect = {
@@ -22,10 +17,7 @@ export const telegramHtml: Dialect = {
   strong: (inner) => `<b>${inner}</b>`,
   emphasis: (inner) => `<i>${inner}</i>`,
   strike: (inner) => `<s>${inner}</s>`,
-  link(url, inner) {
-    if (LINKABLE.test(url)) return `<a href="${escapeAttr(url)}">${inner || escapeText(url)}</a>`;
-    return DANGEROUS.test(url) ? inner : linkText(inner, escapeText(url));
-  },
+  link: (url, inner) => `<a href="${escapeAttr(url)}">${inner || escapeText(url)}</a>`,
   heading: (inner) => `<b>${inner}</b>`,
   codeBlock: (value, lang) =>
     LANG.test(lang)
@@ -35,8 +27,7 @@ export const telegramHtml: Dialect = {
   blockquote: (inner, nested) => (nested ? inner : `<blockquote>${inner}</blockquote>`),
   table: (text) => `<pre>${escapeText(text)}</pre>`,
   hr: "———",
-  // Indenting list continuation lines must not add spaces inside code blocks.
-  indent: (body, pad) => body.replace(PRE, (match, pre) => pre ?? `${match}${pad}`),
+  verbatim: /<pre>[\s\S]*?<\/pre>/,
 };
 
 /**

@@ -1,6 +1,8 @@
 import type { Chat, MessageEntity, PhotoSize, Update, User } from "@grammyjs/types";
 import * as v from "valibot";
-import { type Attachment, type Command, ENVELOPE_VERSION, type Envelope } from "../core/envelope.ts";
+import { type Attachment, type Command, ENVELOPE_VERSION } from "../core/envelope.ts";
+import { commandNamed, type Inbound } from "../core/inbound.ts";
+import { Int, type TelegramReply } from "./reply.ts";
 
 /**
  * Telegram updates, as far as we read them. The schemas describe only the fields we use (the rest
@@ -8,7 +10,6 @@ import { type Attachment, type Command, ENVELOPE_VERSION, type Envelope } from "
  * type Telegram gives it.
  */
 
-const Int = v.pipe(v.number(), v.integer());
 const Size = v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)));
 
 export const UserSchema = v.object({
@@ -85,24 +86,12 @@ export type _Checks = [
   Extends<Update["update_id"], TelegramUpdate["update_id"]>,
 ];
 
-/** What the reply needs: where to answer, and which message to answer in groups. */
-export const TelegramReplySchema = v.object({
-  chatId: Int,
-  messageId: Int,
-  threadId: v.optional(Int),
-  /** Private chats get plain answers; groups get replies to the user's message. */
-  private: v.boolean(),
-});
-export type TelegramReply = v.InferOutput<typeof TelegramReplySchema>;
-
 /** Who we are, to tell whether a group message is addressed to us. */
 export interface BotIdentity {
   readonly id: number;
   /** Without the @; undefined when unknown (then only replies and commands address us). */
   readonly username: string | undefined;
 }
-
-const COMMANDS: Record<string, Command> = { start: "help", help: "help", new: "new" };
 
 function attachmentsOf(message: TelegramMessage): Attachment[] {
   const out: Attachment[] = [];
@@ -124,9 +113,6 @@ function attachmentsOf(message: TelegramMessage): Attachment[] {
     (a) => Object.fromEntries(Object.entries(a).filter(([, value]) => value !== undefined)) as Attachment,
   );
 }
-
-/** The outcome of reading an update: an envelope to queue, or why we leave it alone. */
-export type Inbound = { envelope: Envelope } | { ignored: string };
 
 /** True when answering this message needs the bot's username (a group message naming some bot). */
 export function needsUsername(update: TelegramUpdate): boolean {
@@ -165,7 +151,7 @@ export function toEnvelope(update: TelegramUpdate, bot: BotIdentity, now = Date.
   if (first?.type === "bot_command" && first.offset === 0) {
     const [name = "", target] = slice(first).slice(1).toLowerCase().split("@");
     if (target !== undefined && target !== me) return { ignored: "command for another bot" };
-    command = COMMANDS[name];
+    command = commandNamed(name);
     commandForUs = target !== undefined || command !== undefined;
     if (command) text = text.slice(first.length).trim();
   }

@@ -1,12 +1,12 @@
-import { lazyAsync } from "../core/config.ts";
-import { accept, ingressApp, limitBody, parseJsonBody } from "../core/ingress.ts";
+import { accept, ingressApp, jsonBody, limitBody, verified } from "../core/ingress.ts";
 import { lambdaHandler } from "../core/lambda.ts";
+import { lazyAsync } from "../core/lazy.ts";
 import { log } from "../core/log.ts";
 import { secretLoader, verifyWithSecret } from "../core/secrets.ts";
 import { botIdFromToken, telegramApi } from "./api.ts";
 import { needsUsername, toEnvelope, UpdateSchema } from "./inbound.ts";
 import { TelegramSecretSchema } from "./secret.ts";
-import { SECRET_TOKEN_HEADER, secretTokenMatches } from "./verify.ts";
+import { SECRET_TOKEN_HEADER, secretTokenProblem } from "./verify.ts";
 
 /**
  * The Telegram webhook: POST /telegram. Checks the secret token Telegram echoes from setWebhook
@@ -23,27 +23,29 @@ const botUsername = lazyAsync(
 
 export const app = ingressApp();
 
-app.post("/telegram", limitBody(), async (c) => {
-  const token = c.req.header(SECRET_TOKEN_HEADER);
-  if (!(await verifyWithSecret(secret, (s) => secretTokenMatches(token, s.webhook_secret)))) {
-    return c.text("unauthorized", 401);
-  }
-  const { bot_token } = await secret();
-  const parsed = parseJsonBody(c, await c.req.text(), UpdateSchema, "a Telegram update");
-  if ("response" in parsed) return parsed.response;
-  const update = parsed.value;
-  const bot = {
-    id: botIdFromToken(bot_token),
-    username: needsUsername(update) ? await botUsername() : undefined,
-  };
-  const inbound = toEnvelope(update, bot);
-  if ("ignored" in inbound) {
-    log.info("update.ignored", { updateId: update.update_id, reason: inbound.ignored });
+app.post(
+  "/telegram",
+  limitBody(),
+  verified(({ header }) =>
+    verifyWithSecret(secret, (s) => secretTokenProblem(header(SECRET_TOKEN_HEADER), s.webhook_secret)),
+  ),
+  jsonBody(UpdateSchema, "a Telegram update"),
+  async (c) => {
+    const update = c.req.valid("json");
+    const { bot_token } = await secret();
+    const bot = {
+      id: botIdFromToken(bot_token),
+      username: needsUsername(update) ? await botUsername() : undefined,
+    };
+    const inbound = toEnvelope(update, bot);
+    if ("ignored" in inbound) {
+      log.info("update.ignored", { updateId: update.update_id, reason: inbound.ignored });
+      return c.text("ok");
+    }
+    await accept([inbound.envelope]);
     return c.text("ok");
-  }
-  await accept([inbound.envelope]);
-  return c.text("ok");
-});
+  },
+);
 
 /** The Lambda handler (API Gateway HTTP API payload v2.0, or a Function URL). */
 export const handler = lambdaHandler(app);

@@ -2,11 +2,11 @@ import type { Outbox } from "../core/adapter.ts";
 import { sendChunks } from "../core/chunks.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import { honourRetryAfter } from "../core/retry.ts";
+import { retryWhenRateLimited } from "../core/rate-limit.ts";
 import { renderChunks } from "../core/text/split.ts";
 import type { TelegramCall } from "./api.ts";
 import { markdownToTelegramHtml } from "./format.ts";
-import type { TelegramReply } from "./inbound.ts";
+import type { TelegramReply } from "./reply.ts";
 
 /** sendMessage takes at most 4096 characters after entity parsing. */
 export const TELEGRAM_LIMIT = 4096;
@@ -46,7 +46,7 @@ export function telegramOutbox(call: TelegramCall): Outbox<TelegramReply> {
             ? { reply_parameters: { message_id: reply.messageId, allow_sending_without_reply: true } }
             : {}),
         };
-        await honourRetryAfter(async () => {
+        await retryWhenRateLimited(async () => {
           try {
             await call("sendMessage", { ...params, text: html, parse_mode: "HTML" });
           } catch (error) {

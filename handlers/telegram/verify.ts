@@ -4,9 +4,10 @@ import { safeEqual } from "../core/crypto.ts";
 export const SECRET_TOKEN_HEADER = "x-telegram-bot-api-secret-token";
 
 /**
- * Whether a webhook delivery comes from Telegram: it carries the secret token we registered with
- * setWebhook (Telegram signs nothing else). Constant-time; a missing header never matches.
+ * Why a webhook delivery is not from Telegram, or undefined when it is: it must carry the secret token
+ * we registered with setWebhook (Telegram signs nothing else). Constant-time.
  */
-export function secretTokenMatches(given: string | undefined, webhookSecret: string): boolean {
-  return safeEqual(given, webhookSecret);
+export function secretTokenProblem(given: string | undefined, webhookSecret: string): string | undefined {
+  if (!given) return "missing secret token";
+  return safeEqual(given, webhookSecret) ? undefined : "bad secret token";
 }

@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Outbox } from "../core/adapter.ts";
-import { lazy } from "../core/config.ts";
 import { sha256Hex } from "../core/crypto.ts";
+import { lazy } from "../core/lazy.ts";
 import { QueueError, sqsJson } from "../core/queue.ts";
 import { renderChunks } from "../core/text/split.ts";
 import { markdownToWhatsApp } from "./format.ts";

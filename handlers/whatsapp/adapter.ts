@@ -2,8 +2,8 @@ import type { ChannelAdapter } from "../core/adapter.ts";
 import { ConfigError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { GraphApiError, type GraphCall, graphApi } from "./api.ts";
-import { type WhatsAppReply, WhatsAppReplySchema } from "./inbound.ts";
 import { whatsappOutbox } from "./outbox.ts";
+import { type WhatsAppReply, WhatsAppReplySchema } from "./reply.ts";
 import { type WhatsAppSecret, WhatsAppSecretSchema } from "./secret.ts";
 
 /** The webhook field the relay reads: `messages` (incoming messages and delivery statuses). */

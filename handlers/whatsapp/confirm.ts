@@ -1,4 +1,4 @@
-import { lazyAsync } from "../core/config.ts";
+import { lazyAsync } from "../core/lazy.ts";
 import type { SendLedger } from "../core/ledger.ts";
 import { log } from "../core/log.ts";
 import type { ChunkConfirmation } from "./callback.ts";

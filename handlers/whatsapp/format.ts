@@ -1,4 +1,6 @@
-import { type Dialect, linkText, renderMarkdown } from "../core/text/render.ts";
+import { breakFences, FENCED_BLOCK } from "../core/text/fence.ts";
+import { linkText } from "../core/text/links.ts";
+import { type Dialect, renderMarkdown } from "../core/text/render.ts";
 
 /**
  * WhatsApp's own formatting: *bold*, _italic_, ~strike~, ```monospace```, `inline code`, "> " quotes
@@ -8,10 +10,7 @@ import { type Dialect, linkText, renderMarkdown } from "../core/text/render.ts";
  * into formatting.
  */
 
-const DANGEROUS = /^\s*(?:javascript|vbscript|data|file):/i;
 const FENCE = "```";
-// Code blocks keep their lines as they are when a list item's continuation lines are indented.
-const MONO = /(```[\s\S]*?```)|\n/g;
 
 /** Wraps text in a marker; WhatsApp ignores markers next to spaces, so they go around the trimmed text. */
 function wrap(marker: string, inner: string): string {
@@ -19,9 +18,6 @@ function wrap(marker: string, inner: string): string {
   const [, lead = "", core = "", trail = ""] = match ?? [];
   return core === "" ? inner : `${lead}${marker}${core}${marker}${trail}`;
 }
-
-/** Three backticks in text would start (in a block: end) monospace: zero-width spaces break them up. */
-const breakFences = (value: string) => value.replace(/`{3,}/g, (run) => run.replace(/``(?=`)/g, "``\u200b"));
 
 /** A monospace block. */
 const mono = (value: string) => `${FENCE}${breakFences(value)}${FENCE}`;
@@ -35,7 +31,8 @@ export const whatsappText: Dialect = {
   strong: (inner) => wrap("*", inner),
   emphasis: (inner) => wrap("_", inner),
   strike: (inner) => wrap("~", inner),
-  link: (url, inner) => (DANGEROUS.test(url) ? inner : linkText(inner, url)),
+  // No links on WhatsApp: the app links a URL it sees in the text.
+  link: (url, inner) => linkText(inner, url),
   heading: (inner) => wrap("*", inner),
   codeBlock: (value) => mono(value),
   // One "> " per line; WhatsApp has no nested quotes, so an inner quote joins the outer one.
@@ -49,7 +46,7 @@ export const whatsappText: Dialect = {
           .join("\n"),
   table: (text) => mono(text),
   hr: "———",
-  indent: (body, pad) => body.replace(MONO, (match, block) => block ?? `${match}${pad}`),
+  verbatim: FENCED_BLOCK,
   bullets: ["-"],
 };
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
-import { DeliverySchema, SERVICE_WINDOW_SECONDS, toEnvelopes, WhatsAppReplySchema } from "./inbound.ts";
+import { DeliverySchema, readDelivery, SERVICE_WINDOW_SECONDS } from "./inbound.ts";
+import { WhatsAppReplySchema } from "./reply.ts";
 
 const NOW = 1_790_000_000_000;
 const PHONE_ID = "106540352242922";
@@ -42,9 +43,19 @@ const text = (body: string, over: object = {}) => ({
   ...over,
 });
 
-const read = (d: ReturnType<typeof delivery>) => toEnvelopes(d, { phoneNumberId: PHONE_ID, now: NOW });
+/** A delivery read, its messages sorted into the envelopes queued and the reasons for the others. */
+const read = (d: ReturnType<typeof delivery>) => {
+  const { messages, ...rest } = readDelivery(d, { phoneNumberId: PHONE_ID, now: NOW });
+  return {
+    ...rest,
+    envelopes: messages.flatMap(({ inbound }) => ("envelope" in inbound ? [inbound.envelope] : [])),
+    ignored: messages.flatMap(({ id, inbound }) =>
+      "ignored" in inbound ? [{ id, reason: inbound.ignored }] : [],
+    ),
+  };
+};
 
-describe("toEnvelopes", () => {
+describe("readDelivery", () => {
   test("a text message → an envelope keyed by wamid, conversation and user = the sender's wa_id", () => {
     const message = text("hello agent");
     const { envelopes, ignored } = read(delivery([message]));
@@ -290,7 +301,7 @@ describe("schemas", () => {
   test("reject what is not a Cloud API delivery, naming the path", () => {
     const bad = (value: unknown) => {
       const result = v.safeParse(DeliverySchema, value);
-      return result.success ? "ok" : result.issues[0].path?.map((p) => String(p.key)).join(".");
+      return result.success ? "ok" : v.getDotPath(result.issues[0]);
     };
     expect(bad({ object: "page", entry: [] })).toBe("object");
     expect(bad({ object: "whatsapp_business_account" })).toBe("entry");

@@ -19,7 +19,20 @@ export interface StatusWait {
    * @default 10_000
    */
   readonly reserveMs?: number;
+  /** The clock the wait reads and sleeps on (tests pass a virtual one). @default the real one */
+  readonly clock?: Clock;
 }
+
+/** Time as the wait sees it. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 /** See {@link StatusWait.windowMs}. */
 export const STATUS_WINDOW_MS = 30_000;
@@ -39,13 +52,18 @@ export async function awaitStatus(
   deadline: number,
   options: StatusWait = {},
 ): Promise<true | undefined> {
-  const { windowMs = STATUS_WINDOW_MS, pollMs = POLL_MS, reserveMs = RESERVE_MS } = options;
-  const started = Date.now();
+  const {
+    windowMs = STATUS_WINDOW_MS,
+    pollMs = POLL_MS,
+    reserveMs = RESERVE_MS,
+    clock = realClock,
+  } = options;
+  const started = clock.now();
   const until = Math.min(since + windowMs, deadline - Math.min(reserveMs, (deadline - started) / 2));
-  for (let left = until - started; left > 0; left = until - Date.now()) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, left)));
+  for (let left = until - started; left > 0; left = until - clock.now()) {
+    await clock.sleep(Math.min(pollMs, left));
     if (await recheck()) {
-      log.info("send.status_seen", { waitedMs: Date.now() - started });
+      log.info("send.status_seen", { waitedMs: clock.now() - started });
       return true;
     }
   }

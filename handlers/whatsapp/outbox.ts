@@ -1,12 +1,12 @@
 import type { Outbox } from "../core/adapter.ts";
 import { sendChunks } from "../core/chunks.ts";
-import { honourRetryAfter } from "../core/retry.ts";
+import { retryWhenRateLimited } from "../core/rate-limit.ts";
 import { renderChunks } from "../core/text/split.ts";
 import type { GraphCall } from "./api.ts";
 import { chunkCallbackData } from "./callback.ts";
 import { markdownToWhatsApp } from "./format.ts";
-import type { WhatsAppReply } from "./inbound.ts";
 import { awaitStatus } from "./lookup.ts";
+import type { WhatsAppReply } from "./reply.ts";
 
 /** A text message's body holds at most 4096 characters. */
 export const WHATSAPP_LIMIT = 4096;
@@ -51,7 +51,7 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
           text: { body },
           ...(data === undefined ? {} : { biz_opaque_callback_data: data }),
         };
-        await honourRetryAfter(() => call(messages(reply), { name: "send", json }), options.deadline);
+        await retryWhenRateLimited(() => call(messages(reply), { name: "send", json }), options.deadline);
       };
       // A part sent with callback data may be confirmed by its status a little later: wait for it.
       const lookup = (index: number, since: number, recheck: () => Promise<boolean>) =>

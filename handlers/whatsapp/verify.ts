@@ -32,10 +32,17 @@ export function verifyTokenMatches(given: string, verifyToken: string): boolean 
 }
 
 /**
- * Checks `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body with the app secret>` in
- * constant time. `raw` must be the bytes as sent (base64-decoded, never re-serialized JSON).
+ * Why a delivery is not from Meta, or undefined when it is: `X-Hub-Signature-256` must be
+ * `sha256=<hex HMAC-SHA256 of the raw body with the app secret>`, compared in constant time. `raw` must
+ * be the bytes as sent (base64-decoded, never re-serialized JSON).
  */
-export function signatureMatches(raw: Uint8Array, header: string | undefined, appSecret: string): boolean {
-  if (header === undefined) return false;
-  return safeEqual(header.trim().toLowerCase(), `sha256=${hmacSha256Hex(appSecret, raw)}`);
+export function signatureProblem(
+  raw: Uint8Array,
+  header: string | undefined,
+  appSecret: string,
+): string | undefined {
+  if (!header) return "missing signature";
+  return safeEqual(header.trim().toLowerCase(), `sha256=${hmacSha256Hex(appSecret, raw)}`)
+    ? undefined
+    : "bad signature";
 }

@@ -8,13 +8,13 @@ let discord: FakeDiscord;
 const endpoint: InteractionTransport = async (_url, request) => {
   const key = () => importPublicKey(discord.signer.publicKeyHex);
   const body = new TextEncoder().encode(request.body);
-  const verdict = await verifyRequest(
+  const problem = await verifyRequest(
     key,
     request.headers["x-signature-ed25519"],
     request.headers["x-signature-timestamp"],
     body,
   );
-  if (!verdict.ok) return { status: 401, body: "invalid request signature" };
+  if (problem) return { status: 401, body: "invalid request signature" };
   const { type } = JSON.parse(request.body) as { type: number };
   return { status: 200, body: JSON.stringify({ type: type === 1 ? 1 : 5 }) };
 };

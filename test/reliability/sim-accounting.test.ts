@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { texts } from "../../handlers/core/texts.ts";
+import { notices as texts } from "../../handlers/core/notices.ts";
 import type { SentReply } from "./channels/profile.ts";
 import { account } from "./sim-accounting.ts";
 import { type Tracked, tokenOf } from "./sim-faults.ts";

@@ -2,7 +2,7 @@
  * Accounting for the simulation: from what the platform received, what sits in the DLQ and what the
  * worker logged, the fate of every message.
  */
-import { texts } from "../../handlers/core/texts.ts";
+import { notices as texts } from "../../handlers/core/notices.ts";
 import type { SentReply } from "./channels/profile.ts";
 import type { LogLine } from "./logs.ts";
 import { TOKEN, type Tracked } from "./sim-faults.ts";

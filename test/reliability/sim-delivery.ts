@@ -5,11 +5,19 @@
 import { sleep } from "../fakes/http.ts";
 import type { ChannelProfile } from "./channels/profile.ts";
 import type { Rig } from "./rig.ts";
-import type { SimConfig } from "./sim.ts";
-import { frac, type Tracked, tokenOf } from "./sim-faults.ts";
+import { type FaultRates, frac, type Tracked, tokenOf } from "./sim-faults.ts";
+
+/** What of the simulation's settings (sim.ts SimConfig) the messages and their delivery depend on. */
+export interface DeliveryConfig {
+  readonly seed: number;
+  readonly conversations: number;
+  readonly messagesPerConversation: number;
+  readonly strangerEvery: number;
+  readonly faults: FaultRates;
+}
 
 /** The messages of a run, with their fates (a stranger's, always failing, refused for good). */
-export function makeMessages(profile: ChannelProfile, config: SimConfig): Tracked[] {
+export function makeMessages(profile: ChannelProfile, config: DeliveryConfig): Tracked[] {
   const messages: Tracked[] = [];
   for (let c = 0; c < config.conversations; c++) {
     const stranger = c % config.strangerEvery === config.strangerEvery - 1;
@@ -36,7 +44,7 @@ export function makeMessages(profile: ChannelProfile, config: SimConfig): Tracke
 }
 
 /** Delivers every message; resolves with what the ingress answered, in counts. */
-export async function deliverAll(rig: Rig, messages: Tracked[], config: SimConfig) {
+export async function deliverAll(rig: Rig, messages: Tracked[], config: DeliveryConfig) {
   const stats = { deliveries: 0, outage5xx: 0, duplicates: 0, issues: [] as string[] };
   const once = (message: Tracked): Promise<number | undefined> =>
     rig.platform.deliver(message, async (request) => {

@@ -3,11 +3,12 @@ import {
   InvokeAgentRuntimeCommand,
   StopRuntimeSessionCommand,
 } from "@aws-sdk/client-bedrock-agentcore";
-import { lazy } from "../config.ts";
 import type { Envelope } from "../envelope.ts";
 import { AgentError } from "../errors.ts";
+import { lazy } from "../lazy.ts";
+import { agentPayload } from "./payload.ts";
 import { readAgentResponse } from "./response.ts";
-import { agentPayload, runtimeUserId } from "./session.ts";
+import { runtimeUserId } from "./session.ts";
 
 /** Where the agent runs and how to call it. */
 export interface AgentConfig {

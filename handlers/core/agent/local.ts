@@ -3,8 +3,9 @@ import { AgentError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { Agent } from "./invoke.ts";
 import { classifyAgentError } from "./invoke.ts";
+import { agentPayload } from "./payload.ts";
 import { readAgentResponse } from "./response.ts";
-import { agentPayload, runtimeUserId } from "./session.ts";
+import { runtimeUserId } from "./session.ts";
 
 /**
  * An agent that follows the AgentCore Runtime service contract, called directly:

@@ -1,6 +1,8 @@
-// The Markdown AST shared by every channel's renderer. Markup characters that were read as syntax
-// are gone; every other character of the source is kept in a `value`, `url`, `title`, `lang`,
-// `meta` or table cell.
+// The Markdown AST shared by every channel's renderer. Node types and fields are mdast's
+// (https://github.com/syntax-tree/mdast), so a parser that gives mdast (mdast-util-from-markdown with
+// its GFM extensions) could replace ours; ours reads less (no HTML, no references, images as links)
+// and is lenient with model output. Markup characters that were read as syntax are gone; every other
+// character of the source is kept in a `value`, `url`, `title`, `lang`, `meta` or table cell.
 
 /** Plain text; may contain "\n" (line breaks inside a paragraph are kept). */
 export interface Text {
@@ -10,7 +12,7 @@ export interface Text {
 
 /** `code` span: the value is verbatim (no escapes), newlines turned into spaces. */
 export interface InlineCode {
-  readonly type: "code";
+  readonly type: "inlineCode";
   readonly value: string;
 }
 
@@ -26,9 +28,9 @@ export interface Emphasis {
   readonly children: Inline[];
 }
 
-/** ~~strike~~. */
-export interface Strike {
-  readonly type: "strike";
+/** ~~strikethrough~~ (GFM). */
+export interface Delete {
+  readonly type: "delete";
   readonly children: Inline[];
 }
 
@@ -40,8 +42,8 @@ export interface Link {
   readonly children: Inline[];
 }
 
-/** An inline node. */
-export type Inline = Text | InlineCode | Strong | Emphasis | Strike | Link;
+/** An inline node (mdast's phrasing content, as far as we read it). */
+export type Inline = Text | InlineCode | Strong | Emphasis | Delete | Link;
 
 /** A paragraph: consecutive non-blank lines. */
 export interface Paragraph {
@@ -56,11 +58,11 @@ export interface Heading {
   readonly children: Inline[];
 }
 
-/** A fenced code block; `lang` is the first word of the info string, `meta` the rest. */
-export interface CodeBlock {
-  readonly type: "codeBlock";
-  readonly lang: string;
-  readonly meta: string;
+/** A fenced code block; `lang` is the first word of the info string, `meta` the rest (null when none). */
+export interface Code {
+  readonly type: "code";
+  readonly lang: string | null;
+  readonly meta: string | null;
   readonly value: string;
 }
 
@@ -72,6 +74,7 @@ export interface Blockquote {
 
 /** One list item: its content as blocks (a nested list is a block of the item). */
 export interface ListItem {
+  readonly type: "listItem";
   readonly children: Block[];
 }
 
@@ -81,23 +84,41 @@ export interface List {
   readonly ordered: boolean;
   /** Number of the first item (1 for bullet lists). */
   readonly start: number;
-  readonly items: ListItem[];
+  readonly children: ListItem[];
 }
 
 /** A thematic break (`---`, `***`, `___`). */
 export interface ThematicBreak {
-  readonly type: "hr";
+  readonly type: "thematicBreak";
 }
 
 /** Column alignment from a GFM table's delimiter row. */
 export type Align = "left" | "center" | "right" | null;
 
-/** A GFM pipe table; `rows[0]` is the header row, rows may be ragged. */
+/** A cell of a table row. */
+export interface TableCell {
+  readonly type: "tableCell";
+  readonly children: Inline[];
+}
+
+/** A row of a table. */
+export interface TableRow {
+  readonly type: "tableRow";
+  readonly children: TableCell[];
+}
+
+/** A GFM pipe table; the first row is the header row, rows may be ragged. */
 export interface Table {
   readonly type: "table";
   readonly align: Align[];
-  readonly rows: Inline[][][];
+  readonly children: TableRow[];
 }
 
-/** A block node. */
-export type Block = Paragraph | Heading | CodeBlock | Blockquote | List | ThematicBreak | Table;
+/** A block node (mdast's flow content, as far as we read it). */
+export type Block = Paragraph | Heading | Code | Blockquote | List | ThematicBreak | Table;
+
+/** A whole document. */
+export interface Root {
+  readonly type: "root";
+  readonly children: Block[];
+}

@@ -192,3 +192,15 @@ export function createCutter(input: string): Cutter & { readonly text: string } 
   };
   return { text, first: skip(0), end: n, cut };
 }
+
+/** Every segment of `text` cut at most `limit` long, in order; segments with a blank body are left out. */
+export function cutAll(text: string, limit: number): Segment[] {
+  const cutter = createCutter(text);
+  const out: Segment[] = [];
+  for (let pos = cutter.first; pos < cutter.end; ) {
+    const { segment, next } = cutter.cut(pos, limit);
+    if (segment.body.trim() !== "") out.push(segment);
+    pos = next;
+  }
+  return out;
+}

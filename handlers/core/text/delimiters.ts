@@ -85,7 +85,7 @@ export function processEmphasis(first: Tok | null): void {
       continue;
     }
     const use = closer.ch === "~" ? 2 : opener.count >= 2 && closer.count >= 2 ? 2 : 1;
-    const type = closer.ch === "~" ? "strike" : use === 2 ? "strong" : "emphasis";
+    const type = closer.ch === "~" ? "delete" : use === 2 ? "strong" : "emphasis";
     const wrapped = token({ type, children: collect(opener.next, closer) });
     wrapped.prev = opener;
     wrapped.next = closer;
@@ -146,7 +146,7 @@ export function collect(from: Tok | null, stop: Tok | null): Inline[] {
 export function capDepth(nodes: Inline[], depth = 0): Inline[] {
   if (depth < MAX_INLINE_DEPTH) {
     return nodes.map((node) =>
-      node.type === "text" || node.type === "code"
+      node.type === "text" || node.type === "inlineCode"
         ? node
         : { ...node, children: capDepth(node.children, depth + 1) },
     );
@@ -159,7 +159,7 @@ function flatText(nodes: Inline[]): string {
   const stack: Inline[] = [...nodes].reverse();
   let out = "";
   for (let node = stack.pop(); node; node = stack.pop()) {
-    if (node.type === "text" || node.type === "code") {
+    if (node.type === "text" || node.type === "inlineCode") {
       out += node.value;
       continue;
     }

@@ -27,3 +27,15 @@ export function isFenceClose(line: string, open: FenceOpen): boolean {
   const fence = m?.[1];
   return fence !== undefined && fence[0] === open.fence[0] && fence.length >= open.fence.length;
 }
+
+/**
+ * Text that can never open or close a ``` code block where three backticks do (Slack, Discord,
+ * WhatsApp): a zero-width space goes into every run of three or more, so no three stand together.
+ * @example breakFences("a ``` b") // "a ``\u200b` b"
+ */
+export function breakFences(text: string): string {
+  return text.replace(/`{3,}/g, (run) => run.replace(/``(?=`)/g, "``\u200b"));
+}
+
+/** A ``` code block in rendered output (after {@link breakFences}, its content holds no ```). */
+export const FENCED_BLOCK = /```[\s\S]*?```/;

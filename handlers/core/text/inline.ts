@@ -162,7 +162,7 @@ function parseRange(
         buf += src.slice(i, i + r);
         i += r;
       } else {
-        pushNode({ type: "code", value: codeValue(src.slice(i + r, close)) });
+        pushNode({ type: "inlineCode", value: codeValue(src.slice(i + r, close)) });
         i = close + r;
       }
     } else if (c === "*" || c === "_" || c === "~") {

@@ -1,4 +1,4 @@
-import type { Align, Block, List, ListItem, Table } from "./ast.ts";
+import type { Align, Block, List, ListItem, Root, Table } from "./ast.ts";
 import { type FenceOpen, isFenceClose, matchFenceOpen } from "./fence.ts";
 import { parseInline } from "./inline.ts";
 
@@ -19,9 +19,9 @@ const QUOTE = /^ *>/;
 const ITEM = /^( *)([-*+]|(\d{1,9})[.)])(?:([ \t]+)(.*))?$/;
 const DELIMITER_ROW = /^ *\|? *:?-+:? *(?:\| *:?-+:? *)*\|? *$/;
 
-/** Parses Markdown into blocks. Never throws; any character that is not syntax is kept. */
-export function parseMarkdown(markdown: string): Block[] {
-  return parseBlocks(markdown.replace(/\r\n?/g, "\n").split("\n"), 0);
+/** Parses Markdown into an mdast-shaped tree. Never throws; any character that is not syntax is kept. */
+export function parseMarkdown(markdown: string): Root {
+  return { type: "root", children: parseBlocks(markdown.replace(/\r\n?/g, "\n").split("\n"), 0) };
 }
 
 interface ItemStart {
@@ -82,7 +82,7 @@ function parseBlocks(lines: string[], depth: number): Block[] {
       continue;
     }
     if (RULE.test(line)) {
-      blocks.push({ type: "hr" });
+      blocks.push({ type: "thematicBreak" });
       i++;
       continue;
     }
@@ -121,12 +121,9 @@ function parseFence(lines: string[], start: number, open: FenceOpen, out: Block[
     body.push(line.slice(Math.min(open.indent, indentOf(line))));
   }
   const space = open.info.search(/\s/);
-  out.push({
-    type: "codeBlock",
-    lang: space < 0 ? open.info : open.info.slice(0, space),
-    meta: space < 0 ? "" : open.info.slice(space).trim(),
-    value: body.join("\n"),
-  });
+  const lang = space < 0 ? open.info : open.info.slice(0, space);
+  const meta = space < 0 ? "" : open.info.slice(space).trim();
+  out.push({ type: "code", lang: lang || null, meta: meta || null, value: body.join("\n") });
   return i + 1;
 }
 
@@ -162,7 +159,7 @@ function parseList(lines: string[], start: number, first: ItemStart, depth: numb
         break;
       }
     }
-    items.push({ children: parseBlocks(body, depth + 1) });
+    items.push({ type: "listItem", children: parseBlocks(body, depth + 1) });
     // The next item: the same kind of marker, after at most blank lines.
     let j = i;
     while (blank(lines[j])) j++;
@@ -170,7 +167,7 @@ function parseList(lines: string[], start: number, first: ItemStart, depth: numb
     item = next && next.ordered === first.ordered ? next : null;
     if (item) i = j;
   }
-  const list: List = { type: "list", ordered: first.ordered, start: first.start, items };
+  const list: List = { type: "list", ordered: first.ordered, start: first.start, children: items };
   out.push(list);
   return i;
 }
@@ -205,7 +202,10 @@ function parseTable(lines: string[], start: number, out: Block[]): number {
   const table: Table = {
     type: "table",
     align,
-    rows: rows.map((row) => row.map((cell) => parseInline(cell))),
+    children: rows.map((row) => ({
+      type: "tableRow",
+      children: row.map((cell) => ({ type: "tableCell", children: parseInline(cell) })),
+    })),
   };
   out.push(table);
   return i;

@@ -1,10 +1,16 @@
 import type { Block, Inline, List, Table } from "./ast.ts";
+import { isWebLink, linkText, unlinked } from "./links.ts";
 import { parseMarkdown } from "./markdown.ts";
 
+// Dialects still importing linkText from here (whatsapp-personal/format.ts) until they move to links.ts.
+export { linkText } from "./links.ts";
+
 /**
- * How one output format spells each construct. `renderMarkdown` walks the AST and does the layout
- * every chat platform shares (blank line between blocks, "• item" lists indented by nesting,
- * tables as aligned text); a dialect only escapes and wraps.
+ * How one output format spells each construct. `renderMarkdown` walks the AST and does what every
+ * chat platform shares: the layout (blank line between blocks, "• item" lists indented by nesting
+ * without touching code blocks, tables as aligned text) and the link rule (links.ts: only http(s) URLs
+ * become links). A dialect escapes text, spells each construct, and flattens what its platform lacks
+ * (nested quotes, code inside a link).
  */
 export interface Dialect {
   /** Escapes plain text. */
@@ -14,7 +20,7 @@ export interface Dialect {
   strong(inner: string): string;
   emphasis(inner: string): string;
   strike(inner: string): string;
-  /** A link; `inner` is the rendered link text, "" when the Markdown had none. */
+  /** A link to an http(s) URL (links.ts); `inner` is the rendered link text, "" when the Markdown had none. */
   link(url: string, inner: string): string;
   heading(inner: string, depth: number): string;
   /** A fenced code block (never empty). */
@@ -25,8 +31,11 @@ export interface Dialect {
   table(text: string): string;
   /** A thematic break. */
   readonly hr: string;
-  /** Indents every line but the first by `pad` (default: after each "\n"); override to spare <pre>. */
-  indent?(body: string, pad: string): string;
+  /**
+   * Where the output holds code blocks and tables verbatim (`<pre>…</pre>`, ```…```): their lines keep
+   * their indentation under a list item. Without it every line is indented.
+   */
+  readonly verbatim?: RegExp;
   /** Bullets of unordered lists by nesting depth, cycling (default {@link BULLETS}). */
   readonly bullets?: readonly string[];
 }
@@ -41,7 +50,7 @@ interface Context {
 
 /** Parses Markdown and renders it with a dialect, e.g. `renderMarkdown("**hi**", html)`. */
 export function renderMarkdown(markdown: string, dialect: Dialect): string {
-  return renderBlocks(parseMarkdown(markdown), dialect);
+  return renderBlocks(parseMarkdown(markdown).children, dialect);
 }
 
 /** Renders blocks, separated by a blank line. */
@@ -71,15 +80,15 @@ function renderBlock(block: Block, d: Dialect, ctx: Context): string {
       const inner = renderInline(block.children, d);
       return inner === "" ? "" : d.heading(inner, block.depth);
     }
-    case "codeBlock":
-      return block.value.trim() === "" ? "" : d.codeBlock(block.value, block.lang);
+    case "code":
+      return block.value.trim() === "" ? "" : d.codeBlock(block.value, block.lang ?? "");
     case "blockquote": {
       const inner = renderBlocks(block.children, d, { ...ctx, quote: ctx.quote + 1 });
       return inner === "" ? "" : d.blockquote(inner, ctx.quote > 0);
     }
     case "list":
       return renderList(block, d, ctx);
-    case "hr":
+    case "thematicBreak":
       return d.hr;
     case "table":
       return d.table(tableText(block));
@@ -89,18 +98,21 @@ function renderBlock(block: Block, d: Dialect, ctx: Context): string {
 function renderList(list: List, d: Dialect, ctx: Context): string {
   const inner = { ...ctx, list: ctx.list + 1 };
   const lines: string[] = [];
-  for (const [k, item] of list.items.entries()) {
+  for (const [k, item] of list.children.entries()) {
     const bullets = d.bullets ?? BULLETS;
     const marker = list.ordered ? `${list.start + k}.` : (bullets[ctx.list % bullets.length] ?? "•");
     const body = join(item.children, d, inner, "\n");
     const pad = " ".repeat(marker.length + 1);
-    lines.push(
-      body === ""
-        ? marker
-        : `${marker} ${d.indent ? d.indent(body, pad) : body.replaceAll("\n", `\n${pad}`)}`,
-    );
+    lines.push(body === "" ? marker : `${marker} ${indent(body, pad, d.verbatim)}`);
   }
   return lines.join("\n");
+}
+
+/** Indents every line of `body` but the first by `pad`, except the lines inside `verbatim` blocks. */
+function indent(body: string, pad: string, verbatim: RegExp | undefined): string {
+  if (!verbatim) return body.replaceAll("\n", `\n${pad}`);
+  const pattern = new RegExp(`(${verbatim.source})|\n`, "g");
+  return body.replace(pattern, (match, block: string | undefined) => block ?? `${match}${pad}`);
 }
 
 /** Renders inline nodes; `inLink` inside a link's text (platforms do not nest links or code in them). */
@@ -111,15 +123,19 @@ export function renderInline(nodes: Inline[], d: Dialect, inLink = false): strin
       case "text":
         out += d.text(node.value);
         break;
-      case "code":
+      case "inlineCode":
         out += d.code(node.value, inLink);
         break;
-      case "link":
-        out += d.link(node.url, renderInline(node.children, d, true));
+      case "link": {
+        const inner = renderInline(node.children, d, true);
+        out += isWebLink(node.url)
+          ? d.link(node.url, inner)
+          : unlinked(node.url, inner, (text) => d.text(text));
         break;
+      }
       default: {
         const inner = renderInline(node.children, d, inLink);
-        if (inner !== "") out += d[node.type](inner);
+        if (inner !== "") out += node.type === "delete" ? d.strike(inner) : d[node.type](inner);
       }
     }
   }
@@ -130,7 +146,7 @@ export function renderInline(nodes: Inline[], d: Dialect, inLink = false): strin
 export function inlineText(nodes: Inline[]): string {
   let out = "";
   for (const node of nodes) {
-    if (node.type === "text" || node.type === "code") {
+    if (node.type === "text" || node.type === "inlineCode") {
       out += node.value;
     } else if (node.type === "link") {
       const text = inlineText(node.children);
@@ -142,16 +158,11 @@ export function inlineText(nodes: Inline[]): string {
   return out;
 }
 
-/** "text (url)", or just one of them when the other is empty or the same (mailto: dropped). */
-export function linkText(text: string, url: string): string {
-  const shown = url.replace(/^mailto:/i, "");
-  if (text === "" || text === url || text === shown) return text || shown;
-  return shown === "" ? text : `${text} (${shown})`;
-}
-
 /** A table as monospace text: columns padded to equal width, a rule under the header row. */
 export function tableText(table: Table): string {
-  const rows = table.rows.map((row) => row.map((cell) => inlineText(cell).replace(/\s+/g, " ")));
+  const rows = table.children.map((row) =>
+    row.children.map((cell) => inlineText(cell.children).replace(/\s+/g, " ")),
+  );
   const widths: number[] = [];
   for (const row of rows) {
     for (const [c, cell] of row.entries()) widths[c] = Math.max(widths[c] ?? 1, width(cell));

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { cutAll } from "./cutter.ts";
 import { type FenceOpen, isFenceClose, matchFenceOpen } from "./fence.ts";
-import { MIN_SPLIT_LIMIT, renderChunks, splitSegments, splitText } from "./split.ts";
+import { MIN_SPLIT_LIMIT, renderChunks } from "./split.ts";
 import { corpus, prng, SAMPLE_ANSWER } from "./testing.ts";
 
 const nonSpace = (s: string) => s.replace(/\s+/g, "");
@@ -14,10 +15,13 @@ function openFenceAtEnd(chunk: string): boolean {
   return open !== null;
 }
 
+/** The Markdown chunks themselves: renderChunks with a render that changes nothing. */
+const splitText = (text: string, limit: number) => renderChunks(text, (md) => md, limit);
+
 const wellFormed = (s: string) =>
   !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 
-describe("splitText", () => {
+describe("renderChunks: where Markdown is cut", () => {
   test("short text is one chunk; empty and blank text give none", () => {
     expect(splitText("hello", 4096)).toEqual(["hello"]);
     expect(splitText("", 4096)).toEqual([]);
@@ -31,7 +35,7 @@ describe("splitText", () => {
     expect(() => splitText("x", 3)).toThrow(/got 3/);
     expect(() => splitText("x", Number.NaN)).toThrow(/got NaN/);
     expect(() => splitText("x", 20.5)).toThrow(RangeError);
-    expect(() => renderChunks("x", (s) => s, 0)).toThrow(/got 0/);
+    expect(() => splitText("x", 0)).toThrow(/renderChunks: limit must be an integer ≥ 16, got 0/);
     expect(splitText("x", MIN_SPLIT_LIMIT)).toEqual(["x"]);
   });
 
@@ -144,7 +148,7 @@ describe("property: splitting any input", () => {
   test("never throws; chunks fit, are non-blank and well-formed; the source text is all there, in order", () => {
     for (const text of inputs) {
       const limit = limits[Math.floor(rand() * limits.length)] ?? 16;
-      const segments = splitSegments(text, limit);
+      const segments = cutAll(text, limit);
       for (const { open, body, close } of segments) {
         expect(open.length + body.length + close.length).toBeLessThanOrEqual(limit);
         expect(body.trim()).not.toBe("");
@@ -174,7 +178,9 @@ describe("property: splitting any input", () => {
     }
   });
 
-  test("adversarial inputs stay (near) linear: parse, render and split 50–200 kB in well under a second", () => {
+  // A parser or splitter that backtracks would take minutes on these; a linear one, well under a second.
+  // The test's timeout is the only clock: timing assertions do not belong in tests on a loaded machine.
+  test("adversarial inputs (50–200 kB of unclosed links, runs of markers, blank lines) end, and split", () => {
     const cases = [
       "[a](".repeat(20_000),
       "[a](<".repeat(20_000),
@@ -188,19 +194,10 @@ describe("property: splitting any input", () => {
       ">".repeat(50_000),
     ];
     for (const text of cases) {
-      const t0 = performance.now();
       const chunks = renderChunks(text, (md) => md.replace(/&/g, "&amp;"), 4096);
-      splitText(text, 16);
       expect(chunks.length).toBeGreaterThan(0);
-      expect(performance.now() - t0).toBeLessThan(1000);
+      for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(4096);
+      expect(splitText(text, 16).length).toBeGreaterThan(0);
     }
-  });
-
-  test("a 20 kB answer splits in well under a millisecond", () => {
-    const text = SAMPLE_ANSWER.repeat(20).slice(0, 20_000);
-    for (let k = 0; k < 20; k++) splitText(text, 4096);
-    const t0 = performance.now();
-    for (let k = 0; k < 50; k++) splitText(text, 4096);
-    expect((performance.now() - t0) / 50).toBeLessThan(5);
-  });
+  }, 30_000);
 });

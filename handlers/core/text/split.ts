@@ -1,33 +1,17 @@
-import { createCutter, type Segment } from "./cutter.ts";
+import { createCutter, cutAll, type Segment } from "./cutter.ts";
 import { cutBefore } from "./graphemes.ts";
 
-export type { Segment } from "./cutter.ts";
-
-/** Smallest `limit` splitText and renderChunks accept: room for a reopened code fence and some text. */
+/** Smallest `limit` renderChunks accepts: room for a reopened code fence and some text. */
 export const MIN_SPLIT_LIMIT = 16;
 
 /**
- * Splits Markdown into chunks of at most `limit` UTF-16 code units: at a blank line if one falls in
- * the second half of the chunk, else at a line break, else after a word, else anywhere but inside a
- * character (surrogate pair or grapheme cluster). A code block cut in two is closed at the end of one
- * chunk and reopened, with the same fence and language, at the start of the next. "\r\n" becomes "\n";
- * chunks are trimmed at the end, blank ones dropped; "" gives [].
- * @example splitText(answer, 4096) // ["first part…", "second part…"]
- */
-export function splitText(text: string, limit: number): string[] {
-  return splitSegments(text, limit).map(join);
-}
-
-/** splitText, with the fence lines it added kept apart from the source text of each chunk. */
-export function splitSegments(text: string, limit: number): Segment[] {
-  checkLimit(limit, "splitSegments");
-  return segments(text, limit);
-}
-
-/**
- * Splits Markdown and renders each chunk; a chunk whose rendering is longer than `limit` (escaping
- * grows text: & → &amp;) is cut again, smaller, from the same place, so every result is at most
- * `limit` long. Chunks that render to whitespace are dropped. Deterministic; ends on any input.
+ * Splits Markdown into chunks and renders each. A chunk is cut at a blank line if one falls in the
+ * second half of it, else at a line break, else after a word, else anywhere but inside a character
+ * (surrogate pair or grapheme cluster); a code block cut in two is closed at the end of one chunk and
+ * reopened, with the same fence and language, at the start of the next. A chunk whose rendering is
+ * longer than `limit` (escaping grows text: & → &amp;) is cut again, smaller, from the same place, so
+ * every result is at most `limit` long. Chunks that are or render to whitespace are dropped. Deterministic;
+ * ends on any input.
  * @example renderChunks(answer, markdownToTelegramHtml, 4096)
  */
 export function renderChunks(markdown: string, render: (md: string) => string, limit: number): string[] {
@@ -40,6 +24,11 @@ export function renderChunks(markdown: string, render: (md: string) => string, l
     let size = Math.max(MIN_SPLIT_LIMIT, Math.floor(limit / growth));
     for (;;) {
       const { segment, next } = cutter.cut(pos, size);
+      // Only the fences the cutter added (an empty code block): nothing to send.
+      if (segment.body.trim() === "") {
+        pos = next;
+        break;
+      }
       const chunk = join(segment);
       const rendered = render(chunk);
       if (rendered.length <= limit || size <= MIN_SPLIT_LIMIT) {
@@ -59,7 +48,7 @@ export function renderChunks(markdown: string, render: (md: string) => string, l
 
 /** Last resort for a small chunk still rendering too long: split it below the usual minimum. */
 function renderSmaller(chunk: string, render: (md: string) => string, limit: number, out: string[]): void {
-  for (const segment of segments(chunk, Math.max(1, chunk.length >> 1))) {
+  for (const segment of cutAll(chunk, Math.max(1, chunk.length >> 1))) {
     const piece = join(segment);
     const rendered = render(piece);
     if (rendered.length <= limit) keep(out, rendered);
@@ -75,17 +64,6 @@ function keep(out: string[], rendered: string): void {
 
 function join({ open, body, close }: Segment): string {
   return open + body + close;
-}
-
-function segments(text: string, limit: number): Segment[] {
-  const cutter = createCutter(text);
-  const out: Segment[] = [];
-  for (let pos = cutter.first; pos < cutter.end; ) {
-    const { segment, next } = cutter.cut(pos, limit);
-    if (segment.body.trim() !== "") out.push(segment);
-    pos = next;
-  }
-  return out;
 }
 
 function checkLimit(limit: number, name: string): void {

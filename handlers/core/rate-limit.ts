@@ -2,11 +2,11 @@ import { PlatformError } from "./errors.ts";
 import { log } from "./log.ts";
 
 /**
- * Calls `call`, and when the platform answers 429 with a retry-after that still fits before
- * `deadline`, waits that long and calls again (at most `maxWaits` times). Otherwise the error
- * goes up, retryable, and SQS brings the message back later.
+ * Calls a platform API, and when the platform answers 429 with a retry-after that still fits before
+ * `deadline`, waits that long and calls again (at most `maxWaits` times). Otherwise the error goes up,
+ * retryable, and SQS brings the message back later (queue.ts redeliverAfter).
  */
-export async function honourRetryAfter<T>(
+export async function retryWhenRateLimited<T>(
   call: () => Promise<T>,
   deadline: number,
   maxWaits = 3,

@@ -1,5 +1,8 @@
-/** What the relay itself says to users. Short, plain, and free of internals. */
-export const texts = {
+/**
+ * The fixed notices the relay itself sends users (not the agent's answers): help, a new session, a
+ * refusal, a failure. Short, plain, and free of internals.
+ */
+export const notices = {
   help: "Send me a message and I will pass it to the agent.\n\n/new starts a new conversation.",
   newSession: "Started a new conversation.",
   refused: "Sorry, you are not allowed to use this bot.",

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { PlatformError } from "./errors.ts";
-import { honourRetryAfter } from "./retry.ts";
+import { retryWhenRateLimited } from "./rate-limit.ts";
 
 const limited = (seconds: number) =>
   new PlatformError("fake", "send", {
@@ -13,7 +13,7 @@ const limited = (seconds: number) =>
 test("waits retry_after and calls again", async () => {
   let calls = 0;
   const started = Date.now();
-  const result = await honourRetryAfter(async () => {
+  const result = await retryWhenRateLimited(async () => {
     calls++;
     if (calls === 1) throw limited(0.05);
     return "sent";
@@ -24,12 +24,12 @@ test("waits retry_after and calls again", async () => {
 });
 
 test("gives up when the wait would pass the deadline, or after maxWaits", async () => {
-  await expect(honourRetryAfter(async () => Promise.reject(limited(10)), Date.now() + 1_000)).rejects.toThrow(
-    PlatformError,
-  );
+  await expect(
+    retryWhenRateLimited(async () => Promise.reject(limited(10)), Date.now() + 1_000),
+  ).rejects.toThrow(PlatformError);
   let calls = 0;
   await expect(
-    honourRetryAfter(
+    retryWhenRateLimited(
       async () => {
         calls++;
         throw limited(0);
@@ -44,7 +44,7 @@ test("gives up when the wait would pass the deadline, or after maxWaits", async 
 test("other errors go up at once", async () => {
   let calls = 0;
   await expect(
-    honourRetryAfter(async () => {
+    retryWhenRateLimited(async () => {
       calls++;
       throw new Error("nope");
     }, Date.now() + 1_000),

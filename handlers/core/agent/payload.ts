@@ -1,0 +1,54 @@
+import type { Attachment, Envelope } from "../envelope.ts";
+
+/**
+ * The agent contract: what the agent receives as the JSON body of every invocation, whether on
+ * AgentCore Runtime (InvokeAgentRuntime's payload) or served locally (`POST {AGENT_URL}/invocations`).
+ * The runtime session id comes beside it (`runtimeSessionId`; the
+ * `X-Amzn-Bedrock-AgentCore-Runtime-Session-Id` header in the container): one per conversation (and
+ * thread), a new one after the user's `/new`. The agent answers with Markdown, as JSON (the text in
+ * `response`, `result`, `output`, `text`, `content`, `message`, `answer` or `completion`, nested
+ * content blocks allowed), as a `text/event-stream` (the `data:` events joined), or as plain text.
+ * Fields are only ever added to this type, never changed or removed.
+ */
+export interface AgentPayload {
+  /** The user's message: its text, or a media caption; "" when only attachments came. Agent frameworks read `prompt`. */
+  readonly prompt: string;
+  /** The channel: `telegram`, `slack`, `discord`, `whatsapp` or `whatsapp-personal`. */
+  readonly channel: string;
+  /** The conversation as the platform names it (chat id, channel id, phone number, JID). */
+  readonly conversation: string;
+  /** A thread or topic inside the conversation (a Slack thread's ts, a Telegram topic), when there is one. */
+  readonly thread?: string;
+  /** Who wrote: the platform's user id, and their display name when the platform gives one. */
+  readonly user: { readonly id: string; readonly name?: string };
+  /** What the message carried besides text: metadata only, never the bytes. */
+  readonly attachments: readonly AgentAttachment[];
+  /** The platform's id of the message (update id, event id, interaction id, wamid). */
+  readonly messageId: string;
+  /** When the relay accepted the message, ISO 8601 (`2026-11-24T10:15:30.000Z`). */
+  readonly receivedAt: string;
+}
+
+/**
+ * An attachment: its `kind` (image, audio, voice, video, document, sticker, other), the platform's file
+ * id (a Telegram file_id, a WhatsApp media id, a URL for Slack and Discord), and the `mime` type, `size`
+ * in bytes and file `name` when the platform gives them.
+ */
+export type AgentAttachment = Attachment;
+
+/**
+ * The payload of an envelope.
+ * @example agentPayload(envelope) // { prompt: "hello", channel: "telegram", conversation: "42", … }
+ */
+export function agentPayload(envelope: Envelope): AgentPayload {
+  return {
+    prompt: envelope.text,
+    channel: envelope.channel,
+    conversation: envelope.conversation,
+    ...(envelope.thread === undefined ? {} : { thread: envelope.thread }),
+    user: envelope.user,
+    attachments: envelope.attachments,
+    messageId: envelope.eventId,
+    receivedAt: new Date(envelope.receivedAt).toISOString(),
+  };
+}
