@@ -21,10 +21,6 @@ terraform {
       source  = "hashicorp/aws"
       version = ">= 6.25"
     }
-    archive = {
-      source  = "hashicorp/archive"
-      version = ">= 2.7"
-    }
     random = {
       source  = "hashicorp/random"
       version = ">= 3.7"

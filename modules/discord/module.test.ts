@@ -54,7 +54,7 @@ describe("resources", () => {
         runtime: "nodejs22.x",
         architectures: ["arm64"],
       });
-      expect(data().archive_file?.[fn]?.source_file).toBe(`\${path.module}/dist/${fn}.mjs`);
+      expect(resource("aws_lambda_function", fn).filename).toBe(`\${path.module}/dist/${fn}.zip`);
     }
     expect(resource("aws_lambda_function", "ingress").timeout).toBe(5);
   });

@@ -18,7 +18,6 @@ export interface ProviderRequirement {
 
 /** Keyed by the provider's local name (the prefix of its resource types). */
 export const PROVIDERS: Readonly<Record<string, ProviderRequirement>> = {
-  archive: { source: "hashicorp/archive", version: ">= 2.7", binding: "@cdktf/provider-archive" },
   aws: { source: "hashicorp/aws", version: ">= 6.25", binding: "@cdktf/provider-aws" },
   random: { source: "hashicorp/random", version: ">= 3.7", binding: "@cdktf/provider-random" },
 };

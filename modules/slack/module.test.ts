@@ -49,8 +49,6 @@ describe("resources", () => {
       "aws_sqs_queue.dlq",
       "aws_sqs_queue.this",
       "aws_sqs_queue_redrive_allow_policy.dlq",
-      "data.archive_file.ingress",
-      "data.archive_file.worker",
       "data.aws_apigatewayv2_api.this",
       "data.aws_iam_policy_document.ingress",
       "data.aws_iam_policy_document.lambda_assume_role",
@@ -66,7 +64,7 @@ describe("resources", () => {
         runtime: "nodejs22.x",
         architectures: ["arm64"],
       });
-      expect(data().archive_file?.[fn]?.source_file).toBe(`\${path.module}/dist/${fn}.mjs`);
+      expect(resource("aws_lambda_function", fn).filename).toBe(`\${path.module}/dist/${fn}.zip`);
       const bundle = await readFile(join(REPO_ROOT, "modules/slack/dist", `${fn}.mjs`), "utf8");
       expect(bundle).toContain(`from handlers/slack/${fn}.ts`);
     }
@@ -248,9 +246,9 @@ describe("inputs and outputs", () => {
     expect(String(outputs().webhook_url?.description)).not.toContain("registered by the module");
   });
 
-  test("required providers: aws and archive only (nothing random is generated)", () => {
+  test("required providers: aws only (nothing random is generated, nothing zipped at plan)", () => {
     const terraform = config().terraform as { required_providers: Record<string, unknown> };
-    expect(Object.keys(terraform.required_providers).sort()).toEqual(["archive", "aws"]);
+    expect(Object.keys(terraform.required_providers).sort()).toEqual(["aws"]);
     expect(config()).not.toHaveProperty("provider");
   });
 });

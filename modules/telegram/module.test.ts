@@ -42,8 +42,6 @@ describe("resources", () => {
       "aws_sqs_queue.dlq",
       "aws_sqs_queue.this",
       "aws_sqs_queue_redrive_allow_policy.dlq",
-      "data.archive_file.ingress",
-      "data.archive_file.worker",
       "data.aws_apigatewayv2_api.this",
       "data.aws_iam_policy_document.ingress",
       "data.aws_iam_policy_document.lambda_assume_role",
@@ -73,10 +71,10 @@ describe("resources", () => {
         handler: `${fn}.handler`,
         runtime: "nodejs22.x",
         architectures: ["arm64"],
-        filename: `\${data.archive_file.${fn}.output_path}`,
-        source_code_hash: `\${data.archive_file.${fn}.output_base64sha256}`,
+        filename: `\${path.module}/dist/${fn}.zip`,
+        source_code_hash: `\${filebase64sha256("\${path.module}/dist/${fn}.zip")}`,
       });
-      expect(data().archive_file?.[fn]?.source_file).toBe(`\${path.module}/dist/${fn}.mjs`);
+      expect(resource("aws_lambda_function", fn).filename).toBe(`\${path.module}/dist/${fn}.zip`);
       expect(resource("aws_cloudwatch_log_group", fn)).toEqual({
         name: `/aws/lambda/\${var.name}-${fn}`,
         retention_in_days: "${var.log_retention_days}",
@@ -355,7 +353,7 @@ describe("a reusable module", () => {
     const terraform = config().terraform as {
       required_providers: Record<string, { source: string; version: string }>;
     };
-    expect(Object.keys(terraform.required_providers).sort()).toEqual(["archive", "aws", "random"]);
+    expect(Object.keys(terraform.required_providers).sort()).toEqual(["aws", "random"]);
     for (const p of Object.values(terraform.required_providers)) expect(p.version).toMatch(/^>= \d+\.\d+/);
     expect(config()).not.toHaveProperty("provider");
     for (const [path, text] of Object.entries(files())) {
@@ -371,11 +369,8 @@ describe("a reusable module", () => {
     const all = Object.values(files()).join("\n");
     const machine = [REPO_ROOT, tmpdir(), "/home/", "/Users/", "C:\\"].filter((dir) => all.includes(dir));
     expect(machine).toEqual([]);
-    const paths = [...all.matchAll(/"(?:source_file|output_path|filename)": "([^"]+)"/g)].map(
-      (m) => m[1] as string,
-    );
-    for (const p of paths)
-      expect(p).toMatch(/^\$\{(path\.module|path\.root|data\.archive_file\.\w+\.output_path)\}/);
+    const paths = [...all.matchAll(/"(?:filename)": "([^"]+)"/g)].map((m) => m[1] as string);
+    for (const p of paths) expect(p).toMatch(/^\$\{path\.module\}\/dist\/\w+\.zip$/);
   });
 
   test("README carries the generated tables between the markers", () => {

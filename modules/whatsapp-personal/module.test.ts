@@ -7,7 +7,7 @@ import { type Block, expectedPipeline, statementRows, useModule } from "../lib/t
 
 /** Synth-level checks of the generated WhatsApp-personal module. */
 
-const { files, config, resources, data, variables, resource, statements } = useModule("whatsapp-personal");
+const { files, config, resources, variables, resource, statements } = useModule("whatsapp-personal");
 
 describe("resources", () => {
   test("inbound and outbound FIFO pairs, the worker, its ledger and alarms; no ingress, API or secret", () => {
@@ -54,7 +54,7 @@ describe("resources", () => {
       runtime: "nodejs22.x",
       architectures: ["arm64"],
     });
-    expect(data().archive_file?.worker?.source_file).toBe("${path.module}/dist/worker.mjs");
+    expect(resource("aws_lambda_function", "worker").filename).toBe("${path.module}/dist/worker.zip");
     const env = (
       resource("aws_lambda_function", "worker").environment as { variables: Record<string, string> }
     ).variables;

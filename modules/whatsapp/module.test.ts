@@ -50,8 +50,6 @@ describe("resources", () => {
       "aws_sqs_queue.dlq",
       "aws_sqs_queue.this",
       "aws_sqs_queue_redrive_allow_policy.dlq",
-      "data.archive_file.ingress",
-      "data.archive_file.worker",
       "data.aws_apigatewayv2_api.this",
       "data.aws_iam_policy_document.ingress",
       "data.aws_iam_policy_document.lambda_assume_role",
@@ -80,7 +78,7 @@ describe("resources", () => {
         runtime: "nodejs22.x",
         architectures: ["arm64"],
       });
-      expect(data().archive_file?.[fn]?.source_file).toBe(`\${path.module}/dist/${fn}.mjs`);
+      expect(resource("aws_lambda_function", fn).filename).toBe(`\${path.module}/dist/${fn}.zip`);
     }
   });
 
