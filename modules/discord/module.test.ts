@@ -129,7 +129,7 @@ describe("IAM: least privilege", () => {
 describe("secret and registration", () => {
   test("the secret holds application_id, public_key and bot_token, all three required when it is created", () => {
     const version = resource("aws_secretsmanager_secret_version", "this");
-    expect(version.secret_string).toBe(
+    expect(version.secret_string_wo).toBe(
       "${jsonencode({ application_id = var.application_id, public_key = var.public_key, bot_token = var.bot_token })}",
     );
     const [pre] = (version.lifecycle as { precondition: { condition: string }[] }).precondition;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { Password } from "@cdktf/provider-random/lib/password";
+import { DataResource, TerraformResource } from "cdktf";
 import { named, output, variable } from "./expr.ts";
 import { generatedHeader, renderModule } from "./render.ts";
 import { testStack } from "./testing.ts";
@@ -40,16 +40,24 @@ describe("renderModule", () => {
     expect(all).not.toContain("metadata");
     expect(all).not.toContain("uniqueId");
     expect(JSON.parse(files["versions.tf.json"] as string).terraform).toEqual({
-      required_providers: { aws: { source: "hashicorp/aws", version: expect.stringMatching(/^>= 6\./) } },
-      required_version: ">= 1.5.0",
+      required_providers: { aws: { source: "hashicorp/aws", version: ">= 5.100, < 7.0" } },
+      required_version: ">= 1.11",
     });
   });
 
-  test("adds a provider to required_providers only when its resources are used", () => {
+  test("requires the providers of the resources used, never Terraform's own, and refuses one without a constraint", () => {
     const stack = sample();
-    named(new Password(stack, "Pw", { length: 8 }), "pw");
+    named(new DataResource(stack, "Token", {}), "token");
     const versions = JSON.parse(renderModule(stack, { source: "s" })["versions.tf.json"] as string);
-    expect(Object.keys(versions.terraform.required_providers)).toEqual(["aws", "random"]);
+    expect(Object.keys(versions.terraform.required_providers)).toEqual(["aws"]);
+    named(
+      new TerraformResource(stack, "Pw", {
+        terraformResourceType: "random_password",
+        terraformGeneratorMetadata: { providerName: "random" },
+      }),
+      "pw",
+    );
+    expect(() => renderModule(stack, { source: "s" })).toThrow('version constraint for provider "random"');
   });
 
   test("sorts keys at every level and gives the same bytes every time", () => {

@@ -63,6 +63,9 @@ export function renderModule(stack: ModuleStack, options: RenderOptions): Module
   return files;
 }
 
+/** The provider of Terraform's own resources (`terraform_data`), which is never required. */
+const BUILTIN_PROVIDER = "terraform";
+
 /** `required_providers` for the providers whose resources or data sources the stack uses. */
 function requiredProviders(stack: ModuleStack): JsonObject {
   const used = new Set<string>();
@@ -70,7 +73,8 @@ function requiredProviders(stack: ModuleStack): JsonObject {
     if (c instanceof TerraformResource || c instanceof TerraformDataSource) {
       const name = c.terraformGeneratorMetadata?.providerName;
       if (name === undefined) throw new Error(`${c.node.path}: resource without provider metadata`);
-      used.add(name);
+      // terraform_data is built into Terraform: no provider to require.
+      if (name !== BUILTIN_PROVIDER) used.add(name);
     }
   }
   const out: JsonObject = {};

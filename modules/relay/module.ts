@@ -1,7 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
@@ -46,7 +45,6 @@ export class RelayModule extends ModuleStack {
     const name = v.name.stringValue;
     const tags = v.tags.value;
     const account = named(new DataAwsCallerIdentity(this, "Account", {}), "current");
-    const region = named(new DataAwsRegion(this, "Region", {}), "current");
 
     // Preconditions a Terraform user gets at plan, with the input to fix.
     const needs = (flag: string, inputs: string[]) =>
@@ -227,7 +225,7 @@ export class RelayModule extends ModuleStack {
             stopTimeout = ${STOP_TIMEOUT_SECONDS},
             logConfiguration = { logDriver = "awslogs", options = {
               "awslogs-group" = ${addr(logGroup)}.name,
-              "awslogs-region" = ${addr(region)}.region,
+              "awslogs-region" = split(":", ${addr(logGroup)}.arn)[3],
               "awslogs-stream-prefix" = "relay"
             } }
           }])`),

@@ -47,7 +47,6 @@ describe("resources", () => {
       "data.aws_iam_policy_document.lambda_assume_role",
       "data.aws_iam_policy_document.worker",
       "data.aws_secretsmanager_secret_versions.this",
-      "random_password.webhook_secret",
     ]);
   });
 
@@ -59,7 +58,6 @@ describe("resources", () => {
     for (const [type, name] of [
       ["aws_secretsmanager_secret", "this"],
       ["aws_secretsmanager_secret_version", "this"],
-      ["random_password", "webhook_secret"],
     ] as const) {
       expect(resource(type, name).count).toBe("${var.secret_arn == null ? 1 : 0}");
     }
@@ -234,11 +232,13 @@ describe("IAM: least privilege", () => {
 });
 
 describe("secret and webhook registration", () => {
-  test("secret JSON holds bot_token and a generated 64-character letters-and-digits webhook secret", () => {
-    expect(resource("random_password", "webhook_secret")).toMatchObject({ length: 64, special: false });
-    expect(resource("aws_secretsmanager_secret_version", "this").secret_string).toBe(
-      "${jsonencode({ bot_token = var.bot_token, webhook_secret = random_password.webhook_secret[0].result })}",
-    );
+  test("secret JSON holds bot_token and a webhook secret derived from it, written only (never in state)", () => {
+    const json =
+      'jsonencode({ bot_token = var.bot_token, webhook_secret = sha256("agentcore-relay telegram webhook secret:${var.bot_token}") })';
+    const version = resource("aws_secretsmanager_secret_version", "this");
+    expect(version.secret_string).toBeUndefined();
+    expect(version.secret_string_wo).toBe(`\${${json}}`);
+    expect(version.secret_string_wo_version).toBe(`\${parseint(substr(sha256(${json}), 0, 12), 16)}`);
     expect(locals().secret_arn).toBe(
       "${var.secret_arn == null ? aws_secretsmanager_secret.this[0].arn : var.secret_arn}",
     );
@@ -268,7 +268,7 @@ describe("secret and webhook registration", () => {
   });
 
   test("the webhook secret and the bot token never reach an output or the invocation input", () => {
-    const leaks = ["random_password", "webhook_secret", "bot_token", "secret_string"];
+    const leaks = ["webhook_secret", "bot_token", "secret_string"];
     const invocationInput = String(resource("aws_lambda_invocation", "setup_webhook").input);
     for (const leak of leaks) {
       expect(JSON.stringify(outputs())).not.toContain(leak);
@@ -353,7 +353,7 @@ describe("a reusable module", () => {
     const terraform = config().terraform as {
       required_providers: Record<string, { source: string; version: string }>;
     };
-    expect(Object.keys(terraform.required_providers).sort()).toEqual(["aws", "random"]);
+    expect(Object.keys(terraform.required_providers).sort()).toEqual(["aws"]);
     for (const p of Object.values(terraform.required_providers)) expect(p.version).toMatch(/^>= \d+\.\d+/);
     expect(config()).not.toHaveProperty("provider");
     for (const [path, text] of Object.entries(files())) {

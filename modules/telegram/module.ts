@@ -1,4 +1,4 @@
-import { Password } from "@cdktf/provider-random/lib/password";
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import {
@@ -12,9 +12,7 @@ import {
   LambdaRoute,
   localValue,
   ModuleStack,
-  named,
   SetupInvocation,
-  tfNumber,
   variable,
 } from "../lib/index.ts";
 
@@ -27,8 +25,13 @@ export const TELEGRAM_ROUTE_KEY = "POST /telegram";
 /** Ingress timeout, in seconds: it only verifies, parses and enqueues, and Telegram waits for its answer. */
 export const INGRESS_TIMEOUT_SECONDS = 10;
 
-/** Length of the generated webhook secret (`secret_token` allows 1–256 of `A-Za-z0-9_-`). */
-export const WEBHOOK_SECRET_LENGTH = 64;
+/**
+ * The webhook secret (`secret_token`, 1–256 of `A-Za-z0-9_-`): 64 hex digits derived from the bot token
+ * with a label of its own, so it is as unguessable as the token, changes with it, and never needs to be
+ * stored anywhere but the secret (a random one would live in the Terraform state). Whoever knows the bot
+ * token controls the webhook anyway.
+ */
+export const WEBHOOK_SECRET_EXPRESSION = 'sha256("agentcore-relay telegram webhook secret:${var.bot_token}")';
 
 /**
  * The Telegram channel module: `POST /telegram` on an HTTP API → ingress Lambda → SQS FIFO (+ DLQ) → worker
@@ -62,23 +65,14 @@ export class TelegramModule extends ModuleStack {
     });
     const name = v.name.stringValue;
     const tags = v.tags.value;
-    const createSecret = `${addr(v.secretArn)} == null ? 1 : 0`;
 
-    // Credentials: the webhook secret is generated here and only ever leaves through the secret.
-    const webhookSecret = named(
-      new Password(this, "WebhookSecret", {
-        count: tfNumber(createSecret),
-        length: WEBHOOK_SECRET_LENGTH,
-        special: false,
-      }),
-      "webhook_secret",
-    );
+    // Credentials: the bot token and the webhook secret derived from it, written only to the secret.
     const secret = new ChannelSecret(this, "Secret", {
       terraformName: "this",
       namePrefix: `${name}-telegram-`,
       description: `Telegram bot token and webhook secret of the agentcore-relay deployment ${name}.`,
       existingSecretArn: addr(v.secretArn),
-      secretString: `jsonencode({ bot_token = var.bot_token, webhook_secret = ${addr(webhookSecret)}[0].result })`,
+      secretString: `jsonencode({ bot_token = var.bot_token, webhook_secret = ${WEBHOOK_SECRET_EXPRESSION} })`,
       recoveryWindowInDays: addr(v.secretRecoveryWindowInDays),
       preconditions: [
         {

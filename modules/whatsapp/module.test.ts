@@ -55,7 +55,7 @@ describe("resources", () => {
       "data.aws_iam_policy_document.lambda_assume_role",
       "data.aws_iam_policy_document.worker",
       "data.aws_secretsmanager_secret_versions.this",
-      "random_password.verify_token",
+      "terraform_data.verify_token",
     ]);
     for (const method of ["GET", "POST"]) {
       const name = `whatsapp_${method.toLowerCase()}`;
@@ -135,16 +135,16 @@ describe("IAM: least privilege", () => {
 
 describe("secret, verify token and setup", () => {
   test("the secret holds the four keys; the verify token is generated only when neither given nor in secret_arn", () => {
-    expect(resource("aws_secretsmanager_secret_version", "this").secret_string).toBe(
+    expect(resource("aws_secretsmanager_secret_version", "this").secret_string_wo).toBe(
       "${jsonencode({ access_token = var.access_token, app_secret = var.app_secret, verify_token = local.verify_token, phone_number_id = var.phone_number_id })}",
     );
-    expect(resource("random_password", "verify_token")).toMatchObject({
+    expect(resource("terraform_data", "verify_token")).toMatchObject({
       count: "${var.secret_arn == null && var.verify_token == null ? 1 : 0}",
-      length: 48,
-      special: false,
+      input: "${uuid()}",
+      lifecycle: { ignore_changes: ["input"] },
     });
     expect(locals().verify_token).toBe(
-      "${var.secret_arn != null ? null : var.verify_token != null ? var.verify_token : one(random_password.verify_token[*].result)}",
+      "${var.secret_arn != null ? null : var.verify_token != null ? var.verify_token : one(terraform_data.verify_token[*].output)}",
     );
     const [pre] = (
       resource("aws_secretsmanager_secret_version", "this").lifecycle as {
@@ -176,7 +176,7 @@ describe("secret, verify token and setup", () => {
     for (const [name, o] of Object.entries(outputs())) {
       expect(String(o.description ?? ""), name).not.toBe("");
       if (name === "verify_token") continue;
-      for (const leak of ["verify_token", "access_token", "app_secret", "random_password"])
+      for (const leak of ["verify_token", "access_token", "app_secret", "terraform_data"])
         expect(JSON.stringify(o), name).not.toContain(leak);
     }
   });

@@ -1,5 +1,5 @@
-import { Password } from "@cdktf/provider-random/lib/password";
-import { Fn, TerraformOutput } from "cdktf";
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
+import { DataResource, Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import {
   addr,
@@ -33,9 +33,6 @@ export const WHATSAPP_PATH = "/whatsapp";
 
 /** Ingress timeout, in seconds: it only verifies, parses and enqueues, and Meta waits for its answer. */
 export const INGRESS_TIMEOUT_SECONDS = 10;
-
-/** Length of the generated verify token (letters and digits). */
-export const VERIFY_TOKEN_LENGTH = 48;
 
 /** A WhatsApp user id: a phone number as digits with the country code (wa_id), or a BSUID (`US.1349…`). */
 const USER_ID_PATTERN = "^([0-9]{6,15}|[A-Z]{2}\\.[A-Za-z0-9.]{1,140})$";
@@ -89,8 +86,9 @@ export class WhatsAppModule extends ModuleStack {
       default: null,
       sensitive: true,
       description:
-        'Token Meta sends back when the callback URL is set (the dashboard\'s "Verify token"); null generates ' +
-        `${VERIFY_TOKEN_LENGTH} letters and digits (read it with \`terraform output -raw verify_token\`). Ignored with \`secret_arn\`.`,
+        'Token Meta sends back when the callback URL is set (the dashboard\'s "Verify token"); null generates a ' +
+        "random UUID once, kept in the state (read it with `terraform output -raw verify_token`; it only answers " +
+        "Meta's subscription handshake and signs nothing). Ignored with `secret_arn`.",
       validation: [
         {
           condition: 'var.verify_token == null || can(regex("^\\\\S{1,256}$", var.verify_token))',
@@ -133,20 +131,20 @@ export class WhatsAppModule extends ModuleStack {
     // "" when unset: the worker's WHATSAPP_APP_ID, and part of the setup revision.
     const appIdOrEmpty = local(this, "app_id", `${addr(appId)} == null ? "" : ${addr(appId)}`);
 
-    // Credentials: the verify token is generated unless given, and leaves only through the secret
-    // and the sensitive verify_token output.
-    const verifyTokenPassword = named(
-      new Password(this, "VerifyToken", {
+    // Credentials: the verify token is generated unless given (a UUID made once: uuid() would change at
+    // every plan but for ignore_changes), and leaves only through the secret and the sensitive output.
+    const generatedVerifyToken = named(
+      new DataResource(this, "VerifyToken", {
         count: tfNumber(`${addr(v.secretArn)} == null && var.verify_token == null ? 1 : 0`),
-        length: VERIFY_TOKEN_LENGTH,
-        special: false,
+        lifecycle: { ignoreChanges: ["input"] },
       }),
       "verify_token",
     );
+    generatedVerifyToken.addOverride("input", "${uuid()}");
     const verifyToken = local(
       this,
       "verify_token",
-      `${addr(v.secretArn)} != null ? null : var.verify_token != null ? var.verify_token : one(${addr(verifyTokenPassword)}[*].result)`,
+      `${addr(v.secretArn)} != null ? null : var.verify_token != null ? var.verify_token : one(${addr(generatedVerifyToken)}[*].output)`,
     );
     const secret = new ChannelSecret(this, "Secret", {
       terraformName: "this",
