@@ -8,7 +8,7 @@ import { type Block, useModule } from "../lib/testing.ts";
 
 /** Synth-level checks of the generated relay module: what `terraform plan` would be given. */
 
-const { files, resources, locals, variables, resource } = useModule("relay");
+const { files, resources, data, locals, variables, resource } = useModule("relay");
 
 /** A Terraform expression string (`${...}`) parsed by HCL, to prove it is valid Terraform. */
 async function hcl(expression: string): Promise<unknown> {
@@ -152,52 +152,85 @@ describe("resources", () => {
 });
 
 describe("IAM: least privilege", () => {
-  test("task role: exact actions on the given ARNs, per enabled integration; no secret access", async () => {
-    const policy = resource("aws_iam_role_policy", "task").policy as string;
-    await hcl(policy);
-    const statements = [
-      ...policy.matchAll(
-        /Sid = "(\w+)", Effect = "Allow", Action = (\[[^\]]*\]), Resource = ("[^"]+"|[^,}]+)/g,
-      ),
-    ].map((m) => [m[1], JSON.parse(m[2] as string), (m[3] as string).trim()]);
-    expect(statements).toEqual([
-      ["ListStateBucket", ["s3:ListBucket"], "aws_s3_bucket.state.arn"],
-      ["SendToDiscordQueue", ["sqs:SendMessage"], "var.discord_queue_arn"],
+  type Doc = { statement?: Row[]; dynamic?: { statement: { for_each: string; content: Row }[] } };
+  type Row = { sid: string; actions: string[]; resources: string[] | string };
+  const doc = (name: string) => data().aws_iam_policy_document?.[name] as unknown as Doc;
+  /** `[sid, actions, resources, when]` of every statement, the optional ones with their switch. */
+  const rows = (name: string) => [
+    ...(doc(name).statement ?? []).map((s) => [s.sid, s.actions, s.resources, "always"]),
+    ...(doc(name).dynamic?.statement ?? []).map((d) => [
+      d.content.sid,
+      d.content.actions,
+      d.content.resources,
+      d.for_each,
+    ]),
+  ];
+
+  test("task role: exact actions on the given ARNs, each integration's statements behind its switch; no secret", () => {
+    expect(resource("aws_iam_role_policy", "task").policy).toBe("${data.aws_iam_policy_document.task.json}");
+    const objects = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"];
+    expect(rows("task")).toEqual([
+      ["ListStateBucket", ["s3:ListBucket"], ["${aws_s3_bucket.state.arn}"], "always"],
+      [
+        "SendToDiscordQueue",
+        ["sqs:SendMessage"],
+        ["${var.discord_queue_arn}"],
+        "${var.enable_discord ? [1] : []}",
+      ],
       [
         "DiscordSessionObjects",
-        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        '"${aws_s3_bucket.state.arn}/discord/*"',
+        objects,
+        ["${aws_s3_bucket.state.arn}/discord/*"],
+        "${var.enable_discord ? [1] : []}",
       ],
-      ["SendToWhatsAppQueue", ["sqs:SendMessage"], "var.whatsapp_personal_queue_arn"],
+      [
+        "SendToWhatsAppQueue",
+        ["sqs:SendMessage"],
+        ["${var.whatsapp_personal_queue_arn}"],
+        "${var.enable_whatsapp_personal ? [1] : []}",
+      ],
       [
         "ConsumeOutboundQueue",
         ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
-        "var.whatsapp_personal_outbound_queue_arn",
+        ["${var.whatsapp_personal_outbound_queue_arn}"],
+        "${var.enable_whatsapp_personal ? [1] : []}",
       ],
       [
         "AuthStateObjects",
-        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        '"${aws_s3_bucket.state.arn}/whatsapp-personal/*"',
+        objects,
+        ["${aws_s3_bucket.state.arn}/whatsapp-personal/*"],
+        "${var.enable_whatsapp_personal ? [1] : []}",
       ],
     ]);
-    expect(policy).not.toMatch(/Action = "\*"|"[a-z0-9]+:\*"/);
-    expect(policy).not.toContain("secretsmanager");
+    expect(JSON.stringify(doc("task"))).not.toContain("secretsmanager");
   });
 
-  test("execution role: pull from the created repository, write its own logs, read the Discord secret; `*` only for GetAuthorizationToken", async () => {
-    const policy = resource("aws_iam_role_policy", "execution").policy as string;
-    await hcl(policy);
-    const stars = [...policy.matchAll(/Action = (\[[^\]]*\]), Resource = "\*"/g)].map((m) =>
-      JSON.parse(m[1] as string),
+  test("execution role: pull from the created repository, write its own logs, read the Discord secret; `*` only for GetAuthorizationToken", () => {
+    expect(resource("aws_iam_role_policy", "execution").policy).toBe(
+      "${data.aws_iam_policy_document.execution.json}",
     );
-    expect(stars).toEqual([["ecr:GetAuthorizationToken"]]);
-    expect(policy).toContain(
-      'Action = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource = aws_ecr_repository.this[*].arn',
-    );
-    expect(policy).toContain('Resource = "${aws_cloudwatch_log_group.this.arn}:*"');
-    expect(policy).toContain(
-      'var.enable_discord ? [ { Sid = "ReadDiscordSecret", Effect = "Allow", Action = ["secretsmanager:GetSecretValue"], Resource = var.discord_secret_arn }] : []',
-    );
+    const pulls = "${var.create_ecr_repository ? [1] : []}";
+    expect(rows("execution")).toEqual([
+      [
+        "WriteLogs",
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        ["${aws_cloudwatch_log_group.this.arn}:*"],
+        "always",
+      ],
+      ["AuthorizeRegistry", ["ecr:GetAuthorizationToken"], ["*"], pulls],
+      [
+        "PullImage",
+        ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        ["${aws_ecr_repository.this[0].arn}"],
+        pulls,
+      ],
+      [
+        "ReadDiscordSecret",
+        ["secretsmanager:GetSecretValue"],
+        ["${var.discord_secret_arn}"],
+        "${var.enable_discord ? [1] : []}",
+      ],
+    ]);
   });
 
   test("roles trust ECS tasks only; plan-time checks name the missing inputs", () => {

@@ -12,7 +12,8 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { Construct } from "constructs";
 import { addr, local, ModuleStack, named, output, tfNumber, tfString } from "../lib/index.ts";
 import { StateBucket } from "./bucket.ts";
-import { executionPolicy, oneLine, taskPolicy } from "./policies.ts";
+import { oneLine } from "./expr.ts";
+import { executionPolicyDocument, taskPolicyDocument } from "./policies.ts";
 import { relayVariables } from "./variables.ts";
 
 /** The port of the relay's health endpoint inside the task. */
@@ -105,12 +106,13 @@ export class RelayModule extends ModuleStack {
       new IamRolePolicy(this, "ExecutionPolicy", {
         name: `${name}-execution`,
         role: executionRole.id,
-        policy: tfString(
-          executionPolicy({
-            repositoryArns: `${addr(repository)}[*].arn`,
-            logGroup: addr(logGroup),
-          }),
-        ),
+        policy: executionPolicyDocument(this, {
+          pullsFromRepository: `${addr(v.createEcrRepository)}`,
+          repositoryArn: tfString(`${addr(repository)}[0].arn`),
+          logGroupArn: logGroup.arn,
+          discord: addr(v.enableDiscord),
+          discordSecretArn: v.discordSecretArn.stringValue,
+        }).json,
       }),
       "execution",
     );
@@ -126,9 +128,16 @@ export class RelayModule extends ModuleStack {
       new IamRolePolicy(this, "TaskPolicy", {
         name: `${name}-task`,
         role: taskRole.id,
-        policy: tfString(
-          taskPolicy({ bucket: addr(state), authPrefix: AUTH_PREFIX, discordPrefix: DISCORD_STATE_PREFIX }),
-        ),
+        policy: taskPolicyDocument(this, {
+          bucketArn: state.arn,
+          discord: addr(v.enableDiscord),
+          whatsapp: addr(v.enableWhatsAppPersonal),
+          discordQueueArn: v.discordQueueArn.stringValue,
+          whatsappQueueArn: v.whatsappQueueArn.stringValue,
+          outboundQueueArn: v.outboundQueueArn.stringValue,
+          discordPrefix: DISCORD_STATE_PREFIX,
+          authPrefix: AUTH_PREFIX,
+        }).json,
         lifecycle: {
           precondition: [
             {

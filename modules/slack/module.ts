@@ -113,7 +113,8 @@ export class SlackModule extends ModuleStack {
         "Name of the Slack app and its bot user in `app_manifest` (1–35 characters); null means `name`, cut to 35.",
       validation: [
         {
-          condition: "var.app_name == null || (length(var.app_name) >= 1 && length(var.app_name) <= 35)",
+          // A conditional, not ||: Terraform before 1.12 evaluates both sides, and length(null) fails.
+          condition: "var.app_name == null ? true : length(var.app_name) >= 1 && length(var.app_name) <= 35",
           errorMessage: "app_name must be 1-35 characters (Slack's limit for app names).",
         },
       ],
