@@ -27,14 +27,14 @@ terraform {
 # ── Shared ───────────────────────────────────────────────────────────────────────────────────────────────────
 
 variable "name" {
-  description = "Prefix of every resource name; each channel adds its own suffix (\"<name>-telegram\"). 1-31 letters, digits, hyphens or underscores."
+  description = "Prefix of every resource name: each channel is \"<name>-<channel>\" (\"<name>-whatsapp-personal\" the longest), the relay \"<name>-relay\". 1-38 lowercase letters, digits and single hyphens, starting and ending with a letter or digit: what every derived name needs, the relay's S3 bucket and ECR repository the strictest. IAM role names are unique in the whole account and the relay's bucket \"<name>-relay-state-<account id>\" in all of S3; the other names per account and region. Use a name once per account."
   type        = string
   default     = "agentcore-relay"
   nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,31}$", var.name))
-    error_message = "name must be 1-31 letters, digits, hyphens or underscores (channel suffixes are added to it)."
+    condition     = length(var.name) <= 38 && can(regex("^[a-z0-9]+(-[a-z0-9]+)*$", var.name))
+    error_message = "name must be 1-38 lowercase letters, digits and single hyphens, starting and ending with a letter or digit."
   }
 }
 
@@ -81,7 +81,7 @@ variable "queue_visibility_timeout_seconds" {
 }
 
 variable "max_receive_count" {
-  description = "Attempts per message before it goes to the dead-letter queue; null means the channel module's default (3)."
+  description = "Attempts per message before it goes to the dead-letter queue; null means the channel module's default (5)."
   type        = number
   default     = null
 }
@@ -106,6 +106,24 @@ variable "log_level" {
 
 variable "log_retention_days" {
   description = "Days CloudWatch keeps the functions' logs; null means the channel module's default (14)."
+  type        = number
+  default     = null
+}
+
+variable "ingress_reserved_concurrency" {
+  description = "Concurrent executions reserved for (and capping) each ingress function, so a webhook flood cannot take the concurrency the workers share; null leaves them unreserved (needed on new accounts whose concurrency limit is 10)."
+  type        = number
+  default     = 10
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Requests per second each created HTTP API lets through (more get 429, which the platforms retry); null means the channel module's default (50)."
+  type        = number
+  default     = null
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Requests each created HTTP API lets through in a burst above the rate; null means the channel module's default (100)."
   type        = number
   default     = null
 }
@@ -190,7 +208,10 @@ module "telegram" {
   max_concurrency                  = var.max_concurrency
   log_level                        = var.log_level
   log_retention_days               = var.log_retention_days
+  ingress_reserved_concurrency     = var.ingress_reserved_concurrency
   http_api_id                      = var.http_api_id
+  api_throttling_rate_limit        = var.api_throttling_rate_limit
+  api_throttling_burst_limit       = var.api_throttling_burst_limit
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
@@ -315,7 +336,10 @@ module "slack" {
   max_concurrency                  = var.max_concurrency
   log_level                        = var.log_level
   log_retention_days               = var.log_retention_days
+  ingress_reserved_concurrency     = var.ingress_reserved_concurrency
   http_api_id                      = var.http_api_id
+  api_throttling_rate_limit        = var.api_throttling_rate_limit
+  api_throttling_burst_limit       = var.api_throttling_burst_limit
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
@@ -430,7 +454,10 @@ module "discord" {
   max_concurrency                  = var.max_concurrency
   log_level                        = var.log_level
   log_retention_days               = var.log_retention_days
+  ingress_reserved_concurrency     = var.ingress_reserved_concurrency
   http_api_id                      = var.http_api_id
+  api_throttling_rate_limit        = var.api_throttling_rate_limit
+  api_throttling_burst_limit       = var.api_throttling_burst_limit
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
@@ -556,7 +583,10 @@ module "whatsapp" {
   max_concurrency                  = var.max_concurrency
   log_level                        = var.log_level
   log_retention_days               = var.log_retention_days
+  ingress_reserved_concurrency     = var.ingress_reserved_concurrency
   http_api_id                      = var.http_api_id
+  api_throttling_rate_limit        = var.api_throttling_rate_limit
+  api_throttling_burst_limit       = var.api_throttling_burst_limit
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
@@ -707,7 +737,7 @@ module "relay" {
   source = "./modules/relay"
   count  = var.enable_relay ? 1 : 0
 
-  name               = replace(lower("${var.name}-relay"), "_", "-")
+  name               = "${var.name}-relay"
   subnet_ids         = var.relay_subnet_ids
   security_group_ids = var.relay_security_group_ids
   assign_public_ip   = var.relay_assign_public_ip

@@ -5,7 +5,7 @@ variable "region" {
 }
 
 variable "name" {
-  description = "Prefix of every resource name; each channel adds its own suffix (1-31 letters, digits, hyphens or underscores)."
+  description = "Prefix of every resource name; each part adds its own suffix (\"<name>-whatsapp-personal\" the longest, \"<name>-relay\"). 1-38 lowercase letters, digits and single hyphens: the relay's S3 bucket and ECR repository take no other characters."
   type        = string
   default     = "agent-chat"
 }

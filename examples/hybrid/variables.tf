@@ -5,7 +5,7 @@ variable "region" {
 }
 
 variable "name" {
-  description = "Prefix of every resource name; each part adds its own suffix (1-30 lowercase letters, digits or hyphens)."
+  description = "Prefix of every resource name; each part adds its own suffix (\"<name>-discord\", \"<name>-relay\"). 1-38 lowercase letters, digits and single hyphens: the relay's S3 bucket and ECR repository take no other characters."
   type        = string
   default     = "agent-chat"
 }

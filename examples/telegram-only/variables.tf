@@ -5,7 +5,7 @@ variable "region" {
 }
 
 variable "name" {
-  description = "Prefix of every resource name (1-40 letters, digits, hyphens or underscores)."
+  description = "Prefix of every resource name (1-56 letters, digits, hyphens or underscores: \"<name>-ingress\" names a Lambda function and an IAM role)."
   type        = string
   default     = "telegram-bot"
 }

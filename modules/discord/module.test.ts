@@ -25,6 +25,7 @@ describe("resources", () => {
       "aws_apigatewayv2_integration.discord",
       "aws_apigatewayv2_route.discord",
       "aws_apigatewayv2_stage.this",
+      "aws_cloudwatch_log_group.access",
       "aws_cloudwatch_log_group.ingress",
       "aws_cloudwatch_log_group.worker",
       "aws_cloudwatch_metric_alarm.dlq",

@@ -8,6 +8,8 @@ import {
   addr,
   ChannelPipeline,
   ChannelSecret,
+  channelApiInputs,
+  channelIngressInputs,
   channelOutputs,
   channelPipelineInputs,
   channelVariables,
@@ -123,7 +125,7 @@ export class DiscordModule extends ModuleStack {
     const { queues, worker } = pipeline;
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
-      memorySizeMb: v.ingressMemoryMb.numberValue,
+      ...channelIngressInputs(v),
       // Empty: the ingress reads the key from the secret.
       environment: { DISCORD_PUBLIC_KEY: tfString(`${addr(publicKey)} == null ? "" : ${addr(publicKey)}`) },
       readsSecret: false,
@@ -151,12 +153,7 @@ export class DiscordModule extends ModuleStack {
     );
 
     // The endpoint: route on the (new or given) HTTP API, then registered with Discord by the worker.
-    const api = new HttpApi(this, "Api", {
-      terraformName: "this",
-      name,
-      existingApiId: addr(v.httpApiId),
-      tags,
-    });
+    const api = new HttpApi(this, "Api", { terraformName: "this", ...channelApiInputs(v) });
     const route = new LambdaRoute(this, "Route", {
       terraformName: "discord",
       api,

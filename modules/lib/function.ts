@@ -59,6 +59,11 @@ export interface BundledFunctionProps extends TerraformNameProps {
   readonly environment: Record<string, string>;
   /** Retention of the function's log group, in days, one of `LOG_RETENTION_DAYS`. */
   readonly logRetentionDays: number;
+  /**
+   * Concurrency reserved for (and capping) the function; may be a Terraform expression. `-1` leaves it
+   * unreserved, drawing on the account's shared pool. @default -1
+   */
+  readonly reservedConcurrency?: number;
   readonly tags?: Record<string, string>;
 }
 
@@ -150,6 +155,9 @@ export class BundledFunction extends Construct {
         sourceCodeHash: tfString(`filebase64sha256("${zip}")`),
         memorySize: props.memorySizeMb,
         timeout: props.timeoutSeconds,
+        ...(props.reservedConcurrency === undefined
+          ? {}
+          : { reservedConcurrentExecutions: props.reservedConcurrency }),
         environment: { variables: props.environment },
         tags: props.tags,
         dependsOn: [this.logGroup, policy],

@@ -3,7 +3,7 @@ import type { IResolvable, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import { DlqAlarm } from "./alarm.ts";
 import { QueueEventSource } from "./event-source.ts";
-import { expressionOf, isToken, local, tfString } from "./expr.ts";
+import { addr, expressionOf, isToken, local, tfNumber, tfString } from "./expr.ts";
 import { BundledFunction } from "./function.ts";
 import { grantInvokeAgent, grantLedger, grantSecretRead, grantSend } from "./grants.ts";
 import { SendLedgerTable } from "./ledger.ts";
@@ -18,6 +18,12 @@ export interface ChannelIngressProps {
   readonly timeoutSeconds: number;
   /** Memory, in MB, 128–10240. */
   readonly memorySizeMb: number;
+  /**
+   * Concurrency reserved for the ingress, which also caps it: a flood of forged webhooks can then neither run
+   * it at will nor take the account concurrency the workers share. `-1` (or a Terraform expression giving it)
+   * leaves it unreserved. @default -1
+   */
+  readonly reservedConcurrency?: number;
   /** Environment besides `QUEUE_URL`, `SECRET_ARN` and `LOG_LEVEL`, e.g. `DISCORD_PUBLIC_KEY`. */
   readonly environment?: Record<string, string>;
   /**
@@ -219,6 +225,7 @@ export class ChannelPipeline extends Construct {
       handler: "ingress.handler",
       memorySizeMb: props.memorySizeMb,
       timeoutSeconds: props.timeoutSeconds,
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrency: props.reservedConcurrency }),
       environment: {
         QUEUE_URL: this.queues.queue.url,
         ...this.secretEnvironment(),
@@ -238,6 +245,20 @@ export class ChannelPipeline extends Construct {
     const { secretArn } = this.props;
     return secretArn === undefined ? {} : { SECRET_ARN: secretArn };
   }
+}
+
+/**
+ * The ingress props every channel module takes from its shared inputs: memory, and the reserved concurrency
+ * (`ingress_reserved_concurrency`, null for none).
+ *
+ * @example pipeline.addIngress({ timeoutSeconds: 10, ...channelIngressInputs(v) })
+ */
+export function channelIngressInputs(v: ChannelVariables): Omit<ChannelIngressProps, "timeoutSeconds"> {
+  const reserved = addr(v.ingressReservedConcurrency);
+  return {
+    memorySizeMb: v.ingressMemoryMb.numberValue,
+    reservedConcurrency: tfNumber(`${reserved} == null ? -1 : ${reserved}`),
+  };
 }
 
 /**

@@ -14,13 +14,25 @@ export const DEFAULTS = {
   workerTimeoutSeconds: 300,
   workerMemoryMb: 512,
   ingressMemoryMb: 256,
-  maxReceiveCount: 3,
+  // AWS's guidance for a Lambda consumer: at least 5, as receives the function throttled count too.
+  maxReceiveCount: 5,
   batchSize: 1,
   maxConcurrency: 10,
   logLevel: "info",
   logRetentionDays: 14,
   secretRecoveryWindowInDays: 30,
+  // The stage's throttle: far above what a chat bot receives (an ingress answers in ~50 ms, so 50/s needs
+  // about 3 concurrent ingresses), far below what would run up the bill or the account's concurrency.
+  apiThrottlingRateLimit: 50,
+  apiThrottlingBurstLimit: 100,
+  ingressReservedConcurrency: 10,
 } as const;
+
+/**
+ * Longest `name` of a channel module: `<name>-ingress` names a Lambda function and an IAM role, both at
+ * most 64 characters (the other derived names are shorter or have longer limits).
+ */
+export const CHANNEL_NAME_MAX_LENGTH = 56;
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
@@ -46,6 +58,9 @@ export interface ChannelVariables {
   readonly workerTimeoutSeconds: TerraformVariable;
   readonly workerMemoryMb: TerraformVariable;
   readonly ingressMemoryMb: TerraformVariable;
+  readonly ingressReservedConcurrency: TerraformVariable;
+  readonly apiThrottlingRateLimit: TerraformVariable;
+  readonly apiThrottlingBurstLimit: TerraformVariable;
   readonly queueVisibilityTimeoutSeconds: TerraformVariable;
   readonly maxReceiveCount: TerraformVariable;
   readonly batchSize: TerraformVariable;
@@ -57,6 +72,9 @@ export interface ChannelVariables {
   readonly alarmSnsTopicArn: TerraformVariable;
   readonly tags: TerraformVariable;
 }
+
+/** The channel modules' name rule, in words. */
+const NAME_RULE_TEXT = `1–${CHANNEL_NAME_MAX_LENGTH} letters, digits, hyphens or underscores (\`<name>-ingress\` names a Lambda function and an IAM role, 64 characters at most).`;
 
 const intIn = (v: string, min: number, max: number) =>
   `floor(${v}) == ${v} && ${v} >= ${min} && ${v} <= ${max}`;
@@ -70,11 +88,12 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
       description:
         "Name of this deployment, the prefix of every resource name (functions `<name>-ingress` and `<name>-worker`, " +
         "queues `<name>.fifo` and `<name>-dlq.fifo`, roles, log groups, the HTTP API, the secret). " +
-        "1–40 letters, digits, hyphens or underscores; unique per account and region.",
+        `${NAME_RULE_TEXT} IAM role names are unique in the whole account (all regions), the other names per ` +
+        "account and region: use a name once per account.",
       validation: [
         {
-          condition: `can(regex("^[A-Za-z0-9_-]{1,40}$", var.name))`,
-          errorMessage: "name must be 1-40 letters, digits, hyphens or underscores.",
+          condition: `can(regex("^[A-Za-z0-9_-]{1,${CHANNEL_NAME_MAX_LENGTH}}$", var.name))`,
+          errorMessage: `name must be ${NAME_RULE_TEXT.replace(/\.$/, "").replace("–", "-")}`,
         },
       ],
     }),
@@ -189,6 +208,49 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
         },
       ],
     }),
+    ingressReservedConcurrency: variable(scope, "ingress_reserved_concurrency", {
+      type: "number",
+      default: DEFAULTS.ingressReservedConcurrency,
+      nullable: true,
+      description:
+        "Concurrent executions reserved for the ingress function, which also caps it: forged or flooding webhooks can " +
+        "neither run it at will nor take the account concurrency the workers share. 1–1000; null leaves it " +
+        "unreserved (new accounts whose concurrency limit is 10 cannot reserve any).",
+      validation: [
+        {
+          condition: `var.ingress_reserved_concurrency == null ? true : ${intIn("var.ingress_reserved_concurrency", 1, 1000)}`,
+          errorMessage: "ingress_reserved_concurrency must be null or an integer from 1 to 1000.",
+        },
+      ],
+    }),
+    apiThrottlingRateLimit: variable(scope, "api_throttling_rate_limit", {
+      type: "number",
+      default: DEFAULTS.apiThrottlingRateLimit,
+      description:
+        "Requests per second the created HTTP API's stage lets through, all routes together (more get 429, which the " +
+        "platforms retry). Not applied with `http_api_id`: that API's stage is its owner's.",
+      validation: [
+        {
+          condition: "var.api_throttling_rate_limit > 0 && var.api_throttling_rate_limit <= 10000",
+          errorMessage:
+            "api_throttling_rate_limit must be above 0 and at most 10000 (the account's default).",
+        },
+      ],
+    }),
+    apiThrottlingBurstLimit: variable(scope, "api_throttling_burst_limit", {
+      type: "number",
+      default: DEFAULTS.apiThrottlingBurstLimit,
+      description:
+        "Requests the created HTTP API's stage lets through in a burst above `api_throttling_rate_limit` (not applied " +
+        "with `http_api_id`).",
+      validation: [
+        {
+          condition: intIn("var.api_throttling_burst_limit", 1, 5000),
+          errorMessage:
+            "api_throttling_burst_limit must be an integer from 1 to 5000 (the account's default).",
+        },
+      ],
+    }),
     queueVisibilityTimeoutSeconds: variable(scope, "queue_visibility_timeout_seconds", {
       type: "number",
       default: null,
@@ -256,7 +318,7 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
     logRetentionDays: variable(scope, "log_retention_days", {
       type: "number",
       default: DEFAULTS.logRetentionDays,
-      description: `Days CloudWatch keeps the functions' logs: one of ${LOG_RETENTION_DAYS.join(", ")}.`,
+      description: `Days CloudWatch keeps the functions' logs and the API's access log: one of ${LOG_RETENTION_DAYS.join(", ")}.`,
       validation: [
         {
           condition: `contains([${LOG_RETENTION_DAYS.join(", ")}], var.log_retention_days)`,

@@ -11,6 +11,9 @@ export const RELAY_DEFAULTS = {
   logRetentionDays: 14,
 } as const;
 
+/** Longest `name`: the state bucket `<name>-state-<12-digit account id>` must fit S3's 63 characters. */
+export const RELAY_NAME_MAX_LENGTH = 63 - "-state-".length - 12;
+
 /** Fargate task sizes the relay accepts (CPU units → allowed memory in MB). */
 export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
   256: [512, 1024, 2048],
@@ -35,13 +38,16 @@ export function relayVariables(scope: Construct) {
     name: v("name", {
       type: "string",
       description:
-        "Name of this deployment, the prefix of every resource name (cluster, service, task family, roles, log group " +
-        "`/ecs/<name>`, ECR repository, state bucket `<name>-state-<account>`). 1–40 lowercase letters, digits or hyphens.",
+        "Name of this deployment, the prefix of every resource name (cluster, service, task family, roles `<name>-task` " +
+        "and `<name>-execution`, log group `/ecs/<name>`, ECR repository, state bucket `<name>-state-<account id>`). " +
+        `1–${RELAY_NAME_MAX_LENGTH} lowercase letters, digits and single hyphens, starting and ending with a letter or digit: ` +
+        "the rules of an S3 bucket (63 characters with the suffix) and an ECR repository name. The bucket name is unique " +
+        "in all of S3 (hence the account id in it), IAM role names in the whole account, the other names per account " +
+        "and region.",
       validation: [
         {
-          condition: `can(regex("^[a-z0-9][a-z0-9-]{0,39}$", var.name))`,
-          errorMessage:
-            "name must be 1-32 lowercase letters, digits or hyphens (it names an S3 bucket and an ECR repository).",
+          condition: `length(var.name) <= ${RELAY_NAME_MAX_LENGTH} && can(regex("^[a-z0-9]+(-[a-z0-9]+)*$", var.name))`,
+          errorMessage: `name must be 1-${RELAY_NAME_MAX_LENGTH} lowercase letters, digits and single hyphens, starting and ending with a letter or digit (it names an S3 bucket and an ECR repository).`,
         },
       ],
     }),

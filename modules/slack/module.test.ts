@@ -32,6 +32,7 @@ describe("resources", () => {
       "aws_apigatewayv2_integration.slack",
       "aws_apigatewayv2_route.slack",
       "aws_apigatewayv2_stage.this",
+      "aws_cloudwatch_log_group.access",
       "aws_cloudwatch_log_group.ingress",
       "aws_cloudwatch_log_group.worker",
       "aws_cloudwatch_metric_alarm.dlq",

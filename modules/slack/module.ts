@@ -3,6 +3,8 @@ import {
   addr,
   ChannelPipeline,
   ChannelSecret,
+  channelApiInputs,
+  channelIngressInputs,
   channelOutputs,
   channelPipelineInputs,
   channelVariables,
@@ -176,16 +178,11 @@ export class SlackModule extends ModuleStack {
     const { queues, worker } = pipeline;
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
-      memorySizeMb: v.ingressMemoryMb.numberValue,
+      ...channelIngressInputs(v),
     });
 
     // The request URL: a route on the (new or given) HTTP API. Slack learns it from the manifest below.
-    const api = new HttpApi(this, "Api", {
-      terraformName: "this",
-      name,
-      existingApiId: addr(v.httpApiId),
-      tags,
-    });
+    const api = new HttpApi(this, "Api", { terraformName: "this", ...channelApiInputs(v) });
     const route = new LambdaRoute(this, "Route", {
       terraformName: "slack",
       api,

@@ -5,6 +5,8 @@ import {
   addr,
   ChannelPipeline,
   ChannelSecret,
+  channelApiInputs,
+  channelIngressInputs,
   channelOutputs,
   channelPipelineInputs,
   channelVariables,
@@ -92,16 +94,11 @@ export class TelegramModule extends ModuleStack {
     const { queues, worker } = pipeline;
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
-      memorySizeMb: v.ingressMemoryMb.numberValue,
+      ...channelIngressInputs(v),
     });
 
     // The webhook: route on the (new or given) HTTP API, then registered with Telegram by the worker.
-    const api = new HttpApi(this, "Api", {
-      terraformName: "this",
-      name,
-      existingApiId: addr(v.httpApiId),
-      tags,
-    });
+    const api = new HttpApi(this, "Api", { terraformName: "this", ...channelApiInputs(v) });
     const route = new LambdaRoute(this, "Route", {
       terraformName: "telegram",
       api,

@@ -1,6 +1,7 @@
 import type { Construct } from "constructs";
 import {
   addr,
+  CHANNEL_NAME_MAX_LENGTH,
   ChannelPipeline,
   channelPipelineInputs,
   channelVariables,
@@ -18,7 +19,15 @@ export const OUTBOUND_CONSUMER_SECONDS = 10;
 export const OUTBOUND_MAX_RECEIVE_COUNT = 6;
 
 /** Inputs of the shared channel set that this channel has no use for: it has no ingress and no secret. */
-const NOT_USED = ["secret_arn", "secret_recovery_window_in_days", "ingress_memory_mb", "http_api_id"];
+const NOT_USED = [
+  "secret_arn",
+  "secret_recovery_window_in_days",
+  "ingress_memory_mb",
+  "ingress_reserved_concurrency",
+  "http_api_id",
+  "api_throttling_rate_limit",
+  "api_throttling_burst_limit",
+];
 
 /**
  * The serverless half of WhatsApp personal (a linked device of your own WhatsApp account, through the
@@ -42,7 +51,9 @@ export class WhatsAppPersonalModule extends ModuleStack {
       "description",
       "Name of this deployment, the prefix of every resource name (function `<name>-worker`, queues `<name>.fifo`, " +
         "`<name>-outbound.fifo` and their `-dlq.fifo`, the role, the log group, the ledger table). " +
-        "1–40 letters, digits, hyphens or underscores; unique per account and region.",
+        `1–${CHANNEL_NAME_MAX_LENGTH} letters, digits, hyphens or underscores (the rule of every channel module). IAM role ` +
+        "names are unique in the whole account (all regions), the other names per account and region: use a name " +
+        "once per account.",
     );
     const name = v.name.stringValue;
     const tags = v.tags.value;

@@ -31,6 +31,7 @@ describe("resources", () => {
       "aws_apigatewayv2_route.whatsapp_get",
       "aws_apigatewayv2_route.whatsapp_post",
       "aws_apigatewayv2_stage.this",
+      "aws_cloudwatch_log_group.access",
       "aws_cloudwatch_log_group.ingress",
       "aws_cloudwatch_log_group.worker",
       "aws_cloudwatch_metric_alarm.dlq",

@@ -5,6 +5,8 @@ import {
   addr,
   ChannelPipeline,
   ChannelSecret,
+  channelApiInputs,
+  channelIngressInputs,
   channelOutputs,
   channelPipelineInputs,
   channelVariables,
@@ -177,18 +179,13 @@ export class WhatsAppModule extends ModuleStack {
     // a chunk went out (it died between the send and its record) does not send it twice.
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
-      memorySizeMb: v.ingressMemoryMb.numberValue,
+      ...channelIngressInputs(v),
       environment: { LEDGER_TABLE: ledger.table.name },
     });
     grantLedgerSeen(ledger.table, ingress, "whatsapp");
 
     // The webhook: GET (handshake) and POST (deliveries) on the (new or given) HTTP API.
-    const api = new HttpApi(this, "Api", {
-      terraformName: "this",
-      name,
-      existingApiId: addr(v.httpApiId),
-      tags,
-    });
+    const api = new HttpApi(this, "Api", { terraformName: "this", ...channelApiInputs(v) });
     const routes = new LambdaRoutes(this, "Routes", {
       terraformName: "whatsapp",
       api,

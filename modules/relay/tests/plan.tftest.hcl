@@ -102,3 +102,50 @@ run "memory_must_fit_the_cpu" {
 
   expect_failures = [var.memory_mb]
 }
+
+run "longest_name" {
+  command = plan
+
+  variables {
+    name           = "a2345678901234567890123456789012345678901234"
+    enable_discord = true
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket.state.bucket) == 63
+    error_message = "44 characters make a 63-character bucket name"
+  }
+}
+
+run "name_too_long" {
+  command = plan
+
+  variables {
+    name           = "a23456789012345678901234567890123456789012345"
+    enable_discord = true
+  }
+
+  expect_failures = [var.name]
+}
+
+run "name_with_a_leading_hyphen" {
+  command = plan
+
+  variables {
+    name           = "-relay"
+    enable_discord = true
+  }
+
+  expect_failures = [var.name]
+}
+
+run "name_with_a_double_hyphen" {
+  command = plan
+
+  variables {
+    name           = "my--relay"
+    enable_discord = true
+  }
+
+  expect_failures = [var.name]
+}

@@ -36,8 +36,20 @@ run "defaults" {
     error_message = "FIFO queue, visibility 6 x the worker timeout"
   }
   assert {
-    condition     = aws_lambda_function.worker.environment[0].variables.MAX_RECEIVE_COUNT == "3" && aws_lambda_function.worker.environment[0].variables.AGENT_QUALIFIER == "DEFAULT"
-    error_message = "the worker knows the receive count and the qualifier"
+    condition     = aws_lambda_function.worker.environment[0].variables.MAX_RECEIVE_COUNT == "5" && aws_lambda_function.worker.environment[0].variables.AGENT_QUALIFIER == "DEFAULT"
+    error_message = "five receives before the DLQ (AWS's minimum for a Lambda consumer), told to the worker"
+  }
+  assert {
+    condition     = aws_apigatewayv2_stage.this[0].default_route_settings[0].throttling_rate_limit == 50 && aws_apigatewayv2_stage.this[0].default_route_settings[0].throttling_burst_limit == 100
+    error_message = "the stage throttles every route"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.access[0].name == "/aws/apigateway/bot" && aws_cloudwatch_log_group.access[0].retention_in_days == 14 && jsondecode(aws_apigatewayv2_stage.this[0].access_log_settings[0].format).route == "$context.routeKey"
+    error_message = "the stage writes a JSON access log with retention"
+  }
+  assert {
+    condition     = aws_lambda_function.ingress.reserved_concurrent_executions == 10 && coalesce(aws_lambda_function.worker.reserved_concurrent_executions, -1) == -1
+    error_message = "the ingress has reserved (and capped) concurrency; the worker is capped by its event source"
   }
   assert {
     condition     = endswith(aws_lambda_function.ingress.filename, "dist/ingress.zip") && endswith(aws_lambda_function.worker.filename, "dist/worker.zip") && aws_lambda_function.worker.handler == "worker.handler"
@@ -98,13 +110,34 @@ run "a_token_is_needed_without_a_secret" {
   expect_failures = [aws_secretsmanager_secret_version.this]
 }
 
+run "longest_name_unreserved_ingress" {
+  command = plan
+
+  variables {
+    name                         = "a2345678901234567890123456789012345678901234567890123456"
+    ingress_reserved_concurrency = null
+    api_throttling_rate_limit    = 5
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.ingress.function_name) == 64 && aws_lambda_function.ingress.reserved_concurrent_executions == -1
+    error_message = "56 characters fit (<name>-ingress is 64); null leaves the ingress unreserved"
+  }
+  assert {
+    condition     = aws_apigatewayv2_stage.this[0].default_route_settings[0].throttling_rate_limit == 5
+    error_message = "the rate limit is an input"
+  }
+}
+
 run "refuses_bad_inputs" {
   command = plan
 
   variables {
-    allowed_users = []
-    bot_token     = "not-a-token"
+    name                         = "a23456789012345678901234567890123456789012345678901234567"
+    allowed_users                = []
+    bot_token                    = "not-a-token"
+    ingress_reserved_concurrency = 0
   }
 
-  expect_failures = [var.allowed_users, var.bot_token]
+  expect_failures = [var.name, var.allowed_users, var.bot_token, var.ingress_reserved_concurrency]
 }

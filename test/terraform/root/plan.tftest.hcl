@@ -21,7 +21,7 @@ run "all_channels_on" {
   command = plan
 
   variables {
-    name                            = "agent"
+    name                            = "agent-chat-production-eu-central-1-abc"
     agent_runtime_arn               = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234"
     enable_telegram                 = true
     telegram_bot_token              = "123456789:AAbbccddeeffgghhiijjkkllmmnnooppqq"
@@ -48,11 +48,42 @@ run "all_channels_on" {
   }
 
   assert {
-    condition     = output.relay_service_name == "agent-relay" && output.telegram_ingress_function_name == "agent-telegram-ingress"
-    error_message = "every channel and the relay, named <name>-<part>"
+    condition     = output.relay_service_name == "agent-chat-production-eu-central-1-abc-relay" && output.telegram_ingress_function_name == "agent-chat-production-eu-central-1-abc-telegram-ingress"
+    error_message = "every channel and the relay, named <name>-<part>, with the longest name the rule allows (38)"
   }
   assert {
-    condition     = output.discord_worker_function_name == "agent-discord-worker" && output.whatsapp_worker_function_name == "agent-whatsapp-worker"
+    condition     = output.discord_worker_function_name == "agent-chat-production-eu-central-1-abc-discord-worker" && output.whatsapp_worker_function_name == "agent-chat-production-eu-central-1-abc-whatsapp-worker"
     error_message = "the relay's channels are deployed"
   }
+}
+
+# One rule for the name, checked here: whatever passes it passes every module it is handed to.
+run "name_too_long" {
+  command = plan
+
+  variables {
+    name = "agent-chat-production-eu-central-1-abcd"
+  }
+
+  expect_failures = [var.name]
+}
+
+run "name_with_a_leading_underscore" {
+  command = plan
+
+  variables {
+    name = "_agent"
+  }
+
+  expect_failures = [var.name]
+}
+
+run "name_with_capitals" {
+  command = plan
+
+  variables {
+    name = "AgentChat"
+  }
+
+  expect_failures = [var.name]
 }
