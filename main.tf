@@ -152,6 +152,18 @@ variable "secret_recovery_window_in_days" {
   default     = null
 }
 
+variable "iam_role_path" {
+  description = "Path of every IAM role the modules create (e.g. /service-roles/); null means /."
+  type        = string
+  default     = null
+}
+
+variable "iam_role_permissions_boundary" {
+  description = "ARN of the managed policy set as the permissions boundary of every IAM role the modules create; null for none."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags added to every resource that supports them."
   type        = map(string)
@@ -215,6 +227,8 @@ module "telegram" {
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
+  iam_role_path                    = var.iam_role_path
+  iam_role_permissions_boundary    = var.iam_role_permissions_boundary
   tags                             = var.tags
 }
 
@@ -343,6 +357,8 @@ module "slack" {
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
+  iam_role_path                    = var.iam_role_path
+  iam_role_permissions_boundary    = var.iam_role_permissions_boundary
   tags                             = var.tags
 }
 
@@ -461,6 +477,8 @@ module "discord" {
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
+  iam_role_path                    = var.iam_role_path
+  iam_role_permissions_boundary    = var.iam_role_permissions_boundary
   tags                             = var.tags
 }
 
@@ -590,6 +608,8 @@ module "whatsapp" {
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
+  iam_role_path                    = var.iam_role_path
+  iam_role_permissions_boundary    = var.iam_role_permissions_boundary
   tags                             = var.tags
 }
 
@@ -674,6 +694,8 @@ module "whatsapp_personal" {
   log_retention_days               = var.log_retention_days
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
+  iam_role_path                    = var.iam_role_path
+  iam_role_permissions_boundary    = var.iam_role_permissions_boundary
   tags                             = var.tags
 }
 
@@ -728,8 +750,20 @@ variable "relay_use_fargate_spot" {
 }
 
 variable "relay_image_uri" {
-  description = "Image of the relay; null means the created ECR repository's :latest (push it from relay/Dockerfile)."
+  description = "Image of the relay, pinned (<repository>@sha256:<digest> or an immutable tag); null means the created ECR repository at relay_image_tag."
   type        = string
+  default     = null
+}
+
+variable "relay_image_tag" {
+  description = "Tag of the relay image pushed to the created ECR repository (immutable: one per build); null (before the first push) deploys no task yet."
+  type        = string
+  default     = null
+}
+
+variable "relay_force_destroy" {
+  description = "Controls whether terraform destroy also deletes the relay's images and its state bucket with the WhatsApp session in it; null means false (destroy stops at them). Apply it before destroying."
+  type        = bool
   default     = null
 }
 
@@ -737,26 +771,23 @@ module "relay" {
   source = "./modules/relay"
   count  = var.enable_relay ? 1 : 0
 
-  name               = "${var.name}-relay"
-  subnet_ids         = var.relay_subnet_ids
-  security_group_ids = var.relay_security_group_ids
-  assign_public_ip   = var.relay_assign_public_ip
-  use_fargate_spot   = var.relay_use_fargate_spot
-  image_uri          = var.relay_image_uri
-  log_level          = var.log_level
-  log_retention_days = var.log_retention_days
-  tags               = var.tags
+  name                          = "${var.name}-relay"
+  subnet_ids                    = var.relay_subnet_ids
+  security_group_ids            = var.relay_security_group_ids
+  assign_public_ip              = var.relay_assign_public_ip
+  use_fargate_spot              = var.relay_use_fargate_spot
+  image_uri                     = var.relay_image_uri
+  image_tag                     = var.relay_image_tag
+  force_destroy                 = var.relay_force_destroy
+  log_level                     = var.log_level
+  log_retention_days            = var.log_retention_days
+  alarm_sns_topic_arn           = var.alarm_sns_topic_arn
+  iam_role_path                 = var.iam_role_path
+  iam_role_permissions_boundary = var.iam_role_permissions_boundary
+  tags                          = var.tags
 
-  enable_discord     = var.enable_discord
-  discord_queue_url  = one(module.discord[*].queue_url)
-  discord_queue_arn  = one(module.discord[*].queue_arn)
-  discord_secret_arn = one(module.discord[*].secret_arn)
-
-  enable_whatsapp_personal             = var.enable_whatsapp_personal
-  whatsapp_personal_queue_url          = one(module.whatsapp_personal[*].queue_url)
-  whatsapp_personal_queue_arn          = one(module.whatsapp_personal[*].queue_arn)
-  whatsapp_personal_outbound_queue_url = one(module.whatsapp_personal[*].outbound_queue_url)
-  whatsapp_personal_outbound_queue_arn = one(module.whatsapp_personal[*].outbound_queue_arn)
+  discord           = var.enable_discord ? module.discord[0] : null
+  whatsapp_personal = var.enable_whatsapp_personal ? module.whatsapp_personal[0] : null
 }
 
 check "relay_has_work" {
@@ -772,7 +803,7 @@ output "relay_ecr_repository_url" {
 }
 
 output "relay_service_name" {
-  description = "Name of the relay's ECS service; null when the relay is disabled."
+  description = "Name of the relay's ECS service; null when the relay is disabled or has no image yet (relay_image_tag)."
   value       = one(module.relay[*].service_name)
 }
 
@@ -784,4 +815,38 @@ output "relay_log_group_name" {
 output "relay_pairing_qr_s3_uri" {
   description = "Where the WhatsApp pairing QR code appears until the relay is linked; null without WhatsApp personal."
   value       = one(module.relay[*].pairing_qr_s3_uri)
+}
+
+# ── Whole modules: every output of each enabled module (role names and ARNs to attach policies to, log
+# groups, function ARNs, the DLQ and ledger ARNs), null when it is disabled ──────────────────────────────
+
+output "telegram" {
+  description = "Every output of modules/telegram (README there); null when Telegram is disabled."
+  value       = one(module.telegram[*])
+}
+
+output "slack" {
+  description = "Every output of modules/slack (README there); null when Slack is disabled."
+  value       = one(module.slack[*])
+}
+
+output "discord" {
+  description = "Every output of modules/discord (README there); null when Discord is disabled."
+  value       = one(module.discord[*])
+}
+
+output "whatsapp" {
+  description = "Every output of modules/whatsapp (README there; the verify token is why it is sensitive); null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*])
+  sensitive   = true
+}
+
+output "whatsapp_personal" {
+  description = "Every output of modules/whatsapp-personal (README there); null when WhatsApp personal is disabled."
+  value       = one(module.whatsapp_personal[*])
+}
+
+output "relay" {
+  description = "Every output of modules/relay (README there); null when the relay is disabled."
+  value       = one(module.relay[*])
 }

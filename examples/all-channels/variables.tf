@@ -100,3 +100,17 @@ variable "whatsapp_personal_allowed_users" {
   description = "WhatsApp JIDs allowed to talk to the agent through your own account (\"491701234567@s.whatsapp.net\"), or [\"*\"]."
   type        = list(string)
 }
+
+# ── Relay ──
+
+variable "relay_image_tag" {
+  description = "Tag of the relay image you pushed to the relay's ECR repository (README, step 3); null until then: no relay task runs yet."
+  type        = string
+  default     = null
+}
+
+variable "relay_force_destroy" {
+  description = "Controls whether terraform destroy also deletes the relay's images and its state bucket (the WhatsApp session with it). Set true and apply before destroying."
+  type        = bool
+  default     = false
+}

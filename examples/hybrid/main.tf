@@ -100,11 +100,10 @@ module "relay" {
   subnet_ids         = data.aws_subnets.public.ids
   security_group_ids = [aws_security_group.relay.id]
   use_fargate_spot   = var.relay_use_fargate_spot
+  image_tag          = var.relay_image_tag
+  force_destroy      = var.relay_force_destroy
 
-  enable_discord     = true
-  discord_queue_url  = module.discord.queue_url
-  discord_queue_arn  = module.discord.queue_arn
-  discord_secret_arn = module.discord.secret_arn
+  discord = module.discord
 
   tags = local.tags
 }

@@ -77,3 +77,15 @@ variable "relay_use_fargate_spot" {
   type        = bool
   default     = false
 }
+
+variable "relay_image_tag" {
+  description = "Tag of the relay image you pushed to the relay's ECR repository (README, step 3); null until then: no relay task runs yet."
+  type        = string
+  default     = null
+}
+
+variable "relay_force_destroy" {
+  description = "Controls whether terraform destroy also deletes the relay's images and its state bucket (the WhatsApp session with it). Set true and apply before destroying."
+  type        = bool
+  default     = false
+}

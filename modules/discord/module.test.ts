@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../scripts/synth.ts";
-import { type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
+import { type Block, CHANNEL_OUTPUTS, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
 
 /**
  * Synth-level checks of the generated Discord module (there is no terraform binary here): what a
@@ -194,18 +194,7 @@ describe("inputs and outputs", () => {
   });
 
   test("the shared outputs, each described", () => {
-    expect(Object.keys(outputs()).sort()).toEqual(
-      [
-        "webhook_url",
-        "queue_url",
-        "queue_arn",
-        "dlq_url",
-        "ingress_function_name",
-        "worker_function_name",
-        "secret_arn",
-        "http_api_id",
-      ].sort(),
-    );
+    expect(Object.keys(outputs()).sort()).toEqual([...CHANNEL_OUTPUTS].sort());
     expect(outputs().webhook_url?.value).toBe("${local.interactions_endpoint_url}");
   });
 

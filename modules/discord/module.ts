@@ -122,7 +122,7 @@ export class DiscordModule extends ModuleStack {
       ...channelPipelineInputs(v),
       secretArn: secret.secretArn,
     });
-    const { queues, worker } = pipeline;
+    const { worker } = pipeline;
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
       ...channelIngressInputs(v),
@@ -184,14 +184,11 @@ export class DiscordModule extends ModuleStack {
     });
 
     channelOutputs(this, "Discord", {
+      pipeline,
+      ingress,
+      api,
       webhookUrl: endpointUrl.asString,
-      queueUrl: queues.queue.url,
-      queueArn: queues.queue.arn,
-      dlqUrl: queues.dlq.url,
-      ingressFunctionName: ingress.function.functionName,
-      workerFunctionName: worker.function.functionName,
       secretArn: secret.secretArn,
-      httpApiId: api.apiId,
     });
   }
 }

@@ -64,6 +64,10 @@ export interface BundledFunctionProps extends TerraformNameProps {
    * unreserved, drawing on the account's shared pool. @default -1
    */
   readonly reservedConcurrency?: number;
+  /** Path of the function's IAM role, e.g. `/` or `/service-roles/` (organisations whose SCPs require one). @default "/" */
+  readonly rolePath?: string;
+  /** ARN of a permissions boundary for the function's role; undefined (or null at plan) for none. */
+  readonly permissionsBoundary?: string;
   readonly tags?: Record<string, string>;
 }
 
@@ -121,6 +125,8 @@ export class BundledFunction extends Construct {
     this.role = named(
       new IamRole(this, "Role", {
         name: props.functionName,
+        path: props.rolePath,
+        permissionsBoundary: props.permissionsBoundary,
         assumeRolePolicy: lambdaAssumeRolePolicy(this).json,
         tags: props.tags,
       }),

@@ -83,6 +83,10 @@ export interface ChannelPipelineProps {
    * e.g. `WHATSAPP_APP_ID`, `OUTBOUND_QUEUE_URL`.
    */
   readonly workerEnvironment?: Record<string, string>;
+  /** Path of the functions' IAM roles. @default "/" */
+  readonly rolePath?: string;
+  /** ARN of a permissions boundary for the functions' roles; null/undefined for none. */
+  readonly permissionsBoundary?: string;
   /** A queue the worker sends to (replies to the relay's outbound queue): a `SendToQueue` grant. */
   readonly workerSendQueue?: SqsQueue;
   readonly tags?: Record<string, string>;
@@ -183,12 +187,14 @@ export class ChannelPipeline extends Construct {
         LOG_LEVEL: props.logLevel,
       },
       logRetentionDays: props.logRetentionDays,
+      rolePath: props.rolePath,
+      permissionsBoundary: props.permissionsBoundary,
       tags,
     });
     if (secretArn !== undefined) grantSecretRead(secretArn, this.worker);
     if (props.workerSendQueue !== undefined) grantSend(props.workerSendQueue, this.worker);
     grantLedger(this.ledger.table, this.worker);
-    grantInvokeAgent(props.agentRuntimeArn, this.worker, { forUser });
+    grantInvokeAgent(props.agentRuntimeArn, this.worker, { forUser, qualifier: props.agentQualifier });
     this.eventSource = new QueueEventSource(this, "WorkerEvents", {
       terraformName: "worker",
       queues: this.queues,
@@ -233,6 +239,8 @@ export class ChannelPipeline extends Construct {
         LOG_LEVEL: this.props.logLevel,
       },
       logRetentionDays: this.props.logRetentionDays,
+      rolePath: this.props.rolePath,
+      permissionsBoundary: this.props.permissionsBoundary,
       tags: this.props.tags,
     });
     grantSend(this.queues.queue, ingress);
@@ -284,6 +292,8 @@ export function channelPipelineInputs(v: ChannelVariables): ChannelPipelineProps
     logRetentionDays: v.logRetentionDays.numberValue,
     createDlqAlarm: v.createDlqAlarm.booleanValue,
     alarmSnsTopicArn: v.alarmSnsTopicArn.stringValue,
+    rolePath: v.iamRolePath.stringValue,
+    permissionsBoundary: v.iamRolePermissionsBoundary.stringValue,
     tags: v.tags.value,
   };
 }

@@ -136,6 +136,26 @@ export function statementRows(statements: readonly Statement[]): StatementRow[] 
   return statements.map((s) => [s.sid, actionNames(s), s.resources]);
 }
 
+/** Outputs of one function (`functionOutputs`), written out literally. */
+export const functionOutputNames = (fn: string): string[] =>
+  ["function_name", "function_arn", "role_name", "role_arn", "log_group_name"].map((o) => `${fn}_${o}`);
+
+/** The outputs every channel module with an ingress has, written out literally (not from lib/variables.ts). */
+export const CHANNEL_OUTPUTS: readonly string[] = [
+  "webhook_url",
+  "queue_url",
+  "queue_arn",
+  "dlq_url",
+  "dlq_arn",
+  ...functionOutputNames("ingress"),
+  ...functionOutputNames("worker"),
+  "ledger_table_name",
+  "ledger_table_arn",
+  "secret_arn",
+  "http_api_id",
+  "access_log_group_name",
+];
+
 /**
  * What every channel module's functions must hold, written out literally (not taken from lib/grants.ts, so a
  * change there fails the module tests): the expected policy rows and environment of the ChannelPipeline shape.
@@ -178,7 +198,7 @@ export const expectedPipeline = {
           "bedrock-agentcore:StopRuntimeSession",
           "bedrock-agentcore:InvokeAgentRuntimeForUser",
         ],
-        ["${var.agent_runtime_arn}", "${var.agent_runtime_arn}/runtime-endpoint/*"],
+        ["${var.agent_runtime_arn}", "${var.agent_runtime_arn}/runtime-endpoint/${var.agent_qualifier}"],
       ],
       [
         "ConsumeQueue",

@@ -115,8 +115,8 @@ export function executionPolicyDocument(
 }
 
 /**
- * The task role: send to the enabled channels' queues, consume the outbound queue, and its own prefixes of
- * the state bucket (the Discord session; the WhatsApp auth state). `s3:ListBucket` on the bucket (which
+ * The task role: send to the enabled channels' queues, consume the outbound queue, the lease of the state
+ * bucket and its own prefixes of it (the Discord session; the WhatsApp auth state). `s3:ListBucket` on the bucket (which
  * holds only this relay's state) is what makes S3 answer 404 for an object not written yet, instead of
  * 403; the relay also lists the auth state to clear it after a logout.
  */
@@ -124,6 +124,8 @@ export function taskPolicyDocument(
   scope: Construct,
   o: {
     bucketArn: string;
+    /** The lease object (relay/lease.ts): every task reads and writes it, whatever it relays. */
+    leaseKey: string;
     /** Raw boolean expressions: which integrations are on. */
     discord: string;
     whatsapp: string;
@@ -138,7 +140,10 @@ export function taskPolicyDocument(
   return policyDocument(
     scope,
     "task",
-    [{ sid: "ListStateBucket", actions: RELAY_ACTIONS.listState, resources: [o.bucketArn] }],
+    [
+      { sid: "ListStateBucket", actions: RELAY_ACTIONS.listState, resources: [o.bucketArn] },
+      { sid: "StateLease", actions: RELAY_ACTIONS.stateObjects, resources: [`${o.bucketArn}/${o.leaseKey}`] },
+    ],
     [
       {
         sid: "SendToDiscordQueue",

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { REPO_ROOT } from "../../scripts/synth.ts";
-import { type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
+import { type Block, CHANNEL_OUTPUTS, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
 import { ASSISTANT_SCOPES, BOT_EVENTS, BOT_SCOPES, THREAD_EVENTS } from "./module.ts";
 
 /**
@@ -230,19 +230,7 @@ describe("inputs and outputs", () => {
   });
 
   test("the outputs every channel module has, plus app_manifest; webhook_url says nothing registers it", () => {
-    expect(Object.keys(outputs()).sort()).toEqual(
-      [
-        "app_manifest",
-        "webhook_url",
-        "queue_url",
-        "queue_arn",
-        "dlq_url",
-        "ingress_function_name",
-        "worker_function_name",
-        "secret_arn",
-        "http_api_id",
-      ].sort(),
-    );
+    expect(Object.keys(outputs()).sort()).toEqual([...CHANNEL_OUTPUTS, "app_manifest"].sort());
     expect(String(outputs().webhook_url?.description)).not.toContain("registered by the module");
   });
 

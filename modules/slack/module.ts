@@ -175,7 +175,6 @@ export class SlackModule extends ModuleStack {
       ...channelPipelineInputs(v),
       secretArn: secret.secretArn,
     });
-    const { queues, worker } = pipeline;
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
       ...channelIngressInputs(v),
@@ -228,16 +227,13 @@ export class SlackModule extends ModuleStack {
     );
 
     channelOutputs(this, "Slack", {
+      pipeline,
+      ingress,
+      api,
       webhookUrl: eventsUrl.asString,
+      secretArn: secret.secretArn,
       webhookUrlDescription:
         "The Events API request URL (`POST /slack/events`); `app_manifest` carries it to Slack, nothing registers it by API.",
-      queueUrl: queues.queue.url,
-      queueArn: queues.queue.arn,
-      dlqUrl: queues.dlq.url,
-      ingressFunctionName: ingress.function.functionName,
-      workerFunctionName: worker.function.functionName,
-      secretArn: secret.secretArn,
-      httpApiId: api.apiId,
     });
     output(
       this,

@@ -4,7 +4,14 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MODULES, REPO_ROOT, renderModuleFiles, synthAll } from "../../scripts/synth.ts";
-import { actionNames, type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
+import {
+  actionNames,
+  type Block,
+  CHANNEL_OUTPUTS,
+  expectedPipeline,
+  statementRows,
+  useModule,
+} from "../lib/testing.ts";
 
 /**
  * Synth-level checks of the generated Telegram module (there is no terraform binary here): what a
@@ -333,18 +340,7 @@ describe("inputs and outputs", () => {
   });
 
   test("exactly the outputs the issue lists, each described", () => {
-    expect(Object.keys(outputs()).sort()).toEqual(
-      [
-        "webhook_url",
-        "queue_url",
-        "queue_arn",
-        "dlq_url",
-        "ingress_function_name",
-        "worker_function_name",
-        "secret_arn",
-        "http_api_id",
-      ].sort(),
-    );
+    expect(Object.keys(outputs()).sort()).toEqual([...CHANNEL_OUTPUTS].sort());
     for (const [name, o] of Object.entries(outputs())) expect(String(o.description ?? ""), name).not.toBe("");
   });
 });

@@ -91,7 +91,7 @@ export class TelegramModule extends ModuleStack {
       ...channelPipelineInputs(v),
       secretArn: secret.secretArn,
     });
-    const { queues, worker } = pipeline;
+    const { worker } = pipeline;
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
       ...channelIngressInputs(v),
@@ -119,14 +119,11 @@ export class TelegramModule extends ModuleStack {
     });
 
     channelOutputs(this, "Telegram", {
+      pipeline,
+      ingress,
+      api,
       webhookUrl: webhookUrl.asString,
-      queueUrl: queues.queue.url,
-      queueArn: queues.queue.arn,
-      dlqUrl: queues.dlq.url,
-      ingressFunctionName: ingress.function.functionName,
-      workerFunctionName: worker.function.functionName,
       secretArn: secret.secretArn,
-      httpApiId: api.apiId,
     });
   }
 }

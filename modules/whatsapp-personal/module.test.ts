@@ -3,7 +3,13 @@ import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../scripts/synth.ts";
-import { type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
+import {
+  type Block,
+  expectedPipeline,
+  functionOutputNames,
+  statementRows,
+  useModule,
+} from "../lib/testing.ts";
 
 /** Synth-level checks of the generated WhatsApp-personal module. */
 
@@ -94,7 +100,11 @@ describe("a reusable module", () => {
         "outbound_queue_url",
         "outbound_queue_arn",
         "outbound_dlq_url",
-        "worker_function_name",
+        "dlq_arn",
+        "outbound_dlq_arn",
+        ...functionOutputNames("worker"),
+        "ledger_table_name",
+        "ledger_table_arn",
       ].sort(),
     );
     for (const [name, o] of Object.entries(outputs)) expect(String(o.description ?? ""), name).not.toBe("");

@@ -7,6 +7,7 @@ import {
   channelVariables,
   DlqAlarm,
   FifoQueuePair,
+  functionOutputs,
   ModuleStack,
   output,
   VISIBILITY_TIMEOUT_FACTOR,
@@ -68,7 +69,7 @@ export class WhatsAppPersonalModule extends ModuleStack {
       tags,
     });
     // Inbound: the relay sends envelopes (it is this channel's ingress), the worker consumes them.
-    const { queues, worker } = new ChannelPipeline(this, "Pipeline", {
+    const { queues, worker, ledger } = new ChannelPipeline(this, "Pipeline", {
       ...channelPipelineInputs(v),
       workerEnvironment: { OUTBOUND_QUEUE_URL: outbound.queue.url },
       workerSendQueue: outbound.queue,
@@ -113,11 +114,10 @@ export class WhatsAppPersonalModule extends ModuleStack {
       outbound.dlq.url,
       `URL of the outbound dead-letter queue: replies the relay could not send after ${OUTBOUND_MAX_RECEIVE_COUNT} tries.`,
     );
-    output(
-      this,
-      "worker_function_name",
-      worker.function.functionName,
-      "Name of the worker Lambda function (queue → agent → outbound queue).",
-    );
+    output(this, "dlq_arn", queues.dlq.arn, "ARN of the inbound dead-letter queue.");
+    output(this, "outbound_dlq_arn", outbound.dlq.arn, "ARN of the outbound dead-letter queue.");
+    functionOutputs(this, "worker", worker, "the worker Lambda function (queue → agent → outbound queue)");
+    output(this, "ledger_table_name", ledger.table.name, "Name of the DynamoDB table of the send ledger.");
+    output(this, "ledger_table_arn", ledger.table.arn, "ARN of the DynamoDB table of the send ledger.");
   }
 }

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MODULES, REPO_ROOT, renderModuleFiles } from "../../scripts/synth.ts";
-import { type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
+import { type Block, CHANNEL_OUTPUTS, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
 
 /**
  * Synth-level checks of the generated WhatsApp module (there is no terraform binary here): what a
@@ -158,19 +158,7 @@ describe("secret, verify token and setup", () => {
   });
 
   test("outputs: webhook_url and the sensitive verify_token; no other output carries a credential", () => {
-    expect(Object.keys(outputs()).sort()).toEqual(
-      [
-        "webhook_url",
-        "verify_token",
-        "queue_url",
-        "queue_arn",
-        "dlq_url",
-        "ingress_function_name",
-        "worker_function_name",
-        "secret_arn",
-        "http_api_id",
-      ].sort(),
-    );
+    expect(Object.keys(outputs()).sort()).toEqual([...CHANNEL_OUTPUTS, "verify_token"].sort());
     expect(outputs().verify_token).toMatchObject({ sensitive: true, value: "${local.verify_token}" });
     expect(outputs().webhook_url?.value).toBe("${local.webhook_url}");
     expect(locals().webhook_url).toBe("${local.http_api_endpoint}/whatsapp");

@@ -174,7 +174,7 @@ export class WhatsAppModule extends ModuleStack {
       secretArn: secret.secretArn,
       workerEnvironment: { WHATSAPP_APP_ID: appIdOrEmpty.asString },
     });
-    const { queues, worker, ledger } = pipeline;
+    const { worker, ledger } = pipeline;
     // The ingress records the delivery statuses of reply chunks in the ledger, so a worker unsure whether
     // a chunk went out (it died between the send and its record) does not send it twice.
     const ingress = pipeline.addIngress({
@@ -207,17 +207,14 @@ export class WhatsAppModule extends ModuleStack {
     });
 
     channelOutputs(this, "WhatsApp", {
+      pipeline,
+      ingress,
+      api,
       webhookUrl: webhookUrl.asString,
+      secretArn: secret.secretArn,
       webhookUrlDescription:
         "Callback URL for the Meta app dashboard (WhatsApp → Configuration → Webhook); registered by the module only " +
         "with app_id.",
-      queueUrl: queues.queue.url,
-      queueArn: queues.queue.arn,
-      dlqUrl: queues.dlq.url,
-      ingressFunctionName: ingress.function.functionName,
-      workerFunctionName: worker.function.functionName,
-      secretArn: secret.secretArn,
-      httpApiId: api.apiId,
     });
     named(
       new TerraformOutput(this, "output.verify_token", {

@@ -17,9 +17,22 @@ variables {
   discord_allowed_users  = ["80351110224678912"]
 }
 
-# Slack and the relay are in this plan: both once failed every plan of this example.
-run "plan" {
+# Slack and the relay are in these plans: both once failed every plan of this example.
+run "before_the_first_push" {
   command = plan
+
+  assert {
+    condition     = output.relay_service_name == null
+    error_message = "no relay task before there is an image to run"
+  }
+}
+
+run "with_the_pushed_image" {
+  command = plan
+
+  variables {
+    relay_image_tag = "v1.0.0"
+  }
 
   assert {
     condition     = output.relay_service_name == "agent-chat-relay"

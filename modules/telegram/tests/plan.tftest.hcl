@@ -76,8 +76,35 @@ run "defaults" {
     error_message = "the secret is created, its value write-only"
   }
   assert {
-    condition     = output.ingress_function_name == "bot-ingress" && output.worker_function_name == "bot-worker"
-    error_message = "outputs name the functions"
+    condition     = one([for s in data.aws_iam_policy_document.worker.statement : s.resources if s.sid == "InvokeAgent"]) == toset([var.agent_runtime_arn, "${var.agent_runtime_arn}/runtime-endpoint/DEFAULT"])
+    error_message = "the worker invokes the runtime through the configured endpoint only"
+  }
+  assert {
+    condition     = output.ingress_function_name == "bot-ingress" && output.worker_function_name == "bot-worker" && output.worker_role_name == "bot-worker" && output.worker_log_group_name == "/aws/lambda/bot-worker" && output.access_log_group_name == "/aws/apigateway/bot"
+    error_message = "outputs name the functions, their roles and log groups"
+  }
+  assert {
+    condition     = aws_iam_role.worker.path == "/" && aws_iam_role.worker.permissions_boundary == null
+    error_message = "roles at / without a boundary by default"
+  }
+}
+
+run "staging_endpoint_role_path_and_boundary" {
+  command = plan
+
+  variables {
+    agent_qualifier               = "staging"
+    iam_role_path                 = "/service-roles/"
+    iam_role_permissions_boundary = "arn:aws:iam::123456789012:policy/boundary"
+  }
+
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.worker.statement : s.resources if s.sid == "InvokeAgent"]) == toset([var.agent_runtime_arn, "${var.agent_runtime_arn}/runtime-endpoint/staging"])
+    error_message = "the grant follows the qualifier"
+  }
+  assert {
+    condition     = alltrue([for r in [aws_iam_role.worker, aws_iam_role.ingress] : r.path == "/service-roles/" && r.permissions_boundary == var.iam_role_permissions_boundary])
+    error_message = "every role gets the path and the boundary"
   }
 }
 

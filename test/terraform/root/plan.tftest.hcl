@@ -45,6 +45,7 @@ run "all_channels_on" {
     enable_relay                    = true
     relay_subnet_ids                = ["subnet-0123456789abcdef0"]
     relay_security_group_ids        = ["sg-0123456789abcdef0"]
+    relay_image_tag                 = "v1.0.0"
   }
 
   assert {
