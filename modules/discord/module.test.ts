@@ -146,7 +146,7 @@ describe("secret and registration", () => {
       lifecycle_scope: "CRUD",
       terraform_key: "tf",
       input:
-        '${jsonencode({"action" = "setup", "url" = local.interactions_endpoint_url, "revision" = local.setup_revision})}',
+        '${jsonencode({ action = "setup", url = local.interactions_endpoint_url, revision = local.setup_revision })}',
     });
     expect(setup.depends_on).toEqual(
       expect.arrayContaining([

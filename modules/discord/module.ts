@@ -44,7 +44,7 @@ const COMMANDS_REVISION = createHash("sha256").update(JSON.stringify(COMMANDS)).
  * the interactions endpoint URL (`aws_lambda_invocation` of the worker's setup action, after the
  * route is live, since Discord checks the URL at once).
  *
- * Synthesized into modules/discord/*.tf.json by `bun run build` (scripts/synth.ts).
+ * Synthesized into modules/discord/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
 export class DiscordModule extends ModuleStack {
   constructor(scope: Construct, id = "discord") {
@@ -89,7 +89,7 @@ export class DiscordModule extends ModuleStack {
       sensitive: true,
       description:
         "Bot token from the Developer Portal (Bot → Reset Token), stored in the secret the module creates. " +
-        "Required unless `secret_arn` is given (then ignored). It is kept in Terraform state: use an encrypted backend.",
+        "Required unless `secret_arn` is given (then ignored). Written to the secret through a write-only argument: never in the Terraform state (a saved plan file holds it).",
       validation: [
         {
           condition: `var.bot_token == null || can(regex("^[A-Za-z0-9_.-]{20,200}$", var.bot_token))`,

@@ -1,8 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
-import { MODULES, renderModuleFiles } from "../../scripts/synth.ts";
+import { MODULES, renderModuleConfig } from "../../scripts/synth.ts";
 import { REQUIRED_TERRAFORM_VERSION } from "./providers.ts";
-import { mergeTerraformFiles } from "./testing.ts";
 
 /**
  * Rules of every module's variable validations that the plans under Terraform 1.11 cannot show, because
@@ -18,7 +17,7 @@ type Variable = { validation?: Validation[]; nullable?: boolean };
 const modules = await Promise.all(
   MODULES.map(async (def) => ({
     name: def.name,
-    variables: (mergeTerraformFiles(await renderModuleFiles(def)).variable ?? {}) as Record<string, Variable>,
+    variables: (renderModuleConfig(def).variable ?? {}) as Record<string, Variable>,
   })),
 );
 

@@ -59,7 +59,7 @@ export const DISCORD_STATE_PREFIX = "discord/";
  * bucket for its state (the WhatsApp auth state, the Discord session handed from one task to the next, and
  * the lease that lets one task at a time write it), and an alarm when no task runs.
  *
- * Synthesized into modules/relay/*.tf.json by `bun run build` (scripts/synth.ts).
+ * Synthesized into modules/relay/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
 export class RelayModule extends ModuleStack {
   constructor(scope: Construct, id = "relay") {

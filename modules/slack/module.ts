@@ -66,7 +66,7 @@ const obj = (attributes: Record<string, string>) =>
  * cannot be pointed at a URL by API without a configuration token, so instead of a setup invocation the
  * module outputs the app manifest (request URL, scopes, events) to paste into the app.
  *
- * Synthesized into modules/slack/*.tf.json by `bun run build` (scripts/synth.ts).
+ * Synthesized into modules/slack/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
 export class SlackModule extends ModuleStack {
   constructor(scope: Construct, id = "slack") {
@@ -83,8 +83,8 @@ export class SlackModule extends ModuleStack {
       sensitive: true,
       description:
         "Bot User OAuth Token of the Slack app (`xoxb-...`, OAuth & Permissions after installing the app), stored in " +
-        "the secret the module creates. Required unless `secret_arn` is given (then ignored). It is kept in Terraform " +
-        "state: use an encrypted backend.",
+        "the secret the module creates. Required unless `secret_arn` is given (then ignored). " +
+        "Written to the secret through a write-only argument: never in the Terraform state (a saved plan file holds it).",
       validation: [
         {
           condition: `var.bot_token == null || can(regex("^xoxb-[A-Za-z0-9-]+$", var.bot_token))`,
@@ -99,7 +99,7 @@ export class SlackModule extends ModuleStack {
       sensitive: true,
       description:
         "Signing Secret of the Slack app (Basic Information → App Credentials): the key every request from Slack is " +
-        "checked with. Required unless `secret_arn` is given (then ignored). Kept in Terraform state.",
+        "checked with. Required unless `secret_arn` is given (then ignored). Never in the Terraform state.",
       validation: [
         {
           condition: `var.signing_secret == null || can(regex("^[0-9A-Fa-f]{16,128}$", var.signing_secret))`,

@@ -40,7 +40,7 @@ export const WEBHOOK_SECRET_EXPRESSION = 'sha256("agentcore-relay telegram webho
  * Lambda → AgentCore Runtime → Telegram Bot API, plus the secret, logs, DLQ alarm, and the webhook
  * registration (`aws_lambda_invocation` of the worker's setup action) that makes `terraform apply` enough.
  *
- * Synthesized into modules/telegram/*.tf.json by `bun run build` (scripts/synth.ts).
+ * Synthesized into modules/telegram/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
 export class TelegramModule extends ModuleStack {
   constructor(scope: Construct, id = "telegram") {
@@ -57,7 +57,7 @@ export class TelegramModule extends ModuleStack {
       sensitive: true,
       description:
         "Bot token from @BotFather (`123456789:AA...`), stored in the secret the module creates. " +
-        "Required unless `secret_arn` is given (then ignored). It is kept in Terraform state: use an encrypted backend.",
+        "Required unless `secret_arn` is given (then ignored). Written to the secret through a write-only argument: never in the Terraform state (a saved plan file holds it).",
       validation: [
         {
           condition: `var.bot_token == null || can(regex("^[0-9]+:[A-Za-z0-9_-]{30,}$", var.bot_token))`,

@@ -36,7 +36,7 @@ const NOT_USED = [
  * agent, and the outbound FIFO queue of replies the relay sends. The relay (modules/relay) is this
  * channel's ingress and holds the session: a Lambda cannot.
  *
- * Synthesized into modules/whatsapp-personal/*.tf.json by `bun run build` (scripts/synth.ts).
+ * Synthesized into modules/whatsapp-personal/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
 export class WhatsAppPersonalModule extends ModuleStack {
   constructor(scope: Construct, id = "whatsapp-personal") {

@@ -177,7 +177,7 @@ describe("secret, verify token and setup", () => {
       lifecycle_scope: "CRUD",
       terraform_key: "tf",
       input:
-        '${jsonencode({"action" = "setup", "url" = local.webhook_url, "revision" = local.webhook_revision})}',
+        '${jsonencode({ action = "setup", url = local.webhook_url, revision = local.webhook_revision })}',
     });
     expect(setup.depends_on).toEqual(
       expect.arrayContaining([

@@ -46,7 +46,7 @@ const USER_ID_PATTERN = "^([0-9]{6,15}|[A-Z]{2}\\.[A-Za-z0-9.]{1,140})$";
  * alarm, and the worker's setup action on apply: it checks the access token and phone number, and with `app_id`
  * registers the app's webhook by API.
  *
- * Synthesized into modules/whatsapp/*.tf.json by `bun run build` (scripts/synth.ts).
+ * Synthesized into modules/whatsapp/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
 export class WhatsAppModule extends ModuleStack {
   constructor(scope: Construct, id = "whatsapp") {
@@ -70,8 +70,8 @@ export class WhatsAppModule extends ModuleStack {
       description:
         "Access token the worker sends with: a system user's permanent token with `whatsapp_business_messaging` " +
         "(and `whatsapp_business_management` to let apply check the phone number), or the 24-hour test token. Stored " +
-        "in the secret the module creates; required unless `secret_arn` is given. It is kept in Terraform state: use an " +
-        "encrypted backend.",
+        "in the secret the module creates; required unless `secret_arn` is given. " +
+        "Written to the secret through a write-only argument: never in the Terraform state (a saved plan file holds it).",
       validation: [noWhitespace("access_token", "a Graph API access token (EAA…)")],
     });
     variable(this, "app_secret", {
