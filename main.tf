@@ -1,7 +1,7 @@
 # agentcore-relay as a Terraform module: the channel modules behind enable_<channel> switches.
 #
 #   module "relay" {
-#     source = "github.com/<owner>/agentcore-relay"
+#     source = "github.com/<owner>/agentcore-relay?ref=v0.1.0"
 #
 #     agent_runtime_arn      = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234"
 #     enable_telegram        = true
