@@ -297,7 +297,7 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 resource "aws_ecs_task_definition" "this" {
   count = local.image != null ? 1 : 0
 
-  container_definitions    = jsonencode([{ name = "relay", image = local.image, essential = true, environment = local.environment, secrets = local.container_secrets, portMappings = [{ containerPort = 8080, protocol = "tcp" }], healthCheck = { command = ["CMD", "bun", "-e", "fetch(\"http://127.0.0.1:8080/health\").then((r) => process.exit(r.ok ? 0 : 1),  () => process.exit(1))"], interval = 30, timeout = 5, retries = 3, startPeriod = 300 }, stopTimeout = 30, logConfiguration = { logDriver = "awslogs", options = { "awslogs-group" = aws_cloudwatch_log_group.this.name, "awslogs-region" = split(":", aws_cloudwatch_log_group.this.arn)[3], "awslogs-stream-prefix" = "relay" } } }])
+  container_definitions    = jsonencode([{ name = "relay", image = local.image, essential = true, environment = local.environment, secrets = local.container_secrets, portMappings = [{ containerPort = 8080, protocol = "tcp" }], healthCheck = { command = ["CMD", "bun", "-e", "fetch(\"http://127.0.0.1:8080/health\").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"], interval = 30, timeout = 5, retries = 3, startPeriod = 300 }, stopTimeout = 30, logConfiguration = { logDriver = "awslogs", options = { "awslogs-group" = aws_cloudwatch_log_group.this.name, "awslogs-region" = split(":", aws_cloudwatch_log_group.this.arn)[3], "awslogs-stream-prefix" = "relay" } } }])
   cpu                      = tostring(var.cpu)
   execution_role_arn       = aws_iam_role.execution.arn
   family                   = var.name

@@ -256,7 +256,7 @@ export class RelayModule extends ModuleStack {
             secrets = ${addr(secrets)},
             portMappings = [{ containerPort = ${HEALTH_PORT}, protocol = "tcp" }],
             healthCheck = {
-              command = ${JSON.stringify(HEALTH_CHECK.command).replace(/,/g, ", ")},
+              command = [${HEALTH_CHECK.command.map((part) => JSON.stringify(part)).join(", ")}],
               interval = ${HEALTH_CHECK.interval}, timeout = ${HEALTH_CHECK.timeout},
               retries = ${HEALTH_CHECK.retries}, startPeriod = ${HEALTH_CHECK.startPeriod}
             },
