@@ -8,6 +8,11 @@ variable "name" {
   description = "Prefix of every resource name; each part adds its own suffix (\"<name>-discord\", \"<name>-relay\"). 1-38 lowercase letters, digits and single hyphens: the relay's S3 bucket and ECR repository take no other characters."
   type        = string
   default     = "agent-chat"
+
+  validation {
+    condition     = length(var.name) <= 38 && can(regex("^[a-z0-9]+(-[a-z0-9]+)*$", var.name))
+    error_message = "name must be 1-38 lowercase letters, digits and single hyphens, starting and ending with a letter or digit."
+  }
 }
 
 variable "agent_runtime_arn" {

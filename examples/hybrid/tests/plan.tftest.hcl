@@ -43,3 +43,13 @@ run "with_the_pushed_image" {
     error_message = "a dead-letter queue per channel"
   }
 }
+
+run "name_the_relay_cannot_take" {
+  command = plan
+
+  variables {
+    name = "Agent_Chat"
+  }
+
+  expect_failures = [var.name]
+}
