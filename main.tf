@@ -1,7 +1,7 @@
 # agentcore-relay as a Terraform module: the channel modules behind enable_<channel> switches.
 #
 #   module "relay" {
-#     source = "github.com/<owner>/agentcore-relay"
+#     source = "github.com/<owner>/agentcore-relay?ref=v0.1.0"
 #
 #     agent_runtime_arn      = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234"
 #     enable_telegram        = true
@@ -14,20 +14,12 @@
 # "<name>-<channel>". No provider block: configure the providers in the calling configuration.
 
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.11"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 6.25"
-    }
-    archive = {
-      source  = "hashicorp/archive"
-      version = ">= 2.7"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = ">= 3.7"
+      version = ">= 5.100, < 7.0"
     }
   }
 }
@@ -35,14 +27,14 @@ terraform {
 # ── Shared ───────────────────────────────────────────────────────────────────────────────────────────────────
 
 variable "name" {
-  description = "Prefix of every resource name; each channel adds its own suffix (\"<name>-telegram\"). 1-31 letters, digits, hyphens or underscores."
+  description = "Prefix of every resource name: each channel is \"<name>-<channel>\" (\"<name>-whatsapp-personal\" the longest), the relay \"<name>-relay\". 1-38 lowercase letters, digits and single hyphens, starting and ending with a letter or digit: what every derived name needs, the relay's S3 bucket and ECR repository the strictest. IAM role names are unique in the whole account and the relay's bucket \"<name>-relay-state-<account id>\" in all of S3; the other names per account and region. Use a name once per account."
   type        = string
   default     = "agentcore-relay"
   nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,31}$", var.name))
-    error_message = "name must be 1-31 letters, digits, hyphens or underscores (channel suffixes are added to it)."
+    condition     = length(var.name) <= 38 && can(regex("^[a-z0-9]+(-[a-z0-9]+)*$", var.name))
+    error_message = "name must be 1-38 lowercase letters, digits and single hyphens, starting and ending with a letter or digit."
   }
 }
 
@@ -89,7 +81,7 @@ variable "queue_visibility_timeout_seconds" {
 }
 
 variable "max_receive_count" {
-  description = "Attempts per message before it goes to the dead-letter queue; null means the channel module's default (3)."
+  description = "Attempts per message before it goes to the dead-letter queue; null means the channel module's default (5)."
   type        = number
   default     = null
 }
@@ -118,6 +110,24 @@ variable "log_retention_days" {
   default     = null
 }
 
+variable "ingress_reserved_concurrency" {
+  description = "Concurrent executions reserved for (and capping) each ingress function, so a webhook flood cannot take the concurrency the workers share; null leaves them unreserved (needed on new accounts whose concurrency limit is 10)."
+  type        = number
+  default     = 10
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Requests per second each created HTTP API lets through (more get 429, which the platforms retry); null means the channel module's default (50)."
+  type        = number
+  default     = null
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Requests each created HTTP API lets through in a burst above the rate; null means the channel module's default (100)."
+  type        = number
+  default     = null
+}
+
 variable "http_api_id" {
   description = "Id of an existing HTTP API (with an auto-deployed $default stage) to add the channel routes to; null creates one per channel."
   type        = string
@@ -139,6 +149,18 @@ variable "alarm_sns_topic_arn" {
 variable "secret_recovery_window_in_days" {
   description = "Days Secrets Manager keeps a created secret after destroy (0 or 7-30); null means 30."
   type        = number
+  default     = null
+}
+
+variable "iam_role_path" {
+  description = "Path of every IAM role the modules create (e.g. /service-roles/); null means /."
+  type        = string
+  default     = null
+}
+
+variable "iam_role_permissions_boundary" {
+  description = "ARN of the managed policy set as the permissions boundary of every IAM role the modules create; null for none."
+  type        = string
   default     = null
 }
 
@@ -198,10 +220,15 @@ module "telegram" {
   max_concurrency                  = var.max_concurrency
   log_level                        = var.log_level
   log_retention_days               = var.log_retention_days
+  ingress_reserved_concurrency     = var.ingress_reserved_concurrency
   http_api_id                      = var.http_api_id
+  api_throttling_rate_limit        = var.api_throttling_rate_limit
+  api_throttling_burst_limit       = var.api_throttling_burst_limit
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
+  iam_role_path                    = var.iam_role_path
+  iam_role_permissions_boundary    = var.iam_role_permissions_boundary
   tags                             = var.tags
 }
 
@@ -323,10 +350,15 @@ module "slack" {
   max_concurrency                  = var.max_concurrency
   log_level                        = var.log_level
   log_retention_days               = var.log_retention_days
+  ingress_reserved_concurrency     = var.ingress_reserved_concurrency
   http_api_id                      = var.http_api_id
+  api_throttling_rate_limit        = var.api_throttling_rate_limit
+  api_throttling_burst_limit       = var.api_throttling_burst_limit
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
+  iam_role_path                    = var.iam_role_path
+  iam_role_permissions_boundary    = var.iam_role_permissions_boundary
   tags                             = var.tags
 }
 
@@ -438,10 +470,15 @@ module "discord" {
   max_concurrency                  = var.max_concurrency
   log_level                        = var.log_level
   log_retention_days               = var.log_retention_days
+  ingress_reserved_concurrency     = var.ingress_reserved_concurrency
   http_api_id                      = var.http_api_id
+  api_throttling_rate_limit        = var.api_throttling_rate_limit
+  api_throttling_burst_limit       = var.api_throttling_burst_limit
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
+  iam_role_path                    = var.iam_role_path
+  iam_role_permissions_boundary    = var.iam_role_permissions_boundary
   tags                             = var.tags
 }
 
@@ -564,10 +601,15 @@ module "whatsapp" {
   max_concurrency                  = var.max_concurrency
   log_level                        = var.log_level
   log_retention_days               = var.log_retention_days
+  ingress_reserved_concurrency     = var.ingress_reserved_concurrency
   http_api_id                      = var.http_api_id
+  api_throttling_rate_limit        = var.api_throttling_rate_limit
+  api_throttling_burst_limit       = var.api_throttling_burst_limit
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
+  iam_role_path                    = var.iam_role_path
+  iam_role_permissions_boundary    = var.iam_role_permissions_boundary
   tags                             = var.tags
 }
 
@@ -652,6 +694,8 @@ module "whatsapp_personal" {
   log_retention_days               = var.log_retention_days
   create_dlq_alarm                 = var.create_dlq_alarm
   alarm_sns_topic_arn              = var.alarm_sns_topic_arn
+  iam_role_path                    = var.iam_role_path
+  iam_role_permissions_boundary    = var.iam_role_permissions_boundary
   tags                             = var.tags
 }
 
@@ -706,8 +750,20 @@ variable "relay_use_fargate_spot" {
 }
 
 variable "relay_image_uri" {
-  description = "Image of the relay; null means the created ECR repository's :latest (push it from relay/Dockerfile)."
+  description = "Image of the relay, pinned (<repository>@sha256:<digest> or an immutable tag); null means the created ECR repository at relay_image_tag."
   type        = string
+  default     = null
+}
+
+variable "relay_image_tag" {
+  description = "Tag of the relay image pushed to the created ECR repository (immutable: one per build); null (before the first push) deploys no task yet."
+  type        = string
+  default     = null
+}
+
+variable "relay_force_destroy" {
+  description = "Controls whether terraform destroy also deletes the relay's images and its state bucket with the WhatsApp session in it; null means false (destroy stops at them). Apply it before destroying."
+  type        = bool
   default     = null
 }
 
@@ -715,26 +771,23 @@ module "relay" {
   source = "./modules/relay"
   count  = var.enable_relay ? 1 : 0
 
-  name               = replace(lower("${var.name}-relay"), "_", "-")
-  subnet_ids         = var.relay_subnet_ids
-  security_group_ids = var.relay_security_group_ids
-  assign_public_ip   = var.relay_assign_public_ip
-  use_fargate_spot   = var.relay_use_fargate_spot
-  image_uri          = var.relay_image_uri
-  log_level          = var.log_level
-  log_retention_days = var.log_retention_days
-  tags               = var.tags
+  name                          = "${var.name}-relay"
+  subnet_ids                    = var.relay_subnet_ids
+  security_group_ids            = var.relay_security_group_ids
+  assign_public_ip              = var.relay_assign_public_ip
+  use_fargate_spot              = var.relay_use_fargate_spot
+  image_uri                     = var.relay_image_uri
+  image_tag                     = var.relay_image_tag
+  force_destroy                 = var.relay_force_destroy
+  log_level                     = var.log_level
+  log_retention_days            = var.log_retention_days
+  alarm_sns_topic_arn           = var.alarm_sns_topic_arn
+  iam_role_path                 = var.iam_role_path
+  iam_role_permissions_boundary = var.iam_role_permissions_boundary
+  tags                          = var.tags
 
-  enable_discord     = var.enable_discord
-  discord_queue_url  = one(module.discord[*].queue_url)
-  discord_queue_arn  = one(module.discord[*].queue_arn)
-  discord_secret_arn = one(module.discord[*].secret_arn)
-
-  enable_whatsapp_personal             = var.enable_whatsapp_personal
-  whatsapp_personal_queue_url          = one(module.whatsapp_personal[*].queue_url)
-  whatsapp_personal_queue_arn          = one(module.whatsapp_personal[*].queue_arn)
-  whatsapp_personal_outbound_queue_url = one(module.whatsapp_personal[*].outbound_queue_url)
-  whatsapp_personal_outbound_queue_arn = one(module.whatsapp_personal[*].outbound_queue_arn)
+  discord           = var.enable_discord ? module.discord[0] : null
+  whatsapp_personal = var.enable_whatsapp_personal ? module.whatsapp_personal[0] : null
 }
 
 check "relay_has_work" {
@@ -750,7 +803,7 @@ output "relay_ecr_repository_url" {
 }
 
 output "relay_service_name" {
-  description = "Name of the relay's ECS service; null when the relay is disabled."
+  description = "Name of the relay's ECS service; null when the relay is disabled or has no image yet (relay_image_tag)."
   value       = one(module.relay[*].service_name)
 }
 
@@ -762,4 +815,38 @@ output "relay_log_group_name" {
 output "relay_pairing_qr_s3_uri" {
   description = "Where the WhatsApp pairing QR code appears until the relay is linked; null without WhatsApp personal."
   value       = one(module.relay[*].pairing_qr_s3_uri)
+}
+
+# ── Whole modules: every output of each enabled module (role names and ARNs to attach policies to, log
+# groups, function ARNs, the DLQ and ledger ARNs), null when it is disabled ──────────────────────────────
+
+output "telegram" {
+  description = "Every output of modules/telegram (README there); null when Telegram is disabled."
+  value       = one(module.telegram[*])
+}
+
+output "slack" {
+  description = "Every output of modules/slack (README there); null when Slack is disabled."
+  value       = one(module.slack[*])
+}
+
+output "discord" {
+  description = "Every output of modules/discord (README there); null when Discord is disabled."
+  value       = one(module.discord[*])
+}
+
+output "whatsapp" {
+  description = "Every output of modules/whatsapp (README there; the verify token is why it is sensitive); null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*])
+  sensitive   = true
+}
+
+output "whatsapp_personal" {
+  description = "Every output of modules/whatsapp-personal (README there); null when WhatsApp personal is disabled."
+  value       = one(module.whatsapp_personal[*])
+}
+
+output "relay" {
+  description = "Every output of modules/relay (README there); null when the relay is disabled."
+  value       = one(module.relay[*])
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { moduleConfigOf } from "../scripts/synth.ts";
 import { root } from "./lib/build.ts";
 
 /** us-east-1 list prices as known in November 2026 — check before relying on them. */
@@ -103,23 +104,20 @@ interface Part {
   readonly entry: boolean;
 }
 
-const moduleVariables = (module: string): Record<string, { default?: unknown }> => {
-  const path = join(root, "modules", module, "variables.tf.json");
-  if (!existsSync(path)) return {};
-  return (
-    (JSON.parse(readFileSync(path, "utf8")) as { variable?: Record<string, { default?: unknown }> })
-      .variable ?? {}
-  );
-};
+/** A module's configuration as Terraform JSON (what its generated *.tf hold), from its CDKTF source. */
+const moduleConfig = (module: string) =>
+  moduleConfigOf(module) as {
+    variable?: Record<string, { default?: unknown }>;
+    resource?: Record<string, unknown>;
+  };
+const moduleVariables = (module: string): Record<string, { default?: unknown }> =>
+  moduleConfig(module).variable ?? {};
 const numberDefault = (module: string, name: string, fallback: number) => {
   const value = moduleVariables(module)[name]?.default;
   return typeof value === "number" ? value : fallback;
 };
 /** Whether the module's generated Terraform creates a DynamoDB table (the send ledger). */
-const hasLedger = (module: string) => {
-  const path = join(root, "modules", module, "main.tf.json");
-  return existsSync(path) && readFileSync(path, "utf8").includes('"aws_dynamodb_table"');
-};
+const hasLedger = (module: string) => moduleConfig(module).resource?.aws_dynamodb_table !== undefined;
 
 const idleReceivesPerMonth = (pollers: number) =>
   pollers * (3600 / ASSUMPTIONS.longPollSeconds) * ASSUMPTIONS.hoursPerMonth;

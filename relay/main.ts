@@ -23,6 +23,14 @@ try {
 }
 
 let exiting = false;
+// Another relay took the state lease (or it could not be renewed): stop writing, and let ECS start a task
+// that waits for the lease again.
+relay.leaseLost.then(() => {
+  if (exiting) return;
+  exiting = true;
+  relay.stop().finally(() => process.exit(1));
+});
+
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
     if (exiting) return;

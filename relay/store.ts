@@ -18,18 +18,85 @@ export interface ObjectStore {
   deletePrefix(prefix: string): Promise<void>;
 }
 
+/** Conditional writes of one object, for the lease (relay/lease.ts). */
+export interface LeaseStore {
+  /** The object's text and version tag (ETag), or undefined when there is none. */
+  read(key: string): Promise<{ body: string; etag: string } | undefined>;
+  /**
+   * Writes `body` only if the object is still at version `etag`, or, with `etag` undefined, does not exist
+   * yet (S3's If-Match / If-None-Match). Returns the new version's tag, or undefined when another writer
+   * came first (412 Precondition Failed, 409 ConditionalRequestConflict) and nothing was written.
+   */
+  writeIf(key: string, body: string, etag: string | undefined): Promise<string | undefined>;
+}
+
+/** A state store: the objects, and the conditional writes of the lease over them. */
+export type StateStore = ObjectStore & LeaseStore;
+
 /**
- * An ObjectStore over one S3 bucket, with the SDK's default configuration (the task role's
- * credentials; `AWS_ENDPOINT_URL_S3` in tests). Server-side encryption is the bucket's default.
+ * The S3 client of the state: each attempt gives up after 5 s and there are 3, so a write ends within
+ * about 17 s, well inside the lease's margin (relay/lease.ts).
  */
-export function s3Store(bucket: string, client = new S3Client({})): ObjectStore {
+export function stateS3Client(): S3Client {
+  return new S3Client({
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+  });
+}
+
+const isNoSuchKey = (error: unknown) =>
+  error instanceof NoSuchKey || (error as { name?: string }).name === "NoSuchKey";
+
+const isConditionFailure = (error: unknown) => {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    e.name === "PreconditionFailed" ||
+    e.name === "ConditionalRequestConflict" ||
+    e.$metadata?.httpStatusCode === 412 ||
+    e.$metadata?.httpStatusCode === 409
+  );
+};
+
+/**
+ * A StateStore over one S3 bucket, with the SDK's default configuration (the task role's credentials;
+ * `AWS_ENDPOINT_URL_S3` in tests). Server-side encryption is the bucket's default.
+ */
+export function s3Store(bucket: string, client = stateS3Client()): StateStore {
   return {
+    async read(key) {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const body = (await out.Body?.transformToString()) ?? "";
+        return { body, etag: out.ETag ?? "" };
+      } catch (error) {
+        if (isNoSuchKey(error)) return undefined;
+        throw error;
+      }
+    },
+    async writeIf(key, body, etag) {
+      try {
+        const out = await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentType: "application/json",
+            ...(etag === undefined ? { IfNoneMatch: "*" } : { IfMatch: etag }),
+          }),
+        );
+        return out.ETag ?? "";
+      } catch (error) {
+        // If-Match on an object deleted meanwhile: another writer came first too.
+        if (isConditionFailure(error) || (etag !== undefined && isNoSuchKey(error))) return undefined;
+        throw error;
+      }
+    },
     async get(key) {
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         return await out.Body?.transformToString();
       } catch (error) {
-        if (error instanceof NoSuchKey || (error as { name?: string }).name === "NoSuchKey") return undefined;
+        if (isNoSuchKey(error)) return undefined;
         throw error;
       }
     },

@@ -4,7 +4,7 @@
  */
 import type { Envelope } from "../handlers/core/envelope.ts";
 import type { LocalSqs } from "../test/harness/sqs.ts";
-import type { ObjectStore } from "./store.ts";
+import type { StateStore } from "./store.ts";
 
 /** A proxy to `target` that answers 503 while `down` and waits `delayMs` before forwarding. */
 export interface FlakyProxy {
@@ -67,11 +67,26 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 3_0
   }
 }
 
-/** An in-memory ObjectStore, with its objects to look at. */
-export function memoryStore(): ObjectStore & { objects: Map<string, string | Uint8Array> } {
+/** An in-memory StateStore (conditional writes by a version counter), with its objects to look at. */
+export function memoryStore(): StateStore & { objects: Map<string, string | Uint8Array> } {
   const objects = new Map<string, string | Uint8Array>();
+  const versions = new Map<string, number>();
+  let version = 0;
+  const text = (value: string | Uint8Array) =>
+    typeof value === "string" ? value : new TextDecoder().decode(value);
   return {
     objects,
+    read: async (key) => {
+      const value = objects.get(key);
+      return value === undefined ? undefined : { body: text(value), etag: String(versions.get(key) ?? 0) };
+    },
+    writeIf: async (key, body, etag) => {
+      const current = objects.has(key) ? String(versions.get(key) ?? 0) : undefined;
+      if (current !== etag) return undefined;
+      objects.set(key, body);
+      versions.set(key, ++version);
+      return String(version);
+    },
     get: async (key) => {
       const value = objects.get(key);
       return value === undefined

@@ -1,10 +1,13 @@
 /**
  * Bundles each channel's Lambda handlers into modules/<channel>/dist/{ingress,worker}.mjs:
  * ESM for Node (Lambda nodejs22.x), minified, AWS SDK included (pinned by bun.lock, so a rebuild
- * with no change is byte-identical). Run through `bun run build`.
+ * with no change is byte-identical), and zips each into the deployment package beside it,
+ * dist/{ingress,worker}.zip, which the module deploys as it is (no zipping at plan time, so a
+ * saved plan applies anywhere). Run through `bun run build`.
  */
-import { mkdir, readdir } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { basename, join, relative } from "node:path";
+import { zipSync } from "fflate";
 
 const root = join(import.meta.dir, "..");
 const ROLES = ["ingress", "worker"] as const;
@@ -49,13 +52,42 @@ export async function bundle(channel: string, role: (typeof ROLES)[number], outd
   return join(outdir, `${role}.mjs`);
 }
 
-/** Bundles every channel into its module's dist/. */
+/**
+ * The time stamp of every zip entry, 2000-01-01 00:00: fixed, so the same bundle gives the same zip.
+ * Zip stores local wall-clock fields; the Date is built from those fields at each call, so the bytes
+ * do not depend on the time zone.
+ */
+const zipMtime = () => new Date(2000, 0, 1, 0, 0, 0);
+
+/** Unix mode of the file in the zip: a regular file, rw-r--r-- (Lambda reads it as any user). */
+const ZIP_FILE_MODE = 0o100644;
+
+/**
+ * The Lambda deployment package of one bundle: a zip holding it alone at its root, deterministic
+ * (fixed time stamp and mode, pure-JS deflate), so a rebuild with no change is byte-identical and
+ * `filebase64sha256` in the module changes only when the code does.
+ */
+export function zipBundle(name: string, code: Uint8Array): Uint8Array {
+  return zipSync({ [name]: [code, { level: 9, mtime: zipMtime(), os: 3, attrs: ZIP_FILE_MODE << 16 }] });
+}
+
+/** Writes `<bundle without .mjs>.zip` beside a bundle; returns its path. */
+export async function zipBeside(bundlePath: string): Promise<string> {
+  const zipPath = bundlePath.replace(/\.mjs$/, ".zip");
+  await writeFile(zipPath, zipBundle(basename(bundlePath), new Uint8Array(await readFile(bundlePath))));
+  return zipPath;
+}
+
+/** Bundles every channel into its module's dist/, each bundle with its zip. */
 export async function bundleAll(): Promise<string[]> {
   const outputs: string[] = [];
   for (const channel of await channels()) {
     const outdir = join(root, "modules", channel, "dist");
     await mkdir(outdir, { recursive: true });
-    for (const role of await rolesOf(channel)) outputs.push(await bundle(channel, role, outdir));
+    for (const role of await rolesOf(channel)) {
+      const bundled = await bundle(channel, role, outdir);
+      outputs.push(bundled, await zipBeside(bundled));
+    }
   }
   return outputs;
 }

@@ -1,6 +1,6 @@
 /**
  * Synthesizes every Terraform module from its CDKTF source (modules/<name>/module.ts) into
- * modules/<name>/*.tf.json, and regenerates the inputs/outputs tables of modules/<name>/README.md.
+ * modules/<name>/*.tf (HCL), and regenerates the inputs/outputs tables of modules/<name>/README.md.
  *
  * Called by scripts/build.ts (`bun run build`) after the bundles; also runnable alone: `bun scripts/synth.ts`.
  * Output is deterministic (sorted keys, no timestamps, no local paths): rebuilding without a change
@@ -14,7 +14,9 @@ import { DiscordModule } from "../modules/discord/module.ts";
 import {
   createModule,
   insertDocs,
+  type JsonObject,
   type ModuleStack,
+  moduleConfig,
   renderDocs,
   renderModule,
 } from "../modules/lib/index.ts";
@@ -44,16 +46,26 @@ export const MODULES: readonly ModuleDefinition[] = [
   { name: "relay", create: (scope) => new RelayModule(scope, "relay") },
 ];
 
+/** A module's configuration as Terraform JSON (what its generated HCL holds), for tests and tools. */
+export function renderModuleConfig(def: ModuleDefinition): JsonObject {
+  return moduleConfig(createModule((scope) => def.create(scope)));
+}
+
+/** `renderModuleConfig` of the module in modules/<name>. */
+export function moduleConfigOf(name: string): JsonObject {
+  const def = MODULES.find((m) => m.name === name);
+  if (!def) throw new Error(`no module ${name} in MODULES`);
+  return renderModuleConfig(def);
+}
+
 /**
- * Render one module: its `*.tf.json` files and its README (the committed README with the generated
+ * Render one module: its `*.tf` files and its README (the committed README with the generated
  * section replaced). Keys are paths relative to the repository root.
  */
 export async function renderModuleFiles(def: ModuleDefinition): Promise<Record<string, string>> {
   const dir = `modules/${def.name}`;
-  const files = renderModule(
-    createModule((scope) => def.create(scope)),
-    { source: `${dir}/module.ts` },
-  );
+  const stack = createModule((scope) => def.create(scope));
+  const files = renderModule(stack, { source: `${dir}/module.ts` });
   const out: Record<string, string> = {};
   for (const [file, text] of Object.entries(files)) out[`${dir}/${file}`] = text;
 
@@ -61,7 +73,7 @@ export async function renderModuleFiles(def: ModuleDefinition): Promise<Record<s
   const readme = await readFile(readmePath, "utf8").catch(() => {
     throw new Error(`${dir}/README.md is missing: write its hand-written part around the TF_DOCS markers`);
   });
-  out[`${dir}/README.md`] = insertDocs(readme, renderDocs(files));
+  out[`${dir}/README.md`] = insertDocs(readme, renderDocs(moduleConfig(stack)));
   return out;
 }
 
@@ -70,7 +82,7 @@ export interface SynthOptions {
   readonly outDir?: string;
 }
 
-/** Synthesize every module and its README; removes `*.tf.json` files a module no longer produces. */
+/** Synthesize every module and its README; removes `*.tf` and `*.tf.json` files a module no longer produces. */
 export async function synthAll(options: SynthOptions = {}): Promise<void> {
   const outDir = options.outDir ?? REPO_ROOT;
   for (const def of MODULES) {
@@ -78,7 +90,7 @@ export async function synthAll(options: SynthOptions = {}): Promise<void> {
     const dir = join(outDir, "modules", def.name);
     await mkdir(dir, { recursive: true });
     for (const existing of await readdir(dir)) {
-      if (existing.endsWith(".tf.json") && !(`modules/${def.name}/${existing}` in files)) {
+      if (/\.tf(\.json)?$/.test(existing) && !(`modules/${def.name}/${existing}` in files)) {
         await rm(join(dir, existing));
       }
     }

@@ -359,6 +359,20 @@ describe("setup action (run by the module during apply)", () => {
     expect(stack.telegram.webhook).toBeUndefined();
   });
 
+  test("destroy with a revoked bot token: the teardown fails, is logged, and the destroy goes on", async () => {
+    const url = "https://abc123.execute-api.us-east-1.amazonaws.com/telegram";
+    stack.telegram.script("deleteWebhook", {
+      status: 401,
+      body: { ok: false, error_code: 401, description: "Unauthorized" },
+    });
+    const result = await worker({
+      action: "setup",
+      url,
+      tf: { action: "delete", prev_input: { action: "setup", url } },
+    });
+    expect(result).toMatchObject({ action: "teardown", teardown: "failed, destroy goes on" });
+  });
+
   test("setup without an https url fails loudly", async () => {
     await expect(worker({ action: "setup", url: "http://insecure.example" })).rejects.toThrow();
   });

@@ -513,6 +513,24 @@ describe("setup action (run by the module during apply)", () => {
     });
   });
 
+  test("a callback URL API Gateway does not serve yet fails Meta's check: the subscription is tried again", async () => {
+    const url = "https://abc.execute-api.us-east-1.amazonaws.com/whatsapp";
+    let checks = 0;
+    wa.setVerifier(async (callback, query) => {
+      if (++checks === 1) return { status: 404, body: '{"message":"Not Found"}' };
+      const response = await ingress(
+        httpApiEvent({ method: "GET", path: new URL(callback).pathname, query }),
+      );
+      return { status: response.statusCode, body: response.body };
+    });
+    await withEnv({ WHATSAPP_APP_ID: wa.appId }, async () => {
+      const result = await worker({ action: "setup", url, revision: "r1" });
+      expect(result).toMatchObject({ webhook: "subscribed" });
+      expect(checks).toBe(2);
+      expect(wa.subscription?.callbackUrl).toBe(url);
+    });
+  });
+
   test("a wrong access token fails the apply; one that may only send gets a warning", async () => {
     const url = "https://abc.execute-api.us-east-1.amazonaws.com/whatsapp";
     wa.script("phone_number", graphErrors.invalidToken());

@@ -2,20 +2,12 @@
 # with its own queue, functions and HTTP API. Walkthrough: README.md in this folder.
 
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.11"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 6.25"
-    }
-    archive = {
-      source  = "hashicorp/archive"
-      version = ">= 2.7"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = ">= 3.7"
+      version = ">= 5.100, < 7.0"
     }
   }
 }
@@ -125,17 +117,11 @@ module "relay" {
   name               = "${var.name}-relay"
   subnet_ids         = data.aws_subnets.public.ids
   security_group_ids = [aws_security_group.relay.id]
+  image_tag          = var.relay_image_tag
+  force_destroy      = var.relay_force_destroy
 
-  enable_discord     = true
-  discord_queue_url  = module.discord.queue_url
-  discord_queue_arn  = module.discord.queue_arn
-  discord_secret_arn = module.discord.secret_arn
-
-  enable_whatsapp_personal             = true
-  whatsapp_personal_queue_url          = module.whatsapp_personal.queue_url
-  whatsapp_personal_queue_arn          = module.whatsapp_personal.queue_arn
-  whatsapp_personal_outbound_queue_url = module.whatsapp_personal.outbound_queue_url
-  whatsapp_personal_outbound_queue_arn = module.whatsapp_personal.outbound_queue_arn
+  discord           = module.discord
+  whatsapp_personal = module.whatsapp_personal
 
   tags = local.tags
 }

@@ -5,9 +5,14 @@ variable "region" {
 }
 
 variable "name" {
-  description = "Prefix of every resource name; each channel adds its own suffix (1-31 letters, digits, hyphens or underscores)."
+  description = "Prefix of every resource name; each part adds its own suffix (\"<name>-whatsapp-personal\" the longest, \"<name>-relay\"). 1-38 lowercase letters, digits and single hyphens: the relay's S3 bucket and ECR repository take no other characters."
   type        = string
   default     = "agent-chat"
+
+  validation {
+    condition     = length(var.name) <= 38 && can(regex("^[a-z0-9]+(-[a-z0-9]+)*$", var.name))
+    error_message = "name must be 1-38 lowercase letters, digits and single hyphens, starting and ending with a letter or digit."
+  }
 }
 
 variable "agent_runtime_arn" {
@@ -99,4 +104,18 @@ variable "whatsapp_allowed_users" {
 variable "whatsapp_personal_allowed_users" {
   description = "WhatsApp JIDs allowed to talk to the agent through your own account (\"491701234567@s.whatsapp.net\"), or [\"*\"]."
   type        = list(string)
+}
+
+# ── Relay ──
+
+variable "relay_image_tag" {
+  description = "Tag of the relay image you pushed to the relay's ECR repository (README, step 3); null until then: no relay task runs yet."
+  type        = string
+  default     = null
+}
+
+variable "relay_force_destroy" {
+  description = "Controls whether terraform destroy also deletes the relay's images and its state bucket (the WhatsApp session with it). Set true and apply before destroying."
+  type        = bool
+  default     = false
 }

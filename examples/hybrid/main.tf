@@ -3,20 +3,12 @@
 # (gateway only) through the relay on ECS Fargate. Walkthrough: README.md in this folder.
 
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.11"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 6.25"
-    }
-    archive = {
-      source  = "hashicorp/archive"
-      version = ">= 2.7"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = ">= 3.7"
+      version = ">= 5.100, < 7.0"
     }
   }
 }
@@ -108,11 +100,10 @@ module "relay" {
   subnet_ids         = data.aws_subnets.public.ids
   security_group_ids = [aws_security_group.relay.id]
   use_fargate_spot   = var.relay_use_fargate_spot
+  image_tag          = var.relay_image_tag
+  force_destroy      = var.relay_force_destroy
 
-  enable_discord     = true
-  discord_queue_url  = module.discord.queue_url
-  discord_queue_arn  = module.discord.queue_arn
-  discord_secret_arn = module.discord.secret_arn
+  discord = module.discord
 
   tags = local.tags
 }

@@ -5,9 +5,14 @@ variable "region" {
 }
 
 variable "name" {
-  description = "Prefix of every resource name; each part adds its own suffix (1-30 lowercase letters, digits or hyphens)."
+  description = "Prefix of every resource name; each part adds its own suffix (\"<name>-discord\", \"<name>-relay\"). 1-38 lowercase letters, digits and single hyphens: the relay's S3 bucket and ECR repository take no other characters."
   type        = string
   default     = "agent-chat"
+
+  validation {
+    condition     = length(var.name) <= 38 && can(regex("^[a-z0-9]+(-[a-z0-9]+)*$", var.name))
+    error_message = "name must be 1-38 lowercase letters, digits and single hyphens, starting and ending with a letter or digit."
+  }
 }
 
 variable "agent_runtime_arn" {
@@ -74,6 +79,18 @@ variable "discord_allowed_users" {
 
 variable "relay_use_fargate_spot" {
   description = "Controls whether the relay runs on Fargate Spot: about 70% cheaper, but AWS may stop it now and then (ECS starts another; Discord messages sent meanwhile are missed)."
+  type        = bool
+  default     = false
+}
+
+variable "relay_image_tag" {
+  description = "Tag of the relay image you pushed to the relay's ECR repository (README, step 3); null until then: no relay task runs yet."
+  type        = string
+  default     = null
+}
+
+variable "relay_force_destroy" {
+  description = "Controls whether terraform destroy also deletes the relay's images and its state bucket (the WhatsApp session with it). Set true and apply before destroying."
   type        = bool
   default     = false
 }

@@ -2,20 +2,12 @@
 # Walkthrough: README.md in this folder.
 
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.11"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 6.25"
-    }
-    archive = {
-      source  = "hashicorp/archive"
-      version = ">= 2.7"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = ">= 3.7"
+      version = ">= 5.100, < 7.0"
     }
   }
 }

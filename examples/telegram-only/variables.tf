@@ -5,9 +5,14 @@ variable "region" {
 }
 
 variable "name" {
-  description = "Prefix of every resource name (1-40 letters, digits, hyphens or underscores)."
+  description = "Prefix of every resource name (1-56 letters, digits, hyphens or underscores: \"<name>-ingress\" names a Lambda function and an IAM role)."
   type        = string
   default     = "telegram-bot"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,56}$", var.name))
+    error_message = "name must be 1-56 letters, digits, hyphens or underscores."
+  }
 }
 
 variable "agent_runtime_arn" {

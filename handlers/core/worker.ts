@@ -277,7 +277,7 @@ export function createWorker<Secret, Reply>(
   return async function handler(event: WorkerEvent, context?: Context): Promise<WorkerResult> {
     const setup = v.safeParse(SetupEventSchema, event);
     // Setup runs on apply, often right after the secret changed: read it anew.
-    if (setup.success) return runSetup(adapter, await secret.fresh(), setup.output);
+    if (setup.success) return runSetup(adapter, () => secret.fresh(), setup.output);
     const records = (event as SQSEvent).Records;
     if (!Array.isArray(records)) throw new ConfigError("the worker takes SQS events or setup actions");
     const remaining = context?.getRemainingTimeInMillis() ?? 60_000;

@@ -3,7 +3,7 @@ import type {
   RESTPutAPIApplicationCommandsJSONBody,
 } from "discord-api-types/v10";
 import type { ChannelAdapter } from "../core/adapter.ts";
-import { log } from "../core/log.ts";
+import { ROUTE_RETRY_DELAYS_MS, retryWhileRouteDeploys } from "../core/setup.ts";
 import { DISCORD_CODES, DiscordApiError, type DiscordCall, discordApi } from "./api.ts";
 import { discordOutbox } from "./outbox.ts";
 import { type DiscordReply, DiscordReplySchema } from "./reply.ts";
@@ -20,9 +20,6 @@ export const COMMANDS = [
   { name: "new", description: "Start a new conversation with the agent", type: 1 },
 ] satisfies RESTPutAPIApplicationCommandsJSONBody;
 
-/** Waits between attempts to set the endpoint URL while a new route may not answer yet, in ms. */
-export const ENDPOINT_RETRY_DELAYS_MS = [2_000, 4_000, 8_000, 16_000];
-
 /**
  * Sets the application's interactions endpoint URL. Discord checks the URL at once (a signed PING
  * that must get a PONG, a badly signed one that must get 401) and refuses it with a form error
@@ -31,24 +28,20 @@ export const ENDPOINT_RETRY_DELAYS_MS = [2_000, 4_000, 8_000, 16_000];
 export async function setEndpoint(
   call: DiscordCall,
   url: string | null,
-  delaysMs: readonly number[] = ENDPOINT_RETRY_DELAYS_MS,
+  delaysMs: readonly number[] = ROUTE_RETRY_DELAYS_MS,
 ): Promise<void> {
   const body: RESTPatchCurrentApplicationJSONBody = { interactions_endpoint_url: url };
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await call("PATCH", "/applications/@me", { body });
-      return;
-    } catch (error) {
-      const notVerified =
-        error instanceof DiscordApiError &&
-        error.status === 400 &&
-        error.code === DISCORD_CODES.invalidFormBody;
-      const delay = delaysMs[attempt];
-      if (!notVerified || url === null || delay === undefined) throw error;
-      log.info("discord.endpoint_not_verified", { attempt: attempt + 1, retryInMs: delay });
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+  const notVerified = (error: unknown) =>
+    url !== null &&
+    error instanceof DiscordApiError &&
+    error.status === 400 &&
+    error.code === DISCORD_CODES.invalidFormBody;
+  await retryWhileRouteDeploys(
+    "discord interactions endpoint",
+    () => call("PATCH", "/applications/@me", { body }),
+    notVerified,
+    delaysMs,
+  );
 }
 
 /** Discord as a channel: slash-command interactions, and gateway messages enqueued by the relay. */

@@ -1,10 +1,14 @@
 import type { ChannelAdapter } from "../core/adapter.ts";
 import { ConfigError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
+import { retryWhileRouteDeploys } from "../core/setup.ts";
 import { GraphApiError, type GraphCall, graphApi } from "./api.ts";
 import { whatsappOutbox } from "./outbox.ts";
 import { type WhatsAppReply, WhatsAppReplySchema } from "./reply.ts";
 import { type WhatsAppSecret, WhatsAppSecretSchema } from "./secret.ts";
+
+/** Graph's error code when the callback URL did not answer Meta's verification request. */
+export const CALLBACK_VERIFICATION_FAILED = 2200;
 
 /** The webhook field the relay reads: `messages` (incoming messages and delivery statuses). */
 export const WEBHOOK_FIELDS = ["messages"] as const;
@@ -64,16 +68,22 @@ export const whatsapp: ChannelAdapter<WhatsAppSecret, WhatsAppReply> = {
     const phoneNumber = await checkPhoneNumber(secret);
     const appId = appIdFromEnv();
     if (!appId) return { phoneNumber, webhook: "not registered by the module: set it in the app dashboard" };
-    // Meta calls the callback URL (GET, hub.challenge) before it answers: the route must be live.
-    const result = await appApi(appId, secret)<{ success?: boolean }>(`${appId}/subscriptions`, {
-      name: "subscriptions",
-      form: {
-        object: "whatsapp_business_account",
-        callback_url: url,
-        verify_token: secret.verify_token,
-        fields: WEBHOOK_FIELDS.join(","),
-      },
-    });
+    // Meta calls the callback URL (GET, hub.challenge) before it answers: a route API Gateway has not
+    // finished deploying fails that check (#2200), so it is tried again a few times, as Discord's is.
+    const result = await retryWhileRouteDeploys(
+      "whatsapp webhook subscription",
+      () =>
+        appApi(appId, secret)<{ success?: boolean }>(`${appId}/subscriptions`, {
+          name: "subscriptions",
+          form: {
+            object: "whatsapp_business_account",
+            callback_url: url,
+            verify_token: secret.verify_token,
+            fields: WEBHOOK_FIELDS.join(","),
+          },
+        }),
+      (error) => error instanceof GraphApiError && error.code === CALLBACK_VERIFICATION_FAILED,
+    );
     if (result.success !== true) throw new Error("Meta did not confirm the webhook subscription");
     return { phoneNumber, webhook: "subscribed", fields: WEBHOOK_FIELDS };
   },

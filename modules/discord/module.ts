@@ -8,6 +8,8 @@ import {
   addr,
   ChannelPipeline,
   ChannelSecret,
+  channelApiInputs,
+  channelIngressInputs,
   channelOutputs,
   channelPipelineInputs,
   channelVariables,
@@ -42,7 +44,7 @@ const COMMANDS_REVISION = createHash("sha256").update(JSON.stringify(COMMANDS)).
  * the interactions endpoint URL (`aws_lambda_invocation` of the worker's setup action, after the
  * route is live, since Discord checks the URL at once).
  *
- * Synthesized into modules/discord/*.tf.json by `bun run build` (scripts/synth.ts).
+ * Synthesized into modules/discord/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
 export class DiscordModule extends ModuleStack {
   constructor(scope: Construct, id = "discord") {
@@ -87,7 +89,7 @@ export class DiscordModule extends ModuleStack {
       sensitive: true,
       description:
         "Bot token from the Developer Portal (Bot → Reset Token), stored in the secret the module creates. " +
-        "Required unless `secret_arn` is given (then ignored). It is kept in Terraform state: use an encrypted backend.",
+        "Required unless `secret_arn` is given (then ignored). Written to the secret through a write-only argument: never in the Terraform state (a saved plan file holds it).",
       validation: [
         {
           condition: `var.bot_token == null || can(regex("^[A-Za-z0-9_.-]{20,200}$", var.bot_token))`,
@@ -120,10 +122,10 @@ export class DiscordModule extends ModuleStack {
       ...channelPipelineInputs(v),
       secretArn: secret.secretArn,
     });
-    const { queues, worker } = pipeline;
+    const { worker } = pipeline;
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
-      memorySizeMb: v.ingressMemoryMb.numberValue,
+      ...channelIngressInputs(v),
       // Empty: the ingress reads the key from the secret.
       environment: { DISCORD_PUBLIC_KEY: tfString(`${addr(publicKey)} == null ? "" : ${addr(publicKey)}`) },
       readsSecret: false,
@@ -151,12 +153,7 @@ export class DiscordModule extends ModuleStack {
     );
 
     // The endpoint: route on the (new or given) HTTP API, then registered with Discord by the worker.
-    const api = new HttpApi(this, "Api", {
-      terraformName: "this",
-      name,
-      existingApiId: addr(v.httpApiId),
-      tags,
-    });
+    const api = new HttpApi(this, "Api", { terraformName: "this", ...channelApiInputs(v) });
     const route = new LambdaRoute(this, "Route", {
       terraformName: "discord",
       api,
@@ -187,14 +184,11 @@ export class DiscordModule extends ModuleStack {
     });
 
     channelOutputs(this, "Discord", {
+      pipeline,
+      ingress,
+      api,
       webhookUrl: endpointUrl.asString,
-      queueUrl: queues.queue.url,
-      queueArn: queues.queue.arn,
-      dlqUrl: queues.dlq.url,
-      ingressFunctionName: ingress.function.functionName,
-      workerFunctionName: worker.function.functionName,
       secretArn: secret.secretArn,
-      httpApiId: api.apiId,
     });
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { DOCS_BEGIN, DOCS_END, insertDocs, renderDocs } from "./docs.ts";
 import { output, variable } from "./expr.ts";
-import { renderModule } from "./render.ts";
+import { moduleConfig } from "./render.ts";
 import { testStack } from "./testing.ts";
 
 function files() {
@@ -10,7 +10,7 @@ function files() {
   variable(stack, "token", { type: "string", description: "Token.", default: null, sensitive: true });
   variable(stack, "tags", { type: "map(string)", description: "Tags.", default: {} });
   output(stack, "answer", "42", "The answer.");
-  return renderModule(stack, { source: "s" });
+  return moduleConfig(stack);
 }
 
 describe("docs", () => {

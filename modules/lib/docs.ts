@@ -1,16 +1,16 @@
-import type { Json, JsonObject, ModuleFiles } from "./render.ts";
+import type { Json, JsonObject } from "./render.ts";
 
 /** Markers around the generated part of a module README; everything outside them is hand-written. */
 export const DOCS_BEGIN = "<!-- BEGIN_TF_DOCS -->";
 export const DOCS_END = "<!-- END_TF_DOCS -->";
 
 /**
- * Markdown tables (requirements, resources, inputs, outputs) generated from a module's own generated files,
- * so the README cannot drift from the variables and outputs a user actually gets.
+ * Markdown tables (requirements, resources, inputs, outputs) generated from a module's own configuration
+ * (`moduleConfig`, what the generated files hold), so the README cannot drift from the variables and
+ * outputs a user actually gets.
  */
-export function renderDocs(files: ModuleFiles): string {
-  const parsed = Object.values(files).map((text) => JSON.parse(text) as JsonObject);
-  const block = (name: string) => Object.assign({}, ...parsed.map((f) => f[name] ?? {})) as JsonObject;
+export function renderDocs(config: JsonObject): string {
+  const block = (name: string) => (config[name] ?? {}) as JsonObject;
   const terraform = block("terraform");
   const variables = block("variable");
   const outputs = block("output");

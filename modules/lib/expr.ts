@@ -79,6 +79,19 @@ export function expressionOf(scope: Construct, value: unknown): string {
 }
 
 /**
+ * A one-line Terraform object constructor, `{ key = value, ... }`, laid out as `terraform fmt` lays it out;
+ * values are literals or tokens (see `expressionOf`), or arrays of them.
+ *
+ * @example `jsonencode(${tfObject(this, { deadLetterTargetArn: dlq.arn, maxReceiveCount: 5 })})`
+ */
+export function tfObject(scope: Construct, object: Record<string, unknown>): string {
+  const item = (value: unknown): string =>
+    Array.isArray(value) ? `[${value.map(item).join(", ")}]` : expressionOf(scope, value);
+  const entries = Object.entries(object).map(([key, value]) => `${key} = ${item(value)}`);
+  return `{ ${entries.join(", ")} }`;
+}
+
+/**
  * The Terraform address of an element, for use inside hand-written expressions:
  * `var.name`, `local.secret_arn`, `aws_sqs_queue.this`, `data.archive_file.ingress`.
  */

@@ -14,14 +14,11 @@ const props: BundledFunctionProps = {
 };
 
 describe("BundledFunction", () => {
-  test("zips the bundle relative to the module and runs it on nodejs22.x arm64", () => {
+  test("deploys the committed zip beside the bundle, relative to the module, on nodejs22.x arm64", () => {
     const stack = testStack();
     new BundledFunction(stack, "Ingress", props);
     const config = synthJson(stack);
-    const archive = block(config, "archive_file", "ingress", "data");
-    expect(archive.source_file).toBe("${path.module}/dist/ingress.mjs");
-    expect(archive.output_path).toBe("${path.root}/.terraform/agentcore-relay/bot-ingress.zip");
-    expect(archive.output_file_mode).toBe("0644");
+    expect((config.data as Record<string, unknown>).archive_file).toBeUndefined();
     const fn = block(config, "aws_lambda_function", "ingress");
     expect(fn).toMatchObject({
       function_name: "bot-ingress",
@@ -30,8 +27,8 @@ describe("BundledFunction", () => {
       architectures: ["arm64"],
       memory_size: 256,
       timeout: 10,
-      filename: "${data.archive_file.ingress.output_path}",
-      source_code_hash: "${data.archive_file.ingress.output_base64sha256}",
+      filename: "${path.module}/dist/ingress.zip",
+      source_code_hash: '${filebase64sha256("${path.module}/dist/ingress.zip")}',
       role: "${aws_iam_role.ingress.arn}",
       environment: { variables: { LOG_LEVEL: "info" } },
     });
@@ -106,7 +103,7 @@ describe("BundledFunction", () => {
       'handler "handler"',
     );
     expect(() => new BundledFunction(testStack(), "F", { ...props, bundle: "/abs/ingress.mjs" })).toThrow(
-      "must be a path inside the module",
+      "must be a .mjs path inside the module",
     );
   });
 });

@@ -1,5 +1,4 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
-import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import {
   DataAwsIamPolicyDocument,
@@ -10,7 +9,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { baseName, named, type TerraformNameProps } from "./expr.ts";
+import { baseName, named, type TerraformNameProps, tfString } from "./expr.ts";
 import { checkRange } from "./queue.ts";
 
 /** Runtime and architecture every bundle is built for (DESIGN: nodejs22.x, arm64). */
@@ -45,8 +44,9 @@ export interface BundledFunctionProps extends TerraformNameProps {
   /** Lambda function name (also the role name and the log group `/aws/lambda/<name>`), ≤ 64 characters. */
   readonly functionName: string;
   /**
-   * The committed bundle, relative to the module directory, e.g. `dist/ingress.mjs`. It is zipped at plan
-   * time by `data.archive_file`, so it may be missing at synth.
+   * The committed bundle, relative to the module directory, e.g. `dist/ingress.mjs`. The function deploys
+   * its committed zip beside it (`dist/ingress.zip`, made by `bun run build`), so nothing is built at plan
+   * time and a saved plan applies on any machine.
    */
   readonly bundle: string;
   /** Handler string, `<file without .mjs>.<export>`, e.g. `ingress.handler`. */
@@ -60,17 +60,21 @@ export interface BundledFunctionProps extends TerraformNameProps {
   /** Retention of the function's log group, in days, one of `LOG_RETENTION_DAYS`. */
   readonly logRetentionDays: number;
   /**
-   * Where `archive_file` writes the zip, a Terraform path expression without the file name.
-   * @default "${path.root}/.terraform/agentcore-relay" (outside the module, so a checkout of this repository stays clean)
+   * Concurrency reserved for (and capping) the function; may be a Terraform expression. `-1` leaves it
+   * unreserved, drawing on the account's shared pool. @default -1
    */
-  readonly buildDir?: string;
+  readonly reservedConcurrency?: number;
+  /** Path of the function's IAM role, e.g. `/` or `/service-roles/` (organisations whose SCPs require one). @default "/" */
+  readonly rolePath?: string;
+  /** ARN of a permissions boundary for the function's role; undefined (or null at plan) for none. */
+  readonly permissionsBoundary?: string;
   readonly tags?: Record<string, string>;
 }
 
 /**
  * A Lambda function from a committed Bun bundle, with its own role, log group and least-privilege policy.
  *
- * Creates (all named `<terraformName>`): `data.archive_file` over the bundle, `aws_iam_role` (assumable by Lambda only),
+ * Creates (all named `<terraformName>`): `aws_iam_role` (assumable by Lambda only),
  * `aws_cloudwatch_log_group` `/aws/lambda/<functionName>` with retention, `data.aws_iam_policy_document` +
  * `aws_iam_role_policy` holding exactly the statements added with `addToRolePolicy` (the grant helpers) plus
  * log writing to its own group, and `aws_lambda_function` (nodejs22.x, arm64) created after its log group
@@ -101,23 +105,13 @@ export class BundledFunction extends Construct {
         `BundledFunction: handler "${props.handler}" must look like "<file>.<export>", e.g. "worker.handler"`,
       );
     }
-    if (props.bundle.startsWith("/") || props.bundle.includes("..")) {
+    if (props.bundle.startsWith("/") || props.bundle.includes("..") || !props.bundle.endsWith(".mjs")) {
       throw new Error(
-        `BundledFunction: bundle "${props.bundle}" must be a path inside the module, e.g. "dist/worker.mjs"`,
+        `BundledFunction: bundle "${props.bundle}" must be a .mjs path inside the module, e.g. "dist/worker.mjs"`,
       );
     }
     this.timeoutSeconds = props.timeoutSeconds;
-    const buildDir = props.buildDir ?? "${path.root}/.terraform/agentcore-relay";
-
-    const archive = named(
-      new DataArchiveFile(this, "Archive", {
-        type: "zip",
-        sourceFile: `\${path.module}/${props.bundle}`,
-        outputPath: `${buildDir}/${props.functionName}.zip`,
-        outputFileMode: "0644",
-      }),
-      tfName,
-    );
+    const zip = `\${path.module}/${packagePath(props.bundle)}`;
 
     this.logGroup = named(
       new CloudwatchLogGroup(this, "LogGroup", {
@@ -131,6 +125,8 @@ export class BundledFunction extends Construct {
     this.role = named(
       new IamRole(this, "Role", {
         name: props.functionName,
+        path: props.rolePath,
+        permissionsBoundary: props.permissionsBoundary,
         assumeRolePolicy: lambdaAssumeRolePolicy(this).json,
         tags: props.tags,
       }),
@@ -161,10 +157,13 @@ export class BundledFunction extends Construct {
         handler: props.handler,
         runtime: LAMBDA_RUNTIME,
         architectures: [LAMBDA_ARCHITECTURE],
-        filename: archive.outputPath,
-        sourceCodeHash: archive.outputBase64Sha256,
+        filename: zip,
+        sourceCodeHash: tfString(`filebase64sha256("${zip}")`),
         memorySize: props.memorySizeMb,
         timeout: props.timeoutSeconds,
+        ...(props.reservedConcurrency === undefined
+          ? {}
+          : { reservedConcurrentExecutions: props.reservedConcurrency }),
         environment: { variables: props.environment },
         tags: props.tags,
         dependsOn: [this.logGroup, policy],
@@ -196,6 +195,11 @@ export class BundledFunction extends Construct {
   get policyStatements(): readonly PolicyStatement[] {
     return this.statements;
   }
+}
+
+/** The deployment package of a bundle: `dist/worker.mjs` → `dist/worker.zip` (scripts/bundle.ts writes it). */
+export function packagePath(bundle: string): string {
+  return bundle.replace(/\.mjs$/, ".zip");
 }
 
 function toDocumentStatement(s: PolicyStatement): DataAwsIamPolicyDocumentStatement {

@@ -105,7 +105,7 @@ describe("grants", () => {
     ]);
   });
 
-  test("grantInvokeAgent: invoke and stop sessions on the runtime and its endpoints", () => {
+  test("grantInvokeAgent: invoke and stop sessions on the runtime through its one configured endpoint", () => {
     const { fn, statements } = setup();
     const arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1";
     grantInvokeAgent(arn, fn);
@@ -114,8 +114,14 @@ describe("grants", () => {
         sid: "InvokeAgent",
         effect: "Allow",
         actions: ["bedrock-agentcore:InvokeAgentRuntime", "bedrock-agentcore:StopRuntimeSession"],
-        resources: [arn, `${arn}/runtime-endpoint/*`],
+        resources: [arn, `${arn}/runtime-endpoint/DEFAULT`],
       },
+    ]);
+    const staged = setup();
+    grantInvokeAgent(arn, staged.fn, { qualifier: "${var.agent_qualifier}" });
+    expect(staged.statements()[0]?.resources).toEqual([
+      arn,
+      `${arn}/runtime-endpoint/\${var.agent_qualifier}`,
     ]);
   });
 

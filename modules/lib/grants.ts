@@ -87,12 +87,18 @@ export interface GrantInvokeAgentOptions {
    * @default false
    */
   readonly forUser?: boolean | string;
+  /**
+   * The endpoint the function invokes (the `qualifier`), e.g. `DEFAULT` or `${var.agent_qualifier}`: the grant
+   * covers the runtime and this one endpoint only. @default "DEFAULT"
+   */
+  readonly qualifier?: string;
 }
 
 /**
- * Let `fn` invoke the AgentCore runtime `runtimeArn` and stop its sessions. Resources: the runtime and its
- * endpoints, `<runtimeArn>/runtime-endpoint/*` (invocations are authorized against the endpoint named by the
- * qualifier, so the endpoint ARN pattern is required; it is scoped to this one runtime).
+ * Let `fn` invoke the AgentCore runtime `runtimeArn` and stop its sessions, through the one endpoint it is
+ * configured with. Resources: the runtime and `<runtimeArn>/runtime-endpoint/<qualifier>` (invocations are
+ * authorized against the endpoint the qualifier names, so another endpoint of the same runtime, a staging
+ * one say, stays out of reach).
  */
 export function grantInvokeAgent(
   runtimeArn: string,
@@ -112,6 +118,6 @@ export function grantInvokeAgent(
   fn.addToRolePolicy({
     sid: "InvokeAgent",
     actions,
-    resources: [runtimeArn, `${runtimeArn}/runtime-endpoint/*`],
+    resources: [runtimeArn, `${runtimeArn}/runtime-endpoint/${options.qualifier ?? "DEFAULT"}`],
   });
 }

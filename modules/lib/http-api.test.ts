@@ -19,6 +19,9 @@ function setup() {
     terraformName: "this",
     name: "bot",
     existingApiId: "var.http_api_id",
+    throttlingRateLimit: 50,
+    throttlingBurstLimit: 100,
+    logRetentionDays: 14,
   });
   return { stack, fn, api };
 }
@@ -36,7 +39,29 @@ describe("HttpApi + LambdaRoute", () => {
       api_id: "${aws_apigatewayv2_api.this[0].id}",
       name: "$default",
       auto_deploy: true,
+      default_route_settings: { throttling_rate_limit: 50, throttling_burst_limit: 100 },
+      access_log_settings: { destination_arn: "${aws_cloudwatch_log_group.access[0].arn}" },
     });
+    expect(block(config, "aws_cloudwatch_log_group", "access")).toMatchObject({
+      count: "${var.http_api_id == null ? 1 : 0}",
+      name: "/aws/apigateway/bot",
+      retention_in_days: 14,
+    });
+    const stage = block(config, "aws_apigatewayv2_stage", "this") as {
+      access_log_settings: { format: string };
+    };
+    expect(Object.keys(JSON.parse(stage.access_log_settings.format))).toEqual([
+      "requestId",
+      "time",
+      "ip",
+      "route",
+      "status",
+      "length",
+      "latencyMs",
+      "integrationMs",
+      "integrationStatus",
+      "error",
+    ]);
     expect(block(config, "aws_apigatewayv2_api", "this", "data")).toEqual({
       count: "${var.http_api_id == null ? 0 : 1}",
       api_id: "${var.http_api_id}",

@@ -2,6 +2,7 @@ import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsApigatewayv2Api } from "@cdktf/provider-aws/lib/data-aws-apigatewayv2-api";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Construct } from "constructs";
@@ -16,6 +17,7 @@ import {
   tfString,
 } from "./expr.ts";
 import type { BundledFunction } from "./function.ts";
+import type { ChannelVariables } from "./variables.ts";
 
 export interface HttpApiProps extends TerraformNameProps {
   /** Name of the API when it is created. */
@@ -25,14 +27,40 @@ export interface HttpApiProps extends TerraformNameProps {
    * e.g. `var.http_api_id`. Must be known at plan time (it decides what is created).
    */
   readonly existingApiId: string;
+  /** Steady-state requests per second the created stage lets through (all routes together); more get 429. */
+  readonly throttlingRateLimit: number;
+  /** Requests the created stage lets through in a burst above the rate. */
+  readonly throttlingBurstLimit: number;
+  /** Retention of the created stage's access log, in days, one of `LOG_RETENTION_DAYS`. */
+  readonly logRetentionDays: number;
   readonly tags?: Record<string, string>;
 }
 
 /**
- * An API Gateway HTTP API: created (with a `$default` stage that auto-deploys) when `existingApiId` is null,
- * otherwise looked up with a data source. Either way `apiId`, `apiEndpoint` and `executionArn` are locals.
+ * One JSON line per request in the access log: who called which route, the answer, and how long the
+ * function took (no headers, no body, so no signature or message text).
+ */
+export const ACCESS_LOG_FORMAT = {
+  requestId: "$context.requestId",
+  time: "$context.requestTimeEpoch",
+  ip: "$context.identity.sourceIp",
+  route: "$context.routeKey",
+  status: "$context.status",
+  length: "$context.responseLength",
+  latencyMs: "$context.responseLatency",
+  integrationMs: "$context.integrationLatency",
+  integrationStatus: "$context.integrationStatus",
+  error: "$context.integrationErrorMessage",
+} as const;
+
+/**
+ * An API Gateway HTTP API: created (with a `$default` stage that auto-deploys, throttles every route to
+ * `throttlingRateLimit`/`throttlingBurstLimit` and writes an access log) when `existingApiId` is null,
+ * otherwise looked up with a data source (its stage, throttling and logs are then its owner's).
+ * Either way `apiId`, `apiEndpoint` and `executionArn` are locals.
  *
- * Terraform names: `aws_apigatewayv2_api.<terraformName>`, `aws_apigatewayv2_stage.<terraformName>`, `data.aws_apigatewayv2_api.<terraformName>`,
+ * Terraform names: `aws_apigatewayv2_api.<terraformName>`, `aws_apigatewayv2_stage.<terraformName>`,
+ * `aws_cloudwatch_log_group.<terraformName>_access` (`access` when it is `this`), `data.aws_apigatewayv2_api.<terraformName>`,
  * `local.http_api_id`, `local.http_api_endpoint`, `local.http_api_execution_arn` (prefixed `<terraformName>_` unless it is `this`).
  */
 export class HttpApi extends Construct {
@@ -44,6 +72,8 @@ export class HttpApi extends Construct {
   readonly executionArn: string;
   /** The `$default` stage when the API is created (count 0 otherwise): depend on it before using the URL. */
   readonly stage: Apigatewayv2Stage;
+  /** The stage's access log group when the API is created (count 0 otherwise). */
+  readonly accessLogGroup: CloudwatchLogGroup;
 
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
@@ -58,12 +88,29 @@ export class HttpApi extends Construct {
       }),
       tfName,
     );
+    this.accessLogGroup = named(
+      new CloudwatchLogGroup(this, "AccessLog", {
+        count: tfNumber(`${existing} == null ? 1 : 0`),
+        name: `/aws/apigateway/${props.name}`,
+        retentionInDays: props.logRetentionDays,
+        tags: props.tags,
+      }),
+      logicalName(tfName, "access"),
+    );
     this.stage = named(
       new Apigatewayv2Stage(this, "Stage", {
         count: tfNumber(`${existing} == null ? 1 : 0`),
         apiId: tfString(`${addr(api)}[0].id`),
         name: "$default",
         autoDeploy: true,
+        defaultRouteSettings: {
+          throttlingRateLimit: props.throttlingRateLimit,
+          throttlingBurstLimit: props.throttlingBurstLimit,
+        },
+        accessLogSettings: {
+          destinationArn: tfString(`${addr(this.accessLogGroup)}[0].arn`),
+          format: JSON.stringify(ACCESS_LOG_FORMAT),
+        },
         tags: props.tags,
       }),
       tfName,
@@ -86,6 +133,23 @@ export class HttpApi extends Construct {
       pick("execution_arn"),
     ).asString;
   }
+}
+
+/**
+ * The API props every channel module takes from its shared inputs (`http_api_id`, the throttling inputs,
+ * `log_retention_days`).
+ *
+ * @example new HttpApi(this, "Api", { terraformName: "this", ...channelApiInputs(v) })
+ */
+export function channelApiInputs(v: ChannelVariables): HttpApiProps {
+  return {
+    name: v.name.stringValue,
+    existingApiId: addr(v.httpApiId),
+    throttlingRateLimit: v.apiThrottlingRateLimit.numberValue,
+    throttlingBurstLimit: v.apiThrottlingBurstLimit.numberValue,
+    logRetentionDays: v.logRetentionDays.numberValue,
+    tags: v.tags.value,
+  };
 }
 
 export interface LambdaRouteProps extends TerraformNameProps {

@@ -3,7 +3,7 @@ import type { IResolvable, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import { DlqAlarm } from "./alarm.ts";
 import { QueueEventSource } from "./event-source.ts";
-import { expressionOf, isToken, local, tfString } from "./expr.ts";
+import { addr, expressionOf, isToken, local, tfNumber, tfString } from "./expr.ts";
 import { BundledFunction } from "./function.ts";
 import { grantInvokeAgent, grantLedger, grantSecretRead, grantSend } from "./grants.ts";
 import { SendLedgerTable } from "./ledger.ts";
@@ -18,6 +18,12 @@ export interface ChannelIngressProps {
   readonly timeoutSeconds: number;
   /** Memory, in MB, 128–10240. */
   readonly memorySizeMb: number;
+  /**
+   * Concurrency reserved for the ingress, which also caps it: a flood of forged webhooks can then neither run
+   * it at will nor take the account concurrency the workers share. `-1` (or a Terraform expression giving it)
+   * leaves it unreserved. @default -1
+   */
+  readonly reservedConcurrency?: number;
   /** Environment besides `QUEUE_URL`, `SECRET_ARN` and `LOG_LEVEL`, e.g. `DISCORD_PUBLIC_KEY`. */
   readonly environment?: Record<string, string>;
   /**
@@ -77,6 +83,10 @@ export interface ChannelPipelineProps {
    * e.g. `WHATSAPP_APP_ID`, `OUTBOUND_QUEUE_URL`.
    */
   readonly workerEnvironment?: Record<string, string>;
+  /** Path of the functions' IAM roles. @default "/" */
+  readonly rolePath?: string;
+  /** ARN of a permissions boundary for the functions' roles; null/undefined for none. */
+  readonly permissionsBoundary?: string;
   /** A queue the worker sends to (replies to the relay's outbound queue): a `SendToQueue` grant. */
   readonly workerSendQueue?: SqsQueue;
   readonly tags?: Record<string, string>;
@@ -177,12 +187,14 @@ export class ChannelPipeline extends Construct {
         LOG_LEVEL: props.logLevel,
       },
       logRetentionDays: props.logRetentionDays,
+      rolePath: props.rolePath,
+      permissionsBoundary: props.permissionsBoundary,
       tags,
     });
     if (secretArn !== undefined) grantSecretRead(secretArn, this.worker);
     if (props.workerSendQueue !== undefined) grantSend(props.workerSendQueue, this.worker);
     grantLedger(this.ledger.table, this.worker);
-    grantInvokeAgent(props.agentRuntimeArn, this.worker, { forUser });
+    grantInvokeAgent(props.agentRuntimeArn, this.worker, { forUser, qualifier: props.agentQualifier });
     this.eventSource = new QueueEventSource(this, "WorkerEvents", {
       terraformName: "worker",
       queues: this.queues,
@@ -219,6 +231,7 @@ export class ChannelPipeline extends Construct {
       handler: "ingress.handler",
       memorySizeMb: props.memorySizeMb,
       timeoutSeconds: props.timeoutSeconds,
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrency: props.reservedConcurrency }),
       environment: {
         QUEUE_URL: this.queues.queue.url,
         ...this.secretEnvironment(),
@@ -226,6 +239,8 @@ export class ChannelPipeline extends Construct {
         LOG_LEVEL: this.props.logLevel,
       },
       logRetentionDays: this.props.logRetentionDays,
+      rolePath: this.props.rolePath,
+      permissionsBoundary: this.props.permissionsBoundary,
       tags: this.props.tags,
     });
     grantSend(this.queues.queue, ingress);
@@ -238,6 +253,20 @@ export class ChannelPipeline extends Construct {
     const { secretArn } = this.props;
     return secretArn === undefined ? {} : { SECRET_ARN: secretArn };
   }
+}
+
+/**
+ * The ingress props every channel module takes from its shared inputs: memory, and the reserved concurrency
+ * (`ingress_reserved_concurrency`, null for none).
+ *
+ * @example pipeline.addIngress({ timeoutSeconds: 10, ...channelIngressInputs(v) })
+ */
+export function channelIngressInputs(v: ChannelVariables): Omit<ChannelIngressProps, "timeoutSeconds"> {
+  const reserved = addr(v.ingressReservedConcurrency);
+  return {
+    memorySizeMb: v.ingressMemoryMb.numberValue,
+    reservedConcurrency: tfNumber(`${reserved} == null ? -1 : ${reserved}`),
+  };
 }
 
 /**
@@ -263,6 +292,8 @@ export function channelPipelineInputs(v: ChannelVariables): ChannelPipelineProps
     logRetentionDays: v.logRetentionDays.numberValue,
     createDlqAlarm: v.createDlqAlarm.booleanValue,
     alarmSnsTopicArn: v.alarmSnsTopicArn.stringValue,
+    rolePath: v.iamRolePath.stringValue,
+    permissionsBoundary: v.iamRolePermissionsBoundary.stringValue,
     tags: v.tags.value,
   };
 }

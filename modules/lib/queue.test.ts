@@ -29,7 +29,7 @@ describe("FifoQueuePair", () => {
     expect(main.message_retention_seconds).toBe(4 * 86400);
     expect(dlq.message_retention_seconds).toBe(14 * 86400);
     expect(main.redrive_policy).toBe(
-      '${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.dlq.arn, "maxReceiveCount" = 3})}',
+      "${jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = 3 })}",
     );
     expect(main.lifecycle).toBeUndefined();
     const allow = block(config, "aws_sqs_queue_redrive_allow_policy", "dlq");

@@ -1,8 +1,16 @@
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
-import { Fn, Op, Token } from "cdktf";
+import { Op, Token } from "cdktf";
 import { Construct } from "constructs";
-import { baseName, isToken, logicalName, named, type TerraformNameProps } from "./expr.ts";
+import {
+  baseName,
+  isToken,
+  logicalName,
+  named,
+  type TerraformNameProps,
+  tfObject,
+  tfString,
+} from "./expr.ts";
 
 /** Lambda's rule for SQS event sources: visibility timeout at least this many times the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -71,10 +79,9 @@ export class FifoQueuePair extends Construct {
         sqsManagedSseEnabled: true,
         visibilityTimeoutSeconds: props.visibilityTimeoutSeconds,
         messageRetentionSeconds: props.messageRetentionSeconds ?? 4 * DAY_SECONDS,
-        redrivePolicy: Fn.jsonencode({
-          deadLetterTargetArn: this.dlq.arn,
-          maxReceiveCount: props.maxReceiveCount,
-        }),
+        redrivePolicy: tfString(
+          `jsonencode(${tfObject(this, { deadLetterTargetArn: this.dlq.arn, maxReceiveCount: props.maxReceiveCount })})`,
+        ),
         tags: props.tags,
         lifecycle: visibilityPrecondition(props.visibilityTimeoutSeconds, props.consumerTimeoutSeconds),
       }),
@@ -84,10 +91,9 @@ export class FifoQueuePair extends Construct {
     named(
       new SqsQueueRedriveAllowPolicy(this, "DlqRedriveAllow", {
         queueUrl: this.dlq.url,
-        redriveAllowPolicy: Fn.jsonencode({
-          redrivePermission: "byQueue",
-          sourceQueueArns: [this.queue.arn],
-        }),
+        redriveAllowPolicy: tfString(
+          `jsonencode(${tfObject(this, { redrivePermission: "byQueue", sourceQueueArns: [this.queue.arn] })})`,
+        ),
       }),
       logicalName(tfName, "dlq"),
     );

@@ -20,6 +20,9 @@ function setup() {
     terraformName: "this",
     name: "bot",
     existingApiId: "var.http_api_id",
+    throttlingRateLimit: 50,
+    throttlingBurstLimit: 100,
+    logRetentionDays: 14,
   });
   return { stack, fn, api };
 }

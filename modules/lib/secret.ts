@@ -23,7 +23,11 @@ export interface ChannelSecretProps extends TerraformNameProps {
    * Must be known at plan time (it decides what is created).
    */
   readonly existingSecretArn: string;
-  /** Raw Terraform expression of the JSON stored when the secret is created, e.g. `jsonencode({ bot_token = var.bot_token })`. */
+  /**
+   * Raw Terraform expression of the JSON stored when the secret is created, e.g.
+   * `jsonencode({ bot_token = var.bot_token })`. Written through the write-only `secret_string_wo`, so
+   * neither the plan nor the state holds it.
+   */
   readonly secretString: string;
   /** Raw Terraform expression of the recovery window, in days (0 or 7–30), e.g. `var.secret_recovery_window_in_days`. */
   readonly recoveryWindowInDays: string;
@@ -33,25 +37,38 @@ export interface ChannelSecretProps extends TerraformNameProps {
 }
 
 /**
+ * The `secret_string_wo_version` of a value: a 48-bit fingerprint of it (the first 12 hex digits of its
+ * SHA-256), so a change of the credentials writes a new version by itself while the state keeps only
+ * this number, never the credentials.
+ */
+export function writeOnlyVersion(secretString: string): string {
+  return `parseint(substr(sha256(${secretString}), 0, 12), 16)`;
+}
+
+/**
  * A channel's credentials in Secrets Manager: created (secret + version) when `existingSecretArn` is null,
- * otherwise the given one. Exposes `secretArn` and `versionId` (the `AWSCURRENT` version, read from the
- * version list, never the value) so setup steps can re-run when the credentials change.
+ * otherwise the given one. The value goes through the write-only `secret_string_wo` (Terraform >= 1.11), its
+ * `secret_string_wo_version` a fingerprint of the value, so the state never holds the credentials.
+ * Exposes `secretArn` and, on first use, `versionId` (the `AWSCURRENT` version, read from the version list,
+ * never the value) so setup steps can re-run when the credentials change.
  *
  * Terraform names: `aws_secretsmanager_secret.<terraformName>`, `aws_secretsmanager_secret_version.<terraformName>`,
- * `data.aws_secretsmanager_secret_versions.<terraformName>`, `local.secret_arn`, `local.secret_version_id`.
+ * `local.secret_arn`; with `versionId`, `data.aws_secretsmanager_secret_versions.<terraformName>` and
+ * `local.secret_version_id`.
  */
 export class ChannelSecret extends Construct {
   /** ARN of the created or given secret. */
   readonly secretArn: string;
-  /** Version id of the secret's current value. */
-  readonly versionId: string;
   /** Raw Terraform count expression: 1 when the module creates the secret. */
   readonly createCount: string;
   readonly version: SecretsmanagerSecretVersion;
+  private readonly tfName: string;
+  private currentVersionId?: string;
 
   constructor(scope: Construct, id: string, props: ChannelSecretProps) {
     super(scope, id);
     const tfName = baseName(id, props);
+    this.tfName = tfName;
     this.createCount = `${props.existingSecretArn} == null ? 1 : 0`;
     const secret = named(
       new SecretsmanagerSecret(this, "Secret", {
@@ -67,7 +84,8 @@ export class ChannelSecret extends Construct {
       new SecretsmanagerSecretVersion(this, "Version", {
         count: tfNumber(this.createCount),
         secretId: tfString(`${addr(secret)}[0].id`),
-        secretString: tfString(props.secretString),
+        secretStringWo: tfString(props.secretString),
+        secretStringWoVersion: tfNumber(writeOnlyVersion(props.secretString)),
         lifecycle: props.preconditions
           ? {
               precondition: props.preconditions.map((p) => ({
@@ -84,18 +102,24 @@ export class ChannelSecret extends Construct {
       logicalName(tfName, "secret_arn"),
       `${props.existingSecretArn} == null ? ${addr(secret)}[0].arn : ${props.existingSecretArn}`,
     ).asString;
+  }
 
-    const versions = named(
-      new DataAwsSecretsmanagerSecretVersions(this, "Versions", {
-        secretId: this.secretArn,
-        dependsOn: [this.version],
-      }),
-      tfName,
-    );
-    this.versionId = local(
-      this,
-      logicalName(tfName, "secret_version_id"),
-      `one([for v in ${addr(versions)}.versions : v.version_id if contains(v.version_stages, "AWSCURRENT")])`,
-    ).asString;
+  /** Version id of the secret's current value (created or given); declares what reads it on first use. */
+  get versionId(): string {
+    if (this.currentVersionId === undefined) {
+      const versions = named(
+        new DataAwsSecretsmanagerSecretVersions(this, "Versions", {
+          secretId: this.secretArn,
+          dependsOn: [this.version],
+        }),
+        this.tfName,
+      );
+      this.currentVersionId = local(
+        this,
+        logicalName(this.tfName, "secret_version_id"),
+        `one([for v in ${addr(versions)}.versions : v.version_id if contains(v.version_stages, "AWSCURRENT")])`,
+      ).asString;
+    }
+    return this.currentVersionId;
   }
 }

@@ -1,7 +1,7 @@
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
-import { Fn, type ITerraformDependable } from "cdktf";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { baseName, named, type TerraformNameProps } from "./expr.ts";
+import { baseName, named, type TerraformNameProps, tfObject, tfString } from "./expr.ts";
 import type { BundledFunction } from "./function.ts";
 
 /** The key under which the provider tells the function what happened (`{"tf":{"action":"create"|"update"|"delete","prev_input":...}}`). */
@@ -33,7 +33,7 @@ export class SetupInvocation extends Construct {
     this.invocation = named(
       new LambdaInvocation(this, "Invocation", {
         functionName: props.fn.function.functionName,
-        input: Fn.jsonencode({ action: "setup", ...props.input }),
+        input: tfString(`jsonencode(${tfObject(this, { action: "setup", ...props.input })})`),
         lifecycleScope: "CRUD",
         terraformKey: SETUP_TERRAFORM_KEY,
         dependsOn: props.dependsOn,

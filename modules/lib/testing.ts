@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { beforeAll } from "bun:test";
-import { type JsonObject, renderModule } from "./render.ts";
+import { type JsonObject, moduleConfig } from "./render.ts";
 import { ModuleStack, moduleApp } from "./stack.ts";
 
 /** A fresh module stack for a construct test. */
@@ -8,14 +8,9 @@ export function testStack(id = "test"): ModuleStack {
   return new ModuleStack(moduleApp(), id);
 }
 
-/** Render a stack and merge its files into one Terraform JSON object (without the headers). */
+/** A stack's configuration as one Terraform JSON object (what its generated HCL holds). */
 export function synthJson(stack: ModuleStack): JsonObject {
-  const merged: JsonObject = {};
-  for (const text of Object.values(renderModule(stack, { source: "modules/test/module.ts" }))) {
-    const { "//": _header, ...blocks } = JSON.parse(text) as JsonObject;
-    Object.assign(merged, blocks);
-  }
-  return merged;
+  return moduleConfig(stack);
 }
 
 /** `resource.<type>.<name>` (or `data.<type>.<name>` with `kind: "data"`) of a synthesized config. */
@@ -41,9 +36,9 @@ export type StatementRow = [sid: string, actions: string[], resources: string[]]
 
 /** The generated files and merged Terraform JSON of one module under modules/, with readers for module tests. */
 export interface SynthesizedModule {
-  /** The rendered files (`modules/<name>/*.tf.json` and README.md), keyed by repository path. */
+  /** The rendered files (`modules/<name>/*.tf` and README.md), keyed by repository path. */
   files(): Record<string, string>;
-  /** The `*.tf.json` files merged into one Terraform JSON object, without the headers. */
+  /** The module's configuration as one Terraform JSON object (what the `*.tf` files hold). */
   config(): JsonObject;
   resources(): Record<string, Record<string, Block>>;
   data(): Record<string, Record<string, Block>>;
@@ -70,11 +65,11 @@ export function useModule(name: string): SynthesizedModule {
   let config: JsonObject | undefined;
   beforeAll(async () => {
     // Imported here, so lib tests that never call useModule do not load every module.
-    const { MODULES, renderModuleFiles } = await import("../../scripts/synth.ts");
+    const { MODULES, renderModuleConfig, renderModuleFiles } = await import("../../scripts/synth.ts");
     const def = MODULES.find((m) => m.name === name);
     if (!def) throw new Error(`useModule: ${name} is not in MODULES`);
     files = await renderModuleFiles(def);
-    config = mergeTerraformFiles(files);
+    config = renderModuleConfig(def);
   });
   const loaded = () => {
     if (!files || !config) throw new Error(`useModule(${name}): read inside a test, after beforeAll`);
@@ -111,19 +106,6 @@ export function useModule(name: string): SynthesizedModule {
   return m;
 }
 
-/** Merge the `*.tf.json` files of a module into one Terraform JSON object (each without its `//` header). */
-export function mergeTerraformFiles(files: Record<string, string>): JsonObject {
-  const config: JsonObject = {};
-  for (const [path, text] of Object.entries(files)) {
-    if (!path.endsWith(".tf.json")) continue;
-    const { "//": _header, ...blocks } = JSON.parse(text) as JsonObject;
-    for (const [kind, value] of Object.entries(blocks)) {
-      config[kind] = { ...(config[kind] as JsonObject | undefined), ...(value as JsonObject) };
-    }
-  }
-  return config;
-}
-
 /** Action names of a statement, also when they are a conditional Terraform list expression. */
 export function actionNames(s: Statement): string[] {
   return Array.isArray(s.actions)
@@ -135,6 +117,26 @@ export function actionNames(s: Statement): string[] {
 export function statementRows(statements: readonly Statement[]): StatementRow[] {
   return statements.map((s) => [s.sid, actionNames(s), s.resources]);
 }
+
+/** Outputs of one function (`functionOutputs`), written out literally. */
+export const functionOutputNames = (fn: string): string[] =>
+  ["function_name", "function_arn", "role_name", "role_arn", "log_group_name"].map((o) => `${fn}_${o}`);
+
+/** The outputs every channel module with an ingress has, written out literally (not from lib/variables.ts). */
+export const CHANNEL_OUTPUTS: readonly string[] = [
+  "webhook_url",
+  "queue_url",
+  "queue_arn",
+  "dlq_url",
+  "dlq_arn",
+  ...functionOutputNames("ingress"),
+  ...functionOutputNames("worker"),
+  "ledger_table_name",
+  "ledger_table_arn",
+  "secret_arn",
+  "http_api_id",
+  "access_log_group_name",
+];
 
 /**
  * What every channel module's functions must hold, written out literally (not taken from lib/grants.ts, so a
@@ -178,7 +180,7 @@ export const expectedPipeline = {
           "bedrock-agentcore:StopRuntimeSession",
           "bedrock-agentcore:InvokeAgentRuntimeForUser",
         ],
-        ["${var.agent_runtime_arn}", "${var.agent_runtime_arn}/runtime-endpoint/*"],
+        ["${var.agent_runtime_arn}", "${var.agent_runtime_arn}/runtime-endpoint/${var.agent_qualifier}"],
       ],
       [
         "ConsumeQueue",

@@ -1,7 +1,9 @@
 import type { TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { output, variable } from "./expr.ts";
-import { LOG_RETENTION_DAYS } from "./function.ts";
+import { addr, output, tfString, variable } from "./expr.ts";
+import { type BundledFunction, LOG_RETENTION_DAYS } from "./function.ts";
+import type { HttpApi } from "./http-api.ts";
+import type { ChannelPipeline } from "./pipeline.ts";
 
 /**
  * The inputs and outputs every channel module shares, declared once so Telegram, Slack, Discord and WhatsApp
@@ -14,13 +16,25 @@ export const DEFAULTS = {
   workerTimeoutSeconds: 300,
   workerMemoryMb: 512,
   ingressMemoryMb: 256,
-  maxReceiveCount: 3,
+  // AWS's guidance for a Lambda consumer: at least 5, as receives the function throttled count too.
+  maxReceiveCount: 5,
   batchSize: 1,
   maxConcurrency: 10,
   logLevel: "info",
   logRetentionDays: 14,
   secretRecoveryWindowInDays: 30,
+  // The stage's throttle: far above what a chat bot receives (an ingress answers in ~50 ms, so 50/s needs
+  // about 3 concurrent ingresses), far below what would run up the bill or the account's concurrency.
+  apiThrottlingRateLimit: 50,
+  apiThrottlingBurstLimit: 100,
+  ingressReservedConcurrency: 10,
 } as const;
+
+/**
+ * Longest `name` of a channel module: `<name>-ingress` names a Lambda function and an IAM role, both at
+ * most 64 characters (the other derived names are shorter or have longer limits).
+ */
+export const CHANNEL_NAME_MAX_LENGTH = 56;
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
@@ -46,6 +60,9 @@ export interface ChannelVariables {
   readonly workerTimeoutSeconds: TerraformVariable;
   readonly workerMemoryMb: TerraformVariable;
   readonly ingressMemoryMb: TerraformVariable;
+  readonly ingressReservedConcurrency: TerraformVariable;
+  readonly apiThrottlingRateLimit: TerraformVariable;
+  readonly apiThrottlingBurstLimit: TerraformVariable;
   readonly queueVisibilityTimeoutSeconds: TerraformVariable;
   readonly maxReceiveCount: TerraformVariable;
   readonly batchSize: TerraformVariable;
@@ -55,8 +72,13 @@ export interface ChannelVariables {
   readonly httpApiId: TerraformVariable;
   readonly createDlqAlarm: TerraformVariable;
   readonly alarmSnsTopicArn: TerraformVariable;
+  readonly iamRolePath: TerraformVariable;
+  readonly iamRolePermissionsBoundary: TerraformVariable;
   readonly tags: TerraformVariable;
 }
+
+/** The channel modules' name rule, in words. */
+const NAME_RULE_TEXT = `1–${CHANNEL_NAME_MAX_LENGTH} letters, digits, hyphens or underscores (\`<name>-ingress\` names a Lambda function and an IAM role, 64 characters at most).`;
 
 const intIn = (v: string, min: number, max: number) =>
   `floor(${v}) == ${v} && ${v} >= ${min} && ${v} <= ${max}`;
@@ -70,11 +92,12 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
       description:
         "Name of this deployment, the prefix of every resource name (functions `<name>-ingress` and `<name>-worker`, " +
         "queues `<name>.fifo` and `<name>-dlq.fifo`, roles, log groups, the HTTP API, the secret). " +
-        "1–40 letters, digits, hyphens or underscores; unique per account and region.",
+        `${NAME_RULE_TEXT} IAM role names are unique in the whole account (all regions), the other names per ` +
+        "account and region: use a name once per account.",
       validation: [
         {
-          condition: `can(regex("^[A-Za-z0-9_-]{1,40}$", var.name))`,
-          errorMessage: "name must be 1-40 letters, digits, hyphens or underscores.",
+          condition: `can(regex("^[A-Za-z0-9_-]{1,${CHANNEL_NAME_MAX_LENGTH}}$", var.name))`,
+          errorMessage: `name must be ${NAME_RULE_TEXT.replace(/\.$/, "").replace("–", "-")}`,
         },
       ],
     }),
@@ -189,6 +212,49 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
         },
       ],
     }),
+    ingressReservedConcurrency: variable(scope, "ingress_reserved_concurrency", {
+      type: "number",
+      default: DEFAULTS.ingressReservedConcurrency,
+      nullable: true,
+      description:
+        "Concurrent executions reserved for the ingress function, which also caps it: forged or flooding webhooks can " +
+        "neither run it at will nor take the account concurrency the workers share. 1–1000; null leaves it " +
+        "unreserved (new accounts whose concurrency limit is 10 cannot reserve any).",
+      validation: [
+        {
+          condition: `var.ingress_reserved_concurrency == null ? true : ${intIn("var.ingress_reserved_concurrency", 1, 1000)}`,
+          errorMessage: "ingress_reserved_concurrency must be null or an integer from 1 to 1000.",
+        },
+      ],
+    }),
+    apiThrottlingRateLimit: variable(scope, "api_throttling_rate_limit", {
+      type: "number",
+      default: DEFAULTS.apiThrottlingRateLimit,
+      description:
+        "Requests per second the created HTTP API's stage lets through, all routes together (more get 429, which the " +
+        "platforms retry). Not applied with `http_api_id`: that API's stage is its owner's.",
+      validation: [
+        {
+          condition: "var.api_throttling_rate_limit > 0 && var.api_throttling_rate_limit <= 10000",
+          errorMessage:
+            "api_throttling_rate_limit must be above 0 and at most 10000 (the account's default).",
+        },
+      ],
+    }),
+    apiThrottlingBurstLimit: variable(scope, "api_throttling_burst_limit", {
+      type: "number",
+      default: DEFAULTS.apiThrottlingBurstLimit,
+      description:
+        "Requests the created HTTP API's stage lets through in a burst above `api_throttling_rate_limit` (not applied " +
+        "with `http_api_id`).",
+      validation: [
+        {
+          condition: intIn("var.api_throttling_burst_limit", 1, 5000),
+          errorMessage:
+            "api_throttling_burst_limit must be an integer from 1 to 5000 (the account's default).",
+        },
+      ],
+    }),
     queueVisibilityTimeoutSeconds: variable(scope, "queue_visibility_timeout_seconds", {
       type: "number",
       default: null,
@@ -256,7 +322,7 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
     logRetentionDays: variable(scope, "log_retention_days", {
       type: "number",
       default: DEFAULTS.logRetentionDays,
-      description: `Days CloudWatch keeps the functions' logs: one of ${LOG_RETENTION_DAYS.join(", ")}.`,
+      description: `Days CloudWatch keeps the functions' logs and the API's access log: one of ${LOG_RETENTION_DAYS.join(", ")}.`,
       validation: [
         {
           condition: `contains([${LOG_RETENTION_DAYS.join(", ")}], var.log_retention_days)`,
@@ -289,6 +355,7 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
         },
       ],
     }),
+    ...roleVariables(scope, "functions' IAM roles"),
     tags: variable(scope, "tags", {
       type: "map(string)",
       default: {},
@@ -297,48 +364,112 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
   };
 }
 
-/** Values of the outputs every channel module has. */
-export interface ChannelOutputValues {
+/**
+ * `iam_role_path` and `iam_role_permissions_boundary`, which organisations whose SCPs require them set on every
+ * role a module creates; `roles` names them in the descriptions (e.g. "functions' IAM roles").
+ */
+export function roleVariables(
+  scope: Construct,
+  roles: string,
+): { iamRolePath: TerraformVariable; iamRolePermissionsBoundary: TerraformVariable } {
+  return {
+    iamRolePath: variable(scope, "iam_role_path", {
+      type: "string",
+      default: "/",
+      description: `Path of the ${roles}, e.g. \`/service-roles/\` where an organisation's policies expect one.`,
+      validation: [
+        {
+          condition: 'can(regex("^/([!-~]{1,510}/)?$", var.iam_role_path))',
+          errorMessage: "iam_role_path must be / or start and end with /, e.g. /service-roles/.",
+        },
+      ],
+    }),
+    iamRolePermissionsBoundary: variable(scope, "iam_role_permissions_boundary", {
+      type: "string",
+      default: null,
+      description: `ARN of the managed policy set as the permissions boundary of the ${roles}; null for none.`,
+      validation: [
+        {
+          condition:
+            'var.iam_role_permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.iam_role_permissions_boundary))',
+          errorMessage:
+            "iam_role_permissions_boundary must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>).",
+        },
+      ],
+    }),
+  };
+}
+
+/** What the shared outputs of a channel module are read from. */
+export interface ChannelOutputSources {
+  readonly pipeline: ChannelPipeline;
+  /** The ingress (`pipeline.addIngress`). */
+  readonly ingress: BundledFunction;
+  readonly api: HttpApi;
   readonly webhookUrl: string;
-  readonly queueUrl: string;
-  readonly queueArn: string;
-  readonly dlqUrl: string;
-  readonly ingressFunctionName: string;
-  readonly workerFunctionName: string;
   readonly secretArn: string;
-  readonly httpApiId: string;
   /** Description of `webhook_url`, where the platform is not told the URL by the module (Slack). */
   readonly webhookUrlDescription?: string;
 }
 
-/** Declare the shared outputs of a channel module. */
-export function channelOutputs(scope: Construct, channel: string, v: ChannelOutputValues): void {
+/**
+ * Declare the shared outputs of a channel module: what a user needs to reach and extend every part (names and
+ * ARNs of the functions and their roles, the log groups, both queues, the ledger, the API).
+ */
+export function channelOutputs(scope: Construct, channel: string, v: ChannelOutputSources): void {
+  const { queues, worker, ledger } = v.pipeline;
   output(
     scope,
     "webhook_url",
     v.webhookUrl,
     v.webhookUrlDescription ?? `HTTPS URL ${channel} delivers updates to (registered by the module).`,
   );
-  output(scope, "queue_url", v.queueUrl, "URL of the FIFO queue between the ingress and the worker.");
-  output(scope, "queue_arn", v.queueArn, "ARN of the FIFO queue between the ingress and the worker.");
-  output(scope, "dlq_url", v.dlqUrl, "URL of the dead-letter queue: messages the worker could not answer.");
+  output(scope, "queue_url", queues.queue.url, "URL of the FIFO queue between the ingress and the worker.");
+  output(scope, "queue_arn", queues.queue.arn, "ARN of the FIFO queue between the ingress and the worker.");
   output(
     scope,
-    "ingress_function_name",
-    v.ingressFunctionName,
-    "Name of the ingress Lambda function (webhook → queue).",
+    "dlq_url",
+    queues.dlq.url,
+    "URL of the dead-letter queue: messages the worker could not answer.",
   );
   output(
     scope,
-    "worker_function_name",
-    v.workerFunctionName,
-    "Name of the worker Lambda function (queue → agent → reply).",
+    "dlq_arn",
+    queues.dlq.arn,
+    "ARN of the dead-letter queue (for alarms and redrive permissions).",
   );
+  functionOutputs(scope, "ingress", v.ingress, "the ingress Lambda function (webhook → queue)");
+  functionOutputs(scope, "worker", worker, "the worker Lambda function (queue → agent → reply)");
+  output(scope, "ledger_table_name", ledger.table.name, "Name of the DynamoDB table of the send ledger.");
+  output(scope, "ledger_table_arn", ledger.table.arn, "ARN of the DynamoDB table of the send ledger.");
   output(
     scope,
     "secret_arn",
     v.secretArn,
     `ARN of the Secrets Manager secret with the ${channel} credentials.`,
   );
-  output(scope, "http_api_id", v.httpApiId, "Id of the HTTP API serving the webhook (created or given).");
+  output(scope, "http_api_id", v.api.apiId, "Id of the HTTP API serving the webhook (created or given).");
+  output(
+    scope,
+    "access_log_group_name",
+    tfString(`one(${addr(v.api.accessLogGroup)}[*].name)`),
+    "Log group of the created HTTP API's access log (null with `http_api_id`).",
+  );
+}
+
+/**
+ * `<prefix>_function_name`, `_function_arn`, `_role_name`, `_role_arn`, `_log_group_name` of one function,
+ * so a caller can attach policies, subscriptions or alarms to it.
+ */
+export function functionOutputs(scope: Construct, prefix: string, fn: BundledFunction, what: string): void {
+  output(scope, `${prefix}_function_name`, fn.function.functionName, `Name of ${what}.`);
+  output(scope, `${prefix}_function_arn`, fn.function.arn, `ARN of ${what}.`);
+  output(
+    scope,
+    `${prefix}_role_name`,
+    fn.role.name,
+    `Name of the IAM role of ${what} (attach more policies to it).`,
+  );
+  output(scope, `${prefix}_role_arn`, fn.role.arn, `ARN of the IAM role of ${what}.`);
+  output(scope, `${prefix}_log_group_name`, fn.logGroup.name, `CloudWatch log group of ${what}.`);
 }

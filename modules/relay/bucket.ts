@@ -5,6 +5,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncryptionConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA as S3BucketVersioning } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import type { IResolvable } from "cdktf";
 import { Construct } from "constructs";
 import { addr, named, tfString } from "../lib/index.ts";
 
@@ -14,6 +15,8 @@ export const NONCURRENT_VERSION_DAYS = 30;
 export interface StateBucketProps {
   /** Bucket name. */
   readonly bucketName: string;
+  /** Whether destroy deletes the bucket with every object version in it (else it stops at a bucket with objects). */
+  readonly forceDestroy: boolean | IResolvable;
   readonly tags?: Record<string, string>;
 }
 
@@ -29,7 +32,11 @@ export class StateBucket extends Construct {
   constructor(scope: Construct, id: string, props: StateBucketProps) {
     super(scope, id);
     this.bucket = named(
-      new S3Bucket(this, "Bucket", { bucket: props.bucketName, tags: props.tags }),
+      new S3Bucket(this, "Bucket", {
+        bucket: props.bucketName,
+        forceDestroy: props.forceDestroy,
+        tags: props.tags,
+      }),
       "state",
     );
     const b = addr(this.bucket);

@@ -8,7 +8,7 @@ import { type Block, useModule } from "../lib/testing.ts";
 
 /** Synth-level checks of the generated relay module: what `terraform plan` would be given. */
 
-const { files, resources, locals, variables, resource } = useModule("relay");
+const { files, resources, data, locals, variables, resource } = useModule("relay");
 
 /** A Terraform expression string (`${...}`) parsed by HCL, to prove it is valid Terraform. */
 async function hcl(expression: string): Promise<unknown> {
@@ -25,6 +25,7 @@ describe("resources", () => {
     expect(addresses.sort()).toEqual(
       [
         "aws_cloudwatch_log_group.this",
+        "aws_cloudwatch_metric_alarm.no_task",
         "aws_ecr_lifecycle_policy.this",
         "aws_ecr_repository.this",
         "aws_ecs_cluster.this",
@@ -45,8 +46,11 @@ describe("resources", () => {
       ].sort(),
     );
     expect(resource("aws_ecs_cluster", "this").count).toBe("${var.cluster_arn == null ? 1 : 0}");
-    expect(resource("aws_ecr_repository", "this").count).toBe("${var.create_ecr_repository ? 1 : 0}");
+    expect(resource("aws_ecr_repository", "this").count).toBe("${var.image_uri == null ? 1 : 0}");
     expect(resource("aws_s3_bucket", "state").count).toBeUndefined();
+    // No task before there is an image to run.
+    for (const type of ["aws_ecs_task_definition", "aws_ecs_service"])
+      expect(resource(type, "this").count).toBe("${local.image != null ? 1 : 0}");
   });
 
   test("task: Fargate, ARM64, 0.25 vCPU / 0.5 GB by default, awsvpc", () => {
@@ -110,21 +114,22 @@ describe("resources", () => {
     ]) {
       expect(env).toContain(`name = "${name}"`);
     }
-    expect(env).toContain("var.enable_discord ? [");
-    expect(env).toContain("var.enable_whatsapp_personal ? [");
+    expect(env).toContain("var.discord != null ? [");
+    expect(env).toContain("var.whatsapp_personal != null ? [");
     await hcl(env);
     expect(env).not.toMatch(/bot_token|TOKEN"|SECRET/);
     // The bot token comes from the Discord module's secret through ECS, never as plain configuration.
     expect(containers).toContain("secrets = local.container_secrets");
     expect(locals().container_secrets).toBe(
-      '${var.enable_discord ? [{ name = "DISCORD_BOT_TOKEN", valueFrom = "${var.discord_secret_arn}:bot_token::" }] : []}',
+      '${var.discord != null ? [{ name = "DISCORD_BOT_TOKEN", valueFrom = "${var.discord.secret_arn}:bot_token::" }] : []}',
     );
   });
 
   test("ECR: scan on push, lifecycle keeps the last N images", async () => {
     expect(resource("aws_ecr_repository", "this")).toMatchObject({
       image_scanning_configuration: { scan_on_push: true },
-      image_tag_mutability: "${var.image_tag_mutability}",
+      image_tag_mutability: "IMMUTABLE",
+      force_delete: "${var.force_destroy}",
     });
     const policy = String(await hcl(resource("aws_ecr_lifecycle_policy", "this").policy as string));
     expect(policy).toContain("imageCountMoreThan");
@@ -152,64 +157,115 @@ describe("resources", () => {
 });
 
 describe("IAM: least privilege", () => {
-  test("task role: exact actions on the given ARNs, per enabled integration; no secret access", async () => {
-    const policy = resource("aws_iam_role_policy", "task").policy as string;
-    await hcl(policy);
-    const statements = [
-      ...policy.matchAll(
-        /Sid = "(\w+)", Effect = "Allow", Action = (\[[^\]]*\]), Resource = ("[^"]+"|[^,}]+)/g,
-      ),
-    ].map((m) => [m[1], JSON.parse(m[2] as string), (m[3] as string).trim()]);
-    expect(statements).toEqual([
-      ["ListStateBucket", ["s3:ListBucket"], "aws_s3_bucket.state.arn"],
-      ["SendToDiscordQueue", ["sqs:SendMessage"], "var.discord_queue_arn"],
+  type Doc = { statement?: Row[]; dynamic?: { statement: { for_each: string; content: Row }[] } };
+  type Row = { sid: string; actions: string[]; resources: string[] | string };
+  const doc = (name: string) => data().aws_iam_policy_document?.[name] as unknown as Doc;
+  /** `[sid, actions, resources, when]` of every statement, the optional ones with their switch. */
+  const rows = (name: string) => [
+    ...(doc(name).statement ?? []).map((s) => [s.sid, s.actions, s.resources, "always"]),
+    ...(doc(name).dynamic?.statement ?? []).map((d) => [
+      d.content.sid,
+      d.content.actions,
+      d.content.resources,
+      d.for_each,
+    ]),
+  ];
+
+  test("task role: exact actions on the given ARNs, each integration's statements behind its switch; no secret", () => {
+    expect(resource("aws_iam_role_policy", "task").policy).toBe("${data.aws_iam_policy_document.task.json}");
+    const objects = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"];
+    expect(rows("task")).toEqual([
+      ["ListStateBucket", ["s3:ListBucket"], ["${aws_s3_bucket.state.arn}"], "always"],
+      ["StateLease", objects, ["${aws_s3_bucket.state.arn}/lease.json"], "always"],
+      [
+        "SendToDiscordQueue",
+        ["sqs:SendMessage"],
+        ["${var.discord.queue_arn}"],
+        "${var.discord != null ? [1] : []}",
+      ],
       [
         "DiscordSessionObjects",
-        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        '"${aws_s3_bucket.state.arn}/discord/*"',
+        objects,
+        ["${aws_s3_bucket.state.arn}/discord/*"],
+        "${var.discord != null ? [1] : []}",
       ],
-      ["SendToWhatsAppQueue", ["sqs:SendMessage"], "var.whatsapp_personal_queue_arn"],
+      [
+        "SendToWhatsAppQueue",
+        ["sqs:SendMessage"],
+        ["${var.whatsapp_personal.queue_arn}"],
+        "${var.whatsapp_personal != null ? [1] : []}",
+      ],
       [
         "ConsumeOutboundQueue",
         ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
-        "var.whatsapp_personal_outbound_queue_arn",
+        ["${var.whatsapp_personal.outbound_queue_arn}"],
+        "${var.whatsapp_personal != null ? [1] : []}",
       ],
       [
         "AuthStateObjects",
-        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        '"${aws_s3_bucket.state.arn}/whatsapp-personal/*"',
+        objects,
+        ["${aws_s3_bucket.state.arn}/whatsapp-personal/*"],
+        "${var.whatsapp_personal != null ? [1] : []}",
       ],
     ]);
-    expect(policy).not.toMatch(/Action = "\*"|"[a-z0-9]+:\*"/);
-    expect(policy).not.toContain("secretsmanager");
+    expect(JSON.stringify(doc("task"))).not.toContain("secretsmanager");
   });
 
-  test("execution role: pull from the created repository, write its own logs, read the Discord secret; `*` only for GetAuthorizationToken", async () => {
-    const policy = resource("aws_iam_role_policy", "execution").policy as string;
-    await hcl(policy);
-    const stars = [...policy.matchAll(/Action = (\[[^\]]*\]), Resource = "\*"/g)].map((m) =>
-      JSON.parse(m[1] as string),
+  test("execution role: pull from the created repository, write its own logs, read the Discord secret; `*` only for GetAuthorizationToken", () => {
+    expect(resource("aws_iam_role_policy", "execution").policy).toBe(
+      "${data.aws_iam_policy_document.execution.json}",
     );
-    expect(stars).toEqual([["ecr:GetAuthorizationToken"]]);
-    expect(policy).toContain(
-      'Action = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource = aws_ecr_repository.this[*].arn',
-    );
-    expect(policy).toContain('Resource = "${aws_cloudwatch_log_group.this.arn}:*"');
-    expect(policy).toContain(
-      'var.enable_discord ? [ { Sid = "ReadDiscordSecret", Effect = "Allow", Action = ["secretsmanager:GetSecretValue"], Resource = var.discord_secret_arn }] : []',
-    );
+    const pulls = "${var.image_uri == null ? [1] : []}";
+    expect(rows("execution")).toEqual([
+      [
+        "WriteLogs",
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        ["${aws_cloudwatch_log_group.this.arn}:*"],
+        "always",
+      ],
+      ["AuthorizeRegistry", ["ecr:GetAuthorizationToken"], ["*"], pulls],
+      [
+        "PullImage",
+        ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        ["${aws_ecr_repository.this[0].arn}"],
+        pulls,
+      ],
+      [
+        "ReadDiscordSecret",
+        ["secretsmanager:GetSecretValue"],
+        ["${var.discord.secret_arn}"],
+        "${var.discord != null ? [1] : []}",
+      ],
+    ]);
   });
 
-  test("roles trust ECS tasks only; plan-time checks name the missing inputs", () => {
+  test("roles trust ECS tasks of this account only (aws:SourceAccount); plan-time check when there is nothing to relay", () => {
     for (const role of ["execution", "task"]) {
-      expect(resource("aws_iam_role", role).assume_role_policy).toContain(
-        'Service = "ecs-tasks.amazonaws.com"',
+      expect(resource("aws_iam_role", role).assume_role_policy).toBe(
+        "${data.aws_iam_policy_document.ecs_tasks_trust.json}",
       );
+      expect(resource("aws_iam_role", role)).toMatchObject({
+        path: "${var.iam_role_path}",
+        permissions_boundary: "${var.iam_role_permissions_boundary}",
+      });
     }
+    expect(data().aws_iam_policy_document?.ecs_tasks_trust?.statement).toEqual([
+      {
+        effect: "Allow",
+        actions: ["sts:AssumeRole"],
+        principals: [{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }],
+        condition: [
+          {
+            test: "StringEquals",
+            variable: "aws:SourceAccount",
+            values: ["${data.aws_caller_identity.current.account_id}"],
+          },
+        ],
+      },
+    ]);
     const checks = (
       resource("aws_iam_role_policy", "task").lifecycle as { precondition: { error_message: string }[] }
     ).precondition;
-    expect(checks.map((c) => c.error_message).join("\n")).toContain("discord_secret_arn");
     expect(checks.map((c) => c.error_message).join("\n")).toContain("nothing to do");
   });
 });

@@ -1,7 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
@@ -11,9 +12,11 @@ import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { Construct } from "constructs";
-import { addr, local, ModuleStack, named, output, tfNumber, tfString } from "../lib/index.ts";
+import { LEASE_KEY } from "../../relay/lease.ts";
+import { addr, local, ModuleStack, named, output, tfList, tfNumber, tfString } from "../lib/index.ts";
 import { StateBucket } from "./bucket.ts";
-import { executionPolicy, oneLine, taskPolicy } from "./policies.ts";
+import { oneLine } from "./expr.ts";
+import { executionPolicyDocument, taskPolicyDocument } from "./policies.ts";
 import { relayVariables } from "./variables.ts";
 
 /** The port of the relay's health endpoint inside the task. */
@@ -22,22 +25,41 @@ export const HEALTH_PORT = 8080;
 /** Seconds ECS waits after SIGTERM before SIGKILL: the relay drains in-flight work within 20 s. */
 export const STOP_TIMEOUT_SECONDS = 30;
 
+/**
+ * The container health check against GET /health (200 healthy, 503 not), with what ECS allows at most for
+ * the grace period: a task is replaced once its connections have failed three checks in a row after the
+ * first five minutes. Those five minutes are for a WhatsApp pairing (the health is 503 while the QR code
+ * waits to be scanned, so the scan must happen within about six and a half minutes of the task's start; a
+ * replaced task shows a fresh code) and for a new task waiting out a crashed one's lease of the state.
+ */
+export const HEALTH_CHECK = {
+  command: [
+    "CMD",
+    "bun",
+    "-e",
+    `fetch("http://127.0.0.1:${HEALTH_PORT}/health").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+  ],
+  interval: 30,
+  timeout: 5,
+  retries: 3,
+  startPeriod: 300,
+} as const;
+
 /** Key prefix of the WhatsApp session in the state bucket. */
 export const AUTH_PREFIX = "whatsapp-personal/";
 
 /** Key prefix of the Discord gateway session in the state bucket (relay/discord/session-store.ts). */
 export const DISCORD_STATE_PREFIX = "discord/";
 
-const ECS_TASKS_TRUST = `jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ecs-tasks.amazonaws.com" } }] })`;
-
 /**
  * The always-on relay on ECS Fargate: one ARM64 task (0.25 vCPU, 0.5 GB by default, optionally on Fargate
  * Spot) that holds the Discord gateway connection and the WhatsApp personal session and turns their
  * messages into envelopes on the channels' queues; WhatsApp replies come back through the outbound queue.
- * With an ECR repository for its image, a log group, least-privilege roles and, for WhatsApp, a private
- * bucket for its state (the WhatsApp auth state, the Discord session handed from one task to the next).
+ * With an ECR repository for its image (immutable tags), a log group, least-privilege roles, a private
+ * bucket for its state (the WhatsApp auth state, the Discord session handed from one task to the next, and
+ * the lease that lets one task at a time write it), and an alarm when no task runs.
  *
- * Synthesized into modules/relay/*.tf.json by `bun run build` (scripts/synth.ts).
+ * Synthesized into modules/relay/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
 export class RelayModule extends ModuleStack {
   constructor(scope: Construct, id = "relay") {
@@ -46,18 +68,17 @@ export class RelayModule extends ModuleStack {
     const name = v.name.stringValue;
     const tags = v.tags.value;
     const account = named(new DataAwsCallerIdentity(this, "Account", {}), "current");
-    const region = named(new DataAwsRegion(this, "Region", {}), "current");
+    const discord = `${addr(v.discord)} != null`;
+    const whatsapp = `${addr(v.whatsappPersonal)} != null`;
+    const createRepository = `${addr(v.imageUri)} == null`;
 
-    // Preconditions a Terraform user gets at plan, with the input to fix.
-    const needs = (flag: string, inputs: string[]) =>
-      `!${flag} || alltrue([${inputs.map((i) => `var.${i} != null`).join(", ")}])`;
-
-    // Image: the created repository (scan on push, lifecycle) or the one given.
+    // Image: the given one, or the created repository (immutable tags, scan on push, lifecycle) at image_tag.
     const repository = named(
       new EcrRepository(this, "Repository", {
-        count: tfNumber(`${addr(v.createEcrRepository)} ? 1 : 0`),
+        count: tfNumber(`${createRepository} ? 1 : 0`),
         name,
-        imageTagMutability: v.imageTagMutability.stringValue,
+        imageTagMutability: "IMMUTABLE",
+        forceDelete: v.forceDestroy.booleanValue,
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfiguration: [{ encryptionType: "AES256" }],
         tags,
@@ -66,7 +87,7 @@ export class RelayModule extends ModuleStack {
     );
     named(
       new EcrLifecyclePolicy(this, "RepositoryLifecycle", {
-        count: tfNumber(`${addr(v.createEcrRepository)} ? 1 : 0`),
+        count: tfNumber(`${createRepository} ? 1 : 0`),
         repository: tfString(`${addr(repository)}[0].name`),
         policy: tfString(
           `jsonencode({ rules = [{ rulePriority = 1, description = "Keep the last \${${addr(v.imageRetentionCount)}} images", selection = { tagStatus = "any", countType = "imageCountMoreThan", countNumber = ${addr(v.imageRetentionCount)} }, action = { type = "expire" } }] })`,
@@ -74,11 +95,13 @@ export class RelayModule extends ModuleStack {
       }),
       "this",
     );
+    // null until there is an image to run: no task definition and no service before the first push.
     const image = local(
       this,
       "image",
-      `${addr(v.imageUri)} != null ? ${addr(v.imageUri)} : "\${one(${addr(repository)}[*].repository_url)}:\${${addr(v.imageTag)}}"`,
+      `${addr(v.imageUri)} != null ? ${addr(v.imageUri)} : ${addr(v.imageTag)} == null ? null : "\${${addr(repository)}[0].repository_url}:\${${addr(v.imageTag)}}"`,
     );
+    const runs = `${addr(image)} != null`;
 
     const logGroup = named(
       new CloudwatchLogGroup(this, "LogGroup", {
@@ -91,67 +114,73 @@ export class RelayModule extends ModuleStack {
 
     const state = new StateBucket(this, "StateBucket", {
       bucketName: `${name}-state-${account.accountId}`,
+      forceDestroy: v.forceDestroy.booleanValue,
       tags,
     }).bucket;
 
     // Roles: the execution role pulls the image and writes logs; the task role is what the relay may do.
-    const executionRole = named(
-      new IamRole(this, "ExecutionRole", {
-        name: `${name}-execution`,
-        assumeRolePolicy: tfString(ECS_TASKS_TRUST),
-        tags,
+    // Both trust ECS tasks of this account only (aws:SourceAccount: no confused deputy).
+    const trust = named(
+      new DataAwsIamPolicyDocument(this, "EcsTasksTrust", {
+        statement: [
+          {
+            effect: "Allow",
+            actions: ["sts:AssumeRole"],
+            principals: [{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }],
+            condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [account.accountId] }],
+          },
+        ],
       }),
-      "execution",
+      "ecs_tasks_trust",
     );
-    named(
+    const role = (id: string, suffix: string) =>
+      named(
+        new IamRole(this, id, {
+          name: `${name}-${suffix}`,
+          path: v.iamRolePath.stringValue,
+          permissionsBoundary: v.iamRolePermissionsBoundary.stringValue,
+          assumeRolePolicy: trust.json,
+          tags,
+        }),
+        suffix,
+      );
+    const executionRole = role("ExecutionRole", "execution");
+    const executionPolicy = named(
       new IamRolePolicy(this, "ExecutionPolicy", {
         name: `${name}-execution`,
         role: executionRole.id,
-        policy: tfString(
-          executionPolicy({
-            repositoryArns: `${addr(repository)}[*].arn`,
-            logGroup: addr(logGroup),
-          }),
-        ),
+        policy: executionPolicyDocument(this, {
+          pullsFromRepository: createRepository,
+          repositoryArn: tfString(`${addr(repository)}[0].arn`),
+          logGroupArn: logGroup.arn,
+          discord,
+          discordSecretArn: tfString(`${addr(v.discord)}.secret_arn`),
+        }).json,
       }),
       "execution",
     );
-    const taskRole = named(
-      new IamRole(this, "TaskRole", {
-        name: `${name}-task`,
-        assumeRolePolicy: tfString(ECS_TASKS_TRUST),
-        tags,
-      }),
-      "task",
-    );
-    const policy = named(
+    const taskRole = role("TaskRole", "task");
+    const taskPolicy = named(
       new IamRolePolicy(this, "TaskPolicy", {
         name: `${name}-task`,
         role: taskRole.id,
-        policy: tfString(
-          taskPolicy({ bucket: addr(state), authPrefix: AUTH_PREFIX, discordPrefix: DISCORD_STATE_PREFIX }),
-        ),
+        policy: taskPolicyDocument(this, {
+          bucketArn: state.arn,
+          leaseKey: LEASE_KEY,
+          discord,
+          whatsapp,
+          discordQueueArn: tfString(`${addr(v.discord)}.queue_arn`),
+          whatsappQueueArn: tfString(`${addr(v.whatsappPersonal)}.queue_arn`),
+          outboundQueueArn: tfString(`${addr(v.whatsappPersonal)}.outbound_queue_arn`),
+          discordPrefix: DISCORD_STATE_PREFIX,
+          authPrefix: AUTH_PREFIX,
+        }).json,
         lifecycle: {
           precondition: [
             {
-              condition: `\${${needs("var.enable_discord", ["discord_queue_url", "discord_queue_arn", "discord_secret_arn"])}}`,
+              condition: `\${${discord} || ${whatsapp}}`,
               errorMessage:
-                "enable_discord needs discord_queue_url, discord_queue_arn and discord_secret_arn (outputs queue_url, queue_arn and secret_arn of modules/discord).",
-            },
-            {
-              condition: `\${${needs("var.enable_whatsapp_personal", [
-                "whatsapp_personal_queue_url",
-                "whatsapp_personal_queue_arn",
-                "whatsapp_personal_outbound_queue_url",
-                "whatsapp_personal_outbound_queue_arn",
-              ])}}`,
-              errorMessage:
-                "enable_whatsapp_personal needs the four whatsapp_personal_* queue inputs (outputs queue_url, queue_arn, outbound_queue_url and outbound_queue_arn of modules/whatsapp-personal).",
-            },
-            {
-              condition: `\${${addr(v.enableDiscord)} || ${addr(v.enableWhatsAppPersonal)}}`,
-              errorMessage:
-                "The relay has nothing to do: set enable_discord and/or enable_whatsapp_personal.",
+                "The relay has nothing to do: set discord = module.discord and/or whatsapp_personal = module.whatsapp_personal.",
             },
           ],
         },
@@ -163,7 +192,8 @@ export class RelayModule extends ModuleStack {
       new EcsCluster(this, "Cluster", {
         count: tfNumber(`${addr(v.clusterArn)} == null ? 1 : 0`),
         name,
-        // Container Insights costs more than the relay itself; the health endpoint and the logs suffice.
+        // Container Insights costs more than the relay itself: the alarm below watches that a task runs,
+        // the health check that it is connected.
         setting: [{ name: "containerInsights", value: "disabled" }],
         tags,
       }),
@@ -192,12 +222,12 @@ export class RelayModule extends ModuleStack {
           { name = "LOG_LEVEL", value = ${addr(v.logLevel)} },
           { name = "STATE_BUCKET", value = ${addr(state)}.id }
         ],
-        ${addr(v.enableDiscord)} ? [
-          { name = "DISCORD_QUEUE_URL", value = ${addr(v.discordQueueUrl)} }
+        ${discord} ? [
+          { name = "DISCORD_QUEUE_URL", value = ${addr(v.discord)}.queue_url }
         ] : [],
-        ${addr(v.enableWhatsAppPersonal)} ? [
-          { name = "WHATSAPP_PERSONAL_QUEUE_URL", value = ${addr(v.whatsappQueueUrl)} },
-          { name = "OUTBOUND_QUEUE_URL", value = ${addr(v.outboundQueueUrl)} },
+        ${whatsapp} ? [
+          { name = "WHATSAPP_PERSONAL_QUEUE_URL", value = ${addr(v.whatsappPersonal)}.queue_url },
+          { name = "OUTBOUND_QUEUE_URL", value = ${addr(v.whatsappPersonal)}.outbound_queue_url },
           { name = "AUTH_PREFIX", value = "${AUTH_PREFIX}" }
         ] : []
       )`),
@@ -206,10 +236,11 @@ export class RelayModule extends ModuleStack {
     const secrets = local(
       this,
       "container_secrets",
-      `${addr(v.enableDiscord)} ? [{ name = "DISCORD_BOT_TOKEN", valueFrom = "\${${addr(v.discordSecretArn)}}:bot_token::" }] : []`,
+      `${discord} ? [{ name = "DISCORD_BOT_TOKEN", valueFrom = "\${${addr(v.discord)}.secret_arn}:bot_token::" }] : []`,
     );
     const task = named(
       new EcsTaskDefinition(this, "Task", {
+        count: tfNumber(`${runs} ? 1 : 0`),
         family: name,
         requiresCompatibilities: ["FARGATE"],
         networkMode: "awsvpc",
@@ -224,37 +255,37 @@ export class RelayModule extends ModuleStack {
             environment = ${addr(environment)},
             secrets = ${addr(secrets)},
             portMappings = [{ containerPort = ${HEALTH_PORT}, protocol = "tcp" }],
+            healthCheck = {
+              command = [${HEALTH_CHECK.command.map((part) => JSON.stringify(part)).join(", ")}],
+              interval = ${HEALTH_CHECK.interval}, timeout = ${HEALTH_CHECK.timeout},
+              retries = ${HEALTH_CHECK.retries}, startPeriod = ${HEALTH_CHECK.startPeriod}
+            },
             stopTimeout = ${STOP_TIMEOUT_SECONDS},
             logConfiguration = { logDriver = "awslogs", options = {
               "awslogs-group" = ${addr(logGroup)}.name,
-              "awslogs-region" = ${addr(region)}.region,
+              "awslogs-region" = split(":", ${addr(logGroup)}.arn)[3],
               "awslogs-stream-prefix" = "relay"
             } }
           }])`),
         ),
         tags,
-        lifecycle: {
-          precondition: [
-            {
-              condition: `\${${addr(v.imageUri)} != null || ${addr(v.createEcrRepository)}}`,
-              errorMessage: "Without create_ecr_repository, set image_uri to the relay image to run.",
-            },
-          ],
-        },
       }),
       "this",
     );
 
     const service = named(
       new EcsService(this, "Service", {
+        count: tfNumber(`${runs} ? 1 : 0`),
         name,
         cluster: clusterArn.asString,
-        taskDefinition: task.arn,
+        taskDefinition: tfString(`${addr(task)}[0].arn`),
         desiredCount: 1,
-        // One session at a time, also during a deployment: a second WhatsApp session would replace the
-        // first, and two gateway connections would queue every message twice.
+        // One session at a time, also during a deployment: ECS stops the old task before it starts the new
+        // one (and the state's lease keeps a stray second task from writing: relay/lease.ts).
         deploymentMinimumHealthyPercent: 0,
         deploymentMaximumPercent: 100,
+        // A deployment whose tasks keep failing to start or to pass the health check is stopped and rolled
+        // back to the last one that reached a steady state.
         deploymentCircuitBreaker: { enable: true, rollback: true },
         launchType: tfString(`${addr(v.useFargateSpot)} ? null : "FARGATE"`),
         networkConfiguration: {
@@ -266,7 +297,7 @@ export class RelayModule extends ModuleStack {
         waitForSteadyState: false,
         tags,
         // The task's permissions, and (on a created cluster) FARGATE_SPOT, exist before the task starts.
-        dependsOn: [policy, capacityProviders],
+        dependsOn: [taskPolicy, executionPolicy, capacityProviders],
       }),
       "this",
     );
@@ -274,14 +305,41 @@ export class RelayModule extends ModuleStack {
       for_each: `\${${addr(v.useFargateSpot)} ? ["FARGATE_SPOT"] : []}`,
       content: { capacity_provider: "${capacity_provider_strategy.value}", weight: 1 },
     });
+    const serviceName = tfString(`one(${addr(service)}[*].name)`);
+
+    // No CPU figure for five minutes: no task ran (it cannot start, or keeps failing its health check).
+    const alarmActions = tfList(`${addr(v.alarmSnsTopicArn)} == null ? [] : [${addr(v.alarmSnsTopicArn)}]`);
+    named(
+      new CloudwatchMetricAlarm(this, "NoTaskAlarm", {
+        count: tfNumber(`${addr(v.createAlarm)} && ${runs} ? 1 : 0`),
+        alarmName: `${name}-no-task`,
+        alarmDescription: `No task of the relay ${name} has run for five minutes: Discord chat and WhatsApp personal are unanswered.`,
+        namespace: "AWS/ECS",
+        metricName: "CPUUtilization",
+        dimensions: {
+          ClusterName: tfString(`element(split("/", ${addr(clusterArn)}), 1)`),
+          ServiceName: serviceName,
+        },
+        statistic: "SampleCount",
+        period: 60,
+        evaluationPeriods: 5,
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: "breaching",
+        alarmActions,
+        okActions: alarmActions,
+        tags,
+      }),
+      "no_task",
+    );
 
     output(
       this,
       "ecr_repository_url",
       `\${one(${addr(repository)}[*].repository_url)}`,
-      "URL of the created ECR repository to push the relay image to (null when not created).",
+      "URL of the created ECR repository to push the relay image to (null with `image_uri`).",
     );
-    output(this, "image", image.asString, "The image the task runs.");
+    output(this, "image", image.asString, "The image the task runs (null until `image_tag` is set).");
     output(
       this,
       "cluster_arn",
@@ -291,10 +349,23 @@ export class RelayModule extends ModuleStack {
     output(
       this,
       "service_name",
-      service.name,
-      "Name of the ECS service (`aws ecs update-service --force-new-deployment` after pushing an image).",
+      serviceName,
+      "Name of the ECS service (null until there is an image to run).",
     );
+    output(this, "task_role_name", taskRole.name, "Name of the task role (what the relay may do).");
     output(this, "task_role_arn", taskRole.arn, "ARN of the task role (what the relay may do).");
+    output(
+      this,
+      "execution_role_name",
+      executionRole.name,
+      "Name of the task execution role (image, logs, secret).",
+    );
+    output(
+      this,
+      "execution_role_arn",
+      executionRole.arn,
+      "ARN of the task execution role (image, logs, secret).",
+    );
     output(
       this,
       "log_group_name",
@@ -305,12 +376,12 @@ export class RelayModule extends ModuleStack {
       this,
       "state_bucket_name",
       state.id,
-      "S3 bucket of the relay's state: the WhatsApp session's auth state and pairing QR code, the Discord session.",
+      "S3 bucket of the relay's state: the WhatsApp session's auth state and pairing QR code, the Discord session, the lease.",
     );
     output(
       this,
       "pairing_qr_s3_uri",
-      `\${${addr(v.enableWhatsAppPersonal)} ? "s3://\${${addr(state)}.id}/${AUTH_PREFIX}pairing-qr.png" : null}`,
+      `\${${whatsapp} ? "s3://\${${addr(state)}.id}/${AUTH_PREFIX}pairing-qr.png" : null}`,
       "Where the WhatsApp pairing QR code appears while the relay waits to be linked (null without WhatsApp personal).",
     );
   }

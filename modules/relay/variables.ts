@@ -1,15 +1,17 @@
 import type { TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { LOG_LEVELS, LOG_RETENTION_DAYS, variable } from "../lib/index.ts";
+import { LOG_LEVELS, LOG_RETENTION_DAYS, roleVariables, variable } from "../lib/index.ts";
 
 /** Defaults of the relay module's inputs, in one place. */
 export const RELAY_DEFAULTS = {
   cpu: 256,
   memoryMb: 512,
-  imageTag: "latest",
   imageRetentionCount: 10,
   logRetentionDays: 14,
 } as const;
+
+/** Longest `name`: the state bucket `<name>-state-<12-digit account id>` must fit S3's 63 characters. */
+export const RELAY_NAME_MAX_LENGTH = 63 - "-state-".length - 12;
 
 /** Fargate task sizes the relay accepts (CPU units → allowed memory in MB). */
 export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
@@ -25,7 +27,6 @@ function hclSizes(): string {
 
 const arnOf = (service: string, v: string) =>
   `${v} == null || can(regex("^arn:aws[a-z-]*:${service}:[a-z0-9-]+:[0-9]{12}:.+$", ${v}))`;
-const urlOf = (v: string) => `${v} == null || can(regex("^https://", ${v}))`;
 
 /** The relay module's inputs. */
 export function relayVariables(scope: Construct) {
@@ -35,13 +36,16 @@ export function relayVariables(scope: Construct) {
     name: v("name", {
       type: "string",
       description:
-        "Name of this deployment, the prefix of every resource name (cluster, service, task family, roles, log group " +
-        "`/ecs/<name>`, ECR repository, state bucket `<name>-state-<account>`). 1–40 lowercase letters, digits or hyphens.",
+        "Name of this deployment, the prefix of every resource name (cluster, service, task family, roles `<name>-task` " +
+        "and `<name>-execution`, log group `/ecs/<name>`, ECR repository, state bucket `<name>-state-<account id>`). " +
+        `1–${RELAY_NAME_MAX_LENGTH} lowercase letters, digits and single hyphens, starting and ending with a letter or digit: ` +
+        "the rules of an S3 bucket (63 characters with the suffix) and an ECR repository name. The bucket name is unique " +
+        "in all of S3 (hence the account id in it), IAM role names in the whole account, the other names per account " +
+        "and region.",
       validation: [
         {
-          condition: `can(regex("^[a-z0-9][a-z0-9-]{0,39}$", var.name))`,
-          errorMessage:
-            "name must be 1-32 lowercase letters, digits or hyphens (it names an S3 bucket and an ECR repository).",
+          condition: `length(var.name) <= ${RELAY_NAME_MAX_LENGTH} && can(regex("^[a-z0-9]+(-[a-z0-9]+)*$", var.name))`,
+          errorMessage: `name must be 1-${RELAY_NAME_MAX_LENGTH} lowercase letters, digits and single hyphens, starting and ending with a letter or digit (it names an S3 bucket and an ECR repository).`,
         },
       ],
     }),
@@ -115,29 +119,29 @@ export function relayVariables(scope: Construct) {
       type: "string",
       default: null,
       description:
-        "Image of the relay (built from relay/Dockerfile); null means `<the created ECR repository>:<image_tag>`. Required when `create_ecr_repository` is false.",
+        "Image of the relay (built from relay/Dockerfile), pinned: `<repository>@sha256:<digest>` or an immutable tag. " +
+        "null means `<the created ECR repository>:<image_tag>`; given, no repository is created.",
+      validation: [
+        {
+          condition:
+            'var.image_uri == null || can(regex("^[^ ]+(@sha256:[0-9a-f]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$", var.image_uri))',
+          errorMessage:
+            "image_uri must name a tag or a digest: <repository>:<tag> or <repository>@sha256:<digest>.",
+        },
+      ],
     }),
     imageTag: v("image_tag", {
       type: "string",
-      default: RELAY_DEFAULTS.imageTag,
+      default: null,
       description:
-        "Tag of the image in the created ECR repository (ignored with `image_uri`). Pushing a new image needs a new deployment: change the tag, or `aws ecs update-service --force-new-deployment`.",
-    }),
-    createEcrRepository: v("create_ecr_repository", {
-      type: "bool",
-      default: true,
-      description:
-        "Controls whether an ECR repository `<name>` is created for the relay image (scan on push, lifecycle policy).",
-    }),
-    imageTagMutability: v("image_tag_mutability", {
-      type: "string",
-      default: "MUTABLE",
-      description:
-        "Tag mutability of the created repository: `MUTABLE` (push `latest` again) or `IMMUTABLE` (one tag per build).",
+        "Tag of the image in the created repository, whose tags are immutable: one tag per build (a version, a commit). " +
+        "null (before the first push) creates the repository but no task definition and no service yet; set it and " +
+        "apply to run or update the relay. Ignored with `image_uri`.",
       validation: [
         {
-          condition: `contains(["MUTABLE", "IMMUTABLE"], var.image_tag_mutability)`,
-          errorMessage: "image_tag_mutability must be MUTABLE or IMMUTABLE.",
+          condition:
+            'var.image_tag == null || can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))',
+          errorMessage: "image_tag must be a Docker tag: letters, digits, _, . and -, up to 128 characters.",
         },
       ],
     }),
@@ -153,96 +157,47 @@ export function relayVariables(scope: Construct) {
         },
       ],
     }),
-    enableDiscord: v("enable_discord", {
+    discord: v("discord", {
+      type: "object({ queue_url = string, queue_arn = string, secret_arn = string })",
+      default: null,
+      description:
+        "Controls whether the relay connects to the Discord gateway (chat messages to the bot): the Discord module's " +
+        "outputs, `discord = module.discord` (its `queue_url`, where gateway messages go; `queue_arn`, the only queue " +
+        "the task may send them to; `secret_arn`, whose `bot_token` ECS injects as DISCORD_BOT_TOKEN). null: no Discord.",
+    }),
+    whatsappPersonal: v("whatsapp_personal", {
+      type: "object({ queue_url = string, queue_arn = string, outbound_queue_url = string, outbound_queue_arn = string })",
+      default: null,
+      description:
+        "Controls whether the relay runs a WhatsApp personal session (Baileys, its auth state in the state bucket): the " +
+        "WhatsApp-personal module's outputs, `whatsapp_personal = module.whatsapp_personal` (the inbound queue it sends " +
+        "to, the outbound queue of replies it consumes). null: no WhatsApp personal.",
+    }),
+    forceDestroy: v("force_destroy", {
       type: "bool",
       default: false,
       description:
-        "Controls whether the relay connects to the Discord gateway (chat messages to the bot). Needs `discord_queue_url`, `discord_queue_arn` and `discord_secret_arn` (outputs of modules/discord).",
+        "Controls whether `terraform destroy` also deletes what the relay made: the images in the created repository " +
+        "and every version of every object in the state bucket, the WhatsApp session's keys included (pairing again " +
+        "is then needed). false: destroy stops at a repository with images or a bucket with objects. Apply the " +
+        "change before the destroy, so the state knows it.",
     }),
-    discordQueueUrl: v("discord_queue_url", {
-      type: "string",
-      default: null,
-      description: "URL of the Discord module's FIFO queue (its `queue_url`): where gateway messages go.",
-      validation: [
-        {
-          condition: urlOf("var.discord_queue_url"),
-          errorMessage: "discord_queue_url must be an https URL.",
-        },
-      ],
-    }),
-    discordQueueArn: v("discord_queue_arn", {
-      type: "string",
-      default: null,
-      description: "ARN of the Discord module's FIFO queue (its `queue_arn`): the task may send to it only.",
-      validation: [
-        {
-          condition: arnOf("sqs", "var.discord_queue_arn"),
-          errorMessage: "discord_queue_arn must be an SQS queue ARN.",
-        },
-      ],
-    }),
-    discordSecretArn: v("discord_secret_arn", {
-      type: "string",
-      default: null,
-      description:
-        "ARN of the Discord module's secret (its `secret_arn`, JSON with `bot_token`): ECS injects the token into the task as DISCORD_BOT_TOKEN.",
-      validation: [
-        {
-          condition: arnOf("secretsmanager", "var.discord_secret_arn"),
-          errorMessage: "discord_secret_arn must be a Secrets Manager secret ARN.",
-        },
-      ],
-    }),
-    enableWhatsAppPersonal: v("enable_whatsapp_personal", {
+    createAlarm: v("create_alarm", {
       type: "bool",
-      default: false,
+      default: true,
       description:
-        "Controls whether the relay runs a WhatsApp personal session (Baileys), its auth state kept in the state bucket. Needs the four `whatsapp_personal_*` queue inputs (outputs of modules/whatsapp-personal).",
+        "Controls whether a CloudWatch alarm fires when no relay task has run for five minutes (the service reports no " +
+        "CPU figure), e.g. tasks that cannot start or keep failing their health check.",
     }),
-    whatsappQueueUrl: v("whatsapp_personal_queue_url", {
-      type: "string",
-      default: null,
-      description: "URL of the WhatsApp-personal inbound FIFO queue (modules/whatsapp-personal `queue_url`).",
-      validation: [
-        {
-          condition: urlOf("var.whatsapp_personal_queue_url"),
-          errorMessage: "whatsapp_personal_queue_url must be an https URL.",
-        },
-      ],
-    }),
-    whatsappQueueArn: v("whatsapp_personal_queue_arn", {
+    alarmSnsTopicArn: v("alarm_sns_topic_arn", {
       type: "string",
       default: null,
       description:
-        "ARN of the WhatsApp-personal inbound FIFO queue (`queue_arn`): the task may send to it only.",
+        "ARN of an SNS topic the alarm notifies (on alarm and on recovery); null for no notification.",
       validation: [
         {
-          condition: arnOf("sqs", "var.whatsapp_personal_queue_arn"),
-          errorMessage: "whatsapp_personal_queue_arn must be an SQS queue ARN.",
-        },
-      ],
-    }),
-    outboundQueueUrl: v("whatsapp_personal_outbound_queue_url", {
-      type: "string",
-      default: null,
-      description:
-        "URL of the WhatsApp-personal outbound FIFO queue (`outbound_queue_url`): replies the relay sends.",
-      validation: [
-        {
-          condition: urlOf("var.whatsapp_personal_outbound_queue_url"),
-          errorMessage: "whatsapp_personal_outbound_queue_url must be an https URL.",
-        },
-      ],
-    }),
-    outboundQueueArn: v("whatsapp_personal_outbound_queue_arn", {
-      type: "string",
-      default: null,
-      description:
-        "ARN of the WhatsApp-personal outbound FIFO queue (`outbound_queue_arn`): the task may receive, delete and delay its messages.",
-      validation: [
-        {
-          condition: arnOf("sqs", "var.whatsapp_personal_outbound_queue_arn"),
-          errorMessage: "whatsapp_personal_outbound_queue_arn must be an SQS queue ARN.",
+          condition: arnOf("sns", "var.alarm_sns_topic_arn"),
+          errorMessage: "alarm_sns_topic_arn must be an SNS topic ARN.",
         },
       ],
     }),
@@ -268,6 +223,7 @@ export function relayVariables(scope: Construct) {
         },
       ],
     }),
+    ...roleVariables(scope, "relay's IAM roles (task and execution)"),
     tags: v("tags", {
       type: "map(string)",
       default: {},

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { REPO_ROOT } from "../../scripts/synth.ts";
-import { type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
+import { type Block, CHANNEL_OUTPUTS, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
 import { ASSISTANT_SCOPES, BOT_EVENTS, BOT_SCOPES, THREAD_EVENTS } from "./module.ts";
 
 /**
@@ -32,6 +32,7 @@ describe("resources", () => {
       "aws_apigatewayv2_integration.slack",
       "aws_apigatewayv2_route.slack",
       "aws_apigatewayv2_stage.this",
+      "aws_cloudwatch_log_group.access",
       "aws_cloudwatch_log_group.ingress",
       "aws_cloudwatch_log_group.worker",
       "aws_cloudwatch_metric_alarm.dlq",
@@ -49,13 +50,10 @@ describe("resources", () => {
       "aws_sqs_queue.dlq",
       "aws_sqs_queue.this",
       "aws_sqs_queue_redrive_allow_policy.dlq",
-      "data.archive_file.ingress",
-      "data.archive_file.worker",
       "data.aws_apigatewayv2_api.this",
       "data.aws_iam_policy_document.ingress",
       "data.aws_iam_policy_document.lambda_assume_role",
       "data.aws_iam_policy_document.worker",
-      "data.aws_secretsmanager_secret_versions.this",
     ]);
   });
 
@@ -66,7 +64,7 @@ describe("resources", () => {
         runtime: "nodejs22.x",
         architectures: ["arm64"],
       });
-      expect(data().archive_file?.[fn]?.source_file).toBe(`\${path.module}/dist/${fn}.mjs`);
+      expect(resource("aws_lambda_function", fn).filename).toBe(`\${path.module}/dist/${fn}.zip`);
       const bundle = await readFile(join(REPO_ROOT, "modules/slack/dist", `${fn}.mjs`), "utf8");
       expect(bundle).toContain(`from handlers/slack/${fn}.ts`);
     }
@@ -119,7 +117,7 @@ describe("IAM: least privilege", () => {
 describe("secret", () => {
   test("JSON with bot_token and signing_secret; created only without secret_arn; both required then", () => {
     const version = resource("aws_secretsmanager_secret_version", "this");
-    expect(version.secret_string).toBe(
+    expect(version.secret_string_wo).toBe(
       "${jsonencode({ bot_token = var.bot_token, signing_secret = var.signing_secret })}",
     );
     expect(version.count).toBe("${var.secret_arn == null ? 1 : 0}");
@@ -232,25 +230,13 @@ describe("inputs and outputs", () => {
   });
 
   test("the outputs every channel module has, plus app_manifest; webhook_url says nothing registers it", () => {
-    expect(Object.keys(outputs()).sort()).toEqual(
-      [
-        "app_manifest",
-        "webhook_url",
-        "queue_url",
-        "queue_arn",
-        "dlq_url",
-        "ingress_function_name",
-        "worker_function_name",
-        "secret_arn",
-        "http_api_id",
-      ].sort(),
-    );
+    expect(Object.keys(outputs()).sort()).toEqual([...CHANNEL_OUTPUTS, "app_manifest"].sort());
     expect(String(outputs().webhook_url?.description)).not.toContain("registered by the module");
   });
 
-  test("required providers: aws and archive only (nothing random is generated)", () => {
+  test("required providers: aws only (nothing random is generated, nothing zipped at plan)", () => {
     const terraform = config().terraform as { required_providers: Record<string, unknown> };
-    expect(Object.keys(terraform.required_providers).sort()).toEqual(["archive", "aws"]);
+    expect(Object.keys(terraform.required_providers).sort()).toEqual(["aws"]);
     expect(config()).not.toHaveProperty("provider");
   });
 });

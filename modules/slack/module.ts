@@ -3,6 +3,8 @@ import {
   addr,
   ChannelPipeline,
   ChannelSecret,
+  channelApiInputs,
+  channelIngressInputs,
   channelOutputs,
   channelPipelineInputs,
   channelVariables,
@@ -64,7 +66,7 @@ const obj = (attributes: Record<string, string>) =>
  * cannot be pointed at a URL by API without a configuration token, so instead of a setup invocation the
  * module outputs the app manifest (request URL, scopes, events) to paste into the app.
  *
- * Synthesized into modules/slack/*.tf.json by `bun run build` (scripts/synth.ts).
+ * Synthesized into modules/slack/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
 export class SlackModule extends ModuleStack {
   constructor(scope: Construct, id = "slack") {
@@ -81,8 +83,8 @@ export class SlackModule extends ModuleStack {
       sensitive: true,
       description:
         "Bot User OAuth Token of the Slack app (`xoxb-...`, OAuth & Permissions after installing the app), stored in " +
-        "the secret the module creates. Required unless `secret_arn` is given (then ignored). It is kept in Terraform " +
-        "state: use an encrypted backend.",
+        "the secret the module creates. Required unless `secret_arn` is given (then ignored). " +
+        "Written to the secret through a write-only argument: never in the Terraform state (a saved plan file holds it).",
       validation: [
         {
           condition: `var.bot_token == null || can(regex("^xoxb-[A-Za-z0-9-]+$", var.bot_token))`,
@@ -97,7 +99,7 @@ export class SlackModule extends ModuleStack {
       sensitive: true,
       description:
         "Signing Secret of the Slack app (Basic Information → App Credentials): the key every request from Slack is " +
-        "checked with. Required unless `secret_arn` is given (then ignored). Kept in Terraform state.",
+        "checked with. Required unless `secret_arn` is given (then ignored). Never in the Terraform state.",
       validation: [
         {
           condition: `var.signing_secret == null || can(regex("^[0-9A-Fa-f]{16,128}$", var.signing_secret))`,
@@ -113,7 +115,8 @@ export class SlackModule extends ModuleStack {
         "Name of the Slack app and its bot user in `app_manifest` (1–35 characters); null means `name`, cut to 35.",
       validation: [
         {
-          condition: "var.app_name == null || (length(var.app_name) >= 1 && length(var.app_name) <= 35)",
+          // A conditional, not ||: Terraform before 1.12 evaluates both sides, and length(null) fails.
+          condition: "var.app_name == null ? true : length(var.app_name) >= 1 && length(var.app_name) <= 35",
           errorMessage: "app_name must be 1-35 characters (Slack's limit for app names).",
         },
       ],
@@ -172,19 +175,13 @@ export class SlackModule extends ModuleStack {
       ...channelPipelineInputs(v),
       secretArn: secret.secretArn,
     });
-    const { queues, worker } = pipeline;
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
-      memorySizeMb: v.ingressMemoryMb.numberValue,
+      ...channelIngressInputs(v),
     });
 
     // The request URL: a route on the (new or given) HTTP API. Slack learns it from the manifest below.
-    const api = new HttpApi(this, "Api", {
-      terraformName: "this",
-      name,
-      existingApiId: addr(v.httpApiId),
-      tags,
-    });
+    const api = new HttpApi(this, "Api", { terraformName: "this", ...channelApiInputs(v) });
     const route = new LambdaRoute(this, "Route", {
       terraformName: "slack",
       api,
@@ -230,16 +227,13 @@ export class SlackModule extends ModuleStack {
     );
 
     channelOutputs(this, "Slack", {
+      pipeline,
+      ingress,
+      api,
       webhookUrl: eventsUrl.asString,
+      secretArn: secret.secretArn,
       webhookUrlDescription:
         "The Events API request URL (`POST /slack/events`); `app_manifest` carries it to Slack, nothing registers it by API.",
-      queueUrl: queues.queue.url,
-      queueArn: queues.queue.arn,
-      dlqUrl: queues.dlq.url,
-      ingressFunctionName: ingress.function.functionName,
-      workerFunctionName: worker.function.functionName,
-      secretArn: secret.secretArn,
-      httpApiId: api.apiId,
     });
     output(
       this,

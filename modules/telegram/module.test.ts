@@ -4,7 +4,14 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MODULES, REPO_ROOT, renderModuleFiles, synthAll } from "../../scripts/synth.ts";
-import { actionNames, type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
+import {
+  actionNames,
+  type Block,
+  CHANNEL_OUTPUTS,
+  expectedPipeline,
+  statementRows,
+  useModule,
+} from "../lib/testing.ts";
 
 /**
  * Synth-level checks of the generated Telegram module (there is no terraform binary here): what a
@@ -24,6 +31,7 @@ describe("resources", () => {
       "aws_apigatewayv2_integration.telegram",
       "aws_apigatewayv2_route.telegram",
       "aws_apigatewayv2_stage.this",
+      "aws_cloudwatch_log_group.access",
       "aws_cloudwatch_log_group.ingress",
       "aws_cloudwatch_log_group.worker",
       "aws_cloudwatch_metric_alarm.dlq",
@@ -42,14 +50,11 @@ describe("resources", () => {
       "aws_sqs_queue.dlq",
       "aws_sqs_queue.this",
       "aws_sqs_queue_redrive_allow_policy.dlq",
-      "data.archive_file.ingress",
-      "data.archive_file.worker",
       "data.aws_apigatewayv2_api.this",
       "data.aws_iam_policy_document.ingress",
       "data.aws_iam_policy_document.lambda_assume_role",
       "data.aws_iam_policy_document.worker",
       "data.aws_secretsmanager_secret_versions.this",
-      "random_password.webhook_secret",
     ]);
   });
 
@@ -61,7 +66,6 @@ describe("resources", () => {
     for (const [type, name] of [
       ["aws_secretsmanager_secret", "this"],
       ["aws_secretsmanager_secret_version", "this"],
-      ["random_password", "webhook_secret"],
     ] as const) {
       expect(resource(type, name).count).toBe("${var.secret_arn == null ? 1 : 0}");
     }
@@ -73,10 +77,10 @@ describe("resources", () => {
         handler: `${fn}.handler`,
         runtime: "nodejs22.x",
         architectures: ["arm64"],
-        filename: `\${data.archive_file.${fn}.output_path}`,
-        source_code_hash: `\${data.archive_file.${fn}.output_base64sha256}`,
+        filename: `\${path.module}/dist/${fn}.zip`,
+        source_code_hash: `\${filebase64sha256("\${path.module}/dist/${fn}.zip")}`,
       });
-      expect(data().archive_file?.[fn]?.source_file).toBe(`\${path.module}/dist/${fn}.mjs`);
+      expect(resource("aws_lambda_function", fn).filename).toBe(`\${path.module}/dist/${fn}.zip`);
       expect(resource("aws_cloudwatch_log_group", fn)).toEqual({
         name: `/aws/lambda/\${var.name}-${fn}`,
         retention_in_days: "${var.log_retention_days}",
@@ -127,7 +131,7 @@ describe("queues", () => {
 
   test("DLQ wiring: redrive after max_receive_count, the worker told the same number, redrive allowed back", () => {
     expect(resource("aws_sqs_queue", "this").redrive_policy).toBe(
-      '${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.dlq.arn, "maxReceiveCount" = var.max_receive_count})}',
+      "${jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = var.max_receive_count })}",
     );
     expect(envOf("worker").MAX_RECEIVE_COUNT).toContain("var.max_receive_count");
     expect(resource("aws_sqs_queue_redrive_allow_policy", "dlq").redrive_allow_policy).toContain(
@@ -236,11 +240,13 @@ describe("IAM: least privilege", () => {
 });
 
 describe("secret and webhook registration", () => {
-  test("secret JSON holds bot_token and a generated 64-character letters-and-digits webhook secret", () => {
-    expect(resource("random_password", "webhook_secret")).toMatchObject({ length: 64, special: false });
-    expect(resource("aws_secretsmanager_secret_version", "this").secret_string).toBe(
-      "${jsonencode({ bot_token = var.bot_token, webhook_secret = random_password.webhook_secret[0].result })}",
-    );
+  test("secret JSON holds bot_token and a webhook secret derived from it, written only (never in state)", () => {
+    const json =
+      'jsonencode({ bot_token = var.bot_token, webhook_secret = sha256("agentcore-relay telegram webhook secret:${var.bot_token}") })';
+    const version = resource("aws_secretsmanager_secret_version", "this");
+    expect(version.secret_string).toBeUndefined();
+    expect(version.secret_string_wo).toBe(`\${${json}}`);
+    expect(version.secret_string_wo_version).toBe(`\${parseint(substr(sha256(${json}), 0, 12), 16)}`);
     expect(locals().secret_arn).toBe(
       "${var.secret_arn == null ? aws_secretsmanager_secret.this[0].arn : var.secret_arn}",
     );
@@ -253,7 +259,7 @@ describe("secret and webhook registration", () => {
       lifecycle_scope: "CRUD",
       terraform_key: "tf",
       input:
-        '${jsonencode({"action" = "setup", "url" = local.webhook_url, "revision" = local.webhook_revision})}',
+        '${jsonencode({ action = "setup", url = local.webhook_url, revision = local.webhook_revision })}',
     });
     expect(setup.depends_on).toEqual(
       expect.arrayContaining([
@@ -270,7 +276,7 @@ describe("secret and webhook registration", () => {
   });
 
   test("the webhook secret and the bot token never reach an output or the invocation input", () => {
-    const leaks = ["random_password", "webhook_secret", "bot_token", "secret_string"];
+    const leaks = ["webhook_secret", "bot_token", "secret_string"];
     const invocationInput = String(resource("aws_lambda_invocation", "setup_webhook").input);
     for (const leak of leaks) {
       expect(JSON.stringify(outputs())).not.toContain(leak);
@@ -334,18 +340,7 @@ describe("inputs and outputs", () => {
   });
 
   test("exactly the outputs the issue lists, each described", () => {
-    expect(Object.keys(outputs()).sort()).toEqual(
-      [
-        "webhook_url",
-        "queue_url",
-        "queue_arn",
-        "dlq_url",
-        "ingress_function_name",
-        "worker_function_name",
-        "secret_arn",
-        "http_api_id",
-      ].sort(),
-    );
+    expect(Object.keys(outputs()).sort()).toEqual([...CHANNEL_OUTPUTS].sort());
     for (const [name, o] of Object.entries(outputs())) expect(String(o.description ?? ""), name).not.toBe("");
   });
 });
@@ -355,15 +350,15 @@ describe("a reusable module", () => {
     const terraform = config().terraform as {
       required_providers: Record<string, { source: string; version: string }>;
     };
-    expect(Object.keys(terraform.required_providers).sort()).toEqual(["archive", "aws", "random"]);
+    expect(Object.keys(terraform.required_providers).sort()).toEqual(["aws"]);
     for (const p of Object.values(terraform.required_providers)) expect(p.version).toMatch(/^>= \d+\.\d+/);
     expect(config()).not.toHaveProperty("provider");
     for (const [path, text] of Object.entries(files())) {
-      if (!path.endsWith(".tf.json")) continue;
-      expect(text).not.toContain('"backend"');
-      expect(text.match(/"\/\/"/g)?.length, path).toBe(1); // the header only
+      if (!path.endsWith(".tf")) continue;
+      expect(text).not.toMatch(/^\s*backend "|^provider "/m);
       expect(text).not.toContain("cdktf");
-      expect(text).toStartWith('{\n  "//": "Generated by `bun run build` from modules/telegram/module.ts.');
+      expect(text).not.toContain("//");
+      expect(text).toStartWith("# Generated by `bun run build` from modules/telegram/module.ts.");
     }
   });
 
@@ -371,11 +366,9 @@ describe("a reusable module", () => {
     const all = Object.values(files()).join("\n");
     const machine = [REPO_ROOT, tmpdir(), "/home/", "/Users/", "C:\\"].filter((dir) => all.includes(dir));
     expect(machine).toEqual([]);
-    const paths = [...all.matchAll(/"(?:source_file|output_path|filename)": "([^"]+)"/g)].map(
-      (m) => m[1] as string,
-    );
-    for (const p of paths)
-      expect(p).toMatch(/^\$\{(path\.module|path\.root|data\.archive_file\.\w+\.output_path)\}/);
+    const paths = [...all.matchAll(/\bfilename\s+= "([^"]+)"/g)].map((m) => m[1] as string);
+    expect(paths).toHaveLength(2);
+    for (const p of paths) expect(p).toMatch(/^\$\{path\.module\}\/dist\/\w+\.zip$/);
   });
 
   test("README carries the generated tables between the markers", () => {
@@ -395,7 +388,7 @@ describe("build", () => {
         const dir = `modules/${def.name}`;
         const fresh = (await readdir(join(out, dir))).sort();
         const committed = (await readdir(join(REPO_ROOT, dir))).filter(
-          (f) => f.endsWith(".tf.json") || f === "README.md",
+          (f) => /\.tf(\.json)?$/.test(f) || f === "README.md",
         );
         expect(
           committed.sort(),

@@ -1,10 +1,12 @@
-import { Password } from "@cdktf/provider-random/lib/password";
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import {
   addr,
   ChannelPipeline,
   ChannelSecret,
+  channelApiInputs,
+  channelIngressInputs,
   channelOutputs,
   channelPipelineInputs,
   channelVariables,
@@ -12,9 +14,7 @@ import {
   LambdaRoute,
   localValue,
   ModuleStack,
-  named,
   SetupInvocation,
-  tfNumber,
   variable,
 } from "../lib/index.ts";
 
@@ -27,15 +27,20 @@ export const TELEGRAM_ROUTE_KEY = "POST /telegram";
 /** Ingress timeout, in seconds: it only verifies, parses and enqueues, and Telegram waits for its answer. */
 export const INGRESS_TIMEOUT_SECONDS = 10;
 
-/** Length of the generated webhook secret (`secret_token` allows 1–256 of `A-Za-z0-9_-`). */
-export const WEBHOOK_SECRET_LENGTH = 64;
+/**
+ * The webhook secret (`secret_token`, 1–256 of `A-Za-z0-9_-`): 64 hex digits derived from the bot token
+ * with a label of its own, so it is as unguessable as the token, changes with it, and never needs to be
+ * stored anywhere but the secret (a random one would live in the Terraform state). Whoever knows the bot
+ * token controls the webhook anyway.
+ */
+export const WEBHOOK_SECRET_EXPRESSION = 'sha256("agentcore-relay telegram webhook secret:${var.bot_token}")';
 
 /**
  * The Telegram channel module: `POST /telegram` on an HTTP API → ingress Lambda → SQS FIFO (+ DLQ) → worker
  * Lambda → AgentCore Runtime → Telegram Bot API, plus the secret, logs, DLQ alarm, and the webhook
  * registration (`aws_lambda_invocation` of the worker's setup action) that makes `terraform apply` enough.
  *
- * Synthesized into modules/telegram/*.tf.json by `bun run build` (scripts/synth.ts).
+ * Synthesized into modules/telegram/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
 export class TelegramModule extends ModuleStack {
   constructor(scope: Construct, id = "telegram") {
@@ -52,7 +57,7 @@ export class TelegramModule extends ModuleStack {
       sensitive: true,
       description:
         "Bot token from @BotFather (`123456789:AA...`), stored in the secret the module creates. " +
-        "Required unless `secret_arn` is given (then ignored). It is kept in Terraform state: use an encrypted backend.",
+        "Required unless `secret_arn` is given (then ignored). Written to the secret through a write-only argument: never in the Terraform state (a saved plan file holds it).",
       validation: [
         {
           condition: `var.bot_token == null || can(regex("^[0-9]+:[A-Za-z0-9_-]{30,}$", var.bot_token))`,
@@ -62,23 +67,14 @@ export class TelegramModule extends ModuleStack {
     });
     const name = v.name.stringValue;
     const tags = v.tags.value;
-    const createSecret = `${addr(v.secretArn)} == null ? 1 : 0`;
 
-    // Credentials: the webhook secret is generated here and only ever leaves through the secret.
-    const webhookSecret = named(
-      new Password(this, "WebhookSecret", {
-        count: tfNumber(createSecret),
-        length: WEBHOOK_SECRET_LENGTH,
-        special: false,
-      }),
-      "webhook_secret",
-    );
+    // Credentials: the bot token and the webhook secret derived from it, written only to the secret.
     const secret = new ChannelSecret(this, "Secret", {
       terraformName: "this",
       namePrefix: `${name}-telegram-`,
       description: `Telegram bot token and webhook secret of the agentcore-relay deployment ${name}.`,
       existingSecretArn: addr(v.secretArn),
-      secretString: `jsonencode({ bot_token = var.bot_token, webhook_secret = ${addr(webhookSecret)}[0].result })`,
+      secretString: `jsonencode({ bot_token = var.bot_token, webhook_secret = ${WEBHOOK_SECRET_EXPRESSION} })`,
       recoveryWindowInDays: addr(v.secretRecoveryWindowInDays),
       preconditions: [
         {
@@ -95,19 +91,14 @@ export class TelegramModule extends ModuleStack {
       ...channelPipelineInputs(v),
       secretArn: secret.secretArn,
     });
-    const { queues, worker } = pipeline;
+    const { worker } = pipeline;
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
-      memorySizeMb: v.ingressMemoryMb.numberValue,
+      ...channelIngressInputs(v),
     });
 
     // The webhook: route on the (new or given) HTTP API, then registered with Telegram by the worker.
-    const api = new HttpApi(this, "Api", {
-      terraformName: "this",
-      name,
-      existingApiId: addr(v.httpApiId),
-      tags,
-    });
+    const api = new HttpApi(this, "Api", { terraformName: "this", ...channelApiInputs(v) });
     const route = new LambdaRoute(this, "Route", {
       terraformName: "telegram",
       api,
@@ -128,14 +119,11 @@ export class TelegramModule extends ModuleStack {
     });
 
     channelOutputs(this, "Telegram", {
+      pipeline,
+      ingress,
+      api,
       webhookUrl: webhookUrl.asString,
-      queueUrl: queues.queue.url,
-      queueArn: queues.queue.arn,
-      dlqUrl: queues.dlq.url,
-      ingressFunctionName: ingress.function.functionName,
-      workerFunctionName: worker.function.functionName,
       secretArn: secret.secretArn,
-      httpApiId: api.apiId,
     });
   }
 }

@@ -3,11 +3,17 @@ import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../scripts/synth.ts";
-import { type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
+import {
+  type Block,
+  expectedPipeline,
+  functionOutputNames,
+  statementRows,
+  useModule,
+} from "../lib/testing.ts";
 
 /** Synth-level checks of the generated WhatsApp-personal module. */
 
-const { files, config, resources, data, variables, resource, statements } = useModule("whatsapp-personal");
+const { files, config, resources, variables, resource, statements } = useModule("whatsapp-personal");
 
 describe("resources", () => {
   test("inbound and outbound FIFO pairs, the worker, its ledger and alarms; no ingress, API or secret", () => {
@@ -54,7 +60,7 @@ describe("resources", () => {
       runtime: "nodejs22.x",
       architectures: ["arm64"],
     });
-    expect(data().archive_file?.worker?.source_file).toBe("${path.module}/dist/worker.mjs");
+    expect(resource("aws_lambda_function", "worker").filename).toBe("${path.module}/dist/worker.zip");
     const env = (
       resource("aws_lambda_function", "worker").environment as { variables: Record<string, string> }
     ).variables;
@@ -94,7 +100,11 @@ describe("a reusable module", () => {
         "outbound_queue_url",
         "outbound_queue_arn",
         "outbound_dlq_url",
-        "worker_function_name",
+        "dlq_arn",
+        "outbound_dlq_arn",
+        ...functionOutputNames("worker"),
+        "ledger_table_name",
+        "ledger_table_arn",
       ].sort(),
     );
     for (const [name, o] of Object.entries(outputs)) expect(String(o.description ?? ""), name).not.toBe("");

@@ -1,11 +1,13 @@
 import type { Construct } from "constructs";
 import {
   addr,
+  CHANNEL_NAME_MAX_LENGTH,
   ChannelPipeline,
   channelPipelineInputs,
   channelVariables,
   DlqAlarm,
   FifoQueuePair,
+  functionOutputs,
   ModuleStack,
   output,
   VISIBILITY_TIMEOUT_FACTOR,
@@ -18,7 +20,15 @@ export const OUTBOUND_CONSUMER_SECONDS = 10;
 export const OUTBOUND_MAX_RECEIVE_COUNT = 6;
 
 /** Inputs of the shared channel set that this channel has no use for: it has no ingress and no secret. */
-const NOT_USED = ["secret_arn", "secret_recovery_window_in_days", "ingress_memory_mb", "http_api_id"];
+const NOT_USED = [
+  "secret_arn",
+  "secret_recovery_window_in_days",
+  "ingress_memory_mb",
+  "ingress_reserved_concurrency",
+  "http_api_id",
+  "api_throttling_rate_limit",
+  "api_throttling_burst_limit",
+];
 
 /**
  * The serverless half of WhatsApp personal (a linked device of your own WhatsApp account, through the
@@ -26,7 +36,7 @@ const NOT_USED = ["secret_arn", "secret_recovery_window_in_days", "ingress_memor
  * agent, and the outbound FIFO queue of replies the relay sends. The relay (modules/relay) is this
  * channel's ingress and holds the session: a Lambda cannot.
  *
- * Synthesized into modules/whatsapp-personal/*.tf.json by `bun run build` (scripts/synth.ts).
+ * Synthesized into modules/whatsapp-personal/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
 export class WhatsAppPersonalModule extends ModuleStack {
   constructor(scope: Construct, id = "whatsapp-personal") {
@@ -42,7 +52,9 @@ export class WhatsAppPersonalModule extends ModuleStack {
       "description",
       "Name of this deployment, the prefix of every resource name (function `<name>-worker`, queues `<name>.fifo`, " +
         "`<name>-outbound.fifo` and their `-dlq.fifo`, the role, the log group, the ledger table). " +
-        "1–40 letters, digits, hyphens or underscores; unique per account and region.",
+        `1–${CHANNEL_NAME_MAX_LENGTH} letters, digits, hyphens or underscores (the rule of every channel module). IAM role ` +
+        "names are unique in the whole account (all regions), the other names per account and region: use a name " +
+        "once per account.",
     );
     const name = v.name.stringValue;
     const tags = v.tags.value;
@@ -57,7 +69,7 @@ export class WhatsAppPersonalModule extends ModuleStack {
       tags,
     });
     // Inbound: the relay sends envelopes (it is this channel's ingress), the worker consumes them.
-    const { queues, worker } = new ChannelPipeline(this, "Pipeline", {
+    const { queues, worker, ledger } = new ChannelPipeline(this, "Pipeline", {
       ...channelPipelineInputs(v),
       workerEnvironment: { OUTBOUND_QUEUE_URL: outbound.queue.url },
       workerSendQueue: outbound.queue,
@@ -102,11 +114,10 @@ export class WhatsAppPersonalModule extends ModuleStack {
       outbound.dlq.url,
       `URL of the outbound dead-letter queue: replies the relay could not send after ${OUTBOUND_MAX_RECEIVE_COUNT} tries.`,
     );
-    output(
-      this,
-      "worker_function_name",
-      worker.function.functionName,
-      "Name of the worker Lambda function (queue → agent → outbound queue).",
-    );
+    output(this, "dlq_arn", queues.dlq.arn, "ARN of the inbound dead-letter queue.");
+    output(this, "outbound_dlq_arn", outbound.dlq.arn, "ARN of the outbound dead-letter queue.");
+    functionOutputs(this, "worker", worker, "the worker Lambda function (queue → agent → outbound queue)");
+    output(this, "ledger_table_name", ledger.table.name, "Name of the DynamoDB table of the send ledger.");
+    output(this, "ledger_table_arn", ledger.table.arn, "ARN of the DynamoDB table of the send ledger.");
   }
 }

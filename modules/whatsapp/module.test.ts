@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MODULES, REPO_ROOT, renderModuleFiles } from "../../scripts/synth.ts";
-import { type Block, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
+import { type Block, CHANNEL_OUTPUTS, expectedPipeline, statementRows, useModule } from "../lib/testing.ts";
 
 /**
  * Synth-level checks of the generated WhatsApp module (there is no terraform binary here): what a
@@ -31,6 +31,7 @@ describe("resources", () => {
       "aws_apigatewayv2_route.whatsapp_get",
       "aws_apigatewayv2_route.whatsapp_post",
       "aws_apigatewayv2_stage.this",
+      "aws_cloudwatch_log_group.access",
       "aws_cloudwatch_log_group.ingress",
       "aws_cloudwatch_log_group.worker",
       "aws_cloudwatch_metric_alarm.dlq",
@@ -50,14 +51,12 @@ describe("resources", () => {
       "aws_sqs_queue.dlq",
       "aws_sqs_queue.this",
       "aws_sqs_queue_redrive_allow_policy.dlq",
-      "data.archive_file.ingress",
-      "data.archive_file.worker",
       "data.aws_apigatewayv2_api.this",
       "data.aws_iam_policy_document.ingress",
       "data.aws_iam_policy_document.lambda_assume_role",
       "data.aws_iam_policy_document.worker",
       "data.aws_secretsmanager_secret_versions.this",
-      "random_password.verify_token",
+      "terraform_data.verify_token",
     ]);
     for (const method of ["GET", "POST"]) {
       const name = `whatsapp_${method.toLowerCase()}`;
@@ -80,7 +79,7 @@ describe("resources", () => {
         runtime: "nodejs22.x",
         architectures: ["arm64"],
       });
-      expect(data().archive_file?.[fn]?.source_file).toBe(`\${path.module}/dist/${fn}.mjs`);
+      expect(resource("aws_lambda_function", fn).filename).toBe(`\${path.module}/dist/${fn}.zip`);
     }
   });
 
@@ -137,16 +136,16 @@ describe("IAM: least privilege", () => {
 
 describe("secret, verify token and setup", () => {
   test("the secret holds the four keys; the verify token is generated only when neither given nor in secret_arn", () => {
-    expect(resource("aws_secretsmanager_secret_version", "this").secret_string).toBe(
+    expect(resource("aws_secretsmanager_secret_version", "this").secret_string_wo).toBe(
       "${jsonencode({ access_token = var.access_token, app_secret = var.app_secret, verify_token = local.verify_token, phone_number_id = var.phone_number_id })}",
     );
-    expect(resource("random_password", "verify_token")).toMatchObject({
+    expect(resource("terraform_data", "verify_token")).toMatchObject({
       count: "${var.secret_arn == null && var.verify_token == null ? 1 : 0}",
-      length: 48,
-      special: false,
+      input: "${uuid()}",
+      lifecycle: { ignore_changes: ["input"] },
     });
     expect(locals().verify_token).toBe(
-      "${var.secret_arn != null ? null : var.verify_token != null ? var.verify_token : one(random_password.verify_token[*].result)}",
+      "${var.secret_arn != null ? null : var.verify_token != null ? var.verify_token : one(terraform_data.verify_token[*].output)}",
     );
     const [pre] = (
       resource("aws_secretsmanager_secret_version", "this").lifecycle as {
@@ -159,26 +158,14 @@ describe("secret, verify token and setup", () => {
   });
 
   test("outputs: webhook_url and the sensitive verify_token; no other output carries a credential", () => {
-    expect(Object.keys(outputs()).sort()).toEqual(
-      [
-        "webhook_url",
-        "verify_token",
-        "queue_url",
-        "queue_arn",
-        "dlq_url",
-        "ingress_function_name",
-        "worker_function_name",
-        "secret_arn",
-        "http_api_id",
-      ].sort(),
-    );
+    expect(Object.keys(outputs()).sort()).toEqual([...CHANNEL_OUTPUTS, "verify_token"].sort());
     expect(outputs().verify_token).toMatchObject({ sensitive: true, value: "${local.verify_token}" });
     expect(outputs().webhook_url?.value).toBe("${local.webhook_url}");
     expect(locals().webhook_url).toBe("${local.http_api_endpoint}/whatsapp");
     for (const [name, o] of Object.entries(outputs())) {
       expect(String(o.description ?? ""), name).not.toBe("");
       if (name === "verify_token") continue;
-      for (const leak of ["verify_token", "access_token", "app_secret", "random_password"])
+      for (const leak of ["verify_token", "access_token", "app_secret", "terraform_data"])
         expect(JSON.stringify(o), name).not.toContain(leak);
     }
   });
@@ -190,7 +177,7 @@ describe("secret, verify token and setup", () => {
       lifecycle_scope: "CRUD",
       terraform_key: "tf",
       input:
-        '${jsonencode({"action" = "setup", "url" = local.webhook_url, "revision" = local.webhook_revision})}',
+        '${jsonencode({ action = "setup", url = local.webhook_url, revision = local.webhook_revision })}',
     });
     expect(setup.depends_on).toEqual(
       expect.arrayContaining([

@@ -1,10 +1,12 @@
-import { Password } from "@cdktf/provider-random/lib/password";
-import { Fn, TerraformOutput } from "cdktf";
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
+import { DataResource, Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import {
   addr,
   ChannelPipeline,
   ChannelSecret,
+  channelApiInputs,
+  channelIngressInputs,
   channelOutputs,
   channelPipelineInputs,
   channelVariables,
@@ -34,9 +36,6 @@ export const WHATSAPP_PATH = "/whatsapp";
 /** Ingress timeout, in seconds: it only verifies, parses and enqueues, and Meta waits for its answer. */
 export const INGRESS_TIMEOUT_SECONDS = 10;
 
-/** Length of the generated verify token (letters and digits). */
-export const VERIFY_TOKEN_LENGTH = 48;
-
 /** A WhatsApp user id: a phone number as digits with the country code (wa_id), or a BSUID (`US.1349…`). */
 const USER_ID_PATTERN = "^([0-9]{6,15}|[A-Z]{2}\\.[A-Za-z0-9.]{1,140})$";
 
@@ -47,7 +46,7 @@ const USER_ID_PATTERN = "^([0-9]{6,15}|[A-Z]{2}\\.[A-Za-z0-9.]{1,140})$";
  * alarm, and the worker's setup action on apply: it checks the access token and phone number, and with `app_id`
  * registers the app's webhook by API.
  *
- * Synthesized into modules/whatsapp/*.tf.json by `bun run build` (scripts/synth.ts).
+ * Synthesized into modules/whatsapp/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
 export class WhatsAppModule extends ModuleStack {
   constructor(scope: Construct, id = "whatsapp") {
@@ -71,8 +70,8 @@ export class WhatsAppModule extends ModuleStack {
       description:
         "Access token the worker sends with: a system user's permanent token with `whatsapp_business_messaging` " +
         "(and `whatsapp_business_management` to let apply check the phone number), or the 24-hour test token. Stored " +
-        "in the secret the module creates; required unless `secret_arn` is given. It is kept in Terraform state: use an " +
-        "encrypted backend.",
+        "in the secret the module creates; required unless `secret_arn` is given. " +
+        "Written to the secret through a write-only argument: never in the Terraform state (a saved plan file holds it).",
       validation: [noWhitespace("access_token", "a Graph API access token (EAA…)")],
     });
     variable(this, "app_secret", {
@@ -89,8 +88,9 @@ export class WhatsAppModule extends ModuleStack {
       default: null,
       sensitive: true,
       description:
-        'Token Meta sends back when the callback URL is set (the dashboard\'s "Verify token"); null generates ' +
-        `${VERIFY_TOKEN_LENGTH} letters and digits (read it with \`terraform output -raw verify_token\`). Ignored with \`secret_arn\`.`,
+        'Token Meta sends back when the callback URL is set (the dashboard\'s "Verify token"); null generates a ' +
+        "random UUID once, kept in the state (read it with `terraform output -raw verify_token`; it only answers " +
+        "Meta's subscription handshake and signs nothing). Ignored with `secret_arn`.",
       validation: [
         {
           condition: 'var.verify_token == null || can(regex("^\\\\S{1,256}$", var.verify_token))',
@@ -133,20 +133,20 @@ export class WhatsAppModule extends ModuleStack {
     // "" when unset: the worker's WHATSAPP_APP_ID, and part of the setup revision.
     const appIdOrEmpty = local(this, "app_id", `${addr(appId)} == null ? "" : ${addr(appId)}`);
 
-    // Credentials: the verify token is generated unless given, and leaves only through the secret
-    // and the sensitive verify_token output.
-    const verifyTokenPassword = named(
-      new Password(this, "VerifyToken", {
+    // Credentials: the verify token is generated unless given (a UUID made once: uuid() would change at
+    // every plan but for ignore_changes), and leaves only through the secret and the sensitive output.
+    const generatedVerifyToken = named(
+      new DataResource(this, "VerifyToken", {
         count: tfNumber(`${addr(v.secretArn)} == null && var.verify_token == null ? 1 : 0`),
-        length: VERIFY_TOKEN_LENGTH,
-        special: false,
+        lifecycle: { ignoreChanges: ["input"] },
       }),
       "verify_token",
     );
+    generatedVerifyToken.addOverride("input", "${uuid()}");
     const verifyToken = local(
       this,
       "verify_token",
-      `${addr(v.secretArn)} != null ? null : var.verify_token != null ? var.verify_token : one(${addr(verifyTokenPassword)}[*].result)`,
+      `${addr(v.secretArn)} != null ? null : var.verify_token != null ? var.verify_token : one(${addr(generatedVerifyToken)}[*].output)`,
     );
     const secret = new ChannelSecret(this, "Secret", {
       terraformName: "this",
@@ -174,23 +174,18 @@ export class WhatsAppModule extends ModuleStack {
       secretArn: secret.secretArn,
       workerEnvironment: { WHATSAPP_APP_ID: appIdOrEmpty.asString },
     });
-    const { queues, worker, ledger } = pipeline;
+    const { worker, ledger } = pipeline;
     // The ingress records the delivery statuses of reply chunks in the ledger, so a worker unsure whether
     // a chunk went out (it died between the send and its record) does not send it twice.
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
-      memorySizeMb: v.ingressMemoryMb.numberValue,
+      ...channelIngressInputs(v),
       environment: { LEDGER_TABLE: ledger.table.name },
     });
     grantLedgerSeen(ledger.table, ingress, "whatsapp");
 
     // The webhook: GET (handshake) and POST (deliveries) on the (new or given) HTTP API.
-    const api = new HttpApi(this, "Api", {
-      terraformName: "this",
-      name,
-      existingApiId: addr(v.httpApiId),
-      tags,
-    });
+    const api = new HttpApi(this, "Api", { terraformName: "this", ...channelApiInputs(v) });
     const routes = new LambdaRoutes(this, "Routes", {
       terraformName: "whatsapp",
       api,
@@ -212,17 +207,14 @@ export class WhatsAppModule extends ModuleStack {
     });
 
     channelOutputs(this, "WhatsApp", {
+      pipeline,
+      ingress,
+      api,
       webhookUrl: webhookUrl.asString,
+      secretArn: secret.secretArn,
       webhookUrlDescription:
         "Callback URL for the Meta app dashboard (WhatsApp → Configuration → Webhook); registered by the module only " +
         "with app_id.",
-      queueUrl: queues.queue.url,
-      queueArn: queues.queue.arn,
-      dlqUrl: queues.dlq.url,
-      ingressFunctionName: ingress.function.functionName,
-      workerFunctionName: worker.function.functionName,
-      secretArn: secret.secretArn,
-      httpApiId: api.apiId,
     });
     named(
       new TerraformOutput(this, "output.verify_token", {

@@ -81,7 +81,12 @@ export function statementsOf(module: string, main: Json): Statement[] {
   const out: Statement[] = [];
   const data = (main.data ?? {}) as Json;
   for (const [name, doc] of entries(data.aws_iam_policy_document)) {
-    for (const statement of (doc.statement ?? []) as Json[]) {
+    // Optional statements are dynamic blocks; each one's content is checked like a fixed statement.
+    const dynamic = ((doc.dynamic as Json | undefined)?.statement ?? []) as Json[];
+    for (const statement of [
+      ...((doc.statement ?? []) as Json[]),
+      ...dynamic.map((d) => d.content as Json),
+    ]) {
       out.push({
         module,
         where: `data.aws_iam_policy_document.${name}`,

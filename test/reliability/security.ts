@@ -1,11 +1,13 @@
 /**
- * Security checks over the generated Terraform modules (modules/<name>/*.tf.json): IAM actions and
+ * Security checks over the generated Terraform modules (their configuration as Terraform JSON, what the
+ * generated modules/<name>/*.tf hold; a module given as *.tf.json is read as it is): IAM actions and
  * resources (no wildcard action; a wildcard resource only where AWS requires one, each with its
  * reason), encryption at rest of queues, secrets, tables, buckets and logs, sensitive inputs, and no
  * secret in a function's environment.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { MODULES, moduleConfigOf } from "../../scripts/synth.ts";
 import { type Statement, statementsOf } from "./security-policies.ts";
 
 /** A wildcard that is allowed, and why. */
@@ -119,18 +121,23 @@ export async function checkModules(root = "."): Promise<SecurityFigures> {
   const envSecrets: string[] = [];
   for (const entry of await readdir(join(root, "modules"), { withFileTypes: true })) {
     const dir = join(root, "modules", entry.name);
-    const main = await readFile(join(dir, "main.tf.json"), "utf8").then(
-      (text) => JSON.parse(text) as Json,
-      () => undefined,
-    );
+    const generated = MODULES.some((m) => m.name === entry.name) ? moduleConfigOf(entry.name) : undefined;
+    const main =
+      generated ??
+      (await readFile(join(dir, "main.tf.json"), "utf8").then(
+        (text) => JSON.parse(text) as Json,
+        () => undefined,
+      ));
     if (!entry.isDirectory() || !main) continue;
     modules.push(entry.name);
     statements.push(...statementsOf(entry.name, main));
     encryption.push(...encryptionOf(entry.name, main));
-    const variables = await readFile(join(dir, "variables.tf.json"), "utf8").then(
-      (text) => (JSON.parse(text) as Json).variable as Json,
-      () => ({}) as Json,
-    );
+    const variables =
+      (generated?.variable as Json | undefined) ??
+      (await readFile(join(dir, "variables.tf.json"), "utf8").then(
+        (text) => (JSON.parse(text) as Json).variable as Json,
+        () => ({}) as Json,
+      ));
     for (const [name, variable] of entries(variables)) {
       if (
         /token|secret|password|private/i.test(name) &&

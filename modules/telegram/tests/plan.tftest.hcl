@@ -1,0 +1,170 @@
+# Plans of the Telegram module (mocked AWS provider): the pipeline's wiring, the webhook registration, and
+# the inputs that must be refused.
+
+mock_provider "aws" {
+  source = "../../test/terraform/mocks"
+}
+
+variables {
+  name              = "bot"
+  agent_runtime_arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234"
+  bot_token         = "123456789:AAbbccddeeffgghhiijjkkllmmnnooppqq"
+  allowed_users     = ["123456789"]
+}
+
+run "defaults" {
+  command = plan
+
+  assert {
+    condition     = aws_apigatewayv2_route.telegram.route_key == "POST /telegram"
+    error_message = "the webhook route of the contract"
+  }
+  assert {
+    condition     = aws_apigatewayv2_integration.telegram.integration_type == "AWS_PROXY" && aws_apigatewayv2_integration.telegram.payload_format_version == "2.0"
+    error_message = "the ingress takes payload format 2.0 events"
+  }
+  assert {
+    condition     = aws_lambda_permission.telegram.principal == "apigateway.amazonaws.com" && aws_lambda_permission.telegram.function_name == "bot-ingress"
+    error_message = "API Gateway may invoke the ingress"
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.worker.function_response_types == toset(["ReportBatchItemFailures"]) && aws_lambda_event_source_mapping.worker.batch_size == 1 && aws_lambda_event_source_mapping.worker.scaling_config[0].maximum_concurrency == 10
+    error_message = "the worker takes the queue one message at a time, reporting partial failures"
+  }
+  assert {
+    condition     = aws_sqs_queue.this.name == "bot.fifo" && aws_sqs_queue.this.fifo_queue && aws_sqs_queue.this.visibility_timeout_seconds == 6 * aws_lambda_function.worker.timeout
+    error_message = "FIFO queue, visibility 6 x the worker timeout"
+  }
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.MAX_RECEIVE_COUNT == "5" && aws_lambda_function.worker.environment[0].variables.AGENT_QUALIFIER == "DEFAULT"
+    error_message = "five receives before the DLQ (AWS's minimum for a Lambda consumer), told to the worker"
+  }
+  assert {
+    condition     = aws_apigatewayv2_stage.this[0].default_route_settings[0].throttling_rate_limit == 50 && aws_apigatewayv2_stage.this[0].default_route_settings[0].throttling_burst_limit == 100
+    error_message = "the stage throttles every route"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.access[0].name == "/aws/apigateway/bot" && aws_cloudwatch_log_group.access[0].retention_in_days == 14 && jsondecode(aws_apigatewayv2_stage.this[0].access_log_settings[0].format).route == "$context.routeKey"
+    error_message = "the stage writes a JSON access log with retention"
+  }
+  assert {
+    condition     = aws_lambda_function.ingress.reserved_concurrent_executions == 10 && coalesce(aws_lambda_function.worker.reserved_concurrent_executions, -1) == -1
+    error_message = "the ingress has reserved (and capped) concurrency; the worker is capped by its event source"
+  }
+  assert {
+    condition     = endswith(aws_lambda_function.ingress.filename, "dist/ingress.zip") && endswith(aws_lambda_function.worker.filename, "dist/worker.zip") && aws_lambda_function.worker.handler == "worker.handler"
+    error_message = "the committed zips, the contract's handlers"
+  }
+  assert {
+    condition     = aws_lambda_function.worker.source_code_hash == filebase64sha256("${path.module}/dist/worker.zip")
+    error_message = "the code hash is the committed zip's"
+  }
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.worker.statement : s.sid] == ["WriteOwnLogs", "ReadSecret", "SendLedger", "InvokeAgent", "ConsumeQueue"]
+    error_message = "worker policy statements"
+  }
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.ingress.statement : s.sid] == ["WriteOwnLogs", "SendToQueue", "ReadSecret"]
+    error_message = "ingress policy statements"
+  }
+  assert {
+    condition     = aws_lambda_invocation.setup_webhook.lifecycle_scope == "CRUD" && aws_lambda_invocation.setup_webhook.function_name == "bot-worker" && aws_lambda_invocation.setup_webhook.terraform_key == "tf"
+    error_message = "apply registers the webhook through the worker, destroy removes it"
+  }
+  assert {
+    condition     = length(aws_secretsmanager_secret.this) == 1 && aws_secretsmanager_secret_version.this[0].secret_string == null
+    error_message = "the secret is created, its value write-only"
+  }
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.worker.statement : s.resources if s.sid == "InvokeAgent"]) == toset([var.agent_runtime_arn, "${var.agent_runtime_arn}/runtime-endpoint/DEFAULT"])
+    error_message = "the worker invokes the runtime through the configured endpoint only"
+  }
+  assert {
+    condition     = output.ingress_function_name == "bot-ingress" && output.worker_function_name == "bot-worker" && output.worker_role_name == "bot-worker" && output.worker_log_group_name == "/aws/lambda/bot-worker" && output.access_log_group_name == "/aws/apigateway/bot"
+    error_message = "outputs name the functions, their roles and log groups"
+  }
+  assert {
+    condition     = aws_iam_role.worker.path == "/" && aws_iam_role.worker.permissions_boundary == null
+    error_message = "roles at / without a boundary by default"
+  }
+}
+
+run "staging_endpoint_role_path_and_boundary" {
+  command = plan
+
+  variables {
+    agent_qualifier               = "staging"
+    iam_role_path                 = "/service-roles/"
+    iam_role_permissions_boundary = "arn:aws:iam::123456789012:policy/boundary"
+  }
+
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.worker.statement : s.resources if s.sid == "InvokeAgent"]) == toset([var.agent_runtime_arn, "${var.agent_runtime_arn}/runtime-endpoint/staging"])
+    error_message = "the grant follows the qualifier"
+  }
+  assert {
+    condition     = alltrue([for r in [aws_iam_role.worker, aws_iam_role.ingress] : r.path == "/service-roles/" && r.permissions_boundary == var.iam_role_permissions_boundary])
+    error_message = "every role gets the path and the boundary"
+  }
+}
+
+run "existing_secret_and_api" {
+  command = plan
+
+  variables {
+    bot_token   = null
+    secret_arn  = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bot-AbCdEf"
+    http_api_id = "a1b2c3d4e5"
+  }
+
+  assert {
+    condition     = length(aws_secretsmanager_secret.this) == 0 && length(aws_secretsmanager_secret_version.this) == 0 && output.secret_arn == var.secret_arn
+    error_message = "the given secret is used, none created"
+  }
+  assert {
+    condition     = length(aws_apigatewayv2_api.this) == 0 && length(aws_apigatewayv2_stage.this) == 0 && length(data.aws_apigatewayv2_api.this) == 1 && aws_apigatewayv2_route.telegram.api_id == data.aws_apigatewayv2_api.this[0].id
+    error_message = "the route goes on the given API"
+  }
+}
+
+run "a_token_is_needed_without_a_secret" {
+  command = plan
+
+  variables {
+    bot_token = null
+  }
+
+  expect_failures = [aws_secretsmanager_secret_version.this]
+}
+
+run "longest_name_unreserved_ingress" {
+  command = plan
+
+  variables {
+    name                         = "a2345678901234567890123456789012345678901234567890123456"
+    ingress_reserved_concurrency = null
+    api_throttling_rate_limit    = 5
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.ingress.function_name) == 64 && aws_lambda_function.ingress.reserved_concurrent_executions == -1
+    error_message = "56 characters fit (<name>-ingress is 64); null leaves the ingress unreserved"
+  }
+  assert {
+    condition     = aws_apigatewayv2_stage.this[0].default_route_settings[0].throttling_rate_limit == 5
+    error_message = "the rate limit is an input"
+  }
+}
+
+run "refuses_bad_inputs" {
+  command = plan
+
+  variables {
+    name                         = "a23456789012345678901234567890123456789012345678901234567"
+    allowed_users                = []
+    bot_token                    = "not-a-token"
+    ingress_reserved_concurrency = 0
+  }
+
+  expect_failures = [var.name, var.allowed_users, var.bot_token, var.ingress_reserved_concurrency]
+}
