@@ -52,7 +52,7 @@ function spawnRelay(env: Record<string, string | undefined>, command = ["bun", "
 }
 
 const freePort = () => {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
   const port = probe.port;
   probe.stop(true);
   return port;
@@ -65,6 +65,7 @@ test("SIGTERM: the enqueue in flight finishes, the session is handed on, exit 0 
       ...awsTestEnv({ sqs: proxy.url, maxAttempts: 1 }),
       AWS_ENDPOINT_URL_S3: sqs.endpoint,
       PORT: String(port),
+      HEALTH_HOST: "127.0.0.1",
       STATE_BUCKET: BUCKET,
       DISCORD_BOT_TOKEN: DEFAULT_DISCORD_TOKEN,
       DISCORD_QUEUE_URL: proxy.url + new URL(queue.queueUrl).pathname,

@@ -11,6 +11,7 @@ import type { RelayConfig } from "../relay/config.ts";
 import { type Relay, startRelay } from "../relay/relay.ts";
 import { s3Store } from "../relay/store.ts";
 import { envelopesOn, eventually } from "../relay/testing.ts";
+import { eventIdOf } from "../relay/whatsapp/inbound.ts";
 import { QR_OBJECT } from "../relay/whatsapp/qr.ts";
 import { FAKE_ME, FakeWhatsApp, waText } from "../relay/whatsapp/testing.ts";
 import { type FakeAgentCore, startAgentCore } from "./fakes/agentcore.ts";
@@ -24,6 +25,7 @@ type WorkerHandler = (event: SQSEvent) => Promise<unknown>;
 const BUCKET = "relay-auth";
 const PREFIX = "whatsapp-personal/";
 const ALICE = "4915551234567@s.whatsapp.net";
+const STRANGER = "4915559999999@s.whatsapp.net";
 const GROUP = "120363000000000001@g.us";
 
 let sqs: LocalSqs;
@@ -44,6 +46,8 @@ const config = (): RelayConfig => ({
     outboundQueueUrl: outbound.queueUrl,
     bucket: BUCKET,
     prefix: PREFIX,
+    allowedUsers: [ALICE],
+    logQr: false,
   },
 });
 
@@ -219,7 +223,7 @@ describe("messages travel: WhatsApp → queue → worker → outbound queue → 
     });
     expect(envelope).toMatchObject({
       channel: "whatsapp-personal",
-      eventId: message.key.id,
+      eventId: eventIdOf(ALICE, ALICE, message.key.id ?? ""),
       conversation: ALICE,
       user: { id: ALICE, name: "Grace" },
       text: "hello agent",
@@ -235,12 +239,13 @@ describe("messages travel: WhatsApp → queue → worker → outbound queue → 
     expect(await sqs.depth(outbound.queueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
-  test("in a group: answered only when addressed, quoting the user's message; strangers refused", async () => {
+  test("in a group: answered only when addressed, quoting the user's message", async () => {
     await startOpen();
     const connection = await whatsapp.latest();
     whatsapp.deliver(
       connection,
       waText({ chatJid: GROUP, participant: ALICE, text: "not for the bot" }),
+      waText({ chatJid: GROUP, participant: ALICE, text: "and you?", quotedParticipant: FAKE_ME.id }),
       waText({
         chatJid: GROUP,
         participant: ALICE,
@@ -248,25 +253,71 @@ describe("messages travel: WhatsApp → queue → worker → outbound queue → 
         mentions: ["4915550000001@s.whatsapp.net"],
         id: "3EB0GROUPMSG",
       }),
-      waText({ text: "let me in", chatJid: "4915559999999@s.whatsapp.net" }),
     );
-    await eventually(async () => (await sqs.peek(inbound.queueUrl)).length === 2);
+    await eventually(async () => (await sqs.peek(inbound.queueUrl)).length === 1);
     await work();
-    await whatsapp.sent.waitFor((items) => items.filter((s) => s.kind === "text").length === 2, 5_000);
-    expect(texts()).toContainEqual({
-      kind: "text",
-      chatJid: GROUP,
-      text: "echo: summarize",
-      quote: { id: "3EB0GROUPMSG", participant: ALICE, text: "@4915550000001 summarize" },
-      connection: 1,
-    });
-    expect(texts()).toContainEqual({
-      kind: "text",
-      chatJid: "4915559999999@s.whatsapp.net",
-      text: "Sorry, you are not allowed to use this bot.",
-      connection: 1,
-    });
+    await whatsapp.sent.waitFor((items) => items.some((s) => s.kind === "text"), 5_000);
+    expect(texts()).toEqual([
+      {
+        kind: "text",
+        chatJid: GROUP,
+        text: "echo: summarize",
+        quote: { id: "3EB0GROUPMSG", participant: ALICE, text: "@4915550000001 summarize" },
+        connection: 1,
+      },
+    ]);
     expect(agentcore.invocations()).toHaveLength(1);
+  });
+
+  test("strangers get nothing: never queued, never answered, not even refused", async () => {
+    await startOpen();
+    const connection = await whatsapp.latest();
+    const mention = { text: "@4915550000001 hi", mentions: ["4915550000001@s.whatsapp.net"] };
+    whatsapp.deliver(
+      connection,
+      waText({ text: "let me in", chatJid: STRANGER }),
+      waText({ text: "/help", chatJid: STRANGER }),
+      waText({ chatJid: GROUP, participant: STRANGER, ...mention }),
+      waText({ text: "hello", chatJid: ALICE }),
+    );
+    // Only Alice's message leaves the relay.
+    const queued = await eventually(async () => {
+      const found = sqs.peek(inbound.queueUrl);
+      return found.length > 0 ? found : undefined;
+    });
+    await Bun.sleep(200);
+    expect(sqs.peek(inbound.queueUrl)).toHaveLength(1);
+    expect(queued.join()).not.toContain(STRANGER);
+    await work();
+    await whatsapp.sent.waitFor((items) => items.some((s) => s.kind === "text"), 5_000);
+    await Bun.sleep(200);
+    expect(whatsapp.sent.items.filter((s) => s.chatJid !== ALICE)).toEqual([]);
+    expect(texts().map((t) => t.text)).toEqual(["echo: hello"]);
+    expect(agentcore.invocations()).toHaveLength(1);
+  });
+
+  test("should a stranger's message reach the worker anyway, it sends nothing back: no refusal, no typing", async () => {
+    await startOpen();
+    const envelope = {
+      v: 1,
+      channel: "whatsapp-personal",
+      eventId: "3EB0SLIPPED:0123456789abcdef",
+      conversation: STRANGER,
+      user: { id: STRANGER },
+      text: "hello?",
+      attachments: [],
+      reply: { chatJid: STRANGER, messageId: "3EB0SLIPPED", group: false },
+      receivedAt: Date.now(),
+    };
+    await sqs.send(inbound.queueUrl, JSON.stringify(envelope), { groupId: "stranger" });
+    await work();
+    await Bun.sleep(300);
+    expect(sqs.peek(outbound.queueUrl)).toEqual([]);
+    expect(whatsapp.sent.items).toEqual([]);
+    expect(agentcore.invocations()).toEqual([]);
+    // Settled, not retried into the DLQ.
+    expect(await sqs.depth(inbound.queueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    expect(sqs.peek(inbound.dlqUrl)).toEqual([]);
   });
 
   test("a failed send is retried from the queue and sent once", async () => {

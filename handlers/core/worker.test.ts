@@ -173,3 +173,32 @@ test("under a second left for the agent: it is not asked, and the message comes 
   expect(await worker(event(2), context(30_000))).toEqual({ batchItemFailures: [] });
   expect(state.sent).toEqual(["echo: hello"]);
 });
+
+test("a stranger is refused aloud, but on a channel that answers no strangers, nothing at all is sent", async () => {
+  for (const answersStrangers of [true, false]) {
+    const state = { platformDown: false, sent: [] as string[] };
+    const agent = echoAgent();
+    let typing = 0;
+    const channel = testChannel(state);
+    const adapter: typeof channel = {
+      ...channel,
+      answersStrangers,
+      outbox: (secret) => ({ ...channel.outbox(secret), typing: async () => void typing++ }),
+    };
+    const worker = createWorker(adapter, {
+      settings: () => ({
+        agent,
+        allowlist: parseAllowlist("8"),
+        maxReceiveCount: 3,
+        queueUrl: undefined,
+        ledger: noLedger,
+        sessions: noSessions,
+      }),
+      secret: noSecret,
+    });
+    expect(await worker(event(1))).toEqual({ batchItemFailures: [] });
+    expect(state.sent).toEqual(answersStrangers ? [texts.refused] : []);
+    expect(agent.calls).toEqual([]);
+    expect(typing).toBe(0);
+  }
+});

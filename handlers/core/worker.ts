@@ -117,8 +117,9 @@ export function createWorker<Secret, Reply>(
     const { agent, allowlist, sessions } = settings();
     const id = envelopeId(envelope);
     if (!allowlist.allows(envelope.user.id)) {
-      log.info("user.refused", { envelopeId: id, userId: envelope.user.id });
-      return texts.refused;
+      const silent = adapter.answersStrangers === false;
+      log.info("user.refused", { envelopeId: id, userId: envelope.user.id, ...(silent ? { silent } : {}) });
+      return silent ? undefined : texts.refused;
     }
     if (envelope.command === "help") return texts.help;
     const conversation = conversationKey(envelope);
