@@ -5,6 +5,7 @@
  * thread running the real ingress and worker handlers with the environment the Terraform module
  * gives them. One HTTP server serves the ingress routes, the emulator page and its event stream.
  */
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { startSecretsManager } from "../test/fakes/secrets-manager.ts";
@@ -115,7 +116,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       platforms.set(channel.name, platform);
       // A real Telegram bot: its token, the real Bot API, updates by long polling.
       const real = channel.name === "telegram" && realTelegramToken;
-      const secretValue = real ? { ...platform.secret, bot_token: realTelegramToken } : platform.secret;
+      const secretValue = {
+        ...(real ? { ...platform.secret, bot_token: realTelegramToken } : platform.secret),
+        // As the modules generate it: the key of the agent session ids, new for every run here.
+        session_key: randomBytes(32).toString("base64url"),
+      };
       const secretArn = secrets.setSecret(`agentcore-relay/dev/${channel.name}`, secretValue).arn;
       const queue = await sqs.createFifoPair(`dev-${channel.name}`, {
         maxReceiveCount: 3,
