@@ -78,6 +78,11 @@ test("SIGTERM: the enqueue in flight finishes, the session is handed on, exit 0 
       .then((r) => r.status)
       .catch(() => 0);
   await eventually(async () => (await health()) === 200, 10_000);
+  // The container health check of the image (dist/healthcheck.js): passes now, fails once the relay is gone.
+  const healthcheck = () =>
+    Bun.spawn(["bun", join(dist, "healthcheck.js")], { env: { PATH: process.env.PATH, PORT: String(port) } })
+      .exited;
+  expect(await healthcheck()).toBe(0);
 
   proxy.delayMs = 400; // SQS is slow: the message is still being queued when SIGTERM comes
   gateway.messageCreate({ content: "last words" });
@@ -85,6 +90,7 @@ test("SIGTERM: the enqueue in flight finishes, the session is handed on, exit 0 
   child.kill("SIGTERM");
   expect(await child.exited).toBe(0);
   proxy.delayMs = 0;
+  expect(await healthcheck()).toBe(1);
 
   expect((await envelopesOn(sqs, queue.queueUrl)).map((e) => e.text)).toEqual(["last words"]);
   expect(gateway.closes.items.at(-1)?.code).toBe(4200); // the session stays resumable

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { SQSEvent } from "aws-lambda";
 import type { RelayConfig } from "../relay/config.ts";
+import { healthCheck } from "../relay/healthcheck.ts";
 import { type Relay, startRelay } from "../relay/relay.ts";
 import { s3Store } from "../relay/store.ts";
 import { envelopesOn, eventually } from "../relay/testing.ts";
@@ -37,7 +38,7 @@ let worker: WorkerHandler;
 let whatsapp: FakeWhatsApp;
 let relay: Relay | undefined;
 
-const config = (): RelayConfig => ({
+const config = (logQr = false): RelayConfig => ({
   port: 0,
   shutdownTimeoutMs: 5_000,
   stateBucket: BUCKET,
@@ -47,17 +48,18 @@ const config = (): RelayConfig => ({
     bucket: BUCKET,
     prefix: PREFIX,
     allowedUsers: [ALICE],
-    logQr: false,
+    logQr,
   },
 });
 
-async function start(): Promise<Relay> {
-  relay = await startRelay(config(), {
+async function start(logQr = false): Promise<Relay> {
+  relay = await startRelay(config(logQr), {
     whatsapp: {
       connect: whatsapp.connect,
       outboundWaitSeconds: 0,
       outboundRetryDelay: () => 0,
       reconnectDelayMs: 20,
+      unlinkedCheckMs: 50,
     },
     enqueue: { firstDelayMs: 50, budgetMs: 5_000 },
   });
@@ -75,6 +77,8 @@ async function startOpen(): Promise<Relay> {
 
 const state = (r: Relay) => r.connections.get("whatsapp")?.state;
 const health = async (r: Relay) => (await fetch(`http://127.0.0.1:${r.port}/health`)).status;
+/** The container health check's verdict (0: no restart needed, 1: restart). */
+const check = (r: Relay) => healthCheck(`http://127.0.0.1:${r.port}/health`);
 const store = () => s3Store(BUCKET);
 /** An object's bytes, or undefined when there is none. */
 async function objectBytes(key: string): Promise<Uint8Array | undefined> {
@@ -143,6 +147,7 @@ describe("pairing and the auth state in S3", () => {
     expect([...png.slice(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); // PNG signature
     expect(state(r)).toBe("pairing");
     expect(await health(r)).toBe(503);
+    expect(await check(r)).toBe(0); // waiting for a person: a restart would not help
 
     // The phone scans: Baileys saves credentials, then asks for a restart (515), then opens.
     whatsapp.pair(first);
@@ -176,18 +181,61 @@ describe("pairing and the auth state in S3", () => {
     expect(keys["2"]).toBeNull();
   });
 
-  test("logged out from the phone → the void auth state is deleted and pairing starts again", async () => {
-    const r = await start();
+  test("unlinked from the phone → no pairing by itself, also after a restart; deleting the auth state re-pairs", async () => {
+    let r = await start();
     const first = await whatsapp.latest();
     whatsapp.pair(first);
     await eventually(() => store().get(`${PREFIX}creds.json`));
     whatsapp.open(first);
     await r.connections.until((c) => c.get("whatsapp")?.state === "ready");
     whatsapp.close(first, "logged_out", "401: logged out");
-    const second = await whatsapp.latest(2);
-    expect(second.auth.creds.me).toBeUndefined();
-    expect(await store().get(`${PREFIX}creds.json`)).toBeUndefined();
+    expect(state(r)).toBe("unlinked");
+    expect(r.connections.get("whatsapp")?.detail).toContain(`aws s3 rm --recursive s3://${BUCKET}/${PREFIX}`);
+    await Bun.sleep(300); // several checks of the auth state
+    expect(whatsapp.connections.items).toHaveLength(1); // no new connection, no QR code
+    expect(await objectBytes(`${PREFIX}${QR_OBJECT}`)).toBeUndefined();
+    expect(await store().get(`${PREFIX}creds.json`)).toBeDefined(); // void, kept as the record
+    expect(await health(r)).toBe(503);
+    expect(await check(r)).toBe(0); // no restart loop either
+
+    // A restart finds the void credentials, WhatsApp refuses them again, and the relay stays unlinked.
+    await r.stop();
+    whatsapp = new FakeWhatsApp();
+    r = await start();
+    const again = await whatsapp.latest();
+    expect(again.auth.creds.me?.id).toBe(FAKE_ME.id);
+    whatsapp.close(again, "logged_out", "401: logged out");
+    expect(state(r)).toBe("unlinked");
+    await Bun.sleep(200);
+    expect(whatsapp.connections.items).toHaveLength(1);
+
+    // The explicit action: the operator deletes the auth state; the relay pairs from an empty one.
+    await store().delete(`${PREFIX}creds.json`); // only the credentials: the rest is cleared too
+    const fresh = await whatsapp.latest(2);
+    expect(fresh.auth.creds.me).toBeUndefined();
     expect(state(r)).toBe("pairing");
+    whatsapp.qr(fresh);
+    await eventually(() => objectBytes(`${PREFIX}${QR_OBJECT}`));
+  });
+
+  test("the QR code stays out of the log unless WHATSAPP_LOG_QR asks for it", async () => {
+    const printed: string[] = [];
+    const original = console.log;
+    console.log = (...args: unknown[]) => void printed.push(args.join(" "));
+    try {
+      let r = await start();
+      whatsapp.qr(await whatsapp.latest());
+      await eventually(() => objectBytes(`${PREFIX}${QR_OBJECT}`));
+      expect(printed.filter((line) => line.includes("▄") || line.includes("█"))).toEqual([]);
+      await r.stop();
+      await store().deletePrefix("");
+      whatsapp = new FakeWhatsApp();
+      r = await start(true);
+      whatsapp.qr(await whatsapp.latest());
+      await eventually(() => printed.some((line) => line.includes("▄")));
+    } finally {
+      console.log = original;
+    }
   });
 
   test("a lost connection is reconnected; health follows the state", async () => {
@@ -202,12 +250,15 @@ describe("pairing and the auth state in S3", () => {
     expect(await health(r)).toBe(200);
   });
 
-  test("replaced by another session → failed, not fought", async () => {
+  test("replaced by another session → failed, not fought in-process; the health check asks for a restart", async () => {
     const r = await startOpen();
+    expect(await check(r)).toBe(0);
     whatsapp.close(await whatsapp.latest(), "replaced", "440: replaced");
     expect(state(r)).toBe("failed");
     await Bun.sleep(100);
     expect(whatsapp.connections.items).toHaveLength(1);
+    expect(await health(r)).toBe(503);
+    expect(await check(r)).toBe(1);
   });
 });
 

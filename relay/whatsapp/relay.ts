@@ -22,6 +22,7 @@ export interface WhatsAppOverrides {
   readonly outboundWaitSeconds?: number;
   readonly outboundRetryDelay?: (receiveCount: number) => number;
   readonly reconnectDelayMs?: number;
+  readonly unlinkedCheckMs?: number;
 }
 
 /**
@@ -44,9 +45,11 @@ export async function startWhatsAppRelay(
   const session = await startSession({
     connect,
     loadAuth: () => storedAuthState(store, config.prefix),
+    authLocation: `s3://${config.bucket}/${config.prefix}`,
     connections: context.connections,
     ...(overrides.reconnectDelayMs === undefined ? {} : { reconnectDelayMs: overrides.reconnectDelayMs }),
-    onQr: (code) => showQr(code, store, config.bucket, config.prefix),
+    ...(overrides.unlinkedCheckMs === undefined ? {} : { unlinkedCheckMs: overrides.unlinkedCheckMs }),
+    onQr: (code) => showQr(code, store, { bucket: config.bucket, prefix: config.prefix, log: config.logQr }),
     onOpen: () => clearQr(store, config.prefix),
     onMessages(messages, me) {
       if (context.stopping()) return;
