@@ -5,7 +5,12 @@
  * it, using the trigger word, replying to the owner, chatting, sending commands, borrowing an allowed
  * user's name — and a share of the strangers' messages is also put on the queue directly, as a relay
  * that let them through would. Every send of the account is attributed: nothing may go to a stranger.
+ * It runs in a process of its own (`bun test/reliability/personal.ts`), as the relay does: a fresh
+ * environment and fresh module-level AWS clients, its log lines captured like the workers'.
  */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { SQSEvent } from "aws-lambda";
 import type { WAMessage } from "baileys";
 import * as v from "valibot";
@@ -172,24 +177,51 @@ function plan(count: number, rng: Rng): Planned[] {
   return out;
 }
 
-/** Runs the personal account with `messages` messages; a tenth as many strangers' envelopes are injected. */
-export async function runPersonal(
-  options: { seed: number; messages: number },
-  logs: LogCapture,
-): Promise<PersonalFigures> {
+/** What the personal account is run with. */
+export interface PersonalOptions {
+  readonly seed: number;
+  readonly messages: number;
+}
+
+/**
+ * Runs the personal account with `messages` messages (about a tenth as many strangers' envelopes are
+ * injected besides) in a child process; its output goes to `logs` as `whatsapp-personal`.
+ */
+export async function runPersonal(options: PersonalOptions, logs: LogCapture): Promise<PersonalFigures> {
+  const dir = await mkdtemp(join(tmpdir(), "personal-"));
+  const out = join(dir, "figures.json");
+  try {
+    const child = Bun.spawn(["bun", import.meta.path, JSON.stringify(options), out], {
+      env: { ...process.env, LOG_LEVEL: "info" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
+    logs.add("whatsapp-personal", stdout);
+    logs.add("whatsapp-personal", stderr);
+    if (code !== 0) throw new Error(`the personal account run exited ${code}: ${stderr.slice(-2000)}`);
+    return JSON.parse(await readFile(out, "utf8")) as PersonalFigures;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The run itself, in this process. */
+async function personalAccount(options: PersonalOptions): Promise<PersonalFigures> {
   const started = performance.now();
   const rng = new Rng(options.seed);
   const allowedUsers = [...Array.from({ length: 8 }, (_, i) => phone(i)), hidden(8), hidden(9)];
   const planned = plan(options.messages, rng);
-  let source = "relay:whatsapp-personal";
-  const uninstall = logs.install(() => source);
   const sqs: LocalSqs = await startSqs();
   const agentcore: FakeAgentCore = await startAgentCore();
   const inbound = await sqs.createFifoPair("personal");
   const outbound = await sqs.createFifoPair("personal-outbound", { maxReceiveCount: 6 });
   const restoreEnv = setEnv({
     ...awsTestEnv({ sqs, agentcore, maxAttempts: 1 }),
-    LOG_LEVEL: "info",
     QUEUE_URL: inbound.queueUrl,
     OUTBOUND_QUEUE_URL: outbound.queueUrl,
     AGENT_RUNTIME_ARN: FAKE_AGENT_RUNTIME_ARN,
@@ -244,7 +276,6 @@ export async function runPersonal(
       });
     }
 
-    source = "worker:whatsapp-personal";
     const worker = (await loadBundle<{ handler: WorkerHandler }>("modules/whatsapp-personal/dist/worker.mjs"))
       .handler;
     await drain(
@@ -254,7 +285,6 @@ export async function runPersonal(
       (event) => worker(event, lambdaContext({ timeoutMs: 20_000 })),
       { maxPolls: 10_000, timeoutMs: 30_000 },
     );
-    source = "relay:whatsapp-personal";
     const texts = () => whatsapp.sent.items.flatMap((s) => (s.kind === "text" ? [s] : []));
     await eventually(
       () => addressed.every((p) => texts().some((s) => s.text.includes(p.token))),
@@ -306,6 +336,11 @@ export async function runPersonal(
     restoreEnv();
     await agentcore.close();
     await sqs.close();
-    uninstall();
   }
+}
+
+if (import.meta.main) {
+  const options = JSON.parse(process.argv[2] ?? "{}") as PersonalOptions;
+  await writeFile(process.argv[3] ?? "figures.json", JSON.stringify(await personalAccount(options)));
+  process.exit(0);
 }
