@@ -127,6 +127,9 @@ describe("readRelayConfig", () => {
     restore();
     withEnv({ DISCORD_QUEUE_URL: QUEUE, DISCORD_BOT_TOKEN: "t", PORT: "http" });
     expect(() => readRelayConfig()).toThrow("PORT");
+    restore();
+    withEnv({ DISCORD_QUEUE_URL: QUEUE, DISCORD_BOT_TOKEN: "t", HEALTH_HOST: "localhost" });
+    expect(() => readRelayConfig()).toThrow('HEALTH_HOST="localhost" is not an IP address');
   });
 
   test("nothing configured: says what to set", () => {

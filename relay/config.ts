@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { boolEnv, intEnv, optionalEnv } from "../handlers/core/config.ts";
 import { ConfigError } from "../handlers/core/errors.ts";
 import { DISCORD_API_URL } from "./discord/gateway.ts";
@@ -60,6 +61,15 @@ const env = (name: string) => process.env[name]?.trim() || undefined;
 function requireWith(name: string, because: string): string {
   const value = env(name);
   if (!value) throw new ConfigError(`${name} is not set: it is required ${because}`);
+  return value;
+}
+
+function ipAddress(name: string, value: string): string {
+  if (isIP(value) === 0) {
+    throw new ConfigError(
+      `${name}=${JSON.stringify(value)} is not an IP address (0.0.0.0, 127.0.0.1, ::1 …)`,
+    );
+  }
   return value;
 }
 
@@ -139,7 +149,7 @@ export function readRelayConfig(): RelayConfig {
   const stateBucket = env("STATE_BUCKET");
   return {
     port: intEnv("PORT", 8080, 0, 65535),
-    hostname: optionalEnv("HEALTH_HOST", "0.0.0.0"),
+    hostname: ipAddress("HEALTH_HOST", optionalEnv("HEALTH_HOST", "0.0.0.0")),
     shutdownTimeoutMs: intEnv("SHUTDOWN_TIMEOUT_MS", 20_000, 0, 120_000),
     ...(stateBucket ? { stateBucket } : {}),
     ...(discord ? { discord } : {}),

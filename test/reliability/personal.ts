@@ -88,7 +88,7 @@ function plan(count: number, rng: Rng): Planned[] {
         m("addressed", waText({ chatJid: allowedJid, text: `hello ${token}` }));
         break;
       case 1: {
-        // Addressed by hidden id, the phone number alongside (allowed by number).
+        // Addressed by hidden id, the number alongside: allowed under whichever of the two the list names.
         const message = waText({ chatJid: hidden(allowed), text: `by lid ${token}` });
         message.key.remoteJidAlt = phone(allowed);
         m("addressed", message);
