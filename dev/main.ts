@@ -6,8 +6,12 @@
  *   AGENT_RUNTIME_ARN=arn:…   your real AgentCore runtime, with your AWS credentials and region
  *   TELEGRAM_BOT_TOKEN=…      a real Telegram bot by long polling (its webhook is deleted first)
  *   ALLOWED_USERS=…           who may talk to the agent (default: everyone on the emulator; nobody on a real bot)
+ *   DEV_TOKEN=…               the token `/_dev/*` wants in x-dev-token (default: a new random one per run)
+ *
+ * Everything listens on 127.0.0.1 only, and the dev server refuses other Host names and other origins.
  */
 import { DEV_CHANNELS } from "./channels/index.ts";
+import { TOKEN_HEADER } from "./guard.ts";
 import { startDevStack } from "./stack.ts";
 
 const stack = await startDevStack({ channels: DEV_CHANNELS, port: Number(process.env.PORT || 8787) });
@@ -19,7 +23,8 @@ agentcore-relay dev stack
   ingress    ${stack.url}/telegram …  (the real handlers, behind a local API Gateway)
 ${process.env.TELEGRAM_BOT_TOKEN ? `  telegram   long polling your real bot: message it from your phone${process.env.ALLOWED_USERS ? "" : "\n             it answers nobody until you set ALLOWED_USERS=<your Telegram id> (refused ids are printed)"}\n` : ""}
 Try it from a terminal:
-  curl -s -X POST ${stack.url}/_dev/send -H 'content-type: application/json' -d '{"channel":"telegram","text":"hello"}'
+  curl -s -X POST ${stack.url}/_dev/send -H '${TOKEN_HEADER}: ${stack.token}' \\
+    -H 'content-type: application/json' -d '{"channel":"telegram","text":"hello"}'
 Ctrl-C to stop.`);
 
 let stopping = false;

@@ -5,13 +5,16 @@
  * thread running the real ingress and worker handlers with the environment the Terraform module
  * gives them. One HTTP server serves the ingress routes, the emulator page and its event stream.
  */
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { startSecretsManager } from "../test/fakes/secrets-manager.ts";
 import { awsTestEnv } from "../test/harness/env.ts";
 import { startSqs } from "../test/harness/sqs.ts";
+import { escapeHtml } from "./channels/html.ts";
 import type { DevChannel, DevPlatform, DevUser, UiEvent } from "./channels/types.ts";
 import { startEchoAgent } from "./echo-agent.ts";
+import { devToken, refusal } from "./guard.ts";
 import type { RuntimeData, RuntimeMessage } from "./runtime.ts";
 import { startTelegramPolling } from "./telegram-polling.ts";
 import { Timeline } from "./timeline.ts";
@@ -21,7 +24,10 @@ export interface DevStackOptions {
   readonly channels: readonly DevChannel[];
   /** First port to try; the next free one is taken when it is busy (default 8787; 0 = any). */
   readonly port?: number;
-  /** The environment to read AGENT_URL, AGENT_RUNTIME_ARN, TELEGRAM_BOT_TOKEN … from (default process.env). */
+  /**
+   * The environment to read AGENT_URL, AGENT_RUNTIME_ARN, TELEGRAM_BOT_TOKEN, DEV_TOKEN … from (default
+   * process.env).
+   */
   readonly env?: Record<string, string | undefined>;
   /** Print a line per event (default true). */
   readonly print?: boolean;
@@ -32,6 +38,8 @@ export interface DevStack {
   readonly port: number;
   /** Where the agent runs: "echo agent", the AGENT_URL, or the runtime ARN. */
   readonly agent: string;
+  /** The run's token for `/_dev/*`, sent in the `x-dev-token` header (DEV_TOKEN, or random). */
+  readonly token: string;
   /** Sends a user's message on a channel through the real ingress; resolves to the envelope id. */
   send(channel: string, text: string, user?: DevUser): Promise<{ status: number; envelopeId: string }>;
   readonly timeline: Timeline;
@@ -42,7 +50,6 @@ export interface DevStack {
 export const DEV_USER: DevUser = { id: "1001", name: "You" };
 
 const STATIC: Record<string, string> = {
-  "/": "index.html",
   "/app.js": "app.js",
   "/style.css": "style.css",
 };
@@ -53,6 +60,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const print = options.print ?? true;
   const realTelegramToken = env.TELEGRAM_BOT_TOKEN?.trim();
   const channels = options.channels;
+  const token = devToken(env.DEV_TOKEN);
 
   const timeline = new Timeline();
   const [sqs, secrets] = await Promise.all([startSqs(), startSecretsManager()]);
@@ -108,7 +116,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       platforms.set(channel.name, platform);
       // A real Telegram bot: its token, the real Bot API, updates by long polling.
       const real = channel.name === "telegram" && realTelegramToken;
-      const secretValue = real ? { ...platform.secret, bot_token: realTelegramToken } : platform.secret;
+      const secretValue = {
+        ...(real ? { ...platform.secret, bot_token: realTelegramToken } : platform.secret),
+        // As the modules generate it: the key of the agent session ids, new for every run here.
+        session_key: randomBytes(32).toString("base64url"),
+      };
       const secretArn = secrets.setSecret(`agentcore-relay/dev/${channel.name}`, secretValue).arn;
       const queue = await sqs.createFifoPair(`dev-${channel.name}`, {
         maxReceiveCount: 3,
@@ -158,7 +170,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   }, 50);
   closers.push(() => clearInterval(pump));
 
-  const server = serve(options.port ?? 8787, async (request) => {
+  const page = (await Bun.file(join(import.meta.dir, "public", "index.html")).text()).replace(
+    "</head>",
+    `  <meta name="dev-token" content="${escapeHtml(token)}">\n</head>`,
+  );
+  const server = serve(options.port ?? 8787, async (request, self) => {
+    const refused = refusal(request, { peer: self.requestIP(request)?.address, port: self.port ?? 0, token });
+    if (refused) return refused;
     const url = new URL(request.url);
     const channel = routes.get(url.pathname);
     if (channel) {
@@ -205,6 +223,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       }
       return Response.json(await send(name, text));
     }
+    // The page carries the run's token; no other origin can read it (no CORS, Host checked).
+    if (url.pathname === "/" && request.method === "GET") {
+      return new Response(page, {
+        headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+      });
+    }
     const file = STATIC[url.pathname];
     if (file && request.method === "GET")
       return new Response(Bun.file(join(import.meta.dir, "public", file)));
@@ -237,6 +261,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     url: base,
     port: server.port ?? 0,
     agent,
+    token,
     send,
     timeline,
     async close() {
@@ -245,8 +270,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   };
 }
 
-/** Bun.serve on `port`, or the next free one (up to 20 further); 0 takes any free port. */
-function serve(port: number, fetch: (request: Request) => Promise<Response> | Response) {
+/** Bun.serve on 127.0.0.1 at `port`, or the next free one (up to 20 further); 0 takes any free port. */
+function serve(port: number, fetch: (request: Request, server: Bun.Server<undefined>) => Promise<Response>) {
   for (let candidate = port; ; candidate++) {
     try {
       return Bun.serve({ port: candidate, hostname: "127.0.0.1", fetch, idleTimeout: 0 });

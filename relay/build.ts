@@ -1,5 +1,6 @@
 /**
- * Bundles the relay for its container: relay/main.ts → `<outdir>/main.js` (+ chunks), minified, for Bun.
+ * Bundles the relay for its container: relay/main.ts → `<outdir>/main.js` (+ chunks), minified, for Bun,
+ * and the container health check relay/healthcheck.ts → `<outdir>/healthcheck.js`.
  * Code that loads only on demand (WhatsApp, the S3 and Secrets Manager clients) stays in separate
  * chunks, and Baileys stays a package import (it loads its own files at run time). One file parsed
  * instead of hundreds of modules: about 6 MB less resident memory than running the sources.
@@ -14,7 +15,7 @@ export const EXTERNAL = ["baileys"];
 /** Builds the bundle into `outdir`; returns the entry point's path. */
 export async function buildRelay(outdir: string): Promise<string> {
   const result = await Bun.build({
-    entrypoints: [join(import.meta.dir, "main.ts")],
+    entrypoints: [join(import.meta.dir, "main.ts"), join(import.meta.dir, "healthcheck.ts")],
     target: "bun",
     format: "esm",
     minify: true,

@@ -11,6 +11,10 @@ const CLEAR = {
   OUTBOUND_QUEUE_URL: undefined,
   STATE_BUCKET: undefined,
   AUTH_PREFIX: undefined,
+  WHATSAPP_ALLOWED_USERS: undefined,
+  WHATSAPP_GROUP_TRIGGER: undefined,
+  WHATSAPP_LOG_QR: undefined,
+  HEALTH_HOST: undefined,
   PORT: undefined,
   SHUTDOWN_TIMEOUT_MS: undefined,
 };
@@ -26,6 +30,7 @@ describe("readRelayConfig", () => {
     withEnv({ DISCORD_QUEUE_URL: QUEUE, DISCORD_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:x" });
     expect(readRelayConfig()).toEqual({
       port: 8080,
+      hostname: "0.0.0.0",
       shutdownTimeoutMs: 20_000,
       discord: {
         queueUrl: QUEUE,
@@ -42,16 +47,64 @@ describe("readRelayConfig", () => {
     withEnv({ WHATSAPP_PERSONAL_QUEUE_URL: QUEUE, OUTBOUND_QUEUE_URL: QUEUE });
     expect(() => readRelayConfig()).toThrow("STATE_BUCKET is not set");
     restore();
+    withEnv({ WHATSAPP_PERSONAL_QUEUE_URL: QUEUE, OUTBOUND_QUEUE_URL: QUEUE, STATE_BUCKET: "b" });
+    expect(() => readRelayConfig()).toThrow("WHATSAPP_ALLOWED_USERS is not set");
+    restore();
     withEnv({
       WHATSAPP_PERSONAL_QUEUE_URL: QUEUE,
       OUTBOUND_QUEUE_URL: QUEUE,
       STATE_BUCKET: "b",
+      WHATSAPP_ALLOWED_USERS: " 491701234567@s.whatsapp.net, 77001122334455@lid ",
       PORT: "9000",
+      HEALTH_HOST: "127.0.0.1",
     });
     expect(readRelayConfig()).toMatchObject({
       port: 9000,
+      hostname: "127.0.0.1",
       stateBucket: "b",
-      whatsapp: { queueUrl: QUEUE, outboundQueueUrl: QUEUE, bucket: "b", prefix: "whatsapp-personal/" },
+      whatsapp: {
+        queueUrl: QUEUE,
+        outboundQueueUrl: QUEUE,
+        bucket: "b",
+        prefix: "whatsapp-personal/",
+        allowedUsers: ["491701234567@s.whatsapp.net", "77001122334455@lid"],
+        logQr: false,
+      },
+    });
+    expect(readRelayConfig().whatsapp?.groupTrigger).toBeUndefined();
+  });
+
+  test("WhatsApp's allowlist, group trigger and QR switch are checked, bad values named", () => {
+    const whatsapp = { WHATSAPP_PERSONAL_QUEUE_URL: QUEUE, OUTBOUND_QUEUE_URL: QUEUE, STATE_BUCKET: "b" };
+    for (const [bad, named] of [
+      ["+49 170 1234567", '"+49 170 1234567"'],
+      ["491701234567", '"491701234567"'],
+      ["491701234567@s.whatsapp.net,120363000000000001@g.us", '"120363000000000001@g.us"'],
+      ["4917:2@s.whatsapp.net", '"4917:2@s.whatsapp.net"'],
+      [",", "lists nobody"],
+    ] as const) {
+      withEnv({ ...whatsapp, WHATSAPP_ALLOWED_USERS: bad });
+      expect(() => readRelayConfig()).toThrow(named);
+      restore();
+    }
+    for (const bad of ["two words", "x".repeat(33)]) {
+      withEnv({ ...whatsapp, WHATSAPP_ALLOWED_USERS: "*", WHATSAPP_GROUP_TRIGGER: bad });
+      expect(() => readRelayConfig()).toThrow("WHATSAPP_GROUP_TRIGGER");
+      restore();
+    }
+    withEnv({ ...whatsapp, WHATSAPP_ALLOWED_USERS: "*", WHATSAPP_LOG_QR: "maybe" });
+    expect(() => readRelayConfig()).toThrow("WHATSAPP_LOG_QR");
+    restore();
+    withEnv({
+      ...whatsapp,
+      WHATSAPP_ALLOWED_USERS: "*",
+      WHATSAPP_GROUP_TRIGGER: "!AI",
+      WHATSAPP_LOG_QR: "true",
+    });
+    expect(readRelayConfig().whatsapp).toMatchObject({
+      allowedUsers: ["*"],
+      groupTrigger: "!AI",
+      logQr: true,
     });
   });
 
@@ -74,6 +127,9 @@ describe("readRelayConfig", () => {
     restore();
     withEnv({ DISCORD_QUEUE_URL: QUEUE, DISCORD_BOT_TOKEN: "t", PORT: "http" });
     expect(() => readRelayConfig()).toThrow("PORT");
+    restore();
+    withEnv({ DISCORD_QUEUE_URL: QUEUE, DISCORD_BOT_TOKEN: "t", HEALTH_HOST: "localhost" });
+    expect(() => readRelayConfig()).toThrow('HEALTH_HOST="localhost" is not an IP address');
   });
 
   test("nothing configured: says what to set", () => {

@@ -1,6 +1,8 @@
-import { intEnv, optionalEnv } from "../handlers/core/config.ts";
+import { isIP } from "node:net";
+import { boolEnv, intEnv, optionalEnv } from "../handlers/core/config.ts";
 import { ConfigError } from "../handlers/core/errors.ts";
 import { DISCORD_API_URL } from "./discord/gateway.ts";
+import { USER_JID } from "./whatsapp/jid.ts";
 
 /**
  * The relay's configuration, from environment variables, read once at start and checked with errors
@@ -9,6 +11,12 @@ import { DISCORD_API_URL } from "./discord/gateway.ts";
 export interface RelayConfig {
   /** Port of the health endpoint. @default 8080 */
   readonly port: number;
+  /**
+   * HEALTH_HOST: the address the health endpoint listens on. The container default, 0.0.0.0, lets an
+   * orchestrator's probe reach it; tests and a laptop use 127.0.0.1. @default "127.0.0.1" when started
+   * from code, "0.0.0.0" from the environment
+   */
+  readonly hostname?: string;
   /** How long SIGTERM waits for in-flight work, in ms (ECS waits 30 s before SIGKILL). @default 20000 */
   readonly shutdownTimeoutMs: number;
   /** STATE_BUCKET: S3 bucket of the relay's state (WhatsApp auth state and QR code, the Discord session). */
@@ -37,6 +45,15 @@ export interface WhatsAppConfig {
   readonly bucket: string;
   /** AUTH_PREFIX: key prefix in the bucket. @default "whatsapp-personal/" */
   readonly prefix: string;
+  /**
+   * WHATSAPP_ALLOWED_USERS: the JIDs whose messages reach the agent (`491701234567@s.whatsapp.net`,
+   * `<hidden id>@lid`), or `*` for everyone. Anyone else is dropped by the relay, unanswered.
+   */
+  readonly allowedUsers: readonly string[];
+  /** WHATSAPP_GROUP_TRIGGER: a word that, starting a group message, addresses the bot (besides an @mention). */
+  readonly groupTrigger?: string;
+  /** WHATSAPP_LOG_QR: also print the pairing QR code in the log (else only the PNG in the bucket). @default false */
+  readonly logQr: boolean;
 }
 
 const env = (name: string) => process.env[name]?.trim() || undefined;
@@ -47,9 +64,47 @@ function requireWith(name: string, because: string): string {
   return value;
 }
 
+function ipAddress(name: string, value: string): string {
+  if (isIP(value) === 0) {
+    throw new ConfigError(
+      `${name}=${JSON.stringify(value)} is not an IP address (0.0.0.0, 127.0.0.1, ::1 …)`,
+    );
+  }
+  return value;
+}
+
 function url(name: string, value: string): string {
   if (!URL.canParse(value)) throw new ConfigError(`${name}=${JSON.stringify(value)} is not a URL`);
   return value;
+}
+
+/** WHATSAPP_ALLOWED_USERS: comma-separated user JIDs, or `*`; a bad entry is named. */
+function allowedUsers(raw: string): string[] {
+  const ids = raw
+    .split(",")
+    .map((id) => id.trim())
+    .filter(Boolean);
+  for (const id of ids) {
+    if (id !== "*" && !USER_JID.test(id)) {
+      throw new ConfigError(
+        `WHATSAPP_ALLOWED_USERS has ${JSON.stringify(id)}, which is not a WhatsApp user JID: write phone numbers ` +
+          'as "491701234567@s.whatsapp.net" (country code and number, no +), hidden ids as "<id>@lid", or "*" for everyone',
+      );
+    }
+  }
+  if (ids.length === 0) throw new ConfigError("WHATSAPP_ALLOWED_USERS lists nobody: list user JIDs, or *");
+  return ids;
+}
+
+/** WHATSAPP_GROUP_TRIGGER: one word of up to 32 characters, no spaces. */
+function groupTrigger(raw: string | undefined): { groupTrigger?: string } {
+  if (raw === undefined) return {};
+  if (!/^\S{1,32}$/u.test(raw)) {
+    throw new ConfigError(
+      `WHATSAPP_GROUP_TRIGGER=${JSON.stringify(raw)} is not one word: use up to 32 characters without spaces, e.g. "!ai"`,
+    );
+  }
+  return { groupTrigger: raw };
 }
 
 /** Reads the relay's configuration; throws a ConfigError naming the bad variable. */
@@ -81,6 +136,9 @@ export function readRelayConfig(): RelayConfig {
         outboundQueueUrl: url("OUTBOUND_QUEUE_URL", requireWith("OUTBOUND_QUEUE_URL", because)),
         bucket: requireWith("STATE_BUCKET", because),
         prefix: optionalEnv("AUTH_PREFIX", "whatsapp-personal/"),
+        allowedUsers: allowedUsers(requireWith("WHATSAPP_ALLOWED_USERS", because)),
+        ...groupTrigger(env("WHATSAPP_GROUP_TRIGGER")),
+        logQr: boolEnv("WHATSAPP_LOG_QR"),
       }
     : undefined;
   if (!discord && !whatsapp) {
@@ -91,6 +149,7 @@ export function readRelayConfig(): RelayConfig {
   const stateBucket = env("STATE_BUCKET");
   return {
     port: intEnv("PORT", 8080, 0, 65535),
+    hostname: ipAddress("HEALTH_HOST", optionalEnv("HEALTH_HOST", "0.0.0.0")),
     shutdownTimeoutMs: intEnv("SHUTDOWN_TIMEOUT_MS", 20_000, 0, 120_000),
     ...(stateBucket ? { stateBucket } : {}),
     ...(discord ? { discord } : {}),

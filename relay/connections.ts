@@ -12,9 +12,31 @@ export type ConnectionState =
   | "reconnecting"
   /** WhatsApp: waiting for the QR code to be scanned. */
   | "pairing"
-  /** Needs an operator (bad token, intent not enabled, logged out): the relay will not retry. */
+  /**
+   * WhatsApp: the phone unlinked this device. The relay does not pair again by itself: it waits for
+   * the operator to delete the void auth state (the detail says how).
+   */
+  | "unlinked"
+  /**
+   * Given up (a token refused, an intent not enabled, the WhatsApp session replaced by another): the
+   * relay does not retry in-process; a restart may help (a rotated token, taking the session back).
+   */
   | "failed"
   | "stopped";
+
+/**
+ * States in which the relay waits for a person — a QR code to scan, a re-pair to ask for — and a
+ * restart cannot help (it would only show new QR codes): the container health check passes.
+ */
+export const WAITING_FOR_A_PERSON: ReadonlySet<string> = new Set<ConnectionState>(["pairing", "unlinked"]);
+
+/**
+ * Whether restarting the relay may help: some connection is neither ready nor waiting for a person
+ * (failed, stuck connecting or reconnecting, stopped), or there is none.
+ */
+export function restartMayHelp(states: readonly string[]): boolean {
+  return states.length === 0 || states.some((s) => s !== "ready" && !WAITING_FOR_A_PERSON.has(s));
+}
 
 export interface ConnectionStatus {
   readonly state: ConnectionState;
@@ -34,7 +56,8 @@ export class Connections {
     const previous = this.#states.get(name);
     if (previous?.state === state && previous.detail === detail) return;
     this.#states.set(name, { state, since: Date.now(), ...(detail === undefined ? {} : { detail }) });
-    (state === "failed" ? log.error : log.info)("connection.state", { connection: name, state, detail });
+    const level = state === "failed" ? "error" : state === "unlinked" ? "warn" : "info";
+    log[level]("connection.state", { connection: name, state, detail });
     for (const listener of [...this.#listeners]) listener();
   }
 

@@ -64,7 +64,11 @@ export async function startRelay(config: RelayConfig, overrides: RelayOverrides 
     stopping: () => stopping,
     ...(overrides.enqueue ? { enqueueOptions: overrides.enqueue } : {}),
   };
-  const server = Bun.serve({ port: config.port, hostname: "0.0.0.0", fetch: healthHandler(connections) });
+  const server = Bun.serve({
+    port: config.port,
+    hostname: config.hostname ?? "127.0.0.1",
+    fetch: healthHandler(connections),
+  });
   const integrations: Integration[] = [];
   // The S3 client loads only when there is a bucket to talk to.
   const openStore = async (): Promise<ObjectStore | StateStore | undefined> => {

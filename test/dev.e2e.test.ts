@@ -7,7 +7,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { DEV_CHANNELS } from "../dev/channels/index.ts";
+import { telegramDev } from "../dev/channels/telegram.ts";
 import { type DevStack, startDevStack } from "../dev/stack.ts";
+import { nonLoopbackAddress, rawHttp } from "./harness/raw-http.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -64,6 +66,74 @@ test("the stack answers without the page too, and bad sends get 400", async () =
   expect(status).toBe(200);
   const entry = await stack.timeline.settled(envelopeId);
   expect(entry.status).toBe("done");
-  const bad = await fetch(`${stack.url}/_dev/send`, { method: "POST", body: "{}" });
-  expect(bad.status).toBe(400);
+  const headers = { "x-dev-token": stack.token, "content-type": "application/json" };
+  for (const body of ["{}", '{"channel":"nope","text":"x"}', '{"channel":"telegram"}', "not json"]) {
+    expect((await fetch(`${stack.url}/_dev/send`, { method: "POST", headers, body })).status).toBe(400);
+  }
+});
+
+test("a local tool drives the API with the run's token, as JSON; without it, or with text/plain, it cannot", async () => {
+  const send = (headers: Record<string, string>) =>
+    fetch(`${stack.url}/_dev/send`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ channel: "telegram", text: "from a tool" }),
+    });
+  const ok = await send({ "x-dev-token": stack.token, "content-type": "application/json" });
+  expect(ok.status).toBe(200);
+  expect((await stack.timeline.settled((await ok.json()).envelopeId)).status).toBe("done");
+  expect((await send({ "content-type": "application/json" })).status).toBe(401);
+  expect(
+    (await send({ "x-dev-token": "guessed-token-0000000000", "content-type": "application/json" })).status,
+  ).toBe(401);
+  // What a web page can send without asking (a "simple" request): refused even with the token.
+  expect((await send({ "x-dev-token": stack.token, "content-type": "text/plain" })).status).toBe(415);
+  expect((await fetch(`${stack.url}/_dev/state`)).status).toBe(401);
+  const state = await fetch(`${stack.url}/_dev/state`, { headers: { "x-dev-token": stack.token } });
+  expect((await state.json()).channels.length).toBe(DEV_CHANNELS.length);
+});
+
+test("another origin's requests are refused: the API, the ingress routes, the page's event stream", async () => {
+  const origin = "https://evil.example";
+  const api = { "x-dev-token": stack.token, "content-type": "application/json", origin };
+  const body = JSON.stringify({ channel: "telegram", text: "from a page" });
+  expect((await fetch(`${stack.url}/_dev/send`, { method: "POST", headers: api, body })).status).toBe(403);
+  expect((await fetch(`${stack.url}/_dev/events`, { headers: api })).status).toBe(403);
+  expect(
+    (await fetch(`${stack.url}/telegram`, { method: "POST", headers: { origin }, body: "{}" })).status,
+  ).toBe(403);
+  // The page's own origin is fine.
+  const own = { ...api, origin: stack.url };
+  expect((await fetch(`${stack.url}/_dev/send`, { method: "POST", headers: own, body })).status).toBe(200);
+});
+
+test("a request naming another host (DNS rebinding) is refused, the page included", async () => {
+  for (const host of [`evil.example:${stack.port}`, `127.0.0.1.nip.io:${stack.port}`, "localhost"]) {
+    for (const path of ["/", "/_dev/state", "/telegram"]) {
+      const response = await rawHttp({
+        port: stack.port,
+        path,
+        headers: { host, "x-dev-token": stack.token },
+      });
+      expect(response).toMatchObject({ status: 403 });
+    }
+  }
+  const page = await rawHttp({ port: stack.port, path: "/", headers: { host: `127.0.0.1:${stack.port}` } });
+  expect(page).toMatchObject({ status: 200 });
+  expect("body" in page && page.body).toContain(`<meta name="dev-token" content="${stack.token}">`);
+});
+
+const other = nonLoopbackAddress();
+test.skipIf(other === undefined)(`nothing answers on this machine's other address (${other})`, async () => {
+  expect(await rawHttp({ port: stack.port, address: other, path: "/" })).toEqual({ error: "ECONNREFUSED" });
+});
+
+test("the dev Telegram webhook secret is new for every run", async () => {
+  const [a, b] = await Promise.all([telegramDev.start(), telegramDev.start()]);
+  try {
+    expect(a.secret.webhook_secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(a.secret.webhook_secret).not.toBe(b.secret.webhook_secret);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
 });

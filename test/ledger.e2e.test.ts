@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { sessionId } from "../handlers/core/agent/session.ts";
 import { agentReply } from "./fakes/agentcore.ts";
 import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "./fakes/telegram.ts";
 import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
@@ -22,6 +23,7 @@ import {
 import { type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const SECRET = "ledger-webhook-secret";
+const SESSION_KEY = "ledger-test-session-key-0123456789abcdef";
 const USER = 1001;
 let stack: FakeStack;
 let dynamo: LocalDynamo;
@@ -48,7 +50,9 @@ const texts = () => stack.telegram.messages.map((m) => ("text" in m ? m.text : "
 beforeAll(async () => {
   [stack, dynamo] = await Promise.all([
     startFakeStack({
-      secret: { value: { bot_token: DEFAULT_TELEGRAM_TOKEN, webhook_secret: SECRET } },
+      secret: {
+        value: { bot_token: DEFAULT_TELEGRAM_TOKEN, webhook_secret: SECRET, session_key: SESSION_KEY },
+      },
       queue: { name: "ledger" },
     }),
     startDynamo(),
@@ -170,7 +174,7 @@ test("a send that hangs is cut off before Lambda's timeout: the invocation retur
   expect(stack.agentcore.invocations()).toHaveLength(1);
 });
 
-test("/new ends the session and the conversation goes on in a new one, with a new session id", async () => {
+test("/new ends the session and the conversation goes on in a new one, with a new session id (keyed)", async () => {
   const drainAll = () =>
     drain(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (e) => worker(e, lambdaContext()) as never);
   await deliver("before");
@@ -186,4 +190,9 @@ test("/new ends the session and the conversation goes on in a new one, with a ne
   expect(after).toMatch(/^telegram-[0-9a-f]{64}$/);
   expect(after).not.toBe(before);
   expect(stillAfter).toBe(after as string);
+  // Derived with the secret's session_key: HMAC-SHA256, not the plain hash anyone could compute.
+  const chat = { channel: "telegram", conversation: String(USER), user: { id: String(USER) } };
+  const keyed = { scope: "conversation", key: SESSION_KEY } as const;
+  expect(before).toBe(sessionId(chat, 0, keyed));
+  expect(after).toBe(sessionId(chat, 1, keyed));
 });

@@ -52,7 +52,7 @@ function spawnRelay(env: Record<string, string | undefined>, command = ["bun", "
 }
 
 const freePort = () => {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
   const port = probe.port;
   probe.stop(true);
   return port;
@@ -65,6 +65,7 @@ test("SIGTERM: the enqueue in flight finishes, the session is handed on, exit 0 
       ...awsTestEnv({ sqs: proxy.url, maxAttempts: 1 }),
       AWS_ENDPOINT_URL_S3: sqs.endpoint,
       PORT: String(port),
+      HEALTH_HOST: "127.0.0.1",
       STATE_BUCKET: BUCKET,
       DISCORD_BOT_TOKEN: DEFAULT_DISCORD_TOKEN,
       DISCORD_QUEUE_URL: proxy.url + new URL(queue.queueUrl).pathname,
@@ -77,6 +78,11 @@ test("SIGTERM: the enqueue in flight finishes, the session is handed on, exit 0 
       .then((r) => r.status)
       .catch(() => 0);
   await eventually(async () => (await health()) === 200, 10_000);
+  // The container health check of the image (dist/healthcheck.js): passes now, fails once the relay is gone.
+  const healthcheck = () =>
+    Bun.spawn(["bun", join(dist, "healthcheck.js")], { env: { PATH: process.env.PATH, PORT: String(port) } })
+      .exited;
+  expect(await healthcheck()).toBe(0);
 
   proxy.delayMs = 400; // SQS is slow: the message is still being queued when SIGTERM comes
   gateway.messageCreate({ content: "last words" });
@@ -84,6 +90,7 @@ test("SIGTERM: the enqueue in flight finishes, the session is handed on, exit 0 
   child.kill("SIGTERM");
   expect(await child.exited).toBe(0);
   proxy.delayMs = 0;
+  expect(await healthcheck()).toBe(1);
 
   expect((await envelopesOn(sqs, queue.queueUrl)).map((e) => e.text)).toEqual(["last words"]);
   expect(gateway.closes.items.at(-1)?.code).toBe(4200); // the session stays resumable

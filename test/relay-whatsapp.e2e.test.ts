@@ -8,9 +8,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { SQSEvent } from "aws-lambda";
 import type { RelayConfig } from "../relay/config.ts";
+import { healthCheck } from "../relay/healthcheck.ts";
 import { type Relay, startRelay } from "../relay/relay.ts";
 import { s3Store } from "../relay/store.ts";
 import { envelopesOn, eventually } from "../relay/testing.ts";
+import { eventIdOf } from "../relay/whatsapp/inbound.ts";
 import { QR_OBJECT } from "../relay/whatsapp/qr.ts";
 import { FAKE_ME, FakeWhatsApp, waText } from "../relay/whatsapp/testing.ts";
 import { type FakeAgentCore, startAgentCore } from "./fakes/agentcore.ts";
@@ -24,6 +26,7 @@ type WorkerHandler = (event: SQSEvent) => Promise<unknown>;
 const BUCKET = "relay-auth";
 const PREFIX = "whatsapp-personal/";
 const ALICE = "4915551234567@s.whatsapp.net";
+const STRANGER = "4915559999999@s.whatsapp.net";
 const GROUP = "120363000000000001@g.us";
 
 let sqs: LocalSqs;
@@ -35,7 +38,7 @@ let worker: WorkerHandler;
 let whatsapp: FakeWhatsApp;
 let relay: Relay | undefined;
 
-const config = (): RelayConfig => ({
+const config = (logQr = false): RelayConfig => ({
   port: 0,
   shutdownTimeoutMs: 5_000,
   stateBucket: BUCKET,
@@ -44,16 +47,19 @@ const config = (): RelayConfig => ({
     outboundQueueUrl: outbound.queueUrl,
     bucket: BUCKET,
     prefix: PREFIX,
+    allowedUsers: [ALICE],
+    logQr,
   },
 });
 
-async function start(): Promise<Relay> {
-  relay = await startRelay(config(), {
+async function start(logQr = false): Promise<Relay> {
+  relay = await startRelay(config(logQr), {
     whatsapp: {
       connect: whatsapp.connect,
       outboundWaitSeconds: 0,
       outboundRetryDelay: () => 0,
       reconnectDelayMs: 20,
+      unlinkedCheckMs: 50,
     },
     enqueue: { firstDelayMs: 50, budgetMs: 5_000 },
   });
@@ -71,6 +77,8 @@ async function startOpen(): Promise<Relay> {
 
 const state = (r: Relay) => r.connections.get("whatsapp")?.state;
 const health = async (r: Relay) => (await fetch(`http://127.0.0.1:${r.port}/health`)).status;
+/** The container health check's verdict (0: no restart needed, 1: restart). */
+const check = (r: Relay) => healthCheck(`http://127.0.0.1:${r.port}/health`);
 const store = () => s3Store(BUCKET);
 /** An object's bytes, or undefined when there is none. */
 async function objectBytes(key: string): Promise<Uint8Array | undefined> {
@@ -139,6 +147,7 @@ describe("pairing and the auth state in S3", () => {
     expect([...png.slice(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); // PNG signature
     expect(state(r)).toBe("pairing");
     expect(await health(r)).toBe(503);
+    expect(await check(r)).toBe(0); // waiting for a person: a restart would not help
 
     // The phone scans: Baileys saves credentials, then asks for a restart (515), then opens.
     whatsapp.pair(first);
@@ -172,18 +181,61 @@ describe("pairing and the auth state in S3", () => {
     expect(keys["2"]).toBeNull();
   });
 
-  test("logged out from the phone → the void auth state is deleted and pairing starts again", async () => {
-    const r = await start();
+  test("unlinked from the phone → no pairing by itself, also after a restart; deleting the auth state re-pairs", async () => {
+    let r = await start();
     const first = await whatsapp.latest();
     whatsapp.pair(first);
     await eventually(() => store().get(`${PREFIX}creds.json`));
     whatsapp.open(first);
     await r.connections.until((c) => c.get("whatsapp")?.state === "ready");
     whatsapp.close(first, "logged_out", "401: logged out");
-    const second = await whatsapp.latest(2);
-    expect(second.auth.creds.me).toBeUndefined();
-    expect(await store().get(`${PREFIX}creds.json`)).toBeUndefined();
+    expect(state(r)).toBe("unlinked");
+    expect(r.connections.get("whatsapp")?.detail).toContain(`aws s3 rm --recursive s3://${BUCKET}/${PREFIX}`);
+    await Bun.sleep(300); // several checks of the auth state
+    expect(whatsapp.connections.items).toHaveLength(1); // no new connection, no QR code
+    expect(await objectBytes(`${PREFIX}${QR_OBJECT}`)).toBeUndefined();
+    expect(await store().get(`${PREFIX}creds.json`)).toBeDefined(); // void, kept as the record
+    expect(await health(r)).toBe(503);
+    expect(await check(r)).toBe(0); // no restart loop either
+
+    // A restart finds the void credentials, WhatsApp refuses them again, and the relay stays unlinked.
+    await r.stop();
+    whatsapp = new FakeWhatsApp();
+    r = await start();
+    const again = await whatsapp.latest();
+    expect(again.auth.creds.me?.id).toBe(FAKE_ME.id);
+    whatsapp.close(again, "logged_out", "401: logged out");
+    expect(state(r)).toBe("unlinked");
+    await Bun.sleep(200);
+    expect(whatsapp.connections.items).toHaveLength(1);
+
+    // The explicit action: the operator deletes the auth state; the relay pairs from an empty one.
+    await store().delete(`${PREFIX}creds.json`); // only the credentials: the rest is cleared too
+    const fresh = await whatsapp.latest(2);
+    expect(fresh.auth.creds.me).toBeUndefined();
     expect(state(r)).toBe("pairing");
+    whatsapp.qr(fresh);
+    await eventually(() => objectBytes(`${PREFIX}${QR_OBJECT}`));
+  });
+
+  test("the QR code stays out of the log unless WHATSAPP_LOG_QR asks for it", async () => {
+    const printed: string[] = [];
+    const original = console.log;
+    console.log = (...args: unknown[]) => void printed.push(args.join(" "));
+    try {
+      let r = await start();
+      whatsapp.qr(await whatsapp.latest());
+      await eventually(() => objectBytes(`${PREFIX}${QR_OBJECT}`));
+      expect(printed.filter((line) => line.includes("▄") || line.includes("█"))).toEqual([]);
+      await r.stop();
+      await store().deletePrefix("");
+      whatsapp = new FakeWhatsApp();
+      r = await start(true);
+      whatsapp.qr(await whatsapp.latest());
+      await eventually(() => printed.some((line) => line.includes("▄")));
+    } finally {
+      console.log = original;
+    }
   });
 
   test("a lost connection is reconnected; health follows the state", async () => {
@@ -198,12 +250,15 @@ describe("pairing and the auth state in S3", () => {
     expect(await health(r)).toBe(200);
   });
 
-  test("replaced by another session → failed, not fought", async () => {
+  test("replaced by another session → failed, not fought in-process; the health check asks for a restart", async () => {
     const r = await startOpen();
+    expect(await check(r)).toBe(0);
     whatsapp.close(await whatsapp.latest(), "replaced", "440: replaced");
     expect(state(r)).toBe("failed");
     await Bun.sleep(100);
     expect(whatsapp.connections.items).toHaveLength(1);
+    expect(await health(r)).toBe(503);
+    expect(await check(r)).toBe(1);
   });
 });
 
@@ -219,7 +274,7 @@ describe("messages travel: WhatsApp → queue → worker → outbound queue → 
     });
     expect(envelope).toMatchObject({
       channel: "whatsapp-personal",
-      eventId: message.key.id,
+      eventId: eventIdOf(ALICE, ALICE, message.key.id ?? ""),
       conversation: ALICE,
       user: { id: ALICE, name: "Grace" },
       text: "hello agent",
@@ -235,12 +290,13 @@ describe("messages travel: WhatsApp → queue → worker → outbound queue → 
     expect(await sqs.depth(outbound.queueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
-  test("in a group: answered only when addressed, quoting the user's message; strangers refused", async () => {
+  test("in a group: answered only when addressed, quoting the user's message", async () => {
     await startOpen();
     const connection = await whatsapp.latest();
     whatsapp.deliver(
       connection,
       waText({ chatJid: GROUP, participant: ALICE, text: "not for the bot" }),
+      waText({ chatJid: GROUP, participant: ALICE, text: "and you?", quotedParticipant: FAKE_ME.id }),
       waText({
         chatJid: GROUP,
         participant: ALICE,
@@ -248,25 +304,71 @@ describe("messages travel: WhatsApp → queue → worker → outbound queue → 
         mentions: ["4915550000001@s.whatsapp.net"],
         id: "3EB0GROUPMSG",
       }),
-      waText({ text: "let me in", chatJid: "4915559999999@s.whatsapp.net" }),
     );
-    await eventually(async () => (await sqs.peek(inbound.queueUrl)).length === 2);
+    await eventually(async () => (await sqs.peek(inbound.queueUrl)).length === 1);
     await work();
-    await whatsapp.sent.waitFor((items) => items.filter((s) => s.kind === "text").length === 2, 5_000);
-    expect(texts()).toContainEqual({
-      kind: "text",
-      chatJid: GROUP,
-      text: "echo: summarize",
-      quote: { id: "3EB0GROUPMSG", participant: ALICE, text: "@4915550000001 summarize" },
-      connection: 1,
-    });
-    expect(texts()).toContainEqual({
-      kind: "text",
-      chatJid: "4915559999999@s.whatsapp.net",
-      text: "Sorry, you are not allowed to use this bot.",
-      connection: 1,
-    });
+    await whatsapp.sent.waitFor((items) => items.some((s) => s.kind === "text"), 5_000);
+    expect(texts()).toEqual([
+      {
+        kind: "text",
+        chatJid: GROUP,
+        text: "echo: summarize",
+        quote: { id: "3EB0GROUPMSG", participant: ALICE, text: "@4915550000001 summarize" },
+        connection: 1,
+      },
+    ]);
     expect(agentcore.invocations()).toHaveLength(1);
+  });
+
+  test("strangers get nothing: never queued, never answered, not even refused", async () => {
+    await startOpen();
+    const connection = await whatsapp.latest();
+    const mention = { text: "@4915550000001 hi", mentions: ["4915550000001@s.whatsapp.net"] };
+    whatsapp.deliver(
+      connection,
+      waText({ text: "let me in", chatJid: STRANGER }),
+      waText({ text: "/help", chatJid: STRANGER }),
+      waText({ chatJid: GROUP, participant: STRANGER, ...mention }),
+      waText({ text: "hello", chatJid: ALICE }),
+    );
+    // Only Alice's message leaves the relay.
+    const queued = await eventually(async () => {
+      const found = sqs.peek(inbound.queueUrl);
+      return found.length > 0 ? found : undefined;
+    });
+    await Bun.sleep(200);
+    expect(sqs.peek(inbound.queueUrl)).toHaveLength(1);
+    expect(queued.join()).not.toContain(STRANGER);
+    await work();
+    await whatsapp.sent.waitFor((items) => items.some((s) => s.kind === "text"), 5_000);
+    await Bun.sleep(200);
+    expect(whatsapp.sent.items.filter((s) => s.chatJid !== ALICE)).toEqual([]);
+    expect(texts().map((t) => t.text)).toEqual(["echo: hello"]);
+    expect(agentcore.invocations()).toHaveLength(1);
+  });
+
+  test("should a stranger's message reach the worker anyway, it sends nothing back: no refusal, no typing", async () => {
+    await startOpen();
+    const envelope = {
+      v: 1,
+      channel: "whatsapp-personal",
+      eventId: "3EB0SLIPPED:0123456789abcdef",
+      conversation: STRANGER,
+      user: { id: STRANGER },
+      text: "hello?",
+      attachments: [],
+      reply: { chatJid: STRANGER, messageId: "3EB0SLIPPED", group: false },
+      receivedAt: Date.now(),
+    };
+    await sqs.send(inbound.queueUrl, JSON.stringify(envelope), { groupId: "stranger" });
+    await work();
+    await Bun.sleep(300);
+    expect(sqs.peek(outbound.queueUrl)).toEqual([]);
+    expect(whatsapp.sent.items).toEqual([]);
+    expect(agentcore.invocations()).toEqual([]);
+    // Settled, not retried into the DLQ.
+    expect(await sqs.depth(inbound.queueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    expect(sqs.peek(inbound.dlqUrl)).toEqual([]);
   });
 
   test("a failed send is retried from the queue and sent once", async () => {

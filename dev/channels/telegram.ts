@@ -1,9 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { startTelegram, telegramTextUpdate } from "../../test/fakes/telegram.ts";
 import { escapeHtml, safeHtml } from "./html.ts";
 import type { DevChannel, UiEvent } from "./types.ts";
 
 const TOKEN = "424242:dev-relay-local-token";
-const WEBHOOK_SECRET = "dev-webhook-secret";
 
 let updateId = Math.floor(Date.now() / 1000);
 
@@ -19,8 +19,11 @@ export const telegramDev: DevChannel = {
       strictWebhookUrl: false,
     });
     let seen = 0;
+    // New for every run: with TELEGRAM_BOT_TOKEN set, this secret is all that stands between a forged
+    // update and the real bot answering through the real agent.
+    const webhookSecret = randomBytes(24).toString("base64url");
     return {
-      secret: { bot_token: TOKEN, webhook_secret: WEBHOOK_SECRET },
+      secret: { bot_token: TOKEN, webhook_secret: webhookSecret },
       env: { TELEGRAM_API_URL: fake.url },
       async deliver(text, user, ingressBase) {
         const id = ++updateId;
@@ -36,7 +39,7 @@ export const telegramDev: DevChannel = {
           method: "POST",
           headers: {
             "content-type": "application/json",
-            "x-telegram-bot-api-secret-token": WEBHOOK_SECRET,
+            "x-telegram-bot-api-secret-token": webhookSecret,
             "x-dev-envelope-id": envelopeId,
           },
           body: JSON.stringify(update),

@@ -2,6 +2,8 @@
 // correctly signed platform webhooks through the real ingress; the bot's API calls come back on
 // /_dev/events and are drawn as the platform would show them.
 const $ = (id) => document.getElementById(id);
+// The run's token, put in the page by the dev server: /_dev/* wants it in this header.
+const auth = { "x-dev-token": document.querySelector('meta[name="dev-token"]').content };
 const state = { channel: null, channels: [], chats: new Map(), timeline: new Map(), typingUntil: 0 };
 
 function chat(channel) {
@@ -99,7 +101,7 @@ $("composer").addEventListener("submit", async (e) => {
   renderMessages();
   const response = await fetch("/_dev/send", {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { ...auth, "content-type": "application/json" },
     body: JSON.stringify({ channel: state.channel, text }),
   });
   if (!response.ok)
@@ -110,18 +112,34 @@ setInterval(() => {
   $("typing").hidden = Date.now() > state.typingUntil;
 }, 500);
 
-const initial = await (await fetch("/_dev/state")).json();
+const initial = await (await fetch("/_dev/state", { headers: auth })).json();
 state.channels = initial.channels;
 $("agent").textContent = `agent: ${initial.agent}`;
 for (const event of initial.events) onUi(event);
 for (const entry of initial.timeline) state.timeline.set(entry.envelopeId, entry);
 select(initial.channels[0]?.name);
 
-const events = new EventSource("/_dev/events");
-events.addEventListener("ui", (e) => onUi(JSON.parse(e.data)));
-events.addEventListener("timeline", (e) => {
-  const entry = JSON.parse(e.data);
-  state.timeline.set(entry.envelopeId, entry);
-  if (entry.channel === state.channel) renderTimeline();
-});
+const listeners = {
+  ui: (data) => onUi(data),
+  timeline: (entry) => {
+    state.timeline.set(entry.envelopeId, entry);
+    if (entry.channel === state.channel) renderTimeline();
+  },
+};
+// The event stream, read with fetch (EventSource cannot send the token header).
+const stream = await fetch("/_dev/events", { headers: auth });
 document.body.dataset.ready = "true";
+const reader = stream.body.pipeThrough(new TextDecoderStream()).getReader();
+for (let buffer = ""; ; ) {
+  const { value, done } = await reader.read();
+  if (done) break;
+  buffer += value;
+  let end = buffer.indexOf("\n\n");
+  for (; end >= 0; end = buffer.indexOf("\n\n")) {
+    const block = buffer.slice(0, end);
+    buffer = buffer.slice(end + 2);
+    const type = /^event: (.*)$/m.exec(block)?.[1];
+    const data = /^data: (.*)$/m.exec(block)?.[1];
+    if (type && data && listeners[type]) listeners[type](JSON.parse(data));
+  }
+}

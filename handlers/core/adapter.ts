@@ -24,6 +24,12 @@ export interface ChannelAdapter<Secret, Reply> {
   readonly replySchema: v.GenericSchema<unknown, Reply>;
   /** How often the typing indicator must be sent again while the agent runs. */
   readonly typingIntervalMs: number;
+  /**
+   * Whether a user the allowlist refuses is told so (a short refusal). False where the bot speaks as a
+   * person — WhatsApp personal is the owner's own account — so a stranger hears nothing from it.
+   * @default true
+   */
+  readonly answersStrangers?: boolean;
   /** The platform client the worker answers through. */
   outbox(secret: Secret): Outbox<Reply>;
   /** Deploy-time registration (webhook, commands), run by the module during apply. */

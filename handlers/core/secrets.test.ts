@@ -2,8 +2,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as v from "valibot";
 import { type FakeSecretsManager, startSecretsManager } from "../../test/fakes/secrets-manager.ts";
 import { awsTestEnv, setEnv } from "../../test/harness/env.ts";
+import { withSessionKey } from "./agent/session.ts";
 import { ConfigError } from "./errors.ts";
-import { SecretError, secretLoader, verifyWithSecret } from "./secrets.ts";
+import { SecretError, secretIfConfigured, secretLoader, verifyWithSecret } from "./secrets.ts";
 
 const Schema = v.object({ token: v.string() });
 let fake: FakeSecretsManager;
@@ -65,5 +66,29 @@ test("verifyWithSecret re-reads a rotated secret at most once a minute", async (
     Date.now = realNow;
   }
   expect(fake.callCount()).toBe(2);
+  fake.setSecret("relay/test", { token: "one" });
+});
+
+test("secretIfConfigured: without SECRET_ARN the fallback and no call; with it, the secret, validated", async () => {
+  fake.reset();
+  const keyed = withSessionKey(v.object({}));
+  const withoutArn = setEnv({ SECRET_ARN: undefined });
+  try {
+    const none = secretIfConfigured(keyed, {});
+    expect(await none()).toEqual({});
+    expect(await none.fresh()).toEqual({});
+    expect(await none.staleAfter(0)).toBeUndefined();
+    expect(fake.callCount()).toBe(0);
+  } finally {
+    withoutArn();
+  }
+  const key = "a-session-key-of-this-deployment-0123";
+  fake.setSecret("relay/test", { session_key: key });
+  expect(await secretIfConfigured(keyed, {})()).toEqual({ session_key: key });
+  fake.setSecret("relay/test", { session_key: "too short" });
+  const bad = await secretIfConfigured(keyed, {})().catch((e: unknown) => e);
+  expect(bad).toBeInstanceOf(ConfigError);
+  expect((bad as Error).message).toContain("session_key");
+  expect((bad as Error).message).not.toContain("too short");
   fake.setSecret("relay/test", { token: "one" });
 });

@@ -44,6 +44,20 @@ export const noSecret: SecretLoader<Record<string, never>> = Object.assign(async
 });
 
 /**
+ * The loader of a channel whose secret is optional (WhatsApp personal has no credentials; its secret,
+ * when it has one, holds only the session key): `none` without SECRET_ARN, and no call.
+ */
+export function secretIfConfigured<T>(schema: v.GenericSchema<unknown, T>, none: T): SecretLoader<T> {
+  const loader = secretLoader(schema);
+  const configured = () => Boolean(process.env.SECRET_ARN?.trim());
+  return Object.assign(() => (configured() ? loader() : Promise.resolve(none)), {
+    fresh: () => (configured() ? loader.fresh() : Promise.resolve(none)),
+    staleAfter: (maxAgeMs: number) =>
+      configured() ? loader.staleAfter(maxAgeMs) : Promise.resolve(undefined),
+  });
+}
+
+/**
  * The cached secret. `fresh()` reads it again (setup after the secret changed); `staleAfter(ms)`
  * reads it again only when the cached copy is at least that old, else resolves undefined.
  */

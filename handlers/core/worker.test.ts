@@ -4,18 +4,20 @@ import * as v from "valibot";
 import { sampleEnvelope } from "../../test/fixtures.ts";
 import { setEnv } from "../../test/harness/env.ts";
 import type { ChannelAdapter } from "./adapter.ts";
+import { type SessionScope, sessionId } from "./agent/session.ts";
 import { parseAllowlist } from "./allowlist.ts";
 import { sendChunks } from "./chunks.ts";
+import type { Envelope } from "./envelope.ts";
 import { AgentError, PlatformError } from "./errors.ts";
 import { LedgerError, noLedger, type SendLedger } from "./ledger.ts";
 import { notices as texts } from "./notices.ts";
-import { noSecret } from "./secrets.ts";
+import { noSecret, type SecretLoader } from "./secrets.ts";
 import { noSessions, SessionStoreError, type Sessions } from "./sessions.ts";
-import { createWorker } from "./worker.ts";
+import { createWorker, readWorkerSettings } from "./worker.ts";
 
 /** A channel whose sends fail while `platformDown` is set. */
 function testChannel(state: { platformDown: boolean; sent: string[] }) {
-  const adapter: ChannelAdapter<Record<string, never>, { to: string }> = {
+  const adapter: ChannelAdapter<object, { to: string }> = {
     channel: "test",
     secretSchema: v.object({}),
     replySchema: v.object({ to: v.string() }),
@@ -44,12 +46,12 @@ const refusingAgent = {
   end: async () => {},
 };
 
-const event = (attempt: number): SQSEvent => ({
+const event = (attempt: number, envelope: Partial<Envelope> = {}): SQSEvent => ({
   Records: [
     {
       messageId: "m1",
       receiptHandle: "r1",
-      body: JSON.stringify({ ...sampleEnvelope, channel: "test", reply: { to: "x" } }),
+      body: JSON.stringify({ ...sampleEnvelope, channel: "test", reply: { to: "x" }, ...envelope }),
       attributes: { ApproximateReceiveCount: String(attempt), MessageGroupId: "g" },
       messageAttributes: {},
       md5OfBody: "",
@@ -76,6 +78,7 @@ test("an agent refusing for good: the user is told once and the message is done"
       queueUrl: undefined,
       ledger: noLedger,
       sessions: noSessions,
+      sessionScope: "conversation",
     }),
     secret: noSecret,
   });
@@ -93,6 +96,7 @@ test("…and when that notice cannot be delivered, the message is kept (retried,
       queueUrl: undefined,
       ledger: noLedger,
       sessions: noSessions,
+      sessionScope: "conversation",
     }),
     secret: noSecret,
   });
@@ -118,7 +122,13 @@ function echoAgent() {
 /** A worker of the test channel with the given agent, ledger and sessions. */
 function workerWith(
   state: { platformDown: boolean; sent: string[] },
-  parts: { agent: ReturnType<typeof echoAgent>; ledger?: SendLedger; sessions?: Sessions },
+  parts: {
+    agent: ReturnType<typeof echoAgent>;
+    ledger?: SendLedger;
+    sessions?: Sessions;
+    sessionScope?: SessionScope;
+    sessionKey?: string;
+  },
 ) {
   return createWorker(testChannel(state), {
     settings: () => ({
@@ -128,9 +138,27 @@ function workerWith(
       queueUrl: undefined,
       ledger: parts.ledger ?? noLedger,
       sessions: parts.sessions ?? noSessions,
+      sessionScope: parts.sessionScope ?? "conversation",
     }),
-    secret: noSecret,
+    secret: parts.sessionKey ? loaderOf({ session_key: parts.sessionKey }) : noSecret,
   });
+}
+
+/** A secret loader that gives `value`. */
+const loaderOf = <T>(value: T): SecretLoader<T> =>
+  Object.assign(async () => value, { fresh: async () => value, staleAfter: async () => undefined });
+
+/** Sessions in memory, by scope key. */
+function memorySessions(): Sessions & { generations: Map<string, number> } {
+  const generations = new Map<string, number>();
+  return {
+    generations,
+    current: async (scope) => generations.get(scope) ?? 0,
+    next: async (scope) => {
+      generations.set(scope, (generations.get(scope) ?? 0) + 1);
+      return generations.get(scope) ?? 0;
+    },
+  };
 }
 
 const context = (remainingMs: number) =>
@@ -172,4 +200,112 @@ test("under a second left for the agent: it is not asked, and the message comes 
   expect(agent.calls).toEqual([]);
   expect(await worker(event(2), context(30_000))).toEqual({ batchItemFailures: [] });
   expect(state.sent).toEqual(["echo: hello"]);
+});
+
+test("a stranger is refused aloud, but on a channel that answers no strangers, nothing at all is sent", async () => {
+  for (const answersStrangers of [true, false]) {
+    const state = { platformDown: false, sent: [] as string[] };
+    const agent = echoAgent();
+    let typing = 0;
+    const channel = testChannel(state);
+    const adapter: typeof channel = {
+      ...channel,
+      answersStrangers,
+      outbox: (secret) => ({ ...channel.outbox(secret), typing: async () => void typing++ }),
+    };
+    const worker = createWorker(adapter, {
+      settings: () => ({
+        agent,
+        allowlist: parseAllowlist("8"),
+        maxReceiveCount: 3,
+        queueUrl: undefined,
+        ledger: noLedger,
+        sessions: noSessions,
+        sessionScope: "conversation",
+      }),
+      secret: noSecret,
+    });
+    expect(await worker(event(1))).toEqual({ batchItemFailures: [] });
+    expect(state.sent).toEqual(answersStrangers ? [texts.refused] : []);
+    expect(agent.calls).toEqual([]);
+    expect(typing).toBe(0);
+  }
+});
+
+const KEY = "a-deployment-session-key-0123456789abcdef";
+
+test("session ids: keyed with the secret's session_key; without one, the unkeyed ids of earlier versions", async () => {
+  const state = { platformDown: false, sent: [] as string[] };
+  const keyed = echoAgent();
+  await workerWith(state, { agent: keyed, sessionKey: KEY })(event(1));
+  const unkeyed = echoAgent();
+  await workerWith(state, { agent: unkeyed })(event(1));
+  const envelope = { ...sampleEnvelope, channel: "test" };
+  expect(keyed.calls).toEqual([sessionId(envelope, 0, { scope: "conversation", key: KEY })]);
+  expect(unkeyed.calls).toEqual([sessionId(envelope)]);
+  expect(keyed.calls[0]).not.toBe(unkeyed.calls[0]);
+  expect(keyed.calls[0]).toMatch(/^test-[0-9a-f]{64}$/);
+});
+
+test("per-user sessions: each member of a group has their own, and /new starts afresh only the sender's", async () => {
+  const state = { platformDown: false, sent: [] as string[] };
+  const group = { conversation: "-1001", reply: { to: "x" } };
+  const ada = { ...group, user: { id: "7", name: "Ada" } };
+  const bob = { ...group, user: { id: "8", name: "Bob" } };
+  for (const sessionScope of ["user", "conversation"] as const) {
+    const agent = echoAgent();
+    const sessions = memorySessions();
+    const worker = createWorker(testChannel(state), {
+      settings: () => ({
+        agent,
+        allowlist: parseAllowlist("7,8"),
+        maxReceiveCount: 3,
+        queueUrl: undefined,
+        ledger: noLedger,
+        sessions,
+        sessionScope,
+      }),
+      secret: loaderOf({ session_key: KEY }),
+    });
+    await worker(event(1, { ...ada, eventId: "1" }));
+    await worker(event(1, { ...bob, eventId: "2" }));
+    await worker(event(1, { ...ada, eventId: "3", command: "new", text: "" }));
+    await worker(event(1, { ...ada, eventId: "4" }));
+    await worker(event(1, { ...bob, eventId: "5" }));
+    const [adaFirst, bobFirst, adaAfter, bobAfter] = agent.calls;
+    if (sessionScope === "user") {
+      expect(new Set(agent.calls).size).toBe(3);
+      expect(adaFirst).not.toBe(bobFirst);
+      expect(adaAfter).not.toBe(adaFirst); // Ada's /new: a new session for Ada …
+      expect(bobAfter).toBe(bobFirst); // … and Bob's goes on.
+      expect([...sessions.generations]).toEqual([["test:-1001#user:7", 1]]);
+    } else {
+      expect(bobFirst).toBe(adaFirst);
+      expect(adaAfter).not.toBe(adaFirst); // one session for the chat: Ada's /new ends it for both
+      expect(bobAfter).toBe(adaAfter);
+      expect([...sessions.generations]).toEqual([["test:-1001", 1]]);
+    }
+  }
+});
+
+test("SESSION_SCOPE: conversation by default, or user; anything else is named", () => {
+  const base = { AGENT_URL: "http://127.0.0.1:9", ALLOWED_USERS: "7", LEDGER_TABLE: undefined };
+  for (const [value, scope] of [
+    [undefined, "conversation"],
+    ["conversation", "conversation"],
+    ["user", "user"],
+  ] as const) {
+    const restoreScope = setEnv({ ...base, SESSION_SCOPE: value });
+    try {
+      expect(readWorkerSettings().sessionScope).toBe(scope);
+    } finally {
+      restoreScope();
+    }
+  }
+  const restoreBad = setEnv({ ...base, SESSION_SCOPE: "per-user" });
+  try {
+    expect(() => readWorkerSettings()).toThrow('SESSION_SCOPE="per-user"');
+  } finally {
+    restoreBad();
+  }
 });

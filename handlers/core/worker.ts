@@ -3,12 +3,19 @@ import * as v from "valibot";
 import type { ChannelAdapter, Outbox } from "./adapter.ts";
 import { type Agent, agentCore } from "./agent/invoke.ts";
 import { containerAgent } from "./agent/local.ts";
-import { sessionId } from "./agent/session.ts";
+import {
+  type SessionKeyPart,
+  type SessionPolicy,
+  type SessionScope,
+  sessionId,
+  sessionScopeKey,
+  withSessionKey,
+} from "./agent/session.ts";
 import { type Allowlist, parseAllowlist } from "./allowlist.ts";
 import { type FailedRecord, type Outcome, processFifoBatch } from "./batch.ts";
 import { OutOfTimeError, withinBudget } from "./budget.ts";
 import { boolEnv, intEnv, optionalEnv, requiredEnv } from "./config.ts";
-import { conversationKey, type Envelope, envelopeId, parseEnvelope } from "./envelope.ts";
+import { type Envelope, envelopeId, parseEnvelope } from "./envelope.ts";
 import { AgentError, ConfigError, isRetryable, PlatformError } from "./errors.ts";
 import { lazy, lazyAsync } from "./lazy.ts";
 import { dynamoLedger, noLedger, type SendLedger } from "./ledger.ts";
@@ -32,6 +39,8 @@ export interface WorkerSettings {
   readonly ledger: SendLedger;
   /** Each conversation's agent session since its last `/new` (the same table). */
   readonly sessions: Sessions;
+  /** SESSION_SCOPE: one agent session per conversation (default), or per user in each conversation. */
+  readonly sessionScope: SessionScope;
 }
 
 const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime\/[A-Za-z0-9_-]+$/;
@@ -46,7 +55,19 @@ export function readWorkerSettings(): WorkerSettings {
     maxReceiveCount: intEnv("MAX_RECEIVE_COUNT", 3, 1, 1000),
     queueUrl: process.env.QUEUE_URL?.trim() || undefined,
     ...stateTable(process.env.LEDGER_TABLE?.trim()),
+    sessionScope: readSessionScope(),
   };
+}
+
+/** SESSION_SCOPE: `conversation` (default) or `user`. */
+function readSessionScope(): SessionScope {
+  const scope = optionalEnv("SESSION_SCOPE", "conversation");
+  if (scope !== "conversation" && scope !== "user") {
+    throw new ConfigError(
+      `SESSION_SCOPE=${JSON.stringify(scope)} is neither "conversation" (one agent session per chat) nor "user" (one per user in each chat)`,
+    );
+  }
+  return scope;
 }
 
 /** The send ledger and the conversations' sessions, in `table`; neither without one. */
@@ -104,12 +125,28 @@ export function createWorker<Secret, Reply>(
   adapter: ChannelAdapter<Secret, Reply>,
   options: {
     settings?: () => WorkerSettings;
-    /** Where the credentials come from; a channel without any (WhatsApp personal) passes `noSecret`. */
-    secret?: SecretLoader<Secret>;
+    /**
+     * Where the credentials come from (and the session key, `session_key`, beside them); a channel
+     * without credentials (WhatsApp personal) passes its own loader.
+     */
+    secret?: SecretLoader<Secret & SessionKeyPart>;
   } = {},
 ): (event: WorkerEvent, context?: Context) => Promise<WorkerResult> {
   const settings = lazy(options.settings ?? readWorkerSettings);
-  const secret = options.secret ?? secretLoader(adapter.secretSchema);
+  const secret = options.secret ?? secretLoader(withSessionKey(adapter.secretSchema));
+  let warnedUnkeyed = false;
+
+  /** How session ids are derived: the scope, and the secret's session key. */
+  async function sessionPolicy(): Promise<SessionPolicy> {
+    const key = (await secret()).session_key;
+    if (key === undefined && !warnedUnkeyed) {
+      warnedUnkeyed = true;
+      log.warn("session.unkeyed", {
+        hint: "the channel secret has no session_key: session ids are plain SHA-256 of public ids, which anyone can compute; the module adds one",
+      });
+    }
+    return { scope: settings().sessionScope, key };
+  }
   // A failed secret read is retried by the next message.
   const outbox = lazyAsync(async () => adapter.outbox(await secret()));
 
@@ -118,16 +155,19 @@ export function createWorker<Secret, Reply>(
     const { agent, allowlist, sessions } = settings();
     const id = envelopeId(envelope);
     if (!allowlist.allows(envelope.user.id)) {
-      log.info("user.refused", { envelopeId: id, userId: envelope.user.id });
-      return texts.refused;
+      const silent = adapter.answersStrangers === false;
+      log.info("user.refused", { envelopeId: id, userId: envelope.user.id, ...(silent ? { silent } : {}) });
+      return silent ? undefined : texts.refused;
     }
     if (envelope.command === "help") return texts.help;
-    const conversation = conversationKey(envelope);
+    const policy = await sessionPolicy();
+    // The conversation, or in per-user scope the sender's own session in it.
+    const scope = sessionScopeKey(envelope, policy.scope);
     if (envelope.command === "new") {
       // The old session is ended; the next message goes to a new session id, with nothing of the old.
-      const previous = await sessions.current(conversation);
-      await agent.end(sessionId(envelope, previous));
-      const generation = await sessions.next(conversation);
+      const previous = await sessions.current(scope);
+      await agent.end(sessionId(envelope, previous, policy));
+      const generation = await sessions.next(scope);
       log.info("session.new", { envelopeId: id, generation });
       return texts.newSession;
     }
@@ -142,7 +182,7 @@ export function createWorker<Secret, Reply>(
       // Too little left to wait for an answer (a slow start): the message comes back, nothing is lost.
       const agentMs = deadline - Date.now() - reserveMs(deadline - Date.now());
       if (agentMs < MIN_AGENT_MS) throw new OutOfTimeError("the agent");
-      const session = sessionId(envelope, await sessions.current(conversation));
+      const session = sessionId(envelope, await sessions.current(scope), policy);
       text = await agent.ask(envelope, session, AbortSignal.timeout(agentMs));
     } finally {
       stopTyping();

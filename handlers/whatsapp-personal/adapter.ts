@@ -14,6 +14,9 @@ export const whatsappPersonal: ChannelAdapter<Record<string, never>, WhatsAppPer
   replySchema: WhatsAppPersonalReplySchema,
   // "typing…" fades after about 25 seconds without a new presence update.
   typingIntervalMs: 10_000,
+  // The owner's own account: the relay queues only allowed senders, and should one slip through, the
+  // worker stays silent rather than refuse them in the owner's name.
+  answersStrangers: false,
   outbox: () =>
     whatsappPersonalOutbox(
       requiredEnv("OUTBOUND_QUEUE_URL", "set it to the URL of the relay's outbound FIFO queue"),

@@ -1,6 +1,13 @@
-import { noSecret } from "../core/secrets.ts";
+import { withSessionKey } from "../core/agent/session.ts";
+import { secretIfConfigured } from "../core/secrets.ts";
 import { createWorker } from "../core/worker.ts";
-import { whatsappPersonal } from "./adapter.ts";
+import { NoSecretSchema, whatsappPersonal } from "./adapter.ts";
 
-/** The Lambda handler: SQS batches of WhatsApp-personal envelopes, answered via the relay's outbound queue. */
-export const handler = createWorker(whatsappPersonal, { secret: noSecret });
+/**
+ * The Lambda handler: SQS batches of WhatsApp-personal envelopes, answered via the relay's outbound
+ * queue. No credentials (the relay holds the WhatsApp session); SECRET_ARN, when set, names a secret
+ * holding only the session ids' key (`session_key`).
+ */
+export const handler = createWorker(whatsappPersonal, {
+  secret: secretIfConfigured(withSessionKey(NoSecretSchema), {}),
+});

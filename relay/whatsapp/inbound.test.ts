@@ -2,13 +2,17 @@ import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { EnvelopeSchema } from "../../handlers/core/envelope.ts";
 import { WhatsAppPersonalReplySchema } from "../../handlers/whatsapp-personal/inbound.ts";
-import { bareJid, jidUser, MessageSchema, toEnvelope } from "./inbound.ts";
+import { whatsappAccess } from "./access.ts";
+import { eventIdOf, MessageSchema, toEnvelope } from "./inbound.ts";
 import { FAKE_ME, waText } from "./testing.ts";
 
 const GROUP = "120363000000000001@g.us";
 const ALICE = "4915551234567@s.whatsapp.net";
+const ALICE_LID = "77001122334455@lid";
+const STRANGER = "4915559999999@s.whatsapp.net";
 
-const read = (raw: unknown) => toEnvelope(v.parse(MessageSchema, raw), FAKE_ME, 1_700_000_000_000);
+let access = whatsappAccess([ALICE]);
+const read = (raw: unknown) => toEnvelope(v.parse(MessageSchema, raw), FAKE_ME, access, 1_700_000_000_000);
 const envelopeOf = (raw: unknown) => {
   const inbound = read(raw);
   if (!("envelope" in inbound)) throw new Error(`ignored: ${inbound.ignored}`);
@@ -22,7 +26,7 @@ describe("toEnvelope", () => {
     expect(envelope).toEqual({
       v: 1,
       channel: "whatsapp-personal",
-      eventId: "3EB0AAA",
+      eventId: eventIdOf(ALICE, ALICE, "3EB0AAA"),
       conversation: ALICE,
       user: { id: ALICE, name: "Grace" },
       text: "hello there",
@@ -40,7 +44,7 @@ describe("toEnvelope", () => {
     expect(envelopeOf(waText({ text: "/newish" })).command).toBeUndefined();
   });
 
-  test("groups: only when mentioned (by number or hidden id) or replied to", () => {
+  test("groups: only when mentioned (by number or hidden id); a reply to the owner is not addressed", () => {
     const base = { chatJid: GROUP, participant: ALICE };
     expect(read(waText({ ...base, text: "chatter" }))).toEqual({
       ignored: "group message not addressed to this account",
@@ -51,7 +55,7 @@ describe("toEnvelope", () => {
     expect(byNumber.text).toBe("what time is it");
     expect(byNumber.reply).toEqual({
       chatJid: GROUP,
-      messageId: byNumber.eventId,
+      messageId: byNumber.reply.messageId,
       participant: ALICE,
       group: true,
       quotedText: "@4915550000001 what time is it",
@@ -61,20 +65,97 @@ describe("toEnvelope", () => {
       waText({ ...base, text: "@123456789012345 hi", mentions: ["123456789012345@lid"] }),
     );
     expect(byLid.text).toBe("hi");
-    const reply = envelopeOf(
-      waText({ ...base, text: "and now?", quotedParticipant: "4915550000001@s.whatsapp.net" }),
-    );
-    expect(reply.text).toBe("and now?");
+    // People answer the owner, not the agent: replying to one of the owner's messages is chatter.
+    expect(
+      read(waText({ ...base, text: "and now?", quotedParticipant: "4915550000001@s.whatsapp.net" })),
+    ).toEqual({ ignored: "group message not addressed to this account" });
     expect(
       "ignored" in read(waText({ ...base, text: "@49999 hi", mentions: ["49999@s.whatsapp.net"] })),
     ).toBe(true);
   });
 
-  test("a sender with a hidden id (LID) is named by their phone number when WhatsApp gives it", () => {
-    const message = waText({ chatJid: "99887766554433@lid", text: "hi" });
-    message.key.remoteJidAlt = "4915557654321@s.whatsapp.net";
-    expect(envelopeOf(message).user.id).toBe("4915557654321@s.whatsapp.net");
-    expect(envelopeOf(message).conversation).toBe("99887766554433@lid");
+  test("groups: a configured trigger word addresses the bot too, in any case, and is dropped", () => {
+    access = whatsappAccess([ALICE], "!AI");
+    const base = { chatJid: GROUP, participant: ALICE };
+    expect(envelopeOf(waText({ ...base, text: "!ai what time is it" })).text).toBe("what time is it");
+    expect(envelopeOf(waText({ ...base, text: "!Ai /new" })).command).toBe("new");
+    expect(envelopeOf(waText({ ...base, text: "!AI" })).text).toBe("");
+    for (const text of ["!aix hello", "say !ai", "ai hello", "! ai hello"]) {
+      expect(read(waText({ ...base, text }))).toEqual({
+        ignored: "group message not addressed to this account",
+      });
+    }
+    // In a direct chat every message is addressed; the trigger is dropped all the same.
+    expect(envelopeOf(waText({ text: "!ai hello" })).text).toBe("hello");
+    access = whatsappAccess([ALICE]);
+  });
+
+  test("strangers are dropped before anything else: direct, in groups, mentioning or triggering", () => {
+    access = whatsappAccess([ALICE], "!ai");
+    const dropped = { ignored: "sender not on the allowlist" };
+    expect(read(waText({ chatJid: STRANGER, text: "hello?" }))).toEqual(dropped);
+    expect(read(waText({ chatJid: STRANGER, text: "/new" }))).toEqual(dropped);
+    expect(read({ key: { remoteJid: STRANGER, id: "P1" } })).toEqual(dropped); // no content: dropped all the same
+    const mention = { text: "@4915550000001 hi", mentions: ["4915550000001@s.whatsapp.net"] };
+    expect(read(waText({ chatJid: GROUP, participant: STRANGER, ...mention }))).toEqual(dropped);
+    expect(read(waText({ chatJid: GROUP, participant: STRANGER, text: "!ai hi" }))).toEqual(dropped);
+    // A group message without a sender is nobody's.
+    expect(read(waText({ chatJid: GROUP, text: "!ai hi" }))).toEqual({ ignored: "no sender" });
+    // The allowed user's name or a push name proves nothing: only the JIDs WhatsApp gives count.
+    expect(read(waText({ chatJid: STRANGER, text: "hi", pushName: ALICE }))).toEqual(dropped);
+    access = whatsappAccess([ALICE]);
+  });
+
+  test("a sender is allowed by phone number or hidden id, and named as the allowlist lists them", () => {
+    // Addressed by hidden id, the phone number given alongside: allowed by number, named by number.
+    const byLid = waText({ chatJid: "99887766554433@lid", text: "hi" });
+    byLid.key.remoteJidAlt = ALICE;
+    expect(envelopeOf(byLid).user.id).toBe(ALICE);
+    expect(envelopeOf(byLid).conversation).toBe("99887766554433@lid");
+    // Listed by hidden id: allowed whichever way WhatsApp addresses them, named by the hidden id.
+    access = whatsappAccess([ALICE_LID]);
+    const inGroup = waText({ chatJid: GROUP, participant: "4915551112222:3@s.whatsapp.net", text: "!ai" });
+    inGroup.key.participantAlt = ALICE_LID;
+    inGroup.message = {
+      extendedTextMessage: { text: "@4915550000001 hi", contextInfo: { mentionedJid: [FAKE_ME.id] } },
+    };
+    expect(envelopeOf(inGroup).user.id).toBe(ALICE_LID);
+    expect(envelopeOf(waText({ chatJid: `${ALICE_LID.replace("@", ":4@")}`, text: "hi" })).user.id).toBe(
+      ALICE_LID,
+    );
+    expect(read(waText({ chatJid: ALICE, text: "hi" }))).toEqual({ ignored: "sender not on the allowlist" });
+    // Everyone: named by phone number when WhatsApp gives it, else by hidden id.
+    access = whatsappAccess(["*"]);
+    expect(envelopeOf(byLid).user.id).toBe(ALICE);
+    expect(envelopeOf(waText({ chatJid: "99887766554433@lid", text: "hi" })).user.id).toBe(
+      "99887766554433@lid",
+    );
+    access = whatsappAccess([ALICE]);
+  });
+
+  test("the event id is WhatsApp's message id scoped to the chat and the sender, without their number", () => {
+    const id = "3EB0REUSED";
+    const direct = envelopeOf(waText({ chatJid: ALICE, id, text: "a" }));
+    access = whatsappAccess([ALICE, "4915552223333@s.whatsapp.net"]);
+    const other = envelopeOf(waText({ chatJid: "4915552223333@s.whatsapp.net", id, text: "b" }));
+    const mention = { text: "!x @4915550000001", mentions: [FAKE_ME.id] };
+    const inGroup = envelopeOf(waText({ chatJid: GROUP, participant: ALICE, id, ...mention }));
+    const otherSender = envelopeOf(
+      waText({ chatJid: GROUP, participant: "4915552223333@s.whatsapp.net", id, ...mention }),
+    );
+    const ids = [direct, other, inGroup, otherSender].map((e) => e.eventId);
+    expect(new Set(ids).size).toBe(4);
+    for (const eventId of ids) {
+      expect(eventId).toMatch(/^3EB0REUSED:[0-9a-f]{16}$/);
+      expect(eventId).not.toContain("4915");
+    }
+    // The same message delivered again keeps its id (a device suffix does not change it).
+    expect(
+      envelopeOf(waText({ chatJid: GROUP, participant: "4915551234567:9@s.whatsapp.net", id, ...mention }))
+        .eventId,
+    ).toBe(inGroup.eventId);
+    expect(direct.reply).toMatchObject({ messageId: id });
+    access = whatsappAccess([ALICE]);
   });
 
   test("ignored: our own, status, channels, reactions and empty messages", () => {
@@ -136,11 +217,5 @@ describe("toEnvelope", () => {
   test("the schema refuses what is not a message", () => {
     expect(v.safeParse(MessageSchema, { key: { id: "x" } }).success).toBe(false);
     expect(v.safeParse(MessageSchema, "text").success).toBe(false);
-  });
-
-  test("JID helpers drop the device", () => {
-    expect(jidUser("4915:12@s.whatsapp.net")).toBe("4915");
-    expect(bareJid("4915:12@s.whatsapp.net")).toBe("4915@s.whatsapp.net");
-    expect(bareJid(GROUP)).toBe(GROUP);
   });
 });

@@ -1,5 +1,6 @@
 import type { proto, WAMessage } from "baileys";
 import * as v from "valibot";
+import { sha256Hex } from "../../handlers/core/crypto.ts";
 import {
   type Attachment,
   type Command,
@@ -10,6 +11,8 @@ import {
   QUOTE_PREVIEW_LENGTH,
   type WhatsAppPersonalReply,
 } from "../../handlers/whatsapp-personal/inbound.ts";
+import type { WhatsAppAccess } from "./access.ts";
+import { bareJid, isGroupJid, jidUser } from "./jid.ts";
 
 /**
  * Baileys messages (WhatsApp's protobuf `WebMessageInfo`, decoded), as far as the relay reads them:
@@ -34,10 +37,6 @@ const ContextInfoSchema = v.optional(
   v.nullable(
     v.object({
       mentionedJid: v.optional(v.nullable(v.array(v.string()))),
-      /** Sender of the quoted message. */
-      participant: Text,
-      /** Id of the quoted message. */
-      stanzaId: Text,
     }),
   ),
 );
@@ -103,7 +102,10 @@ export const KeySchema = v.object({
   fromMe: v.optional(v.nullable(v.boolean())),
   id: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
   participant: Text,
-  /** Baileys 7: the phone-number JID when the chat or sender is addressed by a hidden id (LID). */
+  /**
+   * Baileys 7, from WhatsApp's servers: the sender's other JID — the phone number when the message is
+   * addressed by hidden id (LID), the hidden id when it is addressed by phone number — when known.
+   */
   remoteJidAlt: v.optional(v.string()),
   participantAlt: v.optional(v.string()),
 });
@@ -128,7 +130,6 @@ export type _Checks = [
   Extends<NonNullable<proto.Message.IImageMessage["mimetype"]>, string>,
   Extends<NonNullable<proto.Message.IAudioMessage["ptt"]>, boolean>,
   Extends<NonNullable<proto.IContextInfo["mentionedJid"]>, string[]>,
-  Extends<NonNullable<proto.IContextInfo["stanzaId"]>, string>,
 ];
 
 /** Who the relay is on WhatsApp: its phone-number JID and its hidden id (LID), device suffix allowed. */
@@ -137,20 +138,7 @@ export interface Me {
   readonly lid?: string;
 }
 
-/** The user part of a JID, without the device: `4915:12@s.whatsapp.net` → `4915`. */
-export function jidUser(jid: string): string {
-  return jid.split("@", 1)[0]?.split(":", 1)[0] ?? "";
-}
-
-/** A JID without its device suffix: `4915:12@s.whatsapp.net` → `4915@s.whatsapp.net`. */
-export function bareJid(jid: string): string {
-  const at = jid.indexOf("@");
-  return at < 0 ? jid : `${jidUser(jid)}${jid.slice(at)}`;
-}
-
 const COMMANDS: Record<string, Command> = { "/start": "help", "/help": "help", "/new": "new" };
-const isGroup = (jid: string) => jid.endsWith("@g.us");
-const isPhoneJid = (jid: string | undefined): jid is string => jid?.endsWith("@s.whatsapp.net") ?? false;
 
 /** The message inside WhatsApp's containers (disappearing, view once, document with caption). */
 export function unwrap(content: Content): Content {
@@ -200,43 +188,50 @@ function attachmentsOf(content: Content, messageId: string): Attachment[] {
 export type Inbound = { envelope: Envelope } | { ignored: string };
 
 /**
- * Turns a Baileys message into an envelope. Direct chats are always answered; in groups only when the
- * relay's account is mentioned or replied to. Our own messages, status updates, channels, broadcasts,
- * reactions and protocol messages are ignored. The sender's phone-number JID is the user id when
- * WhatsApp gives it (so allowlists can name phone numbers), else their JID as is.
+ * Turns a Baileys message into an envelope. A sender outside the allowlist is dropped first, before
+ * anything else is read (see access.ts). Direct chats with an allowed sender are always answered; in
+ * groups only a message that @mentions this account or starts with the configured trigger (a reply to
+ * one of the owner's messages is not addressed to the bot: people answer the owner, not the agent).
+ * Our own messages, status updates, channels, broadcasts, reactions and protocol messages are ignored.
  */
-export function toEnvelope(message: WhatsAppMessage, me: Me, now = Date.now()): Inbound {
+export function toEnvelope(
+  message: WhatsAppMessage,
+  me: Me,
+  access: WhatsAppAccess,
+  now = Date.now(),
+): Inbound {
   const { key } = message;
   if (key.fromMe) return { ignored: "sent by this account" };
   const chat = key.remoteJid;
   if (/@(?:broadcast|newsletter)$/.test(chat)) return { ignored: "status, broadcast or channel" };
+  const group = isGroupJid(chat);
+  const sender = group ? key.participant : chat;
+  if (!sender) return { ignored: "no sender" };
+  const userId = access.allowedAs([sender, group ? key.participantAlt : key.remoteJidAlt]);
+  if (userId === undefined) return { ignored: "sender not on the allowlist" };
+
   if (!message.message) return { ignored: "no content" };
   const content = unwrap(message.message);
   const text = content.conversation ?? content.extendedTextMessage?.text ?? captionOf(content) ?? "";
   const attachments = attachmentsOf(content, key.id);
   if (text.trim() === "" && attachments.length === 0) return { ignored: "not a text or media message" };
 
-  const group = isGroup(chat);
-  const sender = group ? key.participant : chat;
-  if (!sender) return { ignored: "no sender" };
   const ours = new Set([bareJid(me.id), ...(me.lid ? [bareJid(me.lid)] : [])]);
-  const context = contextOf(content);
-  const mentioned = (context?.mentionedJid ?? []).some((jid) => ours.has(bareJid(jid)));
-  const repliedTo =
-    context?.stanzaId != null && context.participant != null && ours.has(bareJid(context.participant));
-  if (group && !mentioned && !repliedTo) return { ignored: "group message not addressed to this account" };
-
+  const mentioned = (contextOf(content)?.mentionedJid ?? []).some((jid) => ours.has(bareJid(jid)));
   // Mentions appear in the text as "@<user part>"; drop ours.
-  const users = [...ours].map(jidUser).filter(Boolean);
   let prompt = text;
-  for (const user of users) prompt = prompt.replace(new RegExp(`@${user}\\b`, "g"), " ");
+  for (const user of [...ours].map(jidUser).filter(Boolean)) {
+    prompt = prompt.replace(new RegExp(`@${user}\\b`, "g"), " ");
+  }
   prompt = prompt.replace(/[ \t]{2,}/g, " ").trim();
+  const { trigger } = access;
+  const triggered = trigger !== undefined && startsWithWord(prompt, trigger);
+  if (group && !mentioned && !triggered) return { ignored: "group message not addressed to this account" };
+  if (triggered) prompt = prompt.slice(trigger.length).trim();
   const word = prompt.split(/\s/, 1)[0]?.toLowerCase() ?? "";
   const command = COMMANDS[word];
   if (command) prompt = prompt.slice(word.length).trim();
 
-  const alt = group ? key.participantAlt : key.remoteJidAlt;
-  const userId = isPhoneJid(sender) ? sender : isPhoneJid(alt) ? alt : sender;
   const name = message.pushName?.trim();
   const reply: WhatsAppPersonalReply = {
     chatJid: chat,
@@ -250,9 +245,9 @@ export function toEnvelope(message: WhatsAppMessage, me: Me, now = Date.now()): 
     envelope: {
       v: ENVELOPE_VERSION,
       channel: "whatsapp-personal",
-      eventId: key.id,
+      eventId: eventIdOf(chat, sender, key.id),
       conversation: chat,
-      user: { id: bareJid(userId), ...(name ? { name } : {}) },
+      user: { id: userId, ...(name ? { name } : {}) },
       text: prompt,
       ...(command ? { command } : {}),
       attachments,
@@ -260,6 +255,23 @@ export function toEnvelope(message: WhatsAppMessage, me: Me, now = Date.now()): 
       receivedAt: now,
     },
   };
+}
+
+/**
+ * The envelope's event id (the queue's deduplication id and the send ledger's key). WhatsApp's message
+ * id (`key.id`) is chosen by the sender's device, so alone it would let anyone reuse another chat's id:
+ * get a later message dropped as a duplicate, or be sent the rest of someone else's stored answer. It
+ * is scoped to the chat and the sender: `<key.id>:<16 hex of the SHA-256 of chat and sender>` (no
+ * phone number in the logs).
+ */
+export function eventIdOf(chat: string, sender: string, messageId: string): string {
+  return `${messageId}:${sha256Hex(JSON.stringify([chat, bareJid(sender)])).slice(0, 16)}`;
+}
+
+/** Whether `text` starts with `word` (in any case) followed by a space or nothing. */
+function startsWithWord(text: string, word: string): boolean {
+  const next = text.charAt(word.length);
+  return text.slice(0, word.length).toLowerCase() === word && (next === "" || /\s/.test(next));
 }
 
 function captionOf(content: Content): string | undefined {

@@ -8,6 +8,7 @@ import type { RelayContext } from "../context.ts";
 import { enqueueDurably } from "../enqueue.ts";
 import type { Integration } from "../relay.ts";
 import type { ObjectStore } from "../store.ts";
+import { whatsappAccess } from "./access.ts";
 import { storedAuthState } from "./auth-state.ts";
 import { MessageSchema, toEnvelope } from "./inbound.ts";
 import { pollOutbound } from "./outbound.ts";
@@ -21,6 +22,7 @@ export interface WhatsAppOverrides {
   readonly outboundWaitSeconds?: number;
   readonly outboundRetryDelay?: (receiveCount: number) => number;
   readonly reconnectDelayMs?: number;
+  readonly unlinkedCheckMs?: number;
 }
 
 /**
@@ -34,12 +36,20 @@ export async function startWhatsAppRelay(
   overrides: WhatsAppOverrides = {},
 ): Promise<Integration> {
   const connect = overrides.connect ?? (await import("./baileys.ts")).connectBaileys;
+  const access = whatsappAccess(config.allowedUsers, config.groupTrigger);
+  if (config.allowedUsers.includes("*")) {
+    log.warn("whatsapp.everyone_allowed", {
+      hint: "WHATSAPP_ALLOWED_USERS=*: anyone who writes to this account gets the agent's answers from it",
+    });
+  }
   const session = await startSession({
     connect,
     loadAuth: () => storedAuthState(store, config.prefix),
+    authLocation: `s3://${config.bucket}/${config.prefix}`,
     connections: context.connections,
     ...(overrides.reconnectDelayMs === undefined ? {} : { reconnectDelayMs: overrides.reconnectDelayMs }),
-    onQr: (code) => showQr(code, store, config.bucket, config.prefix),
+    ...(overrides.unlinkedCheckMs === undefined ? {} : { unlinkedCheckMs: overrides.unlinkedCheckMs }),
+    onQr: (code) => showQr(code, store, { bucket: config.bucket, prefix: config.prefix, log: config.logQr }),
     onOpen: () => clearQr(store, config.prefix),
     onMessages(messages, me) {
       if (context.stopping()) return;
@@ -50,7 +60,7 @@ export async function startWhatsAppRelay(
           log.warn("whatsapp.message_invalid", { reason: `bad ${path || "message"}` });
           continue;
         }
-        const inbound = toEnvelope(parsed.output, me);
+        const inbound = toEnvelope(parsed.output, me, access);
         if ("ignored" in inbound) {
           log.debug("whatsapp.message_ignored", { reason: inbound.ignored });
           continue;

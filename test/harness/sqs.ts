@@ -1,5 +1,5 @@
 /**
- * Embedded SQS for tests: fauxqs on 127.0.0.1 (port 0) plus a real SQSClient pointed at it.
+ * Embedded SQS for tests: fauxqs on 127.0.0.1 only (port 0; see fauxqs.ts) plus a real SQSClient pointed at it.
  * fauxqs names queues `http://sqs.<region>.localhost:<port>/<account>/<name>`; that host does not resolve
  * everywhere, so every queue URL handed out here keeps the path and uses `endpoint` (127.0.0.1:port) as
  * origin — the same origin as `AWS_ENDPOINT_URL_SQS`, so the SDK does not switch endpoints or warn.
@@ -14,7 +14,8 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { type FauxqsServer, startFauxqs } from "fauxqs";
+import type { FauxqsServer } from "fauxqs";
+import { startLoopbackFauxqs } from "./fauxqs.ts";
 
 /** A FIFO queue with its FIFO dead-letter queue. */
 export interface FifoPair {
@@ -81,7 +82,7 @@ export interface LocalSqs {
 /** Starts fauxqs and a client for it. */
 export async function startSqs(options: { region?: string } = {}): Promise<LocalSqs> {
   const region = options.region ?? "us-east-1";
-  const server = await startFauxqs({ port: 0, logger: false, defaultRegion: region });
+  const server = await startLoopbackFauxqs({ port: 0, logger: false, defaultRegion: region });
   const endpoint = `http://127.0.0.1:${server.port}`;
   const client = new SQSClient({
     region,

@@ -11,6 +11,7 @@ const FAST: SuiteSize = {
   seed: 2,
   fuzzCases: 600,
   forgeries: 150,
+  personalMessages: 120,
   withoutLedger: false,
   simChannels: ["telegram"],
   sim: {
@@ -61,5 +62,13 @@ test("fuzz, forgeries, faults, modules and logs: every must-be-zero figure is 0"
   expect(sim?.answered).toBeGreaterThan(0);
   expect(sim?.agentFaults).toBeGreaterThan(0);
   expect(sim?.redelivered).toBeGreaterThan(0);
+  // The personal account: strangers wrote in every form, allowed users were answered, chatter was not.
+  const personal = figures.personal;
+  expect(personal?.strangerMessages).toBeGreaterThan(20);
+  expect(personal?.strangerEnvelopesInjected).toBeGreaterThan(0);
+  expect(personal?.addressedAnswered).toBe(personal?.addressed);
+  expect(personal?.addressed).toBeGreaterThan(10);
+  expect(personal?.unaddressed).toBeGreaterThan(0);
+  expect(personal?.unaddressedAnswered).toBe(0);
   expect(figures.logLines).toBeGreaterThan(1000);
 }, 60_000);

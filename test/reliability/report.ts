@@ -230,6 +230,42 @@ export function renderReport(
   const lost = f.sims.filter((s) => s.lostSamples.length > 0);
   if (lost.length > 0)
     out.push(...lost.map((s) => `- Lost or refused in ${s.channel}: ${s.lostSamples.join(", ")}`), "");
+  const p = f.personal;
+  if (p) {
+    out.push(
+      "## The personal WhatsApp account: nothing for strangers",
+      "",
+      `The relay's code with a fake WhatsApp socket (Baileys' message shapes), the built WhatsApp-personal worker and the echo agent. ${p.messages} messages: allowed users (listed by phone number or hidden id, writing under either) and strangers, in direct chats and groups — mentioning the account, starting with the trigger word, replying to the owner, chatting, sending commands, borrowing an allowed user's name, paired by WhatsApp with someone else's number; then ${p.strangerEnvelopesInjected} strangers' envelopes put on the queue past the relay, as a relay that let them through would. Every send of the account (text or typing) is attributed by chat, quoted message and token.`,
+      "",
+      table(
+        [
+          "messages",
+          "addressed by allowed users: answered",
+          "not addressed (chatter, replies to the owner): answered",
+          "from strangers",
+          "strangers queued by the relay",
+          "strangers' envelopes injected",
+          "sends to or for strangers",
+          "strangers at the agent",
+          "time",
+        ],
+        [
+          [
+            p.messages,
+            `${p.addressedAnswered} of ${p.addressed}`,
+            `${p.unaddressedAnswered} of ${p.unaddressed}`,
+            p.strangerMessages,
+            p.strangersQueued,
+            p.strangerEnvelopesInjected,
+            p.strangersAnswered,
+            p.strangerAgentCalls,
+            seconds(p.ms),
+          ],
+        ],
+      ),
+      "",
+    );
+  }
   const sec = f.security;
   const reasons = new Map<string, Set<string>>();
   for (const e of sec.exceptions) {
@@ -279,6 +315,7 @@ export function renderReport(
     "- **Valid and queued**: deliveries that reached SQS. **Worker drain**: those messages through the worker bundle, with every fake healthy; strangers are users outside ALLOWED_USERS (the fuzz uses random user ids). **Left in queue or DLQ** (must be 0): a message the ingress accepted that its worker cannot handle.",
     "- **Forgeries**: genuine deliveries with the proof damaged: a bit of the signature or of the body flipped, bytes appended or cut, the timestamp moved within the window with the old signature, the signature of another body, another key or secret, validly signed replays older or newer than the window (Slack, Discord), empty, missing, malformed and duplicated proof headers, wrong verify tokens on the WhatsApp handshake. **Accepted** (must be 0): a 2xx or a message queued. Every 20th request is a genuine control, which must be accepted.",
     "- **Fault injection**: each message carries a token the echo agent answers with, so every reply is attributed. **Answered**: the platform accepted an answer. **Answered twice**: more than one answer reached the user. *After done*: the worker had already logged the message done (reply sent and recorded) before the second answer — the send ledger makes that 0. The ledger also records each chunk as in flight before it goes out, so a later attempt knows which chunk an earlier one may or may not have delivered (the worker was killed, or its call timed out, between the platform taking it and the ledger recording it) and asks the platform: Slack by the message metadata on the bot's posts, WhatsApp by the delivery status webhook carrying the chunk's callback data, Discord by posting with the same nonce and `enforce_nonce` (and `@original` edits are idempotent). *Resent, platform cannot tell*: the Telegram Bot API has no idempotency key and no way to read a chat, (nor does a Discord interaction's follow-up, the parts after its first 2,000 characters), so such a chunk is sent again (a part of an answer twice rather than a gap in it; the worker logs `send.uncertain`); no design can make both this and *lost* 0 on Telegram when the worker is killed at the worst moment (compare the kills before a send, after which nothing is lost). Every other second answer is a defect: *answered twice, outcome knowable* must be 0. Invocations no longer time out mid-send: platform calls stop early enough for the ledger write and the batch response. **In DLQ (with notice)**: dead-lettered after the last attempt, and how many of those users got the \"could not answer\" notice (a notice can itself fail when the platform is failing). **Lost** (must be 0): accepted by the ingress, yet neither answered, nor dead-lettered, nor (for a stranger or a permanent agent refusal) told. **Out of order** (must be 0): a message's first answer arriving before the first answer of an earlier message of its conversation. **Redelivered → answered again**: answered messages put on the queue again afterwards (what an SQS redelivery or a DLQ redrive does); the ledger must make that 0. **Platform gave up**: Discord does not repeat an interaction that got a 5xx (the user sees it fail) and Slack stops after 3 retries; those are not lost.",
+    "- **Strangers answered on the personal account** (must be 0): strangers' messages the relay queued, plus every send of the owner's account to a stranger's chat, quoting a stranger's message or carrying a stranger's words. The relay drops strangers before queueing; the worker, should one reach it, answers nothing (no refusal from the owner's account).",
     "- **Security**: IAM statements from the modules' policy documents, jsonencode()d policies and Lambda permissions; a wildcard is allowed only where AWS requires one or where it is scoped to the module's own resource, each listed with its reason. Encryption at rest is read from the resources as synthesized.",
     "",
   );

@@ -10,6 +10,7 @@ import { type DrainFigures, drainFuzzQueue } from "./drain.ts";
 import { type ForgeryFigures, runForgeries } from "./forgery.ts";
 import { type FuzzFigures, runFuzz } from "./fuzz.ts";
 import { LogCapture, type SecretHit } from "./logs.ts";
+import { type PersonalFigures, runPersonal } from "./personal.ts";
 import { startRig } from "./rig.ts";
 import { checkModules, type SecurityFigures } from "./security.ts";
 import { runSimulation, type SimConfig, type SimFigures } from "./sim.ts";
@@ -27,6 +28,8 @@ export interface SuiteSize {
   readonly channels?: readonly string[];
   /** Channels to run the fault simulation for (default: the same). */
   readonly simChannels?: readonly string[];
+  /** Messages to the personal WhatsApp account, from allowed users and strangers (0: not run). */
+  readonly personalMessages: number;
 }
 
 /** The faults of the full run, as shares of the events they hit. */
@@ -49,6 +52,7 @@ export const FULL: SuiteSize = {
   seed: 1,
   fuzzCases: 10_000,
   forgeries: 1_000,
+  personalMessages: 600,
   withoutLedger: true,
   sim: {
     conversations: 40,
@@ -75,6 +79,8 @@ export interface SuiteFigures {
   readonly forgeries: readonly ForgeryFigures[];
   readonly drains: readonly (DrainFigures & { channel: string })[];
   readonly sims: readonly SimFigures[];
+  /** The personal WhatsApp account (undefined when not run, or its channel was left out). */
+  readonly personal: PersonalFigures | undefined;
   readonly security: SecurityFigures;
   readonly logLines: number;
   readonly unstructuredLogLines: number;
@@ -133,6 +139,10 @@ export async function runSuite(size: SuiteSize): Promise<SuiteFigures> {
     });
     sims.push(...(await Promise.all(runs)));
   }
+  const personal =
+    size.personalMessages > 0 && (!size.channels || size.channels.includes("whatsapp-personal"))
+      ? await runPersonal({ seed: size.seed, messages: size.personalMessages }, logs)
+      : undefined;
   const security = await checkModules();
   const secretHits = logs.scan(hidden);
   return {
@@ -142,6 +152,7 @@ export async function runSuite(size: SuiteSize): Promise<SuiteFigures> {
     forgeries,
     drains,
     sims,
+    personal,
     security,
     logLines: logs.lines.length,
     unstructuredLogLines: logs.unstructured().length,
@@ -164,7 +175,11 @@ export function mustBeZero(figures: SuiteFigures): Record<string, number> {
     "envelopes the worker could not read": sum(figures.drains, (d) => d.invalidEnvelopes),
     "fuzzed messages the worker could not settle": sum(figures.drains, (d) => d.leftOver),
     "strangers reaching the agent":
-      sum(figures.drains, (d) => d.strangerAgentCalls) + sum(figures.sims, (s) => s.strangerAgentCalls),
+      sum(figures.drains, (d) => d.strangerAgentCalls) +
+      sum(figures.sims, (s) => s.strangerAgentCalls) +
+      (figures.personal?.strangerAgentCalls ?? 0),
+    "strangers answered on the personal account":
+      (figures.personal?.strangersAnswered ?? 0) + (figures.personal?.strangersQueued ?? 0),
     "messages lost": sum(figures.sims, (s) => s.lost),
     "answers out of order": sum(figures.sims, (s) => s.outOfOrder),
     "messages unfinished at the time limit": sum(figures.sims, (s) => s.unfinished),

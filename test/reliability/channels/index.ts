@@ -41,8 +41,9 @@ export async function discover(): Promise<ChannelTarget[]> {
     const built = await Promise.all(roles.map((role) => exists(`modules/${channel}/dist/${role}.mjs`)));
     const makeProfile = PROFILES[channel];
     let skipped: string | undefined;
-    if (!roles.includes("ingress")) skipped = "no ingress route (fed by the always-on relay)";
-    else if (built.includes(false)) skipped = "bundles not built (bun run build)";
+    if (!roles.includes("ingress")) {
+      skipped = "no ingress route (fed by the always-on relay; the personal account is run on its own below)";
+    } else if (built.includes(false)) skipped = "bundles not built (bun run build)";
     else if (!makeProfile) skipped = "no profile in test/reliability/channels (routes and signing unknown)";
     out.push({ channel, makeProfile: skipped ? undefined : makeProfile, skipped });
   }
