@@ -1,4 +1,4 @@
-import type { Json, JsonObject } from "./render.ts";
+import type { Json, JsonObject } from "./json.ts";
 
 /** Markers around the generated part of a module README; everything outside them is hand-written. */
 export const DOCS_BEGIN = "<!-- BEGIN_TF_DOCS -->";

@@ -5,7 +5,7 @@ import {
   TerraformResource,
   Tokenization,
 } from "cdktf";
-import type { Json, JsonObject } from "./render.ts";
+import type { Json, JsonObject } from "./json.ts";
 import type { ModuleStack } from "./stack.ts";
 
 /**

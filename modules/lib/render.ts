@@ -14,12 +14,9 @@ import {
   terraformBlock,
   variableBlock,
 } from "./hcl.ts";
+import type { Json, JsonObject } from "./json.ts";
 import { PROVIDERS, REQUIRED_TERRAFORM_VERSION } from "./providers.ts";
 import type { ModuleStack } from "./stack.ts";
-
-/** Terraform JSON as plain data. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
 
 /** The files of one generated module, keyed by file name (`main.tf`, ...), contents ready to write. */
 export type ModuleFiles = Record<string, string>;

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { beforeAll } from "bun:test";
-import { type JsonObject, moduleConfig } from "./render.ts";
+import type { JsonObject } from "./json.ts";
+import { moduleConfig } from "./render.ts";
 import { ModuleStack, moduleApp } from "./stack.ts";
 
 /** A fresh module stack for a construct test. */

@@ -1,0 +1,79 @@
+import type { Construct } from "constructs";
+import { addr, output, tfString } from "./expr.ts";
+import type { BundledFunction } from "./function.ts";
+import type { HttpApi } from "./http-api.ts";
+import type { ChannelPipeline } from "./pipeline.ts";
+
+/** What the shared outputs of a channel module are read from. */
+export interface ChannelOutputSources {
+  readonly pipeline: ChannelPipeline;
+  /** The ingress (`pipeline.addIngress`). */
+  readonly ingress: BundledFunction;
+  readonly api: HttpApi;
+  readonly webhookUrl: string;
+  readonly secretArn: string;
+  /** Description of `webhook_url`, where the platform is not told the URL by the module (Slack). */
+  readonly webhookUrlDescription?: string;
+}
+
+/**
+ * Declare the shared outputs of a channel module: what a user needs to reach and extend every part (names and
+ * ARNs of the functions and their roles, the log groups, both queues, the ledger, the API).
+ */
+export function channelOutputs(scope: Construct, channel: string, v: ChannelOutputSources): void {
+  const { queues, worker, ledger } = v.pipeline;
+  output(
+    scope,
+    "webhook_url",
+    v.webhookUrl,
+    v.webhookUrlDescription ?? `HTTPS URL ${channel} delivers updates to (registered by the module).`,
+  );
+  output(scope, "queue_url", queues.queue.url, "URL of the FIFO queue between the ingress and the worker.");
+  output(scope, "queue_arn", queues.queue.arn, "ARN of the FIFO queue between the ingress and the worker.");
+  output(
+    scope,
+    "dlq_url",
+    queues.dlq.url,
+    "URL of the dead-letter queue: messages the worker could not answer.",
+  );
+  output(
+    scope,
+    "dlq_arn",
+    queues.dlq.arn,
+    "ARN of the dead-letter queue (for alarms and redrive permissions).",
+  );
+  functionOutputs(scope, "ingress", v.ingress, "the ingress Lambda function (webhook → queue)");
+  functionOutputs(scope, "worker", worker, "the worker Lambda function (queue → agent → reply)");
+  output(scope, "ledger_table_name", ledger.table.name, "Name of the DynamoDB table of the send ledger.");
+  output(scope, "ledger_table_arn", ledger.table.arn, "ARN of the DynamoDB table of the send ledger.");
+  output(
+    scope,
+    "secret_arn",
+    v.secretArn,
+    `ARN of the Secrets Manager secret with the ${channel} credentials.`,
+  );
+  output(scope, "http_api_id", v.api.apiId, "Id of the HTTP API serving the webhook (created or given).");
+  output(
+    scope,
+    "access_log_group_name",
+    tfString(`one(${addr(v.api.accessLogGroup)}[*].name)`),
+    "Log group of the created HTTP API's access log (null with `http_api_id`).",
+  );
+}
+
+/**
+ * `<prefix>_function_name`, `_function_arn`, `_role_name`, `_role_arn`, `_log_group_name` of one function,
+ * so a caller can attach policies, subscriptions or alarms to it.
+ */
+export function functionOutputs(scope: Construct, prefix: string, fn: BundledFunction, what: string): void {
+  output(scope, `${prefix}_function_name`, fn.function.functionName, `Name of ${what}.`);
+  output(scope, `${prefix}_function_arn`, fn.function.arn, `ARN of ${what}.`);
+  output(
+    scope,
+    `${prefix}_role_name`,
+    fn.role.name,
+    `Name of the IAM role of ${what} (attach more policies to it).`,
+  );
+  output(scope, `${prefix}_role_arn`, fn.role.arn, `ARN of the IAM role of ${what}.`);
+  output(scope, `${prefix}_log_group_name`, fn.logGroup.name, `CloudWatch log group of ${what}.`);
+}
