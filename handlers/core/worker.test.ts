@@ -4,7 +4,7 @@ import * as v from "valibot";
 import { sampleEnvelope } from "../../test/fixtures.ts";
 import { setEnv } from "../../test/harness/env.ts";
 import type { ChannelAdapter } from "./adapter.ts";
-import { type SessionScope, sessionId } from "./agent/session.ts";
+import { type SessionScope, sessionId } from "./agent/session-id.ts";
 import { parseAllowlist } from "./allowlist.ts";
 import { sendChunks } from "./chunks.ts";
 import type { Envelope } from "./envelope.ts";
@@ -12,7 +12,7 @@ import { AgentError, PlatformError } from "./errors.ts";
 import { LedgerError, noLedger, type SendLedger } from "./ledger.ts";
 import { notices as texts } from "./notices.ts";
 import { noSecret, type SecretLoader } from "./secrets.ts";
-import { noSessions, SessionStoreError, type Sessions } from "./sessions.ts";
+import { noSessions, SessionStoreError, type Sessions } from "./session-generations.ts";
 import { createWorker, readWorkerSettings } from "./worker.ts";
 
 /** A channel whose sends fail while `platformDown` is set. */

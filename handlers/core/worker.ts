@@ -10,7 +10,7 @@ import {
   sessionId,
   sessionScopeKey,
   withSessionKey,
-} from "./agent/session.ts";
+} from "./agent/session-id.ts";
 import { type Allowlist, parseAllowlist } from "./allowlist.ts";
 import { type FailedRecord, type Outcome, processFifoBatch } from "./batch.ts";
 import { OutOfTimeError, withinBudget } from "./budget.ts";
@@ -23,7 +23,7 @@ import { log } from "./log.ts";
 import { notices as texts } from "./notices.ts";
 import { redeliverAfter as retryAfter } from "./queue.ts";
 import { type SecretLoader, secretLoader } from "./secrets.ts";
-import { dynamoSessions, noSessions, type Sessions } from "./sessions.ts";
+import { dynamoSessions, noSessions, type Sessions } from "./session-generations.ts";
 import { runSetup, SetupEventSchema } from "./setup.ts";
 import { keepTyping } from "./typing.ts";
 

@@ -1,4 +1,4 @@
-import { withSessionKey } from "../core/agent/session.ts";
+import { withSessionKey } from "../core/agent/session-id.ts";
 import { secretIfConfigured } from "../core/secrets.ts";
 import { createWorker } from "../core/worker.ts";
 import { NoSecretSchema, whatsappPersonal } from "./adapter.ts";
