@@ -7,10 +7,7 @@ import {
   ENVELOPE_VERSION,
   type Envelope,
 } from "../../handlers/core/envelope.ts";
-import {
-  QUOTE_PREVIEW_LENGTH,
-  type WhatsAppPersonalReply,
-} from "../../handlers/whatsapp-personal/inbound.ts";
+import { QUOTE_PREVIEW_LENGTH, type WhatsAppPersonalReply } from "../../handlers/whatsapp-personal/reply.ts";
 import type { WhatsAppAccess } from "./access.ts";
 import { bareJid, isGroupJid, jidUser } from "./jid.ts";
 
