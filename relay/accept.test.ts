@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { ENVELOPE_VERSION } from "../handlers/core/envelope.ts";
 import type { Inbound } from "../handlers/core/inbound.ts";
 import { Inflight } from "../handlers/core/inflight.ts";
-import { setEnv } from "../test/harness/env.ts";
+import { awsTestEnv, setEnv } from "../test/harness/env.ts";
 import { intake } from "./accept.ts";
 import { Connections } from "./connections.ts";
 import type { RelayContext } from "./context.ts";
@@ -15,13 +15,7 @@ const QUEUE = "http://127.0.0.1:9/000000000000/relay.fifo"; // nothing listens o
 
 let restore: () => void;
 beforeAll(() => {
-  restore = setEnv({
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    AWS_MAX_ATTEMPTS: "1",
-    LOG_LEVEL: "debug",
-  });
+  restore = setEnv({ ...awsTestEnv({ maxAttempts: 1 }), LOG_LEVEL: "debug" });
 });
 afterAll(() => restore());
 
