@@ -4,7 +4,7 @@
  */
 import { log } from "../handlers/core/log.ts";
 import { readRelayConfig } from "./config.ts";
-import { startRelay } from "./relay.ts";
+import { startRelay } from "./start.ts";
 
 process.on("unhandledRejection", (err) => log.error("relay.unhandled", { err }));
 

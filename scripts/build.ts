@@ -1,7 +1,8 @@
 /**
  * `bun run build`: regenerates everything that is generated and committed — the Lambda bundles
  * (modules/<channel>/dist/*.mjs), the Terraform modules and their READMEs. Deterministic: with no
- * change to the sources, the outputs are byte-identical (test/generated.test.ts checks it).
+ * change to the sources, the outputs are byte-identical (test/bundles.test.ts and the modules' tests
+ * check that the committed ones are fresh). What is generated, and why: docs/architecture.md.
  */
 import { relative } from "node:path";
 import { bundleAll } from "./bundle.ts";

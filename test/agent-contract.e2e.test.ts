@@ -6,7 +6,7 @@ import type { SQSEvent } from "aws-lambda";
 import type { z } from "zod";
 import type { Payload } from "../examples/agents/typescript/agent.ts";
 import type { AgentPayload } from "../handlers/core/agent/payload.ts";
-import { sessionId } from "../handlers/core/agent/session.ts";
+import { sessionId } from "../handlers/core/agent/session-id.ts";
 import { DEFAULT_TELEGRAM_TOKEN } from "./fakes/telegram.ts";
 import { sampleEnvelope } from "./fixtures.ts";
 import { runInNode, sqsRecord } from "./harness/lambda.ts";

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { sessionId } from "../handlers/core/agent/session.ts";
+import { sessionId } from "../handlers/core/agent/session-id.ts";
 import { agentReply } from "./fakes/agentcore.ts";
 import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "./fakes/telegram.ts";
 import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";

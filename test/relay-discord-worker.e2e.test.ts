@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { SQSEvent } from "aws-lambda";
-import { type Relay, startRelay } from "../relay/relay.ts";
+import { type Relay, startRelay } from "../relay/start.ts";
 import { eventually } from "../relay/testing.ts";
 import { type FakeAgentCore, startAgentCore } from "./fakes/agentcore.ts";
 import { DEFAULT_DISCORD_APP, type FakeDiscord, startDiscord } from "./fakes/discord.ts";
@@ -109,4 +109,24 @@ test("a server message mentioning the bot is answered as a reply to it, in its c
   });
   expect(discord.sent(sent.channel_id)).toEqual(["echo: hello from the gateway"]);
   expect(await sqs.depth(queue.dlqUrl)).toMatchObject({ visible: 0 });
+});
+
+test("gateway chat takes /help and /new as every channel does: help without the agent, /new ends the session", async () => {
+  agentcore.reset();
+  const dm = { authorId: USER, channelId: "200000000000000077" };
+  gateway.messageCreate({ ...dm, content: "hello" });
+  gateway.messageCreate({ ...dm, content: "/help" });
+  gateway.messageCreate({ ...dm, content: "/new" });
+  await eventually(async () => (await sqs.depth(queue.queueUrl)).visible === 3);
+  const result = await work();
+  expect(result.polls.flatMap((p) => p.failed)).toEqual([]);
+  const [asked, ...more] = agentcore.invocations();
+  expect(more).toEqual([]);
+  expect(asked?.payload).toMatchObject({ prompt: "hello" });
+  expect(agentcore.stoppedSessions).toEqual([asked?.sessionId as string]);
+  expect(discord.sent(dm.channelId)).toEqual([
+    "echo: hello",
+    "Send me a message and I will pass it to the agent.\n\n/new starts a new conversation.",
+    "Started a new conversation.",
+  ]);
 });

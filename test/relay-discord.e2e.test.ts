@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, spyOn, te
 import * as v from "valibot";
 import { EnvelopeSchema } from "../handlers/core/envelope.ts";
 import type { RelayConfig } from "../relay/config.ts";
-import { type Relay, startRelay } from "../relay/relay.ts";
+import { type Relay, startRelay } from "../relay/start.ts";
 import type { ObjectStore } from "../relay/store.ts";
 import { envelopesOn, eventually, type FlakyProxy, memoryStore, startFlakyProxy } from "../relay/testing.ts";
 import {

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { RelayConfig } from "../relay/config.ts";
 import { LEASE_KEY } from "../relay/lease.ts";
-import { type Relay, startRelay } from "../relay/relay.ts";
+import { type Relay, startRelay } from "../relay/start.ts";
 import { s3Store } from "../relay/store.ts";
 import { eventually } from "../relay/testing.ts";
 import {

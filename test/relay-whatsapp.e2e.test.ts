@@ -9,7 +9,7 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { SQSEvent } from "aws-lambda";
 import type { RelayConfig } from "../relay/config.ts";
 import { healthCheck } from "../relay/healthcheck.ts";
-import { type Relay, startRelay } from "../relay/relay.ts";
+import { type Relay, startRelay } from "../relay/start.ts";
 import { s3Store } from "../relay/store.ts";
 import { envelopesOn, eventually } from "../relay/testing.ts";
 import { eventIdOf } from "../relay/whatsapp/inbound.ts";

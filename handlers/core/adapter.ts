@@ -13,7 +13,9 @@ import type * as v from "valibot";
  * - `secret.ts`: the secret's schema; `adapter.ts`: this object; `worker.ts`: the worker's Lambda handler.
  *
  * Helpers only one platform needs sit beside them (Slack's thread lookup, WhatsApp's delivery statuses).
- * A channel the relay feeds (WhatsApp personal) has no webhook, so no verify, ingress or api.
+ * A channel the relay feeds (WhatsApp personal) has no webhook, so no verify, ingress or api: its
+ * inbound reading is the relay's (relay/whatsapp/inbound.ts), and `outbound.ts` holds the messages its
+ * outbox queues for the relay to send. How a message travels: docs/architecture.md.
  */
 export interface ChannelAdapter<Secret, Reply> {
   /** Channel name, the `channel` of its envelopes. */

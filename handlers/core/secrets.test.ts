@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as v from "valibot";
 import { type FakeSecretsManager, startSecretsManager } from "../../test/fakes/secrets-manager.ts";
 import { awsTestEnv, setEnv } from "../../test/harness/env.ts";
-import { withSessionKey } from "./agent/session.ts";
+import { withSessionKey } from "./agent/session-id.ts";
 import { ConfigError } from "./errors.ts";
 import { SecretError, secretIfConfigured, secretLoader, verifyWithSecret } from "./secrets.ts";
 

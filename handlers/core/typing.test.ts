@@ -51,3 +51,17 @@ test("a failing indicator never throws into the caller: each failure is logged a
     debug.mockRestore();
   }
 });
+
+test("stopping resolves once the indicator call in flight is over", async () => {
+  let finish = () => {};
+  const stop = keepTyping(() => new Promise<void>((resolve) => (finish = resolve)), 20);
+  let stopped = false;
+  const stopping = stop().then(() => {
+    stopped = true;
+  });
+  await Promise.resolve();
+  expect(stopped).toBe(false);
+  finish();
+  await stopping;
+  expect(stopped).toBe(true);
+});

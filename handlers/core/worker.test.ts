@@ -3,17 +3,18 @@ import type { SQSEvent } from "aws-lambda";
 import * as v from "valibot";
 import { sampleEnvelope } from "../../test/fixtures.ts";
 import { setEnv } from "../../test/harness/env.ts";
-import type { ChannelAdapter } from "./adapter.ts";
-import { type SessionScope, sessionId } from "./agent/session.ts";
+import type { ChannelAdapter, Outbox } from "./adapter.ts";
+import { type SessionScope, sessionId } from "./agent/session-id.ts";
 import { parseAllowlist } from "./allowlist.ts";
 import { sendChunks } from "./chunks.ts";
 import type { Envelope } from "./envelope.ts";
 import { AgentError, PlatformError } from "./errors.ts";
 import { LedgerError, noLedger, type SendLedger } from "./ledger.ts";
-import { notices as texts } from "./notices.ts";
+import { notices } from "./notices.ts";
 import { noSecret, type SecretLoader } from "./secrets.ts";
-import { noSessions, SessionStoreError, type Sessions } from "./sessions.ts";
-import { createWorker, readWorkerSettings } from "./worker.ts";
+import { noSessions, SessionStoreError, type Sessions } from "./session-generations.ts";
+import { readWorkerSettings } from "./worker/settings.ts";
+import { createWorker } from "./worker.ts";
 
 /** A channel whose sends fail while `platformDown` is set. */
 function testChannel(state: { platformDown: boolean; sent: string[] }) {
@@ -83,7 +84,7 @@ test("an agent refusing for good: the user is told once and the message is done"
     secret: noSecret,
   });
   expect(await worker(event(1))).toEqual({ batchItemFailures: [] });
-  expect(state.sent).toEqual([texts.failed]);
+  expect(state.sent).toEqual([notices.failed]);
 });
 
 test("…and when that notice cannot be delivered, the message is kept (retried, then the DLQ), not dropped", async () => {
@@ -103,7 +104,7 @@ test("…and when that notice cannot be delivered, the message is kept (retried,
   expect(await worker(event(1))).toEqual({ batchItemFailures: [{ itemIdentifier: "m1" }] });
   state.platformDown = false;
   expect(await worker(event(2))).toEqual({ batchItemFailures: [] });
-  expect(state.sent).toEqual([texts.failed]);
+  expect(state.sent).toEqual([notices.failed]);
 });
 
 /** An agent that echoes, counting its calls. */
@@ -226,7 +227,7 @@ test("a stranger is refused aloud, but on a channel that answers no strangers, n
       secret: noSecret,
     });
     expect(await worker(event(1))).toEqual({ batchItemFailures: [] });
-    expect(state.sent).toEqual(answersStrangers ? [texts.refused] : []);
+    expect(state.sent).toEqual(answersStrangers ? [notices.refused] : []);
     expect(agent.calls).toEqual([]);
     expect(typing).toBe(0);
   }
@@ -308,4 +309,51 @@ test("SESSION_SCOPE: conversation by default, or user; anything else is named", 
   } finally {
     restoreBad();
   }
+});
+
+/** The test channel with its own typing indicator. */
+function typingChannel(
+  state: { platformDown: boolean; sent: string[] },
+  typing: Partial<Outbox<{ to: string }>>,
+) {
+  const channel = testChannel(state);
+  return { ...channel, outbox: (secret: object) => ({ ...channel.outbox(secret), ...typing }) };
+}
+
+const echoSettings = () => ({
+  agent: echoAgent(),
+  allowlist: parseAllowlist("7"),
+  maxReceiveCount: 3,
+  queueUrl: undefined,
+  ledger: noLedger,
+  sessions: noSessions,
+  sessionScope: "conversation" as const,
+});
+
+test("the typing indicator is over and cleared before the handler returns: Lambda never freezes those calls half-done", async () => {
+  const state = { platformDown: false, sent: [] as string[] };
+  const calls: string[] = [];
+  const channel = typingChannel(state, {
+    typing: async () => {
+      await Bun.sleep(20);
+      calls.push("typing");
+    },
+    typingDone: async () => {
+      await Bun.sleep(20);
+      calls.push("typing done");
+    },
+  });
+  const worker = createWorker(channel, { settings: echoSettings, secret: noSecret });
+  expect(await worker(event(1), context(30_000))).toEqual({ batchItemFailures: [] });
+  // Cleared after the last indicator call ended, so none lands after it.
+  expect(calls).toEqual(["typing", "typing done"]);
+  expect(state.sent).toEqual(["echo: hello"]);
+});
+
+test("…and a clearing call that never ends holds the handler only until the invocation's platform calls must stop", async () => {
+  const state = { platformDown: false, sent: [] as string[] };
+  const channel = typingChannel(state, { typingDone: () => new Promise<void>(() => {}) });
+  const worker = createWorker(channel, { settings: echoSettings, secret: noSecret });
+  expect(await worker(event(1), context(3_000))).toEqual({ batchItemFailures: [] });
+  expect(state.sent).toEqual(["echo: hello"]);
 });

@@ -9,7 +9,7 @@ import { discordOutbox } from "./outbox.ts";
 import { type DiscordReply, DiscordReplySchema } from "./reply.ts";
 import { type DiscordSecret, DiscordSecretSchema } from "./secret.ts";
 
-/** The slash commands (DESIGN: contracts): `/ask prompt:<text>` and `/new`. */
+/** The slash commands (a contract: docs/architecture.md): `/ask prompt:<text>` and `/new`. */
 export const COMMANDS = [
   {
     name: "ask",

@@ -1,16 +1,14 @@
-import * as v from "valibot";
+import type * as v from "valibot";
 import type { ChannelAdapter } from "../core/adapter.ts";
 import { requiredEnv } from "../core/config.ts";
-import { type WhatsAppPersonalReply, WhatsAppPersonalReplySchema } from "./inbound.ts";
 import { whatsappPersonalOutbox } from "./outbox.ts";
-
-/** No credentials: the WhatsApp session (and its keys) lives in the relay, never in Lambda. */
-export const NoSecretSchema = v.object({});
+import { type WhatsAppPersonalReply, WhatsAppPersonalReplySchema } from "./reply.ts";
+import { type WhatsAppPersonalSecret, WhatsAppPersonalSecretSchema } from "./secret.ts";
 
 /** WhatsApp personal as a channel: the worker answers through the relay's outbound queue. */
-export const whatsappPersonal: ChannelAdapter<Record<string, never>, WhatsAppPersonalReply> = {
+export const whatsappPersonal: ChannelAdapter<WhatsAppPersonalSecret, WhatsAppPersonalReply> = {
   channel: "whatsapp-personal",
-  secretSchema: NoSecretSchema as v.GenericSchema<unknown, Record<string, never>>,
+  secretSchema: WhatsAppPersonalSecretSchema as v.GenericSchema<unknown, WhatsAppPersonalSecret>,
   replySchema: WhatsAppPersonalReplySchema,
   // "typing…" fades after about 25 seconds without a new presence update.
   typingIntervalMs: 10_000,

@@ -1,4 +1,5 @@
-import { type Dialect, linkText, renderMarkdown } from "../core/text/render.ts";
+import { linkText } from "../core/text/links.ts";
+import { type Dialect, renderMarkdown } from "../core/text/render.ts";
 
 const FENCE = "```";
 

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { JidSchema, QUOTE_PREVIEW_LENGTH } from "./inbound.ts";
+import { JidSchema, QUOTE_PREVIEW_LENGTH } from "./reply.ts";
 
 /**
  * The outbound queue between the WhatsApp-personal worker (Lambda, which cannot hold a WhatsApp
@@ -49,6 +49,5 @@ export function parseOutbound(body: string): { ok: true; message: Outbound } | {
   const result = v.safeParse(OutboundSchema, json);
   if (result.success) return { ok: true, message: result.output };
   const issue = result.issues[0];
-  const path = issue.path?.map((item) => String(item.key)).join(".") ?? "";
-  return { ok: false, reason: `${path || "message"}: ${issue.message}` };
+  return { ok: false, reason: `${v.getDotPath(issue) || "message"}: ${issue.message}` };
 }

@@ -5,8 +5,8 @@ import { lazy } from "../core/lazy.ts";
 import { QueueError, sqsJson } from "../core/queue.ts";
 import { renderChunks } from "../core/text/split.ts";
 import { markdownToWhatsApp } from "./format.ts";
-import type { WhatsAppPersonalReply } from "./inbound.ts";
 import { OUTBOUND_VERSION, type Outbound, WHATSAPP_TEXT_LIMIT } from "./outbound.ts";
+import type { WhatsAppPersonalReply } from "./reply.ts";
 
 const sqs = lazy(() => new SQSClient({}));
 

@@ -25,10 +25,10 @@ import {
   variable,
 } from "../lib/index.ts";
 
-/** Keys of the JSON in the Discord secret (DESIGN: contracts). */
+/** Keys of the JSON in the Discord secret (a contract: docs/architecture.md). */
 export const DISCORD_SECRET_KEYS = ["application_id", "public_key", "bot_token"] as const;
 
-/** The interactions endpoint route (DESIGN: contracts). */
+/** The interactions endpoint route (a contract: docs/architecture.md). */
 export const DISCORD_ROUTE_KEY = "POST /discord/interactions";
 
 /** Ingress timeout, in seconds: Discord stops waiting after 3 s, so a longer run helps nobody. */

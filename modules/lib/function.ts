@@ -12,7 +12,7 @@ import { Construct } from "constructs";
 import { baseName, named, type TerraformNameProps, tfString } from "./expr.ts";
 import { checkRange } from "./queue.ts";
 
-/** Runtime and architecture every bundle is built for (DESIGN: nodejs22.x, arm64). */
+/** Runtime and architecture every bundle is built for (nodejs22.x, arm64: a contract, docs/architecture.md). */
 export const LAMBDA_RUNTIME = "nodejs22.x";
 export const LAMBDA_ARCHITECTURE = "arm64";
 

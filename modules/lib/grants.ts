@@ -36,7 +36,7 @@ export const AGENT_INVOKE_ACTIONS = [
 export const AGENT_INVOKE_FOR_USER_ACTION = "bedrock-agentcore:InvokeAgentRuntimeForUser";
 
 /**
- * Actions on the send ledger's table (handlers/core/ledger.ts, sessions.ts): read an entry, create it,
+ * Actions on the send ledger's table (handlers/core/ledger.ts, session-generations.ts): read an entry, create it,
  * update it (a chunk sent, a session generation moved on).
  */
 export const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];

@@ -15,7 +15,7 @@ export interface SendLedgerTableProps extends TerraformNameProps {
  * The outbound send ledger: one small item per answered message (partition key `id` = the envelope id),
  * kept by TTL for 15 days, so a message SQS delivers again is never answered twice; and one item per
  * conversation that ever used `/new` (`session:<conversation>`, its session generation, no TTL: see
- * handlers/core/sessions.ts). On-demand billing
+ * handlers/core/session-generations.ts). On-demand billing
  * (nothing idle), encrypted at rest with the AWS owned key (no KMS grant needed). Terraform name:
  * `aws_dynamodb_table.<terraformName>`.
  */

@@ -17,10 +17,10 @@ import {
   variable,
 } from "../lib/index.ts";
 
-/** Keys of the JSON in the Slack secret (DESIGN: contracts). */
+/** Keys of the JSON in the Slack secret (a contract: docs/architecture.md). */
 export const SLACK_SECRET_KEYS = ["bot_token", "signing_secret"] as const;
 
-/** The Events API request URL's route (DESIGN: contracts). */
+/** The Events API request URL's route (a contract: docs/architecture.md). */
 export const SLACK_ROUTE_KEY = "POST /slack/events";
 
 /** Ingress timeout, in seconds: it only verifies, parses and enqueues; Slack waits 3 s for the answer. */

@@ -25,7 +25,7 @@ const { files, config, data, locals, variables, outputs, resource, statements, e
   useModule("telegram");
 
 describe("resources", () => {
-  test("every resource the design lists, with the readable names", () => {
+  test("every resource the module is made of, with the readable names", () => {
     expect(addresses({ withData: true })).toEqual([
       "aws_apigatewayv2_api.this",
       "aws_apigatewayv2_integration.telegram",

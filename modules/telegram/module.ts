@@ -18,10 +18,10 @@ import {
   variable,
 } from "../lib/index.ts";
 
-/** Keys of the JSON in the Telegram secret (DESIGN: contracts). */
+/** Keys of the JSON in the Telegram secret (a contract: docs/architecture.md). */
 export const TELEGRAM_SECRET_KEYS = ["bot_token", "webhook_secret"] as const;
 
-/** The webhook route (DESIGN: contracts). */
+/** The webhook route (a contract: docs/architecture.md). */
 export const TELEGRAM_ROUTE_KEY = "POST /telegram";
 
 /** Ingress timeout, in seconds: it only verifies, parses and enqueues, and Telegram waits for its answer. */

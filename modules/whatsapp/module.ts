@@ -22,7 +22,7 @@ import {
   variable,
 } from "../lib/index.ts";
 
-/** Keys of the JSON in the WhatsApp secret (DESIGN: contracts). */
+/** Keys of the JSON in the WhatsApp secret (a contract: docs/architecture.md). */
 export const WHATSAPP_SECRET_KEYS = [
   "access_token",
   "app_secret",
@@ -30,7 +30,7 @@ export const WHATSAPP_SECRET_KEYS = [
   "phone_number_id",
 ] as const;
 
-/** The webhook path: GET for Meta's subscription handshake, POST for deliveries (DESIGN: contracts). */
+/** The webhook path: GET for Meta's subscription handshake, POST for deliveries (a contract: docs/architecture.md). */
 export const WHATSAPP_PATH = "/whatsapp";
 
 /** Ingress timeout, in seconds: it only verifies, parses and enqueues, and Meta waits for its answer. */

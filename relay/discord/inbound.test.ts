@@ -74,6 +74,19 @@ describe("toEnvelope", () => {
     expect("ignored" in toEnvelope(otherMention, BOT)).toBe(true);
   });
 
+  test("/new and /help are commands, as on every channel; in a server after the bot's mention", () => {
+    expect(envelopeOf(message({ content: "/new" }))).toMatchObject({ command: "new", text: "" });
+    expect(envelopeOf(message({ content: "/HELP me" }))).toMatchObject({ command: "help", text: "me" });
+    const guild = { guild_id: "400000000000000001", mentions: [{ id: BOT }] };
+    expect(envelopeOf(message({ ...guild, content: `<@${BOT}> /new` }))).toMatchObject({
+      command: "new",
+      text: "",
+    });
+    for (const content of ["/newish", "say /new", "/ask me"]) {
+      expect(envelopeOf(message({ content }))).not.toHaveProperty("command");
+    }
+  });
+
   test("bots, webhooks and system messages are ignored", () => {
     expect(toEnvelope(message({ author: { id: BOT, username: "me", bot: true } }), BOT)).toEqual({
       ignored: "sent by a bot",

@@ -1,6 +1,7 @@
 import type { APIAttachment, APIUser, GatewayMessageCreateDispatchData } from "discord-api-types/v10";
 import * as v from "valibot";
-import { type Attachment, ENVELOPE_VERSION, type Envelope } from "../../handlers/core/envelope.ts";
+import { type Attachment, ENVELOPE_VERSION } from "../../handlers/core/envelope.ts";
+import { type Inbound, parseCommand } from "../../handlers/core/inbound.ts";
 import type { MessageReply } from "../../handlers/discord/reply.ts";
 import { Snowflake } from "../../handlers/discord/secret.ts";
 
@@ -62,9 +63,6 @@ export type _Checks = [
   Extends<GatewayMessageCreateDispatchData["type"], DiscordMessage["type"]>,
 ];
 
-/** The outcome of reading a message: an envelope to queue, or why we leave it alone. */
-export type Inbound = { envelope: Envelope } | { ignored: string };
-
 function kindOf(contentType: string | undefined): Attachment["kind"] {
   const type = contentType?.split("/", 1)[0];
   return type === "image" || type === "audio" || type === "video" ? type : "document";
@@ -83,7 +81,8 @@ function attachmentsOf(message: DiscordMessage): Attachment[] {
 /**
  * Turns a MESSAGE_CREATE into an envelope. Direct messages are always answered; in a server the bot
  * answers only when mentioned or replied to. Bots (itself included), webhooks and system messages are
- * ignored. The bot's mention (`<@id>` or `<@!id>`) is removed from the text.
+ * ignored. The bot's mention (`<@id>` or `<@!id>`) is removed from the text, and a text command at its
+ * start (`/new`, `/help`) is read as on every channel.
  */
 export function toEnvelope(message: DiscordMessage, botId: string, now = Date.now()): Inbound {
   if (message.author.bot) return { ignored: "sent by a bot" };
@@ -98,6 +97,7 @@ export function toEnvelope(message: DiscordMessage, botId: string, now = Date.no
     .replace(new RegExp(`<@!?${botId}>`, "g"), " ")
     .replace(/[ \t]{2,}/g, " ")
     .trim();
+  const command = parseCommand(text);
   const name = message.author.global_name ?? message.author.username;
   return {
     envelope: {
@@ -106,7 +106,8 @@ export function toEnvelope(message: DiscordMessage, botId: string, now = Date.no
       eventId: message.id,
       conversation: message.channel_id,
       user: { id: message.author.id, ...(name ? { name } : {}) },
-      text,
+      text: command ? command.text : text,
+      ...(command ? { command: command.command } : {}),
       attachments: attachmentsOf(message),
       reply: {
         kind: "message",

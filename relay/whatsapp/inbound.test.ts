@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import { EnvelopeSchema } from "../../handlers/core/envelope.ts";
-import { WhatsAppPersonalReplySchema } from "../../handlers/whatsapp-personal/inbound.ts";
+import { WhatsAppPersonalReplySchema } from "../../handlers/whatsapp-personal/reply.ts";
 import { whatsappAccess } from "./access.ts";
 import { eventIdOf, MessageSchema, toEnvelope } from "./inbound.ts";
 import { FAKE_ME, waText } from "./testing.ts";

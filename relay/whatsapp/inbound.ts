@@ -1,16 +1,9 @@
 import type { proto, WAMessage } from "baileys";
 import * as v from "valibot";
 import { sha256Hex } from "../../handlers/core/crypto.ts";
-import {
-  type Attachment,
-  type Command,
-  ENVELOPE_VERSION,
-  type Envelope,
-} from "../../handlers/core/envelope.ts";
-import {
-  QUOTE_PREVIEW_LENGTH,
-  type WhatsAppPersonalReply,
-} from "../../handlers/whatsapp-personal/inbound.ts";
+import { type Attachment, ENVELOPE_VERSION } from "../../handlers/core/envelope.ts";
+import { type Inbound, parseCommand } from "../../handlers/core/inbound.ts";
+import { QUOTE_PREVIEW_LENGTH, type WhatsAppPersonalReply } from "../../handlers/whatsapp-personal/reply.ts";
 import type { WhatsAppAccess } from "./access.ts";
 import { bareJid, isGroupJid, jidUser } from "./jid.ts";
 
@@ -138,8 +131,6 @@ export interface Me {
   readonly lid?: string;
 }
 
-const COMMANDS: Record<string, Command> = { "/start": "help", "/help": "help", "/new": "new" };
-
 /** The message inside WhatsApp's containers (disappearing, view once, document with caption). */
 export function unwrap(content: Content): Content {
   let current = content;
@@ -184,9 +175,6 @@ function attachmentsOf(content: Content, messageId: string): Attachment[] {
   return out;
 }
 
-/** The outcome of reading a message: an envelope to queue, or why we leave it alone. */
-export type Inbound = { envelope: Envelope } | { ignored: string };
-
 /**
  * Turns a Baileys message into an envelope. A sender outside the allowlist is dropped first, before
  * anything else is read (see access.ts). Direct chats with an allowed sender are always answered; in
@@ -228,9 +216,7 @@ export function toEnvelope(
   const triggered = trigger !== undefined && startsWithWord(prompt, trigger);
   if (group && !mentioned && !triggered) return { ignored: "group message not addressed to this account" };
   if (triggered) prompt = prompt.slice(trigger.length).trim();
-  const word = prompt.split(/\s/, 1)[0]?.toLowerCase() ?? "";
-  const command = COMMANDS[word];
-  if (command) prompt = prompt.slice(word.length).trim();
+  const command = parseCommand(prompt);
 
   const name = message.pushName?.trim();
   const reply: WhatsAppPersonalReply = {
@@ -248,8 +234,8 @@ export function toEnvelope(
       eventId: eventIdOf(chat, sender, key.id),
       conversation: chat,
       user: { id: userId, ...(name ? { name } : {}) },
-      text: prompt,
-      ...(command ? { command } : {}),
+      text: command ? command.text : prompt,
+      ...(command ? { command: command.command } : {}),
       attachments,
       reply,
       receivedAt: now,

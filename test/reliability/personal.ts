@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { SQSEvent } from "aws-lambda";
 import type { WAMessage } from "baileys";
 import * as v from "valibot";
-import { type Relay, startRelay } from "../../relay/relay.ts";
+import { type Relay, startRelay } from "../../relay/start.ts";
 import { eventually, memoryStore } from "../../relay/testing.ts";
 import { whatsappAccess } from "../../relay/whatsapp/access.ts";
 import { MessageSchema, toEnvelope } from "../../relay/whatsapp/inbound.ts";

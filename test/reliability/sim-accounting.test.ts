@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { notices as texts } from "../../handlers/core/notices.ts";
+import { notices } from "../../handlers/core/notices.ts";
 import type { SentReply } from "./channels/profile.ts";
 import { account } from "./sim-accounting.ts";
 import { type Tracked, tokenOf } from "./sim-faults.ts";
@@ -40,8 +40,8 @@ test("every message is settled, or counted lost with the reason", () => {
       reply(0, `echo: ${tokenOf(0, 1)}`, 1),
       reply(0, `echo: ${tokenOf(0, 0)}`, 2),
       reply(0, `echo: ${tokenOf(0, 0)}`, 9),
-      reply(0, texts.failed, 3),
-      reply(1, texts.refused, 4),
+      reply(0, notices.failed, 3),
+      reply(1, notices.refused, 4),
     ],
     dlqTokens: [tokenOf(0, 2)],
     done: new Map([["e0", [5]]]),

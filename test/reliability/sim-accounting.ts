@@ -2,7 +2,7 @@
  * Accounting for the simulation: from what the platform received, what sits in the DLQ and what the
  * worker logged, the fate of every message.
  */
-import { notices as texts } from "../../handlers/core/notices.ts";
+import { notices } from "../../handlers/core/notices.ts";
 import type { SentReply } from "./channels/profile.ts";
 import type { LogLine } from "./logs.ts";
 import { TOKEN, type Tracked } from "./sim-faults.ts";
@@ -75,7 +75,7 @@ export function account(input: {
 }): Accounting {
   const byToken = new Map(input.messages.map((m) => [m.token, m]));
   const answers = new Map<string, number[]>();
-  const notices = new Map<number, number>();
+  const failureNotices = new Map<number, number>();
   const refusals = new Map<number, number>();
   const firstAnswers = new Map<number, number[]>();
   for (const reply of input.sent) {
@@ -93,9 +93,9 @@ export function account(input: {
       continue;
     }
     if (reply.conversation === undefined) continue;
-    if (reply.text.includes(texts.failed.slice(0, 24))) {
-      notices.set(reply.conversation, (notices.get(reply.conversation) ?? 0) + 1);
-    } else if (reply.text.includes(texts.refused.slice(0, 24))) {
+    if (reply.text.includes(notices.failed.slice(0, 24))) {
+      failureNotices.set(reply.conversation, (failureNotices.get(reply.conversation) ?? 0) + 1);
+    } else if (reply.text.includes(notices.refused.slice(0, 24))) {
       refusals.set(reply.conversation, (refusals.get(reply.conversation) ?? 0) + 1);
     }
   }
@@ -115,7 +115,7 @@ export function account(input: {
     const own = input.messages.filter((m) => m.conversation === c && m.accepted);
     // Notices are not attributed to a message: a conversation's notices cover its permanent refusals
     // first, then its dead letters.
-    let noticesLeft = notices.get(c) ?? 0;
+    let noticesLeft = failureNotices.get(c) ?? 0;
     const cover = (count: number) => {
       const n = Math.min(count, noticesLeft);
       noticesLeft -= n;

@@ -6,9 +6,8 @@ import {
 import type { Envelope } from "../envelope.ts";
 import { AgentError } from "../errors.ts";
 import { lazy } from "../lazy.ts";
-import { agentPayload } from "./payload.ts";
+import { agentPayload, runtimeUserId } from "./payload.ts";
 import { readAgentResponse } from "./response.ts";
-import { runtimeUserId } from "./session.ts";
 
 /** Where the agent runs and how to call it. */
 export interface AgentConfig {
@@ -20,7 +19,7 @@ export interface AgentConfig {
   readonly passUserId: boolean;
 }
 
-/** The agent as the worker sees it; the worker picks the runtime session (agent/session.ts). */
+/** The agent as the worker sees it; the worker picks the runtime session (agent/session-id.ts). */
 export interface Agent {
   /** Asks the agent in runtime session `session`; resolves to its reply text. @throws AgentError */
   ask(envelope: Envelope, session: string, signal?: AbortSignal): Promise<string>;

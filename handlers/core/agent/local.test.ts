@@ -3,7 +3,7 @@ import { agentReply, type FakeAgentCore, startAgentCore } from "../../../test/fa
 import { sampleEnvelope } from "../../../test/fixtures.ts";
 import { AgentError } from "../errors.ts";
 import { containerAgent } from "./local.ts";
-import { sessionId } from "./session.ts";
+import { sessionId } from "./session-id.ts";
 
 const SESSION = sessionId(sampleEnvelope, 2);
 let fake: FakeAgentCore;

@@ -3,9 +3,8 @@ import { AgentError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { Agent } from "./invoke.ts";
 import { classifyAgentError } from "./invoke.ts";
-import { agentPayload } from "./payload.ts";
+import { agentPayload, runtimeUserId } from "./payload.ts";
 import { readAgentResponse } from "./response.ts";
-import { runtimeUserId } from "./session.ts";
 
 /**
  * An agent that follows the AgentCore Runtime service contract, called directly:

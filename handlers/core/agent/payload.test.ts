@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { sampleEnvelope as sample } from "../../../test/fixtures.ts";
-import { agentPayload } from "./payload.ts";
+import { agentPayload, runtimeUserId } from "./payload.ts";
 
 test("the payload carries the prompt and the context, and nothing of the reply context", () => {
   expect(agentPayload({ ...sample, thread: "3", command: "new" })).toEqual({
@@ -14,4 +14,8 @@ test("the payload carries the prompt and the context, and nothing of the reply c
     receivedAt: "2023-11-14T22:13:20.000Z",
   });
   expect(agentPayload(sample)).not.toHaveProperty("thread");
+});
+
+test("the runtime user id is the channel and the platform's user id", () => {
+  expect(runtimeUserId(sample)).toBe("telegram:7");
 });

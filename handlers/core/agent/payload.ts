@@ -52,3 +52,11 @@ export function agentPayload(envelope: Envelope): AgentPayload {
     receivedAt: new Date(envelope.receivedAt).toISOString(),
   };
 }
+
+/**
+ * The runtimeUserId of the sender, passed beside the payload when `AGENT_USER_ID=true`.
+ * @example runtimeUserId(envelope) // "telegram:7"
+ */
+export function runtimeUserId(envelope: Pick<Envelope, "channel" | "user">): string {
+  return `${envelope.channel}:${envelope.user.id}`;
+}

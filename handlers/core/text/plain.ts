@@ -1,4 +1,5 @@
-import { type Dialect, linkText, renderMarkdown } from "./render.ts";
+import { linkText } from "./links.ts";
+import { type Dialect, renderMarkdown } from "./render.ts";
 
 const same = (s: string) => s;
 

@@ -2,9 +2,6 @@ import type { Block, Inline, List, Table } from "./ast.ts";
 import { isWebLink, linkText, unlinked } from "./links.ts";
 import { parseMarkdown } from "./markdown.ts";
 
-// Dialects still importing linkText from here (whatsapp-personal/format.ts) until they move to links.ts.
-export { linkText } from "./links.ts";
-
 /**
  * How one output format spells each construct. `renderMarkdown` walks the AST and does what every
  * chat platform shares: the layout (blank line between blocks, "• item" lists indented by nesting

@@ -2,14 +2,7 @@ import { expect, test } from "bun:test";
 import * as v from "valibot";
 import { sampleEnvelope as sample } from "../../../test/fixtures.ts";
 import { sha256Hex } from "../crypto.ts";
-import {
-  agentPayload,
-  runtimeUserId,
-  SessionKeySchema,
-  sessionId,
-  sessionScopeKey,
-  withSessionKey,
-} from "./session.ts";
+import { SessionKeySchema, sessionId, sessionScopeKey, withSessionKey } from "./session-id.ts";
 
 const KEY = "k".repeat(32);
 
@@ -65,18 +58,4 @@ test("the secret's session_key: optional, 32 to 512 visible characters; others k
     expect(v.safeParse(SessionKeySchema, { session_key: bad }).success).toBe(false);
   }
   expect(v.safeParse(schema, { session_key: KEY }).success).toBe(false); // the channel's own keys still required
-});
-
-test("payload carries the prompt and the context", () => {
-  expect(agentPayload({ ...sample, thread: "3" })).toEqual({
-    prompt: "hello",
-    channel: "telegram",
-    conversation: "42",
-    thread: "3",
-    user: { id: "7", name: "Ada" },
-    attachments: [],
-    messageId: "1001",
-    receivedAt: "2023-11-14T22:13:20.000Z",
-  });
-  expect(runtimeUserId(sample)).toBe("telegram:7");
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { useCoreTable } from "../../test/harness/dynamodb.ts";
-import { dynamoSessions, noSessions, SessionStoreError } from "./sessions.ts";
+import { dynamoSessions, noSessions, SessionStoreError } from "./session-generations.ts";
 
 let restore: () => void;
 

@@ -1,12 +1,9 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
-import * as v from "valibot";
-import { envelopeId } from "../../handlers/core/envelope.ts";
 import { log } from "../../handlers/core/log.ts";
 import type { Outbound } from "../../handlers/whatsapp-personal/outbound.ts";
+import { intake } from "../accept.ts";
 import type { WhatsAppConfig } from "../config.ts";
-import type { RelayContext } from "../context.ts";
-import { enqueueDurably } from "../enqueue.ts";
-import type { Integration } from "../relay.ts";
+import type { Integration, RelayContext } from "../context.ts";
 import type { ObjectStore } from "../store.ts";
 import { whatsappAccess } from "./access.ts";
 import { storedAuthState } from "./auth-state.ts";
@@ -29,7 +26,7 @@ export interface WhatsAppOverrides {
  * WhatsApp personal: a Baileys session whose new messages become envelopes on the WhatsApp-personal
  * queue, and whose replies come from the outbound queue (the worker cannot hold a session).
  */
-export async function startWhatsAppRelay(
+export async function startWhatsAppIntegration(
   config: WhatsAppConfig,
   store: ObjectStore,
   context: RelayContext,
@@ -42,6 +39,12 @@ export async function startWhatsAppRelay(
       hint: "WHATSAPP_ALLOWED_USERS=*: anyone who writes to this account gets the agent's answers from it",
     });
   }
+  const accept = intake({
+    connection: "whatsapp",
+    schema: MessageSchema,
+    queueUrl: config.queueUrl,
+    context,
+  });
   const session = await startSession({
     connect,
     loadAuth: () => storedAuthState(store, config.prefix),
@@ -52,22 +55,7 @@ export async function startWhatsAppRelay(
     onQr: (code) => showQr(code, store, { bucket: config.bucket, prefix: config.prefix, log: config.logQr }),
     onOpen: () => clearQr(store, config.prefix),
     onMessages(messages, me) {
-      if (context.stopping()) return;
-      for (const raw of messages) {
-        const parsed = v.safeParse(MessageSchema, raw);
-        if (!parsed.success) {
-          const path = parsed.issues[0].path?.map((p) => String(p.key)).join(".");
-          log.warn("whatsapp.message_invalid", { reason: `bad ${path || "message"}` });
-          continue;
-        }
-        const inbound = toEnvelope(parsed.output, me, access);
-        if ("ignored" in inbound) {
-          log.debug("whatsapp.message_ignored", { reason: inbound.ignored });
-          continue;
-        }
-        log.info("message.received", { envelopeId: envelopeId(inbound.envelope) });
-        context.inflight.track(enqueueDurably(config.queueUrl, inbound.envelope, context.enqueueOptions));
-      }
+      for (const raw of messages) accept(raw, (message) => toEnvelope(message, me, access));
     },
   });
 

@@ -5,7 +5,7 @@ import { RelayError } from "./errors.ts";
 
 /**
  * Which agent session a conversation is in. A conversation starts in generation 0 and `/new` moves it
- * to the next, whose runtime session id is new (agent/session.ts): the agent, and any memory it keeps
+ * to the next, whose runtime session id is new (agent/session-id.ts): the agent, and any memory it keeps
  * by session id, starts afresh. Kept in the relay's table (`LEDGER_TABLE`) as `session:<conversation>`
  * without an expiry: were it to expire, the conversation would fall back to its first session.
  */

@@ -1,25 +1,17 @@
+import { Inflight } from "../handlers/core/inflight.ts";
 import { log } from "../handlers/core/log.ts";
 import type { RelayConfig } from "./config.ts";
 import { Connections } from "./connections.ts";
-import type { RelayContext } from "./context.ts";
+import type { Integration, RelayContext } from "./context.ts";
 import type { DiscordGatewayOptions } from "./discord/gateway.ts";
-import { startDiscordRelay } from "./discord/relay.ts";
+import { startDiscordIntegration } from "./discord/integration.ts";
 import { discordSessionStore } from "./discord/session-store.ts";
 import type { DurableEnqueueOptions } from "./enqueue.ts";
 import { healthHandler } from "./health.ts";
-import { Inflight } from "./inflight.ts";
 import { acquireLease, fencedStore, type Lease, type LeaseOptions } from "./lease.ts";
 import { discordTokenFromSecret } from "./secret.ts";
 import type { ObjectStore, StateStore } from "./store.ts";
-import type { WhatsAppOverrides } from "./whatsapp/relay.ts";
-
-/** One integration, stopped in two steps: take nothing new, then (after in-flight work) close. */
-export interface Integration {
-  /** Stop taking new work (events, outbound messages). */
-  quiesce(): void;
-  /** Close the connection. */
-  close(): Promise<void>;
-}
+import type { WhatsAppOverrides } from "./whatsapp/integration.ts";
 
 /** Test seams: what tests replace (the WhatsApp socket, throttles); production passes nothing. */
 export interface RelayOverrides {
@@ -92,7 +84,7 @@ export async function startRelay(config: RelayConfig, overrides: RelayOverrides 
       const token = config.discord.token ?? (await discordTokenFromSecret(secretArn as string));
       const sessions = store ? discordSessionStore(store) : undefined;
       integrations.push(
-        await startDiscordRelay(
+        await startDiscordIntegration(
           { ...config.discord, token, ...(sessions ? { sessions } : {}) },
           context,
           overrides.discord,
@@ -101,9 +93,9 @@ export async function startRelay(config: RelayConfig, overrides: RelayOverrides 
     }
     if (config.whatsapp) {
       connections.set("whatsapp", "connecting");
-      const { startWhatsAppRelay } = await import("./whatsapp/relay.ts");
+      const { startWhatsAppIntegration } = await import("./whatsapp/integration.ts");
       if (!store) throw new Error("WhatsApp personal needs the state bucket"); // config.ts requires it
-      integrations.push(await startWhatsAppRelay(config.whatsapp, store, context, overrides.whatsapp));
+      integrations.push(await startWhatsAppIntegration(config.whatsapp, store, context, overrides.whatsapp));
     }
   } catch (error) {
     server.stop(true);

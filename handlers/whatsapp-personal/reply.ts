@@ -1,9 +1,10 @@
 import * as v from "valibot";
 
 /**
- * WhatsApp personal (a linked device through Baileys) has no webhook: the always-on relay is its
- * ingress (relay/whatsapp/inbound.ts turns Baileys messages into envelopes). What both sides share
- * is here: the reply context the relay stores in `envelope.reply` and the worker answers with.
+ * What the WhatsApp-personal worker needs to answer (`envelope.reply`). WhatsApp personal (a linked
+ * device through Baileys) has no webhook: the always-on relay is its ingress (relay/whatsapp/inbound.ts
+ * turns Baileys messages into envelopes and stores this reply context in them), so this schema is the
+ * contract between the relay and the worker: keep both sides in step.
  */
 
 /** A WhatsApp JID: `<user>@s.whatsapp.net`, `<id>@g.us` (group), `<id>@lid` (hidden user id). */

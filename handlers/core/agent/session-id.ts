@@ -49,8 +49,8 @@ export function sessionScopeKey(
 }
 
 /**
- * The AgentCore runtimeSessionId of a session in its `generation` (one more per `/new`, see
- * ../sessions.ts): `<channel>-<64 hex>`, the HMAC-SHA256 with the deployment's key of the scope key
+ * The AgentCore runtimeSessionId of a session in its `generation` (one more per `/new`, kept by
+ * ../session-generations.ts): `<channel>-<64 hex>`, the HMAC-SHA256 with the deployment's key of the scope key
  * (with `#<generation>` after it from the first `/new` on), or without a key its plain SHA-256 (73
  * characters either way; AgentCore wants 33–256). Deterministic, so one chat keeps one agent session
  * across messages and containers until it asks for a new one; keyed, so nobody without the key can
@@ -64,23 +64,4 @@ export function sessionId(
   const scope = sessionScopeKey(envelope, policy.scope);
   const input = generation === 0 ? scope : `${scope}#${generation}`;
   return `${envelope.channel}-${policy.key === undefined ? sha256Hex(input) : hmacSha256Hex(policy.key, input)}`;
-}
-
-/** The runtimeUserId of the sender: `<channel>:<user id>`. */
-export function runtimeUserId(envelope: Pick<Envelope, "channel" | "user">): string {
-  return `${envelope.channel}:${envelope.user.id}`;
-}
-
-/** The JSON payload the agent gets: `prompt` (what agent frameworks read) plus the context. */
-export function agentPayload(envelope: Envelope): Record<string, unknown> {
-  return {
-    prompt: envelope.text,
-    channel: envelope.channel,
-    conversation: envelope.conversation,
-    ...(envelope.thread === undefined ? {} : { thread: envelope.thread }),
-    user: envelope.user,
-    attachments: envelope.attachments,
-    messageId: envelope.eventId,
-    receivedAt: new Date(envelope.receivedAt).toISOString(),
-  };
 }

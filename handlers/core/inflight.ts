@@ -1,4 +1,8 @@
-/** Work the relay has taken on and must finish before it exits (enqueues, sends). */
+/**
+ * Work started beside the main line that must be over before the process moves on: the relay's enqueues
+ * and sends before it exits, the worker's indicator calls before an invocation ends (Lambda freezes
+ * what is still running).
+ */
 export class Inflight {
   readonly #pending = new Set<Promise<unknown>>();
 

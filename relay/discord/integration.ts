@@ -1,15 +1,12 @@
-import * as v from "valibot";
-import { envelopeId } from "../../handlers/core/envelope.ts";
 import { log } from "../../handlers/core/log.ts";
-import type { RelayContext } from "../context.ts";
-import { enqueueDurably } from "../enqueue.ts";
-import type { Integration } from "../relay.ts";
+import { intake } from "../accept.ts";
+import type { Integration, RelayContext } from "../context.ts";
 import { connectDiscordGateway, type DiscordGatewayOptions, type ResumableSession } from "./gateway.ts";
 import { MessageCreateSchema, toEnvelope } from "./inbound.ts";
 import type { DiscordSessionStore } from "./session-store.ts";
 
 /** What the Discord side of the relay needs. */
-export interface DiscordRelayConfig {
+export interface DiscordIntegrationConfig {
   /** The bot token (from DISCORD_BOT_TOKEN or the Discord module's secret). */
   readonly token: string;
   /** The Discord module's FIFO queue, which its worker answers. */
@@ -25,11 +22,18 @@ export interface DiscordRelayConfig {
  * the Discord queue. A session saved by the previous relay is resumed, so messages sent while the
  * relay was being replaced arrive (Discord replays them); on stop the session is saved for the next.
  */
-export async function startDiscordRelay(
-  config: DiscordRelayConfig,
+export async function startDiscordIntegration(
+  config: DiscordIntegrationConfig,
   context: RelayContext,
   overrides: Pick<DiscordGatewayOptions, "identifyThrottler"> = {},
 ): Promise<Integration> {
+  const accept = intake({
+    connection: "discord",
+    schema: MessageCreateSchema,
+    queueUrl: config.queueUrl,
+    context,
+    describe: (message) => ({ messageId: message.id }),
+  });
   const resume = await config.sessions?.take();
   if (resume) log.info("discord.resuming", { sequence: resume.session.sequence });
   const gateway = connectDiscordGateway({
@@ -38,22 +42,7 @@ export async function startDiscordRelay(
     ...overrides,
     ...(resume ? { resume } : {}),
     onState: (state, detail) => context.connections.set("discord", state, detail),
-    onMessage(data, botId) {
-      if (context.stopping()) return;
-      const parsed = v.safeParse(MessageCreateSchema, data);
-      if (!parsed.success) {
-        const path = parsed.issues[0].path?.map((p) => String(p.key)).join(".");
-        log.warn("discord.message_invalid", { reason: `bad ${path || "message"}` });
-        return;
-      }
-      const inbound = toEnvelope(parsed.output, botId);
-      if ("ignored" in inbound) {
-        log.debug("discord.message_ignored", { messageId: parsed.output.id, reason: inbound.ignored });
-        return;
-      }
-      log.info("message.received", { envelopeId: envelopeId(inbound.envelope) });
-      context.inflight.track(enqueueDurably(config.queueUrl, inbound.envelope, context.enqueueOptions));
-    },
+    onMessage: (data, botId) => accept(data, (message) => toEnvelope(message, botId)),
   });
   let handoff: ResumableSession | undefined;
   return {

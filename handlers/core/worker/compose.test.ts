@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { sampleEnvelope } from "../../../test/fixtures.ts";
+import { setEnv } from "../../../test/harness/env.ts";
+import { sessionId } from "../agent/session-id.ts";
+import { parseAllowlist } from "../allowlist.ts";
+import type { Envelope } from "../envelope.ts";
+import { notices } from "../notices.ts";
+import { noSessions } from "../session-generations.ts";
+import { type Composer, compose } from "./compose.ts";
+
+let restore: () => void;
+beforeAll(() => {
+  restore = setEnv({ LOG_LEVEL: "warn" });
+});
+afterAll(() => restore());
+
+/** A composer whose agent echoes, recording what was asked of it and of the typing indicator. */
+function composer(overrides: Partial<Composer> = {}) {
+  const calls: string[] = [];
+  const parts: Composer = {
+    agent: {
+      ask: async (envelope, session) => {
+        calls.push(`ask ${session}`);
+        return envelope.text === "silence" ? " " : `echo: ${envelope.text}`;
+      },
+      end: async (session) => void calls.push(`end ${session}`),
+    },
+    allowlist: parseAllowlist("7"),
+    sessions: noSessions,
+    sessionPolicy: async () => {
+      calls.push("policy");
+      return { scope: "conversation", key: undefined };
+    },
+    answersStrangers: true,
+    typing: () => {
+      calls.push("typing");
+      return () => void calls.push("typing stopped");
+    },
+    deadline: Date.now() + 30_000,
+    ...overrides,
+  };
+  return { parts, calls };
+}
+
+const message = (envelope: Partial<Envelope> = {}) => {
+  const full = { ...sampleEnvelope, ...envelope };
+  return { envelope: full, id: `telegram:${full.eventId}`, reply: {}, attempt: 1 };
+};
+
+test("the agent's answer, asked in the conversation's session with the indicator shown meanwhile", async () => {
+  const { parts, calls } = composer();
+  expect(await compose(message(), parts)).toBe("echo: hello");
+  expect(calls).toEqual(["policy", "typing", `ask ${sessionId(sampleEnvelope)}`, "typing stopped"]);
+});
+
+test("a blank answer becomes the 'no answer' notice", async () => {
+  expect(await compose(message({ text: "silence" }), composer().parts)).toBe(notices.empty);
+});
+
+test("access first: a stranger's command reaches nothing; refused aloud, or in silence", async () => {
+  const stranger = message({ user: { id: "8" }, command: "new", text: "" });
+  const loud = composer();
+  expect(await compose(stranger, loud.parts)).toBe(notices.refused);
+  const quiet = composer({ answersStrangers: false });
+  expect(await compose(stranger, quiet.parts)).toBeUndefined();
+  expect([loud.calls, quiet.calls]).toEqual([[], []]);
+});
+
+test("commands: /help needs neither the sessions nor the agent; /new ends the current session", async () => {
+  const help = composer();
+  expect(await compose(message({ command: "help", text: "" }), help.parts)).toBe(notices.help);
+  expect(help.calls).toEqual([]);
+  const fresh = composer();
+  expect(await compose(message({ command: "new", text: "" }), fresh.parts)).toBe(notices.newSession);
+  expect(fresh.calls).toEqual(["policy", `end ${sessionId(sampleEnvelope)}`]);
+});
+
+test("nothing to say to an empty message; the agent is not asked", async () => {
+  const { parts, calls } = composer();
+  expect(await compose(message({ text: "  " }), parts)).toBeUndefined();
+  expect(calls).toEqual(["policy"]);
+});

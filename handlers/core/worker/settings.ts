@@ -1,0 +1,82 @@
+import { type Agent, agentCore } from "../agent/invoke.ts";
+import { containerAgent } from "../agent/local.ts";
+import type { SessionScope } from "../agent/session-id.ts";
+import { type Allowlist, parseAllowlist } from "../allowlist.ts";
+import { boolEnv, intEnv, optionalEnv, requiredEnv } from "../config.ts";
+import { ConfigError } from "../errors.ts";
+import { dynamoLedger, noLedger, type SendLedger } from "../ledger.ts";
+import { log } from "../log.ts";
+import { dynamoSessions, noSessions, type Sessions } from "../session-generations.ts";
+
+/** What the worker reads from its environment, once per container. */
+export interface WorkerSettings {
+  readonly agent: Agent;
+  readonly allowlist: Allowlist;
+  /** The queue's redrive maxReceiveCount: the attempt that equals it is the last. */
+  readonly maxReceiveCount: number;
+  /** The queue, to bring a failed message back soon (ChangeMessageVisibility); optional. */
+  readonly queueUrl: string | undefined;
+  /** What was already sent per envelope (LEDGER_TABLE), so a redelivery never answers twice. */
+  readonly ledger: SendLedger;
+  /** Each conversation's agent session since its last `/new` (the same table). */
+  readonly sessions: Sessions;
+  /** SESSION_SCOPE: one agent session per conversation (default), or per user in each conversation. */
+  readonly sessionScope: SessionScope;
+}
+
+const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime\/[A-Za-z0-9_-]+$/;
+
+/** Reads the worker's settings from the environment; throws a ConfigError naming the bad variable. */
+export function readWorkerSettings(): WorkerSettings {
+  const allowlist = parseAllowlist(process.env.ALLOWED_USERS);
+  if (allowlist.empty) log.warn("allowlist.empty", { hint: "ALLOWED_USERS is empty: every user is refused" });
+  return {
+    agent: readAgent(),
+    allowlist,
+    maxReceiveCount: intEnv("MAX_RECEIVE_COUNT", 3, 1, 1000),
+    queueUrl: process.env.QUEUE_URL?.trim() || undefined,
+    ...stateTable(process.env.LEDGER_TABLE?.trim()),
+    sessionScope: readSessionScope(),
+  };
+}
+
+/** SESSION_SCOPE: `conversation` (default) or `user`. */
+function readSessionScope(): SessionScope {
+  const scope = optionalEnv("SESSION_SCOPE", "conversation");
+  if (scope !== "conversation" && scope !== "user") {
+    throw new ConfigError(
+      `SESSION_SCOPE=${JSON.stringify(scope)} is neither "conversation" (one agent session per chat) nor "user" (one per user in each chat)`,
+    );
+  }
+  return scope;
+}
+
+/** The send ledger and the conversations' sessions, in `table`; neither without one. */
+function stateTable(table: string | undefined): Pick<WorkerSettings, "ledger" | "sessions"> {
+  if (!table) return { ledger: noLedger, sessions: noSessions };
+  return { ledger: dynamoLedger(table), sessions: dynamoSessions(table) };
+}
+
+/**
+ * The agent: `AGENT_URL` (an agent serving the AgentCore container contract, for local runs) or
+ * else `AGENT_RUNTIME_ARN` (+ `AGENT_QUALIFIER`, `AGENT_USER_ID`) on AgentCore Runtime.
+ */
+function readAgent(): Agent {
+  const url = process.env.AGENT_URL?.trim();
+  if (url) {
+    if (!/^https?:\/\//.test(url))
+      throw new ConfigError(`AGENT_URL=${JSON.stringify(url)} is not an http(s) URL`);
+    return containerAgent(url);
+  }
+  const runtimeArn = requiredEnv("AGENT_RUNTIME_ARN", "set it to the ARN of your AgentCore runtime");
+  if (!RUNTIME_ARN.test(runtimeArn)) {
+    throw new ConfigError(
+      `AGENT_RUNTIME_ARN=${JSON.stringify(runtimeArn)} is not an AgentCore runtime ARN (arn:aws:bedrock-agentcore:<region>:<account>:runtime/<id>)`,
+    );
+  }
+  return agentCore({
+    runtimeArn,
+    qualifier: optionalEnv("AGENT_QUALIFIER", "DEFAULT"),
+    passUserId: boolEnv("AGENT_USER_ID"),
+  });
+}
