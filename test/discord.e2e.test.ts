@@ -7,8 +7,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { agentReply } from "./fakes/agentcore.ts";
-import { discordErrors, type FakeDiscord, startDiscord } from "./fakes/discord.ts";
+import { agentReply, FAKE_AGENT_RUNTIME_ARN } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
+import { discordErrors, type FakeDiscord, startDiscord } from "../emulators/discord.ts";
 import {
   type CommandInput,
   commandInteraction,
@@ -16,20 +17,18 @@ import {
   type Signing,
   signedHeaders,
   unixSeconds,
-} from "./fakes/discord-interactions.ts";
-import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
-import { setEnv } from "./harness/env.ts";
+} from "../emulators/discord-interactions.ts";
 import {
   drain,
-  httpApiEvent,
   type IngressHandler,
   lambdaContext,
-  loadBundle,
   pollSqsOnce,
-  runInNode,
   type WorkerHandler,
-} from "./harness/lambda.ts";
-import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
+} from "../emulators/lambda.ts";
+import { loadBundle, runInNode } from "./harness/bundles.ts";
+import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
+import { setEnv } from "./harness/env.ts";
+import { type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const INGRESS = "modules/discord/dist/ingress.mjs";
 const WORKER = "modules/discord/dist/worker.mjs";

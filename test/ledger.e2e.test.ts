@@ -6,20 +6,20 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { sessionId } from "../handlers/core/agent/session.ts";
-import { agentReply } from "./fakes/agentcore.ts";
-import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "./fakes/telegram.ts";
-import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
-import { setEnv } from "./harness/env.ts";
+import { agentReply } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
 import {
   drain,
-  httpApiEvent,
   type IngressHandler,
   lambdaContext,
-  loadBundle,
   pollSqsOnce,
   type WorkerHandler,
-} from "./harness/lambda.ts";
+} from "../emulators/lambda.ts";
+import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "../emulators/telegram.ts";
+import { sessionId } from "../handlers/core/agent/session.ts";
+import { loadBundle } from "./harness/bundles.ts";
+import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
+import { setEnv } from "./harness/env.ts";
 import { type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const SECRET = "ledger-webhook-secret";

@@ -6,16 +6,17 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { SQSEvent } from "aws-lambda";
+import { FAKE_AGENT_RUNTIME_ARN, type FakeAgentCore, startAgentCore } from "../emulators/agentcore.ts";
+import { awsTestEnv } from "../emulators/aws-env.ts";
+import { DEFAULT_DISCORD_APP, type FakeDiscord, startDiscord } from "../emulators/discord.ts";
+import { FAKE_BOT, type FakeDiscordGateway, startDiscordGateway } from "../emulators/discord-gateway.ts";
+import { drain, lambdaContext } from "../emulators/lambda.ts";
+import { type FakeSecretsManager, startSecretsManager } from "../emulators/secrets-manager.ts";
+import { type FifoPair, type LocalSqs, startSqs } from "../emulators/sqs.ts";
 import { type Relay, startRelay } from "../relay/relay.ts";
 import { eventually } from "../relay/testing.ts";
-import { type FakeAgentCore, startAgentCore } from "./fakes/agentcore.ts";
-import { DEFAULT_DISCORD_APP, type FakeDiscord, startDiscord } from "./fakes/discord.ts";
-import { FAKE_BOT, type FakeDiscordGateway, startDiscordGateway } from "./fakes/discord-gateway.ts";
-import { type FakeSecretsManager, startSecretsManager } from "./fakes/secrets-manager.ts";
-import { awsTestEnv, setEnv } from "./harness/env.ts";
-import { drain, lambdaContext, loadBundle } from "./harness/lambda.ts";
-import { type FifoPair, type LocalSqs, startSqs } from "./harness/sqs.ts";
-import { FAKE_AGENT_RUNTIME_ARN } from "./harness/stack.ts";
+import { loadBundle } from "./harness/bundles.ts";
+import { setEnv } from "./harness/env.ts";
 
 type WorkerHandler = (event: SQSEvent, context?: unknown) => Promise<unknown>;
 

@@ -5,20 +5,21 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import * as v from "valibot";
-import { EnvelopeSchema } from "../handlers/core/envelope.ts";
-import type { RelayConfig } from "../relay/config.ts";
-import { type Relay, startRelay } from "../relay/relay.ts";
-import type { ObjectStore } from "../relay/store.ts";
-import { envelopesOn, eventually, type FlakyProxy, memoryStore, startFlakyProxy } from "../relay/testing.ts";
+import { awsTestEnv } from "../emulators/aws-env.ts";
 import {
   DEFAULT_DISCORD_TOKEN,
   FAKE_BOT,
   type FakeDiscordGateway,
   MESSAGE_CONTENT_INTENT,
   startDiscordGateway,
-} from "./fakes/discord-gateway.ts";
-import { awsTestEnv, setEnv } from "./harness/env.ts";
-import { type FifoPair, type LocalSqs, startSqs } from "./harness/sqs.ts";
+} from "../emulators/discord-gateway.ts";
+import { type FifoPair, type LocalSqs, startSqs } from "../emulators/sqs.ts";
+import { EnvelopeSchema } from "../handlers/core/envelope.ts";
+import type { RelayConfig } from "../relay/config.ts";
+import { type Relay, startRelay } from "../relay/relay.ts";
+import type { ObjectStore } from "../relay/store.ts";
+import { envelopesOn, eventually, type FlakyProxy, memoryStore, startFlakyProxy } from "../relay/testing.ts";
+import { setEnv } from "./harness/env.ts";
 
 const GUILD = "400000000000000001";
 const unthrottled = { waitForIdentify: async () => {} };

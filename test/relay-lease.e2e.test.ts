@@ -6,19 +6,20 @@
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { S3Client } from "@aws-sdk/client-s3";
+import { awsTestEnv } from "../emulators/aws-env.ts";
+import {
+  DEFAULT_DISCORD_TOKEN,
+  type FakeDiscordGateway,
+  startDiscordGateway,
+} from "../emulators/discord-gateway.ts";
+import { type FakeS3, startFakeS3 } from "../emulators/s3.ts";
+import { type FifoPair, type LocalSqs, startSqs } from "../emulators/sqs.ts";
 import type { RelayConfig } from "../relay/config.ts";
 import { LEASE_KEY } from "../relay/lease.ts";
 import { type Relay, startRelay } from "../relay/relay.ts";
 import { s3Store } from "../relay/store.ts";
 import { eventually } from "../relay/testing.ts";
-import {
-  DEFAULT_DISCORD_TOKEN,
-  type FakeDiscordGateway,
-  startDiscordGateway,
-} from "./fakes/discord-gateway.ts";
-import { type FakeS3, startFakeS3 } from "./fakes/s3.ts";
-import { awsTestEnv, setEnv } from "./harness/env.ts";
-import { type FifoPair, type LocalSqs, startSqs } from "./harness/sqs.ts";
+import { setEnv } from "./harness/env.ts";
 
 const BUCKET = "relay-state";
 /** Short leases, so a takeover after a lost lease happens within the test. */

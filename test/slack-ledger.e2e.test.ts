@@ -6,7 +6,15 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { agentReply } from "./fakes/agentcore.ts";
+import { agentReply } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
+import {
+  drain,
+  type IngressHandler,
+  lambdaContext,
+  pollSqsOnce,
+  type WorkerHandler,
+} from "../emulators/lambda.ts";
 import {
   DEFAULT_SIGNING_SECRET,
   DEFAULT_SLACK_TOKEN,
@@ -17,18 +25,10 @@ import {
   slackMentionEvent,
   slackMessageEvent,
   startSlack,
-} from "./fakes/slack.ts";
+} from "../emulators/slack.ts";
+import { loadBundle } from "./harness/bundles.ts";
 import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
 import { setEnv } from "./harness/env.ts";
-import {
-  drain,
-  httpApiEvent,
-  type IngressHandler,
-  lambdaContext,
-  loadBundle,
-  pollSqsOnce,
-  type WorkerHandler,
-} from "./harness/lambda.ts";
 import { type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const ALLOWED = "U0HUMAN001";

@@ -6,7 +6,15 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { agentReply } from "./fakes/agentcore.ts";
+import { agentReply, FAKE_AGENT_RUNTIME_ARN } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
+import {
+  drain,
+  type IngressHandler,
+  lambdaContext,
+  pollSqsOnce,
+  type WorkerHandler,
+} from "../emulators/lambda.ts";
 import {
   FAKE_BOT_USER_ID as BOT,
   DEFAULT_SIGNING_SECRET,
@@ -22,20 +30,11 @@ import {
   slackMessageEvent,
   slackTs,
   startSlack,
-} from "./fakes/slack.ts";
+} from "../emulators/slack.ts";
+import { loadBundle, runInNode } from "./harness/bundles.ts";
 import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
 import { setEnv } from "./harness/env.ts";
-import {
-  drain,
-  httpApiEvent,
-  type IngressHandler,
-  lambdaContext,
-  loadBundle,
-  pollSqsOnce,
-  runInNode,
-  type WorkerHandler,
-} from "./harness/lambda.ts";
-import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
+import { type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const INGRESS = "modules/slack/dist/ingress.mjs";
 const WORKER = "modules/slack/dist/worker.mjs";

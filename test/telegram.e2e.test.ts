@@ -6,20 +6,19 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { agentReply } from "./fakes/agentcore.ts";
-import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "./fakes/telegram.ts";
-import { setEnv } from "./harness/env.ts";
+import { agentReply, FAKE_AGENT_RUNTIME_ARN } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
 import {
   drain,
-  httpApiEvent,
   type IngressHandler,
   lambdaContext,
-  loadBundle,
   pollSqsOnce,
-  runInNode,
   type WorkerHandler,
-} from "./harness/lambda.ts";
-import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
+} from "../emulators/lambda.ts";
+import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "../emulators/telegram.ts";
+import { loadBundle, runInNode } from "./harness/bundles.ts";
+import { setEnv } from "./harness/env.ts";
+import { type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const INGRESS = "modules/telegram/dist/ingress.mjs";
 const WORKER = "modules/telegram/dist/worker.mjs";

@@ -7,7 +7,15 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, setSystemTime, test } from "bun:test";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { agentReply } from "./fakes/agentcore.ts";
+import { agentReply } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
+import {
+  drain,
+  type IngressHandler,
+  lambdaContext,
+  pollSqsOnce,
+  type WorkerHandler,
+} from "../emulators/lambda.ts";
 import {
   DEFAULT_APP_SECRET,
   DEFAULT_PHONE_NUMBER_ID,
@@ -20,18 +28,10 @@ import {
   whatsappDelivery,
   whatsappMessage,
   whatsappStatus,
-} from "./fakes/whatsapp.ts";
+} from "../emulators/whatsapp.ts";
+import { loadBundle } from "./harness/bundles.ts";
 import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
 import { setEnv } from "./harness/env.ts";
-import {
-  drain,
-  httpApiEvent,
-  type IngressHandler,
-  lambdaContext,
-  loadBundle,
-  pollSqsOnce,
-  type WorkerHandler,
-} from "./harness/lambda.ts";
 import { type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const INGRESS = "modules/whatsapp/dist/ingress.mjs";

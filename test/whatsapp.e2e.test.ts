@@ -7,7 +7,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import type { APIGatewayProxyResult } from "aws-lambda";
 import type { ServerMessage } from "whatsapp-api-js/types";
-import { agentReply } from "./fakes/agentcore.ts";
+import { agentReply, FAKE_AGENT_RUNTIME_ARN } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
+import {
+  drain,
+  type IngressHandler,
+  lambdaContext,
+  pollSqsOnce,
+  type WorkerHandler,
+} from "../emulators/lambda.ts";
 import {
   DEFAULT_APP_SECRET,
   DEFAULT_PHONE_NUMBER_ID,
@@ -20,20 +28,11 @@ import {
   whatsappDelivery,
   whatsappMessage,
   whatsappStatus,
-} from "./fakes/whatsapp.ts";
+} from "../emulators/whatsapp.ts";
+import { loadBundle, runInNode } from "./harness/bundles.ts";
 import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
 import { setEnv, withEnv } from "./harness/env.ts";
-import {
-  drain,
-  httpApiEvent,
-  type IngressHandler,
-  lambdaContext,
-  loadBundle,
-  pollSqsOnce,
-  runInNode,
-  type WorkerHandler,
-} from "./harness/lambda.ts";
-import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
+import { type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const INGRESS = "modules/whatsapp/dist/ingress.mjs";
 const WORKER = "modules/whatsapp/dist/worker.mjs";
