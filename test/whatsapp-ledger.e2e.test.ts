@@ -5,23 +5,16 @@
  * the ledger; a worker that does not know whether a chunk went out (the connection dropped after Meta
  * took it) finds it confirmed and does not send it again, or waits for a status before sending.
  */
-import { afterAll, beforeAll, beforeEach, expect, setSystemTime, test } from "bun:test";
+import { beforeEach, expect, setSystemTime, test } from "bun:test";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { agentReply } from "../emulators/agentcore.ts";
 import { httpApiEvent } from "../emulators/api-gateway.ts";
-import {
-  drain,
-  type IngressHandler,
-  lambdaContext,
-  pollSqsOnce,
-  type WorkerHandler,
-} from "../emulators/lambda.ts";
+import { type IngressHandler, lambdaContext } from "../emulators/lambda.ts";
 import {
   DEFAULT_APP_SECRET,
   DEFAULT_PHONE_NUMBER_ID,
   DEFAULT_WHATSAPP_TOKEN,
   deliveryHeaders,
-  type FakeWhatsApp,
   metaJson,
   type StatusPoster,
   startWhatsApp,
@@ -30,21 +23,33 @@ import {
   whatsappStatus,
 } from "../emulators/whatsapp.ts";
 import { loadBundle } from "./harness/bundles.ts";
-import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
+import { useChannelE2E } from "./harness/channel-e2e.ts";
 import { setEnv } from "./harness/env.ts";
-import { type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const INGRESS = "modules/whatsapp/dist/ingress.mjs";
-const WORKER = "modules/whatsapp/dist/worker.mjs";
 const TABLE = "whatsapp-status-ledger";
 const USER = "16505551234";
 
-let stack: FakeStack;
-let wa: FakeWhatsApp;
-let dynamo: LocalDynamo;
-let restoreEnv: () => void;
-let ingress: IngressHandler;
-let worker: WorkerHandler;
+const {
+  stack,
+  platform: wa,
+  dynamo,
+  ingress,
+  work,
+  pollOnce,
+} = await useChannelE2E({
+  channel: "whatsapp",
+  secret: {
+    access_token: DEFAULT_WHATSAPP_TOKEN,
+    app_secret: DEFAULT_APP_SECRET,
+    verify_token: "verify-token_0123456789",
+    phone_number_id: DEFAULT_PHONE_NUMBER_ID,
+  },
+  platform: () => startWhatsApp(),
+  queue: { maxReceiveCount: 5 },
+  ledger: TABLE,
+  env: (platform) => ({ ALLOWED_USERS: USER, WHATSAPP_API_URL: platform.url, WHATSAPP_APP_ID: undefined }),
+});
 
 /** POSTs a signed delivery to the ingress; resolves with the HTTP status. */
 async function post(handler: IngressHandler, raw: string): Promise<number> {
@@ -71,17 +76,6 @@ async function userSays(text: string): Promise<string> {
   return `whatsapp:${message.id}`;
 }
 
-/** One worker invocation over what is on the queue, like the event source mapping's poll. */
-const pollOnce = () =>
-  pollSqsOnce(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (event) =>
-    worker(event, lambdaContext({ timeoutMs: 30_000 })),
-  );
-
-const work = () =>
-  drain(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (event) =>
-    worker(event, lambdaContext({ timeoutMs: 30_000 })),
-  );
-
 /** A status delivery for a message of ours with the given callback data. */
 const statusDelivery = (callbackData: string, status: "sent" | "delivered" | "read" = "delivered") =>
   metaJson(whatsappDelivery({ statuses: [whatsappStatus(status, { to: USER, callbackData })] }));
@@ -102,48 +96,7 @@ async function entry(envelopeId: string) {
   };
 }
 
-beforeAll(async () => {
-  [stack, wa, dynamo] = await Promise.all([
-    startFakeStack({
-      secret: {
-        value: {
-          access_token: DEFAULT_WHATSAPP_TOKEN,
-          app_secret: DEFAULT_APP_SECRET,
-          verify_token: "verify-token_0123456789",
-          phone_number_id: DEFAULT_PHONE_NUMBER_ID,
-        },
-      },
-      queue: { name: "whatsapp-status", maxReceiveCount: 5 },
-    }),
-    startWhatsApp(),
-    startDynamo(),
-  ]);
-  await dynamo.createLedgerTable(TABLE);
-  restoreEnv = setEnv(
-    stack.env({
-      ALLOWED_USERS: USER,
-      WHATSAPP_API_URL: wa.url,
-      WHATSAPP_APP_ID: undefined,
-      LEDGER_TABLE: TABLE,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      LOG_LEVEL: "error",
-    }),
-  );
-  ingress = (await loadBundle<{ handler: IngressHandler }>(INGRESS)).handler;
-  worker = (await loadBundle<{ handler: WorkerHandler }>(WORKER)).handler;
-});
-
-afterAll(async () => {
-  restoreEnv();
-  await Promise.all([stack.close(), wa.close(), dynamo.close()]);
-});
-
-beforeEach(async () => {
-  stack.reset();
-  wa.reset();
-  wa.setStatusWebhook(toIngress);
-  await stack.sqs.receiveAll(stack.queue.queueUrl);
-});
+beforeEach(() => wa.setStatusWebhook(toIngress));
 
 test("every chunk names its reply; its sent and delivered statuses mark it seen in the ledger", async () => {
   const long = ["One", "Two", "Three"].map((p) => `Part ${p}. ${"lorem ipsum ".repeat(330)}`).join("\n\n");
