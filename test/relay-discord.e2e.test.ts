@@ -384,8 +384,9 @@ describe("nothing lost when SQS fails", () => {
     const r = await start();
     await until(r, "ready");
     proxy.delayMs = 300;
+    const sent = proxy.requests;
     gateway.messageCreate({ content: "in flight" });
-    await Bun.sleep(50);
+    await eventually(() => proxy.requests > sent); // its SendMessage is held at the proxy
     await r.stop();
     relay = undefined;
     proxy.delayMs = 0;

@@ -442,7 +442,7 @@ describe("messages travel: WhatsApp → queue → worker → outbound queue → 
     const started = Date.now();
     await r.stop();
     relay = undefined;
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(Date.now() - started).toBeLessThan(4_000); // by itself, not forced at shutdownTimeoutMs (5 s)
     expect((await whatsapp.latest()).ended).toBe(true);
     expect(state(r)).toBe("stopped");
   });
