@@ -5,8 +5,9 @@
  * with an ingress bundle but without an entry here is reported as "no entry in bench/channels.ts".
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { DEFAULT_DISCORD_APP, startDiscord } from "../test/fakes/discord.ts";
-import { commandInteraction, signedHeaders } from "../test/fakes/discord-interactions.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
+import { DEFAULT_DISCORD_APP, startDiscord } from "../emulators/discord.ts";
+import { commandInteraction, signedHeaders } from "../emulators/discord-interactions.ts";
 import {
   DEFAULT_SIGNING_SECRET,
   DEFAULT_SLACK_TOKEN,
@@ -14,8 +15,8 @@ import {
   slackHeaders,
   slackMessageEvent,
   startSlack,
-} from "../test/fakes/slack.ts";
-import { DEFAULT_TELEGRAM_TOKEN, startTelegram, telegramTextUpdate } from "../test/fakes/telegram.ts";
+} from "../emulators/slack.ts";
+import { DEFAULT_TELEGRAM_TOKEN, startTelegram, telegramTextUpdate } from "../emulators/telegram.ts";
 import {
   DEFAULT_APP_SECRET,
   DEFAULT_PHONE_NUMBER_ID,
@@ -25,8 +26,7 @@ import {
   startWhatsApp,
   whatsappDelivery,
   whatsappMessage,
-} from "../test/fakes/whatsapp.ts";
-import { httpApiEvent } from "../test/harness/lambda.ts";
+} from "../emulators/whatsapp.ts";
 
 /** A reply the fake platform received, with its arrival time (ms since the epoch). */
 export interface Reply {

@@ -1,6 +1,6 @@
 /**
  * Idle memory of the relay's Discord side, next to discord.js doing the same job: each process connects
- * to its own fake gateway (test/fakes/discord-gateway.ts), sits idle for 3 s, and its resident memory
+ * to its own fake gateway (emulators/discord-gateway.ts), sits idle for 3 s, and its resident memory
  * (VmRSS) is read; median, min and max of `runs` rounds, all in one run on one machine.
  *
  *   cd bench && bun install && cd .. && bun bench/relay-memory-idle.ts [runs=5]
@@ -8,10 +8,10 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { awsTestEnv } from "../emulators/aws-env.ts";
+import { DEFAULT_DISCORD_TOKEN, startDiscordGateway } from "../emulators/discord-gateway.ts";
+import { startSqs } from "../emulators/sqs.ts";
 import { buildRelay } from "../relay/build.ts";
-import { DEFAULT_DISCORD_TOKEN, startDiscordGateway } from "../test/fakes/discord-gateway.ts";
-import { awsTestEnv } from "../test/harness/env.ts";
-import { startSqs } from "../test/harness/sqs.ts";
 
 const root = join(import.meta.dir, "..");
 const runs = Number(process.argv[2] ?? 5);

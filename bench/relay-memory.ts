@@ -10,11 +10,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { awsTestEnv } from "../emulators/aws-env.ts";
+import { DEFAULT_DISCORD_TOKEN, startDiscordGateway } from "../emulators/discord-gateway.ts";
+import { messageCreate } from "../emulators/discord-interactions.ts";
+import type { LocalSqs } from "../emulators/sqs.ts";
 import { buildRelay } from "../relay/build.ts";
-import { DEFAULT_DISCORD_TOKEN, startDiscordGateway } from "../test/fakes/discord-gateway.ts";
-import { messageCreate } from "../test/fakes/discord-interactions.ts";
-import { awsTestEnv } from "../test/harness/env.ts";
-import type { LocalSqs } from "../test/harness/sqs.ts";
 import { bundleEntry, outRoot, root } from "./lib/build.ts";
 import { lambdaBaseEnv, nodeBinary, nodeVersion } from "./lib/node.ts";
 import { type Summary, summarize } from "./lib/stats.ts";

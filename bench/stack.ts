@@ -6,12 +6,11 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { BunPlugin } from "bun";
+import { FAKE_AGENT_RUNTIME_ARN, type FakeAgentCore, startAgentCore } from "../emulators/agentcore.ts";
+import { awsTestEnv } from "../emulators/aws-env.ts";
+import { type FakeSecretsManager, startSecretsManager } from "../emulators/secrets-manager.ts";
+import { type FifoPair, type LocalSqs, startSqs } from "../emulators/sqs.ts";
 import { channels, rolesOf } from "../scripts/bundle.ts";
-import { type FakeAgentCore, startAgentCore } from "../test/fakes/agentcore.ts";
-import { type FakeSecretsManager, startSecretsManager } from "../test/fakes/secrets-manager.ts";
-import { awsTestEnv } from "../test/harness/env.ts";
-import { type FifoPair, type LocalSqs, startSqs } from "../test/harness/sqs.ts";
-import { FAKE_AGENT_RUNTIME_ARN } from "../test/harness/stack.ts";
 import { CHANNELS, type ChannelRig } from "./channels.ts";
 import { bundleEntry, outRoot, root } from "./lib/build.ts";
 import { esmSdk, lazySdk } from "./lib/experiments.ts";

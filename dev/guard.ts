@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { isLoopbackAddress, loopbackHosts, loopbackOrigins } from "../emulators/loopback.ts";
 import { safeEqual } from "../handlers/core/crypto.ts";
 import { ConfigError } from "../handlers/core/errors.ts";
-import { isLoopbackAddress, loopbackHosts, loopbackOrigins } from "./loopback.ts";
 
 /**
  * What keeps `bun run dev` to this computer and away from web pages. The server listens on 127.0.0.1;
@@ -12,7 +12,7 @@ import { isLoopbackAddress, loopbackHosts, loopbackOrigins } from "./loopback.ts
  * and takes JSON only, so neither a form nor a `text/plain` post from anywhere can drive it.
  */
 
-/** The header that carries the run's token (DESIGN.md: the dev stack's local API). */
+/** The header that carries the run's token (docs/architecture.md: the dev stack's local API). */
 export const TOKEN_HEADER = "x-dev-token";
 
 /** The run's token: DEV_TOKEN when set (checked), else a fresh random one. */

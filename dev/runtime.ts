@@ -6,8 +6,8 @@
  * which draws the timeline.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context, SQSEvent } from "aws-lambda";
-import { requestToEvent, resultToResponse } from "./http-api.ts";
+import { requestToEvent, resultToResponse } from "../emulators/api-gateway.ts";
+import type { IngressHandler, WorkerHandler } from "../emulators/lambda.ts";
 import { startPoller } from "./poller.ts";
 
 /** What the main thread passes to a channel thread. */
@@ -24,9 +24,6 @@ export type RuntimeMessage =
   | { type: "log"; channel: string; entry: Record<string, unknown> }
   | { type: "dequeued"; channel: string; body: string; attempt: number; at: number }
   | { type: "fatal"; channel: string; error: string };
-
-type IngressHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResult>;
-type WorkerHandler = (event: SQSEvent, context?: Context) => Promise<unknown>;
 
 const data = workerData as RuntimeData;
 const post = (message: RuntimeMessage) => parentPort?.postMessage(message);

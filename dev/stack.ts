@@ -8,9 +8,9 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { startSecretsManager } from "../test/fakes/secrets-manager.ts";
-import { awsTestEnv } from "../test/harness/env.ts";
-import { startSqs } from "../test/harness/sqs.ts";
+import { awsTestEnv } from "../emulators/aws-env.ts";
+import { startSecretsManager } from "../emulators/secrets-manager.ts";
+import { startSqs } from "../emulators/sqs.ts";
 import { escapeHtml } from "./channels/html.ts";
 import type { DevChannel, DevPlatform, DevUser, UiEvent } from "./channels/types.ts";
 import { startEchoAgent } from "./echo-agent.ts";

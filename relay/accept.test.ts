@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, expect, spyOn, test } from "bun:test";
 import * as v from "valibot";
+import { awsTestEnv } from "../emulators/aws-env.ts";
 import { ENVELOPE_VERSION } from "../handlers/core/envelope.ts";
 import type { Inbound } from "../handlers/core/inbound.ts";
 import { Inflight } from "../handlers/core/inflight.ts";
-import { awsTestEnv, setEnv } from "../test/harness/env.ts";
+import { setEnv } from "../test/harness/env.ts";
 import { intake } from "./accept.ts";
 import { Connections } from "./connections.ts";
 import type { RelayContext } from "./context.ts";

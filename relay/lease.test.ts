@@ -1,11 +1,11 @@
 /**
  * The state lease over real HTTP: the relay's S3 store (the real AWS SDK) against a loopback S3 with
- * conditional writes (test/fakes/s3.ts). Each relay signs with its own access key, so the S3 log shows
+ * conditional writes (emulators/s3.ts). Each relay signs with its own access key, so the S3 log shows
  * who wrote what, in order.
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { S3Client } from "@aws-sdk/client-s3";
-import { type FakeS3, startFakeS3 } from "../test/fakes/s3.ts";
+import { type FakeS3, startFakeS3 } from "../emulators/s3.ts";
 import { setEnv } from "../test/harness/env.ts";
 import { acquireLease, fencedStore, LEASE_KEY, type Lease, LeaseLostError } from "./lease.ts";
 import { s3Store } from "./store.ts";

@@ -2,8 +2,9 @@
  * Test helpers for the relay (not part of the program): an HTTP proxy in front of SQS that can be
  * switched off or slowed down, to show what the relay does when SQS fails or is slow.
  */
+
+import type { LocalSqs } from "../emulators/sqs.ts";
 import type { Envelope } from "../handlers/core/envelope.ts";
-import type { LocalSqs } from "../test/harness/sqs.ts";
 import type { StateStore } from "./store.ts";
 
 /** A proxy to `target` that answers 503 while `down` and waits `delayMs` before forwarding. */

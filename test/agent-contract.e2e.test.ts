@@ -4,12 +4,13 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import type { SQSEvent } from "aws-lambda";
 import type { z } from "zod";
+import { sqsRecord } from "../emulators/lambda.ts";
+import { DEFAULT_TELEGRAM_TOKEN } from "../emulators/telegram.ts";
 import type { Payload } from "../examples/agents/typescript/agent.ts";
 import type { AgentPayload } from "../handlers/core/agent/payload.ts";
 import { sessionId } from "../handlers/core/agent/session-id.ts";
-import { DEFAULT_TELEGRAM_TOKEN } from "./fakes/telegram.ts";
 import { sampleEnvelope } from "./fixtures.ts";
-import { runInNode, sqsRecord } from "./harness/lambda.ts";
+import { runInNode } from "./harness/bundles.ts";
 import { type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 /**

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DEV_CHANNELS } from "../dev/channels/index.ts";
 import { type DevStack, startDevStack } from "../dev/stack.ts";
-import { type FakeTelegram, startTelegram, telegramTextUpdate } from "./fakes/telegram.ts";
+import { type FakeTelegram, startTelegram, telegramTextUpdate } from "../emulators/telegram.ts";
 
 const TOKEN = "777000:real-bot-token-for-the-polling-test";
 let telegram: FakeTelegram;

@@ -5,10 +5,11 @@
  * replies to the fake Discord REST API — which, like Discord, checks the endpoint through the same
  * ingress bundle when the setup action registers it.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { agentReply } from "./fakes/agentcore.ts";
-import { discordErrors, type FakeDiscord, startDiscord } from "./fakes/discord.ts";
+import { agentReply, FAKE_AGENT_RUNTIME_ARN } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
+import { discordErrors, startDiscord } from "../emulators/discord.ts";
 import {
   type CommandInput,
   commandInteraction,
@@ -16,23 +17,13 @@ import {
   type Signing,
   signedHeaders,
   unixSeconds,
-} from "./fakes/discord-interactions.ts";
-import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
+} from "../emulators/discord-interactions.ts";
+import { type IngressHandler, lambdaContext } from "../emulators/lambda.ts";
+import { loadBundle, runInNode } from "./harness/bundles.ts";
+import { useChannelE2E } from "./harness/channel-e2e.ts";
 import { setEnv } from "./harness/env.ts";
-import {
-  drain,
-  httpApiEvent,
-  type IngressHandler,
-  lambdaContext,
-  loadBundle,
-  pollSqsOnce,
-  runInNode,
-  type WorkerHandler,
-} from "./harness/lambda.ts";
-import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const INGRESS = "modules/discord/dist/ingress.mjs";
-const WORKER = "modules/discord/dist/worker.mjs";
 const ROUTE = "/discord/interactions";
 const ENDPOINT = `https://abc123def4.execute-api.us-east-1.amazonaws.com${ROUTE}`;
 const ALLOWED = "100000000000000001";
@@ -40,15 +31,47 @@ const STRANGER = "100000000000000002";
 const CHANNEL = "300000000000000001";
 const FORBIDDEN = "399999999999999999";
 
-let stack: FakeStack;
-let discord: FakeDiscord;
-let dynamo: LocalDynamo;
-let restoreEnv: () => void;
-let ingress: IngressHandler;
-let worker: WorkerHandler;
+const {
+  stack,
+  platform: discord,
+  ingress,
+  worker,
+  work,
+  pollOnce,
+  depth,
+} = await useChannelE2E({
+  channel: "discord",
+  platform: () =>
+    startDiscord({
+      forbiddenChannels: [FORBIDDEN],
+      // Discord reaches the endpoint through API Gateway: here, the ingress bundle itself.
+      transport: async (url, request) => {
+        const response = await post(request.headers, request.body, ingress);
+        expect(new URL(url).pathname).toBe(ROUTE);
+        return { status: response.statusCode, body: response.body };
+      },
+    }),
+  secret: (platform) => ({
+    application_id: platform.applicationId,
+    public_key: platform.signer.publicKeyHex,
+    bot_token: platform.botToken,
+  }),
+  // The send ledger is on, as the module deploys it.
+  ledger: "discord-ledger",
+  env: (platform) => ({
+    ALLOWED_USERS: ALLOWED,
+    DISCORD_API_URL: platform.url,
+    DISCORD_PUBLIC_KEY: platform.signer.publicKeyHex,
+  }),
+});
 
 /** The ingress as API Gateway calls it: a POST of raw bytes (optionally base64) with the given headers. */
-function post(headers: Record<string, string>, body: string, handler = ingress, base64 = false) {
+function post(
+  headers: Record<string, string>,
+  body: string,
+  handler: IngressHandler = ingress,
+  base64 = false,
+): Promise<APIGatewayProxyResult> {
   return handler(
     httpApiEvent({ method: "POST", path: ROUTE, headers, body, isBase64Encoded: base64 }),
     lambdaContext({ timeoutMs: 10_000 }),
@@ -77,67 +100,6 @@ async function ask(input: Partial<CommandInput> = {}) {
   const response = await discord.deliver(interaction, { url: ENDPOINT });
   return { interaction, response };
 }
-
-/** Runs the worker over everything on the queue, like the event source mapping would. */
-function work() {
-  return drain(
-    stack.sqs,
-    stack.queue.queueUrl,
-    stack.queue.queueArn,
-    (event) => worker(event, lambdaContext({ timeoutMs: 30_000 })) as never,
-  );
-}
-
-const depth = async () => (await stack.sqs.depth(stack.queue.queueUrl)).visible;
-
-beforeAll(async () => {
-  discord = await startDiscord({
-    forbiddenChannels: [FORBIDDEN],
-    // Discord reaches the endpoint through API Gateway: here, the ingress bundle itself.
-    transport: async (url, request) => {
-      const response = await post(request.headers, request.body, ingress);
-      expect(new URL(url).pathname).toBe(ROUTE);
-      return { status: response.statusCode, body: response.body };
-    },
-  });
-  dynamo = await startDynamo();
-  await dynamo.createLedgerTable("discord-ledger");
-  stack = await startFakeStack({
-    secret: {
-      value: {
-        application_id: discord.applicationId,
-        public_key: discord.signer.publicKeyHex,
-        bot_token: discord.botToken,
-      },
-    },
-    queue: { name: "discord", maxReceiveCount: 3 },
-  });
-  restoreEnv = setEnv(
-    stack.env({
-      ALLOWED_USERS: ALLOWED,
-      LOG_LEVEL: "error",
-      DISCORD_API_URL: discord.url,
-      DISCORD_PUBLIC_KEY: discord.signer.publicKeyHex,
-      // The send ledger is on, as the module deploys it.
-      LEDGER_TABLE: "discord-ledger",
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    }),
-  );
-  ingress = (await loadBundle<{ handler: IngressHandler }>(INGRESS)).handler;
-  worker = (await loadBundle<{ handler: WorkerHandler }>(WORKER)).handler;
-});
-
-afterAll(async () => {
-  restoreEnv();
-  await Promise.all([stack.close(), discord.close(), dynamo.close()]);
-});
-
-beforeEach(async () => {
-  stack.reset();
-  discord.reset();
-  await stack.sqs.receiveAll(stack.queue.queueUrl);
-  await stack.sqs.receiveAll(stack.queue.dlqUrl);
-});
 
 describe("a slash command travels", () => {
   test("/ask → deferred at once → SQS → worker → AgentCore → the deferred response is edited", async () => {
@@ -315,12 +277,7 @@ describe("nothing lost, nothing twice", () => {
   test("agent failures are retried through SQS, then the DLQ and one notice in the deferred response", async () => {
     stack.agentcore.setDefault(() => agentReply.error("InternalServerException"));
     const { interaction } = await ask({ prompt: "doomed" });
-    const first = await pollSqsOnce(
-      stack.sqs,
-      stack.queue.queueUrl,
-      stack.queue.queueArn,
-      (e) => worker(e, lambdaContext()) as never,
-    );
+    const first = await pollOnce();
     expect(first.failed).toHaveLength(1);
     expect(discord.original(interaction.id)?.deferred).toBe(true);
     await work();

@@ -93,3 +93,33 @@ test("no import cycles in handlers/, relay/, emulators/, bench/, test/, dev/, mo
   expect(graph.size).toBeGreaterThan(100);
   expect(cycles(graph)).toEqual(KNOWN);
 });
+
+/**
+ * The folders of the product: what ships, or runs outside the tests (`bun run dev`, the benchmarks, the
+ * build). Their code never imports test/ — what both need (the emulators) lives in emulators/; only the
+ * tests beside the code (`*.test.ts`) may use the test helpers.
+ */
+const PRODUCT = ["dev", "handlers", "relay", "emulators", "modules", "scripts", "bench"];
+
+/** Every import of a test/ file by product code, as `importer → imported`. */
+function intoTests(graph: Map<string, string[]>): string[] {
+  const edges: string[] = [];
+  for (const [file, targets] of graph) {
+    if (!PRODUCT.some((folder) => file.startsWith(`${folder}/`)) || file.endsWith(".test.ts")) continue;
+    for (const target of targets) if (target.startsWith("test/")) edges.push(`${file} → ${target}`);
+  }
+  return edges.sort();
+}
+
+test("the boundary check sees product code importing test/, and lets tests beside the code do it", () => {
+  const graph = new Map([
+    ["dev/stack.ts", ["emulators/sqs.ts", "test/harness/env.ts"]],
+    ["handlers/core/queue.test.ts", ["test/harness/env.ts"]],
+    ["test/telegram.e2e.test.ts", ["test/harness/channel-e2e.ts"]],
+  ]);
+  expect(intoTests(graph)).toEqual(["dev/stack.ts → test/harness/env.ts"]);
+});
+
+test("no product code (dev/, handlers/, relay/, emulators/, modules/, scripts/, bench/) imports test/", async () => {
+  expect(intoTests(await importGraph())).toEqual([]);
+});

@@ -4,32 +4,26 @@
  * produces a second reply, and a reply cut short by a platform failure resumes where it stopped,
  * without asking the agent again.
  */
-import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { agentReply } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
+import { lambdaContext, pollSqsOnce, type WorkerHandler } from "../emulators/lambda.ts";
+import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "../emulators/telegram.ts";
 import { sessionId } from "../handlers/core/agent/session-id.ts";
-import { agentReply } from "./fakes/agentcore.ts";
-import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "./fakes/telegram.ts";
-import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
+import { loadBundle } from "./harness/bundles.ts";
+import { useChannelE2E } from "./harness/channel-e2e.ts";
 import { setEnv } from "./harness/env.ts";
-import {
-  drain,
-  httpApiEvent,
-  type IngressHandler,
-  lambdaContext,
-  loadBundle,
-  pollSqsOnce,
-  type WorkerHandler,
-} from "./harness/lambda.ts";
-import { type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const SECRET = "ledger-webhook-secret";
 const SESSION_KEY = "ledger-test-session-key-0123456789abcdef";
 const USER = 1001;
-let stack: FakeStack;
-let dynamo: LocalDynamo;
-let restore: () => void;
-let ingress: IngressHandler;
-let worker: WorkerHandler;
+const { stack, dynamo, ingress, worker, work, pollOnce } = await useChannelE2E({
+  channel: "telegram",
+  secret: { bot_token: DEFAULT_TELEGRAM_TOKEN, webhook_secret: SECRET, session_key: SESSION_KEY },
+  ledger: "relay-ledger",
+  env: () => ({ ALLOWED_USERS: "*" }),
+});
 let updateId = 9000;
 
 async function deliver(text: string) {
@@ -47,36 +41,6 @@ async function deliver(text: string) {
 
 const texts = () => stack.telegram.messages.map((m) => ("text" in m ? m.text : ""));
 
-beforeAll(async () => {
-  [stack, dynamo] = await Promise.all([
-    startFakeStack({
-      secret: {
-        value: { bot_token: DEFAULT_TELEGRAM_TOKEN, webhook_secret: SECRET, session_key: SESSION_KEY },
-      },
-      queue: { name: "ledger" },
-    }),
-    startDynamo(),
-  ]);
-  await dynamo.createLedgerTable("relay-ledger");
-  restore = setEnv(
-    stack.env({
-      ALLOWED_USERS: "*",
-      LEDGER_TABLE: "relay-ledger",
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      LOG_LEVEL: "error",
-    }),
-  );
-  ingress = (await loadBundle<{ handler: IngressHandler }>("modules/telegram/dist/ingress.mjs")).handler;
-  worker = (await loadBundle<{ handler: WorkerHandler }>("modules/telegram/dist/worker.mjs")).handler;
-});
-
-afterAll(async () => {
-  restore();
-  await Promise.all([stack.close(), dynamo.close()]);
-});
-
-beforeEach(() => stack.reset());
-
 test("redelivered after the reply was sent (the function died before SQS heard back): no second reply", async () => {
   await deliver("once, please");
   // The worker answers, then the invocation fails as a timeout would: the record stays on the queue.
@@ -87,12 +51,7 @@ test("redelivered after the reply was sent (the function died before SQS heard b
   expect(first.failed).toHaveLength(1);
   expect(texts()).toEqual(["echo: once, please"]);
 
-  await drain(
-    stack.sqs,
-    stack.queue.queueUrl,
-    stack.queue.queueArn,
-    (e) => worker(e, lambdaContext()) as never,
-  );
+  await work();
   expect(texts()).toEqual(["echo: once, please"]);
   expect(stack.agentcore.invocations()).toHaveLength(1);
   expect(await stack.sqs.depth(stack.queue.queueUrl)).toMatchObject({ visible: 0, inFlight: 0 });
@@ -109,12 +68,7 @@ test("a reply cut short by a platform failure resumes with the missing chunks, t
   });
   await deliver("long answer");
 
-  await drain(
-    stack.sqs,
-    stack.queue.queueUrl,
-    stack.queue.queueArn,
-    (e) => worker(e, lambdaContext()) as never,
-  );
+  await work();
   expect(stack.agentcore.invocations()).toHaveLength(1);
   const delivered = texts();
   expect(delivered.length).toBeGreaterThanOrEqual(3);
@@ -139,24 +93,17 @@ test("without a reachable ledger the message is kept (retried), not answered bli
   } finally {
     local();
   }
-  await drain(
-    stack.sqs,
-    stack.queue.queueUrl,
-    stack.queue.queueArn,
-    (e) => worker(e, lambdaContext()) as never,
-  );
+  await work();
   expect(texts()).toEqual(["echo: ledger down"]);
 });
 
 test("a send that hangs is cut off before Lambda's timeout: the invocation returns, the chunk is known in flight", async () => {
   stack.telegram.script("sendMessage", { ...telegramErrors.serverError(502, "Bad Gateway"), delayMs: 6_000 });
   await deliver("slow platform");
-  const started = Date.now();
-  const first = await pollSqsOnce(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (event) =>
-    worker(event, lambdaContext({ timeoutMs: 3_000 })),
-  );
-  // Returned by itself, before the 3 s timeout, with the record given back for a retry.
-  expect(Date.now() - started).toBeLessThan(3_000);
+  // A 3 s function: the poll ends the invocation at 3 s, as Lambda would, unless the worker returns first.
+  const first = await pollOnce({ timeoutMs: 3_000 });
+  // Returned by itself, before the timeout, with the record given back for a retry.
+  expect(first.batchFailure).toBeUndefined();
   expect(first.failed).toHaveLength(1);
   // The ledger item (read with the test's own client: the handlers' one belongs to the bundle).
   const { Item } = await dynamo.client.send(
@@ -164,27 +111,20 @@ test("a send that hangs is cut off before Lambda's timeout: the invocation retur
   );
   expect(Item?.sending?.N).toBe("0");
 
-  await drain(
-    stack.sqs,
-    stack.queue.queueUrl,
-    stack.queue.queueArn,
-    (e) => worker(e, lambdaContext()) as never,
-  );
+  await work();
   expect(texts()).toEqual(["echo: slow platform"]);
   expect(stack.agentcore.invocations()).toHaveLength(1);
 });
 
 test("/new ends the session and the conversation goes on in a new one, with a new session id (keyed)", async () => {
-  const drainAll = () =>
-    drain(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, (e) => worker(e, lambdaContext()) as never);
   await deliver("before");
-  await drainAll();
+  await work();
   await deliver("/new");
-  await drainAll();
+  await work();
   await deliver("after");
-  await drainAll();
+  await work();
   await deliver("still after");
-  await drainAll();
+  await work();
   const [before, after, stillAfter] = stack.agentcore.invocations().map((call) => call.sessionId);
   expect(stack.agentcore.stoppedSessions).toEqual([before as string]);
   expect(after).toMatch(/^telegram-[0-9a-f]{64}$/);

@@ -4,88 +4,48 @@
  * (modules/discord/dist/worker.mjs) → AgentCore (fake) → a reply to the user's message in the channel
  * (fake Discord REST API).
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { SQSEvent } from "aws-lambda";
+import { afterAll, expect, test } from "bun:test";
+import { DEFAULT_DISCORD_APP, startDiscord } from "../emulators/discord.ts";
+import { FAKE_BOT, startDiscordGateway } from "../emulators/discord-gateway.ts";
 import { type Relay, startRelay } from "../relay/start.ts";
 import { eventually } from "../relay/testing.ts";
-import { type FakeAgentCore, startAgentCore } from "./fakes/agentcore.ts";
-import { DEFAULT_DISCORD_APP, type FakeDiscord, startDiscord } from "./fakes/discord.ts";
-import { FAKE_BOT, type FakeDiscordGateway, startDiscordGateway } from "./fakes/discord-gateway.ts";
-import { type FakeSecretsManager, startSecretsManager } from "./fakes/secrets-manager.ts";
-import { awsTestEnv, setEnv } from "./harness/env.ts";
-import { drain, lambdaContext, loadBundle } from "./harness/lambda.ts";
-import { type FifoPair, type LocalSqs, startSqs } from "./harness/sqs.ts";
-import { FAKE_AGENT_RUNTIME_ARN } from "./harness/stack.ts";
-
-type WorkerHandler = (event: SQSEvent, context?: unknown) => Promise<unknown>;
+import { useChannelE2E } from "./harness/channel-e2e.ts";
 
 const USER = "100000000000000001";
 const GUILD = "400000000000000001";
 
-let sqs: LocalSqs;
-let secrets: FakeSecretsManager;
-let agentcore: FakeAgentCore;
-let discord: FakeDiscord;
-let gateway: FakeDiscordGateway;
-let queue: FifoPair;
-let relay: Relay;
-let worker: WorkerHandler;
-let restoreEnv: () => void;
+// Stopped before the emulators it uses (hooks run in the order they were registered).
+let relay: Relay | undefined;
+afterAll(() => relay?.stop());
 
-beforeAll(async () => {
-  [sqs, secrets, agentcore, discord, gateway] = await Promise.all([
-    startSqs(),
-    startSecretsManager({
-      secrets: {
-        "discord-bot": {
-          application_id: DEFAULT_DISCORD_APP.applicationId,
-          public_key: "a".repeat(64),
-          bot_token: DEFAULT_DISCORD_APP.botToken,
-        },
-      },
-    }),
-    startAgentCore(),
-    startDiscord(),
-    startDiscordGateway({ token: DEFAULT_DISCORD_APP.botToken }),
-  ]);
-  queue = await sqs.createFifoPair("discord");
-  restoreEnv = setEnv({
-    ...awsTestEnv({ sqs, secrets, agentcore, maxAttempts: 1 }),
-    LOG_LEVEL: "error",
-    // The Discord worker's environment, as modules/discord sets it.
-    QUEUE_URL: queue.queueUrl,
-    SECRET_ARN: secrets.arnOf("discord-bot"),
-    AGENT_RUNTIME_ARN: FAKE_AGENT_RUNTIME_ARN,
-    ALLOWED_USERS: USER,
-    MAX_RECEIVE_COUNT: "3",
-    DISCORD_API_URL: discord.url,
-  });
-  worker = (await loadBundle<{ handler: WorkerHandler }>("modules/discord/dist/worker.mjs")).handler;
-  // The relay reads the same secret as the worker (DISCORD_SECRET_ARN), as modules/relay wires it.
-  relay = await startRelay(
-    {
-      port: 0,
-      shutdownTimeoutMs: 2_000,
-      discord: { queueUrl: queue.queueUrl, secretArn: secrets.arnOf("discord-bot"), apiUrl: gateway.apiUrl },
-    },
-    { discord: { identifyThrottler: { waitForIdentify: async () => {} } } },
-  );
-  await relay.connections.until((c) => c.get("discord")?.state === "ready");
+const {
+  stack,
+  platform: discord,
+  work,
+} = await useChannelE2E({
+  channel: "discord",
+  secret: {
+    application_id: DEFAULT_DISCORD_APP.applicationId,
+    public_key: "a".repeat(64),
+    bot_token: DEFAULT_DISCORD_APP.botToken,
+  },
+  platform: () => startDiscord(),
+  // The Discord worker's environment, as modules/discord sets it.
+  env: (platform) => ({ ALLOWED_USERS: USER, DISCORD_API_URL: platform.url }),
 });
-
-afterAll(async () => {
-  await relay.stop();
-  restoreEnv();
-  await Promise.all([sqs.close(), secrets.close(), agentcore.close(), discord.close(), gateway.close()]);
-});
-
-const work = () =>
-  drain(
-    sqs,
-    queue.queueUrl,
-    queue.queueArn,
-    (event) => worker(event, lambdaContext({ timeoutMs: 30_000 })) as never,
-  );
+const { sqs, queue, agentcore } = stack;
+const gateway = await startDiscordGateway({ token: DEFAULT_DISCORD_APP.botToken });
+afterAll(() => gateway.close());
+// The relay reads the same secret as the worker (DISCORD_SECRET_ARN), as modules/relay wires it.
+relay = await startRelay(
+  {
+    port: 0,
+    shutdownTimeoutMs: 2_000,
+    discord: { queueUrl: queue.queueUrl, secretArn: stack.secretArn, apiUrl: gateway.apiUrl },
+  },
+  { discord: { identifyThrottler: { waitForIdentify: async () => {} } } },
+);
+await relay.connections.until((c) => c.get("discord")?.state === "ready");
 
 test("a server message mentioning the bot is answered as a reply to it, in its channel", async () => {
   const sent = gateway.messageCreate({

@@ -5,20 +5,21 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import * as v from "valibot";
-import { EnvelopeSchema } from "../handlers/core/envelope.ts";
-import type { RelayConfig } from "../relay/config.ts";
-import { type Relay, startRelay } from "../relay/start.ts";
-import type { ObjectStore } from "../relay/store.ts";
-import { envelopesOn, eventually, type FlakyProxy, memoryStore, startFlakyProxy } from "../relay/testing.ts";
+import { awsTestEnv } from "../emulators/aws-env.ts";
 import {
   DEFAULT_DISCORD_TOKEN,
   FAKE_BOT,
   type FakeDiscordGateway,
   MESSAGE_CONTENT_INTENT,
   startDiscordGateway,
-} from "./fakes/discord-gateway.ts";
-import { awsTestEnv, setEnv } from "./harness/env.ts";
-import { type FifoPair, type LocalSqs, startSqs } from "./harness/sqs.ts";
+} from "../emulators/discord-gateway.ts";
+import { type FifoPair, type LocalSqs, startSqs } from "../emulators/sqs.ts";
+import { EnvelopeSchema } from "../handlers/core/envelope.ts";
+import type { RelayConfig } from "../relay/config.ts";
+import { type Relay, startRelay } from "../relay/start.ts";
+import type { ObjectStore } from "../relay/store.ts";
+import { envelopesOn, eventually, type FlakyProxy, memoryStore, startFlakyProxy } from "../relay/testing.ts";
+import { setEnv } from "./harness/env.ts";
 
 const GUILD = "400000000000000001";
 const unthrottled = { waitForIdentify: async () => {} };
@@ -383,8 +384,9 @@ describe("nothing lost when SQS fails", () => {
     const r = await start();
     await until(r, "ready");
     proxy.delayMs = 300;
+    const sent = proxy.requests;
     gateway.messageCreate({ content: "in flight" });
-    await Bun.sleep(50);
+    await eventually(() => proxy.requests > sent); // its SendMessage is held at the proxy
     await r.stop();
     relay = undefined;
     proxy.delayMs = 0;

@@ -6,23 +6,27 @@
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { S3Client } from "@aws-sdk/client-s3";
+import { awsTestEnv } from "../emulators/aws-env.ts";
+import {
+  DEFAULT_DISCORD_TOKEN,
+  type FakeDiscordGateway,
+  startDiscordGateway,
+} from "../emulators/discord-gateway.ts";
+import { type FakeS3, startFakeS3 } from "../emulators/s3.ts";
+import { type FifoPair, type LocalSqs, startSqs } from "../emulators/sqs.ts";
 import type { RelayConfig } from "../relay/config.ts";
 import { LEASE_KEY } from "../relay/lease.ts";
 import { type Relay, startRelay } from "../relay/start.ts";
 import { s3Store } from "../relay/store.ts";
 import { eventually } from "../relay/testing.ts";
-import {
-  DEFAULT_DISCORD_TOKEN,
-  type FakeDiscordGateway,
-  startDiscordGateway,
-} from "./fakes/discord-gateway.ts";
-import { type FakeS3, startFakeS3 } from "./fakes/s3.ts";
-import { awsTestEnv, setEnv } from "./harness/env.ts";
-import { type FifoPair, type LocalSqs, startSqs } from "./harness/sqs.ts";
+import { setEnv } from "./harness/env.ts";
 
 const BUCKET = "relay-state";
-/** Short leases, so a takeover after a lost lease happens within the test. */
-const LEASE = { ttlMs: 1_500, renewMs: 300, marginMs: 600 };
+/**
+ * Short leases, so a takeover after a lost lease happens within the test; the holder still has 1.8 s to
+ * renew, so a busy machine does not lose it by accident.
+ */
+const LEASE = { ttlMs: 3_000, renewMs: 300, marginMs: 1_200 };
 
 let sqs: LocalSqs;
 let queue: FifoPair;
@@ -91,7 +95,10 @@ test("the second relay neither connects nor writes while the first holds the lea
     second = r;
     return r;
   });
-  await Bun.sleep(1_000); // renewals of the first's lease go on meanwhile
+  // The first renews its lease meanwhile, three times.
+  const renewals = () => writesBy("relay-a").filter((w) => w.key === LEASE_KEY).length;
+  const held = renewals();
+  await eventually(() => renewals() >= held + 3, 10_000);
   expect(second).toBeUndefined();
   expect(gateway.connectionCount).toBe(1);
   expect(writesBy("relay-b")).toEqual([]);
@@ -120,7 +127,7 @@ test("a relay that loses the lease reports every connection failed (health 503) 
   const next = await start("relay-d"); // takes over once the lease ran out
   s3.unreachableFor.delete("relay-c");
   await first.stop(); // its session hand-over is refused by the fence: nothing written
-  await eventually(() => next.connections.get("discord")?.state === "ready", 5_000);
+  await eventually(() => next.connections.get("discord")?.state === "ready", 10_000);
   const takeover = writesBy("relay-d").find((w) => w.key === LEASE_KEY);
   expect(writesBy("relay-c").filter((w) => w.seq > (takeover?.seq ?? 0))).toEqual([]);
 });

@@ -8,15 +8,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { buildRelay } from "../relay/build.ts";
-import { envelopesOn, eventually, type FlakyProxy, startFlakyProxy } from "../relay/testing.ts";
+import { awsTestEnv } from "../emulators/aws-env.ts";
 import {
   DEFAULT_DISCORD_TOKEN,
   type FakeDiscordGateway,
   startDiscordGateway,
-} from "./fakes/discord-gateway.ts";
-import { awsTestEnv } from "./harness/env.ts";
-import { type FifoPair, type LocalSqs, startSqs } from "./harness/sqs.ts";
+} from "../emulators/discord-gateway.ts";
+import { type FifoPair, type LocalSqs, startSqs } from "../emulators/sqs.ts";
+import { buildRelay } from "../relay/build.ts";
+import { envelopesOn, eventually, type FlakyProxy, startFlakyProxy } from "../relay/testing.ts";
 
 let sqs: LocalSqs;
 let proxy: FlakyProxy;

@@ -4,43 +4,36 @@
  * ledger hearing of it leaves that part in flight; the redelivery reads the conversation back (message
  * metadata) and posts the part only if Slack does not have it. Answered twice must be 0.
  */
-import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { agentReply } from "./fakes/agentcore.ts";
+import { agentReply } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
+import { lambdaContext } from "../emulators/lambda.ts";
 import {
   DEFAULT_SIGNING_SECRET,
   DEFAULT_SLACK_TOKEN,
-  type FakeSlack,
   type SlackReplyScript,
   slackEventCallback,
   slackHeaders,
   slackMentionEvent,
   slackMessageEvent,
   startSlack,
-} from "./fakes/slack.ts";
-import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
-import { setEnv } from "./harness/env.ts";
-import {
-  drain,
-  httpApiEvent,
-  type IngressHandler,
-  lambdaContext,
-  loadBundle,
-  pollSqsOnce,
-  type WorkerHandler,
-} from "./harness/lambda.ts";
-import { type FakeStack, startFakeStack } from "./harness/stack.ts";
+} from "../emulators/slack.ts";
+import { useChannelE2E } from "./harness/channel-e2e.ts";
 
 const ALLOWED = "U0HUMAN001";
 const CHANNEL = "C0CHANNEL1";
 const TABLE = "slack-ledger-lookup";
 
-let stack: FakeStack;
-let slack: FakeSlack;
-let dynamo: LocalDynamo;
-let restoreEnv: () => void;
-let ingress: IngressHandler;
-let worker: WorkerHandler;
+const e2e = await useChannelE2E({
+  channel: "slack",
+  secret: { bot_token: DEFAULT_SLACK_TOKEN, signing_secret: DEFAULT_SIGNING_SECRET },
+  platform: () => startSlack(),
+  queue: { maxReceiveCount: 5 },
+  ledger: TABLE,
+  env: (platform) => ({ ALLOWED_USERS: ALLOWED, SLACK_API_URL: platform.url }),
+});
+const { stack, platform: slack, dynamo, ingress } = e2e;
 
 /** Delivers an event, signed; resolves with its envelope id (`slack:<event_id>`). */
 async function deliver(event: object): Promise<string> {
@@ -71,23 +64,13 @@ async function ledgerItem(id: string) {
 
 /** One invocation of the worker that fails its record (the part is scripted to end badly). */
 async function attemptThatFails() {
-  const poll = await pollSqsOnce(
-    stack.sqs,
-    stack.queue.queueUrl,
-    stack.queue.queueArn,
-    (event) => worker(event, lambdaContext()) as never,
-  );
+  const poll = await e2e.pollOnce();
   expect(poll.failed).toHaveLength(1);
 }
 
 /** The worker over everything on the queue, as the event source mapping would run it. */
 async function work() {
-  const result = await drain(
-    stack.sqs,
-    stack.queue.queueUrl,
-    stack.queue.queueArn,
-    (event) => worker(event, lambdaContext()) as never,
-  );
+  const result = await e2e.work();
   expect(result.empty).toBe(true);
   expect(await stack.sqs.depth(stack.queue.queueUrl)).toMatchObject({ visible: 0, inFlight: 0 });
 }
@@ -97,40 +80,6 @@ function onPost(n: number, script: SlackReplyScript) {
   let posts = 0;
   slack.script("chat.postMessage", script, { when: () => ++posts === n });
 }
-
-beforeAll(async () => {
-  [stack, slack, dynamo] = await Promise.all([
-    startFakeStack({
-      secret: { value: { bot_token: DEFAULT_SLACK_TOKEN, signing_secret: DEFAULT_SIGNING_SECRET } },
-      queue: { name: "slack-lookup", maxReceiveCount: 5 },
-    }),
-    startSlack(),
-    startDynamo(),
-  ]);
-  await dynamo.createLedgerTable(TABLE);
-  restoreEnv = setEnv(
-    stack.env({
-      ALLOWED_USERS: ALLOWED,
-      SLACK_API_URL: slack.url,
-      LEDGER_TABLE: TABLE,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      LOG_LEVEL: "error",
-    }),
-  );
-  ingress = (await loadBundle<{ handler: IngressHandler }>("modules/slack/dist/ingress.mjs")).handler;
-  worker = (await loadBundle<{ handler: WorkerHandler }>("modules/slack/dist/worker.mjs")).handler;
-});
-
-afterAll(async () => {
-  restoreEnv();
-  await Promise.all([stack.close(), slack.close(), dynamo.close()]);
-});
-
-beforeEach(async () => {
-  stack.reset();
-  slack.reset();
-  await stack.sqs.receiveAll(stack.queue.queueUrl);
-});
 
 test("DM: Slack posted the answer but the worker never heard; the redelivery finds it and posts nothing", async () => {
   const id = await deliver(slackMessageEvent({ text: "hello", user: ALLOWED }));

@@ -4,15 +4,16 @@
  * real SDK) into worker.mjs, the real AgentCore SDK client against the fake data plane, replies to the fake
  * Slack Web API.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { agentReply } from "./fakes/agentcore.ts";
+import { agentReply, FAKE_AGENT_RUNTIME_ARN } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
+import { type IngressHandler, lambdaContext } from "../emulators/lambda.ts";
 import {
   FAKE_BOT_USER_ID as BOT,
   DEFAULT_SIGNING_SECRET,
   DEFAULT_SLACK_TOKEN,
   FAKE_BOT_ID,
-  type FakeSlack,
   type SignOptions,
   type SlackMessageInput,
   slackErrors,
@@ -22,35 +23,34 @@ import {
   slackMessageEvent,
   slackTs,
   startSlack,
-} from "./fakes/slack.ts";
-import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
+} from "../emulators/slack.ts";
+import { loadBundle, runInNode } from "./harness/bundles.ts";
+import { useChannelE2E } from "./harness/channel-e2e.ts";
 import { setEnv } from "./harness/env.ts";
-import {
-  drain,
-  httpApiEvent,
-  type IngressHandler,
-  lambdaContext,
-  loadBundle,
-  pollSqsOnce,
-  runInNode,
-  type WorkerHandler,
-} from "./harness/lambda.ts";
-import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const INGRESS = "modules/slack/dist/ingress.mjs";
-const WORKER = "modules/slack/dist/worker.mjs";
 const ALLOWED = "U0HUMAN001";
 const STRANGER = "U0STRANGE1";
 const DM = "D0DMCHAN01";
 const CHANNEL = "C0CHANNEL1";
 const FAILED = "Sorry, I could not answer that. Please try again later.";
 
-let stack: FakeStack;
-let slack: FakeSlack;
-let dynamo: LocalDynamo;
-let restoreEnv: () => void;
-let ingress: IngressHandler;
-let worker: WorkerHandler;
+const {
+  stack,
+  platform: slack,
+  ingress,
+  worker,
+  work,
+  pollOnce,
+  depth,
+} = await useChannelE2E({
+  channel: "slack",
+  secret: { bot_token: DEFAULT_SLACK_TOKEN, signing_secret: DEFAULT_SIGNING_SECRET },
+  platform: () => startSlack({ notInChannels: ["C0NOTMINE1"] }),
+  // The send ledger on, as the module deploys the worker.
+  ledger: "slack-ledger",
+  env: (platform) => ({ ALLOWED_USERS: ALLOWED, SLACK_API_URL: platform.url }),
+});
 
 /** POSTs a raw body to /slack/events with Slack's signed headers (overridable). */
 function post(raw: string, sign: SignOptions = {}, headers: Record<string, string> = {}, base64 = false) {
@@ -82,57 +82,7 @@ const dm = (text: string, input: Partial<SlackMessageInput> = {}) =>
 const mention = (text: string, input: Partial<SlackMessageInput> = {}) =>
   slackMentionEvent({ text, user: ALLOWED, channel: CHANNEL, ...input });
 
-/** Runs the worker over everything on the queue, like the event source mapping would. */
-function work(timeoutMs = 30_000) {
-  return drain(
-    stack.sqs,
-    stack.queue.queueUrl,
-    stack.queue.queueArn,
-    (event) => worker(event, lambdaContext({ timeoutMs })) as never,
-  );
-}
-
-async function depth() {
-  return (await stack.sqs.depth(stack.queue.queueUrl)).visible;
-}
-
 const prompts = () => stack.agentcore.invocations().map((c) => (c.payload as { prompt: string }).prompt);
-
-beforeAll(async () => {
-  [stack, slack, dynamo] = await Promise.all([
-    startFakeStack({
-      secret: { value: { bot_token: DEFAULT_SLACK_TOKEN, signing_secret: DEFAULT_SIGNING_SECRET } },
-      queue: { name: "slack", maxReceiveCount: 3 },
-    }),
-    startSlack({ notInChannels: ["C0NOTMINE1"] }),
-    startDynamo(),
-  ]);
-  // The send ledger on, as the module deploys the worker.
-  await dynamo.createLedgerTable("slack-ledger");
-  restoreEnv = setEnv(
-    stack.env({
-      ALLOWED_USERS: ALLOWED,
-      SLACK_API_URL: slack.url,
-      LEDGER_TABLE: "slack-ledger",
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      LOG_LEVEL: "error",
-    }),
-  );
-  ingress = (await loadBundle<{ handler: IngressHandler }>(INGRESS)).handler;
-  worker = (await loadBundle<{ handler: WorkerHandler }>(WORKER)).handler;
-});
-
-afterAll(async () => {
-  restoreEnv();
-  await Promise.all([stack.close(), slack.close(), dynamo.close()]);
-});
-
-beforeEach(async () => {
-  stack.reset();
-  slack.reset();
-  await stack.sqs.receiveAll(stack.queue.queueUrl);
-  await stack.sqs.receiveAll(stack.queue.dlqUrl);
-});
 
 describe("a message travels", () => {
   test("DM → SQS → worker → AgentCore → chat.postMessage, with a progress reaction", async () => {
@@ -437,12 +387,7 @@ describe("nothing lost, nothing twice", () => {
     stack.agentcore.setDefault(() => agentReply.error("InternalServerException"));
     const event = mention("doomed");
     await deliver(event);
-    const first = await pollSqsOnce(
-      stack.sqs,
-      stack.queue.queueUrl,
-      stack.queue.queueArn,
-      (e) => worker(e, lambdaContext({ timeoutMs: 30_000 })) as never,
-    );
+    const first = await pollOnce();
     expect(first.failed).toHaveLength(1);
     expect(slack.messages).toHaveLength(0);
     expect(slack.reactions.size).toBe(0); // the progress reaction does not linger between attempts

@@ -4,33 +4,27 @@
  * into worker.mjs, the real AgentCore SDK client against the fake data plane, replies to the fake
  * Bot API.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { agentReply } from "./fakes/agentcore.ts";
-import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "./fakes/telegram.ts";
+import { agentReply, FAKE_AGENT_RUNTIME_ARN } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
+import { type IngressHandler, lambdaContext } from "../emulators/lambda.ts";
+import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "../emulators/telegram.ts";
+import { loadBundle, runInNode } from "./harness/bundles.ts";
+import { useChannelE2E } from "./harness/channel-e2e.ts";
 import { setEnv } from "./harness/env.ts";
-import {
-  drain,
-  httpApiEvent,
-  type IngressHandler,
-  lambdaContext,
-  loadBundle,
-  pollSqsOnce,
-  runInNode,
-  type WorkerHandler,
-} from "./harness/lambda.ts";
-import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
 
 const INGRESS = "modules/telegram/dist/ingress.mjs";
-const WORKER = "modules/telegram/dist/worker.mjs";
 const WEBHOOK_SECRET = "webhook-secret_0123456789";
 const ALLOWED = 1001;
 const STRANGER = 2002;
 
-let stack: FakeStack;
-let restoreEnv: () => void;
-let ingress: IngressHandler;
-let worker: WorkerHandler;
+const { stack, ingress, worker, work, pollOnce, depth } = await useChannelE2E({
+  channel: "telegram",
+  secret: { bot_token: DEFAULT_TELEGRAM_TOKEN, webhook_secret: WEBHOOK_SECRET },
+  telegram: { botUsername: "RelayBot" },
+  env: () => ({ ALLOWED_USERS: String(ALLOWED) }),
+});
 let updateId = 500;
 
 /** A signed (or not) webhook delivery of `update` to the ingress. */
@@ -55,42 +49,6 @@ function webhook(body: unknown, headers: Record<string, string> = {}, base64 = f
 function message(text: string, options: { userId?: number; chatId?: number } = {}) {
   return telegramTextUpdate({ text, updateId: ++updateId, messageId: updateId, ...options });
 }
-
-/** Runs the worker over everything on the queue, like the event source mapping would. */
-function work(timeoutMs = 30_000) {
-  return drain(
-    stack.sqs,
-    stack.queue.queueUrl,
-    stack.queue.queueArn,
-    (event) => worker(event, lambdaContext({ timeoutMs })) as never,
-  );
-}
-
-async function depth() {
-  return (await stack.sqs.depth(stack.queue.queueUrl)).visible;
-}
-
-beforeAll(async () => {
-  stack = await startFakeStack({
-    secret: { value: { bot_token: DEFAULT_TELEGRAM_TOKEN, webhook_secret: WEBHOOK_SECRET } },
-    telegram: { botUsername: "RelayBot" },
-    queue: { name: "telegram", maxReceiveCount: 3 },
-  });
-  restoreEnv = setEnv(stack.env({ ALLOWED_USERS: String(ALLOWED), LOG_LEVEL: "error" }));
-  ingress = (await loadBundle<{ handler: IngressHandler }>(INGRESS)).handler;
-  worker = (await loadBundle<{ handler: WorkerHandler }>(WORKER)).handler;
-});
-
-afterAll(async () => {
-  restoreEnv();
-  await stack.close();
-});
-
-beforeEach(async () => {
-  stack.reset();
-  await stack.sqs.receiveAll(stack.queue.queueUrl);
-  await stack.sqs.receiveAll(stack.queue.dlqUrl);
-});
 
 describe("a message travels", () => {
   test("webhook → SQS → worker → AgentCore → sendMessage", async () => {
@@ -268,12 +226,7 @@ describe("nothing lost, nothing twice", () => {
   test("agent failures are retried through SQS, then DLQ + one notice to the user", async () => {
     stack.agentcore.setDefault(() => agentReply.error("InternalServerException"));
     await webhook(message("doomed"));
-    const first = await pollSqsOnce(
-      stack.sqs,
-      stack.queue.queueUrl,
-      stack.queue.queueArn,
-      (e) => worker(e, lambdaContext({ timeoutMs: 30_000 })) as never,
-    );
+    const first = await pollOnce();
     expect(first.failed).toHaveLength(1);
     expect(stack.telegram.sent(ALLOWED)).toEqual([]);
     await work(); // attempts 2 and 3; the third is the last

@@ -4,51 +4,63 @@
  * (received from fauxqs by the real SDK) into worker.mjs, the real AgentCore SDK client against the
  * fake data plane, replies to the fake Graph API, and the send ledger on (DynamoDB = dynalite).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, spyOn, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import type { APIGatewayProxyResult } from "aws-lambda";
 import type { ServerMessage } from "whatsapp-api-js/types";
-import { agentReply } from "./fakes/agentcore.ts";
+import { agentReply, FAKE_AGENT_RUNTIME_ARN } from "../emulators/agentcore.ts";
+import { httpApiEvent } from "../emulators/api-gateway.ts";
+import { type IngressHandler, lambdaContext, pollSqsOnce } from "../emulators/lambda.ts";
 import {
   DEFAULT_APP_SECRET,
   DEFAULT_PHONE_NUMBER_ID,
   DEFAULT_WHATSAPP_TOKEN,
   deliveryHeaders,
-  type FakeWhatsApp,
   graphErrors,
   metaJson,
   startWhatsApp,
   whatsappDelivery,
   whatsappMessage,
   whatsappStatus,
-} from "./fakes/whatsapp.ts";
-import { type LocalDynamo, startDynamo } from "./harness/dynamodb.ts";
-import { setEnv, withEnv } from "./harness/env.ts";
-import {
-  drain,
-  httpApiEvent,
-  type IngressHandler,
-  lambdaContext,
-  loadBundle,
-  pollSqsOnce,
-  runInNode,
-  type WorkerHandler,
-} from "./harness/lambda.ts";
-import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./harness/stack.ts";
+} from "../emulators/whatsapp.ts";
+import { loadBundle, runInNode } from "./harness/bundles.ts";
+import { useChannelE2E } from "./harness/channel-e2e.ts";
+import { withEnv } from "./harness/env.ts";
 
 const INGRESS = "modules/whatsapp/dist/ingress.mjs";
-const WORKER = "modules/whatsapp/dist/worker.mjs";
 const VERIFY_TOKEN = "verify-token_0123456789";
 const ALLOWED = "16505551234";
 const ALLOWED_BSUID = "US.13491208655302741918";
 const STRANGER = "4915112345678";
 const NOTICE = "Sorry, I could not answer that. Please try again later.";
 
-let stack: FakeStack;
-let wa: FakeWhatsApp;
-let dynamo: LocalDynamo;
-let restoreEnv: () => void;
-let ingress: IngressHandler;
-let worker: WorkerHandler;
+const {
+  stack,
+  platform: wa,
+  ingress,
+  worker,
+  work,
+  depth,
+} = await useChannelE2E({
+  channel: "whatsapp",
+  secret: {
+    access_token: DEFAULT_WHATSAPP_TOKEN,
+    app_secret: DEFAULT_APP_SECRET,
+    verify_token: VERIFY_TOKEN,
+    phone_number_id: DEFAULT_PHONE_NUMBER_ID,
+  },
+  platform: () => startWhatsApp(),
+  ledger: "whatsapp-ledger",
+  env: (platform) => ({
+    ALLOWED_USERS: `${ALLOWED},${ALLOWED_BSUID}`,
+    WHATSAPP_API_URL: platform.url,
+    WHATSAPP_APP_ID: undefined,
+  }),
+});
+// Meta's callback check during a subscription reaches the ingress like a real GET would.
+wa.setVerifier(async (url, query) => {
+  const response = await ingress(httpApiEvent({ method: "GET", path: new URL(url).pathname, query }));
+  return { status: response.statusCode, body: response.body };
+});
 
 /** POSTs raw bytes to the ingress, signed with the app secret unless headers say otherwise. */
 function post(
@@ -73,68 +85,6 @@ const text = (body: string, from: string | null = ALLOWED) => whatsappMessage({ 
 function handshake(query: Record<string, string>) {
   return ingress(httpApiEvent({ method: "GET", path: "/whatsapp", query }));
 }
-
-/** Runs the worker over everything on the queue, like the event source mapping would. */
-function work(timeoutMs = 30_000) {
-  return drain(
-    stack.sqs,
-    stack.queue.queueUrl,
-    stack.queue.queueArn,
-    (event) => worker(event, lambdaContext({ timeoutMs })) as never,
-  );
-}
-
-async function depth() {
-  return (await stack.sqs.depth(stack.queue.queueUrl)).visible;
-}
-
-beforeAll(async () => {
-  [stack, wa] = await Promise.all([
-    startFakeStack({
-      secret: {
-        value: {
-          access_token: DEFAULT_WHATSAPP_TOKEN,
-          app_secret: DEFAULT_APP_SECRET,
-          verify_token: VERIFY_TOKEN,
-          phone_number_id: DEFAULT_PHONE_NUMBER_ID,
-        },
-      },
-      queue: { name: "whatsapp", maxReceiveCount: 3 },
-    }),
-    startWhatsApp(),
-  ]);
-  dynamo = await startDynamo();
-  await dynamo.createLedgerTable("whatsapp-ledger");
-  restoreEnv = setEnv(
-    stack.env({
-      ALLOWED_USERS: `${ALLOWED},${ALLOWED_BSUID}`,
-      WHATSAPP_API_URL: wa.url,
-      WHATSAPP_APP_ID: undefined,
-      LEDGER_TABLE: "whatsapp-ledger",
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      LOG_LEVEL: "error",
-    }),
-  );
-  ingress = (await loadBundle<{ handler: IngressHandler }>(INGRESS)).handler;
-  worker = (await loadBundle<{ handler: WorkerHandler }>(WORKER)).handler;
-  // Meta's callback check during a subscription reaches the ingress like a real GET would.
-  wa.setVerifier(async (url, query) => {
-    const response = await ingress(httpApiEvent({ method: "GET", path: new URL(url).pathname, query }));
-    return { status: response.statusCode, body: response.body };
-  });
-});
-
-afterAll(async () => {
-  restoreEnv();
-  await Promise.all([stack.close(), wa.close(), dynamo.close()]);
-});
-
-beforeEach(async () => {
-  stack.reset();
-  wa.reset();
-  await stack.sqs.receiveAll(stack.queue.queueUrl);
-  await stack.sqs.receiveAll(stack.queue.dlqUrl);
-});
 
 describe("a message travels", () => {
   test("signed delivery → SQS → worker → AgentCore → read + typing, then a reply in context", async () => {

@@ -5,7 +5,7 @@
  * Job: `{ bundle, queueUrl, queueArn, pollers, batchSize, expected, deadlineMs }`.
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { pollSqsOnce } from "../../test/harness/lambda.ts";
+import { pollSqsOnce } from "../../emulators/lambda.ts";
 import { cpuMs, importHandler, readJob, report } from "./io.ts";
 
 interface Job {

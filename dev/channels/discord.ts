@@ -1,5 +1,5 @@
-import { startDiscord } from "../../test/fakes/discord.ts";
-import { commandInteraction } from "../../test/fakes/discord-interactions.ts";
+import { startDiscord } from "../../emulators/discord.ts";
+import { commandInteraction } from "../../emulators/discord-interactions.ts";
 import { markdownHtml } from "./markdown-html.ts";
 import type { DevChannel, UiEvent } from "./types.ts";
 

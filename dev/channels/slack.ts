@@ -5,7 +5,7 @@ import {
   slackHeaders,
   slackMessageEvent,
   startSlack,
-} from "../../test/fakes/slack.ts";
+} from "../../emulators/slack.ts";
 import { safeHtml } from "./html.ts";
 import type { DevChannel, UiEvent } from "./types.ts";
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { startTelegram, telegramTextUpdate } from "../../test/fakes/telegram.ts";
+import { startTelegram, telegramTextUpdate } from "../../emulators/telegram.ts";
 import { escapeHtml, safeHtml } from "./html.ts";
 import type { DevChannel, UiEvent } from "./types.ts";
 

@@ -44,7 +44,7 @@ export interface DevChannel {
   readonly name: string;
   /** Shown on the tab. */
   readonly title: string;
-  /** The ingress paths (DESIGN.md contracts). */
+  /** The ingress paths (docs/architecture.md: the contracts outside tools rely on). */
   readonly routes: readonly string[];
   /** Starts the fake platform API. */
   start(): Promise<DevPlatform>;

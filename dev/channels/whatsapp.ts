@@ -7,7 +7,7 @@ import {
   startWhatsApp,
   whatsappDelivery,
   whatsappMessage,
-} from "../../test/fakes/whatsapp.ts";
+} from "../../emulators/whatsapp.ts";
 import { escapeHtml } from "./html.ts";
 import { mrkdwnHtml } from "./slack.ts";
 import type { DevChannel, UiEvent } from "./types.ts";

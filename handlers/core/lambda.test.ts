@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { Hono } from "hono";
+import { httpApiEvent } from "../../emulators/api-gateway.ts";
+import { lambdaContext } from "../../emulators/lambda.ts";
 import { setEnv } from "../../test/harness/env.ts";
-import { httpApiEvent, lambdaContext } from "../../test/harness/lambda.ts";
 import { isForgivingBase64, lambdaHandler } from "./lambda.ts";
 
 const app = new Hono();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type FifoPair, type LocalSqs, startSqs } from "../../emulators/sqs.ts";
 import { sampleEnvelope } from "../../test/fixtures.ts";
 import { setEnv } from "../../test/harness/env.ts";
-import { type FifoPair, type LocalSqs, startSqs } from "../../test/harness/sqs.ts";
 import { parseEnvelope } from "./envelope.ts";
 import { enqueue, MAX_MESSAGE_BYTES, MessageTooLargeError, sqsJson } from "./queue.ts";
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as v from "valibot";
-import { type FakeSecretsManager, startSecretsManager } from "../../test/fakes/secrets-manager.ts";
-import { awsTestEnv, setEnv } from "../../test/harness/env.ts";
+import { awsTestEnv } from "../../emulators/aws-env.ts";
+import { type FakeSecretsManager, startSecretsManager } from "../../emulators/secrets-manager.ts";
+import { setEnv } from "../../test/harness/env.ts";
 import { withSessionKey } from "./agent/session-id.ts";
 import { ConfigError } from "./errors.ts";
 import { SecretError, secretIfConfigured, secretLoader, verifyWithSecret } from "./secrets.ts";

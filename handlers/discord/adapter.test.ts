@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { type FakeDiscord, startDiscord } from "../../test/fakes/discord.ts";
+import { type FakeDiscord, startDiscord } from "../../emulators/discord.ts";
 import { COMMANDS, setEndpoint } from "./adapter.ts";
 import { discordApi } from "./api.ts";
 import { importPublicKey, verifyRequest } from "./verify.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { DEFAULT_DISCORD_APP, discordErrors, startDiscord } from "../../test/fakes/discord.ts";
+import { DEFAULT_DISCORD_APP, discordErrors, startDiscord } from "../../emulators/discord.ts";
 import { DiscordApiError, discordApi } from "./api.ts";
 
 const discord = await startDiscord();

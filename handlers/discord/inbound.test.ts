@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
-import { commandInteraction, pingInteraction } from "../../test/fakes/discord-interactions.ts";
+import { commandInteraction, pingInteraction } from "../../emulators/discord-interactions.ts";
 import { type CommandInteraction, InteractionSchema, notices, toEnvelope } from "./inbound.ts";
 import { DiscordReplySchema } from "./reply.ts";
 import { snowflakeTime } from "./secret.ts";

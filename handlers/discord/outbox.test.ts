@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { discordErrors, type FakeDiscord, startDiscord } from "../../test/fakes/discord.ts";
-import { commandInteraction } from "../../test/fakes/discord-interactions.ts";
+import { discordErrors, type FakeDiscord, startDiscord } from "../../emulators/discord.ts";
+import { commandInteraction } from "../../emulators/discord-interactions.ts";
 import { DiscordApiError, discordApi } from "./api.ts";
 import { chunkNonce, DISCORD_LIMIT, discordOutbox, TOKEN_USABLE_MS } from "./outbox.ts";
 import type { InteractionReply, MessageReply } from "./reply.ts";

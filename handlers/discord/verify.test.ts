@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createSigner, unixSeconds } from "../../test/fakes/discord-interactions.ts";
+import { createSigner, unixSeconds } from "../../emulators/discord-interactions.ts";
 import { importPublicKey, REPLAY_WINDOW_SECONDS, verifyRequest } from "./verify.ts";
 
 const signer = await createSigner();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { DEFAULT_SLACK_TOKEN, type FakeSlack, slackErrors, startSlack } from "../../test/fakes/slack.ts";
+import { DEFAULT_SLACK_TOKEN, type FakeSlack, slackErrors, startSlack } from "../../emulators/slack.ts";
 import { PlatformError } from "../core/errors.ts";
 import { isSlackError, slackApi } from "./api.ts";
 

@@ -5,7 +5,7 @@ import {
   slackEventCallback,
   slackMentionEvent,
   slackMessageEvent,
-} from "../../test/fakes/slack.ts";
+} from "../../emulators/slack.ts";
 import {
   botUserIdOf,
   EventCallbackSchema,

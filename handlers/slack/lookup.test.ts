@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, spyOn, test } from "bun:test";
-import { DEFAULT_SLACK_TOKEN, type FakeSlack, slackErrors, startSlack } from "../../test/fakes/slack.ts";
+import { DEFAULT_SLACK_TOKEN, type FakeSlack, slackErrors, startSlack } from "../../emulators/slack.ts";
 import type { SendOptions } from "../core/adapter.ts";
 import { PlatformError } from "../core/errors.ts";
 import { slackApi } from "./api.ts";

@@ -5,7 +5,7 @@ import {
   type FakeSlack,
   slackErrors,
   startSlack,
-} from "../../test/fakes/slack.ts";
+} from "../../emulators/slack.ts";
 import { PlatformError } from "../core/errors.ts";
 import { slackApi } from "./api.ts";
 import { PROGRESS_REACTION, PROGRESS_STATUS, SLACK_LIMIT, slackOutbox } from "./outbox.ts";

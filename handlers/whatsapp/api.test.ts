@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type LoopbackServer, listen, readBody, sendJson } from "../../test/fakes/http.ts";
+import { type LoopbackServer, listen, readBody, sendJson } from "../../emulators/http.ts";
 import { GraphApiError, graphApi, graphError } from "./api.ts";
 
 const graph = (code: number, extra: object = {}) => ({

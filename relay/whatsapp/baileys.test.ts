@@ -1,5 +1,5 @@
 import { describe, expect, spyOn, test } from "bun:test";
-import { CallLog } from "../../test/fakes/http.ts";
+import { CallLog } from "../../emulators/http.ts";
 import { memoryStore } from "../testing.ts";
 import { storedAuthState } from "./auth-state.ts";
 import { baileysConnector, closeReason } from "./baileys.ts";

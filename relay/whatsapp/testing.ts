@@ -4,7 +4,7 @@
  * play WhatsApp: show a QR code, open, close for a reason, deliver messages, change credentials.
  */
 import type { AuthenticationState, WAMessage } from "baileys";
-import { CallLog } from "../../test/fakes/http.ts";
+import { CallLog } from "../../emulators/http.ts";
 import type { CloseReason, ConnectWhatsApp, Quote, WhatsAppEvents, WhatsAppSocket } from "./socket.ts";
 
 /** The account the fake relay is logged in as. */

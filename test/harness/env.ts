@@ -1,10 +1,5 @@
-/**
- * Environment helpers: set variables for a test and restore them after, and the AWS variables that point
- * real SDK v3 clients (built with default config) at the local fakes.
- */
-
-/** Variables to set; `undefined` removes a variable. */
-export type EnvVars = Record<string, string | undefined>;
+/** Environment helpers for tests: set variables for a test and restore them after. */
+import type { EnvVars } from "../../emulators/aws-env.ts";
 
 /** Sets `vars` in process.env and returns a function that restores the previous values. */
 export function setEnv(vars: EnvVars): () => void {
@@ -30,47 +25,4 @@ export async function withEnv<T>(vars: EnvVars, fn: () => T | Promise<T>): Promi
   } finally {
     restore();
   }
-}
-
-/** Something with a base URL: a fake (`url`), embedded SQS (`endpoint`), or a plain URL string. */
-export type Endpoint = string | { url: string } | { endpoint: string };
-
-function endpointOf(value: Endpoint): string {
-  if (typeof value === "string") return value;
-  return "url" in value ? value.url : value.endpoint;
-}
-
-/** Options for {@link awsTestEnv}. */
-export interface AwsTestEnvOptions {
-  sqs?: Endpoint;
-  secrets?: Endpoint;
-  agentcore?: Endpoint;
-  region?: string;
-  /** Sets AWS_MAX_ATTEMPTS (the SDK's default is 3 attempts with backoff; 1 makes error tests fast). */
-  maxAttempts?: number;
-}
-
-/**
- * AWS variables for tests: region, dummy static credentials, the service endpoints, and removal of anything
- * that could send a client to real AWS or a real profile (AWS_PROFILE, AWS_SESSION_TOKEN, a global
- * AWS_ENDPOINT_URL, instance metadata).
- */
-export function awsTestEnv(options: AwsTestEnvOptions = {}): EnvVars {
-  const region = options.region ?? "us-east-1";
-  const vars: EnvVars = {
-    AWS_REGION: region,
-    AWS_DEFAULT_REGION: region,
-    AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
-    AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    AWS_SESSION_TOKEN: undefined,
-    AWS_PROFILE: undefined,
-    AWS_ENDPOINT_URL: undefined,
-    AWS_EC2_METADATA_DISABLED: "true",
-  };
-  if (options.sqs !== undefined) vars.AWS_ENDPOINT_URL_SQS = endpointOf(options.sqs);
-  if (options.secrets !== undefined) vars.AWS_ENDPOINT_URL_SECRETS_MANAGER = endpointOf(options.secrets);
-  if (options.agentcore !== undefined)
-    vars.AWS_ENDPOINT_URL_BEDROCK_AGENTCORE = endpointOf(options.agentcore);
-  if (options.maxAttempts !== undefined) vars.AWS_MAX_ATTEMPTS = String(options.maxAttempts);
-  return vars;
 }

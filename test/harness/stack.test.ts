@@ -1,9 +1,11 @@
 import { afterAll, beforeEach, expect, test } from "bun:test";
-import { DEFAULT_TELEGRAM_TOKEN } from "../fakes/telegram.ts";
+import { FAKE_AGENT_RUNTIME_ARN } from "../../emulators/agentcore.ts";
+import { lambdaContext } from "../../emulators/lambda.ts";
+import { DEFAULT_TELEGRAM_TOKEN } from "../../emulators/telegram.ts";
+import { loadBundle } from "./bundles.ts";
 import { setEnv } from "./env.ts";
 import { buildProbe } from "./fixtures/build-probe.ts";
-import { lambdaContext, loadBundle } from "./lambda.ts";
-import { FAKE_AGENT_RUNTIME_ARN, type FakeStack, startFakeStack } from "./stack.ts";
+import { type FakeStack, startFakeStack } from "./stack.ts";
 
 const stack: FakeStack = await startFakeStack({
   secret: { name: "relay/telegram", value: { bot_token: DEFAULT_TELEGRAM_TOKEN, webhook_secret: "whs" } },

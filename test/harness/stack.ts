@@ -10,15 +10,16 @@
  * expect(stack.telegram.sent()).toEqual(["echo: hi"]);
  * restore(); await stack.close();
  */
-import { type AgentCoreOptions, type FakeAgentCore, startAgentCore } from "../fakes/agentcore.ts";
-import { type FakeSecretsManager, startSecretsManager } from "../fakes/secrets-manager.ts";
-import { type FakeTelegram, startTelegram, type TelegramOptions } from "../fakes/telegram.ts";
-import { awsTestEnv, type EnvVars } from "./env.ts";
-import { type FifoPair, type FifoPairOptions, type LocalSqs, startSqs } from "./sqs.ts";
-
-/** The agent runtime ARN the stack's environment names. */
-export const FAKE_AGENT_RUNTIME_ARN =
-  "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/relay_agent-AbCdEf1234";
+import {
+  type AgentCoreOptions,
+  FAKE_AGENT_RUNTIME_ARN,
+  type FakeAgentCore,
+  startAgentCore,
+} from "../../emulators/agentcore.ts";
+import { awsTestEnv, type EnvVars } from "../../emulators/aws-env.ts";
+import { type FakeSecretsManager, startSecretsManager } from "../../emulators/secrets-manager.ts";
+import { type FifoPair, type FifoPairOptions, type LocalSqs, startSqs } from "../../emulators/sqs.ts";
+import { type FakeTelegram, startTelegram, type TelegramOptions } from "../../emulators/telegram.ts";
 
 /** Options for {@link startFakeStack}. */
 export interface FakeStackOptions {

@@ -5,7 +5,8 @@
  * outside ALLOWED_USERS reach the agent.
  */
 import type { SQSEvent } from "aws-lambda";
-import { drain, lambdaContext, loadBundle } from "../harness/lambda.ts";
+import { drain, lambdaContext } from "../../emulators/lambda.ts";
+import { loadBundle } from "../harness/bundles.ts";
 import type { LogCapture } from "./logs.ts";
 import type { Rig } from "./rig.ts";
 

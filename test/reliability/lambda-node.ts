@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { EnvVars } from "../harness/env.ts";
+import type { EnvVars } from "../../emulators/aws-env.ts";
 
 /** How an invocation ended. */
 export type Invocation =

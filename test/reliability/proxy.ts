@@ -5,7 +5,7 @@
  * 429s, 5xx, timeouts, and tells who sent what.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type LoopbackServer, listen, readBody, sleep } from "../fakes/http.ts";
+import { type LoopbackServer, listen, readBody, sleep } from "../../emulators/http.ts";
 
 /** A request as the proxy saw it. */
 export interface ProxiedRequest {

@@ -5,12 +5,14 @@
  */
 import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { type FakeAgentCore, startAgentCore } from "../fakes/agentcore.ts";
-import { type FakeSecretsManager, startSecretsManager } from "../fakes/secrets-manager.ts";
-import { awsTestEnv, type EnvVars, setEnv } from "../harness/env.ts";
-import { httpApiEvent, type IngressHandler, lambdaContext, loadBundle } from "../harness/lambda.ts";
-import { type FifoPair, type LocalSqs, startSqs } from "../harness/sqs.ts";
-import { FAKE_AGENT_RUNTIME_ARN } from "../harness/stack.ts";
+import { FAKE_AGENT_RUNTIME_ARN, type FakeAgentCore, startAgentCore } from "../../emulators/agentcore.ts";
+import { httpApiEvent } from "../../emulators/api-gateway.ts";
+import { awsTestEnv, type EnvVars } from "../../emulators/aws-env.ts";
+import { type IngressHandler, lambdaContext } from "../../emulators/lambda.ts";
+import { type FakeSecretsManager, startSecretsManager } from "../../emulators/secrets-manager.ts";
+import { type FifoPair, type LocalSqs, startSqs } from "../../emulators/sqs.ts";
+import { loadBundle } from "../harness/bundles.ts";
+import { setEnv } from "../harness/env.ts";
 import type { ChannelProfile, Delivery, SimPlatform } from "./channels/profile.ts";
 import { NodeFunction } from "./lambda-node.ts";
 import type { LogCapture } from "./logs.ts";

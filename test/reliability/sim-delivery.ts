@@ -2,7 +2,7 @@
  * The messages of the simulation and the platform delivering them: per conversation in order, a 5xx
  * answer repeated as the platform repeats it, a few deliveries made twice.
  */
-import { sleep } from "../fakes/http.ts";
+import { sleep } from "../../emulators/http.ts";
 import type { ChannelProfile } from "./channels/profile.ts";
 import type { Rig } from "./rig.ts";
 import { type FaultRates, frac, type Tracked, tokenOf } from "./sim-faults.ts";

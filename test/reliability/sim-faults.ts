@@ -2,7 +2,7 @@
  * The faults of the simulation, decided from the content of each call (the message's token and the
  * attempt number) rather than from call order, so concurrency does not change who fails how.
  */
-import { type AgentCoreCall, type AgentReply, agentReply } from "../fakes/agentcore.ts";
+import { type AgentCoreCall, type AgentReply, agentReply } from "../../emulators/agentcore.ts";
 import type { SimMessage, SimPlatform } from "./channels/profile.ts";
 import type { ProxiedRequest, ProxyDecision } from "./proxy.ts";
 import { hashSeed } from "./rng.ts";

@@ -5,9 +5,9 @@
  * die mid-batch. Then every message is accounted for; last, answered messages are put on the queue
  * again (a redelivery after the reply was sent) to see whether anyone is answered twice.
  */
-import { sleep } from "../fakes/http.ts";
+import { sleep } from "../../emulators/http.ts";
+import { pollSqsOnce } from "../../emulators/lambda.ts";
 import { type LocalDynamo, startDynamo } from "../harness/dynamodb.ts";
-import { pollSqsOnce } from "../harness/lambda.ts";
 import type { ChannelProfile } from "./channels/profile.ts";
 import { NodeFunction } from "./lambda-node.ts";
 import type { LogCapture } from "./logs.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { agentReply, type FakeAgentCore, startAgentCore } from "../../../test/fakes/agentcore.ts";
+import { agentReply, type FakeAgentCore, startAgentCore } from "../../../emulators/agentcore.ts";
 import { sampleEnvelope } from "../../../test/fixtures.ts";
 import { AgentError } from "../errors.ts";
 import { containerAgent } from "./local.ts";

@@ -5,14 +5,14 @@
  * plays Discord's side of an interaction (it delivers it and records the deferred answer to edit).
  */
 
-import { DEFAULT_DISCORD_APP, discordErrors, startDiscord } from "../../fakes/discord.ts";
+import { DEFAULT_DISCORD_APP, discordErrors, startDiscord } from "../../../emulators/discord.ts";
 import {
   commandInteraction,
   createSigner,
   pingInteraction,
   type Signer,
   snowflake,
-} from "../../fakes/discord-interactions.ts";
+} from "../../../emulators/discord-interactions.ts";
 import { edgeString, randomText } from "../corpus.ts";
 import type { Rng } from "../rng.ts";
 import type { ChannelProfile, Route, Seed, Send, Signing, SimPlatform } from "./profile.ts";

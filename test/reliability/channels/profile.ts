@@ -4,7 +4,7 @@
  * run its platform fake and read back who got which reply. One profile per channel, in one table
  * (./index.ts); a channel whose bundles exist but that has no profile is reported as not covered.
  */
-import type { EnvVars } from "../../harness/env.ts";
+import type { EnvVars } from "../../../emulators/aws-env.ts";
 import type { HeaderSet } from "../mutators.ts";
 import type { Rng } from "../rng.ts";
 

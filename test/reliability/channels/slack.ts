@@ -13,7 +13,7 @@ import {
   slackMentionEvent,
   slackMessageEvent,
   startSlack,
-} from "../../fakes/slack.ts";
+} from "../../../emulators/slack.ts";
 import { edgeString, randomText } from "../corpus.ts";
 import type { Rng } from "../rng.ts";
 import {

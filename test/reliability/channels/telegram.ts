@@ -3,7 +3,7 @@
  * no timestamp: a replayed update is caught by the queue's dedup on update_id), updates of every kind,
  * and the fake Bot API for the fault simulation (replies are attributed by reply_parameters in groups).
  */
-import { DEFAULT_TELEGRAM_TOKEN, startTelegram } from "../../fakes/telegram.ts";
+import { DEFAULT_TELEGRAM_TOKEN, startTelegram } from "../../../emulators/telegram.ts";
 import { edgeString, randomText } from "../corpus.ts";
 import type { Rng } from "../rng.ts";
 import {

@@ -14,7 +14,7 @@ import {
   whatsappDelivery,
   whatsappMessage,
   whatsappStatus,
-} from "../../fakes/whatsapp.ts";
+} from "../../../emulators/whatsapp.ts";
 import { edgeString, randomText } from "../corpus.ts";
 import type { HeaderSet } from "../mutators.ts";
 import type { Rng } from "../rng.ts";

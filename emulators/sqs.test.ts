@@ -2,7 +2,7 @@
  * What fauxqs does (and does not) do for FIFO queues, as the end-to-end suites rely on it.
  * If fauxqs changes behaviour, these tests say where.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setSystemTime, test } from "bun:test";
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -176,13 +176,21 @@ describe("fauxqs FIFO semantics", () => {
   test("visibility timeout: an unreleased message reappears only after the timeout", async () => {
     const pair = await sqs.createFifoPair(unique("visibility"), { visibilityTimeoutSeconds: 1 });
     await sqs.send(pair.queueUrl, "slow", { groupId: "g" });
-    expect(await receive(pair.queueUrl)).toHaveLength(1);
-    expect(await sqs.depth(pair.queueUrl)).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
-    expect(await receive(pair.queueUrl)).toEqual([]);
-    await Bun.sleep(1050);
-    const [back] = await receive(pair.queueUrl);
-    expect(back?.Body).toBe("slow");
-    expect(back?.Attributes?.ApproximateReceiveCount).toBe("2");
+    // fauxqs reads Date.now() for visibility: a stopped clock makes "before" and "after" exact.
+    const start = Date.now();
+    setSystemTime(start);
+    try {
+      expect(await receive(pair.queueUrl)).toHaveLength(1);
+      expect(await sqs.depth(pair.queueUrl)).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
+      setSystemTime(start + 999);
+      expect(await receive(pair.queueUrl)).toEqual([]);
+      setSystemTime(start + 1_000);
+      const [back] = await receive(pair.queueUrl);
+      expect(back?.Body).toBe("slow");
+      expect(back?.Attributes?.ApproximateReceiveCount).toBe("2");
+    } finally {
+      setSystemTime();
+    }
   });
 
   test("peek does not receive; depth counts", async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { importPublicKey, verifyRequest } from "../../handlers/discord/verify.ts";
+import { importPublicKey, verifyRequest } from "../handlers/discord/verify.ts";
 import { discordErrors, type FakeDiscord, type InteractionTransport, startDiscord } from "./discord.ts";
 import { commandInteraction, snowflake } from "./discord-interactions.ts";
 

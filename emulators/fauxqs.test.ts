@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Server } from "node:http";
+import { nonLoopbackAddress, rawHttp } from "../test/harness/raw-http.ts";
 import { startLoopbackFauxqs } from "./fauxqs.ts";
-import { nonLoopbackAddress, rawHttp } from "./raw-http.ts";
 
 const listen = Server.prototype.listen;
 let servers: Awaited<ReturnType<typeof startLoopbackFauxqs>>[];

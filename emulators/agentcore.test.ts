@@ -220,7 +220,7 @@ describe("fake AgentCore with the real BedrockAgentCoreClient", () => {
   });
 
   test("waitFor sees invocations made later", async () => {
-    const seen = agent.waitFor((calls) => calls.find((c) => c.op === "invoke"), 1000);
+    const seen = agent.waitFor((calls) => calls.find((c) => c.op === "invoke"), 10_000);
     const done = Bun.sleep(10).then(() => invoke("later").then(readChunks));
     expect((await seen).payload).toMatchObject({ prompt: "later" });
     expect((await done).text).toBe('{"response":"echo: later"}');

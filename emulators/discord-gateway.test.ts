@@ -8,35 +8,45 @@ import {
 
 type Frame = { op: number; t?: string; s?: number; d: unknown };
 
-/** A raw gateway client: collects frames, sends JSON. */
+/** A raw gateway client: collects frames, sends JSON. Waits are event-driven (the test timeout bounds them). */
 async function client(url: string) {
   const ws = new WebSocket(`${url}?v=10&encoding=json`);
   const frames: Frame[] = [];
-  let closed: number | undefined;
-  ws.onmessage = (e) => frames.push(JSON.parse(String(e.data)));
-  ws.onclose = (e) => {
-    closed = e.code;
+  const waiters = new Set<() => void>();
+  let code: number | undefined;
+  const closed = new Promise<number>((resolve) => {
+    ws.onclose = (e) => {
+      code = e.code;
+      resolve(e.code);
+      for (const waiter of [...waiters]) waiter();
+    };
+  });
+  ws.onmessage = (e) => {
+    frames.push(JSON.parse(String(e.data)));
+    for (const waiter of [...waiters]) waiter();
   };
   await new Promise((resolve, reject) => {
     ws.onopen = resolve;
     ws.onerror = reject;
   });
-  const next = async (predicate: (f: Frame) => boolean) => {
-    for (let i = 0; i < 200; i++) {
-      const found = frames.find(predicate);
-      if (found) return found;
-      await Bun.sleep(5);
-    }
-    throw new Error(`no such frame in ${JSON.stringify(frames)}`);
-  };
+  /** The first frame that matches: at once, or when it arrives; rejects if the socket closes first. */
+  const next = (predicate: (f: Frame) => boolean) =>
+    new Promise<Frame>((resolve, reject) => {
+      const check = () => {
+        const found = frames.find(predicate);
+        if (found === undefined && code === undefined) return;
+        waiters.delete(check);
+        if (found) resolve(found);
+        else reject(new Error(`closed (${code}) with no such frame in ${JSON.stringify(frames)}`));
+      };
+      waiters.add(check);
+      check();
+    });
   return {
     frames,
     next,
     send: (frame: object) => ws.send(JSON.stringify(frame)),
-    closed: async () => {
-      for (let i = 0; i < 200 && closed === undefined; i++) await Bun.sleep(5);
-      return closed;
-    },
+    closed: () => closed,
     close: () => ws.close(1000),
   };
 }

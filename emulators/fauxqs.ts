@@ -10,7 +10,7 @@
 import { type IncomingMessage, Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type FauxqsServer, startFauxqs } from "fauxqs";
-import { isLoopbackAddress, loopbackHosts } from "../../dev/loopback.ts";
+import { isLoopbackAddress, loopbackHosts } from "./loopback.ts";
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -36,9 +36,7 @@ export function startLoopbackFauxqs(options: Parameters<typeof startFauxqs>[0] =
     }
     if (!isLoopbackAddress(new URL(server.address).hostname)) {
       await server.stop();
-      throw new Error(
-        `fauxqs listens on ${server.address}, not on 127.0.0.1 only: see test/harness/fauxqs.ts`,
-      );
+      throw new Error(`fauxqs listens on ${server.address}, not on 127.0.0.1 only: see emulators/fauxqs.ts`);
     }
     return server;
   };

@@ -233,7 +233,7 @@ describe("fake Telegram", () => {
   });
 
   test("waitFor resolves on a later call and times out with the calls listed", async () => {
-    const waiting = tg.waitFor((calls) => calls.find((c) => c.method === "sendMessage"), 1000);
+    const waiting = tg.waitFor((calls) => calls.find((c) => c.method === "sendMessage"), 10_000);
     const done = Bun.sleep(20).then(() => call("sendMessage", { chat_id: 3, text: "later" }));
     expect((await waiting).params.text).toBe("later");
     expect((await done).status).toBe(200);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { verifySlackSignature } from "../../handlers/slack/verify.ts";
+import { verifySlackSignature } from "../handlers/slack/verify.ts";
 import { listen, readBody } from "./http.ts";
 import {
   DEFAULT_SIGNING_SECRET,

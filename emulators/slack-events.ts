@@ -1,7 +1,7 @@
 /**
  * The Events API side of fake Slack: the payloads Slack POSTs to a request URL (event_callback around
  * message and app_mention events, as @slack/types describes them) and the headers it signs them with.
- * Re-exported by test/fakes/slack.ts.
+ * Re-exported by emulators/slack.ts.
  */
 import { createHmac } from "node:crypto";
 import type { AppMentionEvent, GenericMessageEvent } from "@slack/types";

@@ -17,6 +17,10 @@ import {
   sleep,
 } from "./http.ts";
 
+/** An agent runtime ARN for local runs: the fake answers any ARN; environments name this one. */
+export const FAKE_AGENT_RUNTIME_ARN =
+  "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/relay_agent-AbCdEf1234";
+
 const SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id";
 const USER_HEADER = "x-amzn-bedrock-agentcore-runtime-user-id";
 
