@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { beforeAll } from "bun:test";
 import type { JsonObject } from "./json.ts";
 import { moduleConfig } from "./render.ts";

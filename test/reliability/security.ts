@@ -46,7 +46,6 @@ const STAR_ONLY: Record<string, string> = {
 /** Partial wildcards scoped to the module's own resources, by pattern. */
 const SCOPED: readonly [RegExp, string][] = [
   [/log_group\.[\w-]+\.arn\}:\*$/, "the log streams of the function's own log group (named at run time)"],
-  [/\/runtime-endpoint\/\*$/, "the endpoints of the one agent runtime (the qualifier picks one per call)"],
   [/execution_arn\}\/\*\/(GET|POST)\/[\w/-]+$/, "any stage of the module's own HTTP API, one route"],
   [
     /s3_bucket\.[\w-]+(\[0\])?\.arn\}\/([\w-]+\/)*\*$/,
