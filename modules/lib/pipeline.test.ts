@@ -39,6 +39,7 @@ describe("ChannelPipeline", () => {
       ALLOWED_USERS: "1,2",
       MAX_RECEIVE_COUNT: "3",
       AGENT_USER_ID: "false",
+      SESSION_SCOPE: "conversation",
       LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "info",
     });

@@ -152,9 +152,12 @@ export class WhatsAppModule extends ModuleStack {
       namePrefix: `${name}-whatsapp-`,
       description: `WhatsApp Cloud API credentials of the agentcore-relay deployment ${name}.`,
       existingSecretArn: addr(v.secretArn),
-      secretString:
-        "jsonencode({ access_token = var.access_token, app_secret = var.app_secret, " +
-        `verify_token = ${addr(verifyToken)}, phone_number_id = var.phone_number_id })`,
+      values: {
+        access_token: "var.access_token",
+        app_secret: "var.app_secret",
+        verify_token: addr(verifyToken),
+        phone_number_id: "var.phone_number_id",
+      },
       recoveryWindowInDays: addr(v.secretRecoveryWindowInDays),
       preconditions: [
         {
