@@ -705,6 +705,11 @@ variable "whatsapp_personal_group_trigger" {
   description = "A word that, starting a WhatsApp group message (e.g. !ai), addresses the bot besides an @mention of your account; null: @mentions only."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.whatsapp_personal_group_trigger == null ? true : can(regex("^\\S{1,32}$", var.whatsapp_personal_group_trigger))
+    error_message = "whatsapp_personal_group_trigger must be one word: 1-32 characters without spaces, e.g. !ai."
+  }
 }
 
 module "whatsapp_personal" {

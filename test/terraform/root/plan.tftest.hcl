@@ -65,14 +65,15 @@ run "all_channels_on" {
   }
 }
 
-run "refuses_an_unknown_session_scope" {
+run "refuses_an_unknown_session_scope_and_a_trigger_of_two_words" {
   command = plan
 
   variables {
-    session_scope = "thread"
+    session_scope                   = "thread"
+    whatsapp_personal_group_trigger = "hey bot"
   }
 
-  expect_failures = [var.session_scope]
+  expect_failures = [var.session_scope, var.whatsapp_personal_group_trigger]
 }
 
 # One rule for the name, checked here: whatever passes it passes every module it is handed to.
