@@ -58,8 +58,19 @@ const isConditionFailure = (error: unknown) => {
 };
 
 /**
+ * How an object is encrypted at rest: the relay's state (JSON: the WhatsApp session's keys, the Discord
+ * session, the lease) takes the bucket's default — modules/relay: SSE-KMS with a key only the relay's
+ * task role may use; what it writes for a person to look at (an image: the pairing QR code) is SSE-S3, so
+ * an operator who may read the bucket downloads it without that key. A QR code is worth little once
+ * shown: it links whoever scans it within a minute, and is deleted once paired.
+ */
+export function serverSideEncryption(contentType: string): { ServerSideEncryption?: "AES256" } {
+  return contentType.startsWith("image/") ? { ServerSideEncryption: "AES256" } : {};
+}
+
+/**
  * A StateStore over one S3 bucket, with the SDK's default configuration (the task role's credentials;
- * `AWS_ENDPOINT_URL_S3` in tests). Server-side encryption is the bucket's default.
+ * `AWS_ENDPOINT_URL_S3` in tests). Server-side encryption: see `serverSideEncryption`.
  */
 export function s3Store(bucket: string, client = stateS3Client()): StateStore {
   return {
@@ -102,7 +113,13 @@ export function s3Store(bucket: string, client = stateS3Client()): StateStore {
     },
     async put(key, body, contentType) {
       await client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          ...serverSideEncryption(contentType),
+        }),
       );
     },
     async delete(key) {

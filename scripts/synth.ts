@@ -1,6 +1,7 @@
 /**
  * Synthesizes every Terraform module from its CDKTF source (modules/<name>/module.ts) into
- * modules/<name>/*.tf (HCL), and regenerates the inputs/outputs tables of modules/<name>/README.md.
+ * modules/<name>/*.tf (HCL), regenerates the inputs/outputs tables of modules/<name>/README.md, and the
+ * shared settings each module block of the root main.tf passes through (modules/lib/root.ts).
  *
  * Called by scripts/build.ts (`bun run build`) after the bundles; also runnable alone: `bun scripts/synth.ts`.
  * Output is deterministic (sorted keys, no timestamps, no local paths): rebuilding without a change
@@ -19,6 +20,7 @@ import {
   moduleConfig,
   renderDocs,
   renderModule,
+  renderSharedSettings,
 } from "../modules/lib/index.ts";
 import { RelayModule } from "../modules/relay/module.ts";
 import { SlackModule } from "../modules/slack/module.ts";
@@ -77,12 +79,28 @@ export async function renderModuleFiles(def: ModuleDefinition): Promise<Record<s
   return out;
 }
 
+/** The root main.tf with each module block's shared settings generated from that module's inputs. */
+export async function renderRoot(): Promise<string> {
+  const inputs = new Map(
+    MODULES.map((def) => [def.name, Object.keys(renderModuleConfig(def).variable ?? {})] as const),
+  );
+  const main = await readFile(join(REPO_ROOT, "main.tf"), "utf8");
+  return renderSharedSettings(main, (dir) => {
+    const names = inputs.get(dir);
+    if (!names) throw new Error(`main.tf calls ./modules/${dir}, which is not in MODULES`);
+    return names;
+  });
+}
+
 export interface SynthOptions {
   /** Where to write (the tree under it mirrors the repository). @default the repository root */
   readonly outDir?: string;
 }
 
-/** Synthesize every module and its README; removes `*.tf` and `*.tf.json` files a module no longer produces. */
+/**
+ * Synthesize every module and its README, and the root main.tf's shared settings; removes `*.tf` and
+ * `*.tf.json` files a module no longer produces.
+ */
 export async function synthAll(options: SynthOptions = {}): Promise<void> {
   const outDir = options.outDir ?? REPO_ROOT;
   for (const def of MODULES) {
@@ -96,6 +114,7 @@ export async function synthAll(options: SynthOptions = {}): Promise<void> {
     }
     for (const [path, text] of Object.entries(files)) await writeFile(join(outDir, path), text);
   }
+  await writeFile(join(outDir, "main.tf"), await renderRoot());
 }
 
 if (import.meta.main) {

@@ -30,6 +30,7 @@ module "telegram" {
   agent_runtime_arn = var.agent_runtime_arn
   bot_token         = var.telegram_bot_token
   allowed_users     = var.telegram_allowed_users
+  session_scope     = var.session_scope
   tags              = local.tags
 }
 
@@ -41,6 +42,7 @@ module "slack" {
   bot_token         = var.slack_bot_token
   signing_secret    = var.slack_signing_secret
   allowed_users     = var.slack_allowed_users
+  session_scope     = var.session_scope
   tags              = local.tags
 }
 
@@ -53,6 +55,7 @@ module "discord" {
   public_key        = var.discord_public_key
   bot_token         = var.discord_bot_token
   allowed_users     = var.discord_allowed_users
+  session_scope     = var.session_scope
   tags              = local.tags
 }
 
@@ -65,6 +68,7 @@ module "whatsapp" {
   app_secret        = var.whatsapp_app_secret
   phone_number_id   = var.whatsapp_phone_number_id
   allowed_users     = var.whatsapp_allowed_users
+  session_scope     = var.session_scope
   tags              = local.tags
 }
 
@@ -75,6 +79,7 @@ module "whatsapp_personal" {
   name              = "${var.name}-whatsapp-personal"
   agent_runtime_arn = var.agent_runtime_arn
   allowed_users     = var.whatsapp_personal_allowed_users
+  session_scope     = var.session_scope
   tags              = local.tags
 }
 
@@ -119,6 +124,11 @@ module "relay" {
   security_group_ids = [aws_security_group.relay.id]
   image_tag          = var.relay_image_tag
   force_destroy      = var.relay_force_destroy
+
+  # WhatsApp personal: the relay lets through only the people module.whatsapp_personal allows; in groups, an
+  # @mention of your account or the trigger word addresses the bot.
+  whatsapp_group_trigger = var.whatsapp_personal_group_trigger
+  log_pairing_qr         = var.relay_log_pairing_qr
 
   discord           = module.discord
   whatsapp_personal = module.whatsapp_personal

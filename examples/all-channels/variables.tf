@@ -20,6 +20,17 @@ variable "agent_runtime_arn" {
   type        = string
 }
 
+variable "session_scope" {
+  description = "What one agent session covers on every channel: \"conversation\" (one per chat or thread, shared by a group's members) or \"user\" (one per member in each chat; /new then ends only the sender's)."
+  type        = string
+  default     = "conversation"
+
+  validation {
+    condition     = contains(["conversation", "user"], var.session_scope)
+    error_message = "session_scope must be conversation or user."
+  }
+}
+
 # ── Telegram ──
 
 variable "telegram_bot_token" {
@@ -102,8 +113,19 @@ variable "whatsapp_allowed_users" {
 # ── WhatsApp personal (through the relay) ──
 
 variable "whatsapp_personal_allowed_users" {
-  description = "WhatsApp JIDs allowed to talk to the agent through your own account (\"491701234567@s.whatsapp.net\"), or [\"*\"]."
+  description = "WhatsApp user JIDs allowed to talk to the agent through your own account (\"491701234567@s.whatsapp.net\", \"<id>@lid\"), or [\"*\"]. The relay drops everyone else unanswered."
   type        = list(string)
+}
+
+variable "whatsapp_personal_group_trigger" {
+  description = "A word that, starting a WhatsApp group message (e.g. \"!ai\"), addresses the bot besides an @mention of your account; null: @mentions only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.whatsapp_personal_group_trigger == null ? true : can(regex("^\\S{1,32}$", var.whatsapp_personal_group_trigger))
+    error_message = "whatsapp_personal_group_trigger must be one word: 1-32 characters without spaces, e.g. !ai."
+  }
 }
 
 # ── Relay ──
@@ -112,6 +134,12 @@ variable "relay_image_tag" {
   description = "Tag of the relay image you pushed to the relay's ECR repository (README, step 3); null until then: no relay task runs yet."
   type        = string
   default     = null
+}
+
+variable "relay_log_pairing_qr" {
+  description = "Controls whether the relay also prints the WhatsApp pairing QR code in its log (besides the PNG at relay_pairing_qr_s3_uri). Whoever scans it links their account: leave it off unless the log is as private as the state bucket."
+  type        = bool
+  default     = false
 }
 
 variable "relay_force_destroy" {

@@ -33,6 +33,7 @@ module "telegram" {
   agent_runtime_arn = var.agent_runtime_arn
   bot_token         = var.telegram_bot_token
   allowed_users     = var.telegram_allowed_users
+  session_scope     = var.session_scope
   tags              = local.tags
 }
 
@@ -44,6 +45,7 @@ module "slack" {
   bot_token         = var.slack_bot_token
   signing_secret    = var.slack_signing_secret
   allowed_users     = var.slack_allowed_users
+  session_scope     = var.session_scope
   tags              = local.tags
 }
 
@@ -57,6 +59,7 @@ module "discord" {
   public_key        = var.discord_public_key
   bot_token         = var.discord_bot_token
   allowed_users     = var.discord_allowed_users
+  session_scope     = var.session_scope
   tags              = local.tags
 }
 

@@ -20,6 +20,17 @@ variable "agent_runtime_arn" {
   type        = string
 }
 
+variable "session_scope" {
+  description = "What one agent session covers on every channel: \"conversation\" (one per chat or thread, shared by a group's members) or \"user\" (one per member in each chat; /new then ends only the sender's)."
+  type        = string
+  default     = "conversation"
+
+  validation {
+    condition     = contains(["conversation", "user"], var.session_scope)
+    error_message = "session_scope must be conversation or user."
+  }
+}
+
 # ── Telegram ──
 
 variable "telegram_bot_token" {

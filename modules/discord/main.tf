@@ -11,6 +11,16 @@ locals {
   setup_revision                   = sha256("${local.interactions_endpoint_url}\n${local.secret_version_id}\ne714a72ad928c5cc")
 }
 
+resource "terraform_data" "session_key" {
+  count = var.secret_arn == null ? 1 : 0
+
+  input = sensitive(replace(join("", [uuid(), uuid()]), "-", ""))
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
 resource "aws_secretsmanager_secret" "this" {
   count = var.secret_arn == null ? 1 : 0
 
@@ -24,8 +34,8 @@ resource "aws_secretsmanager_secret_version" "this" {
   count = var.secret_arn == null ? 1 : 0
 
   secret_id                = aws_secretsmanager_secret.this[0].id
-  secret_string_wo         = jsonencode({ application_id = var.application_id, public_key = var.public_key, bot_token = var.bot_token })
-  secret_string_wo_version = parseint(substr(sha256(jsonencode({ application_id = var.application_id, public_key = var.public_key, bot_token = var.bot_token })), 0, 12), 16)
+  secret_string_wo         = jsonencode({ application_id = var.application_id, public_key = var.public_key, bot_token = var.bot_token, session_key = terraform_data.session_key[0].output })
+  secret_string_wo_version = parseint(substr(sha256(jsonencode({ application_id = var.application_id, public_key = var.public_key, bot_token = var.bot_token, session_key = terraform_data.session_key[0].output })), 0, 12), 16)
 
   lifecycle {
     precondition {
@@ -161,6 +171,7 @@ resource "aws_lambda_function" "worker" {
       MAX_RECEIVE_COUNT = tostring(var.max_receive_count)
       QUEUE_URL         = aws_sqs_queue.this.url
       SECRET_ARN        = local.secret_arn
+      SESSION_SCOPE     = var.session_scope
     }
   }
 

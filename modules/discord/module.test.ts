@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -45,6 +44,7 @@ describe("resources", () => {
       "aws_sqs_queue.dlq",
       "aws_sqs_queue.this",
       "aws_sqs_queue_redrive_allow_policy.dlq",
+      "terraform_data.session_key",
     ]);
   });
 
@@ -128,10 +128,14 @@ describe("IAM: least privilege", () => {
 });
 
 describe("secret and registration", () => {
-  test("the secret holds application_id, public_key and bot_token, all three required when it is created", () => {
+  test("the secret holds application_id, public_key, bot_token and the session key; the three required when it is created", () => {
     const version = resource("aws_secretsmanager_secret_version", "this");
     expect(version.secret_string_wo).toBe(
-      "${jsonencode({ application_id = var.application_id, public_key = var.public_key, bot_token = var.bot_token })}",
+      `\${${expectedPipeline.secretJson([
+        "application_id = var.application_id",
+        "public_key = var.public_key",
+        "bot_token = var.bot_token",
+      ])}}`,
     );
     const [pre] = (version.lifecycle as { precondition: { condition: string }[] }).precondition;
     expect(pre?.condition).toBe(

@@ -105,7 +105,11 @@ export class DiscordModule extends ModuleStack {
       namePrefix: `${name}-discord-`,
       description: `Discord application id, public key and bot token of the agentcore-relay deployment ${name}.`,
       existingSecretArn: addr(v.secretArn),
-      secretString: `jsonencode({ application_id = ${addr(applicationId)}, public_key = ${addr(publicKey)}, bot_token = var.bot_token })`,
+      values: {
+        application_id: addr(applicationId),
+        public_key: addr(publicKey),
+        bot_token: "var.bot_token",
+      },
       recoveryWindowInDays: addr(v.secretRecoveryWindowInDays),
       preconditions: [
         {

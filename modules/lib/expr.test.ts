@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
 import { addr, baseName, local, logicalName, output, tfString, variable } from "./expr.ts";
 import { synthJson, testStack } from "./testing.ts";

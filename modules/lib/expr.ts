@@ -20,6 +20,7 @@ import type { Construct } from "constructs";
  * The builders render `null` as `undefined`, `x[0]` as `x.0` and escape `${` in nested strings, so
  * conditionals over nullable inputs come out wrong or unreadable. These helpers keep the expression
  * text exactly as written: `tfString("var.name")` inside a template gives `"${var.name}-dlq.fifo"`.
+ * (Hence biome.json turns `noTemplateCurlyInString` off under modules/: `"${...}"` there is Terraform.)
  */
 
 /** A raw Terraform expression (no `${}`), e.g. `tf("var.secret_arn == null ? 1 : 0")`. */
@@ -40,11 +41,6 @@ export function tfNumber(expression: string): number {
 /** A raw Terraform expression typed as a list token. */
 export function tfList(expression: string): string[] {
   return Token.asList(ref(expression));
-}
-
-/** A raw Terraform expression typed as a map token. */
-export function tfMap(expression: string): Record<string, string> {
-  return Token.asStringMap(ref(expression));
 }
 
 /** Whether a value is a CDKTF token (a Terraform expression) rather than a literal known at synth. */

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
 import { BundledFunction, type BundledFunctionProps } from "./function.ts";
 import { block, synthJson, testStack } from "./testing.ts";

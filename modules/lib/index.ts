@@ -12,6 +12,7 @@ export * from "./pipeline.ts";
 export * from "./providers.ts";
 export * from "./queue.ts";
 export * from "./render.ts";
+export * from "./root.ts";
 export * from "./routes.ts";
 export * from "./secret.ts";
 export * from "./setup.ts";

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
 import { expressionOf, variable } from "./expr.ts";
 import { ChannelPipeline, type ChannelPipelineProps } from "./pipeline.ts";
@@ -40,6 +39,7 @@ describe("ChannelPipeline", () => {
       ALLOWED_USERS: "1,2",
       MAX_RECEIVE_COUNT: "3",
       AGENT_USER_ID: "false",
+      SESSION_SCOPE: "conversation",
       LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "info",
     });

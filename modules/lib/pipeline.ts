@@ -47,6 +47,8 @@ export interface ChannelPipelineProps {
   readonly allowedUsers: string[];
   /** Whether the worker passes `runtimeUserId` (`AGENT_USER_ID`) and may call `InvokeAgentRuntimeForUser`. */
   readonly enableAgentUserId: boolean | IResolvable;
+  /** What one agent session covers (`SESSION_SCOPE`): `conversation` or `user`. @default "conversation" */
+  readonly sessionScope?: string;
   /** Worker memory, in MB, 128–10240. */
   readonly workerMemoryMb: number;
   /** Worker timeout, in seconds, 1–900. */
@@ -79,7 +81,8 @@ export interface ChannelPipelineProps {
   readonly secretArn?: string;
   /**
    * Environment of the worker besides the standard entries (`QUEUE_URL`, `SECRET_ARN`, `AGENT_RUNTIME_ARN`,
-   * `AGENT_QUALIFIER`, `ALLOWED_USERS`, `MAX_RECEIVE_COUNT`, `AGENT_USER_ID`, `LEDGER_TABLE`, `LOG_LEVEL`),
+   * `AGENT_QUALIFIER`, `ALLOWED_USERS`, `MAX_RECEIVE_COUNT`, `AGENT_USER_ID`, `SESSION_SCOPE`, `LEDGER_TABLE`,
+   * `LOG_LEVEL`),
    * e.g. `WHATSAPP_APP_ID`, `OUTBOUND_QUEUE_URL`.
    */
   readonly workerEnvironment?: Record<string, string>;
@@ -182,6 +185,7 @@ export class ChannelPipeline extends Construct {
         ALLOWED_USERS: allowedUsers,
         MAX_RECEIVE_COUNT: maxReceiveCount,
         AGENT_USER_ID: agentUserId,
+        SESSION_SCOPE: props.sessionScope ?? "conversation",
         ...props.workerEnvironment,
         LEDGER_TABLE: this.ledger.table.name,
         LOG_LEVEL: props.logLevel,
@@ -282,6 +286,7 @@ export function channelPipelineInputs(v: ChannelVariables): ChannelPipelineProps
     agentQualifier: v.agentQualifier.stringValue,
     allowedUsers: v.allowedUsers.listValue,
     enableAgentUserId: v.enableAgentUserId.booleanValue,
+    sessionScope: v.sessionScope.stringValue,
     workerMemoryMb: v.workerMemoryMb.numberValue,
     workerTimeoutSeconds: v.workerTimeoutSeconds.numberValue,
     queueVisibilityTimeoutSeconds: v.queueVisibilityTimeoutSeconds.numberValue,

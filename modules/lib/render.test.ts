@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { DataResource, TerraformResource } from "cdktf";

@@ -1,6 +1,7 @@
 import { DataAwsSecretsmanagerSecretVersions } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-versions";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import {
   addr,
@@ -24,11 +25,12 @@ export interface ChannelSecretProps extends TerraformNameProps {
    */
   readonly existingSecretArn: string;
   /**
-   * Raw Terraform expression of the JSON stored when the secret is created, e.g.
-   * `jsonencode({ bot_token = var.bot_token })`. Written through the write-only `secret_string_wo`, so
-   * neither the plan nor the state holds it.
+   * The credentials stored when the secret is created: JSON key → raw Terraform expression, e.g.
+   * `{ bot_token: "var.bot_token" }` (none for a channel without credentials). The secret also gets a
+   * generated `session_key`. Written through the write-only `secret_string_wo`, so neither the plan nor
+   * the state holds them.
    */
-  readonly secretString: string;
+  readonly values: Readonly<Record<string, string>>;
   /** Raw Terraform expression of the recovery window, in days (0 or 7–30), e.g. `var.secret_recovery_window_in_days`. */
   readonly recoveryWindowInDays: string;
   /** Checks on the created secret's value (raw conditions), e.g. that the token was given. */
@@ -46,15 +48,27 @@ export function writeOnlyVersion(secretString: string): string {
 }
 
 /**
+ * The `session_key` of a created secret (the key the worker derives agent session ids with: 32–512 visible
+ * characters, handlers/core/agent/session.ts): 64 hex digits from two random UUIDs, made once. `uuid()`
+ * gives a new value at every plan, so `ignore_changes` keeps the first; the key is kept in the state (a
+ * `terraform_data` output, marked sensitive) and never derived from the credentials, which a rotation
+ * would change and with them every chat's agent session.
+ */
+export const SESSION_KEY_EXPRESSION = 'sensitive(replace(join("", [uuid(), uuid()]), "-", ""))';
+
+/**
  * A channel's credentials in Secrets Manager: created (secret + version) when `existingSecretArn` is null,
- * otherwise the given one. The value goes through the write-only `secret_string_wo` (Terraform >= 1.11), its
- * `secret_string_wo_version` a fingerprint of the value, so the state never holds the credentials.
+ * otherwise the given one. The value (the credentials and a generated `session_key`) goes through the
+ * write-only `secret_string_wo` (Terraform >= 1.11), its `secret_string_wo_version` a fingerprint of the
+ * value, so the state never holds the credentials; the session key, made once, stays the same from plan
+ * to plan, so the secret changes only when the credentials do.
  * Exposes `secretArn` and, on first use, `versionId` (the `AWSCURRENT` version, read from the version list,
  * never the value) so setup steps can re-run when the credentials change.
  *
  * Terraform names: `aws_secretsmanager_secret.<terraformName>`, `aws_secretsmanager_secret_version.<terraformName>`,
- * `local.secret_arn`; with `versionId`, `data.aws_secretsmanager_secret_versions.<terraformName>` and
- * `local.secret_version_id`.
+ * `terraform_data.session_key`, `local.secret_arn` (names of `terraformName` "this"; others are prefixed
+ * with it); with `versionId`, `data.aws_secretsmanager_secret_versions.<terraformName>`
+ * and `local.secret_version_id`.
  */
 export class ChannelSecret extends Construct {
   /** ARN of the created or given secret. */
@@ -70,6 +84,20 @@ export class ChannelSecret extends Construct {
     const tfName = baseName(id, props);
     this.tfName = tfName;
     this.createCount = `${props.existingSecretArn} == null ? 1 : 0`;
+    const sessionKey = named(
+      new DataResource(this, "SessionKey", {
+        count: tfNumber(this.createCount),
+        lifecycle: { ignoreChanges: ["input"] },
+      }),
+      logicalName(tfName, "session_key"),
+    );
+    sessionKey.addOverride("input", `\${${SESSION_KEY_EXPRESSION}}`);
+    // Written out in the version itself, not in a local: a local is evaluated even when nothing is created
+    // (a given secret, no credentials), and before the precondition that says what is missing.
+    const values = { ...props.values, session_key: `${addr(sessionKey)}[0].output` };
+    const secretString = `jsonencode({ ${Object.entries(values)
+      .map(([key, value]) => `${key} = ${value}`)
+      .join(", ")} })`;
     const secret = named(
       new SecretsmanagerSecret(this, "Secret", {
         count: tfNumber(this.createCount),
@@ -84,8 +112,8 @@ export class ChannelSecret extends Construct {
       new SecretsmanagerSecretVersion(this, "Version", {
         count: tfNumber(this.createCount),
         secretId: tfString(`${addr(secret)}[0].id`),
-        secretStringWo: tfString(props.secretString),
-        secretStringWoVersion: tfNumber(writeOnlyVersion(props.secretString)),
+        secretStringWo: tfString(secretString),
+        secretStringWoVersion: tfNumber(writeOnlyVersion(secretString)),
         lifecycle: props.preconditions
           ? {
               precondition: props.preconditions.map((p) => ({

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { beforeAll } from "bun:test";
 import type { JsonObject } from "./json.ts";
 import { moduleConfig } from "./render.ts";
@@ -203,10 +202,18 @@ export const expectedPipeline = {
       ALLOWED_USERS: '${join(",", var.allowed_users)}',
       MAX_RECEIVE_COUNT: "${tostring(var.max_receive_count)}",
       AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
+      SESSION_SCOPE: "${var.session_scope}",
       ...extra,
       LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "${var.log_level}",
     };
+  },
+  /**
+   * The JSON a created channel secret is written with (`secret_string_wo`, raw): the channel's credentials, as
+   * `key = expression` pairs, and the session key the module generates.
+   */
+  secretJson(credentials: string[]): string {
+    return `jsonencode({ ${[...credentials, "session_key = terraform_data.session_key[0].output"].join(", ")} })`;
   },
   /** The ingress environment of the handler contract, plus the channel's `extra` entries. */
   ingressEnvironment(extra: Record<string, string> = {}): Record<string, string> {

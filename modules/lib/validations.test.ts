@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
 import { MODULES, renderModuleConfig } from "../../scripts/synth.ts";
 import { REQUIRED_TERRAFORM_VERSION } from "./providers.ts";

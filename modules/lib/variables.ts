@@ -21,6 +21,7 @@ export const DEFAULTS = {
   logLevel: "info",
   logRetentionDays: 14,
   secretRecoveryWindowInDays: 30,
+  sessionScope: "conversation",
   // The stage's throttle: far above what a chat bot receives (an ingress answers in ~50 ms, so 50/s needs
   // about 3 concurrent ingresses), far below what would run up the bill or the account's concurrency.
   apiThrottlingRateLimit: 50,
@@ -36,6 +37,15 @@ export const CHANNEL_NAME_MAX_LENGTH = 56;
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
+/** What one agent session covers (the worker's SESSION_SCOPE): a chat, or one member of a chat. */
+export const SESSION_SCOPES = ["conversation", "user"] as const;
+
+/**
+ * The key the workers derive agent session ids with (`session_key` in the channel's secret): 32–512 visible
+ * ASCII characters (handlers/core/agent/session.ts).
+ */
+export const SESSION_KEY_RULE = "32-512 visible ASCII characters";
+
 export interface ChannelVariablesOptions {
   /** Platform name for descriptions, e.g. `Telegram`. */
   readonly channel: string;
@@ -43,7 +53,7 @@ export interface ChannelVariablesOptions {
   readonly userIdPattern: string;
   /** What a user id looks like, for descriptions, e.g. `numeric Telegram user ids such as "123456789"`. */
   readonly userIdHint: string;
-  /** Keys the channel's secret JSON holds, e.g. `["bot_token", "webhook_secret"]`. */
+  /** Keys the channel's secret JSON holds, e.g. `["bot_token", "webhook_secret"]` (`session_key` aside). */
   readonly secretKeys: readonly string[];
 }
 
@@ -53,6 +63,7 @@ export interface ChannelVariables {
   readonly agentQualifier: TerraformVariable;
   readonly allowedUsers: TerraformVariable;
   readonly enableAgentUserId: TerraformVariable;
+  readonly sessionScope: TerraformVariable;
   readonly secretArn: TerraformVariable;
   readonly secretRecoveryWindowInDays: TerraformVariable;
   readonly workerTimeoutSeconds: TerraformVariable;
@@ -84,6 +95,8 @@ const intIn = (v: string, min: number, max: number) =>
 /** Declare the shared inputs of a channel module. */
 export function channelVariables(scope: Construct, o: ChannelVariablesOptions): ChannelVariables {
   const keys = o.secretKeys.map((k) => `\`${k}\``).join(", ");
+  const holds =
+    keys === "" ? "JSON with the key `session_key`" : `JSON with the keys ${keys}, and \`session_key\``;
   return {
     name: variable(scope, "name", {
       type: "string",
@@ -149,12 +162,30 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
         "Controls whether the worker passes the platform user as `runtimeUserId` to InvokeAgentRuntime " +
         "(and gets the extra `bedrock-agentcore:InvokeAgentRuntimeForUser` permission).",
     }),
+    sessionScope: variable(scope, "session_scope", {
+      type: "string",
+      default: DEFAULTS.sessionScope,
+      description:
+        "What one agent session covers (the worker's `SESSION_SCOPE`): `conversation` (the default), one session per " +
+        "chat or thread, shared by every member of a group as they share the chat, so members build on each other's " +
+        "questions and `/new` starts afresh for all; `user`, one session per member in each chat, for agents with " +
+        "per-user memory or tools and groups open to people who must not reach each other's context; `/new` then " +
+        "ends only the sender's.",
+      validation: [
+        {
+          condition: `contains([${SESSION_SCOPES.map((s) => `"${s}"`).join(", ")}], var.session_scope)`,
+          errorMessage: `session_scope must be one of ${SESSION_SCOPES.join(", ")}.`,
+        },
+      ],
+    }),
     secretArn: variable(scope, "secret_arn", {
       type: "string",
       default: null,
       description:
-        `ARN of an existing Secrets Manager secret whose value is JSON with the keys ${keys}. ` +
-        "When null the module creates the secret. Must be known at plan time (a literal, a variable or a data source).",
+        `ARN of an existing Secrets Manager secret whose value is ${holds} (${SESSION_KEY_RULE}, the key the ` +
+        "worker derives agent session ids with; without it the ids are unkeyed hashes of public chat ids). When null " +
+        "the module creates the secret, with a random `session_key`. Must be known at plan time (a literal, a variable " +
+        "or a data source).",
       validation: [
         {
           condition: `var.secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.secret_arn))`,

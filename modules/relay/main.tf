@@ -3,7 +3,7 @@
 locals {
   image             = var.image_uri != null ? var.image_uri : var.image_tag == null ? null : "${aws_ecr_repository.this[0].repository_url}:${var.image_tag}"
   cluster_arn       = coalesce(var.cluster_arn, one(aws_ecs_cluster.this[*].arn))
-  environment       = concat([{ name = "PORT", value = "8080" }, { name = "LOG_LEVEL", value = var.log_level }, { name = "STATE_BUCKET", value = aws_s3_bucket.state.id }], var.discord != null ? [{ name = "DISCORD_QUEUE_URL", value = var.discord.queue_url }] : [], var.whatsapp_personal != null ? [{ name = "WHATSAPP_PERSONAL_QUEUE_URL", value = var.whatsapp_personal.queue_url }, { name = "OUTBOUND_QUEUE_URL", value = var.whatsapp_personal.outbound_queue_url }, { name = "AUTH_PREFIX", value = "whatsapp-personal/" }] : [])
+  environment       = concat([{ name = "PORT", value = "8080" }, { name = "HEALTH_HOST", value = "127.0.0.1" }, { name = "LOG_LEVEL", value = var.log_level }, { name = "STATE_BUCKET", value = aws_s3_bucket.state.id }], var.discord != null ? [{ name = "DISCORD_QUEUE_URL", value = var.discord.queue_url }] : [], var.whatsapp_personal != null ? [{ name = "WHATSAPP_PERSONAL_QUEUE_URL", value = var.whatsapp_personal.queue_url }, { name = "OUTBOUND_QUEUE_URL", value = var.whatsapp_personal.outbound_queue_url }, { name = "AUTH_PREFIX", value = "whatsapp-personal/" }, { name = "WHATSAPP_ALLOWED_USERS", value = join(",", var.whatsapp_personal.allowed_users) }, { name = "WHATSAPP_LOG_QR", value = var.log_pairing_qr ? "true" : "false" }] : [], var.whatsapp_personal != null && var.whatsapp_group_trigger != null ? [{ name = "WHATSAPP_GROUP_TRIGGER", value = var.whatsapp_group_trigger }] : [])
   container_secrets = var.discord != null ? [{ name = "DISCORD_BOT_TOKEN", valueFrom = "${var.discord.secret_arn}:bot_token::" }] : []
 }
 
@@ -38,73 +38,6 @@ resource "aws_cloudwatch_log_group" "this" {
   name              = "/ecs/${var.name}"
   retention_in_days = var.log_retention_days
   tags              = var.tags
-}
-
-resource "aws_s3_bucket" "state" {
-  bucket        = "${var.name}-state-${data.aws_caller_identity.current.account_id}"
-  force_destroy = var.force_destroy
-  tags          = var.tags
-}
-
-resource "aws_s3_bucket_public_access_block" "state" {
-  block_public_acls       = true
-  block_public_policy     = true
-  bucket                  = aws_s3_bucket.state.id
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_versioning" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  rule {
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 1
-    }
-
-    filter {}
-
-    id = "expire-old-versions"
-
-    noncurrent_version_expiration {
-      noncurrent_days = 30
-    }
-
-    status = "Enabled"
-  }
-
-  depends_on = [aws_s3_bucket_versioning.state]
-}
-
-resource "aws_s3_bucket_policy" "state" {
-  bucket = aws_s3_bucket.state.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "TlsOnly", Effect = "Deny", Principal = "*", Action = "s3:*", Resource = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"], Condition = { Bool = { "aws:SecureTransport" = "false" } } }] })
 }
 
 data "aws_iam_policy_document" "ecs_tasks_trust" {
@@ -190,6 +123,155 @@ resource "aws_iam_role" "task" {
   tags                 = var.tags
 }
 
+data "aws_iam_policy_document" "state_key" {
+  statement {
+    actions = ["kms:CancelKeyDeletion", "kms:DescribeKey", "kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListGrants", "kms:ListKeyPolicies", "kms:ListKeyRotations", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:RevokeGrant", "kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateKeyDescription"]
+    effect  = "Allow"
+
+    principals {
+      identifiers = [data.aws_caller_identity.current.account_id]
+      type        = "AWS"
+    }
+
+    resources = ["*"]
+    sid       = "AccountAdministersTheKey"
+  }
+
+  statement {
+    actions = ["kms:Decrypt", "kms:GenerateDataKey"]
+    effect  = "Allow"
+
+    principals {
+      identifiers = [aws_iam_role.task.arn]
+      type        = "AWS"
+    }
+
+    resources = ["*"]
+    sid       = "RelayUsesTheKey"
+  }
+}
+
+resource "aws_kms_key" "state" {
+  deletion_window_in_days = 30
+  description             = "State of the agentcore-relay relay ${var.name}: the WhatsApp session's keys, the Discord session."
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.state_key.json
+  tags                    = var.tags
+}
+
+resource "aws_s3_bucket" "state" {
+  bucket        = "${var.name}-state-${data.aws_caller_identity.current.account_id}"
+  force_destroy = var.force_destroy
+  tags          = var.tags
+  depends_on    = [aws_kms_key.state]
+}
+
+resource "aws_s3_bucket_public_access_block" "state" {
+  block_public_acls       = true
+  block_public_policy     = true
+  bucket                  = aws_s3_bucket.state.id
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "state" {
+  bucket = aws_s3_bucket.state.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
+  bucket = aws_s3_bucket.state.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      kms_master_key_id = aws_kms_key.state.arn
+      sse_algorithm     = "aws:kms"
+    }
+
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_versioning" "state" {
+  bucket = aws_s3_bucket.state.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "state" {
+  bucket = aws_s3_bucket.state.id
+
+  rule {
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+
+    filter {}
+
+    id = "expire-old-versions"
+
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+
+    status = "Enabled"
+  }
+
+  depends_on = [aws_s3_bucket_versioning.state]
+}
+
+data "aws_iam_policy_document" "state_bucket" {
+  statement {
+    actions = ["s3:*"]
+
+    condition {
+      test     = "Bool"
+      values   = ["false"]
+      variable = "aws:SecureTransport"
+    }
+
+    effect = "Deny"
+
+    principals {
+      identifiers = ["*"]
+      type        = "*"
+    }
+
+    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+    sid       = "TlsOnly"
+  }
+
+  statement {
+    actions = ["s3:GetObject", "s3:GetObjectVersion"]
+
+    condition {
+      test     = "StringNotEquals"
+      values   = [aws_iam_role.task.arn]
+      variable = "aws:PrincipalArn"
+    }
+
+    effect = "Deny"
+
+    principals {
+      identifiers = ["*"]
+      type        = "*"
+    }
+
+    resources = ["${aws_s3_bucket.state.arn}/whatsapp-personal/creds.json", "${aws_s3_bucket.state.arn}/whatsapp-personal/keys/*"]
+    sid       = "SessionKeysOnlyForTheRelay"
+  }
+}
+
+resource "aws_s3_bucket_policy" "state" {
+  bucket = aws_s3_bucket.state.id
+  policy = data.aws_iam_policy_document.state_bucket.json
+}
+
 data "aws_iam_policy_document" "task" {
   dynamic "statement" {
     for_each = var.discord != null ? [1] : []
@@ -259,6 +341,13 @@ data "aws_iam_policy_document" "task" {
     resources = ["${aws_s3_bucket.state.arn}/lease.json"]
     sid       = "StateLease"
   }
+
+  statement {
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    effect    = "Allow"
+    resources = [aws_kms_key.state.arn]
+    sid       = "UseStateKey"
+  }
 }
 
 resource "aws_iam_role_policy" "task" {
@@ -297,7 +386,7 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 resource "aws_ecs_task_definition" "this" {
   count = local.image != null ? 1 : 0
 
-  container_definitions    = jsonencode([{ name = "relay", image = local.image, essential = true, environment = local.environment, secrets = local.container_secrets, portMappings = [{ containerPort = 8080, protocol = "tcp" }], healthCheck = { command = ["CMD", "bun", "-e", "fetch(\"http://127.0.0.1:8080/health\").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"], interval = 30, timeout = 5, retries = 3, startPeriod = 300 }, stopTimeout = 30, logConfiguration = { logDriver = "awslogs", options = { "awslogs-group" = aws_cloudwatch_log_group.this.name, "awslogs-region" = split(":", aws_cloudwatch_log_group.this.arn)[3], "awslogs-stream-prefix" = "relay" } } }])
+  container_definitions    = jsonencode([{ name = "relay", image = local.image, essential = true, environment = local.environment, secrets = local.container_secrets, healthCheck = { command = ["CMD", "bun", "dist/healthcheck.js"], interval = 30, timeout = 5, retries = 3, startPeriod = 120 }, stopTimeout = 30, logConfiguration = { logDriver = "awslogs", options = { "awslogs-group" = aws_cloudwatch_log_group.this.name, "awslogs-region" = split(":", aws_cloudwatch_log_group.this.arn)[3], "awslogs-stream-prefix" = "relay" } } }])
   cpu                      = tostring(var.cpu)
   execution_role_arn       = aws_iam_role.execution.arn
   family                   = var.name

@@ -1,10 +1,12 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
+import { storedAuthState } from "../../relay/whatsapp/auth-state.ts";
 import { REPO_ROOT } from "../../scripts/synth.ts";
 import { type Block, useModule } from "../lib/testing.ts";
+import { KEY_ADMIN_ACTIONS } from "./bucket.ts";
+import { AUTH_PREFIX, HEALTH_CHECK, SESSION_KEY_OBJECTS } from "./module.ts";
 
 /** Synth-level checks of the generated relay module: what `terraform plan` would be given. */
 
@@ -36,6 +38,7 @@ describe("resources", () => {
         "aws_iam_role.task",
         "aws_iam_role_policy.execution",
         "aws_iam_role_policy.task",
+        "aws_kms_key.state",
         "aws_s3_bucket.state",
         "aws_s3_bucket_lifecycle_configuration.state",
         "aws_s3_bucket_ownership_controls.state",
@@ -105,17 +108,26 @@ describe("resources", () => {
     const env = locals().environment as string;
     for (const name of [
       "PORT",
+      "HEALTH_HOST",
       "LOG_LEVEL",
       "DISCORD_QUEUE_URL",
       "WHATSAPP_PERSONAL_QUEUE_URL",
       "OUTBOUND_QUEUE_URL",
       "STATE_BUCKET",
       "AUTH_PREFIX",
+      "WHATSAPP_ALLOWED_USERS",
+      "WHATSAPP_LOG_QR",
+      "WHATSAPP_GROUP_TRIGGER",
     ]) {
       expect(env).toContain(`name = "${name}"`);
     }
+    expect(env).toContain('{ name = "HEALTH_HOST", value = "127.0.0.1" }');
+    expect(env).toContain(
+      '{ name = "WHATSAPP_ALLOWED_USERS", value = join(",", var.whatsapp_personal.allowed_users) }',
+    );
     expect(env).toContain("var.discord != null ? [");
     expect(env).toContain("var.whatsapp_personal != null ? [");
+    expect(env).toContain("var.whatsapp_personal != null && var.whatsapp_group_trigger != null ? [");
     await hcl(env);
     expect(env).not.toMatch(/bot_token|TOKEN"|SECRET/);
     // The bot token comes from the Discord module's secret through ECS, never as plain configuration.
@@ -123,6 +135,18 @@ describe("resources", () => {
     expect(locals().container_secrets).toBe(
       '${var.discord != null ? [{ name = "DISCORD_BOT_TOKEN", valueFrom = "${var.discord.secret_arn}:bot_token::" }] : []}',
     );
+  });
+
+  test("health check: the image's own HEALTHCHECK command (relay/Dockerfile), on the loopback endpoint", async () => {
+    const dockerfile = await readFile(join(REPO_ROOT, "relay/Dockerfile"), "utf8");
+    const line = /^HEALTHCHECK .* CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(line, "relay/Dockerfile has a HEALTHCHECK … CMD [...]").toBeDefined();
+    expect(["CMD", ...JSON.parse(line as string)]).toEqual([...HEALTH_CHECK.command]);
+    const containers = String(resource("aws_ecs_task_definition", "this").container_definitions);
+    expect(containers).toContain(
+      'healthCheck = { command = ["CMD", "bun", "dist/healthcheck.js"], interval = 30, timeout = 5, retries = 3, startPeriod = 120 }',
+    );
+    expect(containers).not.toContain("portMappings");
   });
 
   test("ECR: scan on push, lifecycle keeps the last N images", async () => {
@@ -136,7 +160,7 @@ describe("resources", () => {
     expect(policy).toContain("var.image_retention_count");
   });
 
-  test("state bucket: private, encrypted, versioned, TLS only", () => {
+  test("state bucket: private, encrypted with its own key, versioned, TLS only", () => {
     expect(resource("aws_s3_bucket_public_access_block", "state")).toMatchObject({
       block_public_acls: true,
       block_public_policy: true,
@@ -144,15 +168,110 @@ describe("resources", () => {
       restrict_public_buckets: true,
     });
     expect(resource("aws_s3_bucket_server_side_encryption_configuration", "state").rule).toEqual([
-      { apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } },
+      {
+        apply_server_side_encryption_by_default: {
+          sse_algorithm: "aws:kms",
+          kms_master_key_id: "${aws_kms_key.state.arn}",
+        },
+        bucket_key_enabled: true,
+      },
     ]);
+    expect(resource("aws_kms_key", "state")).toMatchObject({
+      enable_key_rotation: true,
+      deletion_window_in_days: 30,
+      policy: "${data.aws_iam_policy_document.state_key.json}",
+    });
+    // Destroyed after the bucket: a bucket destroy has to keep (objects, no force_destroy) keeps its key.
+    expect(resource("aws_s3_bucket", "state").depends_on).toEqual(["aws_kms_key.state"]);
     expect(resource("aws_s3_bucket_versioning", "state").versioning_configuration).toEqual({
       status: "Enabled",
     });
     expect(resource("aws_s3_bucket_ownership_controls", "state").rule).toEqual({
       object_ownership: "BucketOwnerEnforced",
     });
-    expect(resource("aws_s3_bucket_policy", "state").policy).toContain('"aws:SecureTransport" = "false"');
+    expect(resource("aws_s3_bucket_policy", "state").policy).toBe(
+      "${data.aws_iam_policy_document.state_bucket.json}",
+    );
+  });
+
+  test("the key policy: the account administers the key, only the task role uses it", () => {
+    expect(data().aws_iam_policy_document?.state_key?.statement).toEqual([
+      {
+        sid: "AccountAdministersTheKey",
+        effect: "Allow",
+        principals: [{ type: "AWS", identifiers: ["${data.aws_caller_identity.current.account_id}"] }],
+        actions: [...KEY_ADMIN_ACTIONS],
+        resources: ["*"],
+      },
+      {
+        sid: "RelayUsesTheKey",
+        effect: "Allow",
+        principals: [{ type: "AWS", identifiers: ["${aws_iam_role.task.arn}"] }],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+        resources: ["*"],
+      },
+    ]);
+    // Nothing that would let an IAM policy in the account open the state.
+    for (const action of KEY_ADMIN_ACTIONS) {
+      expect(action).not.toMatch(/\*|Decrypt|Encrypt|GenerateDataKey|CreateGrant|ReEncrypt/);
+    }
+  });
+
+  test("the bucket policy: TLS only; the session's keys readable by the task role alone", () => {
+    expect(data().aws_iam_policy_document?.state_bucket?.statement).toEqual([
+      {
+        sid: "TlsOnly",
+        effect: "Deny",
+        principals: [{ type: "*", identifiers: ["*"] }],
+        actions: ["s3:*"],
+        resources: ["${aws_s3_bucket.state.arn}", "${aws_s3_bucket.state.arn}/*"],
+        condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+      },
+      {
+        sid: "SessionKeysOnlyForTheRelay",
+        effect: "Deny",
+        principals: [{ type: "*", identifiers: ["*"] }],
+        actions: ["s3:GetObject", "s3:GetObjectVersion"],
+        resources: [
+          "${aws_s3_bucket.state.arn}/whatsapp-personal/creds.json",
+          "${aws_s3_bucket.state.arn}/whatsapp-personal/keys/*",
+        ],
+        condition: [
+          { test: "StringNotEquals", variable: "aws:PrincipalArn", values: ["${aws_iam_role.task.arn}"] },
+        ],
+      },
+    ]);
+  });
+
+  test("the deny covers every object of the WhatsApp session the relay writes (relay/whatsapp/auth-state.ts)", async () => {
+    const written: string[] = [];
+    const objects = new Map<string, string>();
+    const store = {
+      get: async (key: string) => objects.get(key),
+      put: async (key: string, body: string | Uint8Array) => {
+        written.push(key);
+        objects.set(key, String(body));
+      },
+      delete: async (key: string) => void objects.delete(key),
+      deletePrefix: async () => {},
+    };
+    const auth = await storedAuthState(store, AUTH_PREFIX);
+    await auth.saveCreds();
+    await auth.state.keys.set({
+      "pre-key": { "1": { public: new Uint8Array(32), private: new Uint8Array(32) } },
+      session: { "491701234567.0": new Uint8Array(8) },
+      "sender-key": { "120363@g.us::491701234567::0": new Uint8Array(8) },
+      "app-state-sync-key": { AAAA: { keyData: new Uint8Array(32) } as never },
+    });
+    expect(written.length).toBe(5);
+    const patterns = SESSION_KEY_OBJECTS.map(
+      (p) => new RegExp(`^${p.replace(/[.]/g, "\\.").replace(/\*/g, ".*")}$`),
+    );
+    for (const key of written)
+      expect(
+        patterns.some((p) => p.test(key)),
+        key,
+      ).toBe(true);
   });
 });
 
@@ -177,6 +296,7 @@ describe("IAM: least privilege", () => {
     expect(rows("task")).toEqual([
       ["ListStateBucket", ["s3:ListBucket"], ["${aws_s3_bucket.state.arn}"], "always"],
       ["StateLease", objects, ["${aws_s3_bucket.state.arn}/lease.json"], "always"],
+      ["UseStateKey", ["kms:Decrypt", "kms:GenerateDataKey"], ["${aws_kms_key.state.arn}"], "always"],
       [
         "SendToDiscordQueue",
         ["sqs:SendMessage"],

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
@@ -12,7 +11,7 @@ import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { Construct } from "constructs";
-import { LEASE_KEY } from "../../relay/lease.ts";
+import { LEASE_KEY, LEASE_TIMINGS } from "../../relay/lease.ts";
 import { addr, local, ModuleStack, named, output, tfList, tfNumber, tfString } from "../lib/index.ts";
 import { StateBucket } from "./bucket.ts";
 import { oneLine } from "./expr.ts";
@@ -26,24 +25,25 @@ export const HEALTH_PORT = 8080;
 export const STOP_TIMEOUT_SECONDS = 30;
 
 /**
- * The container health check against GET /health (200 healthy, 503 not), with what ECS allows at most for
- * the grace period: a task is replaced once its connections have failed three checks in a row after the
- * first five minutes. Those five minutes are for a WhatsApp pairing (the health is 503 while the QR code
- * waits to be scanned, so the scan must happen within about six and a half minutes of the task's start; a
- * replaced task shows a fresh code) and for a new task waiting out a crashed one's lease of the state.
+ * The container health check: the image's own, `bun dist/healthcheck.js` (relay/healthcheck.ts), which
+ * asks GET /health over loopback and fails only when a restart may help — a connection failed, stuck
+ * connecting, or no answer — and passes while the relay waits for a person: a QR code to scan (`pairing`),
+ * a re-pair after the phone unlinked it (`unlinked`). So ECS never restarts a task that waits for a scan
+ * (a restart would only show a new code) or for an explicit re-pair. Three failures 30 s apart mark the
+ * task unhealthy. The start period covers the one wait that fails the check and is not stuck: a new task
+ * waiting out the lease of a task that crashed (up to the lease's 90 s, relay/lease.ts) before it
+ * connects, plus 30 s to connect.
  */
 export const HEALTH_CHECK = {
-  command: [
-    "CMD",
-    "bun",
-    "-e",
-    `fetch("http://127.0.0.1:${HEALTH_PORT}/health").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-  ],
+  command: ["CMD", "bun", "dist/healthcheck.js"],
   interval: 30,
   timeout: 5,
   retries: 3,
-  startPeriod: 300,
+  startPeriod: LEASE_TIMINGS.ttlMs / 1000 + 30,
 } as const;
+
+/** Where the health endpoint listens: loopback, so only the container's own health check reaches it. */
+export const HEALTH_HOST = "127.0.0.1";
 
 /** Key prefix of the WhatsApp session in the state bucket. */
 export const AUTH_PREFIX = "whatsapp-personal/";
@@ -52,12 +52,20 @@ export const AUTH_PREFIX = "whatsapp-personal/";
 export const DISCORD_STATE_PREFIX = "discord/";
 
 /**
+ * The WhatsApp session's keys in the state bucket, in Baileys' layout (relay/whatsapp/auth-state.ts): its
+ * credentials and one object per signal key. Whoever reads them is the linked device of the account; the
+ * bucket policy lets only the task role read them. (The pairing QR code beside them is for operators.)
+ */
+export const SESSION_KEY_OBJECTS = [`${AUTH_PREFIX}creds.json`, `${AUTH_PREFIX}keys/*`] as const;
+
+/**
  * The always-on relay on ECS Fargate: one ARM64 task (0.25 vCPU, 0.5 GB by default, optionally on Fargate
  * Spot) that holds the Discord gateway connection and the WhatsApp personal session and turns their
  * messages into envelopes on the channels' queues; WhatsApp replies come back through the outbound queue.
  * With an ECR repository for its image (immutable tags), a log group, least-privilege roles, a private
  * bucket for its state (the WhatsApp auth state, the Discord session handed from one task to the next, and
- * the lease that lets one task at a time write it), and an alarm when no task runs.
+ * the lease that lets one task at a time write it) encrypted with a KMS key only the task role may use, and
+ * an alarm when no task runs.
  *
  * Synthesized into modules/relay/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
@@ -112,12 +120,6 @@ export class RelayModule extends ModuleStack {
       "this",
     );
 
-    const state = new StateBucket(this, "StateBucket", {
-      bucketName: `${name}-state-${account.accountId}`,
-      forceDestroy: v.forceDestroy.booleanValue,
-      tags,
-    }).bucket;
-
     // Roles: the execution role pulls the image and writes logs; the task role is what the relay may do.
     // Both trust ECS tasks of this account only (aws:SourceAccount: no confused deputy).
     const trust = named(
@@ -160,12 +162,22 @@ export class RelayModule extends ModuleStack {
       "execution",
     );
     const taskRole = role("TaskRole", "task");
+    const { bucket: state, key: stateKey } = new StateBucket(this, "StateBucket", {
+      bucketName: `${name}-state-${account.accountId}`,
+      forceDestroy: v.forceDestroy.booleanValue,
+      accountId: account.accountId,
+      relayRoleArn: taskRole.arn,
+      relayOnlyObjects: SESSION_KEY_OBJECTS,
+      description: `State of the agentcore-relay relay ${name}: the WhatsApp session's keys, the Discord session.`,
+      tags,
+    });
     const taskPolicy = named(
       new IamRolePolicy(this, "TaskPolicy", {
         name: `${name}-task`,
         role: taskRole.id,
         policy: taskPolicyDocument(this, {
           bucketArn: state.arn,
+          keyArn: stateKey.arn,
           leaseKey: LEASE_KEY,
           discord,
           whatsapp,
@@ -213,12 +225,17 @@ export class RelayModule extends ModuleStack {
       `coalesce(${addr(v.clusterArn)}, one(${addr(cluster)}[*].arn))`,
     );
 
+    // The relay's configuration (relay/README.md): the health endpoint on loopback, each integration's queues;
+    // for WhatsApp personal the people it may let through (the worker's own allowlist), the group trigger and
+    // whether the pairing QR code goes to the log.
+    const wa = addr(v.whatsappPersonal);
     const environment = local(
       this,
       "environment",
       oneLine(`concat(
         [
           { name = "PORT", value = "${HEALTH_PORT}" },
+          { name = "HEALTH_HOST", value = "${HEALTH_HOST}" },
           { name = "LOG_LEVEL", value = ${addr(v.logLevel)} },
           { name = "STATE_BUCKET", value = ${addr(state)}.id }
         ],
@@ -226,9 +243,14 @@ export class RelayModule extends ModuleStack {
           { name = "DISCORD_QUEUE_URL", value = ${addr(v.discord)}.queue_url }
         ] : [],
         ${whatsapp} ? [
-          { name = "WHATSAPP_PERSONAL_QUEUE_URL", value = ${addr(v.whatsappPersonal)}.queue_url },
-          { name = "OUTBOUND_QUEUE_URL", value = ${addr(v.whatsappPersonal)}.outbound_queue_url },
-          { name = "AUTH_PREFIX", value = "${AUTH_PREFIX}" }
+          { name = "WHATSAPP_PERSONAL_QUEUE_URL", value = ${wa}.queue_url },
+          { name = "OUTBOUND_QUEUE_URL", value = ${wa}.outbound_queue_url },
+          { name = "AUTH_PREFIX", value = "${AUTH_PREFIX}" },
+          { name = "WHATSAPP_ALLOWED_USERS", value = join(",", ${wa}.allowed_users) },
+          { name = "WHATSAPP_LOG_QR", value = ${addr(v.logPairingQr)} ? "true" : "false" }
+        ] : [],
+        ${whatsapp} && ${addr(v.whatsappGroupTrigger)} != null ? [
+          { name = "WHATSAPP_GROUP_TRIGGER", value = ${addr(v.whatsappGroupTrigger)} }
         ] : []
       )`),
     );
@@ -254,7 +276,6 @@ export class RelayModule extends ModuleStack {
             name = "relay", image = ${addr(image)}, essential = true,
             environment = ${addr(environment)},
             secrets = ${addr(secrets)},
-            portMappings = [{ containerPort = ${HEALTH_PORT}, protocol = "tcp" }],
             healthCheck = {
               command = [${HEALTH_CHECK.command.map((part) => JSON.stringify(part)).join(", ")}],
               interval = ${HEALTH_CHECK.interval}, timeout = ${HEALTH_CHECK.timeout},
@@ -370,13 +391,19 @@ export class RelayModule extends ModuleStack {
       this,
       "log_group_name",
       logGroup.name,
-      "CloudWatch log group of the relay: connection states, pairing QR codes, errors.",
+      "CloudWatch log group of the relay: connection states, errors (pairing QR codes only with `log_pairing_qr`).",
     );
     output(
       this,
       "state_bucket_name",
       state.id,
       "S3 bucket of the relay's state: the WhatsApp session's auth state and pairing QR code, the Discord session, the lease.",
+    );
+    output(
+      this,
+      "state_key_arn",
+      stateKey.arn,
+      "ARN of the KMS key the state bucket is encrypted with (only the task role may use it).",
     );
     output(
       this,

@@ -41,13 +41,18 @@ output "execution_role_arn" {
 }
 
 output "log_group_name" {
-  description = "CloudWatch log group of the relay: connection states, pairing QR codes, errors."
+  description = "CloudWatch log group of the relay: connection states, errors (pairing QR codes only with `log_pairing_qr`)."
   value       = aws_cloudwatch_log_group.this.name
 }
 
 output "state_bucket_name" {
   description = "S3 bucket of the relay's state: the WhatsApp session's auth state and pairing QR code, the Discord session, the lease."
   value       = aws_s3_bucket.state.id
+}
+
+output "state_key_arn" {
+  description = "ARN of the KMS key the state bucket is encrypted with (only the task role may use it)."
+  value       = aws_kms_key.state.arn
 }
 
 output "pairing_qr_s3_uri" {

@@ -1,7 +1,7 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import type { Construct } from "constructs";
 import { named } from "../lib/index.ts";
+import { KEY_USE_ACTIONS } from "./bucket.ts";
 
 /**
  * The relay's IAM policies as `aws_iam_policy_document`s: exact actions on exact ARNs. The statements of
@@ -17,6 +17,7 @@ export const RELAY_ACTIONS = {
   readSecret: ["secretsmanager:GetSecretValue"],
   stateObjects: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
   listState: ["s3:ListBucket"],
+  useStateKey: KEY_USE_ACTIONS,
   pullImage: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
   authorizeRegistry: ["ecr:GetAuthorizationToken"],
   writeLogs: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -116,14 +117,17 @@ export function executionPolicyDocument(
 
 /**
  * The task role: send to the enabled channels' queues, consume the outbound queue, the lease of the state
- * bucket and its own prefixes of it (the Discord session; the WhatsApp auth state). `s3:ListBucket` on the bucket (which
- * holds only this relay's state) is what makes S3 answer 404 for an object not written yet, instead of
- * 403; the relay also lists the auth state to clear it after a logout.
+ * bucket and its own prefixes of it (the Discord session; the WhatsApp auth state), and the state's KMS key
+ * (whose own policy grants the same to this role alone). `s3:ListBucket` on the bucket (which holds only
+ * this relay's state) is what makes S3 answer 404 for an object not written yet, instead of 403; the relay
+ * also lists the auth state to clear it after a logout.
  */
 export function taskPolicyDocument(
   scope: Construct,
   o: {
     bucketArn: string;
+    /** The state bucket's KMS key. */
+    keyArn: string;
     /** The lease object (relay/lease.ts): every task reads and writes it, whatever it relays. */
     leaseKey: string;
     /** Raw boolean expressions: which integrations are on. */
@@ -143,6 +147,7 @@ export function taskPolicyDocument(
     [
       { sid: "ListStateBucket", actions: RELAY_ACTIONS.listState, resources: [o.bucketArn] },
       { sid: "StateLease", actions: RELAY_ACTIONS.stateObjects, resources: [`${o.bucketArn}/${o.leaseKey}`] },
+      { sid: "UseStateKey", actions: RELAY_ACTIONS.useStateKey, resources: [o.keyArn] },
     ],
     [
       {

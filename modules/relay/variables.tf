@@ -127,10 +127,34 @@ variable "discord" {
 }
 
 variable "whatsapp_personal" {
-  description = "Controls whether the relay runs a WhatsApp personal session (Baileys, its auth state in the state bucket): the WhatsApp-personal module's outputs, `whatsapp_personal = module.whatsapp_personal` (the inbound queue it sends to, the outbound queue of replies it consumes). null: no WhatsApp personal."
-  type        = object({ queue_url = string, queue_arn = string, outbound_queue_url = string, outbound_queue_arn = string })
+  description = "Controls whether the relay runs a WhatsApp personal session (Baileys, its auth state in the state bucket): the WhatsApp-personal module's outputs, `whatsapp_personal = module.whatsapp_personal` (the inbound queue it sends to, the outbound queue of replies it consumes, and `allowed_users`, the people whose messages it lets through as `WHATSAPP_ALLOWED_USERS`: everyone else is dropped before anything is queued, unanswered). null: no WhatsApp personal."
+  type        = object({ queue_url = string, queue_arn = string, outbound_queue_url = string, outbound_queue_arn = string, allowed_users = list(string) })
   default     = null
   nullable    = true
+
+  validation {
+    condition     = var.whatsapp_personal == null ? true : length(var.whatsapp_personal.allowed_users) > 0 && alltrue([for u in var.whatsapp_personal.allowed_users : u == "*" || can(regex("^\\d{1,24}@(?:s\\.whatsapp\\.net|lid)$", u))])
+    error_message = "whatsapp_personal.allowed_users must list WhatsApp user JIDs (\"491701234567@s.whatsapp.net\", \"<id>@lid\") or \"*\"."
+  }
+}
+
+variable "whatsapp_group_trigger" {
+  description = "A word that, starting a WhatsApp group message (e.g. `!ai`), addresses the bot besides an @mention of your account (`WHATSAPP_GROUP_TRIGGER`). A reply to one of your own messages never does: people answer you, not your agent. null: only @mentions. One word, up to 32 characters without spaces."
+  type        = string
+  default     = null
+  nullable    = true
+
+  validation {
+    condition     = var.whatsapp_group_trigger == null ? true : can(regex("^\\S{1,32}$", var.whatsapp_group_trigger))
+    error_message = "whatsapp_group_trigger must be one word: 1-32 characters without spaces, e.g. !ai."
+  }
+}
+
+variable "log_pairing_qr" {
+  description = "Controls whether the WhatsApp pairing QR code is also printed in the relay's log (`WHATSAPP_LOG_QR`), besides the PNG at `pairing_qr_s3_uri`. Whoever scans it links their account to the relay, and more people read logs than the state bucket: leave it off unless the log is as private as the bucket."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "force_destroy" {

@@ -1,5 +1,6 @@
 import type { TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
+import { USER_JID } from "../../relay/whatsapp/jid.ts";
 import { LOG_LEVELS, LOG_RETENTION_DAYS, roleVariables, variable } from "../lib/index.ts";
 
 /** Defaults of the relay module's inputs, in one place. */
@@ -166,12 +167,47 @@ export function relayVariables(scope: Construct) {
         "the task may send them to; `secret_arn`, whose `bot_token` ECS injects as DISCORD_BOT_TOKEN). null: no Discord.",
     }),
     whatsappPersonal: v("whatsapp_personal", {
-      type: "object({ queue_url = string, queue_arn = string, outbound_queue_url = string, outbound_queue_arn = string })",
+      type: "object({ queue_url = string, queue_arn = string, outbound_queue_url = string, outbound_queue_arn = string, allowed_users = list(string) })",
       default: null,
       description:
         "Controls whether the relay runs a WhatsApp personal session (Baileys, its auth state in the state bucket): the " +
         "WhatsApp-personal module's outputs, `whatsapp_personal = module.whatsapp_personal` (the inbound queue it sends " +
-        "to, the outbound queue of replies it consumes). null: no WhatsApp personal.",
+        "to, the outbound queue of replies it consumes, and `allowed_users`, the people whose messages it lets through " +
+        "as `WHATSAPP_ALLOWED_USERS`: everyone else is dropped before anything is queued, unanswered). null: no " +
+        "WhatsApp personal.",
+      validation: [
+        {
+          // A conditional, not ||: Terraform before 1.12 evaluates both sides of ||.
+          condition:
+            "var.whatsapp_personal == null ? true : length(var.whatsapp_personal.allowed_users) > 0 && " +
+            `alltrue([for u in var.whatsapp_personal.allowed_users : u == "*" || can(regex(${JSON.stringify(USER_JID.source)}, u))])`,
+          errorMessage:
+            'whatsapp_personal.allowed_users must list WhatsApp user JIDs ("491701234567@s.whatsapp.net", "<id>@lid") or "*".',
+        },
+      ],
+    }),
+    whatsappGroupTrigger: v("whatsapp_group_trigger", {
+      type: "string",
+      default: null,
+      description:
+        "A word that, starting a WhatsApp group message (e.g. `!ai`), addresses the bot besides an @mention of your " +
+        "account (`WHATSAPP_GROUP_TRIGGER`). A reply to one of your own messages never does: people answer you, not " +
+        "your agent. null: only @mentions. One word, up to 32 characters without spaces.",
+      validation: [
+        {
+          condition:
+            'var.whatsapp_group_trigger == null ? true : can(regex("^\\\\S{1,32}$", var.whatsapp_group_trigger))',
+          errorMessage: "whatsapp_group_trigger must be one word: 1-32 characters without spaces, e.g. !ai.",
+        },
+      ],
+    }),
+    logPairingQr: v("log_pairing_qr", {
+      type: "bool",
+      default: false,
+      description:
+        "Controls whether the WhatsApp pairing QR code is also printed in the relay's log (`WHATSAPP_LOG_QR`), " +
+        "besides the PNG at `pairing_qr_s3_uri`. Whoever scans it links their account to the relay, and more people " +
+        "read logs than the state bucket: leave it off unless the log is as private as the bucket.",
     }),
     forceDestroy: v("force_destroy", {
       type: "bool",

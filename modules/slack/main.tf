@@ -11,6 +11,16 @@ locals {
   app_manifest                     = jsonencode({ display_information = { name = local.app_name, description = var.app_description }, features = merge({ app_home = { home_tab_enabled = false, messages_tab_enabled = true, messages_tab_read_only_enabled = false }, bot_user = { display_name = local.app_name, always_online = true } }, { for key, value in { assistant_view = { assistant_description = var.app_description } } : key => value if var.enable_assistant_view }), oauth_config = { scopes = { bot = concat(["app_mentions:read", "chat:write", "im:history", "reactions:write", "channels:history", "groups:history", "mpim:history", "metadata.message:read"], var.enable_assistant_view ? ["assistant:write"] : []) } }, settings = { event_subscriptions = { request_url = local.events_url, bot_events = concat(["app_mention", "message.im"], var.enable_thread_replies ? ["message.channels", "message.groups"] : []) }, org_deploy_enabled = false, socket_mode_enabled = false, token_rotation_enabled = false } })
 }
 
+resource "terraform_data" "session_key" {
+  count = var.secret_arn == null ? 1 : 0
+
+  input = sensitive(replace(join("", [uuid(), uuid()]), "-", ""))
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
 resource "aws_secretsmanager_secret" "this" {
   count = var.secret_arn == null ? 1 : 0
 
@@ -24,8 +34,8 @@ resource "aws_secretsmanager_secret_version" "this" {
   count = var.secret_arn == null ? 1 : 0
 
   secret_id                = aws_secretsmanager_secret.this[0].id
-  secret_string_wo         = jsonencode({ bot_token = var.bot_token, signing_secret = var.signing_secret })
-  secret_string_wo_version = parseint(substr(sha256(jsonencode({ bot_token = var.bot_token, signing_secret = var.signing_secret })), 0, 12), 16)
+  secret_string_wo         = jsonencode({ bot_token = var.bot_token, signing_secret = var.signing_secret, session_key = terraform_data.session_key[0].output })
+  secret_string_wo_version = parseint(substr(sha256(jsonencode({ bot_token = var.bot_token, signing_secret = var.signing_secret, session_key = terraform_data.session_key[0].output })), 0, 12), 16)
 
   lifecycle {
     precondition {
@@ -156,6 +166,7 @@ resource "aws_lambda_function" "worker" {
       MAX_RECEIVE_COUNT = tostring(var.max_receive_count)
       QUEUE_URL         = aws_sqs_queue.this.url
       SECRET_ARN        = local.secret_arn
+      SESSION_SCOPE     = var.session_scope
     }
   }
 

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -54,6 +53,7 @@ describe("resources", () => {
       "data.aws_iam_policy_document.ingress",
       "data.aws_iam_policy_document.lambda_assume_role",
       "data.aws_iam_policy_document.worker",
+      "terraform_data.session_key",
     ]);
   });
 
@@ -115,11 +115,12 @@ describe("IAM: least privilege", () => {
 });
 
 describe("secret", () => {
-  test("JSON with bot_token and signing_secret; created only without secret_arn; both required then", () => {
+  test("JSON with bot_token, signing_secret and the session key; created only without secret_arn; both required then", () => {
     const version = resource("aws_secretsmanager_secret_version", "this");
     expect(version.secret_string_wo).toBe(
-      "${jsonencode({ bot_token = var.bot_token, signing_secret = var.signing_secret })}",
+      `\${${expectedPipeline.secretJson(["bot_token = var.bot_token", "signing_secret = var.signing_secret"])}}`,
     );
+    expect(resource("terraform_data", "session_key").count).toBe("${var.secret_arn == null ? 1 : 0}");
     expect(version.count).toBe("${var.secret_arn == null ? 1 : 0}");
     expect(resource("aws_secretsmanager_secret", "this").count).toBe("${var.secret_arn == null ? 1 : 0}");
     const [pre] = (version.lifecycle as { precondition: { condition: string }[] }).precondition;

@@ -158,7 +158,7 @@ export class SlackModule extends ModuleStack {
       namePrefix: `${name}-slack-`,
       description: `Slack bot token and signing secret of the agentcore-relay deployment ${name}.`,
       existingSecretArn: addr(v.secretArn),
-      secretString: `jsonencode({ bot_token = ${addr(botToken)}, signing_secret = ${addr(signingSecret)} })`,
+      values: { bot_token: addr(botToken), signing_secret: addr(signingSecret) },
       recoveryWindowInDays: addr(v.secretRecoveryWindowInDays),
       preconditions: [
         {

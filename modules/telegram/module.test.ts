@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -55,6 +54,7 @@ describe("resources", () => {
       "data.aws_iam_policy_document.lambda_assume_role",
       "data.aws_iam_policy_document.worker",
       "data.aws_secretsmanager_secret_versions.this",
+      "terraform_data.session_key",
     ]);
   });
 
@@ -240,9 +240,11 @@ describe("IAM: least privilege", () => {
 });
 
 describe("secret and webhook registration", () => {
-  test("secret JSON holds bot_token and a webhook secret derived from it, written only (never in state)", () => {
-    const json =
-      'jsonencode({ bot_token = var.bot_token, webhook_secret = sha256("agentcore-relay telegram webhook secret:${var.bot_token}") })';
+  test("secret JSON holds bot_token, a webhook secret derived from it and the session key, written only (never in state)", () => {
+    const json = expectedPipeline.secretJson([
+      "bot_token = var.bot_token",
+      'webhook_secret = sha256("agentcore-relay telegram webhook secret:${var.bot_token}")',
+    ]);
     const version = resource("aws_secretsmanager_secret_version", "this");
     expect(version.secret_string).toBeUndefined();
     expect(version.secret_string_wo).toBe(`\${${json}}`);
@@ -250,6 +252,14 @@ describe("secret and webhook registration", () => {
     expect(locals().secret_arn).toBe(
       "${var.secret_arn == null ? aws_secretsmanager_secret.this[0].arn : var.secret_arn}",
     );
+  });
+
+  test("session key: 64 random hex digits made once with the secret (never from the bot token), kept in the state", () => {
+    expect(resource("terraform_data", "session_key")).toEqual({
+      count: "${var.secret_arn == null ? 1 : 0}",
+      input: '${sensitive(replace(join("", [uuid(), uuid()]), "-", ""))}',
+      lifecycle: { ignore_changes: ["input"] },
+    });
   });
 
   test("setup invocation of the worker: CRUD, after the route exists, re-run on URL or secret change", () => {

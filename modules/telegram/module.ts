@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import {
@@ -74,7 +73,7 @@ export class TelegramModule extends ModuleStack {
       namePrefix: `${name}-telegram-`,
       description: `Telegram bot token and webhook secret of the agentcore-relay deployment ${name}.`,
       existingSecretArn: addr(v.secretArn),
-      secretString: `jsonencode({ bot_token = var.bot_token, webhook_secret = ${WEBHOOK_SECRET_EXPRESSION} })`,
+      values: { bot_token: "var.bot_token", webhook_secret: WEBHOOK_SECRET_EXPRESSION },
       recoveryWindowInDays: addr(v.secretRecoveryWindowInDays),
       preconditions: [
         {

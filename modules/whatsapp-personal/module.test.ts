@@ -1,7 +1,7 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { USER_JID } from "../../relay/whatsapp/jid.ts";
 import { REPO_ROOT } from "../../scripts/synth.ts";
 import {
   type Block,
@@ -13,10 +13,10 @@ import {
 
 /** Synth-level checks of the generated WhatsApp-personal module. */
 
-const { files, config, resources, variables, resource, statements } = useModule("whatsapp-personal");
+const { files, config, resources, variables, resource, statements, envOf } = useModule("whatsapp-personal");
 
 describe("resources", () => {
-  test("inbound and outbound FIFO pairs, the worker, its ledger and alarms; no ingress, API or secret", () => {
+  test("inbound and outbound FIFO pairs, the worker, its ledger, alarms and secret; no ingress or API", () => {
     const addresses = Object.entries(resources()).flatMap(([type, byName]) =>
       Object.keys(byName).map((n) => `${type}.${n}`),
     );
@@ -30,12 +30,15 @@ describe("resources", () => {
         "aws_iam_role_policy.worker",
         "aws_lambda_event_source_mapping.worker",
         "aws_lambda_function.worker",
+        "aws_secretsmanager_secret.this",
+        "aws_secretsmanager_secret_version.this",
         "aws_sqs_queue.dlq",
         "aws_sqs_queue.outbound",
         "aws_sqs_queue.outbound_dlq",
         "aws_sqs_queue.this",
         "aws_sqs_queue_redrive_allow_policy.dlq",
         "aws_sqs_queue_redrive_allow_policy.outbound_dlq",
+        "terraform_data.session_key",
       ].sort(),
     );
     expect(resource("aws_sqs_queue", "outbound")).toMatchObject({
@@ -44,48 +47,39 @@ describe("resources", () => {
       content_based_deduplication: false,
       visibility_timeout_seconds: 60,
     });
-    for (const unused of [
-      "secret_arn",
-      "http_api_id",
-      "ingress_memory_mb",
-      "secret_recovery_window_in_days",
-    ]) {
+    for (const unused of ["http_api_id", "ingress_memory_mb", "ingress_reserved_concurrency"]) {
       expect(variables()).not.toHaveProperty(unused);
     }
   });
 
-  test("worker: the committed bundle, the outbound queue in its environment, no secret", () => {
+  test("worker: the committed bundle, the outbound queue in its environment, its secret", () => {
     expect(resource("aws_lambda_function", "worker")).toMatchObject({
       handler: "worker.handler",
       runtime: "nodejs22.x",
       architectures: ["arm64"],
     });
     expect(resource("aws_lambda_function", "worker").filename).toBe("${path.module}/dist/worker.zip");
-    const env = (
-      resource("aws_lambda_function", "worker").environment as { variables: Record<string, string> }
-    ).variables;
-    expect(env).toEqual({
-      QUEUE_URL: "${aws_sqs_queue.this.url}",
-      OUTBOUND_QUEUE_URL: "${aws_sqs_queue.outbound.url}",
-      AGENT_RUNTIME_ARN: "${var.agent_runtime_arn}",
-      AGENT_QUALIFIER: "${var.agent_qualifier}",
-      ALLOWED_USERS: '${join(",", var.allowed_users)}',
-      MAX_RECEIVE_COUNT: "${tostring(var.max_receive_count)}",
-      AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
-      LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
-      LOG_LEVEL: "${var.log_level}",
-    });
-  });
-
-  test("worker IAM: send to the outbound queue only, consume the inbound one, ledger, agent, logs", () => {
-    expect(statementRows(statements("worker"))).toEqual(
-      expectedPipeline.workerStatements({ secret: false, sendQueue: "outbound" }),
+    expect(envOf("worker")).toEqual(
+      expectedPipeline.workerEnvironment({ OUTBOUND_QUEUE_URL: "${aws_sqs_queue.outbound.url}" }),
     );
   });
 
-  test("allowed_users takes WhatsApp JIDs", () => {
+  test("the secret holds only the generated session key (no credentials: the session lives in the relay)", () => {
+    const version = resource("aws_secretsmanager_secret_version", "this");
+    expect(version.secret_string_wo).toBe(`\${${expectedPipeline.secretJson([])}}`);
+    expect(version.lifecycle).toBeUndefined();
+    expect(resource("terraform_data", "session_key").count).toBe("${var.secret_arn == null ? 1 : 0}");
+  });
+
+  test("worker IAM: its secret, send to the outbound queue only, consume the inbound one, ledger, agent, logs", () => {
+    expect(statementRows(statements("worker"))).toEqual(
+      expectedPipeline.workerStatements({ sendQueue: "outbound" }),
+    );
+  });
+
+  test("allowed_users takes WhatsApp JIDs, by the relay's own rule (WHATSAPP_ALLOWED_USERS)", () => {
     const rules = variables().allowed_users?.validation as { condition: string }[];
-    expect(rules.map((r) => r.condition).join("\n")).toContain("s\\\\.whatsapp\\\\.net|lid");
+    expect(rules.map((r) => r.condition).join("\n")).toContain(JSON.stringify(USER_JID.source));
   });
 });
 
@@ -102,6 +96,8 @@ describe("a reusable module", () => {
         "outbound_dlq_url",
         "dlq_arn",
         "outbound_dlq_arn",
+        "allowed_users",
+        "secret_arn",
         ...functionOutputNames("worker"),
         "ledger_table_name",
         "ledger_table_arn",

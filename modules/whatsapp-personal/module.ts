@@ -1,8 +1,10 @@
 import type { Construct } from "constructs";
+import { USER_JID } from "../../relay/whatsapp/jid.ts";
 import {
   addr,
   CHANNEL_NAME_MAX_LENGTH,
   ChannelPipeline,
+  ChannelSecret,
   channelPipelineInputs,
   channelVariables,
   DlqAlarm,
@@ -19,10 +21,8 @@ export const OUTBOUND_CONSUMER_SECONDS = 10;
 /** Sends the relay tries before a reply goes to the outbound DLQ (about 5 minutes of back-off). */
 export const OUTBOUND_MAX_RECEIVE_COUNT = 6;
 
-/** Inputs of the shared channel set that this channel has no use for: it has no ingress and no secret. */
+/** Inputs of the shared channel set that this channel has no use for: it has no ingress and no API. */
 const NOT_USED = [
-  "secret_arn",
-  "secret_recovery_window_in_days",
   "ingress_memory_mb",
   "ingress_reserved_concurrency",
   "http_api_id",
@@ -33,8 +33,11 @@ const NOT_USED = [
 /**
  * The serverless half of WhatsApp personal (a linked device of your own WhatsApp account, through the
  * relay's Baileys session): the inbound FIFO queue the relay fills, the worker Lambda that asks the
- * agent, and the outbound FIFO queue of replies the relay sends. The relay (modules/relay) is this
- * channel's ingress and holds the session: a Lambda cannot.
+ * agent, the outbound FIFO queue of replies the relay sends, and a secret holding only the worker's
+ * `session_key` (no credentials: the session lives in the relay). The relay (modules/relay) is this
+ * channel's ingress and holds the session: a Lambda cannot. It takes `allowed_users` from this module
+ * (`whatsapp_personal = module.whatsapp_personal`): the people the worker answers are the only ones the
+ * relay lets through.
  *
  * Synthesized into modules/whatsapp-personal/*.tf (HCL) by `bun run build` (scripts/synth.ts).
  */
@@ -43,8 +46,11 @@ export class WhatsAppPersonalModule extends ModuleStack {
     super(scope, id);
     const v = channelVariables(this, {
       channel: "WhatsApp personal",
-      userIdPattern: "^[0-9]+@(s\\.whatsapp\\.net|lid)$",
-      userIdHint: 'WhatsApp JIDs such as "491701234567@s.whatsapp.net" (country code and number, no +)',
+      // The relay's rule (WHATSAPP_ALLOWED_USERS), in RE2 as it is in JavaScript.
+      userIdPattern: USER_JID.source,
+      userIdHint:
+        'WhatsApp user JIDs: a phone number as "491701234567@s.whatsapp.net" (country code and number, no +), a ' +
+        'hidden id as "<id>@lid"',
       secretKeys: [],
     });
     for (const unused of NOT_USED) this.node.tryRemoveChild(`var.${unused}`);
@@ -56,8 +62,27 @@ export class WhatsAppPersonalModule extends ModuleStack {
         "names are unique in the whole account (all regions), the other names per account and region: use a name " +
         "once per account.",
     );
+    v.allowedUsers.addOverride(
+      "description",
+      "Who may talk to the agent through your account: WhatsApp user JIDs, a phone number as " +
+        '`491701234567@s.whatsapp.net` (country code and number, no +) or a hidden id as `<id>@lid`, or `["*"]` for ' +
+        "everyone who writes to the account (for a number used only as a bot). The relay (`allowed_users` output) " +
+        "drops everyone else before anything is queued and nothing is ever sent back to them: no answer, no " +
+        "refusal. Must not be empty.",
+    );
     const name = v.name.stringValue;
     const tags = v.tags.value;
+
+    // No credentials (the session lives in the relay): the secret holds only the session ids' key.
+    const secret = new ChannelSecret(this, "Secret", {
+      terraformName: "this",
+      namePrefix: `${name}-whatsapp-personal-`,
+      description: `Agent session key of the agentcore-relay WhatsApp-personal deployment ${name}.`,
+      existingSecretArn: addr(v.secretArn),
+      values: {},
+      recoveryWindowInDays: addr(v.secretRecoveryWindowInDays),
+      tags,
+    });
 
     // Outbound: the worker sends replies, the relay consumes them.
     const outbound = new FifoQueuePair(this, "Outbound", {
@@ -71,6 +96,7 @@ export class WhatsAppPersonalModule extends ModuleStack {
     // Inbound: the relay sends envelopes (it is this channel's ingress), the worker consumes them.
     const { queues, worker, ledger } = new ChannelPipeline(this, "Pipeline", {
       ...channelPipelineInputs(v),
+      secretArn: secret.secretArn,
       workerEnvironment: { OUTBOUND_QUEUE_URL: outbound.queue.url },
       workerSendQueue: outbound.queue,
     });
@@ -90,6 +116,12 @@ export class WhatsAppPersonalModule extends ModuleStack {
       "URL of the inbound FIFO queue (the relay's WHATSAPP_PERSONAL_QUEUE_URL).",
     );
     output(this, "queue_arn", queues.queue.arn, "ARN of the inbound FIFO queue, for the relay's task role.");
+    output(
+      this,
+      "allowed_users",
+      v.allowedUsers.listValue,
+      "The JIDs the worker answers (`allowed_users`): the relay's WHATSAPP_ALLOWED_USERS, so it drops everyone else before anything is queued.",
+    );
     output(
       this,
       "dlq_url",
@@ -119,5 +151,11 @@ export class WhatsAppPersonalModule extends ModuleStack {
     functionOutputs(this, "worker", worker, "the worker Lambda function (queue → agent → outbound queue)");
     output(this, "ledger_table_name", ledger.table.name, "Name of the DynamoDB table of the send ledger.");
     output(this, "ledger_table_arn", ledger.table.arn, "ARN of the DynamoDB table of the send ledger.");
+    output(
+      this,
+      "secret_arn",
+      secret.secretArn,
+      "ARN of the Secrets Manager secret with the worker's `session_key` (created or given).",
+    );
   }
 }

@@ -10,6 +10,11 @@ output "queue_arn" {
   value       = aws_sqs_queue.this.arn
 }
 
+output "allowed_users" {
+  description = "The JIDs the worker answers (`allowed_users`): the relay's WHATSAPP_ALLOWED_USERS, so it drops everyone else before anything is queued."
+  value       = var.allowed_users
+}
+
 output "dlq_url" {
   description = "URL of the inbound dead-letter queue: messages the worker could not answer."
   value       = aws_sqs_queue.dlq.url
@@ -73,4 +78,9 @@ output "ledger_table_name" {
 output "ledger_table_arn" {
   description = "ARN of the DynamoDB table of the send ledger."
   value       = aws_dynamodb_table.ledger.arn
+}
+
+output "secret_arn" {
+  description = "ARN of the Secrets Manager secret with the worker's `session_key` (created or given)."
+  value       = local.secret_arn
 }

@@ -35,7 +35,7 @@ variable "agent_qualifier" {
 }
 
 variable "allowed_users" {
-  description = "Who may talk to the agent: WhatsApp JIDs such as \"491701234567@s.whatsapp.net\" (country code and number, no +), or `[\"*\"]` for everyone. Others get a polite refusal and the agent is not invoked. Must not be empty."
+  description = "Who may talk to the agent through your account: WhatsApp user JIDs, a phone number as `491701234567@s.whatsapp.net` (country code and number, no +) or a hidden id as `<id>@lid`, or `[\"*\"]` for everyone who writes to the account (for a number used only as a bot). The relay (`allowed_users` output) drops everyone else before anything is queued and nothing is ever sent back to them: no answer, no refusal. Must not be empty."
   type        = list(string)
   nullable    = false
 
@@ -45,8 +45,8 @@ variable "allowed_users" {
   }
 
   validation {
-    condition     = alltrue([for u in var.allowed_users : u == "*" || can(regex("^[0-9]+@(s\\.whatsapp\\.net|lid)$", u))])
-    error_message = "allowed_users entries must be WhatsApp JIDs such as \"491701234567@s.whatsapp.net\" (country code and number, no +), or \"*\"."
+    condition     = alltrue([for u in var.allowed_users : u == "*" || can(regex("^\\d{1,24}@(?:s\\.whatsapp\\.net|lid)$", u))])
+    error_message = "allowed_users entries must be WhatsApp user JIDs: a phone number as \"491701234567@s.whatsapp.net\" (country code and number, no +), a hidden id as \"<id>@lid\", or \"*\"."
   }
 }
 
@@ -55,6 +55,42 @@ variable "enable_agent_user_id" {
   type        = bool
   default     = false
   nullable    = false
+}
+
+variable "session_scope" {
+  description = "What one agent session covers (the worker's `SESSION_SCOPE`): `conversation` (the default), one session per chat or thread, shared by every member of a group as they share the chat, so members build on each other's questions and `/new` starts afresh for all; `user`, one session per member in each chat, for agents with per-user memory or tools and groups open to people who must not reach each other's context; `/new` then ends only the sender's."
+  type        = string
+  default     = "conversation"
+  nullable    = false
+
+  validation {
+    condition     = contains(["conversation", "user"], var.session_scope)
+    error_message = "session_scope must be one of conversation, user."
+  }
+}
+
+variable "secret_arn" {
+  description = "ARN of an existing Secrets Manager secret whose value is JSON with the key `session_key` (32-512 visible ASCII characters, the key the worker derives agent session ids with; without it the ids are unkeyed hashes of public chat ids). When null the module creates the secret, with a random `session_key`. Must be known at plan time (a literal, a variable or a data source)."
+  type        = string
+  default     = null
+  nullable    = true
+
+  validation {
+    condition     = var.secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.secret_arn))
+    error_message = "secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)."
+  }
+}
+
+variable "secret_recovery_window_in_days" {
+  description = "Days Secrets Manager keeps the created secret after `terraform destroy` before deleting it: 0 (at once) or 7–30."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.secret_recovery_window_in_days == 0 || floor(var.secret_recovery_window_in_days) == var.secret_recovery_window_in_days && var.secret_recovery_window_in_days >= 7 && var.secret_recovery_window_in_days <= 30
+    error_message = "secret_recovery_window_in_days must be 0 or an integer from 7 to 30."
+  }
 }
 
 variable "worker_timeout_seconds" {

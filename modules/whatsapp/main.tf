@@ -23,6 +23,16 @@ resource "terraform_data" "verify_token" {
   }
 }
 
+resource "terraform_data" "session_key" {
+  count = var.secret_arn == null ? 1 : 0
+
+  input = sensitive(replace(join("", [uuid(), uuid()]), "-", ""))
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
 resource "aws_secretsmanager_secret" "this" {
   count = var.secret_arn == null ? 1 : 0
 
@@ -36,8 +46,8 @@ resource "aws_secretsmanager_secret_version" "this" {
   count = var.secret_arn == null ? 1 : 0
 
   secret_id                = aws_secretsmanager_secret.this[0].id
-  secret_string_wo         = jsonencode({ access_token = var.access_token, app_secret = var.app_secret, verify_token = local.verify_token, phone_number_id = var.phone_number_id })
-  secret_string_wo_version = parseint(substr(sha256(jsonencode({ access_token = var.access_token, app_secret = var.app_secret, verify_token = local.verify_token, phone_number_id = var.phone_number_id })), 0, 12), 16)
+  secret_string_wo         = jsonencode({ access_token = var.access_token, app_secret = var.app_secret, verify_token = local.verify_token, phone_number_id = var.phone_number_id, session_key = terraform_data.session_key[0].output })
+  secret_string_wo_version = parseint(substr(sha256(jsonencode({ access_token = var.access_token, app_secret = var.app_secret, verify_token = local.verify_token, phone_number_id = var.phone_number_id, session_key = terraform_data.session_key[0].output })), 0, 12), 16)
 
   lifecycle {
     precondition {
@@ -173,6 +183,7 @@ resource "aws_lambda_function" "worker" {
       MAX_RECEIVE_COUNT = tostring(var.max_receive_count)
       QUEUE_URL         = aws_sqs_queue.this.url
       SECRET_ARN        = local.secret_arn
+      SESSION_SCOPE     = var.session_scope
       WHATSAPP_APP_ID   = local.app_id
     }
   }

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -56,6 +55,7 @@ describe("resources", () => {
       "data.aws_iam_policy_document.lambda_assume_role",
       "data.aws_iam_policy_document.worker",
       "data.aws_secretsmanager_secret_versions.this",
+      "terraform_data.session_key",
       "terraform_data.verify_token",
     ]);
     for (const method of ["GET", "POST"]) {
@@ -135,9 +135,14 @@ describe("IAM: least privilege", () => {
 });
 
 describe("secret, verify token and setup", () => {
-  test("the secret holds the four keys; the verify token is generated only when neither given nor in secret_arn", () => {
+  test("the secret holds the four keys and the session key; the verify token is generated only when neither given nor in secret_arn", () => {
     expect(resource("aws_secretsmanager_secret_version", "this").secret_string_wo).toBe(
-      "${jsonencode({ access_token = var.access_token, app_secret = var.app_secret, verify_token = local.verify_token, phone_number_id = var.phone_number_id })}",
+      `\${${expectedPipeline.secretJson([
+        "access_token = var.access_token",
+        "app_secret = var.app_secret",
+        "verify_token = local.verify_token",
+        "phone_number_id = var.phone_number_id",
+      ])}}`,
     );
     expect(resource("terraform_data", "verify_token")).toMatchObject({
       count: "${var.secret_arn == null && var.verify_token == null ? 1 : 0}",

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${...}" strings here are Terraform interpolations, not JavaScript templates.
 import { DataResource, Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import {
@@ -153,9 +152,12 @@ export class WhatsAppModule extends ModuleStack {
       namePrefix: `${name}-whatsapp-`,
       description: `WhatsApp Cloud API credentials of the agentcore-relay deployment ${name}.`,
       existingSecretArn: addr(v.secretArn),
-      secretString:
-        "jsonencode({ access_token = var.access_token, app_secret = var.app_secret, " +
-        `verify_token = ${addr(verifyToken)}, phone_number_id = var.phone_number_id })`,
+      values: {
+        access_token: "var.access_token",
+        app_secret: "var.app_secret",
+        verify_token: addr(verifyToken),
+        phone_number_id: "var.phone_number_id",
+      },
       recoveryWindowInDays: addr(v.secretRecoveryWindowInDays),
       preconditions: [
         {

@@ -57,8 +57,20 @@ variable "enable_agent_user_id" {
   nullable    = false
 }
 
+variable "session_scope" {
+  description = "What one agent session covers (the worker's `SESSION_SCOPE`): `conversation` (the default), one session per chat or thread, shared by every member of a group as they share the chat, so members build on each other's questions and `/new` starts afresh for all; `user`, one session per member in each chat, for agents with per-user memory or tools and groups open to people who must not reach each other's context; `/new` then ends only the sender's."
+  type        = string
+  default     = "conversation"
+  nullable    = false
+
+  validation {
+    condition     = contains(["conversation", "user"], var.session_scope)
+    error_message = "session_scope must be one of conversation, user."
+  }
+}
+
 variable "secret_arn" {
-  description = "ARN of an existing Secrets Manager secret whose value is JSON with the keys `access_token`, `app_secret`, `verify_token`, `phone_number_id`. When null the module creates the secret. Must be known at plan time (a literal, a variable or a data source)."
+  description = "ARN of an existing Secrets Manager secret whose value is JSON with the keys `access_token`, `app_secret`, `verify_token`, `phone_number_id`, and `session_key` (32-512 visible ASCII characters, the key the worker derives agent session ids with; without it the ids are unkeyed hashes of public chat ids). When null the module creates the secret, with a random `session_key`. Must be known at plan time (a literal, a variable or a data source)."
   type        = string
   default     = null
   nullable    = true

@@ -11,6 +11,17 @@ export interface Statement {
   readonly actions: readonly string[];
   /** Literal resource strings (references to resources of the module are not listed). */
   readonly resources: readonly string[];
+  /** Who the statement is about (resource policies: key and bucket policies), from policy documents. */
+  readonly principals?: readonly string[];
+  /** Its conditions, from policy documents. */
+  readonly conditions?: readonly Condition[];
+}
+
+/** One condition of a policy document's statement. */
+export interface Condition {
+  readonly test: string;
+  readonly variable: string;
+  readonly values: readonly string[];
 }
 
 const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
@@ -96,6 +107,12 @@ export function statementsOf(module: string, main: Json): Statement[] {
           ...strings(statement.resources),
           ...strings(statement.not_resources).map((r) => `NOT ${r}`),
         ],
+        principals: ((statement.principals ?? []) as Json[]).flatMap((p) => strings(p.identifiers)),
+        conditions: ((statement.condition ?? []) as Json[]).map((c) => ({
+          test: String(c.test),
+          variable: String(c.variable),
+          values: strings(c.values),
+        })),
       });
     }
   }

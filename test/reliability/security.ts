@@ -2,12 +2,14 @@
  * Security checks over the generated Terraform modules (their configuration as Terraform JSON, what the
  * generated modules/<name>/*.tf hold; a module given as *.tf.json is read as it is): IAM actions and
  * resources (no wildcard action; a wildcard resource only where AWS requires one, each with its
- * reason), encryption at rest of queues, secrets, tables, buckets and logs, sensitive inputs, and no
- * secret in a function's environment.
+ * reason), encryption at rest of queues, secrets, tables, buckets and logs, the KMS keys a module makes
+ * (rotated, used only by the principals they name) and the read guards of the buckets under them
+ * (security-keys.ts), sensitive inputs, and no secret in a function's environment.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MODULES, moduleConfigOf } from "../../scripts/synth.ts";
+import { bucketsOf, type KeyFigure, keyPolicyDocuments, keysOf } from "./security-keys.ts";
 import { type Statement, statementsOf } from "./security-policies.ts";
 
 /** A wildcard that is allowed, and why. */
@@ -29,6 +31,8 @@ export interface SecurityFigures {
   readonly exceptions: readonly Exception[];
   /** Resources holding data at rest, and how each is encrypted. */
   readonly encryption: readonly { module: string; resource: string; how: string; ok: boolean }[];
+  /** The KMS keys the modules make, and who may use each. */
+  readonly keys: readonly KeyFigure[];
   readonly insensitiveSecretInputs: readonly string[];
   readonly secretsInEnvironment: readonly string[];
   /** Every finding that fails the checks. */
@@ -46,7 +50,6 @@ const STAR_ONLY: Record<string, string> = {
 /** Partial wildcards scoped to the module's own resources, by pattern. */
 const SCOPED: readonly [RegExp, string][] = [
   [/log_group\.[\w-]+\.arn\}:\*$/, "the log streams of the function's own log group (named at run time)"],
-  [/\/runtime-endpoint\/\*$/, "the endpoints of the one agent runtime (the qualifier picks one per call)"],
   [/execution_arn\}\/\*\/(GET|POST)\/[\w/-]+$/, "any stage of the module's own HTTP API, one route"],
   [
     /s3_bucket\.[\w-]+(\[0\])?\.arn\}\/([\w-]+\/)*\*$/,
@@ -90,17 +93,6 @@ function encryptionOf(module: string, main: Json): SecurityFigures["encryption"]
       ok: true,
     });
   }
-  const bucketSse = new Set(
-    Object.keys((resources.aws_s3_bucket_server_side_encryption_configuration ?? {}) as Json),
-  );
-  for (const [name] of entries(resources.aws_s3_bucket)) {
-    out.push({
-      module,
-      resource: `aws_s3_bucket.${name}`,
-      how: bucketSse.has(name) ? "server_side_encryption_configuration" : "SSE-S3 default only",
-      ok: bucketSse.has(name),
-    });
-  }
   for (const [name, group] of entries(resources.aws_cloudwatch_log_group)) {
     out.push({
       module,
@@ -117,6 +109,8 @@ export async function checkModules(root = "."): Promise<SecurityFigures> {
   const modules: string[] = [];
   const statements: Statement[] = [];
   const encryption: SecurityFigures["encryption"][number][] = [];
+  const keys: KeyFigure[] = [];
+  const keyPolicies = new Set<string>();
   const insensitive: string[] = [];
   const envSecrets: string[] = [];
   for (const entry of await readdir(join(root, "modules"), { withFileTypes: true })) {
@@ -130,8 +124,12 @@ export async function checkModules(root = "."): Promise<SecurityFigures> {
       ));
     if (!entry.isDirectory() || !main) continue;
     modules.push(entry.name);
-    statements.push(...statementsOf(entry.name, main));
-    encryption.push(...encryptionOf(entry.name, main));
+    const own = statementsOf(entry.name, main);
+    statements.push(...own);
+    const ownKeys = keysOf(entry.name, main, own);
+    keys.push(...ownKeys);
+    encryption.push(...encryptionOf(entry.name, main), ...bucketsOf(entry.name, main, own, ownKeys));
+    for (const doc of keyPolicyDocuments(main)) keyPolicies.add(`${entry.name}: ${doc}`);
     const variables =
       (generated?.variable as Json | undefined) ??
       (await readFile(join(dir, "variables.tf.json"), "utf8").then(
@@ -179,6 +177,15 @@ export async function checkModules(root = "."): Promise<SecurityFigures> {
     }
     for (const action of s.actions) if (action.includes("*")) wildcardActions.push(`${label}: ${action}`);
     for (const resource of s.resources.filter((r) => r.includes("*"))) {
+      if (resource === "*" && keyPolicies.has(`${s.module}: ${s.where}`)) {
+        exceptions.push({
+          module: s.module,
+          where: s.where,
+          value: "*",
+          reason: "a key policy's resource: the key itself",
+        });
+        continue;
+      }
       if (resource === "*") {
         const reasons = s.actions.map((a) => STAR_ONLY[a]);
         if (reasons.every((r) => r !== undefined)) {
@@ -199,7 +206,10 @@ export async function checkModules(root = "."): Promise<SecurityFigures> {
   const problems = [
     ...wildcardActions.map((w) => `wildcard action: ${w}`),
     ...unexplained.map((w) => `unexplained wildcard: ${w}`),
-    ...encryption.filter((e) => !e.ok).map((e) => `not encrypted at rest: ${e.module}: ${e.resource}`),
+    ...encryption
+      .filter((e) => !e.ok)
+      .map((e) => `not encrypted at rest as it must be: ${e.module}: ${e.resource} (${e.how})`),
+    ...keys.flatMap((k) => k.problems.map((p) => `KMS key ${k.module}: ${k.resource}: ${p}`)),
     ...insensitive.map((v) => `secret input not sensitive: ${v}`),
     ...envSecrets.map((v) => `secret in a function environment: ${v}`),
   ];
@@ -210,6 +220,7 @@ export async function checkModules(root = "."): Promise<SecurityFigures> {
     unexplainedWildcards: unexplained,
     exceptions,
     encryption,
+    keys,
     insensitiveSecretInputs: insensitive,
     secretsInEnvironment: envSecrets,
     problems,

@@ -29,4 +29,35 @@ run "plan" {
     condition     = keys(output.dlq_urls) == ["discord", "slack", "telegram", "whatsapp", "whatsapp_personal"]
     error_message = "a dead-letter queue per channel"
   }
+  assert {
+    condition     = module.whatsapp_personal.allowed_users == tolist(["491701234567@s.whatsapp.net"])
+    error_message = "the relay takes its allowlist from module.whatsapp_personal"
+  }
+}
+
+run "per_user_sessions_a_group_trigger_and_the_qr_code_in_the_log" {
+  command = plan
+
+  variables {
+    session_scope                   = "user"
+    whatsapp_personal_group_trigger = "!ai"
+    relay_log_pairing_qr            = true
+    relay_image_tag                 = "v1.0.0"
+  }
+
+  assert {
+    condition     = module.relay.service_name == "agent-chat-relay"
+    error_message = "the relay with WhatsApp personal's settings plans"
+  }
+}
+
+run "a_trigger_of_two_words_and_an_unknown_session_scope" {
+  command = plan
+
+  variables {
+    whatsapp_personal_group_trigger = "hey bot"
+    session_scope                   = "group"
+  }
+
+  expect_failures = [var.whatsapp_personal_group_trigger, var.session_scope]
 }

@@ -32,6 +32,7 @@ run "with_the_pushed_image" {
 
   variables {
     relay_image_tag = "v1.0.0"
+    session_scope   = "user"
   }
 
   assert {

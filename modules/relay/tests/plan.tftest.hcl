@@ -24,6 +24,22 @@ override_resource {
 }
 
 override_resource {
+  target          = aws_iam_role.task
+  override_during = plan
+  values = {
+    arn = "arn:aws:iam::123456789012:role/bot-relay-task"
+  }
+}
+
+override_resource {
+  target          = aws_kms_key.state
+  override_during = plan
+  values = {
+    arn = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  }
+}
+
+override_resource {
   target          = aws_ecr_repository.this
   override_during = plan
   values = {
@@ -69,8 +85,8 @@ run "discord_only" {
     error_message = "the execution role reads the Discord secret only"
   }
   assert {
-    condition     = toset([for s in data.aws_iam_policy_document.task.statement : s.sid]) == toset(["ListStateBucket", "StateLease", "SendToDiscordQueue", "DiscordSessionObjects"])
-    error_message = "task policy with Discord only: the lease, no WhatsApp statement"
+    condition     = toset([for s in data.aws_iam_policy_document.task.statement : s.sid]) == toset(["ListStateBucket", "StateLease", "UseStateKey", "SendToDiscordQueue", "DiscordSessionObjects"])
+    error_message = "task policy with Discord only: the lease and the state key, no WhatsApp statement"
   }
   assert {
     condition     = one([for s in data.aws_iam_policy_document.task.statement : s.resources if s.sid == "SendToDiscordQueue"]) == toset([var.discord.queue_arn])
@@ -109,9 +125,15 @@ run "container_health_check_and_secrets" {
     image_uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/relay@sha256:0000000000000000000000000000000000000000000000000000000000000000"
   }
 
+  # The image's own check (relay/healthcheck.ts): it passes while the relay waits for a QR scan or a re-pair,
+  # so those need no grace; the start period covers a new task waiting out a crashed one's 90 s lease.
   assert {
-    condition     = jsondecode(aws_ecs_task_definition.this[0].container_definitions)[0].healthCheck.startPeriod == 300 && strcontains(join(" ", jsondecode(aws_ecs_task_definition.this[0].container_definitions)[0].healthCheck.command), "http://127.0.0.1:8080/health")
-    error_message = "ECS checks GET /health, after a grace period for pairing"
+    condition     = jsondecode(aws_ecs_task_definition.this[0].container_definitions)[0].healthCheck == { command = ["CMD", "bun", "dist/healthcheck.js"], interval = 30, timeout = 5, retries = 3, startPeriod = 120 }
+    error_message = "ECS runs the image's dist/healthcheck.js, 30 s apart, three strikes, after 120 s"
+  }
+  assert {
+    condition     = { for e in jsondecode(aws_ecs_task_definition.this[0].container_definitions)[0].environment : e.name => e.value }["HEALTH_HOST"] == "127.0.0.1" && !contains(keys(jsondecode(aws_ecs_task_definition.this[0].container_definitions)[0]), "portMappings")
+    error_message = "the health endpoint listens on loopback only, and no port is mapped"
   }
   assert {
     condition     = jsondecode(aws_ecs_task_definition.this[0].container_definitions)[0].secrets == [{ name = "DISCORD_BOT_TOKEN", valueFrom = "${var.discord.secret_arn}:bot_token::" }]
@@ -120,6 +142,53 @@ run "container_health_check_and_secrets" {
   assert {
     condition     = length(aws_ecr_repository.this) == 0 && toset([for s in data.aws_iam_policy_document.execution.statement : s.sid]) == toset(["WriteLogs", "ReadDiscordSecret"])
     error_message = "with an image URI: no repository, no registry statements"
+  }
+}
+
+# The state bucket holds the WhatsApp session's keys: encrypted with a key only the task role may use, and
+# a bucket policy that denies reading the keys to every other principal.
+run "state_encryption" {
+  command = plan
+
+  assert {
+    condition     = aws_kms_key.state.enable_key_rotation && aws_kms_key.state.deletion_window_in_days == 30
+    error_message = "a key of its own, rotated yearly, 30 days to take back a deletion"
+  }
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.state_key.statement : s if s.sid == "RelayUsesTheKey"]).actions == toset(["kms:Decrypt", "kms:GenerateDataKey"]) && one(one([for s in data.aws_iam_policy_document.state_key.statement : s if s.sid == "RelayUsesTheKey"]).principals).identifiers == toset(["arn:aws:iam::123456789012:role/bot-relay-task"])
+    error_message = "the task role, and only it, encrypts and decrypts with the key"
+  }
+  assert {
+    condition     = one(one([for s in data.aws_iam_policy_document.state_key.statement : s if s.sid == "AccountAdministersTheKey"]).principals).identifiers == toset(["123456789012"]) && length(setintersection(one([for s in data.aws_iam_policy_document.state_key.statement : s if s.sid == "AccountAdministersTheKey"]).actions, ["kms:*", "kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:ReEncryptFrom", "kms:CreateGrant"])) == 0 && contains(one([for s in data.aws_iam_policy_document.state_key.statement : s if s.sid == "AccountAdministersTheKey"]).actions, "kms:PutKeyPolicy")
+    error_message = "the account administers the key (as AWS requires) but cannot use it: no IAM policy opens the state"
+  }
+  assert {
+    condition     = length(data.aws_iam_policy_document.state_key.statement) == 2
+    error_message = "nobody else in the key policy"
+  }
+  assert {
+    condition     = one(aws_s3_bucket_server_side_encryption_configuration.state.rule).apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms" && one(aws_s3_bucket_server_side_encryption_configuration.state.rule).apply_server_side_encryption_by_default[0].kms_master_key_id == aws_kms_key.state.arn && one(aws_s3_bucket_server_side_encryption_configuration.state.rule).bucket_key_enabled
+    error_message = "SSE-KMS with the key by default, with a bucket key (few KMS calls)"
+  }
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.task.statement : s.resources if s.sid == "UseStateKey"]) == toset([aws_kms_key.state.arn]) && one([for s in data.aws_iam_policy_document.task.statement : s.actions if s.sid == "UseStateKey"]) == toset(["kms:Decrypt", "kms:GenerateDataKey"])
+    error_message = "the task role may use the state key"
+  }
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.state_bucket.statement : s if s.sid == "SessionKeysOnlyForTheRelay"]).effect == "Deny" && one([for s in data.aws_iam_policy_document.state_bucket.statement : s if s.sid == "SessionKeysOnlyForTheRelay"]).actions == toset(["s3:GetObject", "s3:GetObjectVersion"]) && one([for s in data.aws_iam_policy_document.state_bucket.statement : s if s.sid == "SessionKeysOnlyForTheRelay"]).resources == toset(["arn:aws:s3:::bot-relay-state-123456789012/whatsapp-personal/creds.json", "arn:aws:s3:::bot-relay-state-123456789012/whatsapp-personal/keys/*"])
+    error_message = "reads of the WhatsApp session's keys are denied..."
+  }
+  assert {
+    condition     = one(one([for s in data.aws_iam_policy_document.state_bucket.statement : s if s.sid == "SessionKeysOnlyForTheRelay"]).condition).test == "StringNotEquals" && one(one([for s in data.aws_iam_policy_document.state_bucket.statement : s if s.sid == "SessionKeysOnlyForTheRelay"]).condition).variable == "aws:PrincipalArn" && one(one([for s in data.aws_iam_policy_document.state_bucket.statement : s if s.sid == "SessionKeysOnlyForTheRelay"]).condition).values == tolist(["arn:aws:iam::123456789012:role/bot-relay-task"]) && one(one([for s in data.aws_iam_policy_document.state_bucket.statement : s if s.sid == "SessionKeysOnlyForTheRelay"]).principals).identifiers == toset(["*"])
+    error_message = "...to every principal but the task role"
+  }
+  assert {
+    condition     = toset([for s in data.aws_iam_policy_document.state_bucket.statement : s.sid]) == toset(["TlsOnly", "SessionKeysOnlyForTheRelay"])
+    error_message = "the bucket policy: TLS only, the session's keys for the relay only"
+  }
+  assert {
+    condition     = output.state_key_arn == aws_kms_key.state.arn
+    error_message = "the key's ARN is an output"
   }
 }
 
@@ -132,6 +201,7 @@ run "whatsapp_only_with_force_destroy" {
       queue_arn          = "arn:aws:sqs:us-east-1:123456789012:bot-wa.fifo"
       outbound_queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/bot-wa-outbound.fifo"
       outbound_queue_arn = "arn:aws:sqs:us-east-1:123456789012:bot-wa-outbound.fifo"
+      allowed_users      = ["491701234567@s.whatsapp.net", "12345678901234@lid"]
     }
     force_destroy = true
     discord       = null
@@ -142,7 +212,7 @@ run "whatsapp_only_with_force_destroy" {
     error_message = "no Discord secret without Discord"
   }
   assert {
-    condition     = toset([for s in data.aws_iam_policy_document.task.statement : s.sid]) == toset(["ListStateBucket", "StateLease", "SendToWhatsAppQueue", "ConsumeOutboundQueue", "AuthStateObjects"])
+    condition     = toset([for s in data.aws_iam_policy_document.task.statement : s.sid]) == toset(["ListStateBucket", "StateLease", "UseStateKey", "SendToWhatsAppQueue", "ConsumeOutboundQueue", "AuthStateObjects"])
     error_message = "task policy with WhatsApp personal only"
   }
   assert {
@@ -154,8 +224,37 @@ run "whatsapp_only_with_force_destroy" {
     error_message = "where the pairing QR code appears"
   }
   assert {
-    condition     = [for e in jsondecode(aws_ecs_task_definition.this[0].container_definitions)[0].environment : e.name] == ["PORT", "LOG_LEVEL", "STATE_BUCKET", "WHATSAPP_PERSONAL_QUEUE_URL", "OUTBOUND_QUEUE_URL", "AUTH_PREFIX"]
-    error_message = "the relay's configuration for WhatsApp personal"
+    condition     = [for e in jsondecode(aws_ecs_task_definition.this[0].container_definitions)[0].environment : e.name] == ["PORT", "HEALTH_HOST", "LOG_LEVEL", "STATE_BUCKET", "WHATSAPP_PERSONAL_QUEUE_URL", "OUTBOUND_QUEUE_URL", "AUTH_PREFIX", "WHATSAPP_ALLOWED_USERS", "WHATSAPP_LOG_QR"]
+    error_message = "the relay's configuration for WhatsApp personal (no group trigger unless given)"
+  }
+  assert {
+    condition     = { for e in jsondecode(aws_ecs_task_definition.this[0].container_definitions)[0].environment : e.name => e.value }["WHATSAPP_ALLOWED_USERS"] == "491701234567@s.whatsapp.net,12345678901234@lid"
+    error_message = "the relay lets through exactly the people the worker answers"
+  }
+  assert {
+    condition     = { for e in jsondecode(aws_ecs_task_definition.this[0].container_definitions)[0].environment : e.name => e.value }["WHATSAPP_LOG_QR"] == "false"
+    error_message = "the pairing QR code stays out of the log by default"
+  }
+}
+
+run "whatsapp_group_trigger_and_qr_in_the_log" {
+  command = plan
+
+  variables {
+    whatsapp_personal = {
+      queue_url          = "https://sqs.us-east-1.amazonaws.com/123456789012/bot-wa.fifo"
+      queue_arn          = "arn:aws:sqs:us-east-1:123456789012:bot-wa.fifo"
+      outbound_queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/bot-wa-outbound.fifo"
+      outbound_queue_arn = "arn:aws:sqs:us-east-1:123456789012:bot-wa-outbound.fifo"
+      allowed_users      = ["*"]
+    }
+    whatsapp_group_trigger = "!ai"
+    log_pairing_qr         = true
+  }
+
+  assert {
+    condition     = { for e in jsondecode(aws_ecs_task_definition.this[0].container_definitions)[0].environment : e.name => e.value } == { PORT = "8080", HEALTH_HOST = "127.0.0.1", LOG_LEVEL = "info", STATE_BUCKET = "bot-relay-state-123456789012", DISCORD_QUEUE_URL = var.discord.queue_url, WHATSAPP_PERSONAL_QUEUE_URL = var.whatsapp_personal.queue_url, OUTBOUND_QUEUE_URL = var.whatsapp_personal.outbound_queue_url, AUTH_PREFIX = "whatsapp-personal/", WHATSAPP_ALLOWED_USERS = "*", WHATSAPP_LOG_QR = "true", WHATSAPP_GROUP_TRIGGER = "!ai" }
+    error_message = "both integrations, everyone allowed, the trigger word, the QR code in the log"
   }
 }
 
@@ -215,6 +314,39 @@ run "refuses_bad_names_and_images" {
   }
 
   expect_failures = [var.name, var.image_uri]
+}
+
+run "refuses_a_trigger_of_two_words_and_allowed_users_that_are_not_jids" {
+  command = plan
+
+  variables {
+    whatsapp_personal = {
+      queue_url          = "https://sqs.us-east-1.amazonaws.com/123456789012/bot-wa.fifo"
+      queue_arn          = "arn:aws:sqs:us-east-1:123456789012:bot-wa.fifo"
+      outbound_queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/bot-wa-outbound.fifo"
+      outbound_queue_arn = "arn:aws:sqs:us-east-1:123456789012:bot-wa-outbound.fifo"
+      allowed_users      = ["+49 170 1234567"]
+    }
+    whatsapp_group_trigger = "hey bot"
+  }
+
+  expect_failures = [var.whatsapp_personal, var.whatsapp_group_trigger]
+}
+
+run "refuses_an_empty_allowlist" {
+  command = plan
+
+  variables {
+    whatsapp_personal = {
+      queue_url          = "https://sqs.us-east-1.amazonaws.com/123456789012/bot-wa.fifo"
+      queue_arn          = "arn:aws:sqs:us-east-1:123456789012:bot-wa.fifo"
+      outbound_queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/bot-wa-outbound.fifo"
+      outbound_queue_arn = "arn:aws:sqs:us-east-1:123456789012:bot-wa-outbound.fifo"
+      allowed_users      = []
+    }
+  }
+
+  expect_failures = [var.whatsapp_personal]
 }
 
 run "name_too_long" {

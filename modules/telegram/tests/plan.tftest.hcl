@@ -5,6 +5,15 @@ mock_provider "aws" {
   source = "../../test/terraform/mocks"
 }
 
+# The generated session key, known at plan so the plans can read the secret's value.
+override_resource {
+  target          = terraform_data.session_key
+  override_during = plan
+  values = {
+    output = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+  }
+}
+
 variables {
   name              = "bot"
   agent_runtime_arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234"
@@ -75,6 +84,15 @@ run "defaults" {
     condition     = length(aws_secretsmanager_secret.this) == 1 && aws_secretsmanager_secret_version.this[0].secret_string == null
     error_message = "the secret is created, its value write-only"
   }
+  # The value is write-only (null in a plan); its fingerprint, the version, says what was written.
+  assert {
+    condition     = aws_secretsmanager_secret_version.this[0].secret_string_wo_version == parseint(substr(sha256(jsonencode({ bot_token = var.bot_token, webhook_secret = sha256("agentcore-relay telegram webhook secret:${var.bot_token}"), session_key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" })), 0, 12), 16)
+    error_message = "the secret holds the bot token, the webhook secret and the generated session key"
+  }
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.SESSION_SCOPE == "conversation"
+    error_message = "one agent session per conversation by default"
+  }
   assert {
     condition     = one([for s in data.aws_iam_policy_document.worker.statement : s.resources if s.sid == "InvokeAgent"]) == toset([var.agent_runtime_arn, "${var.agent_runtime_arn}/runtime-endpoint/DEFAULT"])
     error_message = "the worker invokes the runtime through the configured endpoint only"
@@ -93,6 +111,7 @@ run "staging_endpoint_role_path_and_boundary" {
   command = plan
 
   variables {
+    session_scope                 = "user"
     agent_qualifier               = "staging"
     iam_role_path                 = "/service-roles/"
     iam_role_permissions_boundary = "arn:aws:iam::123456789012:policy/boundary"
@@ -106,6 +125,10 @@ run "staging_endpoint_role_path_and_boundary" {
     condition     = alltrue([for r in [aws_iam_role.worker, aws_iam_role.ingress] : r.path == "/service-roles/" && r.permissions_boundary == var.iam_role_permissions_boundary])
     error_message = "every role gets the path and the boundary"
   }
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.SESSION_SCOPE == "user"
+    error_message = "session_scope reaches the worker"
+  }
 }
 
 run "existing_secret_and_api" {
@@ -118,8 +141,8 @@ run "existing_secret_and_api" {
   }
 
   assert {
-    condition     = length(aws_secretsmanager_secret.this) == 0 && length(aws_secretsmanager_secret_version.this) == 0 && output.secret_arn == var.secret_arn
-    error_message = "the given secret is used, none created"
+    condition     = length(aws_secretsmanager_secret.this) == 0 && length(aws_secretsmanager_secret_version.this) == 0 && length(terraform_data.session_key) == 0 && output.secret_arn == var.secret_arn
+    error_message = "the given secret is used (its session_key with it), none created"
   }
   assert {
     condition     = length(aws_apigatewayv2_api.this) == 0 && length(aws_apigatewayv2_stage.this) == 0 && length(data.aws_apigatewayv2_api.this) == 1 && aws_apigatewayv2_route.telegram.api_id == data.aws_apigatewayv2_api.this[0].id
@@ -164,7 +187,8 @@ run "refuses_bad_inputs" {
     allowed_users                = []
     bot_token                    = "not-a-token"
     ingress_reserved_concurrency = 0
+    session_scope                = "thread"
   }
 
-  expect_failures = [var.name, var.allowed_users, var.bot_token, var.ingress_reserved_concurrency]
+  expect_failures = [var.name, var.allowed_users, var.bot_token, var.ingress_reserved_concurrency, var.session_scope]
 }

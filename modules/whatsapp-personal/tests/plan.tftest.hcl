@@ -1,13 +1,31 @@
-# Plans of the WhatsApp-personal module (mocked AWS provider): the worker between the relay's two queues.
+# Plans of the WhatsApp-personal module (mocked AWS provider): the worker between the relay's two queues,
+# its secret (the session key only), and the allowlist the relay takes from it.
 
 mock_provider "aws" {
   source = "../../test/terraform/mocks"
 }
 
+# The generated session key, known at plan so the plans can check what the secret is written with.
+override_resource {
+  target          = terraform_data.session_key
+  override_during = plan
+  values = {
+    output = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+  }
+}
+
+override_resource {
+  target          = aws_secretsmanager_secret.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bot-whatsapp-personal-AbCdEf"
+  }
+}
+
 variables {
   name              = "bot"
   agent_runtime_arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234"
-  allowed_users     = ["491701234567@s.whatsapp.net"]
+  allowed_users     = ["491701234567@s.whatsapp.net", "12345678901234@lid"]
 }
 
 run "defaults" {
@@ -18,11 +36,71 @@ run "defaults" {
     error_message = "the inbound and outbound queues"
   }
   assert {
-    condition     = [for s in data.aws_iam_policy_document.worker.statement : s.sid] == ["WriteOwnLogs", "SendToQueue", "SendLedger", "InvokeAgent", "ConsumeQueue"]
-    error_message = "the worker sends replies to the outbound queue; no secret"
+    condition     = [for s in data.aws_iam_policy_document.worker.statement : s.sid] == ["WriteOwnLogs", "ReadSecret", "SendToQueue", "SendLedger", "InvokeAgent", "ConsumeQueue"]
+    error_message = "the worker reads its secret and sends replies to the outbound queue"
+  }
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.worker.statement : s.resources if s.sid == "ReadSecret"]) == toset([aws_secretsmanager_secret.this[0].arn]) && one([for s in data.aws_iam_policy_document.worker.statement : s.actions if s.sid == "ReadSecret"]) == toset(["secretsmanager:GetSecretValue"])
+    error_message = "secretsmanager:GetSecretValue on its own secret only"
+  }
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.SECRET_ARN == aws_secretsmanager_secret.this[0].arn && aws_lambda_function.worker.environment[0].variables.SESSION_SCOPE == "conversation"
+    error_message = "the worker finds its session key through SECRET_ARN; one agent session per chat by default"
+  }
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.ALLOWED_USERS == "491701234567@s.whatsapp.net,12345678901234@lid" && output.allowed_users == var.allowed_users
+    error_message = "the worker and the relay (allowed_users output) let through the same people"
+  }
+  assert {
+    condition     = aws_secretsmanager_secret.this[0].name_prefix == "bot-whatsapp-personal-" && aws_secretsmanager_secret_version.this[0].secret_string == null && aws_secretsmanager_secret_version.this[0].secret_string_wo_version == parseint(substr(sha256(jsonencode({ session_key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" })), 0, 12), 16)
+    error_message = "a secret holding only the generated session key, write-only"
+  }
+  assert {
+    condition     = output.secret_arn == aws_secretsmanager_secret.this[0].arn
+    error_message = "the secret's ARN is an output"
   }
   assert {
     condition     = aws_lambda_event_source_mapping.worker.function_response_types == toset(["ReportBatchItemFailures"])
     error_message = "partial batch failures"
   }
+}
+
+run "existing_secret_per_user_sessions" {
+  command = plan
+
+  variables {
+    secret_arn    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:my-session-key-AbCdEf"
+    session_scope = "user"
+    allowed_users = ["*"]
+  }
+
+  assert {
+    condition     = length(aws_secretsmanager_secret.this) == 0 && length(terraform_data.session_key) == 0 && aws_lambda_function.worker.environment[0].variables.SECRET_ARN == var.secret_arn
+    error_message = "a given secret (with its own session_key): none created"
+  }
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.SESSION_SCOPE == "user" && output.allowed_users == tolist(["*"])
+    error_message = "per-user sessions; everyone who writes to the account"
+  }
+}
+
+run "refuses_phone_numbers_that_are_not_jids_and_an_unknown_scope" {
+  command = plan
+
+  variables {
+    allowed_users = ["+491701234567", "491701234567@g.us"]
+    session_scope = "group"
+  }
+
+  expect_failures = [var.allowed_users, var.session_scope]
+}
+
+run "refuses_an_empty_allowlist" {
+  command = plan
+
+  variables {
+    allowed_users = []
+  }
+
+  expect_failures = [var.allowed_users]
 }

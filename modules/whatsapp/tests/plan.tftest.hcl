@@ -5,6 +5,15 @@ mock_provider "aws" {
   source = "../../test/terraform/mocks"
 }
 
+# The generated session key, known at plan so the plans can check what the secret is written with.
+override_resource {
+  target          = terraform_data.session_key
+  override_during = plan
+  values = {
+    output = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+  }
+}
+
 variables {
   name              = "bot"
   agent_runtime_arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234"
@@ -33,6 +42,10 @@ run "defaults" {
     condition     = length(terraform_data.verify_token) == 1 && aws_lambda_function.worker.environment[0].variables.WHATSAPP_APP_ID == ""
     error_message = "a verify token is generated; no app id, no subscription by API"
   }
+  assert {
+    condition     = length(terraform_data.session_key) == 1 && aws_lambda_function.worker.environment[0].variables.SESSION_SCOPE == "conversation"
+    error_message = "a session key is generated; one agent session per conversation by default"
+  }
 }
 
 run "given_verify_token_and_app_id" {
@@ -50,5 +63,9 @@ run "given_verify_token_and_app_id" {
   assert {
     condition     = aws_lambda_function.worker.environment[0].variables.WHATSAPP_APP_ID == "1234567890"
     error_message = "the worker subscribes the app"
+  }
+  assert {
+    condition     = aws_secretsmanager_secret_version.this[0].secret_string_wo_version == parseint(substr(sha256(jsonencode({ access_token = var.access_token, app_secret = var.app_secret, verify_token = var.verify_token, phone_number_id = var.phone_number_id, session_key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" })), 0, 12), 16)
+    error_message = "the secret (write-only: its fingerprint says what was written) holds the credentials, the verify token and the session key"
   }
 }

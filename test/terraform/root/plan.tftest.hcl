@@ -42,7 +42,10 @@ run "all_channels_on" {
     whatsapp_allowed_users          = ["16505551234"]
     enable_whatsapp_personal        = true
     whatsapp_personal_allowed_users = ["491701234567@s.whatsapp.net"]
+    whatsapp_personal_group_trigger = "!ai"
+    session_scope                   = "user"
     enable_relay                    = true
+    relay_log_pairing_qr            = true
     relay_subnet_ids                = ["subnet-0123456789abcdef0"]
     relay_security_group_ids        = ["sg-0123456789abcdef0"]
     relay_image_tag                 = "v1.0.0"
@@ -56,6 +59,21 @@ run "all_channels_on" {
     condition     = output.discord_worker_function_name == "agent-chat-production-eu-central-1-abc-discord-worker" && output.whatsapp_worker_function_name == "agent-chat-production-eu-central-1-abc-whatsapp-worker"
     error_message = "the relay's channels are deployed"
   }
+  assert {
+    condition     = output.whatsapp_personal.allowed_users == tolist(["491701234567@s.whatsapp.net"]) && output.whatsapp_personal.worker_function_name == "agent-chat-production-eu-central-1-abc-whatsapp-personal-worker"
+    error_message = "one allowlist for the WhatsApp-personal worker and the relay, which takes the module whole"
+  }
+}
+
+run "refuses_an_unknown_session_scope_and_a_trigger_of_two_words" {
+  command = plan
+
+  variables {
+    session_scope                   = "thread"
+    whatsapp_personal_group_trigger = "hey bot"
+  }
+
+  expect_failures = [var.session_scope, var.whatsapp_personal_group_trigger]
 }
 
 # One rule for the name, checked here: whatever passes it passes every module it is handed to.
