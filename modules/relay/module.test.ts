@@ -139,9 +139,14 @@ describe("resources", () => {
 
   test("health check: the image's own HEALTHCHECK command (relay/Dockerfile), on the loopback endpoint", async () => {
     const dockerfile = await readFile(join(REPO_ROOT, "relay/Dockerfile"), "utf8");
-    const line = /^HEALTHCHECK .* CMD (\[.*\])$/m.exec(dockerfile)?.[1];
-    expect(line, "relay/Dockerfile has a HEALTHCHECK … CMD [...]").toBeDefined();
-    expect(["CMD", ...JSON.parse(line as string)]).toEqual([...HEALTH_CHECK.command]);
+    const match = /^HEALTHCHECK (.*) CMD (\[.*\])$/m.exec(dockerfile);
+    expect(match, "relay/Dockerfile has a HEALTHCHECK … CMD [...]").not.toBeNull();
+    expect(["CMD", ...JSON.parse(match?.[2] as string)]).toEqual([...HEALTH_CHECK.command]);
+    // The same timings as the task definition, so a plain `docker run` behaves as ECS does.
+    const { interval, timeout, retries, startPeriod } = HEALTH_CHECK;
+    expect(match?.[1]).toBe(
+      `--interval=${interval}s --timeout=${timeout}s --start-period=${startPeriod}s --retries=${retries}`,
+    );
     const containers = String(resource("aws_ecs_task_definition", "this").container_definitions);
     expect(containers).toContain(
       'healthCheck = { command = ["CMD", "bun", "dist/healthcheck.js"], interval = 30, timeout = 5, retries = 3, startPeriod = 120 }',
