@@ -41,7 +41,8 @@ function testChannel(state: { platformDown: boolean; sent: string[] }) {
 }
 
 const refusingAgent = {
-  ask: async (): Promise<string> => {
+  // biome-ignore lint/correctness/useYield: it fails before it answers
+  stream: async function* (): AsyncGenerator<string> {
     throw new AgentError("AccessDeniedException", { retryable: false, status: 403 });
   },
   end: async () => {},
@@ -112,9 +113,9 @@ function echoAgent() {
   const calls: string[] = [];
   return {
     calls,
-    ask: async (envelope: { text: string }, session: string) => {
+    async *stream(envelope: { text: string }, session: string) {
       calls.push(session);
-      return `echo: ${envelope.text}`;
+      yield `echo: ${envelope.text}`;
     },
     end: async () => {},
   };

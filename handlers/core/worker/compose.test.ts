@@ -19,9 +19,9 @@ function composer(overrides: Partial<Composer> = {}) {
   const calls: string[] = [];
   const parts: Composer = {
     agent: {
-      ask: async (envelope, session) => {
+      async *stream(envelope, session) {
         calls.push(`ask ${session}`);
-        return envelope.text === "silence" ? " " : `echo: ${envelope.text}`;
+        yield envelope.text === "silence" ? " " : `echo: ${envelope.text}`;
       },
       end: async (session) => void calls.push(`end ${session}`),
     },

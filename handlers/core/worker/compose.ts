@@ -102,7 +102,9 @@ async function askAgent(
     if (agentMs < MIN_AGENT_MS) throw new OutOfTimeError("the agent");
     const scope = sessionScopeKey(envelope, policy.scope);
     const session = sessionId(envelope, await composer.sessions.current(scope), policy);
-    text = await composer.agent.ask(envelope, session, AbortSignal.timeout(agentMs));
+    text = "";
+    for await (const piece of composer.agent.stream(envelope, session, AbortSignal.timeout(agentMs)))
+      text += piece;
   } finally {
     stopTyping();
   }
