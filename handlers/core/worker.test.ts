@@ -6,7 +6,6 @@ import { setEnv } from "../../test/harness/env.ts";
 import type { ChannelAdapter, Outbox } from "./adapter.ts";
 import { type SessionScope, sessionId } from "./agent/session-id.ts";
 import { parseAllowlist } from "./allowlist.ts";
-import { sendChunks } from "./chunks.ts";
 import type { Envelope } from "./envelope.ts";
 import { AgentError, PlatformError } from "./errors.ts";
 import { LedgerError, noLedger, type SendLedger } from "./ledger.ts";
@@ -24,14 +23,15 @@ function testChannel(state: { platformDown: boolean; sent: string[] }) {
     replySchema: v.object({ to: v.string() }),
     typingIntervalMs: 60_000,
     outbox: () => ({
+      render: (markdown) => markdown,
+      limit: 4096,
       typing: async () => {},
-      async send(_reply, markdown, options) {
-        await sendChunks([markdown], options, async (chunk) => {
-          if (state.platformDown) {
-            throw new PlatformError("test", "send", { status: 503, reason: "down", retryable: true });
-          }
-          state.sent.push(chunk);
-        });
+      async post(_reply, part) {
+        if (state.platformDown) {
+          throw new PlatformError("test", "send", { status: 503, reason: "down", retryable: true });
+        }
+        state.sent.push(part.text);
+        return undefined;
       },
     }),
     setup: async () => ({}),

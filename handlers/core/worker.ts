@@ -67,7 +67,7 @@ export function createWorker<Secret, Reply>(
       ledger,
       message.id,
       () => compose(message, composer),
-      (text, sendOptions) => box.send(message.reply, text, sendOptions),
+      { outbox: box, reply: message.reply },
       deadline,
     );
   }

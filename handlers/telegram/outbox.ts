@@ -1,9 +1,6 @@
 import type { Outbox } from "../core/adapter.ts";
-import { sendChunks } from "../core/chunks.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import { retryWhenRateLimited } from "../core/rate-limit.ts";
-import { renderChunks } from "../core/text/split.ts";
 import type { TelegramCall } from "./api.ts";
 import { markdownToTelegramHtml } from "./format.ts";
 import type { TelegramReply } from "./reply.ts";
@@ -25,40 +22,41 @@ export function htmlToText(html: string): string {
     .replace(/&(?:lt|gt|quot|amp);/g, (entity) => ENTITIES[entity] ?? entity);
 }
 
-/** Sends replies through the Bot API: HTML, split at 4096, replies to the user's message in groups. */
+/**
+ * The Bot API as an outbox: HTML split at 4096, replies to the user's message in groups. The Bot API has
+ * no idempotency key and no way to read the chat, so a part whose earlier send has an unknown outcome is
+ * sent again (no lookup).
+ */
 export function telegramOutbox(call: TelegramCall): Outbox<TelegramReply> {
   const where = (reply: TelegramReply) => ({
     chat_id: reply.chatId,
     ...(reply.threadId === undefined ? {} : { message_thread_id: reply.threadId }),
   });
+  /** Calls `method` with the part's HTML; HTML Telegram rejects goes again as plain text. */
+  const withText = async <T>(method: string, reply: TelegramReply, params: object, html: string) => {
+    try {
+      return await call<T>(method, { ...params, text: html, parse_mode: "HTML" });
+    } catch (error) {
+      if (!rejectedEntities(error)) throw error;
+      log.warn("telegram.html_rejected", { chatId: reply.chatId, reason: (error as PlatformError).reason });
+      return await call<T>(method, { ...params, text: htmlToText(html) });
+    }
+  };
   return {
+    render: markdownToTelegramHtml,
+    limit: TELEGRAM_LIMIT,
     async typing(reply) {
       await call("sendChatAction", { ...where(reply), action: "typing" });
     },
-    async send(reply, markdown, options) {
-      const chunks = renderChunks(markdown, markdownToTelegramHtml, TELEGRAM_LIMIT);
-      // The Bot API has no idempotency key and no way to read the chat: a chunk whose earlier send has
-      // an unknown outcome is sent again.
-      await sendChunks(chunks, options, async (html, index) => {
-        const params = {
-          ...where(reply),
-          ...(index === 0 && !reply.private
-            ? { reply_parameters: { message_id: reply.messageId, allow_sending_without_reply: true } }
-            : {}),
-        };
-        await retryWhenRateLimited(async () => {
-          try {
-            await call("sendMessage", { ...params, text: html, parse_mode: "HTML" });
-          } catch (error) {
-            if (!rejectedEntities(error)) throw error;
-            log.warn("telegram.html_rejected", {
-              chatId: reply.chatId,
-              reason: (error as PlatformError).reason,
-            });
-            await call("sendMessage", { ...params, text: htmlToText(html) });
-          }
-        }, options.deadline);
-      });
+    async post(reply, part) {
+      const params = {
+        ...where(reply),
+        ...(part.index === 0 && !reply.private
+          ? { reply_parameters: { message_id: reply.messageId, allow_sending_without_reply: true } }
+          : {}),
+      };
+      const sent = await withText<{ message_id?: number }>("sendMessage", reply, params, part.text);
+      return sent?.message_id === undefined ? undefined : String(sent.message_id);
     },
   };
 }

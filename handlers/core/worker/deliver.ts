@@ -1,21 +1,26 @@
-import type { SendOptions } from "../adapter.ts";
-import type { LedgerEntry, SendLedger } from "../ledger.ts";
+import type { Outbox } from "../adapter.ts";
+import type { SendLedger } from "../ledger.ts";
 import { log } from "../log.ts";
+import { progressOf, recordOf, sendAnswer } from "../reply/send.ts";
 
-/** Sends Markdown to where the answer goes (a channel's Outbox.send, bound to the reply context). */
-export type Send = (markdown: string, options: SendOptions) => Promise<void>;
+/** Where an answer goes: the channel's outbox and the reply context. */
+export interface Destination<Reply> {
+  readonly outbox: Outbox<Reply>;
+  readonly reply: Reply;
+}
 
 /**
  * Step 3: the answer to envelope `id`, delivered once. The send ledger says whether it was answered
  * already (a redelivery: nothing more is sent) or partly (the rest of the same answer is sent and
  * `compose` is not asked again); else `compose` says what to send (undefined: nothing), and its text is
- * recorded before any of it goes out.
+ * recorded before any of it goes out. Every answer goes through here; a message the agent starts on its
+ * own would too, keyed by its idempotency key instead of an envelope id.
  */
-export async function deliverOnce(
+export async function deliverOnce<Reply>(
   ledger: SendLedger,
   id: string,
   compose: () => Promise<string | undefined>,
-  send: Send,
+  to: Destination<Reply>,
   deadline: number,
 ): Promise<void> {
   const entry = await ledger.get(id);
@@ -23,52 +28,13 @@ export async function deliverOnce(
     log.info("message.already_answered", { envelopeId: id });
     return;
   }
+  const options = { deadline, key: id, record: recordOf(ledger, id), progress: progressOf(entry) };
   if (entry?.text !== undefined) {
     log.info("message.resumed", { envelopeId: id, delivered: entry.delivered });
-    return sendRecorded(ledger, id, entry.text, send, deadline, entry);
+    return sendAnswer(to.outbox, to.reply, entry.text, options);
   }
   const text = await compose();
   if (text === undefined) return;
   await ledger.answered(id, text);
-  return sendRecorded(ledger, id, text, send, deadline);
-}
-
-/**
- * Sends `text` with the ledger told of each chunk: in flight before it goes out, delivered after, and
- * the whole reply complete at the end. Resuming an earlier attempt (`resumed`), the chunks it delivered
- * are skipped, and the one it left in flight is looked up on the platform where the platform can tell.
- * Every answer goes through here; a message the agent starts on its own would too, keyed by its
- * idempotency key instead of an envelope id. The channel's `send` renders, splits and paces today;
- * where the core does that for every channel, its loop over the chunks belongs here.
- */
-export async function sendRecorded(
-  ledger: SendLedger,
-  id: string,
-  text: string,
-  send: Send,
-  deadline: number,
-  resumed?: LedgerEntry,
-): Promise<void> {
-  // Once a chunk is out, a failed ledger write must not fail the message: a retry would send it
-  // again. The write is logged and the reply goes on; only a later failure could repeat a chunk.
-  const record = (operation: string, write: Promise<void>) =>
-    write.catch((err: unknown) => log.warn("ledger.write_failed", { envelopeId: id, operation, err }));
-  const inFlight = resumed?.inFlight;
-  await send(text, {
-    deadline,
-    key: id,
-    skip: resumed?.delivered ?? 0,
-    ...(inFlight && inFlight.index === resumed?.delivered
-      ? {
-          uncertain: {
-            ...inFlight,
-            seen: resumed.seen.includes(inFlight.index),
-            recheck: async () => (await ledger.get(id))?.seen.includes(inFlight.index) ?? false,
-          },
-        }
-      : {}),
-    sending: (index) => record("sending", ledger.sending(id, index)),
-    delivered: (count) => record("delivered", ledger.delivered(id, count)),
-  });
-  await record("complete", ledger.complete(id));
+  return sendAnswer(to.outbox, to.reply, text, options);
 }
