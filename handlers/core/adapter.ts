@@ -112,6 +112,8 @@ export interface Streaming {
   readonly everyMs: number;
   /** A draft unchanged this long is shown again, so the platform does not drop it (ms). */
   readonly keepAliveMs?: number;
+  /** How to stream when the platform refuses this mode for good (the container remembers it). */
+  readonly fallback?: Streaming;
 }
 
 /** What the module passes to the setup action. */

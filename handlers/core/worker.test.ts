@@ -81,6 +81,7 @@ test("an agent refusing for good: the user is told once and the message is done"
       ledger: noLedger,
       sessions: noSessions,
       sessionScope: "conversation",
+      streamReplies: true,
     }),
     secret: noSecret,
   });
@@ -99,6 +100,7 @@ test("…and when that notice cannot be delivered, the message is kept (retried,
       ledger: noLedger,
       sessions: noSessions,
       sessionScope: "conversation",
+      streamReplies: true,
     }),
     secret: noSecret,
   });
@@ -141,6 +143,7 @@ function workerWith(
       ledger: parts.ledger ?? noLedger,
       sessions: parts.sessions ?? noSessions,
       sessionScope: parts.sessionScope ?? "conversation",
+      streamReplies: true,
     }),
     secret: parts.sessionKey ? loaderOf({ session_key: parts.sessionKey }) : noSecret,
   });
@@ -224,6 +227,7 @@ test("a stranger is refused aloud, but on a channel that answers no strangers, n
         ledger: noLedger,
         sessions: noSessions,
         sessionScope: "conversation",
+        streamReplies: true,
       }),
       secret: noSecret,
     });
@@ -266,6 +270,7 @@ test("per-user sessions: each member of a group has their own, and /new starts a
         ledger: noLedger,
         sessions,
         sessionScope,
+        streamReplies: true,
       }),
       secret: loaderOf({ session_key: KEY }),
     });
@@ -329,6 +334,7 @@ const echoSettings = () => ({
   ledger: noLedger,
   sessions: noSessions,
   sessionScope: "conversation" as const,
+  streamReplies: true,
 });
 
 test("the typing indicator is over and cleared before the handler returns: Lambda never freezes those calls half-done", async () => {

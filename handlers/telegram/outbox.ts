@@ -1,4 +1,5 @@
-import type { Outbox } from "../core/adapter.ts";
+import type { Outbox, Streaming } from "../core/adapter.ts";
+import { sha256Hex } from "../core/crypto.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { TelegramCall } from "./api.ts";
@@ -7,6 +8,25 @@ import type { TelegramReply } from "./reply.ts";
 
 /** sendMessage takes at most 4096 characters after entity parsing. */
 export const TELEGRAM_LIMIT = 4096;
+
+/**
+ * How answers show while the agent writes them (`TELEGRAM_STREAM`): `draft` (the default) as a draft in
+ * private chats (sendMessageDraft, the Bot API's own streaming), `edit` as a message edited as it grows,
+ * `off` whole once written. Groups, supergroups and their topics take no drafts: edits there either way.
+ */
+export const TELEGRAM_STREAM_MODES = ["draft", "edit", "off"] as const;
+export type TelegramStreamMode = (typeof TELEGRAM_STREAM_MODES)[number];
+
+/**
+ * The pace of each way of streaming (handlers/telegram/README.md): drafts are not limited by the Bot API's
+ * documentation and expire 30 s after the last update; messages (edits included, we assume) at about one a
+ * second per chat and twenty a minute per group.
+ */
+export const TELEGRAM_STREAMING = {
+  draft: { mode: "draft", everyMs: 500, keepAliveMs: 20_000 },
+  privateEdit: { mode: "edit", everyMs: 1_100 },
+  groupEdit: { mode: "edit", everyMs: 3_100 },
+} as const satisfies Record<string, Streaming>;
 
 /** Telegram's 400 when our HTML does not parse: resend as plain text. */
 function rejectedEntities(error: unknown): boolean {
@@ -22,12 +42,28 @@ export function htmlToText(html: string): string {
     .replace(/&(?:lt|gt|quot|amp);/g, (entity) => ENTITIES[entity] ?? entity);
 }
 
+/** Telegram's 400 for an edit to the text a message already has: what the edit wanted, done. */
+function notModified(error: unknown): boolean {
+  return (
+    error instanceof PlatformError && error.status === 400 && /message is not modified/i.test(error.reason)
+  );
+}
+
+/** The draft id of part `index` of reply `key`: non-zero, the same for every update of that part. */
+export function draftId(key: string | undefined, index: number): number {
+  return (Number.parseInt(sha256Hex(`${key ?? ""}#${index}`).slice(0, 8), 16) % 2_147_483_646) + 1;
+}
+
 /**
- * The Bot API as an outbox: HTML split at 4096, replies to the user's message in groups. The Bot API has
- * no idempotency key and no way to read the chat, so a part whose earlier send has an unknown outcome is
- * sent again (no lookup).
+ * The Bot API as an outbox: HTML split at 4096, replies to the user's message in groups; streamed as
+ * drafts in private chats and as edited messages in groups (`mode`, see {@link TELEGRAM_STREAM_MODES}).
+ * The Bot API has no idempotency key and no way to read the chat, so a part whose earlier send has an
+ * unknown outcome is sent again (no lookup).
  */
-export function telegramOutbox(call: TelegramCall): Outbox<TelegramReply> {
+export function telegramOutbox(
+  call: TelegramCall,
+  mode: TelegramStreamMode = "draft",
+): Outbox<TelegramReply> {
   const where = (reply: TelegramReply) => ({
     chat_id: reply.chatId,
     ...(reply.threadId === undefined ? {} : { message_thread_id: reply.threadId }),
@@ -57,6 +93,30 @@ export function telegramOutbox(call: TelegramCall): Outbox<TelegramReply> {
       };
       const sent = await withText<{ message_id?: number }>("sendMessage", reply, params, part.text);
       return sent?.message_id === undefined ? undefined : String(sent.message_id);
+    },
+    async edit(reply, ref, part) {
+      const params = { chat_id: reply.chatId, message_id: Number(ref) };
+      await withText("editMessageText", reply, params, part.text).catch((error: unknown) => {
+        if (!notModified(error)) throw error;
+      });
+    },
+    async remove(reply, ref) {
+      await call("deleteMessage", { chat_id: reply.chatId, message_id: Number(ref) });
+    },
+    async draft(reply, part) {
+      await withText(
+        "sendMessageDraft",
+        reply,
+        { ...where(reply), draft_id: draftId(part.key, part.index) },
+        part.text,
+      );
+    },
+    streaming(reply) {
+      if (mode === "off") return undefined;
+      if (!reply.private) return TELEGRAM_STREAMING.groupEdit;
+      return mode === "draft"
+        ? { ...TELEGRAM_STREAMING.draft, fallback: TELEGRAM_STREAMING.privateEdit }
+        : TELEGRAM_STREAMING.privateEdit;
     },
   };
 }

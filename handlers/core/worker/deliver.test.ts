@@ -58,7 +58,13 @@ const TWO_PARTS = "the first part\n\nthe second part";
 test("a first delivery: composed once, recorded before it goes out, each part told, then complete", async () => {
   const { ledger, calls } = memoryLedger();
   const { outbox, posted } = recordingOutbox();
-  await deliverOnce(ledger, "t:1", async () => TWO_PARTS, { outbox, reply: {} }, Date.now() + 10_000);
+  await deliverOnce(
+    ledger,
+    "t:1",
+    async () => TWO_PARTS,
+    { outbox, reply: {}, stream: true },
+    Date.now() + 10_000,
+  );
   expect(calls).toEqual([
     `answered ${TWO_PARTS}`,
     "sending 0",
@@ -73,7 +79,7 @@ test("a first delivery: composed once, recorded before it goes out, each part to
 test("nothing to say: nothing recorded, nothing sent", async () => {
   const { ledger, calls } = memoryLedger();
   const { outbox, posted } = recordingOutbox();
-  await deliverOnce(ledger, "t:1", async () => undefined, { outbox, reply: {} }, 0);
+  await deliverOnce(ledger, "t:1", async () => undefined, { outbox, reply: {}, stream: true }, 0);
   expect(calls).toEqual([]);
   expect(posted).toEqual([]);
 });
@@ -81,7 +87,13 @@ test("nothing to say: nothing recorded, nothing sent", async () => {
 test("answered already: neither composed nor sent again", async () => {
   const { ledger, calls } = memoryLedger({ ...blank, delivered: 2, complete: true });
   const { outbox, posted } = recordingOutbox();
-  await deliverOnce(ledger, "t:1", () => Promise.reject(new Error("not asked")), { outbox, reply: {} }, 0);
+  await deliverOnce(
+    ledger,
+    "t:1",
+    () => Promise.reject(new Error("not asked")),
+    { outbox, reply: {}, stream: true },
+    0,
+  );
   expect([calls, posted]).toEqual([[], []]);
 });
 
@@ -97,7 +109,7 @@ test("partly delivered: the rest of the same answer, not composed again; the par
     ledger,
     "t:1",
     () => Promise.reject(new Error("not asked")),
-    { outbox, reply: {} },
+    { outbox, reply: {}, stream: true },
     Date.now() + 10_000,
   );
   expect(posted).toEqual(["t:1#1: the second part"]);
@@ -113,7 +125,13 @@ test("a part in flight that the platform confirmed (a status the ingress recorde
     seen: [1],
   });
   const { outbox, posted } = recordingOutbox();
-  await deliverOnce(ledger, "t:1", async () => "new", { outbox, reply: {} }, Date.now() + 10_000);
+  await deliverOnce(
+    ledger,
+    "t:1",
+    async () => "new",
+    { outbox, reply: {}, stream: true },
+    Date.now() + 10_000,
+  );
   expect(posted).toEqual([]);
   expect(calls).toEqual(["delivered 2", "complete"]);
 });
