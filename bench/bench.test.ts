@@ -1,17 +1,21 @@
 /**
  * A smoke test of the bench (the bench itself runs with `bun run bench`, never under `bun test`): its
- * modules load, its bundling matches the product's, the cost model adds up, and one real cold-start
- * measurement of the Telegram ingress works.
+ * modules load, its bundling matches the product's, the cost model adds up, one real cold-start
+ * measurement of the Telegram ingress works, and so does a small streamed-answer measurement.
  */
 import { expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { startSecretsManager } from "../emulators/secrets-manager.ts";
+import { startSqs } from "../emulators/sqs.ts";
 import { measureCold } from "./cold.ts";
 import { examples, monthlyCost, PRICES } from "./cost.ts";
 import { BUNDLE_OPTIONS, buildDrivers, packageOf, root } from "./lib/build.ts";
 import { runChild } from "./lib/node.ts";
 import { groupPackages } from "./sizes.ts";
 import type { BenchStack, Subject } from "./stack.ts";
+import { measureStreaming } from "./streaming.ts";
+import { streamingBudgetRows, streamingSection } from "./streaming-report.ts";
 
 test("the bench bundles peers with the options scripts/bundle.ts gives the product", async () => {
   const source = await readFile(join(root, "scripts", "bundle.ts"), "utf8");
@@ -69,3 +73,33 @@ test("one cold start of the Telegram ingress, measured in a fresh node process",
   expect(result?.processMs.median).toBeGreaterThan(result?.importMs.median ?? 0);
   expect(report.bareNodeMs.n).toBe(1);
 }, 30_000);
+
+test("streamed answers on Telegram: the first text shows before the agent is done, and the whole answer after it", async () => {
+  const [sqs, secrets] = await Promise.all([startSqs(), startSecretsManager()]);
+  try {
+    const drivers = await buildDrivers();
+    const result = await measureStreaming(
+      { sqs, secrets },
+      drivers,
+      {
+        ingress: join(root, "modules", "telegram", "dist", "ingress.mjs"),
+        worker: join(root, "modules", "telegram", "dist", "worker.mjs"),
+      },
+      { rounds: 1, answers: 1, agentSeconds: 2, pieceMs: 100, longSeconds: 0 },
+    );
+    expect(result.errors).toEqual([]);
+    const [drafts, group, whole] = result.rows;
+    for (const row of [drafts, group]) {
+      expect(row?.answers).toBe(1);
+      // Shown while the agent still writes; a draft or an edit per state, then the message.
+      expect(row?.firstVisible.p50).toBeLessThan(2_000);
+      expect(row?.callsPerAnswer.median).toBeGreaterThanOrEqual(2);
+    }
+    expect(whole?.firstVisible.p50).toBeGreaterThanOrEqual(2_000);
+    expect(whole?.callsPerAnswer.median).toBe(1);
+    expect(streamingSection(result)).toContain("| private chat, drafts | 1 |");
+    expect(streamingBudgetRows(result)).toHaveLength(4);
+  } finally {
+    await Promise.all([sqs.close(), secrets.close()]);
+  }
+}, 60_000);

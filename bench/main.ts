@@ -16,6 +16,7 @@ import { budgetRows, renderReport } from "./report.ts";
 import type { RunResults } from "./results.ts";
 import { measureSizes } from "./sizes.ts";
 import { startBenchStack } from "./stack.ts";
+import { measureStreaming } from "./streaming.ts";
 import { measureWarm } from "./warm.ts";
 
 const quick = process.env.BENCH_QUICK === "1";
@@ -34,6 +35,11 @@ const settings = {
   relayIdleSeconds: quick ? 2 : 5,
   relayLoadSeconds: quick ? 3 : 10,
   relayRate: 100,
+  streamingRounds: quick ? 1 : 3,
+  streamingAnswers: quick ? 3 : 5,
+  streamingAgentSeconds: 5,
+  streamingPieceMs: 100,
+  streamingLongSeconds: quick ? 10 : 30,
 };
 
 const started = performance.now();
@@ -69,6 +75,22 @@ try {
     pollers: settings.pipelinePollers,
     batchSize: settings.pipelineBatch,
   });
+  step("streamed answers on Telegram");
+  const streaming = await measureStreaming(
+    stack,
+    drivers,
+    {
+      ingress: join(root, "modules", "telegram", "dist", "ingress.mjs"),
+      worker: join(root, "modules", "telegram", "dist", "worker.mjs"),
+    },
+    {
+      rounds: settings.streamingRounds,
+      answers: settings.streamingAnswers,
+      agentSeconds: settings.streamingAgentSeconds,
+      pieceMs: settings.streamingPieceMs,
+      longSeconds: settings.streamingLongSeconds,
+    },
+  );
   step("relay memory");
   const relay = await measureRelayMemory(stack.sqs, {
     idleSeconds: settings.relayIdleSeconds,
@@ -88,6 +110,7 @@ try {
     sizes,
     warm,
     pipeline,
+    streaming,
     relay,
     bareRuntimes,
     notes: stack.notes,

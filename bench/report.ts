@@ -8,6 +8,7 @@ import { findings } from "./findings.ts";
 import { table } from "./lib/markdown.ts";
 import { kb, num, range } from "./lib/stats.ts";
 import type { RunResults } from "./results.ts";
+import { streamingBudgetRows, streamingSection } from "./streaming-report.ts";
 
 const ms = (value: number) => `${num(value)} ms`;
 const mb = (value: number) => `${num(value)} MB`;
@@ -55,6 +56,7 @@ export function budgetRows(r: RunResults): string[][] {
       verdict(discord.coldAckMs.max < 1000),
     ]);
   }
+  rows.push(...streamingBudgetRows(r.streaming));
   for (const m of r.relay.filter((m) => !m.name.includes("peer"))) {
     rows.push([`${m.name}: RSS idle`, "≤ 64 MB", mb(m.idleMb.median), verdict(m.idleMb.median <= 64)]);
     rows.push([
@@ -216,6 +218,7 @@ export function renderReport(r: RunResults, method: string): string {
     ...r.warm.flatMap((w) => w.errors.map((e) => `warm ${w.subject.name}: ${e}`)),
     ...r.pipeline.flatMap((p) => p.errors.map((e) => `pipeline ${p.channel}: ${e}`)),
     ...r.relay.flatMap((m) => m.errors.map((e) => `relay ${m.name}: ${e}`)),
+    ...(r.streaming?.errors ?? []).map((e) => `streaming: ${e}`),
   ];
   return [
     "# Benchmarks",
@@ -241,6 +244,7 @@ export function renderReport(r: RunResults, method: string): string {
     "",
     pipelineSection(r),
     "",
+    ...(r.streaming ? [streamingSection(r.streaming), ""] : []),
     relaySection(r),
     "",
     "## Cost",

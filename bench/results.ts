@@ -7,6 +7,7 @@ import type { Summary } from "./lib/stats.ts";
 import type { PipelineResult } from "./pipeline.ts";
 import type { MemoryResult } from "./relay-memory.ts";
 import type { SizeRow } from "./sizes.ts";
+import type { StreamingResult } from "./streaming.ts";
 import type { WarmResult } from "./warm.ts";
 
 /** Everything one run measured. */
@@ -20,6 +21,8 @@ export interface RunResults {
   readonly warm: WarmResult[];
   readonly pipeline: PipelineResult[];
   readonly relay: MemoryResult[];
+  /** Streamed answers on Telegram (absent in results of runs before it existed). */
+  readonly streaming?: StreamingResult;
   readonly bareRuntimes: { bun: Summary; node: Summary; bunWithSqs: Summary };
   readonly notes: string[];
   readonly settings: Record<string, number | string>;

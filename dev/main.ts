@@ -4,6 +4,7 @@
  *   PORT=8787                 first port to try (the next free one is taken when busy)
  *   AGENT_URL=http://…:8080   a local agent serving the AgentCore contract (POST /invocations, GET /ping)
  *   AGENT_RUNTIME_ARN=arn:…   your real AgentCore runtime, with your AWS credentials and region
+ *   ECHO_DELAY_MS=200         without either: the built-in echo agent's pause between streamed words
  *   TELEGRAM_BOT_TOKEN=…      a real Telegram bot by long polling (its webhook is deleted first)
  *   ALLOWED_USERS=…           who may talk to the agent (default: everyone on the emulator; nobody on a real bot)
  *   DEV_TOKEN=…               the token `/_dev/*` wants in x-dev-token (default: a new random one per run)

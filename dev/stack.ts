@@ -25,8 +25,8 @@ export interface DevStackOptions {
   /** First port to try; the next free one is taken when it is busy (default 8787; 0 = any). */
   readonly port?: number;
   /**
-   * The environment to read AGENT_URL, AGENT_RUNTIME_ARN, TELEGRAM_BOT_TOKEN, DEV_TOKEN … from (default
-   * process.env).
+   * The environment to read AGENT_URL, AGENT_RUNTIME_ARN, ECHO_DELAY_MS, TELEGRAM_BOT_TOKEN, DEV_TOKEN …
+   * from (default process.env).
    */
   readonly env?: Record<string, string | undefined>;
   /** Print a line per event (default true). */
@@ -76,7 +76,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     agent = env.AGENT_URL;
     agentEnv.AGENT_URL = env.AGENT_URL;
   } else {
-    const echo = startEchoAgent();
+    const delay = Number(env.ECHO_DELAY_MS);
+    const echo = startEchoAgent(env.ECHO_DELAY_MS && Number.isFinite(delay) ? { delayMs: delay } : {});
     closers.push(() => echo.stop());
     agent = "the built-in echo agent";
     agentEnv.AGENT_URL = echo.url;

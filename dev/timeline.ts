@@ -1,6 +1,7 @@
 /**
  * The emulator's side panel: for each message, when it was sent, acknowledged by the ingress,
- * queued, taken by the worker, answered by the agent and replied — built from the handlers' own
+ * queued, taken by the worker, when the agent's first text came and the first of it showed, when the
+ * agent was done and the reply complete — built from the handlers' own
  * structured logs, so it shows what production logs would show.
  */
 import type { RuntimeMessage } from "./runtime.ts";
@@ -24,6 +25,8 @@ export interface TimelineEntry {
 
 const LOG_STEPS: Record<string, { step: string; status?: TimelineEntry["status"] }> = {
   "message.queued": { step: "queued" },
+  "agent.first_text": { step: "agent's first text" },
+  "reply.first_visible": { step: "first visible text" },
   "agent.answered": { step: "agent answered" },
   "message.done": { step: "replied", status: "done" },
   "message.failed": { step: "failed" },
@@ -96,11 +99,20 @@ export class Timeline {
       return;
     }
     if (message.type !== "log") return;
-    const { event, envelopeId, time, agentMs, totalMs } = message.entry as Record<string, unknown>;
+    const { event, envelopeId, time, agentMs, totalMs, afterFirstTextMs } = message.entry as Record<
+      string,
+      unknown
+    >;
     const known = LOG_STEPS[String(event)];
     if (!known || typeof envelopeId !== "string") return;
     const detail =
-      agentMs !== undefined ? `${agentMs} ms` : totalMs !== undefined ? `${totalMs} ms in all` : undefined;
+      afterFirstTextMs !== undefined
+        ? `${afterFirstTextMs} ms after the agent's first text`
+        : agentMs !== undefined
+          ? `${agentMs} ms`
+          : totalMs !== undefined
+            ? `${totalMs} ms in all`
+            : undefined;
     this.#step(
       envelopeId,
       message.channel,

@@ -18,7 +18,12 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  stack = await startDevStack({ channels: DEV_CHANNELS, port: 0, print: false, env: {} });
+  stack = await startDevStack({
+    channels: DEV_CHANNELS,
+    port: 0,
+    print: false,
+    env: { ECHO_DELAY_MS: "60" },
+  });
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does it)`);
   browser = await chromium.launch({
@@ -60,6 +65,56 @@ for (const channel of DEV_CHANNELS) {
     }
   }, 20_000);
 }
+
+test("Telegram: a streamed answer grows in place as a draft, then is the message; /_dev/state has every state", async () => {
+  await page.click('#tabs button[data-channel="telegram"]');
+  // Every state the chat shows, as the page draws it.
+  await page.evaluate(() => {
+    const states: { kind: string; text: string }[] = [];
+    (window as unknown as { states: typeof states }).states = states;
+    new MutationObserver(() => {
+      for (const li of document.querySelectorAll("#messages li.bot"))
+        states.push({
+          kind: li.classList.contains("draft") ? "draft" : "message",
+          text: li.textContent ?? "",
+        });
+    }).observe(document.getElementById("messages") as HTMLElement, { childList: true, subtree: true });
+  });
+  const text = `stream ${Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ")} end`;
+  await page.fill("#text", text);
+  await page.press("#text", "Enter");
+  const reply = page.locator("#messages li.bot:not(.draft)", { hasText: "word39 end" });
+  await reply.waitFor({ timeout: 15_000 });
+  expect(await page.locator("#messages li.draft").count()).toBe(0);
+  const states = (
+    await page.evaluate(() => (window as unknown as { states: { kind: string; text: string }[] }).states)
+  ).filter((s) => s.text.includes("stream word0"));
+  const drafts = [...new Set(states.filter((s) => s.kind === "draft").map((s) => s.text))];
+  // Growing states, each a prefix of the next, shorter than the answer, before the message.
+  expect(drafts.length).toBeGreaterThanOrEqual(2);
+  for (const [i, draft] of drafts.entries()) {
+    expect(draft.length).toBeLessThan((await reply.textContent())?.length ?? 0);
+    if (i > 0) expect(draft.startsWith((drafts[i - 1] ?? "").trimEnd())).toBe(true);
+  }
+  expect(states.findIndex((s) => s.kind === "message")).toBeGreaterThan(
+    states.findIndex((s) => s.kind === "draft"),
+  );
+  // The timeline shows when the agent's first text came and when the first of it showed.
+  const entry = page.locator("#timeline > li.done", { hasText: "word39" });
+  await entry.waitFor({ timeout: 5_000 });
+  for (const step of ["agent's first text", "first visible text", "replied"])
+    expect(await entry.textContent()).toContain(step);
+  // The local API: each visible state is one event with the whole text in `html`.
+  const { events } = (await (
+    await fetch(`${stack.url}/_dev/state`, { headers: { "x-dev-token": stack.token } })
+  ).json()) as { events: { channel: string; kind: string; html: string; id?: string }[] };
+  const ours = events.filter((e) => e.channel === "telegram" && e.html?.includes("stream word0"));
+  const draftEvents = ours.filter((e) => e.kind === "draft");
+  expect(draftEvents.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(draftEvents.map((e) => e.id)).size).toBe(1);
+  expect(ours.at(-1)?.kind).toBe("message");
+  expect(ours.at(-1)?.html).toContain("word39 end");
+}, 30_000);
 
 test("the stack answers without the page too, and bad sends get 400", async () => {
   const { status, envelopeId } = await stack.send("telegram", "direct");

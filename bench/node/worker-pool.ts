@@ -2,7 +2,8 @@
  * The Lambda side of the pipeline run: `pollers` SQS event source pollers (Lambda's
  * maximum_concurrency), each receiving a batch from the FIFO queue, calling the worker bundle, and
  * deleting what it did not report as failed — until `expected` messages are done or the deadline.
- * Job: `{ bundle, queueUrl, queueArn, pollers, batchSize, expected, deadlineMs }`.
+ * Job: `{ bundle, queueUrl, queueArn, pollers, batchSize, expected, deadlineMs, timeoutMs? }` (timeoutMs: the
+ * function's timeout, default 30 s).
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { pollSqsOnce } from "../../emulators/lambda.ts";
@@ -16,6 +17,7 @@ interface Job {
   batchSize: number;
   expected: number;
   deadlineMs: number;
+  timeoutMs?: number;
 }
 
 const job = await readJob<Job>();
@@ -41,7 +43,7 @@ async function poller(): Promise<void> {
     const poll = await pollSqsOnce({ client }, job.queueUrl, job.queueArn, handler as never, {
       maxMessages: job.batchSize,
       waitTimeSeconds: 1,
-      timeoutMs: 30_000,
+      timeoutMs: job.timeoutMs ?? 30_000,
     });
     if (!poll.invoked) continue;
     invocations++;

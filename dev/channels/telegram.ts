@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { startTelegram, telegramTextUpdate } from "../../emulators/telegram.ts";
+import { DRAFT_TTL_MS, startTelegram, telegramTextUpdate } from "../../emulators/telegram.ts";
 import { escapeHtml, safeHtml } from "./html.ts";
 import type { DevChannel, UiEvent } from "./types.ts";
 
@@ -7,7 +7,10 @@ const TOKEN = "424242:dev-relay-local-token";
 
 let updateId = Math.floor(Date.now() / 1000);
 
-/** Telegram in the emulator: a fake Bot API; the page's messages arrive as secret-token webhooks. */
+/**
+ * Telegram in the emulator: a fake Bot API; the page's messages arrive as secret-token webhooks. A streamed
+ * answer shows as Telegram shows it: a draft growing in place, then the message.
+ */
 export const telegramDev: DevChannel = {
   name: "telegram",
   title: "Telegram",
@@ -60,6 +63,18 @@ export const telegramDev: DevChannel = {
             events.push({ channel: "telegram", kind: "message", id: String(result?.message_id), html, at });
           } else if (method === "editmessagetext" && ok) {
             events.push({ channel: "telegram", kind: "edit", id: String(call.params.message_id), html, at });
+          } else if (method === "sendmessagedraft" && ok) {
+            const id = `draft:${call.params.chat_id}:${call.params.draft_id}`;
+            const until = at + DRAFT_TTL_MS;
+            events.push({ channel: "telegram", kind: "draft", id, html, at, until });
+          } else if (method === "deletemessage" && ok) {
+            events.push({
+              channel: "telegram",
+              kind: "delete",
+              id: String(call.params.message_id),
+              html: "",
+              at,
+            });
           }
         }
         seen = fake.calls.length;

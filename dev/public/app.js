@@ -31,18 +31,19 @@ function renderTabs() {
 }
 
 function renderMessages() {
-  const list = chat(state.channel);
+  const now = Date.now();
+  const list = chat(state.channel).filter((m) => m.until === undefined || m.until > now);
   $("messages").replaceChildren(
     ...list.map((m) => {
       const li = document.createElement("li");
-      li.className = `${m.from} ${m.kind ?? ""}`;
+      li.className = `${m.from} ${m.kind ?? ""}`.trim();
       li.dataset.id = m.id ?? "";
       li.innerHTML = m.html; // server-side sanitised (dev/channels/html.ts) or escaped here
       return li;
     }),
   );
   $("messages").lastElementChild?.scrollIntoView({ block: "end" });
-  $("typing").hidden = Date.now() > state.typingUntil;
+  $("typing").hidden = now > state.typingUntil;
 }
 
 function renderTimeline() {
@@ -75,15 +76,30 @@ function select(channel) {
   $("text").focus();
 }
 
+/** The bot's message (or draft) with this id, drawn in place: a new state of it replaces the old. */
+function shown(list, id) {
+  return id === undefined ? undefined : list.find((m) => m.from === "bot" && m.id === id);
+}
+
+// Each event is one visible state of the chat, with a message's whole text in `html` (dev/channels/types.ts).
 function onUi(event) {
   const list = chat(event.channel);
   if (event.kind === "typing") {
     if (event.channel === state.channel) state.typingUntil = Date.now() + 5000;
-  } else if (event.kind === "edit") {
-    const message = list.find((m) => m.from === "bot" && m.id === event.id);
-    if (message) message.html = event.html;
-    else list.push({ from: "bot", id: event.id, html: event.html });
+  } else if (event.kind === "edit" || event.kind === "stream") {
+    const message = shown(list, event.id);
+    if (message) Object.assign(message, { html: event.html, kind: event.kind });
+    else list.push({ from: "bot", id: event.id, html: event.html, kind: event.kind });
+  } else if (event.kind === "draft") {
+    // A draft lives `until` (Telegram drops it 30 s after its last update), or until the bot posts.
+    const draft = shown(list, event.id);
+    if (draft) Object.assign(draft, { html: event.html, until: event.until });
+    else list.push({ from: "bot", kind: "draft", id: event.id, html: event.html, until: event.until });
+  } else if (event.kind === "delete") {
+    const message = shown(list, event.id);
+    if (message) list.splice(list.indexOf(message), 1);
   } else if (event.kind === "message") {
+    for (let i = list.length - 1; i >= 0; i--) if (list[i].kind === "draft") list.splice(i, 1);
     list.push({ from: "bot", id: event.id, html: event.html });
     state.typingUntil = 0;
   } else if (event.kind === "status") {
@@ -110,6 +126,12 @@ $("composer").addEventListener("submit", async (e) => {
 
 setInterval(() => {
   $("typing").hidden = Date.now() > state.typingUntil;
+  // A draft whose time is up goes, as on the platform.
+  for (const [channel, list] of state.chats) {
+    const expired = list.filter((m) => m.until !== undefined && m.until <= Date.now());
+    for (const m of expired) list.splice(list.indexOf(m), 1);
+    if (expired.length > 0 && channel === state.channel) renderMessages();
+  }
 }, 500);
 
 const initial = await (await fetch("/_dev/state", { headers: auth })).json();

@@ -53,7 +53,7 @@ export function createWorker<Secret, Reply>(
 
   /** Answers one message; `pending` collects what runs beside the answer (the typing indicator's end). */
   async function answer(message: Received<Reply>, box: Outbox<Reply>, deadline: number, pending: Inflight) {
-    const { agent, allowlist, sessions, ledger } = settings();
+    const { agent, allowlist, sessions, ledger, streamReplies } = settings();
     const composer = {
       agent,
       allowlist,
@@ -67,7 +67,7 @@ export function createWorker<Secret, Reply>(
       ledger,
       message.id,
       () => compose(message, composer),
-      (text, sendOptions) => box.send(message.reply, text, sendOptions),
+      { outbox: box, reply: message.reply, stream: streamReplies },
       deadline,
     );
   }

@@ -12,6 +12,8 @@ const FAST: SuiteSize = {
   fuzzCases: 600,
   forgeries: 150,
   personalMessages: 120,
+  // Run on their own: stream-kills.test.ts.
+  streamKills: 0,
   withoutLedger: false,
   simChannels: ["telegram"],
   sim: {

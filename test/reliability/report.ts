@@ -266,6 +266,49 @@ export function renderReport(
       "",
     );
   }
+  const k = f.streamKills;
+  if (k) {
+    out.push(
+      "## Workers killed mid-stream (Telegram, send ledger on)",
+      "",
+      `The built Telegram ingress and worker in child \`node\` processes, an agent streaming its answer (Python SDK bytes, ${k.multiPart} of ${k.runs} answers longer than one 4,096-character message), ${k.privateChats} private chats (the answer grows as a draft) and ${k.groups} groups (a message edited as it grows). Each run kills the worker at a random moment after the chat first shows the answer (up to the final messages going out), a third of the retries too; then the finished message is delivered again.`,
+      "",
+      table(
+        [
+          "runs",
+          "workers killed",
+          "…between Telegram taking a message and the ledger recording it",
+          "retries: agent asked again / answer resumed",
+          "one answer, whole",
+          "duplicated: outcome knowable / platform cannot tell",
+          "lost",
+          "drafts left",
+          "redelivered → Telegram sends, agent calls",
+          "visible states",
+          "time",
+        ],
+        [
+          [
+            k.runs,
+            k.kills,
+            k.killsUnknowable,
+            `${k.askedAgain} / ${k.resumed}`,
+            k.oneAnswer,
+            `${k.duplicated} / ${k.duplicatedUnknowable}`,
+            k.lost,
+            k.draftsLeft,
+            `${k.redelivered} → ${k.redeliveredSends}, ${k.redeliveredAgentCalls}`,
+            k.visibleStates,
+            seconds(k.ms),
+          ],
+        ],
+      ),
+      "",
+      "What the user sees after such a kill: in a group (or a private chat with `TELEGRAM_STREAM=edit`, or past a first full part) the same messages, edited to the retry's answer, and parts that answer no longer has deleted; in a private chat where only a draft showed, the draft is replaced by the retry's answer as a message (Telegram drops a draft when the bot sends a message). A kill between Telegram taking a message and the ledger recording it leaves that message twice: the Bot API has no idempotency key and cannot be read back (handlers/telegram/README.md).",
+      ...(k.samples.length > 0 ? ["", ...k.samples.map((s) => `- ${s}`)] : []),
+      "",
+    );
+  }
   const sec = f.security;
   const reasons = new Map<string, Set<string>>();
   for (const e of sec.exceptions) {

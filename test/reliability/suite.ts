@@ -2,7 +2,8 @@
  * The whole suite, at a given size: for every channel that exists, the ingress fuzz, the forgeries and
  * the worker drain of what the fuzz queued (in this process, one channel at a time: the bundles read
  * process.env), the fault simulation with and without the send ledger (in child processes, all at
- * once), the security checks over the modules, and the scan of every log line for secrets.
+ * once), workers killed mid-stream on the Telegram path, the security checks over the modules, and the
+ * scan of every log line for secrets.
  */
 import { type ChannelTarget, discover } from "./channels/index.ts";
 import type { ChannelProfile } from "./channels/profile.ts";
@@ -15,6 +16,7 @@ import { startRig } from "./rig.ts";
 import { checkModules, type SecurityFigures } from "./security.ts";
 import { runSimulation, type SimConfig, type SimFigures } from "./sim.ts";
 import type { FaultRates } from "./sim-faults.ts";
+import { runStreamKills, type StreamKillFigures } from "./stream-kills.ts";
 
 /** How big a run is. */
 export interface SuiteSize {
@@ -30,6 +32,8 @@ export interface SuiteSize {
   readonly simChannels?: readonly string[];
   /** Messages to the personal WhatsApp account, from allowed users and strangers (0: not run). */
   readonly personalMessages: number;
+  /** Streamed Telegram answers whose worker is killed mid-stream (0: not run). */
+  readonly streamKills: number;
 }
 
 /** The faults of the full run, as shares of the events they hit. */
@@ -53,6 +57,7 @@ export const FULL: SuiteSize = {
   fuzzCases: 10_000,
   forgeries: 1_000,
   personalMessages: 600,
+  streamKills: 30,
   withoutLedger: true,
   sim: {
     conversations: 40,
@@ -81,6 +86,8 @@ export interface SuiteFigures {
   readonly sims: readonly SimFigures[];
   /** The personal WhatsApp account (undefined when not run, or its channel was left out). */
   readonly personal: PersonalFigures | undefined;
+  /** Workers killed mid-stream (undefined when not run, or Telegram was left out). */
+  readonly streamKills: StreamKillFigures | undefined;
   readonly security: SecurityFigures;
   readonly logLines: number;
   readonly unstructuredLogLines: number;
@@ -143,6 +150,10 @@ export async function runSuite(size: SuiteSize): Promise<SuiteFigures> {
     size.personalMessages > 0 && (!size.channels || size.channels.includes("whatsapp-personal"))
       ? await runPersonal({ seed: size.seed, messages: size.personalMessages }, logs)
       : undefined;
+  const streamKills =
+    size.streamKills > 0 && (!size.channels || size.channels.includes("telegram"))
+      ? await runStreamKills({ seed: size.seed, runs: size.streamKills }, logs)
+      : undefined;
   const security = await checkModules();
   const secretHits = logs.scan(hidden);
   return {
@@ -153,6 +164,7 @@ export async function runSuite(size: SuiteSize): Promise<SuiteFigures> {
     drains,
     sims,
     personal,
+    streamKills,
     security,
     logLines: logs.lines.length,
     unstructuredLogLines: logs.unstructured().length,
@@ -189,6 +201,11 @@ export function mustBeZero(figures: SuiteFigures): Record<string, number> {
       (s) => s.answeredTwice - s.answeredTwiceUnknowable,
     ),
     "redeliveries answered again (ledger on)": sum(ledgerSims, (s) => s.redeliveredAnsweredAgain),
+    "answers duplicated or lost after a worker killed mid-stream (outcome knowable)":
+      (figures.streamKills?.duplicated ?? 0) + (figures.streamKills?.lost ?? 0),
+    "drafts left showing after a streamed answer": figures.streamKills?.draftsLeft ?? 0,
+    "finished streams sent again on redelivery":
+      (figures.streamKills?.redeliveredSends ?? 0) + (figures.streamKills?.redeliveredAgentCalls ?? 0),
     "secret values in logs": figures.secretHits.length,
     "unstructured log lines": figures.unstructuredLogLines,
     "security problems in the modules": figures.security.problems.length,

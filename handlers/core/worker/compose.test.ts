@@ -6,7 +6,7 @@ import { parseAllowlist } from "../allowlist.ts";
 import type { Envelope } from "../envelope.ts";
 import { notices } from "../notices.ts";
 import { noSessions } from "../session-generations.ts";
-import { type Composer, compose } from "./compose.ts";
+import { type Answer, type Composer, compose } from "./compose.ts";
 
 let restore: () => void;
 beforeAll(() => {
@@ -19,9 +19,9 @@ function composer(overrides: Partial<Composer> = {}) {
   const calls: string[] = [];
   const parts: Composer = {
     agent: {
-      ask: async (envelope, session) => {
+      async *stream(envelope, session) {
         calls.push(`ask ${session}`);
-        return envelope.text === "silence" ? " " : `echo: ${envelope.text}`;
+        yield envelope.text === "silence" ? " " : `echo: ${envelope.text}`;
       },
       end: async (session) => void calls.push(`end ${session}`),
     },
@@ -42,6 +42,14 @@ function composer(overrides: Partial<Composer> = {}) {
   return { parts, calls };
 }
 
+/** What compose says, an agent's answer read to its end. */
+async function said(answer: Answer | undefined): Promise<string | undefined> {
+  if (answer === undefined || typeof answer === "string") return answer;
+  let text = "";
+  for await (const piece of answer) text += piece;
+  return text;
+}
+
 const message = (envelope: Partial<Envelope> = {}) => {
   const full = { ...sampleEnvelope, ...envelope };
   return { envelope: full, id: `telegram:${full.eventId}`, reply: {}, attempt: 1 };
@@ -49,12 +57,14 @@ const message = (envelope: Partial<Envelope> = {}) => {
 
 test("the agent's answer, asked in the conversation's session with the indicator shown meanwhile", async () => {
   const { parts, calls } = composer();
-  expect(await compose(message(), parts)).toBe("echo: hello");
+  expect(await said(await compose(message(), parts))).toBe("echo: hello");
   expect(calls).toEqual(["policy", "typing", `ask ${sessionId(sampleEnvelope)}`, "typing stopped"]);
 });
 
 test("a blank answer becomes the 'no answer' notice", async () => {
-  expect(await compose(message({ text: "silence" }), composer().parts)).toBe(notices.empty);
+  expect((await said(await compose(message({ text: "silence" }), composer().parts)))?.trim()).toBe(
+    notices.empty,
+  );
 });
 
 test("access first: a stranger's command reaches nothing; refused aloud, or in silence", async () => {

@@ -1,21 +1,33 @@
-import type { SendOptions } from "../adapter.ts";
-import type { LedgerEntry, SendLedger } from "../ledger.ts";
+import type { Outbox } from "../adapter.ts";
+import type { SendLedger } from "../ledger.ts";
 import { log } from "../log.ts";
+import { streamAnswer } from "../reply/live.ts";
+import { type Progress, progressOf, recordOf, sendAnswer } from "../reply/send.ts";
+import type { Answer } from "./compose.ts";
 
-/** Sends Markdown to where the answer goes (a channel's Outbox.send, bound to the reply context). */
-export type Send = (markdown: string, options: SendOptions) => Promise<void>;
+/** Where an answer goes: the channel's outbox and the reply context. */
+export interface Destination<Reply> {
+  readonly outbox: Outbox<Reply>;
+  readonly reply: Reply;
+  /** Whether an answer may show while the agent writes it (STREAM_REPLIES), where the outbox can. */
+  readonly stream: boolean;
+}
 
 /**
  * Step 3: the answer to envelope `id`, delivered once. The send ledger says whether it was answered
  * already (a redelivery: nothing more is sent) or partly (the rest of the same answer is sent and
- * `compose` is not asked again); else `compose` says what to send (undefined: nothing), and its text is
- * recorded before any of it goes out.
+ * `compose` is not asked again); else `compose` says what to send (undefined: nothing). The agent's
+ * answer shows as it arrives where the channel streams (handlers/core/reply/live.ts), its posted parts
+ * recorded as they go out; then the whole text is recorded, and every part is brought to its final form
+ * (reply/send.ts). An attempt that died mid-stream left no text: the agent is asked again, and its new
+ * answer takes over the messages the old one posted. Every answer goes through here; a message the agent
+ * starts on its own would too, keyed by its idempotency key instead of an envelope id.
  */
-export async function deliverOnce(
+export async function deliverOnce<Reply>(
   ledger: SendLedger,
   id: string,
-  compose: () => Promise<string | undefined>,
-  send: Send,
+  compose: () => Promise<Answer | undefined>,
+  to: Destination<Reply>,
   deadline: number,
 ): Promise<void> {
   const entry = await ledger.get(id);
@@ -23,52 +35,33 @@ export async function deliverOnce(
     log.info("message.already_answered", { envelopeId: id });
     return;
   }
+  const record = recordOf(ledger, id);
+  let progress: Progress = progressOf(entry);
   if (entry?.text !== undefined) {
     log.info("message.resumed", { envelopeId: id, delivered: entry.delivered });
-    return sendRecorded(ledger, id, entry.text, send, deadline, entry);
+    return sendAnswer(to.outbox, to.reply, entry.text, { deadline, key: id, record, progress });
   }
-  const text = await compose();
-  if (text === undefined) return;
+  if (progress.refs?.length) log.info("message.restreamed", { envelopeId: id, parts: progress.refs.length });
+  const answer = await compose();
+  if (answer === undefined) return;
+  let text: string;
+  let shown: readonly (string | undefined)[] = [];
+  const streaming = to.stream && typeof answer !== "string" ? to.outbox.streaming?.(to.reply) : undefined;
+  if (typeof answer === "string") {
+    text = answer;
+  } else if (streaming === undefined) {
+    text = "";
+    for await (const piece of answer) text += piece;
+  } else {
+    const streamed = await streamAnswer(answer, to.outbox, to.reply, {
+      streaming,
+      key: id,
+      record,
+      progress,
+    });
+    ({ text, shown } = streamed);
+    progress = { ...progress, refs: streamed.refs, inFlight: streamed.inFlight ?? progress.inFlight };
+  }
   await ledger.answered(id, text);
-  return sendRecorded(ledger, id, text, send, deadline);
-}
-
-/**
- * Sends `text` with the ledger told of each chunk: in flight before it goes out, delivered after, and
- * the whole reply complete at the end. Resuming an earlier attempt (`resumed`), the chunks it delivered
- * are skipped, and the one it left in flight is looked up on the platform where the platform can tell.
- * Every answer goes through here; a message the agent starts on its own would too, keyed by its
- * idempotency key instead of an envelope id. The channel's `send` renders, splits and paces today;
- * where the core does that for every channel, its loop over the chunks belongs here.
- */
-export async function sendRecorded(
-  ledger: SendLedger,
-  id: string,
-  text: string,
-  send: Send,
-  deadline: number,
-  resumed?: LedgerEntry,
-): Promise<void> {
-  // Once a chunk is out, a failed ledger write must not fail the message: a retry would send it
-  // again. The write is logged and the reply goes on; only a later failure could repeat a chunk.
-  const record = (operation: string, write: Promise<void>) =>
-    write.catch((err: unknown) => log.warn("ledger.write_failed", { envelopeId: id, operation, err }));
-  const inFlight = resumed?.inFlight;
-  await send(text, {
-    deadline,
-    key: id,
-    skip: resumed?.delivered ?? 0,
-    ...(inFlight && inFlight.index === resumed?.delivered
-      ? {
-          uncertain: {
-            ...inFlight,
-            seen: resumed.seen.includes(inFlight.index),
-            recheck: async () => (await ledger.get(id))?.seen.includes(inFlight.index) ?? false,
-          },
-        }
-      : {}),
-    sending: (index) => record("sending", ledger.sending(id, index)),
-    delivered: (count) => record("delivered", ledger.delivered(id, count)),
-  });
-  await record("complete", ledger.complete(id));
+  return sendAnswer(to.outbox, to.reply, text, { deadline, key: id, record, progress, shown });
 }

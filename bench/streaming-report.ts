@@ -1,0 +1,94 @@
+/**
+ * The streaming section of BENCHMARKS.md and its budget rows (bench/streaming.ts takes the figures):
+ * how soon a streamed answer shows on Telegram, next to the whole answer sent once written.
+ */
+import { table } from "./lib/markdown.ts";
+import { num } from "./lib/stats.ts";
+import type { StreamingResult } from "./streaming.ts";
+
+const ms = (value: number) => `${num(value)} ms`;
+const WHOLE = "private chat, whole (STREAM_REPLIES=false)";
+
+/** Budget rows: the first visible text ≤ 300 ms p50; the final text no later than the whole answer's. */
+export function streamingBudgetRows(s: StreamingResult | undefined): string[][] {
+  if (!s) return [];
+  const whole = s.rows.find((r) => r.way === WHOLE);
+  return s.rows
+    .filter((r) => r.way !== WHOLE && r.answers > 0)
+    .flatMap((r) => [
+      [
+        `telegram streamed (${r.way}): agent's first text → first visible text, p50 (p99)`,
+        "≤ 300 ms",
+        `${ms(r.firstVisible.p50)} (${ms(r.firstVisible.p99)})`,
+        r.firstVisible.p50 <= 300 ? "met" : "**missed**",
+      ],
+      [
+        `telegram streamed (${r.way}): agent's last text → final text, p50, vs the whole answer's`,
+        "no later",
+        `${ms(r.final.p50)} vs ${whole ? ms(whole.final.p50) : "—"}`,
+        whole === undefined ? "—" : r.final.p50 <= whole.final.p50 ? "met" : "**missed**",
+      ],
+    ]);
+}
+
+/** The section. */
+export function streamingSection(s: StreamingResult | undefined): string {
+  if (!s) return "";
+  const rows = s.rows.map((r) => [
+    r.way,
+    String(r.answers),
+    ms(r.firstVisible.p50),
+    ms(r.firstVisible.p99),
+    ms(r.final.p50),
+    ms(r.final.p99),
+    num(r.callsPerAnswer.median),
+    String(r.rateLimited),
+  ]);
+  const long = s.long.map((l) => [
+    l.way,
+    `${l.seconds} s`,
+    String(l.drafts),
+    String(l.messages),
+    String(l.edits),
+    String(l.messagesPerMinute),
+    String(l.rateLimited),
+  ]);
+  return [
+    `### Streamed answers on Telegram (${s.rounds} rounds; an agent streaming for ${s.agentSeconds} s, a piece every ${s.pieceMs} ms)`,
+    "",
+    "The real ingress and worker bundles in node processes, the agent and the fake Bot API (with its draft rules and flood control) in the bench's process; every answer in its own chat, all of a round's answers at once. *First visible*: the agent's first piece written → the first call that shows text in the chat reaching the Bot API. *Final*: the agent's last piece written → the call that brings the chat to the final text.",
+    "",
+    table(
+      [
+        "how the answer shows",
+        "answers",
+        "first visible p50",
+        "p99",
+        "final p50",
+        "p99",
+        "Bot API calls per answer",
+        "429s",
+      ],
+      rows,
+    ),
+    ...(long.length > 0
+      ? [
+          "",
+          "One long streamed answer per kind of chat, and the calls it made (Telegram: about 1 message a second in a private chat, 20 a minute in a group, edits counted as messages; drafts undocumented):",
+          "",
+          table(
+            [
+              "chat",
+              "agent streaming",
+              "drafts",
+              "messages",
+              "edits",
+              "messages + edits in any minute",
+              "429s",
+            ],
+            long,
+          ),
+        ]
+      : []),
+  ].join("\n");
+}
