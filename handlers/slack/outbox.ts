@@ -5,6 +5,7 @@ import { isSlackError, type SlackCall } from "./api.ts";
 import { markdownToSlackMrkdwn } from "./format.ts";
 import { postedParts, replyMetadata } from "./lookup.ts";
 import type { SlackReply } from "./reply.ts";
+import { slackStreams } from "./stream.ts";
 import { botInThread, type ThreadMemory, threadMemory } from "./threads.ts";
 
 /**
@@ -24,10 +25,12 @@ export const PROGRESS_STATUS = "is thinking…";
  * part carries message metadata naming the reply and the part, so a part an earlier attempt may have
  * posted is looked up in the conversation instead of posted again (lookup.ts).
  * Progress: assistant.threads.setStatus in assistant threads, else (or when Slack refuses the status) a
- * reaction added once and removed.
+ * reaction added once and removed. Answers stream (stream.ts) as Slack streams in threads, else as a
+ * message updated as it grows.
  */
 export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory()): Outbox<SlackReply> {
   const reacted = new Set<string>();
+  const streams = slackStreams(call);
   const posted = postedParts(call);
   const key = (reply: SlackReply) => `${reply.channel}:${reply.ts}`;
   // A DM thread outside the agent view (or an app without assistant:write) refuses setStatus for good:
@@ -93,5 +96,14 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
       return message.ts;
     },
     lookup: (reply, part, since) => posted.lookup(reply, part, since),
+    streaming: streams.streaming,
+    async start(reply, part, markdown) {
+      const ts = await streams.start(reply, part, markdown);
+      if (reply.threadTs !== undefined) memory.remember(reply.channel, reply.threadTs);
+      return ts;
+    },
+    append: streams.append,
+    edit: streams.edit,
+    remove: streams.remove,
   };
 }
