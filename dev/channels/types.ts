@@ -10,12 +10,24 @@ export interface DevUser {
   readonly name: string;
 }
 
-/** What the page draws for a bot action: a message, an edit of one, a typing indicator, a status line. */
+/**
+ * What the page draws for a bot action, each one a state of the chat as the platform would show it:
+ *
+ * - `message`: a new message (a block of a streamed answer too, where the platform cannot edit);
+ * - `edit`: a message's new text, replacing it in place (a stream growing by edits);
+ * - `draft`: a draft (Telegram's sendMessageDraft) shown, or shown anew, in place by `id`; it goes at `until`,
+ *   or when the bot posts a message in the chat;
+ * - `stream`: a message growing by appends (Slack's native streaming): the whole text so far, in place;
+ * - `delete`: a message removed;
+ * - `typing`, `status`: the indicator, a status line.
+ */
 export interface UiEvent {
   readonly channel: string;
-  readonly kind: "message" | "edit" | "typing" | "status";
-  /** Message id, for edits. */
+  readonly kind: "message" | "edit" | "draft" | "stream" | "delete" | "typing" | "status";
+  /** Message (or draft) id: edits, drafts and deletions replace what has it. */
   readonly id?: string;
+  /** When a draft disappears unless shown again (epoch ms). */
+  readonly until?: number;
   /** Safe HTML of the message as the platform would show it. */
   readonly html?: string;
   /** Plain text, for status lines ("reacted 👀", "marked read"). */
