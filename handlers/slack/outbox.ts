@@ -1,4 +1,4 @@
-import type { Outbox } from "../core/adapter.ts";
+import type { Outbox, Part } from "../core/adapter.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { isSlackError, type SlackCall } from "./api.ts";
@@ -30,7 +30,20 @@ export const PROGRESS_STATUS = "is thinking…";
  */
 export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory()): Outbox<SlackReply> {
   const reacted = new Set<string>();
-  const streams = slackStreams(call);
+  const post = async (reply: SlackReply, part: Part) => {
+    const message = await call<{ ts?: string }>("chat.postMessage", {
+      channel: reply.channel,
+      thread_ts: reply.threadTs,
+      text: part.text,
+      // Agent answers link freely; previews of every link would bury the answer.
+      unfurl_links: false,
+      unfurl_media: false,
+      metadata: part.key === undefined ? undefined : JSON.stringify(replyMetadata(part.key, part.index)),
+    });
+    if (reply.threadTs !== undefined) memory.remember(reply.channel, reply.threadTs);
+    return message.ts;
+  };
+  const streams = slackStreams(call, post);
   const posted = postedParts(call);
   const key = (reply: SlackReply) => `${reply.channel}:${reply.ts}`;
   // A DM thread outside the agent view (or an app without assistant:write) refuses setStatus for good:
@@ -82,19 +95,7 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
       // An empty status clears it; the reply would too, but not a failed attempt's.
       if (usesStatus(reply)) await setStatus(reply, "");
     },
-    async post(reply, part) {
-      const message = await call<{ ts?: string }>("chat.postMessage", {
-        channel: reply.channel,
-        thread_ts: reply.threadTs,
-        text: part.text,
-        // Agent answers link freely; previews of every link would bury the answer.
-        unfurl_links: false,
-        unfurl_media: false,
-        metadata: part.key === undefined ? undefined : JSON.stringify(replyMetadata(part.key, part.index)),
-      });
-      if (reply.threadTs !== undefined) memory.remember(reply.channel, reply.threadTs);
-      return message.ts;
-    },
+    post,
     lookup: (reply, part, since) => posted.lookup(reply, part, since),
     streaming: streams.streaming,
     async start(reply, part, markdown) {

@@ -1,6 +1,7 @@
 import type { Part, Ref, Streaming } from "../core/adapter.ts";
 import { log } from "../core/log.ts";
 import { isSlackError, type SlackCall } from "./api.ts";
+import { markdownToSlackMrkdwn } from "./format.ts";
 import { replyMetadata } from "./lookup.ts";
 import type { SlackReply } from "./reply.ts";
 
@@ -35,7 +36,10 @@ const NO_STREAMS = [
   "accesslimited",
 ];
 
-/** Refusals of a stream in this conversation only (a group DM, a channel without recipient): updates there. */
+/**
+ * Refusals of a stream in this conversation only (a group DM, a channel without recipient): the answer
+ * goes on as a message updated as it grows, and so do the conversation's later ones.
+ */
 const NOT_HERE = [
   "channel_type_not_supported",
   "missing_recipient_user_id",
@@ -46,10 +50,18 @@ const NOT_HERE = [
 /** A mention in streamed Markdown stays text: `<!channel>`, `<@U1>` would be a ping (mrkdwn escapes them). */
 const neutralise = (markdown: string) => markdown.replace(/<([!@#])/g, "<\u200B$1");
 
-/** Slack's streams for one outbox: which messages still stream, which conversations take none. */
-export function slackStreams(call: SlackCall) {
+/**
+ * Slack's streams for one outbox: which messages still stream, which conversations take none. `post`
+ * posts a part as a plain message (the outbox's own post, with its metadata).
+ */
+export function slackStreams(
+  call: SlackCall,
+  post: (reply: SlackReply, part: Part) => Promise<Ref | undefined>,
+) {
   /** Streams this container started and has not stopped, by ts. */
   const open = new Set<Ref>();
+  /** Messages posted where a stream was refused, with the Markdown they show so far, by ts. */
+  const instead = new Map<Ref, string>();
   /** Conversations that refused a stream. */
   const refused = new Set<string>();
   const streamOf = (reply: SlackReply, ref: Ref) => ({ channel: reply.channel, ts: ref });
@@ -76,7 +88,7 @@ export function slackStreams(call: SlackCall) {
         refuses: (error) => isSlackError(error, ...NO_STREAMS),
       };
     },
-    async start(reply: SlackReply, _part: Part, markdown: string): Promise<Ref> {
+    async start(reply: SlackReply, part: Part, markdown: string): Promise<Ref> {
       try {
         const started = await call<{ ts?: string }>("chat.startStream", {
           channel: reply.channel,
@@ -90,14 +102,23 @@ export function slackStreams(call: SlackCall) {
         open.add(started.ts);
         return started.ts;
       } catch (error) {
-        if (isSlackError(error, ...NOT_HERE)) {
-          refused.add(reply.channel);
-          log.info("slack.stream_refused", { channel: reply.channel, reason: error.reason });
-        }
-        throw error;
+        if (!isSlackError(error, ...NOT_HERE)) throw error;
+        refused.add(reply.channel);
+        log.info("slack.stream_refused", { channel: reply.channel, reason: error.reason });
+        // Slack answered no: nothing was posted. The part goes as a message, grown by updates.
+        const ts = await post(reply, { ...part, text: markdownToSlackMrkdwn(markdown) });
+        if (ts === undefined) throw error;
+        instead.set(ts, markdown);
+        return ts;
       }
     },
     async append(reply: SlackReply, ref: Ref, markdown: string): Promise<void> {
+      const shown = instead.get(ref);
+      if (shown !== undefined) {
+        instead.set(ref, shown + markdown);
+        await call("chat.update", { ...streamOf(reply, ref), text: markdownToSlackMrkdwn(shown + markdown) });
+        return;
+      }
       await call("chat.appendStream", {
         ...streamOf(reply, ref),
         markdown_text: neutralise(markdown).slice(0, STREAM_TEXT_LIMIT),
@@ -109,6 +130,7 @@ export function slackStreams(call: SlackCall) {
      * still open is stopped and updated again.
      */
     async edit(reply: SlackReply, ref: Ref, part: Part): Promise<void> {
+      instead.delete(ref);
       if (open.has(ref)) await stop(reply, ref);
       const update = () =>
         call("chat.update", {
@@ -126,6 +148,7 @@ export function slackStreams(call: SlackCall) {
     },
     async remove(reply: SlackReply, ref: Ref): Promise<void> {
       open.delete(ref);
+      instead.delete(ref);
       await call("chat.delete", streamOf(reply, ref)).catch((error: unknown) => {
         if (!isSlackError(error, "message_not_found")) throw error;
       });
