@@ -7,6 +7,14 @@
  * The workspace keeps what the bot posts (with its message metadata) and what tests add, and reads it back
  * through conversations.history and conversations.replies (`oldest`/`latest`/`inclusive`, `limit`, cursor
  * paging, metadata only with `include_all_metadata`), as the real methods do.
+ *
+ * Answers that change a message: chat.update (the bot's own messages; a message still streaming cannot
+ * be updated: `message_not_in_streaming_state` is Slack's only word on it, so the fake answers
+ * `cant_update_message`), chat.delete, and the streams: chat.startStream (in a thread, `thread_ts`
+ * required; outside a DM `recipient_user_id` and `recipient_team_id` required), chat.appendStream and
+ * chat.stopStream (`message_not_in_streaming_state` once stopped, or idle past `streamIdleMs`), at most
+ * 12,000 characters of `markdown_text` per call; stream messages carry `streaming_state` in the reads.
+ * `rateLimits` (per method per minute, default {@link SLACK_TIERS}) answers 429 past a method's tier.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
@@ -20,6 +28,7 @@ import {
   sleep,
 } from "./http.ts";
 import { FAKE_BOT_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID } from "./slack-events.ts";
+import { RateWindows, SLACK_TIERS } from "./slack-limits.ts";
 
 /** The bot token accepted by default. */
 export const DEFAULT_SLACK_TOKEN = "xoxb-1111111111-2222222222222-FakeSlackBotToken0123";
@@ -88,6 +97,8 @@ export interface SlackStoredMessage {
   text: string;
   thread_ts?: string;
   metadata?: SlackMetadata;
+  /** A streamed message: `in_progress` until chat.stopStream (or the idle timeout), then `completed`. */
+  streaming_state?: "in_progress" | "completed";
 }
 
 /** A message the bot posted through chat.postMessage. */
@@ -103,6 +114,12 @@ export interface SlackOptions {
   unknownChannels?: string[];
   /** Channels the bot is not a member of: `not_in_channel`. */
   notInChannels?: string[];
+  /** Calls per minute per method before 429 (default {@link SLACK_TIERS}); `{}` for none. */
+  rateLimits?: Record<string, number>;
+  /** A stream not appended to for this long stops taking appends (ms). @default 300000 */
+  streamIdleMs?: number;
+  /** Whether the workspace has the streaming methods (false: `unknown_method`, as GovSlack answers). @default true */
+  streaming?: boolean;
 }
 
 /** A running fake Web API. */
@@ -149,6 +166,8 @@ export interface FakeSlack {
 class SlackRefusal extends Error {}
 
 const CHANNEL = /^[CDG][A-Z0-9]{2,}$/;
+/** chat.*Stream's `markdown_text` per call. */
+const STREAM_TEXT_LIMIT = 12_000;
 const TS = /^\d{1,12}\.\d{1,9}$/;
 /** conversations.history's `limit`: default 100, at most 999; conversations.replies': 1,000 and 1,000. */
 const HISTORY_LIMIT = { default: 100, max: 999 };
@@ -174,6 +193,10 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
   const history = new Map<string, SlackStoredMessage[]>();
   const reactions = new Map<string, Set<string>>();
   let seq = 0;
+  const limits = new RateWindows(options.rateLimits ?? SLACK_TIERS);
+  /** Streams by `channel:ts`: when last appended to. */
+  const streams = new Map<string, number>();
+  const streamIdleMs = options.streamIdleMs ?? 300_000;
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, "0")}`;
 
   const str = (params: Record<string, unknown>, name: string): string | undefined => {
@@ -262,6 +285,50 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
     return Math.min(limits.max, limit);
   };
 
+  /** The bot's message `ts` names in `channel` (`messages`; the reads hold copies, see `mirror`). */
+  const ownMessage = (params: Record<string, unknown>): SlackPosted => {
+    const channel = channelOf(params);
+    const ts = tsOf(params, "ts", "message_not_found");
+    const message = messages.find((m) => m.channel === channel && m.ts === ts);
+    if (!message) throw new SlackRefusal("message_not_found");
+    return message;
+  };
+  /** The stream `ts` names, still taking text (appended to within `streamIdleMs`). */
+  const streamingMessage = (params: Record<string, unknown>): SlackPosted => {
+    const message = ownMessage(params);
+    const key = `${message.channel}:${message.ts}`;
+    const last = streams.get(key);
+    if (last !== undefined && Date.now() - last > streamIdleMs) {
+      streams.delete(key);
+      message.streaming_state = "completed";
+      mirror(message);
+    }
+    if (message.streaming_state !== "in_progress") throw new SlackRefusal("message_not_in_streaming_state");
+    streams.set(key, Date.now());
+    return message;
+  };
+  /** A stream call's `markdown_text` (required for appends), at most 12,000 characters. */
+  const streamText = (params: Record<string, unknown>, required: boolean): string => {
+    const text = str(params, "markdown_text");
+    if (text === undefined && required) throw new SlackRefusal("no_text");
+    if ((text ?? "").length > STREAM_TEXT_LIMIT) throw new SlackRefusal("msg_too_long");
+    return text ?? "";
+  };
+  /** Copies a changed message into the lists the read methods serve. */
+  const mirror = (message: SlackPosted) => {
+    const { channel: _channel, ...fields } = message;
+    for (const list of [...threads.values(), ...history.values()]) {
+      for (const [i, m] of list.entries()) if (m.ts === message.ts) list[i] = { ...fields };
+    }
+  };
+  const remove = (message: SlackPosted) => {
+    messages = messages.filter((m) => m !== message);
+    for (const list of [...threads.values(), ...history.values()]) {
+      const at = list.findIndex((m) => m.ts === message.ts);
+      if (at >= 0) list.splice(at, 1);
+    }
+  };
+
   const methods: Record<string, (params: Record<string, unknown>) => Record<string, unknown>> = {
     "auth.test": () => ({
       url: "https://fake-workspace.slack.com/",
@@ -295,6 +362,68 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
       else insert(history, channel, stored);
       const { channel: _channel, ...shown } = message;
       return { channel, ts: message.ts, message: shown };
+    },
+    "chat.update"(params) {
+      const message = ownMessage(params);
+      if (message.streaming_state === "in_progress") throw new SlackRefusal("cant_update_message");
+      const text = str(params, "text");
+      if (text === undefined && str(params, "blocks") === undefined) throw new SlackRefusal("no_text");
+      if ((text ?? "").length > 40_000) throw new SlackRefusal("msg_too_long");
+      message.text = text ?? "";
+      const metadata = metadataOf(params);
+      if (metadata !== undefined) message.metadata = metadata;
+      mirror(message);
+      return { channel: message.channel, ts: message.ts, text: message.text };
+    },
+    "chat.delete"(params) {
+      const message = ownMessage(params);
+      remove(message);
+      return { channel: message.channel, ts: message.ts };
+    },
+    "chat.startStream"(params) {
+      if (options.streaming === false) throw new SlackRefusal("unknown_method");
+      const channel = channelOf(params);
+      const threadTs = tsOf(params, "thread_ts", "invalid_arguments");
+      if (!channel.startsWith("D")) {
+        if (str(params, "recipient_user_id") === undefined)
+          throw new SlackRefusal("missing_recipient_user_id");
+        if (str(params, "recipient_team_id") === undefined)
+          throw new SlackRefusal("missing_recipient_team_id");
+      }
+      const message: SlackPosted = {
+        type: "message",
+        channel,
+        ts: nextTs(),
+        user: FAKE_BOT_USER_ID,
+        bot_id: FAKE_BOT_ID,
+        text: streamText(params, false),
+        thread_ts: threadTs,
+        streaming_state: "in_progress",
+      };
+      messages.push(message);
+      const { channel: _stored, ...stored } = message;
+      addToThread(channel, threadTs, stored);
+      streams.set(`${channel}:${message.ts}`, Date.now());
+      return { channel, ts: message.ts };
+    },
+    "chat.appendStream"(params) {
+      if (options.streaming === false) throw new SlackRefusal("unknown_method");
+      const message = streamingMessage(params);
+      message.text += streamText(params, true);
+      mirror(message);
+      return { channel: message.channel, ts: message.ts };
+    },
+    "chat.stopStream"(params) {
+      if (options.streaming === false) throw new SlackRefusal("unknown_method");
+      const message = streamingMessage(params);
+      message.text += streamText(params, false);
+      const metadata = metadataOf(params);
+      if (metadata !== undefined) message.metadata = metadata;
+      message.streaming_state = "completed";
+      streams.delete(`${message.channel}:${message.ts}`);
+      mirror(message);
+      const { channel: _channel, ...shown } = message;
+      return { channel: message.channel, ts: message.ts, message: shown };
     },
     "reactions.add"(params) {
       const channel = channelOf(params);
@@ -418,6 +547,8 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
     }
     if (reply && "delayMs" in reply && reply.delayMs) await sleep(reply.delayMs);
     if (reply && "status" in reply) return respond(res, call, reply);
+    const wait = limits.take(method);
+    if (wait > 0) return respond(res, call, slackErrors.ratelimited(wait));
     const impl = methods[method];
     if (!impl) return respond(res, call, { status: 404, body: { ok: false, error: "unknown_method" } });
     if (json && READ_METHODS.has(method) && method !== "auth.test") {
@@ -490,6 +621,8 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
       threads.clear();
       history.clear();
       reactions.clear();
+      limits.reset();
+      streams.clear();
     },
     close: () => server.close(),
   };

@@ -1,12 +1,15 @@
+import type { SlackCall } from "../../emulators/slack.ts";
 import {
   DEFAULT_SIGNING_SECRET,
   DEFAULT_SLACK_TOKEN,
   slackEventCallback,
   slackHeaders,
   slackMessageEvent,
+  slackTs,
   startSlack,
 } from "../../emulators/slack.ts";
 import { safeHtml } from "./html.ts";
+import { markdownHtml } from "./markdown-html.ts";
 import type { DevChannel, UiEvent } from "./types.ts";
 
 /** Slack mrkdwn (already entity-escaped by the sender) → safe HTML for the page. */
@@ -25,9 +28,60 @@ export function mrkdwnHtml(text: string): string {
 }
 
 /**
- * Slack in the emulator: the page's messages are direct messages to the bot (message.im event
- * callbacks signed with the app's signing secret); the reply, the 👀 reaction or the assistant
- * status show as Slack shows them.
+ * The page's events for the bot's Web API calls since `from`: a message posted, a stream growing (the
+ * whole Markdown so far, as Slack shows it while it streams), a message updated (its final mrkdwn, or an
+ * update of a message growing by edits), a message deleted, the progress indicator. `streams` keeps each
+ * stream's text across drains.
+ */
+export function slackUiEvents(calls: readonly SlackCall[], streams: Map<string, string>): UiEvent[] {
+  const events: UiEvent[] = [];
+  const ui = (kind: UiEvent["kind"], at: number, id?: string, html?: string) =>
+    events.push({
+      channel: "slack",
+      kind,
+      at,
+      ...(id === undefined ? {} : { id }),
+      ...(html === undefined ? {} : { html }),
+    });
+  for (const call of calls) {
+    const body = call.response?.body as { ok?: boolean; ts?: string } | undefined;
+    if (body?.ok !== true) continue;
+    const ts = String(call.params.ts ?? body.ts);
+    const markdown = String(call.params.markdown_text ?? "");
+    switch (call.method) {
+      case "chat.postMessage":
+        ui("message", call.at, body.ts, mrkdwnHtml(String(call.params.text ?? "")));
+        break;
+      case "chat.startStream":
+      case "chat.appendStream":
+      case "chat.stopStream": {
+        const text = (call.method === "chat.startStream" ? "" : (streams.get(ts) ?? "")) + markdown;
+        streams.set(ts, text);
+        ui("stream", call.at, ts, markdownHtml(text));
+        break;
+      }
+      case "chat.update":
+        streams.delete(ts);
+        ui("edit", call.at, ts, mrkdwnHtml(String(call.params.text ?? "")));
+        break;
+      case "chat.delete":
+        ui("delete", call.at, ts);
+        break;
+      case "assistant.threads.setStatus":
+        if (call.params.status) ui("typing", call.at);
+        break;
+      case "reactions.add":
+        ui("typing", call.at);
+        break;
+    }
+  }
+  return events;
+}
+
+/**
+ * Slack in the emulator: the page's messages are direct messages to the bot in one thread of its DM
+ * (the assistant container, where Slack streams answers), as message.im event callbacks signed with the
+ * app's signing secret; the reply, its stream, the assistant status show as Slack shows them.
  */
 export const slackDev: DevChannel = {
   name: "slack",
@@ -35,12 +89,16 @@ export const slackDev: DevChannel = {
   routes: ["/slack/events"],
   async start() {
     const fake = await startSlack();
+    const thread = slackTs();
+    const streams = new Map<string, string>();
     let seen = 0;
     return {
       secret: { bot_token: DEFAULT_SLACK_TOKEN, signing_secret: DEFAULT_SIGNING_SECRET },
       env: { SLACK_API_URL: fake.url },
       async deliver(text, user, ingressBase) {
-        const payload = slackEventCallback(slackMessageEvent({ text, user: `U0${user.id}` }));
+        const payload = slackEventCallback(
+          slackMessageEvent({ text, user: `U0${user.id}`, threadTs: thread }),
+        );
         const envelopeId = `slack:${payload.event_id}`;
         const body = JSON.stringify(payload);
         const response = await fetch(`${ingressBase}/slack/events`, {
@@ -51,25 +109,7 @@ export const slackDev: DevChannel = {
         return { status: response.status, envelopeId };
       },
       drain() {
-        const events: UiEvent[] = [];
-        for (const call of fake.calls.slice(seen)) {
-          const ok = (call.response?.body as { ok?: boolean } | undefined)?.ok === true;
-          if (!ok) continue;
-          if (call.method === "chat.postMessage") {
-            const ts = (call.response?.body as { ts?: string } | undefined)?.ts;
-            events.push({
-              channel: "slack",
-              kind: "message",
-              id: ts,
-              html: mrkdwnHtml(String(call.params.text ?? "")),
-              at: call.at,
-            });
-          } else if (call.method === "assistant.threads.setStatus" && call.params.status) {
-            events.push({ channel: "slack", kind: "typing", at: call.at });
-          } else if (call.method === "reactions.add") {
-            events.push({ channel: "slack", kind: "typing", at: call.at });
-          }
-        }
+        const events = slackUiEvents(fake.calls.slice(seen), streams);
         seen = fake.calls.length;
         return events;
       },

@@ -73,6 +73,14 @@ export interface Outbox<Reply> {
    * is posted (Telegram's sendMessageDraft). The same part again updates it in place.
    */
   draft?(reply: Reply, part: Part): Promise<void>;
+  /**
+   * Starts `part` as a message whose text only grows (Slack's chat.startStream), showing `markdown`: the
+   * part's Markdown as written so far, never healed (what an append adds can never be taken back).
+   * Resolves to where it is; `edit` brings it to its final text (ending the stream first).
+   */
+  start?(reply: Reply, part: Part, markdown: string): Promise<Ref>;
+  /** Adds `markdown` to the end of a message `start` began (Slack's chat.appendStream). */
+  append?(reply: Reply, ref: Ref, markdown: string): Promise<void>;
   /** How this reply shows while the agent still writes; undefined: whole, once it is written. */
   streaming?(reply: Reply): Streaming | undefined;
   /**
@@ -105,15 +113,21 @@ export type Ref = string;
 export interface Streaming {
   /**
    * `draft`: the growing part as a draft (Outbox.draft), each finished part posted; `edit`: each part
-   * posted once it has text, then edited as it grows (Outbox.edit).
+   * posted once it has text, then edited as it grows (Outbox.edit); `append`: each part started once it
+   * has text and grown by what the agent adds (Outbox.start, Outbox.append), then edited to its final text.
    */
-  readonly mode: "draft" | "edit";
+  readonly mode: "draft" | "edit" | "append";
   /** Least time between two updates of the reply, in ms (the platform's rate limits). */
   readonly everyMs: number;
   /** A draft unchanged this long is shown again, so the platform does not drop it (ms). */
   readonly keepAliveMs?: number;
   /** How to stream when the platform refuses this mode for good (the container remembers it). */
   readonly fallback?: Streaming;
+  /**
+   * Whether an error of this mode's first call means the platform refuses the mode for good here (then
+   * the fallback). @default a PlatformError with HTTP status 400 or 404
+   */
+  readonly refuses?: (error: unknown) => boolean;
 }
 
 /** What the module passes to the setup action. */

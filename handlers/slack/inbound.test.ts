@@ -43,7 +43,13 @@ describe("direct messages", () => {
       user: { id: "U0HUMAN001" },
       text: "hello & welcome",
       attachments: [],
-      reply: { channel: "D0DMCHAN01", ts: "1700000000.000100", assistant: false },
+      reply: {
+        channel: "D0DMCHAN01",
+        ts: "1700000000.000100",
+        assistant: false,
+        user: "U0HUMAN001",
+        team: "T0FAKETEAM",
+      },
       receivedAt: NOW,
     });
   });
@@ -58,6 +64,8 @@ describe("direct messages", () => {
       ts: "1700000000.000200",
       threadTs: "1700000000.000100",
       assistant: true,
+      user: "U0HUMAN001",
+      team: "T0FAKETEAM",
     });
   });
 
@@ -143,6 +151,8 @@ describe("channels", () => {
       threadTs: "1700000000.000300",
       assistant: false,
       requireBotInThread: BOT,
+      user: "U0HUMAN001",
+      team: "T0FAKETEAM",
     });
   });
 

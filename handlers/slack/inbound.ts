@@ -34,6 +34,8 @@ export const EventCallbackSchema = v.object({
     subtype: v.optional(v.string()),
     bot_id: v.optional(v.unknown()),
   }),
+  /** The workspace the event is for. */
+  team_id: v.optional(SlackId),
   /** The installation the event is for; its `user_id` is our bot user. */
   authorizations: v.optional(v.array(AuthorizationSchema)),
 });
@@ -65,6 +67,8 @@ export const MessageEventSchema = v.object({
   channel: SlackId,
   channel_type: v.optional(v.string()),
   user: v.optional(SlackId),
+  /** The sender's workspace (another one for a Slack Connect user). */
+  team: v.optional(SlackId),
   bot_id: v.optional(v.string()),
   text: v.optional(v.string()),
   ts: Ts,
@@ -187,12 +191,15 @@ export function toEnvelope(
   const text = slackTextToPlain(event.text ?? "", bot.userId);
   const command = parseCommand(text);
 
+  const team = event.team ?? payload.team_id;
   const reply: SlackReply = {
     channel: event.channel,
     ts: event.ts,
     ...(threadTs === undefined ? {} : { threadTs }),
     assistant: direct && threadTs !== undefined,
     ...(requireBotInThread === undefined ? {} : { requireBotInThread }),
+    user: event.user,
+    ...(team === undefined ? {} : { team }),
   };
   return {
     envelope: {

@@ -1,10 +1,11 @@
-import type { Outbox } from "../core/adapter.ts";
+import type { Outbox, Part } from "../core/adapter.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { isSlackError, type SlackCall } from "./api.ts";
 import { markdownToSlackMrkdwn } from "./format.ts";
 import { postedParts, replyMetadata } from "./lookup.ts";
 import type { SlackReply } from "./reply.ts";
+import { slackStreams } from "./stream.ts";
 import { botInThread, type ThreadMemory, threadMemory } from "./threads.ts";
 
 /**
@@ -24,10 +25,25 @@ export const PROGRESS_STATUS = "is thinking…";
  * part carries message metadata naming the reply and the part, so a part an earlier attempt may have
  * posted is looked up in the conversation instead of posted again (lookup.ts).
  * Progress: assistant.threads.setStatus in assistant threads, else (or when Slack refuses the status) a
- * reaction added once and removed.
+ * reaction added once and removed. Answers stream (stream.ts) as Slack streams in threads, else as a
+ * message updated as it grows.
  */
 export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory()): Outbox<SlackReply> {
   const reacted = new Set<string>();
+  const post = async (reply: SlackReply, part: Part) => {
+    const message = await call<{ ts?: string }>("chat.postMessage", {
+      channel: reply.channel,
+      thread_ts: reply.threadTs,
+      text: part.text,
+      // Agent answers link freely; previews of every link would bury the answer.
+      unfurl_links: false,
+      unfurl_media: false,
+      metadata: part.key === undefined ? undefined : JSON.stringify(replyMetadata(part.key, part.index)),
+    });
+    if (reply.threadTs !== undefined) memory.remember(reply.channel, reply.threadTs);
+    return message.ts;
+  };
+  const streams = slackStreams(call, post);
   const posted = postedParts(call);
   const key = (reply: SlackReply) => `${reply.channel}:${reply.ts}`;
   // A DM thread outside the agent view (or an app without assistant:write) refuses setStatus for good:
@@ -79,19 +95,16 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
       // An empty status clears it; the reply would too, but not a failed attempt's.
       if (usesStatus(reply)) await setStatus(reply, "");
     },
-    async post(reply, part) {
-      const message = await call<{ ts?: string }>("chat.postMessage", {
-        channel: reply.channel,
-        thread_ts: reply.threadTs,
-        text: part.text,
-        // Agent answers link freely; previews of every link would bury the answer.
-        unfurl_links: false,
-        unfurl_media: false,
-        metadata: part.key === undefined ? undefined : JSON.stringify(replyMetadata(part.key, part.index)),
-      });
-      if (reply.threadTs !== undefined) memory.remember(reply.channel, reply.threadTs);
-      return message.ts;
-    },
+    post,
     lookup: (reply, part, since) => posted.lookup(reply, part, since),
+    streaming: streams.streaming,
+    async start(reply, part, markdown) {
+      const ts = await streams.start(reply, part, markdown);
+      if (reply.threadTs !== undefined) memory.remember(reply.channel, reply.threadTs);
+      return ts;
+    },
+    append: streams.append,
+    edit: streams.edit,
+    remove: streams.remove,
   };
 }

@@ -19,5 +19,11 @@ export const SlackReplySchema = v.object({
    * the bot already posted in that thread.
    */
   requireBotInThread: v.optional(SlackId),
+  /**
+   * Who asked, and their workspace: a stream outside a DM (chat.startStream) is for one recipient.
+   * Absent in envelopes queued before streaming (then answers there stream by edits).
+   */
+  user: v.optional(SlackId),
+  team: v.optional(SlackId),
 });
 export type SlackReply = v.InferOutput<typeof SlackReplySchema>;

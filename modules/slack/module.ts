@@ -33,7 +33,8 @@ export const INGRESS_TIMEOUT_SECONDS = 10;
  * earlier attempt may have posted, so a redelivered message never posts it twice; without the scope of a
  * place, Slack refuses the read there and such a part is posted again. `channels:history` and
  * `groups:history` also serve the thread-replies check; `mpim:history` covers mentions in group DMs;
- * `metadata.message:read` lets the read return the metadata that marks each reply part.
+ * `metadata.message:read` lets the read return the metadata that marks each reply part. `chat:write` also
+ * covers chat.update, chat.delete and the streams (chat.startStream, chat.appendStream, chat.stopStream).
  * A scope adds no events: those are listed in `bot_events` alone.
  */
 export const BOT_SCOPES = [

@@ -176,3 +176,75 @@ test("the messages an earlier attempt posted are edited, not posted again", asyn
   );
   expect(log().every((c) => c.startsWith("edit 41 "))).toBe(true);
 });
+
+/** A platform that appends: start and append recorded beside post and edit. */
+function appending(extra: Partial<Outbox<object>> = {}) {
+  const p = platform({
+    start: async (_reply, part, markdown) => {
+      p.calls.push({ call: `start ${part.index} ${markdown}`, at: Date.now() });
+      return `s${part.index}`;
+    },
+    append: async (_reply, ref, markdown) =>
+      void p.calls.push({ call: `append ${ref} ${markdown}`, at: Date.now() }),
+    ...extra,
+  });
+  return p;
+}
+const appends: Streaming = { mode: "append", everyMs: 50, fallback: edits };
+
+test("append mode: started with the first clean Markdown, grown by deltas only; nothing open ever appended; the final edit left to the final step", async () => {
+  const { outbox, log } = appending();
+  const { record, events } = recorder();
+  const result = await run(outbox, agent(["Hello ", "**wor", "ld** and", " more"], 70), appends, record);
+  expect(result.text).toBe("Hello **world** and more");
+  const calls = log();
+  // Trailing whitespace waits for what follows it.
+  expect(calls[0]).toBe("start 0 Hello");
+  expect(calls.slice(1).every((c) => c.startsWith("append s0 "))).toBe(true);
+  const appended = calls.slice(1).map((c) => c.replace(/^append s0 /, ""));
+  // Together the calls spell a prefix of the answer, never an unclosed "**wor".
+  const sent = `Hello${appended.join("")}`;
+  expect(result.text.startsWith(sent)).toBe(true);
+  expect(sent.length).toBeGreaterThan("Hello **world**".length);
+  expect(appended.some((a) => a.includes("**wor") && !a.includes("**wor" + "ld**"))).toBe(false);
+  expect(events).toEqual(["sending 0", "posted s0"]);
+  expect(result.refs).toEqual(["s0"]);
+  expect(result.shown[0]).toBeUndefined();
+});
+
+test("append refused (the outbox says so) before anything showed: the fallback posts and edits, and the outbox keeps to it", async () => {
+  let refusals = 0;
+  const refusal = new PlatformError("test", "start", {
+    status: 200,
+    reason: "unknown_method",
+    retryable: false,
+  });
+  const { outbox, log } = appending({
+    start: async () => {
+      refusals++;
+      throw refusal;
+    },
+  });
+  const refusing: Streaming = { ...appends, refuses: (error) => error === refusal };
+  await run(outbox, agent(["a ", "b ", "c"], 60), refusing);
+  expect(log()[0]).toBe("post 0 a");
+  await run(outbox, agent(["d ", "e"], 60), refusing);
+  expect(refusals).toBe(1);
+});
+
+test("append mode: a part an earlier attempt started is edited, never appended to", async () => {
+  const { outbox, log } = appending();
+  await streamAnswer(
+    agent(["new ", "answer ", "here"], 60),
+    outbox,
+    {},
+    {
+      streaming: appends,
+      key: "t:1",
+      record: noRecord,
+      progress: { delivered: 0, refs: ["old"] },
+    },
+  );
+  expect(log().length).toBeGreaterThan(0);
+  expect(log().every((c) => c.startsWith("edit old "))).toBe(true);
+});

@@ -2,6 +2,8 @@ import type { Outbox, Part, Ref, Streaming } from "../adapter.ts";
 import { OutOfTimeError } from "../budget.ts";
 import { PlatformError } from "../errors.ts";
 import { log } from "../log.ts";
+import { committable } from "../text/commit.ts";
+import { normalise, restFrom } from "../text/split.ts";
 import type { Progress, ReplyRecord } from "./send.ts";
 import { sentNothing } from "./send.ts";
 import { START, viewOf } from "./view.ts";
@@ -10,7 +12,9 @@ import { START, viewOf } from "./view.ts";
  * An answer shown while the agent writes it. The agent is read as fast as it writes (never waiting on the
  * platform) and the platform is updated with the newest state, one call at a time, at most once per
  * `everyMs`: a part grows in place (a draft, or a posted message edited), and when it is full it freezes
- * at its final text and the answer goes on in the next. What the stream posted is recorded in the send
+ * at its final text and the answer goes on in the next. Where the platform only appends (Slack's streams),
+ * a part grows by the Markdown the agent adds, as far as it can no longer change (text/commit.ts), and its
+ * final text comes by an edit. What the stream posted is recorded in the send
  * ledger as it is posted (`sending`, then `posted` with the refs), so an attempt killed mid-stream leaves
  * messages the next attempt edits instead of posting the answer again. The final text is not this step's:
  * `sendAnswer` brings every part to it once the agent is done.
@@ -78,6 +82,8 @@ export async function streamAnswer<Reply>(
   const { key, record } = options;
   const refs: (Ref | undefined)[] = [...(options.progress.refs ?? [])];
   const shown: (string | undefined)[] = [];
+  /** The Markdown appended to each part this attempt started (append mode). */
+  const appended: (string | undefined)[] = [];
   let inFlight: Streamed["inFlight"];
   let streaming = pick(outbox, options.streaming);
   let { mode, everyMs } = streaming;
@@ -102,12 +108,15 @@ export async function streamAnswer<Reply>(
     }
   })();
 
-  /** Posts part `index` for the first time, recording where it is. */
-  const post = async (part: Part) => {
+  /** Posts part `index` for the first time (or starts it with `markdown`), recording where it is. */
+  const post = async (part: Part, markdown?: string) => {
     await record.sending(part.index);
     const since = Date.now();
     try {
-      refs[part.index] = await outbox.post(reply, part);
+      refs[part.index] =
+        markdown !== undefined && outbox.start
+          ? await outbox.start(reply, part, markdown)
+          : await outbox.post(reply, part);
     } catch (error) {
       if (sentNothing(error)) await record.delivered(0);
       else inFlight = { index: part.index, since };
@@ -123,6 +132,24 @@ export async function streamAnswer<Reply>(
     else if (mode === "draft" && !final && outbox.draft) await outbox.draft(reply, part);
     else await post(part);
     shown[index] = text;
+    return true;
+  };
+  /**
+   * Shows the live part: grown by the Markdown added since (append mode, a part this attempt started),
+   * else as `show` does. False when there was nothing to add.
+   */
+  const showLive = async (index: number, text: string, markdown: string | undefined) => {
+    const ref = refs[index];
+    if (markdown === undefined || (ref !== undefined && appended[index] === undefined) || !outbox.append)
+      return show(index, text, false);
+    const before = appended[index] ?? "";
+    if (markdown.length <= before.length || !markdown.startsWith(before)) return false;
+    if (ref === undefined) await post({ index, text, key }, markdown);
+    else await outbox.append(reply, ref, markdown.slice(before.length));
+    appended[index] = markdown;
+    // What it shows is not the part's final text (another dialect): the final delivery edits it.
+    shown[index] = undefined;
+    return true;
   };
 
   let from = START;
@@ -161,8 +188,9 @@ export async function streamAnswer<Reply>(
         if (shown[frozen + i] !== text) await show(frozen + i, text, true);
       frozen += view.frozen.length;
       from = view.from;
-      if (view.live !== "" && view.live !== shown[frozen]) {
-        await show(frozen, view.live, false);
+      const markdown =
+        mode === "append" ? committable(restFrom(normalise(source), view.from.pos)) : undefined;
+      if (view.live !== "" && view.live !== shown[frozen] && (await showLive(frozen, view.live, markdown))) {
         if (!live) {
           live = true;
           log.info("reply.first_visible", {
@@ -199,10 +227,11 @@ export async function streamAnswer<Reply>(
       log.info("platform.rate_limited", { envelopeId: key, retryAfterSeconds: wait, everyMs });
       return true;
     }
-    if (streaming.fallback && !live && refusedForGood(error)) {
+    if (streaming.fallback && !live && (streaming.refuses ?? refusedForGood)(error)) {
       // The mode refused for good (drafts not allowed in this chat, an old Bot API): the fallback from now on.
       refusedBy(outbox).add(mode);
-      log.info("stream.mode_refused", { envelopeId: key, mode, reason: error.reason });
+      const reason = error instanceof PlatformError ? error.reason : undefined;
+      log.info("stream.mode_refused", { envelopeId: key, mode, reason });
       streaming = streaming.fallback;
       ({ mode, everyMs } = streaming);
       lastShown = 0;
@@ -214,7 +243,7 @@ export async function streamAnswer<Reply>(
 }
 
 /** The platform refuses a call as such (400, 404: not allowed here, unknown method), not this user or chat. */
-function refusedForGood(error: unknown): error is PlatformError {
+function refusedForGood(error: unknown): boolean {
   return error instanceof PlatformError && (error.status === 400 || error.status === 404);
 }
 

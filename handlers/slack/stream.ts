@@ -1,0 +1,157 @@
+import type { Part, Ref, Streaming } from "../core/adapter.ts";
+import { log } from "../core/log.ts";
+import { isSlackError, type SlackCall } from "./api.ts";
+import { markdownToSlackMrkdwn } from "./format.ts";
+import { replyMetadata } from "./lookup.ts";
+import type { SlackReply } from "./reply.ts";
+
+/**
+ * How Slack answers show while the agent writes them (handlers/slack/README.md): Slack's own streams
+ * (chat.startStream, chat.appendStream, chat.stopStream) in threads, else a message posted and updated
+ * (chat.update). A stream shows Markdown as it comes; its final text is then put in place by chat.update
+ * in mrkdwn, so a streamed answer ends exactly as a non-streamed one (with the same message metadata).
+ */
+
+/**
+ * The pace of each: chat.appendStream is Tier 4 (100+ a minute per workspace), chat.update Tier 3 (50+):
+ * one answer stays at 60 and 40 a minute, leaving room for a second one before a 429.
+ */
+export const SLACK_STREAMING = {
+  native: { mode: "append", everyMs: 1_000 },
+  update: { mode: "edit", everyMs: 1_500 },
+} as const satisfies Record<string, Streaming>;
+
+/** chat.*Stream's `markdown_text` takes at most 12,000 characters a call. */
+export const STREAM_TEXT_LIMIT = 12_000;
+
+/** Refusals meaning this workspace or app has no streams at all: the container streams by updates from then on. */
+const NO_STREAMS = [
+  "unknown_method",
+  "method_deprecated",
+  "deprecated_endpoint",
+  "feature_not_enabled",
+  "not_allowed_token_type",
+  "missing_scope",
+  "enterprise_is_restricted",
+  "accesslimited",
+];
+
+/**
+ * Refusals of a stream in this conversation only (a group DM, a channel without recipient): the answer
+ * goes on as a message updated as it grows, and so do the conversation's later ones.
+ */
+const NOT_HERE = [
+  "channel_type_not_supported",
+  "missing_recipient_user_id",
+  "missing_recipient_team_id",
+  "restricted_action_non_threadable_channel",
+];
+
+/** A mention in streamed Markdown stays text: `<!channel>`, `<@U1>` would be a ping (mrkdwn escapes them). */
+const neutralise = (markdown: string) => markdown.replace(/<([!@#])/g, "<\u200B$1");
+
+/**
+ * Slack's streams for one outbox: which messages still stream, which conversations take none. `post`
+ * posts a part as a plain message (the outbox's own post, with its metadata).
+ */
+export function slackStreams(
+  call: SlackCall,
+  post: (reply: SlackReply, part: Part) => Promise<Ref | undefined>,
+) {
+  /** Streams this container started and has not stopped, by ts. */
+  const open = new Set<Ref>();
+  /** Messages posted where a stream was refused, with the Markdown they show so far, by ts. */
+  const instead = new Map<Ref, string>();
+  /** Conversations that refused a stream. */
+  const refused = new Set<string>();
+  const streamOf = (reply: SlackReply, ref: Ref) => ({ channel: reply.channel, ts: ref });
+
+  /** Ends the stream `ref` (one an earlier attempt left open too); one that already ended is fine. */
+  const stop = async (reply: SlackReply, ref: Ref) => {
+    open.delete(ref);
+    await call("chat.stopStream", streamOf(reply, ref)).catch((error: unknown) => {
+      if (!isSlackError(error, "message_not_in_streaming_state")) throw error;
+    });
+  };
+
+  return {
+    /** Streams where Slack has them: in a thread, and outside a DM only for a known recipient. */
+    streaming(reply: SlackReply): Streaming {
+      const here =
+        reply.threadTs !== undefined &&
+        !refused.has(reply.channel) &&
+        (reply.channel.startsWith("D") || (reply.user !== undefined && reply.team !== undefined));
+      if (!here) return SLACK_STREAMING.update;
+      return {
+        ...SLACK_STREAMING.native,
+        fallback: SLACK_STREAMING.update,
+        refuses: (error) => isSlackError(error, ...NO_STREAMS),
+      };
+    },
+    async start(reply: SlackReply, part: Part, markdown: string): Promise<Ref> {
+      try {
+        const started = await call<{ ts?: string }>("chat.startStream", {
+          channel: reply.channel,
+          thread_ts: reply.threadTs,
+          markdown_text: neutralise(markdown).slice(0, STREAM_TEXT_LIMIT),
+          ...(reply.channel.startsWith("D")
+            ? {}
+            : { recipient_user_id: reply.user, recipient_team_id: reply.team }),
+        });
+        if (started.ts === undefined) throw new Error("chat.startStream answered without a ts");
+        open.add(started.ts);
+        return started.ts;
+      } catch (error) {
+        if (!isSlackError(error, ...NOT_HERE)) throw error;
+        refused.add(reply.channel);
+        log.info("slack.stream_refused", { channel: reply.channel, reason: error.reason });
+        // Slack answered no: nothing was posted. The part goes as a message, grown by updates.
+        const ts = await post(reply, { ...part, text: markdownToSlackMrkdwn(markdown) });
+        if (ts === undefined) throw error;
+        instead.set(ts, markdown);
+        return ts;
+      }
+    },
+    async append(reply: SlackReply, ref: Ref, markdown: string): Promise<void> {
+      const shown = instead.get(ref);
+      if (shown !== undefined) {
+        instead.set(ref, shown + markdown);
+        await call("chat.update", { ...streamOf(reply, ref), text: markdownToSlackMrkdwn(shown + markdown) });
+        return;
+      }
+      await call("chat.appendStream", {
+        ...streamOf(reply, ref),
+        markdown_text: neutralise(markdown).slice(0, STREAM_TEXT_LIMIT),
+      });
+    },
+    /**
+     * Puts `part`'s final text (mrkdwn) in message `ref`, with its metadata: a stream this container
+     * started is stopped first; a message Slack will not update while an earlier attempt's stream is
+     * still open is stopped and updated again.
+     */
+    async edit(reply: SlackReply, ref: Ref, part: Part): Promise<void> {
+      instead.delete(ref);
+      if (open.has(ref)) await stop(reply, ref);
+      const update = () =>
+        call("chat.update", {
+          ...streamOf(reply, ref),
+          text: part.text,
+          metadata: part.key === undefined ? undefined : JSON.stringify(replyMetadata(part.key, part.index)),
+        });
+      try {
+        await update();
+      } catch (error) {
+        if (!isSlackError(error, "cant_update_message", "message_not_in_streaming_state")) throw error;
+        await stop(reply, ref);
+        await update();
+      }
+    },
+    async remove(reply: SlackReply, ref: Ref): Promise<void> {
+      open.delete(ref);
+      instead.delete(ref);
+      await call("chat.delete", streamOf(reply, ref)).catch((error: unknown) => {
+        if (!isSlackError(error, "message_not_found")) throw error;
+      });
+    },
+  };
+}
