@@ -6,18 +6,19 @@
  * chat), and the Discord calls one 30-second streamed answer costs, by route. What it prints is what
  * handlers/discord/README.md reports. `STREAM_RUNS` sets the number of short answers (default 20).
  */
+import { join } from "node:path";
 import type { SQSEvent } from "aws-lambda";
 import { agentStreams, words } from "../emulators/agent-streams.ts";
-import type { AgentReply } from "../emulators/agentcore.ts";
+import { type AgentReply, FAKE_AGENT_RUNTIME_ARN, startAgentCore } from "../emulators/agentcore.ts";
+import { awsTestEnv } from "../emulators/aws-env.ts";
 import { startDiscord } from "../emulators/discord.ts";
 import { commandInteraction } from "../emulators/discord-interactions.ts";
 import { drain } from "../emulators/lambda.ts";
+import { startSecretsManager } from "../emulators/secrets-manager.ts";
+import { startSqs } from "../emulators/sqs.ts";
 import { ENVELOPE_VERSION, type Envelope } from "../handlers/core/envelope.ts";
 import { enqueue } from "../handlers/core/queue.ts";
 import { snowflakeTime } from "../handlers/discord/secret.ts";
-import { loadBundle } from "../test/harness/bundles.ts";
-import { setEnv } from "../test/harness/env.ts";
-import { startFakeStack } from "../test/harness/stack.ts";
 import { table } from "./lib/markdown.ts";
 import { percentile } from "./lib/stats.ts";
 
@@ -27,16 +28,29 @@ const runs = Number(process.env.STREAM_RUNS ?? 20);
 
 // The endpoint is not measured here: every command is deferred, as the ingress does.
 const discord = await startDiscord({ transport: async () => ({ status: 200, body: '{"type":5}' }) });
-const stack = await startFakeStack({
-  secret: {
-    value: { application_id: discord.applicationId, public_key: "a".repeat(64), bot_token: discord.botToken },
-  },
-  queue: { name: "discord-stream-bench" },
+const [sqs, secrets, agentcore] = await Promise.all([startSqs(), startSecretsManager(), startAgentCore()]);
+const queue = await sqs.createFifoPair("discord-stream-bench");
+const secret = secrets.setSecret("discord-stream-bench", {
+  application_id: discord.applicationId,
+  public_key: "a".repeat(64),
+  bot_token: discord.botToken,
 });
-const restore = setEnv(stack.env({ ALLOWED_USERS: USER, DISCORD_API_URL: discord.url, LOG_LEVEL: "info" }));
-const worker = (
-  await loadBundle<{ handler: (event: SQSEvent) => Promise<unknown> }>("modules/discord/dist/worker.mjs")
-).handler;
+// The worker's environment, as modules/discord sets it, pointed at the emulators; read when it loads.
+const env = {
+  ...awsTestEnv({ sqs, secrets, agentcore }),
+  QUEUE_URL: queue.queueUrl,
+  SECRET_ARN: secret.arn,
+  AGENT_RUNTIME_ARN: FAKE_AGENT_RUNTIME_ARN,
+  ALLOWED_USERS: USER,
+  DISCORD_API_URL: discord.url,
+  LOG_LEVEL: "info",
+};
+for (const [key, value] of Object.entries(env)) {
+  if (value === undefined) delete process.env[key];
+  else process.env[key] = value;
+}
+const bundle = join(import.meta.dir, "../modules/discord/dist/worker.mjs");
+const worker = ((await import(bundle)) as { handler: (event: SQSEvent) => Promise<unknown> }).handler;
 
 // The worker logs JSON lines through console.info: the first-visible ones are kept, the rest dropped.
 const firstVisible: number[] = [];
@@ -71,7 +85,7 @@ async function answer(kind: "message" | "interaction", agent: AgentReply, timeou
       issuedAt: snowflakeTime(id),
     };
   }
-  stack.agentcore.script(agent);
+  agentcore.script(agent);
   const envelope: Envelope = {
     v: ENVELOPE_VERSION,
     channel: "discord",
@@ -83,8 +97,8 @@ async function answer(kind: "message" | "interaction", agent: AgentReply, timeou
     reply,
     receivedAt: Date.now(),
   };
-  await enqueue(stack.queue.queueUrl, [envelope]);
-  await drain(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, worker, { timeoutMs });
+  await enqueue(queue.queueUrl, [envelope]);
+  await drain(sqs, queue.queueUrl, queue.queueArn, worker, { timeoutMs });
 }
 
 const SHORT = words(
@@ -129,6 +143,5 @@ try {
 } finally {
   console.info = info;
   console.warn = warn;
-  restore();
-  await Promise.all([stack.close(), discord.close()]);
+  await Promise.all([sqs.close(), secrets.close(), agentcore.close(), discord.close()]);
 }

@@ -84,9 +84,9 @@ const BUCKETS_REMEMBERED = 500;
  * leaves its bucket empty (`X-RateLimit-Remaining: 0`) makes the next call on the same route and
  * resource (channel, or webhook) fail at once, without a request, as a 429 would, with the wait
  * (`X-RateLimit-Reset-After`) as its retry_after: the caller waits it out as for Discord's own 429, and
- * Discord never counts it as an invalid request. Errors are DiscordApiErrors named by the route template (never the filled
- * path: webhook paths carry the interaction token), with Discord's message and code, and the wait a
- * 429 asks for (JSON `retry_after` or the Retry-After header) as `retryAfterSeconds`.
+ * Discord never counts it as an invalid request. Errors are DiscordApiErrors named by the route template
+ * (never the filled path: webhook paths carry the interaction token), with Discord's message and code,
+ * and the wait a 429 asks for (JSON `retry_after` or the Retry-After header) as `retryAfterSeconds`.
  * @example const call = discordApi(botToken); await call("POST", "/channels/{channel}/typing", { params: { channel } });
  */
 export function discordApi(
