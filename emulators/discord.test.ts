@@ -91,6 +91,60 @@ describe("fake Discord", () => {
     ).toBe(404);
   });
 
+  test("the bot edits and deletes its messages: by webhook while the token lives, by bot token in the channel", async () => {
+    const interaction = commandInteraction({
+      applicationId: discord.applicationId,
+      name: "ask",
+      prompt: "hi",
+    });
+    await discord.deliver(interaction, { url: "https://endpoint.example" });
+    const hook = `/webhooks/${discord.applicationId}/${interaction.token}`;
+    const original = await call("PATCH", `${hook}/messages/@original`, { content: "a" }, {});
+    const id = String(original.json?.id);
+    expect((await call("PATCH", `${hook}/messages/${id}`, { content: "ab" }, {})).status).toBe(200);
+    expect((await call("PATCH", `${hook}/messages/${id}`, { content: "" }, {})).json).toMatchObject({
+      code: 50006,
+    });
+    const channel = `/channels/${interaction.channel_id}/messages`;
+    const posted = await call("POST", channel, { content: "x" });
+    // A webhook edits its own interaction's messages only.
+    expect(
+      (await call("PATCH", `${hook}/messages/${posted.json?.id}`, { content: "y" }, {})).json,
+    ).toMatchObject({
+      code: 10008,
+    });
+    discord.expire(interaction.id);
+    expect((await call("PATCH", `${hook}/messages/${id}`, { content: "abc" }, {})).status).toBe(404);
+    expect((await call("PATCH", `${channel}/${id}`, { content: "abc" })).status).toBe(200);
+    expect((await call("PATCH", `${channel}/${id}`, { content: "abcd" }, {})).status).toBe(401);
+    expect((await call("DELETE", `${channel}/${posted.json?.id}`)).status).toBe(204);
+    expect(discord.sent(interaction.channel_id)).toEqual(["abc"]);
+    expect(discord.original(interaction.id)?.edits).toBe(2);
+  });
+
+  test("per-route buckets per channel: X-RateLimit headers on every answer, 429 with retry_after when empty", async () => {
+    const post = (channel: string) => call("POST", `/channels/${channel}/messages`, { content: "x" });
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await post("300000000000000001"));
+    expect(answers.map((a) => a.headers.get("x-ratelimit-remaining"))).toEqual([
+      "4",
+      "3",
+      "2",
+      "1",
+      "0",
+      "0",
+    ]);
+    expect(answers[0]?.headers.get("x-ratelimit-limit")).toBe("5");
+    expect(Number(answers[0]?.headers.get("x-ratelimit-reset-after"))).toBeGreaterThan(4);
+    const refused = answers[5];
+    expect(refused?.status).toBe(429);
+    expect(refused?.json).toMatchObject({ message: "You are being rate limited.", global: false });
+    expect(Number(refused?.json?.retry_after)).toBeGreaterThan(0);
+    expect(refused?.headers.get("x-ratelimit-scope")).toBe("user");
+    // Another channel has a bucket of its own.
+    expect((await post("300000000000000002")).status).toBe(200);
+  });
+
   test("badly signed deliveries are refused by a correct endpoint and create nothing", async () => {
     const interaction = commandInteraction({
       applicationId: discord.applicationId,

@@ -4,7 +4,10 @@
  * 401), webhook routes carry the interaction token in the path (unknown or expired → 404 Unknown
  * Webhook, code 10015), errors are `{ message, code }` and 429s `{ message, retry_after, global }`
  * with a Retry-After header. Setting the interactions endpoint URL checks it as Discord does: a
- * signed PING must get a PONG and a badly signed one a 401 (else 400 Invalid Form Body).
+ * signed PING must get a PONG and a badly signed one a 401 (else 400 Invalid Form Body). Messages the bot
+ * posted can be edited and deleted (through the interaction's webhook while its token lives; with the bot
+ * token in the channel), and every route is rate limited per channel or webhook with Discord's headers
+ * (emulators/discord-limits.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIApplicationCommand, RESTPostAPIApplicationCommandsJSONBody } from "discord-api-types/v10";
@@ -16,6 +19,7 @@ import {
   signedHeaders,
   snowflake,
 } from "./discord-interactions.ts";
+import { DISCORD_LIMITS, type DiscordLimits, discordLimiter } from "./discord-limits.ts";
 import { CallLog, listen, readBody, Script, type ScriptOptions, sendJson, sleep } from "./http.ts";
 
 /** Credentials the fake accepts by default. */
@@ -85,6 +89,8 @@ export interface FakeMessage {
   interactionId?: string;
   /** The deferred response, before its first edit. */
   deferred?: boolean;
+  /** How often it was edited after it was posted (PATCH of the message by id). */
+  edits?: number;
   body: Record<string, unknown>;
 }
 
@@ -108,6 +114,8 @@ export interface DiscordOptions {
   forbiddenChannels?: string[];
   /** How interactions reach the endpoint (default HTTP; tests may call a Lambda handler). */
   transport?: InteractionTransport;
+  /** Per-route buckets (default {@link DISCORD_LIMITS}); false: none. */
+  rateLimits?: Partial<DiscordLimits> | false;
 }
 
 interface IssuedToken {
@@ -171,7 +179,27 @@ const ROUTES: [string, RegExp, boolean][] = [
     false,
   ],
   ["POST /webhooks/{application}/{token}", /^\/webhooks\/(?<application>\d+)\/(?<token>[^/]+)$/, false],
+  [
+    "PATCH /webhooks/{application}/{token}/messages/{message}",
+    /^\/webhooks\/(?<application>\d+)\/(?<token>[^/]+)\/messages\/(?<message>\d+)$/,
+    false,
+  ],
+  [
+    "DELETE /webhooks/{application}/{token}/messages/{message}",
+    /^\/webhooks\/(?<application>\d+)\/(?<token>[^/]+)\/messages\/(?<message>\d+)$/,
+    false,
+  ],
   ["POST /channels/{channel}/messages", /^\/channels\/(?<channel>\d+)\/messages$/, true],
+  [
+    "PATCH /channels/{channel}/messages/{message}",
+    /^\/channels\/(?<channel>\d+)\/messages\/(?<message>\d+)$/,
+    true,
+  ],
+  [
+    "DELETE /channels/{channel}/messages/{message}",
+    /^\/channels\/(?<channel>\d+)\/messages\/(?<message>\d+)$/,
+    true,
+  ],
   ["POST /channels/{channel}/typing", /^\/channels\/(?<channel>\d+)\/typing$/, true],
 ];
 
@@ -193,6 +221,9 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
   let commands: APIApplicationCommand[] = [];
   let endpoint: string | null = null;
   const tokens = new Map<string, IssuedToken>();
+  const limiter = discordLimiter(
+    options.rateLimits === false ? false : { ...DISCORD_LIMITS, ...options.rateLimits },
+  );
 
   const register = (interaction: { id: string; token: string; channel_id?: string | undefined }) => {
     const issuedAt = Number((BigInt(interaction.id) >> 22n) + 1_420_070_400_000n);
@@ -257,6 +288,20 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
     },
     timestamp: new Date().toISOString(),
   });
+
+  /** Edits (PATCH) or deletes (DELETE) a message of the bot's. */
+  const change = (message: FakeMessage, method: string, body: Record<string, unknown>): Reply => {
+    if (method === "DELETE") {
+      messages = messages.filter((m) => m !== message);
+      return { status: 204, body: undefined };
+    }
+    const invalid = invalidContent(body);
+    if (invalid) return invalid;
+    message.content = String(body.content);
+    message.body = { ...message.body, ...body };
+    message.edits = (message.edits ?? 0) + 1;
+    return { status: 200, body: asApiMessage(message) };
+  };
 
   async function checkEndpoint(url: string): Promise<boolean> {
     const ping = JSON.stringify(pingInteraction(applicationId));
@@ -347,6 +392,25 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
         original.deferred = false;
         return { status: 200, body: asApiMessage(original) };
       }
+      case "PATCH /webhooks/{application}/{token}/messages/{message}":
+      case "DELETE /webhooks/{application}/{token}/messages/{message}": {
+        const issued = tokenFor(call.params.token ?? "");
+        if (!issued || call.params.application !== applicationId) return error(404, "Unknown Webhook", 10015);
+        const message = messages.find(
+          (m) => m.id === call.params.message && m.interactionId === issued.interactionId,
+        );
+        return message ? change(message, call.method, body) : error(404, "Unknown Message", 10008);
+      }
+      case "PATCH /channels/{channel}/messages/{message}":
+      case "DELETE /channels/{channel}/messages/{message}": {
+        const channel = call.params.channel ?? "";
+        if (forbidden.has(channel)) return error(403, "Missing Access", 50001);
+        // The bot edits its own messages: its posts, and its answers to interactions (not while deferred).
+        const message = messages.find(
+          (m) => m.id === call.params.message && m.channelId === channel && m.deferred !== true,
+        );
+        return message ? change(message, call.method, body) : error(404, "Unknown Message", 10008);
+      }
       case "POST /channels/{channel}/messages": {
         const channel = call.params.channel ?? "";
         if (forbidden.has(channel)) return error(403, "Missing Access", 50001);
@@ -408,7 +472,13 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
     if (reply && "status" in reply) answer = reply;
     else if (match?.bot && req.headers.authorization !== `Bot ${botToken}`)
       answer = discordErrors.unauthorized();
-    else answer = await route(call);
+    else {
+      const { channel, application, token } = call.params;
+      const spent = limiter.spend(call.route, channel ?? `${application}/${token}`);
+      answer =
+        spent.retryAfter === undefined ? await route(call) : discordErrors.rateLimited(spent.retryAfter);
+      answer = { ...answer, headers: { ...spent.headers, ...answer.headers } };
+    }
     call.response = { status: answer.status, body: answer.body };
     if (answer.status === 204) {
       res.writeHead(204, answer.headers);
@@ -500,6 +570,7 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
       commands = [];
       endpoint = null;
       tokens.clear();
+      limiter.reset();
     },
     close: () => server.close(),
   };

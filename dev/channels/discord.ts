@@ -5,8 +5,9 @@ import type { DevChannel, UiEvent } from "./types.ts";
 
 /**
  * Discord in the emulator: the page's messages become `/ask` slash commands, signed with the
- * fake application's Ed25519 key; the deferred "thinking…" answer is edited into the reply, and
- * longer answers continue as follow-ups, as in a Discord client.
+ * fake application's Ed25519 key; the deferred "thinking…" answer is edited into the reply, grows
+ * edit by edit while the agent writes, and longer answers continue as follow-ups (edited as they grow,
+ * removed when a retry's answer is shorter), as in a Discord client.
  */
 export const discordDev: DevChannel = {
   name: "discord",
@@ -50,10 +51,18 @@ export const discordDev: DevChannel = {
           if (!call.response || call.response.status >= 300) continue;
           const body = (call.body ?? {}) as { content?: string };
           const html = markdownHtml(body.content ?? "");
-          const id = String((call.response.body as { id?: string } | undefined)?.id ?? call.at);
-          if (call.route.endsWith("/messages/@original") && call.method === "PATCH") {
-            const interactionId = fake.messages.find((m) => m.id === id)?.interactionId ?? id;
-            events.push({ channel: "discord", kind: "edit", id: interactionId, html, at: call.at });
+          const id = String(
+            call.params.message ?? (call.response.body as { id?: string } | undefined)?.id ?? call.at,
+          );
+          // The deferred response shows under the interaction's id (its "thinking…" line).
+          const shownAs = (message: string) => {
+            const original = fake.messages.find((m) => m.id === message && m.deferred !== undefined);
+            return original?.interactionId ?? message;
+          };
+          if (call.method === "PATCH" && /\/messages\/(@original|\{message\})$/.test(call.route)) {
+            events.push({ channel: "discord", kind: "edit", id: shownAs(id), html, at: call.at });
+          } else if (call.method === "DELETE" && call.route.endsWith("/messages/{message}")) {
+            events.push({ channel: "discord", kind: "edit", id, html: "<i>(deleted)</i>", at: call.at });
           } else if (
             call.method === "POST" &&
             (call.route.startsWith("POST /webhooks/") || call.route.endsWith("/messages"))

@@ -53,6 +53,30 @@ describe("discordApi", () => {
     expect(error.reason).toBe("You are being rate limited.");
   });
 
+  test("a bucket the headers say is empty: the next call on it fails at once, not sent, as a 429 with the wait", async () => {
+    // A client of its own: the buckets it learns are the container's.
+    const call = discordApi(DEFAULT_DISCORD_APP.botToken, discord.url);
+    const send = () =>
+      call("POST", "/channels/{channel}/messages", {
+        params: { channel: "300000000000000001" },
+        body: { content: "x" },
+      });
+    for (let i = 0; i < 5; i++) await send();
+    const error = await failure(send());
+    expect(error).toMatchObject({ status: 429, retryable: true });
+    expect(error.reason).toContain("not sent");
+    expect(error.retryAfterSeconds).toBeGreaterThan(0);
+    expect(error.retryAfterSeconds).toBeLessThanOrEqual(5);
+    // Discord never saw it (no invalid request counted), and other channels and routes are not held up.
+    expect(discord.calls).toHaveLength(5);
+    await call("POST", "/channels/{channel}/messages", {
+      params: { channel: "300000000000000002" },
+      body: { content: "y" },
+    });
+    await call("POST", "/channels/{channel}/typing", { params: { channel: "300000000000000001" } });
+    expect(discord.calls.every((c) => c.response?.status !== 429)).toBe(true);
+  });
+
   test("429 without a JSON body: the Retry-After header", async () => {
     discord.script("POST /channels/{channel}/messages", {
       status: 429,

@@ -76,10 +76,17 @@ export type DiscordCall = <T = unknown>(
   request?: DiscordRequest,
 ) => Promise<T>;
 
+/** Buckets known to be empty, remembered at most this many (the expired ones are dropped first). */
+const BUCKETS_REMEMBERED = 500;
+
 /**
- * A Discord REST client. Errors are DiscordApiErrors named by the route template (never the filled
- * path: webhook paths carry the interaction token), with Discord's message and code, and the wait a
- * 429 asks for (JSON `retry_after` or the Retry-After header) as `retryAfterSeconds`.
+ * A Discord REST client. It keeps to Discord's rate limits as the headers say them: a response that
+ * leaves its bucket empty (`X-RateLimit-Remaining: 0`) makes the next call on the same route and
+ * resource (channel, or webhook) fail at once, without a request, as a 429 would, with the wait
+ * (`X-RateLimit-Reset-After`) as its retry_after: the caller waits it out as for Discord's own 429, and
+ * Discord never counts it as an invalid request. Errors are DiscordApiErrors named by the route template
+ * (never the filled path: webhook paths carry the interaction token), with Discord's message and code,
+ * and the wait a 429 asks for (JSON `retry_after` or the Retry-After header) as `retryAfterSeconds`.
  * @example const call = discordApi(botToken); await call("POST", "/channels/{channel}/typing", { params: { channel } });
  */
 export function discordApi(
@@ -87,14 +94,26 @@ export function discordApi(
   baseUrl = process.env.DISCORD_API_URL || DISCORD_API_URL,
 ): DiscordCall {
   const root = baseUrl.replace(/\/+$/, "");
+  // Epoch ms at which each empty bucket refills, by route and top-level resource.
+  const empty = new Map<string, number>();
   return async <T>(method: string, route: string, request: DiscordRequest = {}): Promise<T> => {
     const params = request.params ?? {};
+    const name = `${method} ${route}`;
+    const bucket = `${name} ${params.channel ?? ""} ${params.application ?? ""}/${params.token ?? ""}`;
+    const refills = empty.get(bucket) ?? 0;
+    if (refills > Date.now()) {
+      throw new DiscordApiError(name, {
+        status: 429,
+        reason: "rate limit bucket empty: not sent",
+        retryable: true,
+        retryAfterSeconds: (refills - Date.now()) / 1000,
+      });
+    }
     const path = route.replace(/\{(\w+)\}/g, (_, key: string) => {
       const value = params[key];
       if (value === undefined) throw new Error(`discordApi: ${route} needs the parameter ${key}`);
       return encodeURIComponent(value);
     });
-    const name = `${method} ${route}`;
     const headers: Record<string, string> = { "user-agent": USER_AGENT };
     if (request.auth ?? true) headers.authorization = `Bot ${botToken}`;
     if (request.body !== undefined) headers["content-type"] = "application/json";
@@ -112,6 +131,7 @@ export function discordApi(
       const reason = (cause as Error)?.name === "TimeoutError" ? "timed out" : "unreachable";
       throw new DiscordApiError(name, { reason, retryable: true, cause });
     }
+    keepTo(empty, bucket, response.headers);
     if (response.status === 204) return undefined as T;
     const json: unknown = await response.json().catch(() => undefined);
     if (response.ok) return json as T;
@@ -134,4 +154,19 @@ export function discordApi(
       ...(status === 429 && retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
     });
   };
+}
+
+/** Remembers when `bucket` refills if this response left it empty. */
+function keepTo(empty: Map<string, number>, bucket: string, headers: Headers): void {
+  const resetAfter = Number(headers.get("x-ratelimit-reset-after"));
+  if (headers.get("x-ratelimit-remaining") !== "0" || !(resetAfter > 0)) {
+    empty.delete(bucket);
+    return;
+  }
+  if (empty.size >= BUCKETS_REMEMBERED) {
+    const now = Date.now();
+    for (const [key, at] of empty) if (at <= now) empty.delete(key);
+    if (empty.size >= BUCKETS_REMEMBERED) empty.clear();
+  }
+  empty.set(bucket, Date.now() + resetAfter * 1000);
 }

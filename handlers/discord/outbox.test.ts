@@ -3,7 +3,7 @@ import { discordErrors, type FakeDiscord, startDiscord } from "../../emulators/d
 import { commandInteraction } from "../../emulators/discord-interactions.ts";
 import { noRecord, sendAnswer } from "../core/reply/send.ts";
 import { DiscordApiError, discordApi } from "./api.ts";
-import { chunkNonce, DISCORD_LIMIT, discordOutbox, TOKEN_USABLE_MS } from "./outbox.ts";
+import { chunkNonce, DISCORD_LIMIT, DISCORD_STREAMING, discordOutbox, TOKEN_USABLE_MS } from "./outbox.ts";
 import type { InteractionReply, MessageReply } from "./reply.ts";
 import { snowflakeTime } from "./secret.ts";
 
@@ -194,6 +194,52 @@ describe("interaction replies", () => {
     expect(discord.original(reply.interactionId)?.content).toBe("patient");
   });
 
+  test("a streamed answer's messages are edited and removed through the webhook while the token lives", async () => {
+    const reply = await deferred();
+    const box = outbox();
+    const first = await box.post(reply, { index: 0, text: "grow", key: "k" });
+    const second = await box.post(reply, { index: 1, text: "more", key: "k" });
+    expect(first).toBe(discord.original(reply.interactionId)?.id);
+    await box.edit?.(reply, first ?? "", { index: 0, text: "growing", key: "k" });
+    await box.remove?.(reply, second ?? "");
+    expect(discord.sent(CHANNEL)).toEqual(["growing"]);
+    expect(discord.calls.map((c) => c.route).slice(2)).toEqual([
+      "PATCH /webhooks/{application}/{token}/messages/{message}",
+      "DELETE /webhooks/{application}/{token}/messages/{message}",
+    ]);
+    expect(discord.calls[2]?.body).toMatchObject({ allowed_mentions: { parse: [] }, flags: 4 });
+  });
+
+  test("past the token's life, the answer's messages are edited with the bot token in the channel", async () => {
+    const reply = await deferred();
+    const ref = await outbox().post(reply, { index: 0, text: "early", key: "k" });
+    discord.expire(reply.interactionId);
+    await outbox(() => reply.issuedAt + TOKEN_USABLE_MS + 1).edit?.(reply, ref ?? "", {
+      index: 0,
+      text: "late",
+      key: "k",
+    });
+    // Discord refusing the token (not our clock) does the same.
+    await outbox().edit?.(reply, ref ?? "", { index: 0, text: "later", key: "k" });
+    expect(discord.calls.map((c) => [c.route, c.response?.status])).toEqual([
+      ["PATCH /webhooks/{application}/{token}/messages/@original", 200],
+      ["PATCH /channels/{channel}/messages/{message}", 200],
+      ["PATCH /webhooks/{application}/{token}/messages/{message}", 404],
+      ["PATCH /channels/{channel}/messages/{message}", 200],
+    ]);
+    expect(discord.sent(CHANNEL)).toEqual(["later"]);
+  });
+
+  test("a part that went to the channel (webhook gone) is edited there", async () => {
+    const reply = await deferred();
+    discord.expire(reply.interactionId);
+    const ref = await outbox().post(reply, { index: 1, text: "in channel", key: "k" });
+    expect(ref).toStartWith("channel/");
+    await outbox().edit?.(reply, ref ?? "", { index: 1, text: "edited", key: "k" });
+    expect(discord.calls.at(-1)?.route).toBe("PATCH /channels/{channel}/messages/{message}");
+    expect(discord.sent(CHANNEL)).toContain("edited");
+  });
+
   test("an answer that renders to nothing still ends the 'thinking…'", async () => {
     const reply = await deferred();
     await sendAnswer(outbox(), reply, "```\n\n```", { deadline: deadline() });
@@ -230,6 +276,19 @@ describe("message replies (relayed from the gateway)", () => {
     expect(posts[0]?.body).toMatchObject({ nonce: chunkNonce(options.key, 0), enforce_nonce: true });
     expect(chunkNonce(options.key, 0).length).toBeLessThanOrEqual(25);
     expect(discord.sent(CHANNEL)).toHaveLength(posted);
+  });
+
+  test("a streamed reply is edited and removed in the channel, without pinging", async () => {
+    const box = outbox();
+    const ref = (await box.post(message, { index: 0, text: "a", key: "k" })) ?? "";
+    const extra = (await box.post(message, { index: 1, text: "b", key: "k" })) ?? "";
+    await box.edit?.(message, ref, { index: 0, text: "ab @everyone", key: "k" });
+    await box.remove?.(message, extra);
+    expect(discord.sent(CHANNEL)).toEqual(["ab @everyone"]);
+    const [edit] = discord.callsOf("PATCH /channels/{channel}/messages/{message}");
+    expect(edit?.body).toMatchObject({ allowed_mentions: { parse: [], replied_user: false }, flags: 4 });
+    expect(edit?.params.message).toBe(ref);
+    expect(box.streaming?.(message)).toEqual(DISCORD_STREAMING);
   });
 
   test("typing is shown in the channel", async () => {

@@ -1,9 +1,10 @@
 import type {
+  RESTPatchAPIChannelMessageJSONBody,
   RESTPatchAPIWebhookWithTokenMessageJSONBody,
   RESTPostAPIChannelMessageJSONBody,
   RESTPostAPIWebhookWithTokenJSONBody,
 } from "discord-api-types/v10";
-import type { Outbox } from "../core/adapter.ts";
+import type { Outbox, Ref, Streaming } from "../core/adapter.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { log } from "../core/log.ts";
 import { DISCORD_CODES, DiscordApiError, type DiscordCall } from "./api.ts";
@@ -15,6 +16,18 @@ export const DISCORD_LIMIT = 2000;
 
 /** Interaction tokens live 15 minutes; past 14 the reply goes to the channel instead. */
 export const TOKEN_USABLE_MS = 14 * 60_000;
+
+/**
+ * How an answer shows while the agent writes it: one message edited as it grows (the deferred `@original`
+ * of a slash command, the bot's reply to a gateway message), then the next. Discord does not document its
+ * edit limits (its buckets say them, per channel or webhook, in the X-RateLimit headers, which the API
+ * client keeps to); observed they are about 5 per 5 s, so one edit per 1.2 s leaves room for the typing
+ * indicator and the parts that follow.
+ */
+export const DISCORD_STREAMING = { mode: "edit", everyMs: 1_200 } as const satisfies Streaming;
+
+/** A ref to a message an interaction's answer posted in the channel (its webhook was gone): edited there. */
+const IN_CHANNEL = "channel/";
 
 /** SUPPRESS_EMBEDS: links in an answer do not unfold into preview cards. */
 const SUPPRESS_EMBEDS = 1 << 2;
@@ -118,12 +131,58 @@ export function discordOutbox(
     }
   };
 
+  /** Edits (a body) or deletes (none) message `id` of the bot's in the channel. */
+  const inChannel = (channelId: string, id: string, content?: string) => {
+    const params = { channel: channelId, message: id };
+    if (content === undefined) return call("DELETE", "/channels/{channel}/messages/{message}", { params });
+    const body: RESTPatchAPIChannelMessageJSONBody = {
+      content,
+      allowed_mentions: { parse: [], replied_user: false },
+      flags: SUPPRESS_EMBEDS,
+    };
+    return call("PATCH", "/channels/{channel}/messages/{message}", { params, body });
+  };
+
+  /**
+   * Edits or deletes a message of an interaction's answer: through its webhook while the token lives, else
+   * (or when Discord refuses the webhook) with the bot token in the channel, where Discord lets a bot change
+   * its answers to interactions (not in DMs: there it is a PlatformError).
+   */
+  const changeAnswer = async (reply: InteractionReply, ref: Ref, content?: string) => {
+    if (ref.startsWith(IN_CHANNEL)) return inChannel(reply.channelId, ref.slice(IN_CHANNEL.length), content);
+    if (webhookUsable(reply)) {
+      const params = { application: reply.applicationId, token: reply.token, message: ref };
+      const route = "/webhooks/{application}/{token}/messages/{message}";
+      const body: RESTPatchAPIWebhookWithTokenMessageJSONBody = {
+        content,
+        allowed_mentions: { parse: [] },
+        flags: SUPPRESS_EMBEDS,
+      };
+      try {
+        return await (content === undefined
+          ? call("DELETE", route, { params, auth: false })
+          : call("PATCH", route, { params, body, auth: false }));
+      } catch (error) {
+        // Unknown Message here is a message that is gone: not one the channel has either.
+        if (!webhookGone(error) || (error as DiscordApiError).code === DISCORD_CODES.unknownMessage)
+          throw error;
+        remember(reply.interactionId);
+        const code = (error as DiscordApiError).code;
+        log.info("discord.webhook_gone", { interactionId: reply.interactionId, message: ref, code });
+      }
+    }
+    return inChannel(reply.channelId, ref, content);
+  };
+
   // Interactions whose webhook is gone: their later parts go to the channel without trying it again.
   const gone = new Set<string>();
-  const webhookUsable = (reply: InteractionReply, index: number) => {
+  const webhookUsable = (reply: InteractionReply, index?: number) => {
     if (gone.has(reply.interactionId)) return false;
     if (now() - reply.issuedAt < TOKEN_USABLE_MS) return true;
-    log.info("discord.token_expired", { interactionId: reply.interactionId, chunk: index });
+    log.info("discord.token_expired", {
+      interactionId: reply.interactionId,
+      ...(index === undefined ? {} : { chunk: index }),
+    });
     remember(reply.interactionId);
     return false;
   };
@@ -160,8 +219,18 @@ export function discordOutbox(
           });
         }
       }
-      return idOf(await toChannel(reply.channelId, part.text, nonce));
+      const id = idOf(await toChannel(reply.channelId, part.text, nonce));
+      return id === undefined ? undefined : IN_CHANNEL + id;
     },
+    async edit(reply, ref, part) {
+      if (reply.kind === "message") await inChannel(reply.channelId, ref, part.text);
+      else await changeAnswer(reply, ref, part.text);
+    },
+    async remove(reply, ref) {
+      if (reply.kind === "message") await inChannel(reply.channelId, ref);
+      else await changeAnswer(reply, ref);
+    },
+    streaming: () => DISCORD_STREAMING,
   };
 }
 

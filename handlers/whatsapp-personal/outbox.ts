@@ -3,7 +3,7 @@ import type { Outbox } from "../core/adapter.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { lazy } from "../core/lazy.ts";
 import { QueueError, sqsJson } from "../core/queue.ts";
-import { markdownToWhatsApp } from "./format.ts";
+import { markdownToWhatsApp } from "../whatsapp/format.ts";
 import { OUTBOUND_VERSION, type Outbound, WHATSAPP_TEXT_LIMIT } from "./outbound.ts";
 import type { WhatsAppPersonalReply } from "./reply.ts";
 
@@ -46,11 +46,13 @@ export async function sendOutbound(
 }
 
 /**
- * The relay's outbound queue as an outbox: the answer is rendered into WhatsApp markup, split at 4096
+ * The relay's outbound queue as an outbox: the answer is rendered in WhatsApp's formatting (the same
+ * dialect as the Cloud API's, handlers/whatsapp/format.ts: the app shows both alike), split at 4096
  * characters, and each part queued on `OUTBOUND_QUEUE_URL`, where the relay's WhatsApp session sends it.
  * In groups the first part quotes the user's message. The worker never learns WhatsApp's message ids (the
  * relay sends), so there is nothing to edit: a part left in flight by an earlier attempt is queued again,
- * and SQS drops it when the same part was queued in the last five minutes.
+ * and SQS drops it when the same part was queued in the last five minutes. Nothing streams: the answer is
+ * queued whole once written (README.md says why).
  */
 export function whatsappPersonalOutbox(queueUrl: string): Outbox<WhatsAppPersonalReply> {
   return {

@@ -16,7 +16,8 @@ function recipientOf(reply: WhatsAppReply): { to: string } | { recipient: string
  * The Cloud API as an outbox: WhatsApp formatting, split at 4096, the first part quoting the user's
  * message. "Typing" marks the user's message read and shows the indicator in one call. Each part of a
  * reply carries `biz_opaque_callback_data` naming it, so the ingress can record its delivery status and a
- * later attempt knows whether a part it was unsure about arrived (`confirms`).
+ * later attempt knows whether a part it was unsure about arrived (`confirms`). No `streaming`: WhatsApp
+ * cannot edit, so an answer is held until the agent is done and sent whole (README.md says why).
  */
 export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
   const messages = (reply: WhatsAppReply) => `${reply.phoneNumberId}/messages`;

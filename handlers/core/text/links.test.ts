@@ -3,7 +3,6 @@ import { markdownToDiscord } from "../../discord/format.ts";
 import { markdownToSlackMrkdwn } from "../../slack/format.ts";
 import { markdownToTelegramHtml } from "../../telegram/format.ts";
 import { markdownToWhatsApp } from "../../whatsapp/format.ts";
-import { markdownToWhatsApp as markdownToWhatsAppPersonal } from "../../whatsapp-personal/format.ts";
 import { isWebLink, linkText, unlinked } from "./links.ts";
 import { markdownToText } from "./plain.ts";
 
@@ -46,7 +45,6 @@ const CHANNELS = {
   slack: markdownToSlackMrkdwn,
   discord: markdownToDiscord,
   whatsapp: markdownToWhatsApp,
-  "whatsapp-personal": markdownToWhatsAppPersonal,
   "plain text": markdownToText,
 };
 
