@@ -1,6 +1,7 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import * as v from "valibot";
 import { RelayError } from "../errors.ts";
+import { lazy } from "../lazy.ts";
 import { MAX_MESSAGE_BYTES, sqsJson } from "../queue.ts";
 import {
   type OutboundInput,
@@ -17,7 +18,8 @@ export class OutboundMessageError extends RelayError {
   }
 }
 
-let shared: SQSClient | undefined;
+/** One client for every call without its own (made on first use). */
+const sharedClient = lazy(() => new SQSClient({}));
 
 /**
  * Puts a message the agent starts on a channel's send queue (the module's `send_queue_url`), for the
@@ -47,7 +49,7 @@ export async function sendOutbound(
   if (Buffer.byteLength(body) > MAX_MESSAGE_BYTES) {
     throw new OutboundMessageError(`${Buffer.byteLength(body)} bytes, over the queue's ${MAX_MESSAGE_BYTES}`);
   }
-  const client = options.client ?? (shared ??= new SQSClient({}));
+  const client = options.client ?? sharedClient();
   const sent = await client.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
