@@ -278,6 +278,21 @@ output "telegram_queue_arn" {
   value       = one(module.telegram[*].queue_arn)
 }
 
+output "telegram_send_queue_url" {
+  description = "URL of the Telegram send queue, where the agent puts the messages it starts (docs/outbound.md); null when Telegram is disabled."
+  value       = one(module.telegram[*].send_queue_url)
+}
+
+output "telegram_send_queue_arn" {
+  description = "ARN of the Telegram send queue; null when Telegram is disabled."
+  value       = one(module.telegram[*].send_queue_arn)
+}
+
+output "telegram_send_policy_json" {
+  description = "IAM policy (JSON) allowing SendMessage on the Telegram send queue, for the AgentCore runtime's role; null when Telegram is disabled."
+  value       = one(module.telegram[*].send_policy_json)
+}
+
 output "telegram_dlq_url" {
   description = "URL of the Telegram dead-letter queue; null when Telegram is disabled."
   value       = one(module.telegram[*].dlq_url)
@@ -417,6 +432,21 @@ output "slack_queue_arn" {
   value       = one(module.slack[*].queue_arn)
 }
 
+output "slack_send_queue_url" {
+  description = "URL of the Slack send queue, where the agent puts the messages it starts (docs/outbound.md); null when Slack is disabled."
+  value       = one(module.slack[*].send_queue_url)
+}
+
+output "slack_send_queue_arn" {
+  description = "ARN of the Slack send queue; null when Slack is disabled."
+  value       = one(module.slack[*].send_queue_arn)
+}
+
+output "slack_send_policy_json" {
+  description = "IAM policy (JSON) allowing SendMessage on the Slack send queue, for the AgentCore runtime's role; null when Slack is disabled."
+  value       = one(module.slack[*].send_policy_json)
+}
+
 output "slack_dlq_url" {
   description = "URL of the Slack dead-letter queue; null when Slack is disabled."
   value       = one(module.slack[*].dlq_url)
@@ -534,6 +564,21 @@ output "discord_queue_url" {
 output "discord_queue_arn" {
   description = "ARN of the Discord FIFO queue; null when Discord is disabled."
   value       = one(module.discord[*].queue_arn)
+}
+
+output "discord_send_queue_url" {
+  description = "URL of the Discord send queue, where the agent puts the messages it starts (docs/outbound.md); null when Discord is disabled."
+  value       = one(module.discord[*].send_queue_url)
+}
+
+output "discord_send_queue_arn" {
+  description = "ARN of the Discord send queue; null when Discord is disabled."
+  value       = one(module.discord[*].send_queue_arn)
+}
+
+output "discord_send_policy_json" {
+  description = "IAM policy (JSON) allowing SendMessage on the Discord send queue, for the AgentCore runtime's role; null when Discord is disabled."
+  value       = one(module.discord[*].send_policy_json)
 }
 
 output "discord_dlq_url" {
@@ -677,6 +722,21 @@ output "whatsapp_queue_arn" {
   value       = one(module.whatsapp[*].queue_arn)
 }
 
+output "whatsapp_send_queue_url" {
+  description = "URL of the WhatsApp Cloud send queue, where the agent puts the messages it starts (docs/outbound.md); null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*].send_queue_url)
+}
+
+output "whatsapp_send_queue_arn" {
+  description = "ARN of the WhatsApp Cloud send queue; null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*].send_queue_arn)
+}
+
+output "whatsapp_send_policy_json" {
+  description = "IAM policy (JSON) allowing SendMessage on the WhatsApp Cloud send queue, for the AgentCore runtime's role; null when WhatsApp is disabled."
+  value       = one(module.whatsapp[*].send_policy_json)
+}
+
 output "whatsapp_dlq_url" {
   description = "URL of the WhatsApp dead-letter queue; null when WhatsApp is disabled."
   value       = one(module.whatsapp[*].dlq_url)
@@ -771,6 +831,21 @@ output "whatsapp_personal_dlq_url" {
 output "whatsapp_personal_outbound_dlq_url" {
   description = "URL of the dead-letter queue of replies the relay could not send; null when WhatsApp personal is disabled."
   value       = one(module.whatsapp_personal[*].outbound_dlq_url)
+}
+
+output "whatsapp_personal_send_queue_url" {
+  description = "URL of the WhatsApp personal send queue, where the agent puts the messages it starts (docs/outbound.md); null when WhatsApp personal is disabled."
+  value       = one(module.whatsapp_personal[*].send_queue_url)
+}
+
+output "whatsapp_personal_send_queue_arn" {
+  description = "ARN of the WhatsApp personal send queue; null when WhatsApp personal is disabled."
+  value       = one(module.whatsapp_personal[*].send_queue_arn)
+}
+
+output "whatsapp_personal_send_policy_json" {
+  description = "IAM policy (JSON) allowing SendMessage on the WhatsApp personal send queue, for the AgentCore runtime's role; null when WhatsApp personal is disabled."
+  value       = one(module.whatsapp_personal[*].send_policy_json)
 }
 
 # ── Relay (always on: Discord chat messages, WhatsApp personal) ──────────────────────────────────────────────

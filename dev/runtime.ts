@@ -14,6 +14,8 @@ import { startPoller } from "./poller.ts";
 export interface RuntimeData {
   readonly channel: string;
   readonly queueArn: string;
+  /** The channel's send queue (its URL is SEND_QUEUE_URL): messages the agent starts. */
+  readonly sendQueueArn: string;
   /** Pollers run side by side, like concurrent Lambda invocations (FIFO still orders each chat). */
   readonly concurrency: number;
 }
@@ -62,6 +64,13 @@ try {
     handler: worker.handler,
     onMessage: (body, attempt) =>
       post({ type: "dequeued", channel: data.channel, body, attempt, at: Date.now() }),
+  });
+  // The send queue's own event source mapping, into the same worker.
+  startPoller({
+    queueUrl: process.env.SEND_QUEUE_URL ?? "",
+    queueArn: data.sendQueueArn,
+    concurrency: 1,
+    handler: worker.handler,
   });
   post({ type: "ready", channel: data.channel, port: server?.port ?? 0 });
 } catch (error) {

@@ -15,6 +15,7 @@ import { escapeHtml } from "./channels/html.ts";
 import type { DevChannel, DevPlatform, DevUser, UiEvent } from "./channels/types.ts";
 import { startEchoAgent } from "./echo-agent.ts";
 import { devToken, refusal } from "./guard.ts";
+import { queueOutbound } from "./outbound.ts";
 import type { RuntimeData, RuntimeMessage } from "./runtime.ts";
 import { startTelegramPolling } from "./telegram-polling.ts";
 import { Timeline } from "./timeline.ts";
@@ -95,6 +96,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const platforms = new Map<string, DevPlatform>();
   const ports = new Map<string, number>();
   const routes = new Map<string, string>();
+  const sendQueues = new Map<string, string>();
   const events: UiEvent[] = [];
   const clients = new Set<ReadableStreamDefaultController<Uint8Array>>();
   const encoder = new TextEncoder();
@@ -127,6 +129,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         maxReceiveCount: 3,
         visibilityTimeoutSeconds: 180,
       });
+      // Messages the agent starts (POST /_dev/outbound), as the module's send queue.
+      const send = await sqs.createFifoPair(`dev-${channel.name}-send`, {
+        maxReceiveCount: 3,
+        visibilityTimeoutSeconds: 180,
+      });
+      sendQueues.set(channel.name, send.queueUrl);
       const threadEnv = {
         ...stringEnv(process.env),
         ...awsEnv,
@@ -134,6 +142,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         // A real bot talks to the real Bot API (or TELEGRAM_API_URL, e.g. a local Bot API server).
         ...(real ? (env.TELEGRAM_API_URL ? { TELEGRAM_API_URL: env.TELEGRAM_API_URL } : {}) : platform.env),
         QUEUE_URL: queue.queueUrl,
+        SEND_QUEUE_URL: send.queueUrl,
+        SEND_QUEUE_ARN: send.queueArn,
+        SEND_DLQ_URL: send.dlqUrl,
         SECRET_ARN: secretArn,
         // Locally everyone may talk to the echo/fake channels; a real bot is reachable by anyone on
         // Telegram, so it answers only ALLOWED_USERS (refused ids are printed, to copy from).
@@ -142,7 +153,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         // The timeline is built from info-level logs; printing is filtered here instead.
         LOG_LEVEL: env.LOG_LEVEL === "debug" ? "debug" : "info",
       };
-      const data: RuntimeData = { channel: channel.name, queueArn: queue.queueArn, concurrency: 2 };
+      const data: RuntimeData = {
+        channel: channel.name,
+        queueArn: queue.queueArn,
+        sendQueueArn: send.queueArn,
+        concurrency: 2,
+      };
       const thread = new Worker(join(import.meta.dir, "runtime.ts"), { workerData: data, env: threadEnv });
       closers.push(() => thread.terminate());
       const port = await new Promise<number>((resolve, reject) => {
@@ -213,6 +229,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       return new Response(stream, {
         headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
       });
+    }
+    if (url.pathname === "/_dev/outbound" && request.method === "POST") {
+      return queueOutbound(request, sendQueues, sqs.client);
     }
     if (url.pathname === "/_dev/send" && request.method === "POST") {
       const { channel: name, text } = (await request.json().catch(() => ({}))) as {

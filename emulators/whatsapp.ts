@@ -150,6 +150,8 @@ export interface SentMessage {
   replyTo: string | undefined;
   /** `biz_opaque_callback_data`, echoed in the message's statuses. */
   callbackData: string | undefined;
+  /** A template message: its name, language and body parameters (`body` then shows them as `name(p1, p2)`). */
+  template?: { name: string; language: string; parameters: string[] };
 }
 
 /** Delivers a signed status webhook (raw body, headers) and resolves with the answer's status. */
@@ -340,8 +342,11 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
     if (p.recipient_type !== undefined && p.recipient_type !== "individual" && p.recipient_type !== "group") {
       throw invalid("Invalid parameter recipient_type");
     }
-    if (p.type !== "text") throw new GraphFailure(graphErrors.unsupportedType());
-    const body = (p.text as { body?: unknown } | undefined)?.body;
+    const template = p.type === "template" ? templateOf(p.template) : undefined;
+    if (p.type !== "text" && template === undefined) throw new GraphFailure(graphErrors.unsupportedType());
+    const body = template
+      ? `${template.name}(${template.parameters.join(", ")})`
+      : (p.text as { body?: unknown } | undefined)?.body;
     if (typeof body !== "string" || body.trim() === "")
       throw invalid("The parameter text['body'] is required.");
     if (body.length > 4096) throw invalid("Param text['body'] must be at most 4096 characters long.");
@@ -364,6 +369,7 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
       body,
       replyTo: context?.message_id as string | undefined,
       callbackData,
+      ...(template ? { template } : {}),
     };
     messages.push(message);
     postStatuses(message);
@@ -686,4 +692,31 @@ export function whatsappStatus(
         }
       : { pricing: { pricing_model: "PMP", type: "free_customer_service", category: "service" } }),
   } as ServerStatusPayload;
+}
+
+/**
+ * A template message's `template` object, as the Cloud API takes it: `name`, `language.code`, and body
+ * parameters of type text (the only kind the relay sends); anything else is refused like Graph refuses it.
+ */
+function templateOf(value: unknown): { name: string; language: string; parameters: string[] } {
+  const t = value as {
+    name?: unknown;
+    language?: { code?: unknown };
+    components?: { type?: unknown; parameters?: { type?: unknown; text?: unknown }[] }[];
+  };
+  if (typeof t?.name !== "string" || typeof t.language?.code !== "string") {
+    throw new GraphFailure(
+      graphError(400, 100, "Invalid parameter: template name and language are required"),
+    );
+  }
+  const parameters: string[] = [];
+  for (const component of t.components ?? []) {
+    if (component.type !== "body") throw new GraphFailure(graphError(400, 100, "Invalid component type"));
+    for (const parameter of component.parameters ?? []) {
+      if (parameter.type !== "text" || typeof parameter.text !== "string")
+        throw new GraphFailure(graphError(400, 100, "Invalid parameter type"));
+      parameters.push(parameter.text);
+    }
+  }
+  return { name: t.name, language: t.language.code, parameters };
 }

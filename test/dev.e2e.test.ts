@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { DEV_CHANNELS } from "../dev/channels/index.ts";
 import { telegramDev } from "../dev/channels/telegram.ts";
-import { type DevStack, startDevStack } from "../dev/stack.ts";
+import { DEV_USER, type DevStack, startDevStack } from "../dev/stack.ts";
 import { nonLoopbackAddress, rawHttp } from "./harness/raw-http.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -126,6 +126,39 @@ test("the stack answers without the page too, and bad sends get 400", async () =
     expect((await fetch(`${stack.url}/_dev/send`, { method: "POST", headers, body })).status).toBe(400);
   }
 });
+
+test("POST /_dev/outbound delivers a message the agent starts, as the deployed send queue would", async () => {
+  const headers = { "x-dev-token": stack.token, "content-type": "application/json" };
+  const message = {
+    channel: "telegram",
+    conversation: DEV_USER.id,
+    text: "your **report** is ready",
+    idempotencyKey: "dev-outbound-1",
+  };
+  const post = (body: unknown, extra: Record<string, string> = headers) =>
+    fetch(`${stack.url}/_dev/outbound`, { method: "POST", headers: extra, body: JSON.stringify(body) });
+  expect((await post(message)).status).toBe(202);
+  expect((await post(message)).status).toBe(202); // the same key again: delivered once
+  const shown = async () => {
+    const state = await (await fetch(`${stack.url}/_dev/state`, { headers })).json();
+    return (state.events as { channel: string; html?: string }[]).filter(
+      (e) => e.channel === "telegram" && e.html?.includes("report</b> is ready"),
+    );
+  };
+  for (let i = 0; i < 100 && (await shown()).length === 0; i++) await Bun.sleep(100);
+  expect((await shown()).length).toBe(1);
+  // Bad messages are 400 with the reason; the token and JSON are required as for /_dev/send.
+  const bad = await post({ ...message, idempotencyKey: undefined });
+  expect([bad.status, await bad.text()]).toEqual([
+    400,
+    'idempotencyKey: Invalid key: Expected "idempotencyKey" but received undefined\n',
+  ]);
+  expect((await post({ ...message, channel: "nope" })).status).toBe(400);
+  expect((await post(message, { "content-type": "application/json" })).status).toBe(401);
+  expect((await post(message, { "x-dev-token": stack.token, "content-type": "text/plain" })).status).toBe(
+    415,
+  );
+}, 20_000);
 
 test("a local tool drives the API with the run's token, as JSON; without it, or with text/plain, it cannot", async () => {
   const send = (headers: Record<string, string>) =>

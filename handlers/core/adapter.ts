@@ -1,4 +1,5 @@
 import type * as v from "valibot";
+import type { Template } from "./outbound/message.ts";
 
 /**
  * A channel, as the core sees it. Core code never names a platform: each channel folder exports
@@ -35,6 +36,14 @@ export interface ChannelAdapter<Secret, Reply> {
   readonly answersStrangers?: boolean;
   /** The platform client the worker answers through. */
   outbox(secret: Secret): Outbox<Reply>;
+  /**
+   * The reply context of a message nobody sent a message for (one the agent starts, a schedule's answer):
+   * where `to.conversation` (and `to.thread`) are, as the channel's envelopes name them, with no user
+   * message to quote. The core checks it against `replySchema`: a conversation id that cannot be one of
+   * this channel's gives no reply context (undefined, or one the schema refuses). Absent: the channel
+   * takes no outbound messages.
+   */
+  replyTo?(to: OutboundTarget, secret: Secret): unknown;
   /** Deploy-time registration (webhook, commands), run by the module during apply. */
   setup(secret: Secret, input: SetupInput): Promise<Record<string, unknown>>;
   /** Undoes setup, run on destroy. */
@@ -128,6 +137,14 @@ export interface Streaming {
    * the fallback). @default a PlatformError with HTTP status 400 or 404
    */
   readonly refuses?: (error: unknown) => boolean;
+}
+
+/** Where a message the agent starts goes (core/outbound/message.ts). */
+export interface OutboundTarget {
+  readonly conversation: string;
+  readonly thread?: string | undefined;
+  /** WhatsApp Cloud: the approved template to send when free-form text is refused (24-hour window). */
+  readonly template?: Template | undefined;
 }
 
 /** What the module passes to the setup action. */

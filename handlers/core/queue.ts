@@ -4,6 +4,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
+import type { SQSRecord } from "aws-lambda";
 import { closingCall } from "./budget.ts";
 import { sha256Hex } from "./crypto.ts";
 import { conversationKey, type Envelope } from "./envelope.ts";
@@ -51,8 +52,8 @@ export function sqsJson(value: unknown): string {
 
 const sqs = lazy(() => new SQSClient({}));
 
-/** SQS FIFO ids: ≤ 128 characters of alphanumerics and punctuation; anything else is hashed. */
-function fifoId(raw: string): string {
+/** SQS FIFO ids: ≤ 128 characters of alphanumerics and punctuation; anything else is its sha256 hex. */
+export function fifoId(raw: string): string {
   return raw.length <= 128 && /^[\x21-\x7e]+$/.test(raw) ? raw : sha256Hex(raw);
 }
 
@@ -137,5 +138,27 @@ export async function redeliverAfter(queueUrl: string, receiptHandles: readonly 
       }),
       closingCall(),
     );
+  }
+}
+
+/**
+ * Puts a received FIFO record on the dead-letter queue `dlqUrl` as it is, with `reason` as a message
+ * attribute: for a message no retry can fix, so it neither waits out its retries nor holds its group up.
+ * @throws QueueError when SQS refuses (the record then stays and is retried).
+ */
+export async function moveToDeadLetter(dlqUrl: string, record: SQSRecord, reason: string): Promise<void> {
+  try {
+    await sqs().send(
+      new SendMessageCommand({
+        QueueUrl: dlqUrl,
+        MessageBody: record.body,
+        MessageGroupId: record.attributes.MessageGroupId ?? "dead-letter",
+        MessageDeduplicationId: record.messageId,
+        MessageAttributes: { reason: { DataType: "String", StringValue: reason.slice(0, 1024) } },
+      }),
+      closingCall(),
+    );
+  } catch (error) {
+    throw new QueueError(error);
   }
 }

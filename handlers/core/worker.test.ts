@@ -10,6 +10,7 @@ import type { Envelope } from "./envelope.ts";
 import { AgentError, PlatformError } from "./errors.ts";
 import { LedgerError, noLedger, type SendLedger } from "./ledger.ts";
 import { notices } from "./notices.ts";
+import { noContacts } from "./outbound/contacts.ts";
 import { noSecret, type SecretLoader } from "./secrets.ts";
 import { noSessions, SessionStoreError, type Sessions } from "./session-generations.ts";
 import { readWorkerSettings } from "./worker/settings.ts";
@@ -80,6 +81,8 @@ test("an agent refusing for good: the user is told once and the message is done"
       queueUrl: undefined,
       ledger: noLedger,
       sessions: noSessions,
+      contacts: noContacts,
+      sendQueue: undefined,
       sessionScope: "conversation",
       streamReplies: true,
     }),
@@ -99,6 +102,8 @@ test("…and when that notice cannot be delivered, the message is kept (retried,
       queueUrl: undefined,
       ledger: noLedger,
       sessions: noSessions,
+      contacts: noContacts,
+      sendQueue: undefined,
       sessionScope: "conversation",
       streamReplies: true,
     }),
@@ -142,6 +147,8 @@ function workerWith(
       queueUrl: undefined,
       ledger: parts.ledger ?? noLedger,
       sessions: parts.sessions ?? noSessions,
+      contacts: noContacts,
+      sendQueue: undefined,
       sessionScope: parts.sessionScope ?? "conversation",
       streamReplies: true,
     }),
@@ -226,6 +233,8 @@ test("a stranger is refused aloud, but on a channel that answers no strangers, n
         queueUrl: undefined,
         ledger: noLedger,
         sessions: noSessions,
+        contacts: noContacts,
+        sendQueue: undefined,
         sessionScope: "conversation",
         streamReplies: true,
       }),
@@ -269,6 +278,8 @@ test("per-user sessions: each member of a group has their own, and /new starts a
         queueUrl: undefined,
         ledger: noLedger,
         sessions,
+        contacts: noContacts,
+        sendQueue: undefined,
         sessionScope,
         streamReplies: true,
       }),
@@ -333,6 +344,8 @@ const echoSettings = () => ({
   queueUrl: undefined,
   ledger: noLedger,
   sessions: noSessions,
+  contacts: noContacts,
+  sendQueue: undefined,
   sessionScope: "conversation" as const,
   streamReplies: true,
 });

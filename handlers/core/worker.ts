@@ -8,6 +8,7 @@ import { ConfigError } from "./errors.ts";
 import { Inflight } from "./inflight.ts";
 import { lazy, lazyAsync } from "./lazy.ts";
 import { log } from "./log.ts";
+import { deliverOutbound } from "./outbound/consume.ts";
 import { redeliverAfter } from "./queue.ts";
 import { type SecretLoader, secretLoader } from "./secrets.ts";
 import { runSetup, SetupEventSchema } from "./setup.ts";
@@ -53,11 +54,12 @@ export function createWorker<Secret, Reply>(
 
   /** Answers one message; `pending` collects what runs beside the answer (the typing indicator's end). */
   async function answer(message: Received<Reply>, box: Outbox<Reply>, deadline: number, pending: Inflight) {
-    const { agent, allowlist, sessions, ledger, streamReplies } = settings();
+    const { agent, allowlist, sessions, contacts, ledger, streamReplies } = settings();
     const composer = {
       agent,
       allowlist,
       sessions,
+      contacts,
       sessionPolicy,
       answersStrangers: adapter.answersStrangers !== false,
       typing: () => startTyping(box, message.reply, adapter.typingIntervalMs, pending),
@@ -72,7 +74,24 @@ export function createWorker<Secret, Reply>(
     );
   }
 
+  /** A record of the send queue: a message the agent starts. */
+  function deliverStarted(record: SQSRecord, deadline: number): Promise<Outcome> {
+    const { ledger, allowlist, contacts, maxReceiveCount, sendQueue } = settings();
+    return deliverOutbound(record, {
+      adapter,
+      secret,
+      outbox,
+      ledger,
+      allowlist,
+      contacts,
+      dlqUrl: sendQueue?.dlqUrl,
+      maxReceiveCount,
+      deadline,
+    });
+  }
+
   async function processRecord(record: SQSRecord, deadline: number): Promise<Outcome> {
+    if (record.eventSourceARN === settings().sendQueue?.arn) return deliverStarted(record, deadline);
     const message = receive(record, adapter);
     if (message === undefined) return "retry";
     const pending = new Inflight();
@@ -122,13 +141,16 @@ export function createWorker<Secret, Reply>(
 
   /** Brings failed records back after the back-off for their attempt, not the visibility timeout. */
   async function backOff(failed: readonly FailedRecord[]): Promise<void> {
-    const queueUrl = settings().queueUrl;
-    if (queueUrl && failed.length > 0) {
+    const { queueUrl, sendQueue } = settings();
+    // One batch comes from one event source: the send queue's, or the main queue's.
+    const fromSendQueue = failed[0]?.record.eventSourceARN === sendQueue?.arn;
+    const url = fromSendQueue ? sendQueue?.url : queueUrl;
+    if (url && failed.length > 0) {
       const attempt = Math.max(
         ...failed.map((f) => Number(f.record.attributes.ApproximateReceiveCount) || 1),
       );
       await redeliverAfter(
-        queueUrl,
+        url,
         failed.map((f) => f.record.receiptHandle),
         backoffSeconds(attempt),
       ).catch((err: unknown) => log.warn("visibility.failed", { err }));

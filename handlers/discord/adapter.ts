@@ -6,7 +6,7 @@ import type { ChannelAdapter } from "../core/adapter.ts";
 import { ROUTE_RETRY_DELAYS_MS, retryWhileRouteDeploys } from "../core/setup.ts";
 import { DISCORD_CODES, DiscordApiError, type DiscordCall, discordApi } from "./api.ts";
 import { discordOutbox } from "./outbox.ts";
-import { type DiscordReply, DiscordReplySchema } from "./reply.ts";
+import { type DiscordReply, DiscordReplySchema, discordReplyTo } from "./reply.ts";
 import { type DiscordSecret, DiscordSecretSchema } from "./secret.ts";
 
 /** The slash commands (a contract: docs/architecture.md): `/ask prompt:<text>` and `/new`. */
@@ -52,6 +52,7 @@ export const discord: ChannelAdapter<DiscordSecret, DiscordReply> = {
   // "Typing…" shows for 10 seconds.
   typingIntervalMs: 8_000,
   outbox: (secret) => discordOutbox(discordApi(secret.bot_token)),
+  replyTo: discordReplyTo,
   async setup(secret, { url }) {
     const call = discordApi(secret.bot_token);
     const commands = await call<{ name: string }[]>("PUT", "/applications/{application}/commands", {

@@ -125,6 +125,8 @@ describe("DiscordReplySchema (the contract with relay/)", () => {
         issuedAt: NOW,
       },
       { kind: "message", channelId: "300000000000000001", messageId: "1300000000000000002" },
+      // A message the agent starts: nothing to reply to.
+      { kind: "message", channelId: "300000000000000001" },
       {
         kind: "message",
         channelId: "300000000000000001",
@@ -134,7 +136,7 @@ describe("DiscordReplySchema (the contract with relay/)", () => {
     ];
     for (const reply of ok) expect(v.safeParse(DiscordReplySchema, reply).success).toBe(true);
     const bad = [
-      { kind: "message", channelId: "300000000000000001" },
+      { kind: "message", channelId: "not a snowflake" },
       {
         kind: "interaction",
         applicationId: APP,

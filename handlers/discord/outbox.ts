@@ -83,7 +83,7 @@ export function discordOutbox(
     channelId: string,
     content: string,
     nonce: string | undefined,
-    replyTo?: { messageId: string; guildId?: string },
+    replyTo?: { messageId?: string | undefined; guildId?: string | undefined },
   ) => {
     const body: RESTPostAPIChannelMessageJSONBody = {
       content,
@@ -91,7 +91,7 @@ export function discordOutbox(
       // Agent output never pings anyone: no @everyone, roles or users, not even the replied-to author.
       allowed_mentions: { parse: [], replied_user: false },
       flags: SUPPRESS_EMBEDS,
-      ...(replyTo
+      ...(replyTo?.messageId !== undefined
         ? {
             message_reference: {
               message_id: replyTo.messageId,

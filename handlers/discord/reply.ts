@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import type { OutboundTarget } from "../core/adapter.ts";
 import { Snowflake } from "./secret.ts";
 
 /**
@@ -26,8 +27,8 @@ const InteractionReplySchema = v.object({
 const MessageReplySchema = v.object({
   kind: v.literal("message"),
   channelId: Snowflake,
-  /** The user's message, which the answer replies to. */
-  messageId: Snowflake,
+  /** The user's message, which the answer replies to; absent for a message the agent starts. */
+  messageId: v.optional(Snowflake),
   /** Absent in DMs. */
   guildId: v.optional(Snowflake),
 });
@@ -38,3 +39,8 @@ export const DiscordReplySchema = v.variant("kind", [InteractionReplySchema, Mes
 export type DiscordReply = v.InferOutput<typeof DiscordReplySchema>;
 export type InteractionReply = v.InferOutput<typeof InteractionReplySchema>;
 export type MessageReply = v.InferOutput<typeof MessageReplySchema>;
+
+/** Where a message the agent starts goes: the channel (`conversation`; Discord conversations have no thread). */
+export function discordReplyTo(to: OutboundTarget): unknown {
+  return to.thread === undefined ? { kind: "message", channelId: to.conversation } : undefined;
+}

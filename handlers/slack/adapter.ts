@@ -1,7 +1,7 @@
 import type { ChannelAdapter } from "../core/adapter.ts";
 import { slackApi } from "./api.ts";
 import { slackOutbox } from "./outbox.ts";
-import { type SlackReply, SlackReplySchema } from "./reply.ts";
+import { type SlackReply, SlackReplySchema, slackReplyTo } from "./reply.ts";
 import { type SlackSecret, SlackSecretSchema } from "./secret.ts";
 
 interface AuthTest {
@@ -23,6 +23,7 @@ export const slack: ChannelAdapter<SlackSecret, SlackReply> = {
   // assistant.threads.setStatus clears after 2 minutes without a message; a reaction stays (added once).
   typingIntervalMs: 60_000,
   outbox: (secret) => slackOutbox(slackApi(secret.bot_token)),
+  replyTo: slackReplyTo,
   async setup(secret) {
     const me = await slackApi(secret.bot_token)<AuthTest>("auth.test");
     return {

@@ -70,8 +70,8 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
           log.info("slack.status_unavailable", { reason: error.reason });
         }
       }
-      // A reaction stays until removed: add it once per message.
-      if (reacted.has(key(reply))) return;
+      // A reaction stays until removed: add it once per message (none without one).
+      if (reply.ts === undefined || reacted.has(key(reply))) return;
       reacted.add(key(reply));
       await call("reactions.add", {
         channel: reply.channel,

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import type { OutboundTarget } from "../core/adapter.ts";
 
 /** A Slack timestamp, which is also a message id: `1700000000.123456`. */
 export const Ts = v.pipe(v.string(), v.regex(/^\d{1,12}\.\d{1,9}$/));
@@ -8,8 +9,8 @@ export const SlackId = v.pipe(v.string(), v.regex(/^[A-Z0-9]{2,64}$/));
 /** What the Slack worker needs to answer (`envelope.reply`): where, and how to show progress. */
 export const SlackReplySchema = v.object({
   channel: SlackId,
-  /** The user's message: the progress reaction goes on it. */
-  ts: Ts,
+  /** The user's message: the progress reaction goes on it. Absent for a message the agent starts. */
+  ts: v.optional(Ts),
   /** The thread the answer goes to; absent for a DM's top-level messages (answered top level). */
   threadTs: v.optional(Ts),
   /** A DM thread (the assistant container): progress via assistant.threads.setStatus. */
@@ -27,3 +28,12 @@ export const SlackReplySchema = v.object({
   team: v.optional(SlackId),
 });
 export type SlackReply = v.InferOutput<typeof SlackReplySchema>;
+
+/** Where a message the agent starts goes: the channel (`conversation`) and the thread (`thread`, its ts). */
+export function slackReplyTo(to: OutboundTarget): unknown {
+  return {
+    channel: to.conversation,
+    ...(to.thread === undefined ? {} : { threadTs: to.thread }),
+    assistant: false,
+  };
+}

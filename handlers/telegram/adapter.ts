@@ -3,7 +3,7 @@ import { optionalEnv } from "../core/config.ts";
 import { ConfigError } from "../core/errors.ts";
 import { telegramApi } from "./api.ts";
 import { TELEGRAM_STREAM_MODES, type TelegramStreamMode, telegramOutbox } from "./outbox.ts";
-import { type TelegramReply, TelegramReplySchema } from "./reply.ts";
+import { type TelegramReply, TelegramReplySchema, telegramReplyTo } from "./reply.ts";
 import { type TelegramSecret, TelegramSecretSchema } from "./secret.ts";
 
 /** The updates the webhook receives: new messages only (edits, reactions … are not for the agent). */
@@ -34,6 +34,7 @@ export const telegram: ChannelAdapter<TelegramSecret, TelegramReply> = {
   // "typing" shows for at most 5 seconds.
   typingIntervalMs: 4_000,
   outbox: (secret) => telegramOutbox(telegramApi(secret.bot_token), streamMode()),
+  replyTo: telegramReplyTo,
   async setup(secret, { url }) {
     const call = telegramApi(secret.bot_token);
     await call("setWebhook", {

@@ -87,7 +87,7 @@ export function telegramOutbox(
     async post(reply, part) {
       const params = {
         ...where(reply),
-        ...(part.index === 0 && !reply.private
+        ...(part.index === 0 && !reply.private && reply.messageId !== undefined
           ? { reply_parameters: { message_id: reply.messageId, allow_sending_without_reply: true } }
           : {}),
       };

@@ -2,7 +2,7 @@ import type * as v from "valibot";
 import type { ChannelAdapter } from "../core/adapter.ts";
 import { requiredEnv } from "../core/config.ts";
 import { whatsappPersonalOutbox } from "./outbox.ts";
-import { type WhatsAppPersonalReply, WhatsAppPersonalReplySchema } from "./reply.ts";
+import { type WhatsAppPersonalReply, WhatsAppPersonalReplySchema, whatsappPersonalReplyTo } from "./reply.ts";
 import { type WhatsAppPersonalSecret, WhatsAppPersonalSecretSchema } from "./secret.ts";
 
 /** WhatsApp personal as a channel: the worker answers through the relay's outbound queue. */
@@ -19,6 +19,7 @@ export const whatsappPersonal: ChannelAdapter<WhatsAppPersonalSecret, WhatsAppPe
     whatsappPersonalOutbox(
       requiredEnv("OUTBOUND_QUEUE_URL", "set it to the URL of the relay's outbound FIFO queue"),
     ),
+  replyTo: whatsappPersonalReplyTo,
   // Pairing happens in the relay (a QR code in its log and in S3): nothing to register at deploy time.
   setup: async () => ({ note: "pair the relay by scanning its QR code; nothing to register" }),
   teardown: async () => ({}),

@@ -67,7 +67,7 @@ export function whatsappPersonalOutbox(queueUrl: string): Outbox<WhatsAppPersona
         kind: "text",
         chatJid: reply.chatJid,
         text: part.text,
-        ...(part.index === 0 && reply.group
+        ...(part.index === 0 && reply.group && reply.messageId !== undefined
           ? {
               quotedId: reply.messageId,
               ...(reply.participant === undefined ? {} : { participant: reply.participant }),

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import type { OutboundTarget } from "../core/adapter.ts";
 
 /**
  * What the WhatsApp-personal worker needs to answer (`envelope.reply`). WhatsApp personal (a linked
@@ -16,8 +17,8 @@ export const QUOTE_PREVIEW_LENGTH = 200;
 /** What the reply needs: the chat, and in groups the message (and its sender) to quote. */
 export const WhatsAppPersonalReplySchema = v.object({
   chatJid: JidSchema,
-  /** The user's message id (`key.id`), quoted by the first chunk of a group answer. */
-  messageId: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  /** The user's message id (`key.id`), quoted by the first chunk of a group answer; absent for a message the agent starts. */
+  messageId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
   /** The sender inside a group (the quoted message's `participant`). */
   participant: v.optional(JidSchema),
   /** Groups get answers that quote the user's message; direct chats get plain answers. */
@@ -27,3 +28,9 @@ export const WhatsAppPersonalReplySchema = v.object({
 });
 
 export type WhatsAppPersonalReply = v.InferOutput<typeof WhatsAppPersonalReplySchema>;
+
+/** Where a message the agent starts goes: the chat (`conversation`, a JID); groups end in `@g.us`. */
+export function whatsappPersonalReplyTo(to: OutboundTarget): unknown {
+  if (to.thread !== undefined) return undefined;
+  return { chatJid: to.conversation, group: to.conversation.endsWith("@g.us") };
+}

@@ -4,7 +4,7 @@ import { log } from "../core/log.ts";
 import { retryWhileRouteDeploys } from "../core/setup.ts";
 import { GraphApiError, type GraphCall, graphApi } from "./api.ts";
 import { whatsappOutbox } from "./outbox.ts";
-import { type WhatsAppReply, WhatsAppReplySchema } from "./reply.ts";
+import { type WhatsAppReply, WhatsAppReplySchema, whatsappReplyTo } from "./reply.ts";
 import { type WhatsAppSecret, WhatsAppSecretSchema } from "./secret.ts";
 
 /** Graph's error code when the callback URL did not answer Meta's verification request. */
@@ -64,6 +64,7 @@ export const whatsapp: ChannelAdapter<WhatsAppSecret, WhatsAppReply> = {
   // it is shown again once that time is up.
   typingIntervalMs: 25_000,
   outbox: (secret) => whatsappOutbox(graphApi(secret.access_token)),
+  replyTo: whatsappReplyTo,
   async setup(secret, { url }) {
     const phoneNumber = await checkPhoneNumber(secret);
     const appId = appIdFromEnv();

@@ -1,5 +1,6 @@
-import type { Outbox } from "../core/adapter.ts";
-import type { GraphCall } from "./api.ts";
+import type { Outbox, Part } from "../core/adapter.ts";
+import { log } from "../core/log.ts";
+import { GraphApiError, type GraphCall } from "./api.ts";
 import { chunkCallbackData } from "./callback.ts";
 import { markdownToWhatsApp } from "./format.ts";
 import type { WhatsAppReply } from "./reply.ts";
@@ -10,6 +11,27 @@ export const WHATSAPP_LIMIT = 4096;
 /** The user, as the messages endpoint addresses them: phone number (`to`) or BSUID (`recipient`). */
 function recipientOf(reply: WhatsAppReply): { to: string } | { recipient: string } {
   return reply.to === undefined ? { recipient: reply.recipient as string } : { to: reply.to };
+}
+
+/** Graph's error when free-form text is refused: the user's last message is over 24 hours old. */
+export const WINDOW_CLOSED = 131047;
+
+/** The body of a template message: the template's name, language and body parameters. */
+function templateOf(template: NonNullable<WhatsAppReply["template"]>) {
+  return {
+    type: "template",
+    template: {
+      name: template.name,
+      language: { code: template.language },
+      ...(template.parameters.length === 0
+        ? {}
+        : {
+            components: [
+              { type: "body", parameters: template.parameters.map((text) => ({ type: "text", text })) },
+            ],
+          }),
+    },
+  };
 }
 
 /**
@@ -27,6 +49,7 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
     render: markdownToWhatsApp,
     limit: WHATSAPP_LIMIT,
     async typing(reply) {
+      if (reply.messageId === undefined) return;
       await call(messages(reply), {
         name: "typing",
         json: {
@@ -38,20 +61,56 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
       });
     },
     async post(reply, part) {
-      const data = callbackData(part.key, part.index);
-      const json = {
-        messaging_product: "whatsapp",
-        recipient_type: "individual",
-        ...recipientOf(reply),
-        ...(part.index === 0 ? { context: { message_id: reply.messageId } } : {}),
-        type: "text",
-        text: { body: part.text },
-        ...(data === undefined ? {} : { biz_opaque_callback_data: data }),
+      const send = async (content: object) => {
+        const data = callbackData(part.key, part.index);
+        const json = {
+          messaging_product: "whatsapp",
+          recipient_type: "individual",
+          ...recipientOf(reply),
+          ...content,
+          ...(data === undefined ? {} : { biz_opaque_callback_data: data }),
+        };
+        const sent = await call<{ messages?: { id?: string }[] }>(messages(reply), { name: "send", json });
+        return sent?.messages?.[0]?.id;
       };
-      const sent = await call<{ messages?: { id?: string }[] }>(messages(reply), { name: "send", json });
-      return sent?.messages?.[0]?.id;
+      try {
+        return await send({
+          ...(part.index === 0 && reply.messageId !== undefined
+            ? { context: { message_id: reply.messageId } }
+            : {}),
+          type: "text",
+          text: { body: part.text },
+        });
+      } catch (error) {
+        if (!(error instanceof GraphApiError && error.code === WINDOW_CLOSED)) throw error;
+        return await outsideWindow(reply, part, error, send);
+      }
     },
     // A part sent with callback data is confirmed by its status a little later.
     confirms: (part) => callbackData(part.key, part.index) !== undefined,
   };
+}
+
+/**
+ * Free-form text refused outside the 24-hour customer service window: the message's template goes
+ * instead (standing for the whole message: its later parts are not sent), or, without one, the refusal
+ * is logged as such and the message is not delivered.
+ */
+async function outsideWindow(
+  reply: WhatsAppReply,
+  part: Part,
+  error: GraphApiError,
+  send: (content: object) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  if (reply.template === undefined) {
+    log.error("whatsapp.window_closed", {
+      key: part.key,
+      chunk: part.index,
+      hint: "WhatsApp refuses free-form text 24 hours after the user's last message (131047): give the message a template",
+    });
+    throw error;
+  }
+  log.warn("whatsapp.window_closed", { key: part.key, chunk: part.index, template: reply.template.name });
+  if (part.index > 0) return undefined;
+  return send(templateOf(reply.template));
 }

@@ -28,12 +28,14 @@ describe("resources", () => {
       "aws_cloudwatch_log_group.ingress",
       "aws_cloudwatch_log_group.worker",
       "aws_cloudwatch_metric_alarm.dlq",
+      "aws_cloudwatch_metric_alarm.send_dlq",
       "aws_dynamodb_table.ledger",
       "aws_iam_role.ingress",
       "aws_iam_role.worker",
       "aws_iam_role_policy.ingress",
       "aws_iam_role_policy.ingress_secret",
       "aws_iam_role_policy.worker",
+      "aws_lambda_event_source_mapping.send",
       "aws_lambda_event_source_mapping.worker",
       "aws_lambda_function.ingress",
       "aws_lambda_function.worker",
@@ -42,8 +44,11 @@ describe("resources", () => {
       "aws_secretsmanager_secret.this",
       "aws_secretsmanager_secret_version.this",
       "aws_sqs_queue.dlq",
+      "aws_sqs_queue.send",
+      "aws_sqs_queue.send_dlq",
       "aws_sqs_queue.this",
       "aws_sqs_queue_redrive_allow_policy.dlq",
+      "aws_sqs_queue_redrive_allow_policy.send_dlq",
       "terraform_data.session_key",
     ]);
   });
@@ -110,6 +115,8 @@ describe("IAM: least privilege", () => {
       "SendLedger",
       "InvokeAgent",
       "ConsumeQueue",
+      "ConsumeSendQueue",
+      "DeadLetterSend",
     ]);
     for (const s of statements("worker")) {
       for (const r of s.resources) expect(r).not.toBe("*");

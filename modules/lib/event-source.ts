@@ -19,6 +19,8 @@ export interface QueueEventSourceProps extends TerraformNameProps {
   readonly batchSize: number;
   /** Upper bound of concurrent invocations this source starts (`scaling_config.maximum_concurrency`), 2–1000. */
   readonly maxConcurrency: number;
+  /** The `sid` of the consume grant (a function with two event sources needs two). @default "ConsumeQueue" */
+  readonly grantSid?: string;
   readonly tags?: Record<string, string>;
 }
 
@@ -35,7 +37,7 @@ export class QueueEventSource extends Construct {
     const tfName = baseName(id, props);
     checkRange("batchSize", props.batchSize, 1, FIFO_MAX_BATCH_SIZE);
     checkRange("maxConcurrency", props.maxConcurrency, MIN_MAXIMUM_CONCURRENCY, MAX_MAXIMUM_CONCURRENCY);
-    grantConsume(props.queues.queue, props.fn);
+    grantConsume(props.queues.queue, props.fn, props.grantSid);
     this.mapping = named(
       new LambdaEventSourceMapping(this, "Mapping", {
         eventSourceArn: props.queues.queue.arn,

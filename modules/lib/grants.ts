@@ -70,9 +70,12 @@ export function grantSend(queue: SqsQueue, fn: BundledFunction): void {
   fn.addToRolePolicy({ sid: "SendToQueue", actions: QUEUE_SEND_ACTIONS, resources: [queue.arn] });
 }
 
-/** Let `fn` consume `queue` through an event source mapping and change message visibility (SQS → worker). */
-export function grantConsume(queue: SqsQueue, fn: BundledFunction): void {
-  fn.addToRolePolicy({ sid: "ConsumeQueue", actions: QUEUE_CONSUME_ACTIONS, resources: [queue.arn] });
+/**
+ * Let `fn` consume `queue` through an event source mapping and change message visibility (SQS → worker);
+ * `sid` names the statement (a second queue needs a name of its own).
+ */
+export function grantConsume(queue: SqsQueue, fn: BundledFunction, sid = "ConsumeQueue"): void {
+  fn.addToRolePolicy({ sid, actions: QUEUE_CONSUME_ACTIONS, resources: [queue.arn] });
 }
 
 /** Let `fn` read the one secret `secretArn` (SSE with the AWS managed key, so no KMS grant). */

@@ -42,6 +42,7 @@ export function channelOutputs(scope: Construct, channel: string, v: ChannelOutp
     queues.dlq.arn,
     "ARN of the dead-letter queue (for alarms and redrive permissions).",
   );
+  sendOutputs(scope, v.pipeline);
   functionOutputs(scope, "ingress", v.ingress, "the ingress Lambda function (webhook → queue)");
   functionOutputs(scope, "worker", worker, "the worker Lambda function (queue → agent → reply)");
   output(scope, "ledger_table_name", ledger.table.name, "Name of the DynamoDB table of the send ledger.");
@@ -76,4 +77,32 @@ export function functionOutputs(scope: Construct, prefix: string, fn: BundledFun
   );
   output(scope, `${prefix}_role_arn`, fn.role.arn, `ARN of the IAM role of ${what}.`);
   output(scope, `${prefix}_log_group_name`, fn.logGroup.name, `CloudWatch log group of ${what}.`);
+}
+
+/**
+ * `send_queue_url`, `send_queue_arn`, `send_dlq_url`, `send_dlq_arn` and `send_policy_json`: where the agent
+ * (or anything else) puts the messages it starts, and the policy that allows it (docs/outbound.md).
+ */
+export function sendOutputs(scope: Construct, pipeline: ChannelPipeline): void {
+  const { sendQueues } = pipeline;
+  output(
+    scope,
+    "send_queue_url",
+    sendQueues.queue.url,
+    "URL of the send queue: messages the agent starts (notifications, late answers), delivered by the worker. See docs/outbound.md.",
+  );
+  output(scope, "send_queue_arn", sendQueues.queue.arn, "ARN of the send queue.");
+  output(
+    scope,
+    "send_dlq_url",
+    sendQueues.dlq.url,
+    "URL of the send queue's dead-letter queue: messages that were not valid or could not be delivered.",
+  );
+  output(scope, "send_dlq_arn", sendQueues.dlq.arn, "ARN of the send queue's dead-letter queue.");
+  output(
+    scope,
+    "send_policy_json",
+    pipeline.agentSendPolicyJson,
+    "IAM policy (JSON) allowing sqs:SendMessage on the send queue: attach it to the AgentCore runtime's role (or any role that sends).",
+  );
 }

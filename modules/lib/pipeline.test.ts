@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { expressionOf, variable } from "./expr.ts";
+import { QUEUE_CONSUME_ACTIONS } from "./grants.ts";
 import { ChannelPipeline, type ChannelPipelineProps } from "./pipeline.ts";
 import { FifoQueuePair } from "./queue.ts";
 import { block, synthJson, testStack } from "./testing.ts";
@@ -41,6 +42,9 @@ describe("ChannelPipeline", () => {
       AGENT_USER_ID: "false",
       SESSION_SCOPE: "conversation",
       STREAM_REPLIES: "true",
+      SEND_QUEUE_URL: "${aws_sqs_queue.send.url}",
+      SEND_QUEUE_ARN: "${aws_sqs_queue.send.arn}",
+      SEND_DLQ_URL: "${aws_sqs_queue.send_dlq.url}",
       LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "info",
     });
@@ -50,9 +54,25 @@ describe("ChannelPipeline", () => {
       "SendLedger",
       "InvokeAgent",
       "ConsumeQueue",
+      "ConsumeSendQueue",
+      "DeadLetterSend",
     ]);
     expect(doc.statement[2]?.actions).not.toContain("bedrock-agentcore:InvokeAgentRuntimeForUser");
     expect(block(config, "aws_cloudwatch_metric_alarm", "dlq").count).toBe("${true ? 1 : 0}");
+    // The send queue: its own pair, event source and DLQ alarm; the agent's policy sends there only.
+    expect(block(config, "aws_sqs_queue", "send").name).toBe("bot-send.fifo");
+    expect(block(config, "aws_lambda_event_source_mapping", "send").event_source_arn).toBe(
+      "${aws_sqs_queue.send.arn}",
+    );
+    expect(block(config, "aws_cloudwatch_metric_alarm", "send_dlq").alarm_name).toBe(
+      "bot-send-dlq-not-empty",
+    );
+    expect(
+      doc.statement.slice(-2).map((s) => [s.actions, (s as { resources?: string[] }).resources]),
+    ).toEqual([
+      [QUEUE_CONSUME_ACTIONS, ["${aws_sqs_queue.send.arn}"]],
+      [["sqs:SendMessage"], ["${aws_sqs_queue.send_dlq.arn}"]],
+    ]);
   });
 
   test("secret, extra environment, a send queue and the ingress: grants in the documented order", () => {
@@ -85,6 +105,8 @@ describe("ChannelPipeline", () => {
       "SendLedger",
       "InvokeAgent",
       "ConsumeQueue",
+      "ConsumeSendQueue",
+      "DeadLetterSend",
     ]);
     expect(sids("ingress")).toEqual(["WriteOwnLogs", "SendToQueue", "ReadSecret"]);
     const env = (fn: string) =>

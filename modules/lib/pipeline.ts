@@ -5,7 +5,7 @@ import { DlqAlarm } from "./alarm.ts";
 import { QueueEventSource } from "./event-source.ts";
 import { addr, expressionOf, isToken, local, tfNumber, tfString } from "./expr.ts";
 import { BundledFunction } from "./function.ts";
-import { grantInvokeAgent, grantLedger, grantSecretRead, grantSend } from "./grants.ts";
+import { grantInvokeAgent, grantLedger, grantSecretRead, grantSend, QUEUE_SEND_ACTIONS } from "./grants.ts";
 import { SendLedgerTable } from "./ledger.ts";
 import { FifoQueuePair, VISIBILITY_TIMEOUT_FACTOR } from "./queue.ts";
 import type { ChannelVariables } from "./variables.ts";
@@ -118,6 +118,13 @@ export interface ChannelPipelineProps {
 export class ChannelPipeline extends Construct {
   /** The main queue (ingress → worker) and its DLQ. */
   readonly queues: FifoQueuePair;
+  /**
+   * The send queue (`<name>-send.fifo`) and its DLQ: messages the agent (or anything granted
+   * `agentSendPolicyJson`) starts, which the worker delivers (handlers/core/outbound/).
+   */
+  readonly sendQueues: FifoQueuePair;
+  /** The IAM policy (JSON) that lets a principal put messages on the send queue: for the agent's role. */
+  readonly agentSendPolicyJson: string;
   /** The send ledger the worker reads and writes. */
   readonly ledger: SendLedgerTable;
   /** The worker: queue → agent → reply. */
@@ -125,7 +132,10 @@ export class ChannelPipeline extends Construct {
   /** The ingress (webhook → queue), once `addIngress` made it. */
   ingress?: BundledFunction;
   readonly eventSource: QueueEventSource;
+  /** The send queue → worker event source. */
+  readonly sendEventSource: QueueEventSource;
   readonly dlqAlarm: DlqAlarm;
+  readonly sendDlqAlarm: DlqAlarm;
   /** The local holding the visibility timeout, when it is decided at plan. */
   readonly visibilityTimeout?: TerraformLocal;
   private readonly props: ChannelPipelineProps;
@@ -155,6 +165,18 @@ export class ChannelPipeline extends Construct {
       tags,
     });
     this.props = props;
+    // Messages the agent starts: a queue of their own, so no sender of them can forge a user's message.
+    this.sendQueues = new FifoQueuePair(this, "SendQueues", {
+      terraformName: "send",
+      name: `${name}-send`,
+      visibilityTimeoutSeconds: visibility,
+      consumerTimeoutSeconds: props.workerTimeoutSeconds,
+      maxReceiveCount: props.maxReceiveCount,
+      tags,
+    });
+    this.agentSendPolicyJson = tfString(
+      `jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "SendToRelay", Effect = "Allow", Action = ${JSON.stringify(QUEUE_SEND_ACTIONS)}, Resource = ${expr(this.sendQueues.queue.arn)} }] })`,
+    );
 
     // What was sent per message, so a redelivered message is never answered twice.
     this.ledger = new SendLedgerTable(this, "Ledger", {
@@ -190,6 +212,9 @@ export class ChannelPipeline extends Construct {
         AGENT_USER_ID: boolString(props.enableAgentUserId),
         SESSION_SCOPE: props.sessionScope ?? "conversation",
         STREAM_REPLIES: boolString(props.streamReplies ?? true),
+        SEND_QUEUE_URL: this.sendQueues.queue.url,
+        SEND_QUEUE_ARN: this.sendQueues.queue.arn,
+        SEND_DLQ_URL: this.sendQueues.dlq.url,
         ...props.workerEnvironment,
         LEDGER_TABLE: this.ledger.table.name,
         LOG_LEVEL: props.logLevel,
@@ -212,10 +237,34 @@ export class ChannelPipeline extends Construct {
       tags,
     });
 
+    this.sendEventSource = new QueueEventSource(this, "SendEvents", {
+      terraformName: "send",
+      queues: this.sendQueues,
+      fn: this.worker,
+      batchSize: props.batchSize,
+      maxConcurrency: props.maxConcurrency,
+      grantSid: "ConsumeSendQueue",
+      tags,
+    });
+    // A message no retry can deliver (not valid, another channel's) goes straight to the send DLQ.
+    this.worker.addToRolePolicy({
+      sid: "DeadLetterSend",
+      actions: QUEUE_SEND_ACTIONS,
+      resources: [this.sendQueues.dlq.arn],
+    });
+
     this.dlqAlarm = new DlqAlarm(this, "DlqAlarm", {
       terraformName: "dlq",
       queues: this.queues,
       alarmName: `${name}-dlq-not-empty`,
+      create: expr(props.createDlqAlarm),
+      snsTopicArn: expr(props.alarmSnsTopicArn),
+      tags,
+    });
+    this.sendDlqAlarm = new DlqAlarm(this, "SendDlqAlarm", {
+      terraformName: "send_dlq",
+      queues: this.sendQueues,
+      alarmName: `${name}-send-dlq-not-empty`,
       create: expr(props.createDlqAlarm),
       snsTopicArn: expr(props.alarmSnsTopicArn),
       tags,

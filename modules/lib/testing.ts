@@ -122,8 +122,18 @@ export function statementRows(statements: readonly Statement[]): StatementRow[] 
 export const functionOutputNames = (fn: string): string[] =>
   ["function_name", "function_arn", "role_name", "role_arn", "log_group_name"].map((o) => `${fn}_${o}`);
 
+/** The send queue's outputs (every channel module), written out literally. */
+export const SEND_OUTPUTS: readonly string[] = [
+  "send_queue_url",
+  "send_queue_arn",
+  "send_dlq_url",
+  "send_dlq_arn",
+  "send_policy_json",
+];
+
 /** The outputs every channel module with an ingress has, written out literally (not from lib/variables.ts). */
 export const CHANNEL_OUTPUTS: readonly string[] = [
+  ...SEND_OUTPUTS,
   "webhook_url",
   "queue_url",
   "queue_arn",
@@ -187,6 +197,12 @@ export const expectedPipeline = {
         ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
         ["${aws_sqs_queue.this.arn}"],
       ],
+      [
+        "ConsumeSendQueue",
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+        ["${aws_sqs_queue.send.arn}"],
+      ],
+      ["DeadLetterSend", ["sqs:SendMessage"], ["${aws_sqs_queue.send_dlq.arn}"]],
     ];
   },
   /** The worker environment of the handler contract, plus the channel's `extra` entries. */
@@ -204,6 +220,9 @@ export const expectedPipeline = {
       AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
       SESSION_SCOPE: "${var.session_scope}",
       STREAM_REPLIES: '${var.stream_replies ? "true" : "false"}',
+      SEND_QUEUE_URL: "${aws_sqs_queue.send.url}",
+      SEND_QUEUE_ARN: "${aws_sqs_queue.send.arn}",
+      SEND_DLQ_URL: "${aws_sqs_queue.send_dlq.url}",
       ...extra,
       LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "${var.log_level}",

@@ -7,6 +7,7 @@ import {
   type Block,
   expectedPipeline,
   functionOutputNames,
+  SEND_OUTPUTS,
   statementRows,
   useModule,
 } from "../lib/testing.ts";
@@ -25,9 +26,11 @@ describe("resources", () => {
         "aws_cloudwatch_log_group.worker",
         "aws_cloudwatch_metric_alarm.dlq",
         "aws_cloudwatch_metric_alarm.outbound_dlq",
+        "aws_cloudwatch_metric_alarm.send_dlq",
         "aws_dynamodb_table.ledger",
         "aws_iam_role.worker",
         "aws_iam_role_policy.worker",
+        "aws_lambda_event_source_mapping.send",
         "aws_lambda_event_source_mapping.worker",
         "aws_lambda_function.worker",
         "aws_secretsmanager_secret.this",
@@ -35,9 +38,12 @@ describe("resources", () => {
         "aws_sqs_queue.dlq",
         "aws_sqs_queue.outbound",
         "aws_sqs_queue.outbound_dlq",
+        "aws_sqs_queue.send",
+        "aws_sqs_queue.send_dlq",
         "aws_sqs_queue.this",
         "aws_sqs_queue_redrive_allow_policy.dlq",
         "aws_sqs_queue_redrive_allow_policy.outbound_dlq",
+        "aws_sqs_queue_redrive_allow_policy.send_dlq",
         "terraform_data.session_key",
       ].sort(),
     );
@@ -101,6 +107,7 @@ describe("a reusable module", () => {
         ...functionOutputNames("worker"),
         "ledger_table_name",
         "ledger_table_arn",
+        ...SEND_OUTPUTS,
       ].sort(),
     );
     for (const [name, o] of Object.entries(outputs)) expect(String(o.description ?? ""), name).not.toBe("");

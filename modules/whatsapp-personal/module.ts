@@ -12,6 +12,7 @@ import {
   functionOutputs,
   ModuleStack,
   output,
+  sendOutputs,
   VISIBILITY_TIMEOUT_FACTOR,
 } from "../lib/index.ts";
 
@@ -94,12 +95,13 @@ export class WhatsAppPersonalModule extends ModuleStack {
       tags,
     });
     // Inbound: the relay sends envelopes (it is this channel's ingress), the worker consumes them.
-    const { queues, worker, ledger } = new ChannelPipeline(this, "Pipeline", {
+    const pipeline = new ChannelPipeline(this, "Pipeline", {
       ...channelPipelineInputs(v),
       secretArn: secret.secretArn,
       workerEnvironment: { OUTBOUND_QUEUE_URL: outbound.queue.url },
       workerSendQueue: outbound.queue,
     });
+    const { queues, worker, ledger } = pipeline;
     new DlqAlarm(this, "OutboundDlqAlarm", {
       terraformName: "outbound_dlq",
       queues: outbound,
@@ -148,6 +150,7 @@ export class WhatsAppPersonalModule extends ModuleStack {
     );
     output(this, "dlq_arn", queues.dlq.arn, "ARN of the inbound dead-letter queue.");
     output(this, "outbound_dlq_arn", outbound.dlq.arn, "ARN of the outbound dead-letter queue.");
+    sendOutputs(this, pipeline);
     functionOutputs(this, "worker", worker, "the worker Lambda function (queue → agent → outbound queue)");
     output(this, "ledger_table_name", ledger.table.name, "Name of the DynamoDB table of the send ledger.");
     output(this, "ledger_table_arn", ledger.table.arn, "ARN of the DynamoDB table of the send ledger.");

@@ -45,6 +45,31 @@ output "outbound_dlq_arn" {
   value       = aws_sqs_queue.outbound_dlq.arn
 }
 
+output "send_queue_url" {
+  description = "URL of the send queue: messages the agent starts (notifications, late answers), delivered by the worker. See docs/outbound.md."
+  value       = aws_sqs_queue.send.url
+}
+
+output "send_queue_arn" {
+  description = "ARN of the send queue."
+  value       = aws_sqs_queue.send.arn
+}
+
+output "send_dlq_url" {
+  description = "URL of the send queue's dead-letter queue: messages that were not valid or could not be delivered."
+  value       = aws_sqs_queue.send_dlq.url
+}
+
+output "send_dlq_arn" {
+  description = "ARN of the send queue's dead-letter queue."
+  value       = aws_sqs_queue.send_dlq.arn
+}
+
+output "send_policy_json" {
+  description = "IAM policy (JSON) allowing sqs:SendMessage on the send queue: attach it to the AgentCore runtime's role (or any role that sends)."
+  value       = jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "SendToRelay", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = aws_sqs_queue.send.arn }] })
+}
+
 output "worker_function_name" {
   description = "Name of the worker Lambda function (queue → agent → outbound queue)."
   value       = aws_lambda_function.worker.function_name

@@ -94,6 +94,38 @@ resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
   redrive_allow_policy = jsonencode({ redrivePermission = "byQueue", sourceQueueArns = [aws_sqs_queue.this.arn] })
 }
 
+resource "aws_sqs_queue" "send_dlq" {
+  content_based_deduplication = false
+  fifo_queue                  = true
+  message_retention_seconds   = 1209600
+  name                        = "${var.name}-send-dlq.fifo"
+  sqs_managed_sse_enabled     = true
+  tags                        = var.tags
+}
+
+resource "aws_sqs_queue" "send" {
+  content_based_deduplication = false
+  fifo_queue                  = true
+  message_retention_seconds   = 345600
+  name                        = "${var.name}-send.fifo"
+  redrive_policy              = jsonencode({ deadLetterTargetArn = aws_sqs_queue.send_dlq.arn, maxReceiveCount = var.max_receive_count })
+  sqs_managed_sse_enabled     = true
+  visibility_timeout_seconds  = local.queue_visibility_timeout_seconds
+  tags                        = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = (local.queue_visibility_timeout_seconds >= (6 * var.worker_timeout_seconds))
+      error_message = "The queue visibility timeout (${local.queue_visibility_timeout_seconds} s) must be at least 6 × the worker timeout (6 × ${var.worker_timeout_seconds} s); raise it or shorten the worker timeout."
+    }
+  }
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "send_dlq" {
+  queue_url            = aws_sqs_queue.send_dlq.url
+  redrive_allow_policy = jsonencode({ redrivePermission = "byQueue", sourceQueueArns = [aws_sqs_queue.send.arn] })
+}
+
 resource "aws_dynamodb_table" "ledger" {
   attribute {
     name = "id"
@@ -161,6 +193,20 @@ data "aws_iam_policy_document" "worker" {
     resources = [aws_sqs_queue.this.arn]
     sid       = "ConsumeQueue"
   }
+
+  statement {
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+    effect    = "Allow"
+    resources = [aws_sqs_queue.send.arn]
+    sid       = "ConsumeSendQueue"
+  }
+
+  statement {
+    actions   = ["sqs:SendMessage"]
+    effect    = "Allow"
+    resources = [aws_sqs_queue.send_dlq.arn]
+    sid       = "DeadLetterSend"
+  }
 }
 
 resource "aws_iam_role_policy" "worker" {
@@ -183,6 +229,9 @@ resource "aws_lambda_function" "worker" {
       MAX_RECEIVE_COUNT = tostring(var.max_receive_count)
       QUEUE_URL         = aws_sqs_queue.this.url
       SECRET_ARN        = local.secret_arn
+      SEND_DLQ_URL      = aws_sqs_queue.send_dlq.url
+      SEND_QUEUE_ARN    = aws_sqs_queue.send.arn
+      SEND_QUEUE_URL    = aws_sqs_queue.send.url
       SESSION_SCOPE     = var.session_scope
       STREAM_REPLIES    = var.stream_replies ? "true" : "false"
       WHATSAPP_APP_ID   = local.app_id
@@ -214,6 +263,19 @@ resource "aws_lambda_event_source_mapping" "worker" {
   tags = var.tags
 }
 
+resource "aws_lambda_event_source_mapping" "send" {
+  batch_size              = var.batch_size
+  event_source_arn        = aws_sqs_queue.send.arn
+  function_name           = aws_lambda_function.worker.arn
+  function_response_types = ["ReportBatchItemFailures"]
+
+  scaling_config {
+    maximum_concurrency = var.max_concurrency
+  }
+
+  tags = var.tags
+}
+
 resource "aws_cloudwatch_metric_alarm" "dlq" {
   count = var.create_dlq_alarm ? 1 : 0
 
@@ -223,6 +285,27 @@ resource "aws_cloudwatch_metric_alarm" "dlq" {
   comparison_operator = "GreaterThanThreshold"
   dimensions = {
     QueueName = aws_sqs_queue.dlq.name
+  }
+  evaluation_periods = 1
+  metric_name        = "ApproximateNumberOfMessagesVisible"
+  namespace          = "AWS/SQS"
+  ok_actions         = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+  period             = 300
+  statistic          = "Maximum"
+  threshold          = 0
+  treat_missing_data = "notBreaching"
+  tags               = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "send_dlq" {
+  count = var.create_dlq_alarm ? 1 : 0
+
+  alarm_actions       = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+  alarm_description   = "Messages in ${aws_sqs_queue.send_dlq.name}: the worker gave up on them after the last retry."
+  alarm_name          = "${var.name}-send-dlq-not-empty"
+  comparison_operator = "GreaterThanThreshold"
+  dimensions = {
+    QueueName = aws_sqs_queue.send_dlq.name
   }
   evaluation_periods = 1
   metric_name        = "ApproximateNumberOfMessagesVisible"

@@ -7,27 +7,9 @@
  *   AGENT_URL=http://localhost:8080 npx bun run dev   # the relay's local stack talks to it
  */
 import { BedrockAgentCoreApp } from "bedrock-agentcore/runtime";
-import { z } from "zod";
+import { Payload } from "./payload.ts";
 
-/** What the relay sends (AgentPayload in handlers/core/agent/payload.ts); unknown fields are kept. */
-export const Payload = z.looseObject({
-  prompt: z.string(),
-  channel: z.string(),
-  conversation: z.string(),
-  thread: z.string().optional(),
-  user: z.object({ id: z.string(), name: z.string().optional() }),
-  attachments: z.array(
-    z.object({
-      kind: z.string(),
-      id: z.string(),
-      mime: z.string().optional(),
-      size: z.number().optional(),
-      name: z.string().optional(),
-    }),
-  ),
-  messageId: z.string(),
-  receivedAt: z.string(),
-});
+export { Payload } from "./payload.ts";
 
 export const app = new BedrockAgentCoreApp({
   invocationHandler: {

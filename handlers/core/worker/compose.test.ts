@@ -5,6 +5,7 @@ import { sessionId } from "../agent/session-id.ts";
 import { parseAllowlist } from "../allowlist.ts";
 import type { Envelope } from "../envelope.ts";
 import { notices } from "../notices.ts";
+import { noContacts } from "../outbound/contacts.ts";
 import { noSessions } from "../session-generations.ts";
 import { type Answer, type Composer, compose } from "./compose.ts";
 
@@ -27,6 +28,7 @@ function composer(overrides: Partial<Composer> = {}) {
     },
     allowlist: parseAllowlist("7"),
     sessions: noSessions,
+    contacts: noContacts,
     sessionPolicy: async () => {
       calls.push("policy");
       return { scope: "conversation", key: undefined };

@@ -10,6 +10,7 @@ import type { Allowlist } from "../allowlist.ts";
 import { OutOfTimeError } from "../budget.ts";
 import { log } from "../log.ts";
 import { notices } from "../notices.ts";
+import type { Contacts } from "../outbound/contacts.ts";
 import type { Sessions } from "../session-generations.ts";
 import type { Received } from "./receive.ts";
 
@@ -18,6 +19,8 @@ export interface Composer {
   readonly agent: Agent;
   readonly allowlist: Allowlist;
   readonly sessions: Sessions;
+  /** Who talked to the agent where, for the messages it starts later (outbound/contacts.ts). */
+  readonly contacts: Contacts;
   /** How session ids are derived (see {@link sessionPolicyOf}). */
   readonly sessionPolicy: () => Promise<SessionPolicy>;
   /** Whether a user the allowlist refuses is told so (ChannelAdapter.answersStrangers). */
@@ -100,6 +103,10 @@ async function* askAgent(
   const { envelope, id } = message;
   const started = Date.now();
   const stopTyping = composer.typing();
+  // Beside the agent's work: this allowed user talked here, so the agent may write here later.
+  const meeting = composer.contacts
+    .met(`${envelope.channel}:${envelope.conversation}`, envelope.user.id)
+    .catch((err: unknown) => log.warn("contacts.write_failed", { envelopeId: id, err }));
   let chars = 0;
   let blank = true;
   try {
@@ -117,6 +124,7 @@ async function* askAgent(
     }
   } finally {
     stopTyping();
+    await meeting;
   }
   log.info("agent.answered", { envelopeId: id, agentMs: Date.now() - started, chars });
   if (blank) yield notices.empty;

@@ -6,6 +6,7 @@ import { boolEnv, intEnv, optionalEnv, requiredEnv } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { dynamoLedger, noLedger, type SendLedger } from "../ledger.ts";
 import { log } from "../log.ts";
+import { type Contacts, dynamoContacts, noContacts } from "../outbound/contacts.ts";
 import { dynamoSessions, noSessions, type Sessions } from "../session-generations.ts";
 
 /** What the worker reads from its environment, once per container. */
@@ -20,6 +21,13 @@ export interface WorkerSettings {
   readonly ledger: SendLedger;
   /** Each conversation's agent session since its last `/new` (the same table). */
   readonly sessions: Sessions;
+  /** Who last talked to the agent in each conversation (the same table), for outbound messages. */
+  readonly contacts: Contacts;
+  /**
+   * The send queue (`SEND_QUEUE_URL`, `SEND_QUEUE_ARN`, `SEND_DLQ_URL`): records from it are messages the
+   * agent starts; one that is not a valid message goes straight to its DLQ. Undefined: none.
+   */
+  readonly sendQueue: SendQueue | undefined;
   /** SESSION_SCOPE: one agent session per conversation (default), or per user in each conversation. */
   readonly sessionScope: SessionScope;
   /**
@@ -41,6 +49,7 @@ export function readWorkerSettings(): WorkerSettings {
     maxReceiveCount: intEnv("MAX_RECEIVE_COUNT", 3, 1, 1000),
     queueUrl: process.env.QUEUE_URL?.trim() || undefined,
     ...stateTable(process.env.LEDGER_TABLE?.trim()),
+    sendQueue: readSendQueue(),
     sessionScope: readSessionScope(),
     streamReplies: boolEnv("STREAM_REPLIES", true),
   };
@@ -58,9 +67,28 @@ function readSessionScope(): SessionScope {
 }
 
 /** The send ledger and the conversations' sessions, in `table`; neither without one. */
-function stateTable(table: string | undefined): Pick<WorkerSettings, "ledger" | "sessions"> {
-  if (!table) return { ledger: noLedger, sessions: noSessions };
-  return { ledger: dynamoLedger(table), sessions: dynamoSessions(table) };
+function stateTable(table: string | undefined): Pick<WorkerSettings, "ledger" | "sessions" | "contacts"> {
+  if (!table) return { ledger: noLedger, sessions: noSessions, contacts: noContacts };
+  return { ledger: dynamoLedger(table), sessions: dynamoSessions(table), contacts: dynamoContacts(table) };
+}
+
+/** The send queue a worker consumes besides its main queue: its records are messages the agent starts. */
+export interface SendQueue {
+  readonly url: string;
+  /** The records' `eventSourceARN`. */
+  readonly arn: string;
+  readonly dlqUrl: string | undefined;
+}
+
+/** SEND_QUEUE_URL, SEND_QUEUE_ARN and SEND_DLQ_URL: the send queue, when the worker has one. */
+function readSendQueue(): SendQueue | undefined {
+  const arn = process.env.SEND_QUEUE_ARN?.trim();
+  if (!arn) return undefined;
+  if (!/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]+\.fifo$/.test(arn)) {
+    throw new ConfigError(`SEND_QUEUE_ARN=${JSON.stringify(arn)} is not the ARN of a FIFO queue`);
+  }
+  const url = requiredEnv("SEND_QUEUE_URL", "set it to the URL of the queue SEND_QUEUE_ARN names");
+  return { url, arn, dlqUrl: process.env.SEND_DLQ_URL?.trim() || undefined };
 }
 
 /**

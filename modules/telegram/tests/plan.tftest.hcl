@@ -69,7 +69,7 @@ run "defaults" {
     error_message = "the code hash is the committed zip's"
   }
   assert {
-    condition     = [for s in data.aws_iam_policy_document.worker.statement : s.sid] == ["WriteOwnLogs", "ReadSecret", "SendLedger", "InvokeAgent", "ConsumeQueue"]
+    condition     = [for s in data.aws_iam_policy_document.worker.statement : s.sid] == ["WriteOwnLogs", "ReadSecret", "SendLedger", "InvokeAgent", "ConsumeQueue", "ConsumeSendQueue", "DeadLetterSend"]
     error_message = "worker policy statements"
   }
   assert {
@@ -215,4 +215,54 @@ run "refuses_bad_inputs" {
   }
 
   expect_failures = [var.name, var.allowed_users, var.bot_token, var.ingress_reserved_concurrency, var.session_scope, var.stream_mode]
+}
+
+run "send_queue_for_the_messages_the_agent_starts" {
+  command = plan
+
+  override_resource {
+    target          = aws_sqs_queue.send
+    override_during = plan
+    values = {
+      arn = "arn:aws:sqs:us-east-1:123456789012:bot-send.fifo"
+      url = "https://sqs.us-east-1.amazonaws.com/123456789012/bot-send.fifo"
+    }
+  }
+  override_resource {
+    target          = aws_sqs_queue.send_dlq
+    override_during = plan
+    values = {
+      arn = "arn:aws:sqs:us-east-1:123456789012:bot-send-dlq.fifo"
+      url = "https://sqs.us-east-1.amazonaws.com/123456789012/bot-send-dlq.fifo"
+    }
+  }
+
+  assert {
+    condition     = aws_sqs_queue.send.name == "bot-send.fifo" && aws_sqs_queue.send.fifo_queue && !aws_sqs_queue.send.content_based_deduplication && aws_sqs_queue.send.sqs_managed_sse_enabled && aws_sqs_queue.send_dlq.name == "bot-send-dlq.fifo" && aws_sqs_queue.send_dlq.sqs_managed_sse_enabled
+    error_message = "a FIFO send queue with its FIFO DLQ, both encrypted; senders give the deduplication id"
+  }
+  assert {
+    condition     = jsondecode(aws_sqs_queue.send.redrive_policy).deadLetterTargetArn == "arn:aws:sqs:us-east-1:123456789012:bot-send-dlq.fifo" && jsondecode(aws_sqs_queue.send.redrive_policy).maxReceiveCount == 5 && aws_sqs_queue.send.visibility_timeout_seconds == 6 * aws_lambda_function.worker.timeout
+    error_message = "the send queue redrives to its DLQ after the worker's retries, visibility 6 x the worker timeout"
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.send.event_source_arn == "arn:aws:sqs:us-east-1:123456789012:bot-send.fifo" && aws_lambda_event_source_mapping.send.function_response_types == toset(["ReportBatchItemFailures"])
+    error_message = "the worker consumes the send queue, reporting partial failures"
+  }
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.SEND_QUEUE_ARN == "arn:aws:sqs:us-east-1:123456789012:bot-send.fifo" && aws_lambda_function.worker.environment[0].variables.SEND_QUEUE_URL == "https://sqs.us-east-1.amazonaws.com/123456789012/bot-send.fifo" && aws_lambda_function.worker.environment[0].variables.SEND_DLQ_URL == "https://sqs.us-east-1.amazonaws.com/123456789012/bot-send-dlq.fifo"
+    error_message = "the worker knows the send queue's records and where a bad one goes"
+  }
+  assert {
+    condition     = jsondecode(output.send_policy_json) == { Version = "2012-10-17", Statement = [{ Sid = "SendToRelay", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = "arn:aws:sqs:us-east-1:123456789012:bot-send.fifo" }] }
+    error_message = "the agent's policy: SendMessage on the send queue, nothing else"
+  }
+  assert {
+    condition     = output.send_queue_url == "https://sqs.us-east-1.amazonaws.com/123456789012/bot-send.fifo" && output.send_queue_arn == "arn:aws:sqs:us-east-1:123456789012:bot-send.fifo"
+    error_message = "the send queue's URL and ARN are outputs"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.send_dlq[0].dimensions.QueueName == "bot-send-dlq.fifo"
+    error_message = "an alarm on the send DLQ"
+  }
 }

@@ -12,6 +12,8 @@ run "all_channels_off" {
     condition = alltrue([for value in [
       output.telegram_webhook_url, output.slack_events_url, output.discord_interactions_endpoint_url,
       output.whatsapp_webhook_url, output.whatsapp_personal_queue_url, output.relay_service_name,
+      output.telegram_send_queue_url, output.slack_send_queue_arn, output.discord_send_policy_json,
+      output.whatsapp_send_queue_url, output.whatsapp_personal_send_policy_json,
     ] : value == null])
     error_message = "nothing is deployed with every switch off"
   }

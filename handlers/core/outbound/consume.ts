@@ -1,0 +1,112 @@
+import type { SQSRecord } from "aws-lambda";
+import * as v from "valibot";
+import type { ChannelAdapter, Outbox } from "../adapter.ts";
+import type { Allowlist } from "../allowlist.ts";
+import type { Outcome } from "../batch.ts";
+import { ConfigError, isRetryable } from "../errors.ts";
+import type { SendLedger } from "../ledger.ts";
+import { log } from "../log.ts";
+import { moveToDeadLetter } from "../queue.ts";
+import { deliverOnce } from "../worker/deliver.ts";
+import type { Contacts } from "./contacts.ts";
+import { type OutboundMessage, outboundId, parseOutbound } from "./message.ts";
+
+/** What delivering a message the agent starts needs: the channel, its state, the time left. */
+export interface OutboundDelivery<Secret, Reply> {
+  readonly adapter: ChannelAdapter<Secret, Reply>;
+  readonly secret: () => Promise<Secret>;
+  readonly outbox: () => Promise<Outbox<Reply>>;
+  readonly ledger: SendLedger;
+  readonly allowlist: Allowlist;
+  readonly contacts: Contacts;
+  /** The send queue's DLQ: a message no retry can fix goes there at once (else it waits out its retries). */
+  readonly dlqUrl: string | undefined;
+  readonly maxReceiveCount: number;
+  readonly deadline: number;
+}
+
+/**
+ * One record of the send queue: a message the agent starts (outbound/message.ts), delivered like an answer
+ * (worker/deliver.ts: rendered, split, once per idempotency key thanks to the send ledger) to the
+ * conversation it names, if the channel's access rule lets the agent write there (see {@link mayWrite}).
+ * A message that can never be delivered as written (not JSON, not valid, another channel's, a conversation
+ * id this channel cannot have) goes to the DLQ with the reason, so it never holds up its conversation.
+ */
+export async function deliverOutbound<Secret, Reply>(
+  record: SQSRecord,
+  delivery: OutboundDelivery<Secret, Reply>,
+): Promise<Outcome> {
+  const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+  const parsed = parseOutbound(record.body);
+  if (!parsed.ok) return deadLetter(record, parsed.reason, delivery);
+  const message = parsed.message;
+  const id = outboundId(message);
+  const { adapter } = delivery;
+  if (message.channel !== adapter.channel) {
+    return deadLetter(record, `channel: "${message.channel}" sent to the ${adapter.channel} queue`, delivery);
+  }
+  try {
+    const reply = v.safeParse(adapter.replySchema, adapter.replyTo?.(message, await delivery.secret()));
+    if (!reply.success) {
+      return deadLetter(record, `conversation: not a ${adapter.channel} conversation id`, delivery);
+    }
+    if (!(await mayWrite(message, delivery))) {
+      log.warn("outbound.refused", {
+        outboundId: id,
+        conversation: message.conversation,
+        reason: "no allowed user talked to the agent in this conversation",
+      });
+      return "done";
+    }
+    if (message.attachments?.length) {
+      log.warn("outbound.attachments_not_sent", { outboundId: id, count: message.attachments.length });
+    }
+    log.info("outbound.received", { outboundId: id, attempt });
+    const outbox = await delivery.outbox();
+    await deliverOnce(
+      delivery.ledger,
+      id,
+      async () => message.text,
+      { outbox, reply: reply.output, stream: false },
+      delivery.deadline,
+    );
+    log.info("outbound.done", { outboundId: id });
+    return "done";
+  } catch (err) {
+    const retryable = isRetryable(err) || err instanceof ConfigError;
+    const final = !retryable || attempt >= delivery.maxReceiveCount;
+    log[final ? "error" : "warn"](retryable ? "outbound.failed" : "outbound.undeliverable", {
+      outboundId: id,
+      attempt,
+      final,
+      err,
+    });
+    return retryable ? "retry" : "done";
+  }
+}
+
+/**
+ * Whether the agent may write in the message's conversation: the allowlist allows the conversation's id
+ * as a user (a direct chat, where the two are the same), or the user who last talked to the agent there is
+ * still allowed.
+ */
+async function mayWrite(
+  message: OutboundMessage,
+  delivery: Pick<OutboundDelivery<unknown, unknown>, "allowlist" | "contacts">,
+): Promise<boolean> {
+  if (delivery.allowlist.allows(message.conversation)) return true;
+  const user = await delivery.contacts.lastUser(`${message.channel}:${message.conversation}`);
+  return user !== undefined && delivery.allowlist.allows(user);
+}
+
+/** Moves a message no retry can fix to the DLQ, logged with the reason; without a DLQ URL, it is retried there. */
+async function deadLetter(
+  record: SQSRecord,
+  reason: string,
+  delivery: Pick<OutboundDelivery<unknown, unknown>, "dlqUrl">,
+): Promise<Outcome> {
+  log.error("outbound.invalid", { messageId: record.messageId, reason });
+  if (delivery.dlqUrl === undefined) return "retry";
+  await moveToDeadLetter(delivery.dlqUrl, record, reason);
+  return "done";
+}
