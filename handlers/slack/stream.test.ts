@@ -112,9 +112,10 @@ test("a DM's top level (no thread, so no stream): posted, then updated at most e
   expect(methods()[0]).toBe("chat.postMessage");
   const updates = fake.callsOf("chat.update");
   expect(updates.length).toBeGreaterThan(0);
-  // Live updates are paced; the final one follows the agent's last word at once.
+  // Live updates are paced (1.5 s between their starts: arrivals here may be closer on a busy machine, never
+  // as close as the agent's words); the final one follows the agent's last word at once.
   for (let i = 1; i < updates.length - 1; i++)
-    expect((updates[i]?.at ?? 0) - (updates[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(1_400);
+    expect((updates[i]?.at ?? 0) - (updates[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(1_000);
   expect(fake.messages.map((m) => m.text)).toEqual([markdownToSlackMrkdwn(ANSWER)]);
 }, 20_000);
 
