@@ -8,6 +8,7 @@ import type { PipelineResult } from "./pipeline.ts";
 import type { MemoryResult } from "./relay-memory.ts";
 import type { SizeRow } from "./sizes.ts";
 import type { WarmResult } from "./warm.ts";
+import type { WorkerSizeReport } from "./worker-size.ts";
 
 /** Everything one run measured. */
 export interface RunResults {
@@ -19,6 +20,7 @@ export interface RunResults {
   readonly sizes: SizeRow[];
   readonly warm: WarmResult[];
   readonly pipeline: PipelineResult[];
+  readonly workerSizes: WorkerSizeReport;
   readonly relay: MemoryResult[];
   readonly bareRuntimes: { bun: Summary; node: Summary; bunWithSqs: Summary };
   readonly notes: string[];
