@@ -18,8 +18,8 @@ const LABELS: Record<string, string> = {
   "all-channels": "[`all-channels`](examples/all-channels): + WhatsApp, WhatsApp personal",
 };
 
-/** Whole dollars past $10, cents below. */
-const rounded = (value: number) => (value >= 10 ? `$${Math.round(value)}` : dollars(value));
+/** Whole dollars from $20, cents below. */
+const rounded = (value: number) => (value >= 20 ? `$${Math.round(value)}` : dollars(value));
 
 /** The generated part of the README's Cost section. */
 export function readmeCost(r: RunResults): string {
