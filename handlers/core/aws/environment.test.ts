@@ -3,7 +3,11 @@ import { withEnv } from "../../../test/harness/env.ts";
 import { awsRegion, configuredEndpoint, environmentCredentials, regionalEndpoint } from "./environment.ts";
 
 test("endpoints: the service's variable, then the global one, unless configured endpoints are ignored", async () => {
-  const vars = { AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:1", AWS_ENDPOINT_URL: "http://127.0.0.1:2" };
+  const vars = {
+    AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:1",
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: undefined,
+    AWS_ENDPOINT_URL: "http://127.0.0.1:2",
+  };
   await withEnv({ ...vars, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined }, () => {
     expect(configuredEndpoint("SQS")?.href).toBe("http://127.0.0.1:1/");
     expect(configuredEndpoint("SECRETS_MANAGER")?.href).toBe("http://127.0.0.1:2/");

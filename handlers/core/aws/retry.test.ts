@@ -39,7 +39,11 @@ test("back-off: full jitter under 50 ms × 2^n (1 s for throttling), at least a 
   );
 });
 
-test("the quota: 500, a retry costs 14 (5 after throttling); a success gives back what its retry took", () => {
+test("the quota: 500, a retry costs 14 (5 after throttling); a success gives back what its retry took", async () => {
+  await withEnv({ AWS_MAX_ATTEMPTS: undefined }, quota);
+});
+
+function quota() {
   const policy = new RetryPolicy();
   const delays = Array.from({ length: 40 }, () => policy.delayMs("transient", 0, undefined));
   expect(delays.filter((d) => d !== undefined)).toHaveLength(35); // 35 × 14 = 490, 10 left
@@ -48,4 +52,4 @@ test("the quota: 500, a retry costs 14 (5 after throttling); a success gives bac
   expect(policy.delayMs("throttling", 0, undefined)).toBeUndefined();
   for (let i = 0; i < 3; i++) policy.recordSuccess(true); // 3 × 5 back
   expect(policy.delayMs("transient", 0, undefined)).toBeNumber(); // 15 ≥ 14
-});
+}
