@@ -83,7 +83,7 @@ variable "worker_timeout_seconds" {
 }
 
 variable "worker_memory_mb" {
-  description = "Memory of each worker function, in MB; null means the channel module's default (512)."
+  description = "Memory of each worker function, in MB; null means the channel module's default (256)."
   type        = number
   default     = null
 }

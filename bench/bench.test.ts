@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { startSecretsManager } from "../emulators/secrets-manager.ts";
 import { startSqs } from "../emulators/sqs.ts";
 import { measureCold } from "./cold.ts";
-import { examples, monthlyCost, PRICES } from "./cost.ts";
+import { examples, monthlyCost, PRICES, perMillionMessages } from "./cost.ts";
 import { BUNDLE_OPTIONS, buildDrivers, packageOf, root } from "./lib/build.ts";
 import { runChild } from "./lib/node.ts";
+import { BEGIN, END, withReadmeCost } from "./readme-cost.ts";
 import { groupPackages } from "./sizes.ts";
 import type { BenchStack, Subject } from "./stack.ts";
 import { measureStreaming } from "./streaming.ts";
@@ -50,6 +51,30 @@ test("the cost model: fixed costs when idle, more with traffic, the relay's task
   expect(withRelay.byService.Fargate).toBeCloseTo((0.25 * 0.03238 + 0.5 * 0.00356) * 730, 2);
   expect(withRelay.byService["public IPv4"]).toBeCloseTo(3.65, 2);
   expect(examples().map((e) => e.name)).toEqual(["telegram-only", "hybrid", "all-channels"]);
+});
+
+test("the worker's size: GB-s follow it, and its own time is the one measured at that size", () => {
+  const telegramOnly = { name: "telegram-only", modules: ["telegram"], source: "test" };
+  const base = { ingressWarmMs: 2, ingressImportMs: 50, ingressFirstMs: 50, workerMs: 30, logBytes: 500 };
+  const unmeasured = { telegram: base };
+  const at = (mb: number) => perMillionMessages(telegramOnly, unmeasured, mb);
+  const workerLine = (mb: number) =>
+    monthlyCost(telegramOnly, unmeasured, 1_000_000, { workerMemoryMb: mb }).byService[
+      "Lambda worker GB-s"
+    ] ?? 0;
+  expect(workerLine(256)).toBeCloseTo(workerLine(512) / 2, 6);
+  expect(at(256)).toBeLessThan(at(512));
+  const slowAt128 = { telegram: { ...base, workerBySize: { 128: { ownMs: 5_000, importMs: 2_000 } } } };
+  expect(perMillionMessages(telegramOnly, slowAt128, 128)).toBeGreaterThan(at(128));
+});
+
+test("the README's cost part is replaced between its markers, and the README has them", async () => {
+  const readme = await readFile(join(root, "README.md"), "utf8");
+  expect(readme).toContain(BEGIN);
+  expect(readme).toContain(END);
+  const replaced = withReadmeCost(`before\n${BEGIN}\nold\n${END}\nafter`, `${BEGIN}\nnew\n${END}`);
+  expect(replaced).toBe(`before\n${BEGIN}\nnew\n${END}\nafter`);
+  expect(withReadmeCost("no markers", "x")).toBe("no markers");
 });
 
 test("one cold start of the Telegram ingress, measured in a fresh node process", async () => {

@@ -22,6 +22,10 @@ export interface ColdResult {
   readonly firstRequestMs: Summary;
   /** Spawn to exit of a process that imports and handles the first request: a cold ack, ms. */
   readonly coldAckMs: Summary;
+  /** The cold ack of each round by round number (NaN where that round failed), for per-round ratios. */
+  readonly ackByRound: number[];
+  /** CPU time of the cold-ack process (user + system), ms. */
+  readonly coldAckCpuMs: Summary;
   /** Resident memory after the first request, MB. */
   readonly rssMb: Summary;
   /** Problems seen (a non-2xx status, a crash), with the child's stderr tail. */
@@ -39,6 +43,7 @@ interface ColdChild {
   importMs: number;
   firstMs?: number;
   status?: number;
+  cpuMs?: number;
   rssMb: number;
 }
 
@@ -61,6 +66,8 @@ export async function measureCold(stack: BenchStack, driver: string, rounds: num
       importByRound: number[];
       first: number[];
       ack: number[];
+      ackByRound: number[];
+      cpu: number[];
       rss: number[];
       errors: string[];
     }
@@ -72,6 +79,8 @@ export async function measureCold(stack: BenchStack, driver: string, rounds: num
       importByRound: Array(rounds).fill(Number.NaN),
       first: [],
       ack: [],
+      ackByRound: Array(rounds).fill(Number.NaN),
+      cpu: [],
       rss: [],
       errors: [],
     });
@@ -111,6 +120,8 @@ export async function measureCold(stack: BenchStack, driver: string, rounds: num
         }
         into.first.push(run.result.firstMs);
         into.ack.push(run.wallMs);
+        into.ackByRound[round] = run.wallMs;
+        if (run.result.cpuMs !== undefined) into.cpu.push(run.result.cpuMs);
         into.rss.push(run.result.rssMb);
       });
     }
@@ -127,6 +138,8 @@ export async function measureCold(stack: BenchStack, driver: string, rounds: num
         importByRound: [],
         first: [],
         ack: [],
+        ackByRound: [],
+        cpu: [],
         rss: [],
         errors: [],
       };
@@ -137,6 +150,8 @@ export async function measureCold(stack: BenchStack, driver: string, rounds: num
         importByRound: r.importByRound,
         firstRequestMs: summarize(r.first),
         coldAckMs: summarize(r.ack),
+        ackByRound: r.ackByRound,
+        coldAckCpuMs: summarize(r.cpu),
         rssMb: summarize(r.rss),
         errors: [...new Set(r.errors)],
       };
@@ -145,12 +160,14 @@ export async function measureCold(stack: BenchStack, driver: string, rounds: num
 }
 
 /**
- * `a`'s import time over `b`'s, taken round by round (the two ran seconds apart, under the same
- * load) and summarized over the rounds: steadier on a busy machine than a ratio of medians.
+ * `a`'s import time (or cold ack, `of: "ack"`) over `b`'s, taken round by round (the two ran seconds
+ * apart, under the same load) and summarized over the rounds: steadier on a busy machine than a
+ * ratio of medians.
  */
-export function importRatio(a: ColdResult, b: ColdResult): Summary {
-  const ratios = a.importByRound
-    .map((ms, round) => ms / (b.importByRound[round] ?? Number.NaN))
+export function roundRatio(a: ColdResult, b: ColdResult, of: "import" | "ack" = "import"): Summary {
+  const key = of === "import" ? "importByRound" : "ackByRound";
+  const ratios = a[key]
+    .map((ms, round) => ms / (b[key][round] ?? Number.NaN))
     .filter((q) => Number.isFinite(q));
   return summarize(ratios);
 }

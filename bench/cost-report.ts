@@ -12,6 +12,14 @@ export const dollars = (value: number) => (value < 0.005 && value > 0 ? "< $0.01
 /** The measured per-channel figures the cost model uses. */
 export function costFigures(r: RunResults): Record<string, ChannelFigures> {
   const figures: Record<string, ChannelFigures> = {};
+  // Measured on one channel's worker; every channel's worker is the same core loop.
+  const workerBySize: Record<number, { ownMs: number; importMs: number }> = {};
+  for (const size of r.workerSizes.results) {
+    workerBySize[size.memoryMb] = {
+      ownMs: size.warmMs.median - r.workerSizes.agentSeconds * 1000,
+      importMs: size.importMs,
+    };
+  }
   for (const c of r.cold.results.filter((c) => c.subject.kind === "ours")) {
     const warm = r.warm.find((w) => w.subject.name === c.subject.name);
     const pipe = r.pipeline.find((p) => p.channel === c.subject.channel);
@@ -21,6 +29,7 @@ export function costFigures(r: RunResults): Record<string, ChannelFigures> {
       ingressFirstMs: c.firstRequestMs.median,
       workerMs: pipe?.workerHandlerP50.median ?? Number.NaN,
       logBytes: pipe?.logBytesPerMessage.median ?? 500,
+      workerBySize,
     };
   }
   return figures;
@@ -66,7 +75,7 @@ export function costSection(r: RunResults): string {
         .join("; ") +
       ".",
     "",
-    `Assumptions where this machine cannot measure: the agent answers in ${a.agentSeconds} s and the worker is billed while it waits (the largest line: halve it with \`worker_memory_mb = 256\`, or with a faster agent); an in-region AWS call takes ${a.awsCallMs} ms and a platform API call ${a.platformCallMs} ms (${a.platformCallsPerMessage} per message); the send ledger does ${a.ledgerCallsPerMessage} DynamoDB calls per message (${a.ledgerWru} WRU, ${a.ledgerRru} RRU), and WhatsApp's ingress one 1-WRU write per status callback; Lambda's event source long-polls each idle queue with ${a.idlePollers} pollers every ${a.longPollSeconds} s; every message meets a cold start at ≤ 10,000 messages a month and 1% do at 1,000,000; WhatsApp posts 3 status callbacks per reply and Slack echoes the bot's own message once, each an ingress call that queues nothing; the worker's init takes as long as the ingress's import (not measured separately); Lambda adds ${a.lambdaLogBytesPerInvocation} bytes of START/END/REPORT log lines per invocation. Measured in this run and used: the ingress's warm duration with SQS on loopback, its import and first request, the worker's own time per message, and the bytes of log lines per message. Sources of each example: ${examples()
+    `Assumptions where this machine cannot measure: the agent answers in ${a.agentSeconds} s and the worker is billed while it waits (the largest line; see the worker sizes above for what each size costs and how long it takes); an in-region AWS call takes ${a.awsCallMs} ms and a platform API call ${a.platformCallMs} ms (${a.platformCallsPerMessage} per message); the send ledger does ${a.ledgerCallsPerMessage} DynamoDB calls per message (${a.ledgerWru} WRU, ${a.ledgerRru} RRU), and WhatsApp's ingress one 1-WRU write per status callback; Lambda's event source long-polls each idle queue with ${a.idlePollers} pollers every ${a.longPollSeconds} s; every message meets a cold start at ≤ 10,000 messages a month and 1% do at 1,000,000; WhatsApp posts 3 status callbacks per reply and Slack echoes the bot's own message once, each an ingress call that queues nothing; the worker's own time and import at its size are those measured with that size's CPU share (worker sizes above); Lambda adds ${a.lambdaLogBytesPerInvocation} bytes of START/END/REPORT log lines per invocation. Measured in this run and used: the ingress's warm duration with SQS on loopback, its import and first request, the worker's own time per message, and the bytes of log lines per message. Sources of each example: ${examples()
       .map((e) => `${e.name}: ${e.source}`)
       .join("; ")}.`,
   ].join("\n");

@@ -91,6 +91,12 @@ export interface ChannelFigures {
   ingressFirstMs: number;
   /** Worker handler per message with an instant agent, p50. */
   workerMs: number;
+  /**
+   * By worker memory size (MB), measured with that size's CPU share (worker-size.ts): the handler's
+   * own time per message (its duration less the agent's wait) and its import. Where a size is
+   * missing, `workerMs` and the ingress's import stand in.
+   */
+  workerBySize?: Record<number, { ownMs: number; importMs: number }>;
   /** Log bytes both handlers write per message. */
   logBytes: number;
 }
@@ -123,9 +129,15 @@ const idleReceivesPerMonth = (pollers: number) =>
   pollers * (3600 / ASSUMPTIONS.longPollSeconds) * ASSUMPTIONS.hoursPerMonth;
 
 /** A serverless channel module: API + ingress (unless the relay feeds it) + queue + worker + secret. */
-function channelPart(module: string, figures: ChannelFigures, viaRelay = false): Part {
+function channelPart(
+  module: string,
+  figures: ChannelFigures,
+  viaRelay = false,
+  workerMemoryMb = numberDefault(module, "worker_memory_mb", 512),
+): Part {
   const ingressGb = numberDefault(module, "ingress_memory_mb", 256) / 1024;
-  const workerGb = numberDefault(module, "worker_memory_mb", 512) / 1024;
+  const workerGb = workerMemoryMb / 1024;
+  const atSize = figures.workerBySize?.[workerMemoryMb];
   const ledger = hasLedger(module);
   const callbacks = viaRelay ? 0 : (ASSUMPTIONS.callbacksPerMessage[module] ?? 0);
   const ingressCalls = viaRelay ? 0 : 1 + callbacks;
@@ -145,14 +157,14 @@ function channelPart(module: string, figures: ChannelFigures, viaRelay = false):
         figures.ingressWarmMs +
         a.awsCallMs +
         coldShare * (figures.ingressImportMs + figures.ingressFirstMs + a.awsCallMs);
-      // The worker's init is not measured on its own; it imports the same SDK-heavy code, so the
-      // ingress's import time stands in for it.
+      // The worker's own time and import at its size, measured with that size's CPU share; where the
+      // size was not measured, the full-CPU figure and the ingress's import stand in.
       const workerMs =
         a.agentSeconds * 1000 +
-        figures.workerMs +
+        (atSize?.ownMs ?? figures.workerMs) +
         a.platformCallsPerMessage * a.platformCallMs +
         (ledger ? a.ledgerCallsPerMessage * a.awsCallMs : 0) +
-        coldShare * (figures.ingressImportMs + a.awsCallMs);
+        coldShare * ((atSize?.importMs ?? figures.ingressImportMs) + a.awsCallMs);
       const invocations = ingressCalls + 1;
       return {
         "API Gateway": (ingressCalls / 1e6) * PRICES.httpApiPerMillion,
@@ -226,6 +238,22 @@ export function examples(): ExampleModel[] {
   });
 }
 
+/**
+ * What a million messages add to an example's monthly bill (its cost at 1,000,000 messages less its
+ * idle cost), with the modules' defaults or every worker at `workerMemoryMb`.
+ */
+export function perMillionMessages(
+  example: ExampleModel,
+  figures: Record<string, ChannelFigures>,
+  workerMemoryMb?: number,
+): number {
+  const at = (messages: number) => monthlyCost(example, figures, messages, { workerMemoryMb }).total;
+  return at(1_000_000) - at(0);
+}
+
+/** The worker size the cost model was first made with (before issue 21), for the cost budget. */
+export const BASELINE_WORKER_MEMORY_MB = 512;
+
 /** The cost of one example at one volume, by service. */
 export interface CostLine {
   readonly total: number;
@@ -233,7 +261,12 @@ export interface CostLine {
 }
 
 /** The parts an example deploys; channel figures from `figures` (by module), the first one when absent. */
-function partsOf(example: ExampleModel, figures: Record<string, ChannelFigures>, spot: boolean): Part[] {
+function partsOf(
+  example: ExampleModel,
+  figures: Record<string, ChannelFigures>,
+  spot: boolean,
+  workerMemoryMb: number | undefined,
+): Part[] {
   const any = Object.values(figures)[0];
   const figuresOf = (module: string) => figures[module] ?? any;
   const parts: Part[] = [];
@@ -244,7 +277,7 @@ function partsOf(example: ExampleModel, figures: Record<string, ChannelFigures>,
     if (!f) continue;
     if (module === "whatsapp-personal") {
       // Messages arrive through the relay; the relay long-polls the outbound queue with one poller.
-      const part = channelPart(module, f, true);
+      const part = channelPart(module, f, true, workerMemoryMb);
       parts.push({
         ...part,
         fixed: {
@@ -256,21 +289,24 @@ function partsOf(example: ExampleModel, figures: Record<string, ChannelFigures>,
       });
       continue;
     }
-    parts.push(channelPart(module, f));
-    if (module === "discord" && hasRelay) parts.push(channelPart("discord", f, true));
+    parts.push(channelPart(module, f, false, workerMemoryMb));
+    if (module === "discord" && hasRelay) parts.push(channelPart("discord", f, true, workerMemoryMb));
   }
   if (hasRelay) parts.push(relayPart(spot));
   return parts;
 }
 
-/** Monthly cost of an example at a volume (messages split evenly between its entry points). */
+/**
+ * Monthly cost of an example at a volume (messages split evenly between its entry points), with the
+ * modules' default sizes, or every worker at `workerMemoryMb`.
+ */
 export function monthlyCost(
   example: ExampleModel,
   figures: Record<string, ChannelFigures>,
   messagesPerMonth: number,
-  options: { spot?: boolean } = {},
+  options: { spot?: boolean; workerMemoryMb?: number } = {},
 ): CostLine {
-  const parts = partsOf(example, figures, options.spot ?? false);
+  const parts = partsOf(example, figures, options.spot ?? false, options.workerMemoryMb);
   const entries = parts.filter((p) => p.entry).length || 1;
   const byService: Record<string, number> = {};
   const add = (service: string, dollars: number) => {

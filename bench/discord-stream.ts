@@ -17,7 +17,7 @@ import { drain } from "../emulators/lambda.ts";
 import { startSecretsManager } from "../emulators/secrets-manager.ts";
 import { startSqs } from "../emulators/sqs.ts";
 import { ENVELOPE_VERSION, type Envelope } from "../handlers/core/envelope.ts";
-import { enqueue } from "../handlers/core/queue.ts";
+import { enqueue } from "../handlers/core/sqs-client.ts";
 import { snowflakeTime } from "../handlers/discord/secret.ts";
 import { table } from "./lib/markdown.ts";
 import { percentile } from "./lib/stats.ts";

@@ -2,8 +2,8 @@
  * What the figures mean, written from this run's numbers: why a budget is met or missed, what loads
  * at import, what runs per request, and what was tried.
  */
-import type { ColdResult } from "./cold.ts";
-import { num } from "./lib/stats.ts";
+import { type ColdResult, roundRatio } from "./cold.ts";
+import { kb, num } from "./lib/stats.ts";
 import type { RunResults } from "./results.ts";
 
 const median = (xs: number[]) => {
@@ -18,9 +18,7 @@ const compare = (a: number, b: number) => {
   return `${Math.round(Math.abs(change) * 100)}% ${change > 0 ? "more" : "less"}`;
 };
 
-/** A difference above the floor, or "next to nothing" when it is within a tenth of the floor. */
-const above = (delta: number, floor: number) =>
-  Math.abs(delta) < floor / 10 ? `next to nothing (${num(delta)} ms)` : `${num(delta)} ms`;
+const kbOf = (bytes: number | undefined) => (bytes === undefined ? "?" : kb(bytes));
 
 /** The findings, as Markdown paragraphs. */
 export function findings(r: RunResults): string {
@@ -29,31 +27,34 @@ export function findings(r: RunResults): string {
   const floor = cold((c) => c.subject.kind === "floor");
   const grammy = cold((c) => c.subject.name.startsWith("grammY"));
   const bolt = cold((c) => c.subject.name.startsWith("Bolt"));
-  const lazy = cold((c) => c.subject.name.includes("lazily"));
-  const esm = cold((c) => c.subject.name.includes("ES builds"));
+  const moved = cold((c) => c.subject.name.includes("nothing moved into init"));
   const telegram = cold((c) => c.subject.name === "telegram");
   const oursImport = median(ours.map((c) => c.importMs.median));
   const oursFirst = median(ours.map((c) => c.firstRequestMs.median));
-  const lazyTotal = (lazy?.importMs.median ?? Number.NaN) + (lazy?.firstRequestMs.median ?? Number.NaN);
-  const baseTotal =
-    (telegram?.importMs.median ?? Number.NaN) + (telegram?.firstRequestMs.median ?? Number.NaN);
+  const oursAck = median(ours.map((c) => c.coldAckMs.median));
   const discordAck = cold((c) => c.subject.name === "discord")?.coldAckMs.median ?? Number.NaN;
+  const size = (name: string, role = "ingress") => r.sizes.find((s) => s.name === name && s.role === role);
   const out: string[] = [];
 
   if (floor && grammy && bolt) {
     const f = floor.importMs.median;
     out.push(
-      `**Import.** Our ingress bundles import in ${num(oursImport)} ms (median over channels), grammY's in ${num(grammy.importMs.median)} ms and Bolt's in ${num(bolt.importMs.median)} ms. All three carry the same SQS client, and a handler holding nothing but that client (the floor) already takes ${num(f)} ms: ${Math.round((f / oursImport) * 100)}% of ours. Above the floor we add ${above(oursImport - f, f)} for Hono, valibot, the Secrets Manager client and our code; grammY adds ${num(grammy.importMs.median - f)} ms, Bolt ${num(bolt.importMs.median - f)} ms. The ratio budgets are taken on totals that share the floor, so the rest of the way is the SDK's own weight: 91% of our ingress bytes (sizes below), its top-level code and the Node built-ins it loads (\`http\`, \`https\`, \`http2\`, \`zlib\`, \`child_process\` …).`,
+      `**Import.** Our ingress bundles import in ${num(oursImport)} ms (median over channels), grammY's in ${num(grammy.importMs.median)} ms and Bolt's in ${num(bolt.importMs.median)} ms; a handler holding nothing but the SDK's SQS client (the floor every peer carries) takes ${num(f)} ms. The ingress no longer carries the SDK's clients: it makes two AWS calls (SQS SendMessage, Secrets Manager GetSecretValue; WhatsApp's a third), which it signs with the SDK's own SigV4 signer (\`@smithy/signature-v4\`) and the function's environment credentials, over \`node:https\` with the SDK's retry strategy, error names and a 2 s per-attempt timeout (handlers/core/aws/). The Telegram ingress is ${kbOf(size("telegram")?.bytes)} minified against ${kbOf(size("bare SDK handler (floor)")?.bytes)} for the floor; taking packages' ES builds (\`conditions: ["module"]\`, ingress only) keeps the signer's share of \`@smithy/core\` to the few functions it calls. WhatsApp's ingress records the statuses that confirm a reply chunk with one DynamoDB UpdateItem through the same client, so it no longer bundles the DynamoDB client either.`,
     );
   }
-  if (lazy && esm && telegram) {
+  out.push(
+    "**Tried before the lean client (run of 2026-11-24, issue 21).** Loading the SDK lazily (a dynamic `import()` on the first `send`) moved 28 ms from the import into the first request and saved nothing on a cold ack (150 against 144 ms): Bun keeps the module in the one file, so only its evaluation moved. Resolving the SDK to its ES builds cut the bundle from 527 to 414 kB and the import not at all (46.5 against 44.9 ms): V8 parses unused functions lazily. Neither was adopted; the lean client replaced both.",
+  );
+  if (moved && telegram) {
     out.push(
-      `**Tried: loading the SDK lazily.** With the SQS and Secrets Manager clients loaded by a dynamic \`import()\` on their first \`send\` (what handlers/core/queue.ts and secrets.ts would do), the Telegram ingress imports in ${num(lazy.importMs.median)} ms instead of ${num(telegram.importMs.median)} ms, but its first request takes ${num(lazy.firstRequestMs.median)} ms instead of ${num(telegram.firstRequestMs.median)} ms: Bun keeps everything in the one file (no splitting), so only the evaluation moves. Import and first request together: ${num(lazyTotal)} ms against ${num(baseTotal)} ms (${compare(lazyTotal, baseTotal)}); a cold ack ${num(lazy.coldAckMs.median)} against ${num(telegram.coldAckMs.median)} ms. A message that meets a cold container waits for both, and since August 2025 Lambda bills the init phase too: the change would meet the import budget on paper and save nothing, so it is not made. **Tried: the SDK's ES builds.** Resolving the SDK to its ES modules (\`conditions: ["module"]\`; Bun otherwise takes the CommonJS builds for \`target: "node"\`) cuts the bundle from ${r.sizes.find((s) => s.name === "telegram" && s.role === "ingress")?.bytes ?? "?"} to ${r.sizes.find((s) => s.kind === "experiment" && s.name.includes("ES builds"))?.bytes ?? "?"} bytes, and the import takes ${num(esm.importMs.median)} ms against ${num(telegram.importMs.median)} ms: V8 parses unused functions lazily, so the bytes saved barely show. Not adopted either (it changes scripts/bundle.ts for every channel for no measured gain).`,
+      `**Init phase.** In Lambda's init phase (\`AWS_LAMBDA_INITIALIZATION_TYPE\` set, as Lambda sets it) the ingress loads Node's fetch classes (undici's \`Request\`, \`Response\`, \`Headers\`: Hono's adapter builds a Request per event) and starts its secret read while the module finishes loading (Discord imports its Ed25519 key). The Telegram ingress's first request then takes ${num(telegram.firstRequestMs.median)} ms after the import, against ${num(moved.firstRequestMs.median)} ms for the same bundle without the variable (experiment row); import and first request together ${num(telegram.importMs.median + telegram.firstRequestMs.median)} against ${num(moved.importMs.median + moved.firstRequestMs.median)} ms, a cold ack ${num(telegram.coldAckMs.median)} against ${num(moved.coldAckMs.median)} ms (${compare(telegram.coldAckMs.median, moved.coldAckMs.median)}): on loopback the secret read overlaps the fetch classes' loading; on AWS it also hides a TLS handshake with Secrets Manager, and work in the init phase is done before Lambda hands over the first event whenever Lambda initializes an environment ahead of traffic.`,
     );
   }
   if (grammy && bolt) {
+    const ackGrammy = median(ours.map((c) => roundRatio(c, grammy, "ack").median));
+    const ackBolt = median(ours.map((c) => roundRatio(c, bolt, "ack").median));
     out.push(
-      `**First request.** Ours take ${num(oursFirst)} ms after the import, the peers ${num(grammy.firstRequestMs.median)} (grammY) and ${num(bolt.firstRequestMs.median)} ms (Bolt). A CPU profile of the Telegram ingress's first request puts about 25 ms in Node loading its own fetch implementation (undici: \`Request\`, \`Headers\`, \`TextDecoder\`) the first time Hono's Lambda adapter builds a \`Request\`; the peers never build one. Telegram, Slack and WhatsApp also read their secret from Secrets Manager on the first request (a client, credentials, one call); Discord verifies with \`DISCORD_PUBLIC_KEY\` and reads none. Whole cold acks (a new process until the 200) stay between ${num(Math.min(...ours.map((c) => c.coldAckMs.median)))} and ${num(Math.max(...ours.map((c) => c.coldAckMs.median)))} ms, next to ${num(grammy.coldAckMs.median)} (grammY) and ${num(bolt.coldAckMs.median)} ms (Bolt): inside Discord's 3 s. Lambda adds its sandbox start and gives a 256 MB function 256/1769 of a vCPU: scaled by that share, the median Discord cold ack here (${num(discordAck)} ms) would take about ${num((discordAck * 1769) / 256 / 1000)} s, so keep the Discord ingress at 256 MB or more.`,
+      `**Cold ack.** A new process until the 200, first request included: ours ${num(oursAck)} ms (median over channels; ${num(oursImport)} ms import, ${num(oursFirst)} ms first request), grammY's ${num(grammy.coldAckMs.median)} ms, Bolt's ${num(bolt.coldAckMs.median)} ms; a bare \`node -e 0\` takes ${num(r.cold.bareNodeMs.median)} ms of every one of them. Round by round, ours take ${ackGrammy.toFixed(2)}× grammY's and ${ackBolt.toFixed(2)}× Bolt's (median over channels). Lambda adds its sandbox start and gives a 256 MB function 256/1769 of a vCPU: scaled by that share, the median Discord cold ack here (${num(discordAck)} ms) would take about ${num((discordAck * 1769) / 256 / 1000)} s, ${(discordAck * 1769) / 256 < 3000 ? "inside" : "outside"} Discord's 3 s${(discordAck * 1769) / 256 < 3000 ? "" : " (on this machine's load: compare the ratios, not the times)"}.`,
     );
   }
   const warmOurs = r.warm.filter((w) => w.subject.kind === "ours");
@@ -71,6 +72,18 @@ export function findings(r: RunResults): string {
       `**Pipeline.** ${num(median(p.map((x) => x.perSecond.median)))} messages/s per channel (median), CPU-bound: per message the ingress process spends ${num(median(p.map((x) => x.cpuPerMessage.ingress.median)))} ms of CPU, the worker process ${num(median(p.map((x) => x.cpuPerMessage.worker.median)))} ms (including the poller's receive and delete, which Lambda does outside the function) and the bench process (fauxqs, agent and platform fakes) ${num(median(p.map((x) => x.cpuPerMessage.stack.median)))} ms, on 2 cores. Most of it is the AWS SDK: SigV4 signing and (de)serialisation of SendMessage, ReceiveMessage, InvokeAgentRuntime and DeleteMessageBatch. The latency percentiles include waiting in the queue: the webhooks arrive faster than one machine's worker drains them; with Lambda each message gets its own worker up to \`max_concurrency\`.`,
     );
   }
+  const sizes = r.workerSizes.results;
+  const at = (mb: number) => sizes.find((x) => x.memoryMb === mb);
+  const base = at(512);
+  const chosen = at(256);
+  if (base && chosen) {
+    const wait = r.workerSizes.agentSeconds * 1000;
+    const peak = Math.max(...sizes.map((x) => x.maxRssMb));
+    const scaled = sizes[0]?.cpuShare !== undefined;
+    out.push(
+      `**Worker size.** The worker mostly waits for the agent: with an agent answering in ${r.workerSizes.agentSeconds} s it holds at most ${num(peak)} MB (its SQS poller included, which Lambda runs outside the function) and spends ${num(chosen.cpuMsPerMessage)} ms of CPU per message (import and poller included). ${scaled ? "With the CPU share Lambda gives each size (a cgroup quota of size ÷ 1,769 MB of one core)" : "Without cgroups here every size ran with the whole CPU, so this run cannot show what a size's CPU share costs;"} a warm message takes ${num(chosen.warmMs.median - wait)} ms beyond the agent's wait at 256 MB against ${num(base.warmMs.median - wait)} ms at 512 MB, and a cold one ${num(chosen.importMs + chosen.firstMs - wait)} ms (import and first message) against ${num(base.importMs + base.firstMs - wait)} ms. The default is 256 MB: the largest line of the bill halves while a message's delivery changes by a few percent of the agent's own time; ${at(128) ? `128 MB would halve it again, but a cold message there takes ${num((at(128)?.importMs ?? 0) + (at(128)?.firstMs ?? 0) - wait)} ms beyond the wait and the process's peak leaves little room in 128 MB` : "smaller sizes were not measured in this run"}.`,
+    );
+  }
   const relay = r.relay.find((m) => m.name.startsWith("relay as deployed"));
   const plain = r.relay.find((m) => m.name.startsWith("relay, `bun relay/main.ts`"));
   const peerNode = r.relay.find((m) => m.name.includes("discord.js") && m.name.endsWith("Node"));
@@ -79,7 +92,7 @@ export function findings(r: RunResults): string {
     const idleOk = relay.idleMb.median <= 64;
     const peakOk = relay.loadMb.max <= 64;
     out.push(
-      `**Relay.** Idle with the gateway connected, the relay as deployed holds ${num(relay.idleMb.median)} MB, ${idleOk ? "under" : "over"} the 64 MB budget: bare Bun takes ${num(b.bun.median)} MB and Bun holding one SDK SQS client ${num(b.bunWithSqs.median)} MB, so the SDK is ${num(b.bunWithSqs.median - b.bun.median)} MB of it.${plain ? ` Run from its sources without STATE_BUCKET it holds ${num(plain.idleMb.median)} MB.` : ""} Under ${relay.rate} messages/s it peaks at ${num(relay.loadMb.max)} MB${peakOk ? ", within the budget" : `: the resident set grows by ${num(relay.loadMb.max - relay.idleMb.median)} MB while messages flow (each one a gateway frame, an envelope, a signed SQS request) and \`--smol\` does not hold it down. That misses the budget, with ${Math.floor(512 / relay.loadMb.max)}× headroom left in the task's 512 MB`}.${peerNode ? ` A discord.js Client doing the same job under Node holds ${num(peerNode.idleMb.median)} MB idle and ${num(peerNode.loadMb.max)} MB at peak.` : ""}`,
+      `**Relay.** Idle with the gateway connected, the relay as deployed holds ${num(relay.idleMb.median)} MB, ${idleOk ? "under" : "over"} the 64 MB budget: bare Bun takes ${num(b.bun.median)} MB and Bun holding one SDK SQS client ${num(b.bunWithSqs.median)} MB, so the SDK is ${num(b.bunWithSqs.median - b.bun.median)} MB of it.${plain ? ` Run from its sources without STATE_BUCKET it holds ${num(plain.idleMb.median)} MB.` : ""} Under ${relay.rate} messages/s it peaks at ${num(relay.loadMb.max)} MB${peakOk ? ", within the budget" : `: the resident set grows by ${num(relay.loadMb.max - relay.idleMb.median)} MB while messages flow (each one a gateway frame, an envelope, a signed SQS request) and \`--smol\` does not hold it down. That misses the budget, with ${Math.floor(512 / relay.loadMb.max)}× headroom left in the task's 512 MB`}.${peerNode ? ` A discord.js Client doing the same job under Node holds ${num(peerNode.idleMb.median)} MB idle and ${num(peerNode.loadMb.max)} MB at peak.` : ""} **Tried: \`BUN_JSC_forceRAMSize\`** (64 MiB, which makes JavaScriptCore collect as if the machine had that much memory) on the deployed relay, in a separate 20 s run at 100 messages/s on a busy machine (2026-12-02): peak 106 MB against 101 MB without it, so no gain; not adopted.`,
     );
   }
   return out.join("\n\n");

@@ -11,6 +11,7 @@ import { table } from "./lib/markdown.ts";
 import { nodeBinary, nodeVersion } from "./lib/node.ts";
 import { METHOD } from "./method.ts";
 import { measurePipeline } from "./pipeline.ts";
+import { readmeCost, withReadmeCost } from "./readme-cost.ts";
 import { measureBareRuntimes, measureRelayMemory } from "./relay-memory.ts";
 import { budgetRows, renderReport } from "./report.ts";
 import type { RunResults } from "./results.ts";
@@ -18,6 +19,7 @@ import { measureSizes } from "./sizes.ts";
 import { startBenchStack } from "./stack.ts";
 import { measureStreaming } from "./streaming.ts";
 import { measureWarm } from "./warm.ts";
+import { measureWorkerSizes } from "./worker-size.ts";
 
 const quick = process.env.BENCH_QUICK === "1";
 const settings = {
@@ -32,8 +34,11 @@ const settings = {
   pipelineConcurrency: 16,
   pipelinePollers: 10,
   pipelineBatch: 1,
+  workerSizesMb: quick ? "128,512" : "128,192,256,512",
+  workerSizeMessages: quick ? 2 : 4,
+  agentSeconds: 5,
   relayIdleSeconds: quick ? 2 : 5,
-  relayLoadSeconds: quick ? 3 : 10,
+  relayLoadSeconds: quick ? 3 : 60,
   relayRate: 100,
   streamingRounds: quick ? 1 : 3,
   streamingAnswers: quick ? 3 : 5,
@@ -91,6 +96,12 @@ try {
       longSeconds: settings.streamingLongSeconds,
     },
   );
+  step(`worker sizes: ${settings.workerSizesMb} MB, each with its CPU share`);
+  const workerSizes = await measureWorkerSizes(stack, drivers, {
+    sizesMb: settings.workerSizesMb.split(",").map(Number),
+    messages: settings.workerSizeMessages,
+    agentSeconds: settings.agentSeconds,
+  });
   step("relay memory");
   const relay = await measureRelayMemory(stack.sqs, {
     idleSeconds: settings.relayIdleSeconds,
@@ -111,6 +122,7 @@ try {
     warm,
     pipeline,
     streaming,
+    workerSizes,
     relay,
     bareRuntimes,
     notes: stack.notes,
@@ -127,5 +139,10 @@ await Bun.write(
 const report = renderReport(results, METHOD);
 const out = join(root, quick ? ".tmp/bench/BENCHMARKS.quick.md" : "BENCHMARKS.md");
 await Bun.write(out, report);
+if (!quick) {
+  // The README's cost table comes from the same model and run.
+  const readme = join(root, "README.md");
+  await Bun.write(readme, withReadmeCost(await Bun.file(readme).text(), readmeCost(results)));
+}
 console.log(table(["budget", "target", "measured", "verdict"], budgetRows(results)));
 console.log(`\nFull report: ${out.replace(`${root}/`, "")} (${Math.round(results.seconds)} s)`);

@@ -2,8 +2,9 @@
  * The report: one summary table (printed, and first in BENCHMARKS.md) with the budgets, then each
  * measurement in detail with its method, then the cost model. Plain Markdown tables.
  */
-import { importRatio } from "./cold.ts";
-import { costSection } from "./cost-report.ts";
+import { roundRatio } from "./cold.ts";
+import { BASELINE_WORKER_MEMORY_MB, examples, perMillionMessages } from "./cost.ts";
+import { costFigures, costSection, dollars } from "./cost-report.ts";
 import { findings } from "./findings.ts";
 import { table } from "./lib/markdown.ts";
 import { kb, num, range } from "./lib/stats.ts";
@@ -21,14 +22,17 @@ export function budgetRows(r: RunResults): string[][] {
   const bolt = cold.find((c) => c.subject.name.startsWith("Bolt"));
   const grammy = cold.find((c) => c.subject.name.startsWith("grammY"));
   for (const c of cold.filter((c) => c.subject.kind === "ours")) {
-    for (const [peer, target, label] of [
-      [bolt, 1 / 3, "≤ 0.33×"],
-      [grammy, 1 / 1.5, "≤ 0.67×"],
+    for (const [of, peer, target, label] of [
+      ["ack", grammy, 0.6, "≤ 0.6×"],
+      ["ack", bolt, 0.4, "≤ 0.4×"],
+      ["import", bolt, 1 / 3, "≤ 0.33×"],
+      ["import", grammy, 1 / 1.5, "≤ 0.67×"],
     ] as const) {
       if (!peer) continue;
-      const q = importRatio(c, peer);
+      const q = roundRatio(c, peer, of);
+      const what = of === "ack" ? "cold ack (new process → 200)" : "import";
       rows.push([
-        `${c.subject.name}: import ÷ ${peer.subject.name.replace(/ \(peer\)$/, "")}'s, median of rounds`,
+        `${c.subject.name}: ${what} ÷ ${peer.subject.name.replace(/ \(peer\)$/, "")}'s, median of rounds`,
         label,
         `${q.median.toFixed(2)}× (${q.min.toFixed(2)}–${q.max.toFixed(2)})`,
         verdict(q.median <= target),
@@ -57,6 +61,18 @@ export function budgetRows(r: RunResults): string[][] {
     ]);
   }
   rows.push(...streamingBudgetRows(r.streaming));
+  const telegramOnly = examples().find((e) => e.name === "telegram-only");
+  if (telegramOnly && r.workerSizes.results.length > 0) {
+    const figures = costFigures(r);
+    const now = perMillionMessages(telegramOnly, figures);
+    const before = perMillionMessages(telegramOnly, figures, BASELINE_WORKER_MEMORY_MB);
+    rows.push([
+      `telegram-only: cost per million messages at a ${r.workerSizes.agentSeconds} s agent ÷ the model at ${BASELINE_WORKER_MEMORY_MB} MB (before issue 21)`,
+      "≤ 0.5×",
+      `${(now / before).toFixed(2)}× (${dollars(now)} ÷ ${dollars(before)})`,
+      verdict(now / before <= 0.5),
+    ]);
+  }
   for (const m of r.relay.filter((m) => !m.name.includes("peer"))) {
     rows.push([`${m.name}: RSS idle`, "≤ 64 MB", mb(m.idleMb.median), verdict(m.idleMb.median <= 64)]);
     rows.push([
@@ -76,12 +92,15 @@ function coldSection(r: RunResults): string {
   const rows = r.cold.results.map((c) => [
     c.subject.name,
     range(c.importMs),
-    bolt ? `${importRatio(c, bolt).median.toFixed(2)}×` : "—",
-    grammy ? `${importRatio(c, grammy).median.toFixed(2)}×` : "—",
+    bolt ? `${roundRatio(c, bolt).median.toFixed(2)}×` : "—",
+    grammy ? `${roundRatio(c, grammy).median.toFixed(2)}×` : "—",
     range(c.processMs),
     num(c.processMs.median - bare.median),
     range(c.firstRequestMs),
     range(c.coldAckMs),
+    bolt ? `${roundRatio(c, bolt, "ack").median.toFixed(2)}×` : "—",
+    grammy ? `${roundRatio(c, grammy, "ack").median.toFixed(2)}×` : "—",
+    num(c.coldAckCpuMs.median),
     num(c.rssMb.median),
   ]);
   return [
@@ -99,6 +118,9 @@ function coldSection(r: RunResults): string {
         "− bare node",
         "first request",
         "cold ack (process + 1st request)",
+        "ack ÷ Bolt",
+        "ack ÷ grammY",
+        "ack CPU ms",
         "RSS MB",
       ],
       rows,
@@ -182,6 +204,53 @@ function pipelineSection(r: RunResults): string {
   ].join("\n");
 }
 
+function workerSizeSection(r: RunResults): string {
+  const w = r.workerSizes;
+  const telegramOnly = examples().find((e) => e.name === "telegram-only");
+  const figures = costFigures(r);
+  const base = w.results.find((x) => x.memoryMb === BASELINE_WORKER_MEMORY_MB);
+  const perMillion = (mb: number) =>
+    telegramOnly ? perMillionMessages(telegramOnly, figures, mb) : Number.NaN;
+  const rows = w.results.map((x) => [
+    `${x.memoryMb}`,
+    x.cpuShare === undefined ? "whole CPU" : `${(x.cpuShare * 100).toFixed(1)}%`,
+    num(x.importMs),
+    num(x.firstMs - w.agentSeconds * 1000),
+    range({
+      ...x.warmMs,
+      median: x.warmMs.median - w.agentSeconds * 1000,
+      min: x.warmMs.min - w.agentSeconds * 1000,
+      max: x.warmMs.max - w.agentSeconds * 1000,
+    }),
+    base
+      ? `${x.warmMs.median - base.warmMs.median >= 0 ? "+" : ""}${num(x.warmMs.median - base.warmMs.median)}`
+      : "—",
+    num(x.cpuMsPerMessage),
+    num(x.maxRssMb),
+    dollars(perMillion(x.memoryMb)),
+    base ? `${(perMillion(x.memoryMb) / perMillion(base.memoryMb)).toFixed(2)}×` : "—",
+  ]);
+  return [
+    `### Worker sizes (the ${w.channel} worker, ${w.messages} messages one at a time per size, an agent answering in ${w.agentSeconds} s, the CPU share Lambda gives each size)`,
+    "",
+    table(
+      [
+        "memory MB",
+        "CPU share",
+        "import ms",
+        "first message: handler − agent wait, ms",
+        "following messages: handler − agent wait, ms",
+        `vs ${BASELINE_WORKER_MEMORY_MB} MB, ms`,
+        "CPU ms/msg (process)",
+        "peak RSS MB",
+        "telegram-only per 1M msgs",
+        `÷ ${BASELINE_WORKER_MEMORY_MB} MB`,
+      ],
+      rows,
+    ),
+  ].join("\n");
+}
+
 function relaySection(r: RunResults): string {
   const rows = r.relay.map((m) => [
     m.name,
@@ -217,6 +286,7 @@ export function renderReport(r: RunResults, method: string): string {
     ...r.cold.results.flatMap((c) => c.errors.map((e) => `cold ${c.subject.name}: ${e}`)),
     ...r.warm.flatMap((w) => w.errors.map((e) => `warm ${w.subject.name}: ${e}`)),
     ...r.pipeline.flatMap((p) => p.errors.map((e) => `pipeline ${p.channel}: ${e}`)),
+    ...r.workerSizes.results.flatMap((x) => x.errors.map((e) => `worker at ${x.memoryMb} MB: ${e}`)),
     ...r.relay.flatMap((m) => m.errors.map((e) => `relay ${m.name}: ${e}`)),
     ...(r.streaming?.errors ?? []).map((e) => `streaming: ${e}`),
   ];
@@ -245,6 +315,8 @@ export function renderReport(r: RunResults, method: string): string {
     pipelineSection(r),
     "",
     ...(r.streaming ? [streamingSection(r.streaming), ""] : []),
+    workerSizeSection(r),
+    "",
     relaySection(r),
     "",
     "## Cost",

@@ -9,6 +9,7 @@ import type { MemoryResult } from "./relay-memory.ts";
 import type { SizeRow } from "./sizes.ts";
 import type { StreamingResult } from "./streaming.ts";
 import type { WarmResult } from "./warm.ts";
+import type { WorkerSizeReport } from "./worker-size.ts";
 
 /** Everything one run measured. */
 export interface RunResults {
@@ -20,6 +21,7 @@ export interface RunResults {
   readonly sizes: SizeRow[];
   readonly warm: WarmResult[];
   readonly pipeline: PipelineResult[];
+  readonly workerSizes: WorkerSizeReport;
   readonly relay: MemoryResult[];
   /** Streamed answers on Telegram (absent in results of runs before it existed). */
   readonly streaming?: StreamingResult;

@@ -1,7 +1,7 @@
 import { type Envelope, envelopeId } from "../handlers/core/envelope.ts";
 import { isRetryable } from "../handlers/core/errors.ts";
 import { log } from "../handlers/core/log.ts";
-import { enqueue } from "../handlers/core/queue.ts";
+import { enqueue } from "../handlers/core/sqs-client.ts";
 
 /**
  * A gateway event is not redelivered when we fail to queue it (unlike a webhook, nobody retries), so

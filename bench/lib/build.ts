@@ -8,6 +8,7 @@ import { mkdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { BunPlugin } from "bun";
+import { CONDITIONS } from "../../scripts/bundle.ts";
 
 /** The repository's root. */
 export const root = join(import.meta.dir, "..", "..");
@@ -23,13 +24,22 @@ export const BUNDLE_OPTIONS = {
   define: { "process.env.NODE_ENV": '"production"' },
 } as const;
 
-/** Replaces `@aws-sdk/client-sqs` with bench/lib/sqs-stub.ts (the warm-overhead variant). */
+/**
+ * The warm-overhead variant: replaces `@aws-sdk/client-sqs` (the peers' SQS client) with
+ * bench/lib/sqs-stub.ts, and our ingress's lean SQS client (handlers/core/aws/sqs.ts) with
+ * bench/lib/lean-sqs-stub.ts.
+ */
 const sqsStub: BunPlugin = {
   name: "sqs-stub",
   setup(build) {
     build.onResolve({ filter: /^@aws-sdk\/client-sqs$/ }, () => ({
       path: join(import.meta.dir, "sqs-stub.ts"),
     }));
+    build.onResolve({ filter: /\/aws\/sqs\.ts$/ }, (args) =>
+      args.importer.includes("/handlers/core/")
+        ? { path: join(import.meta.dir, "lean-sqs-stub.ts") }
+        : undefined,
+    );
   },
 };
 
@@ -54,14 +64,15 @@ export function packageOf(input: string): string {
 }
 
 /**
- * Bundles one entry point like scripts/bundle.ts does; `stubSqs` swaps in the in-process SQS stub,
- * `plugins` and `conditions` make the experiments' variants (lib/experiments.ts).
+ * Bundles one entry point as scripts/bundle.ts bundles an ingress (its export conditions included:
+ * the peers get the same build); `stubSqs` swaps in the in-process SQS stub, `plugins` make
+ * variants that test a fix before it is made.
  */
 export async function bundleEntry(
   entry: string,
   outdir: string,
   name: string,
-  options: { stubSqs?: boolean; plugins?: BunPlugin[]; conditions?: string[] } = {},
+  options: { stubSqs?: boolean; plugins?: BunPlugin[] } = {},
 ): Promise<Built> {
   await mkdir(outdir, { recursive: true });
   const result = await Bun.build({
@@ -71,7 +82,7 @@ export async function bundleEntry(
     naming: name,
     metafile: true,
     plugins: [...(options.stubSqs ? [sqsStub] : []), ...(options.plugins ?? [])],
-    ...(options.conditions ? { conditions: options.conditions } : {}),
+    conditions: CONDITIONS.ingress,
   });
   if (!result.success) throw new AggregateError(result.logs, `bundling ${relative(root, entry)} failed`);
   const path = join(outdir, name);

@@ -30,6 +30,8 @@ export function lambdaBaseEnv(): Record<string, string> {
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256",
     AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    // Set by Lambda for the init phase: the ingress then starts its secret read while it loads.
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
     NODE_ENV: "production",
   };
 }
@@ -51,6 +53,8 @@ export interface ChildOptions {
   env?: Record<string, string | undefined>;
   /** Kill the child after this long (default 60 s). */
   timeoutMs?: number;
+  /** A cgroup directory the child joins before node starts (lib/cpu-share.ts). */
+  cgroup?: string;
 }
 
 /**
@@ -65,7 +69,11 @@ export function runChild<R>(args: string[], job: unknown, options: ChildOptions 
     else env[key] = value;
   }
   const start = performance.now();
-  const child = spawn(nodeBinary(), args, {
+  // In a cgroup: a shell joins it, then becomes node, so node's first instruction runs limited.
+  const [command, argv] = options.cgroup
+    ? ["/bin/sh", ["-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', options.cgroup, nodeBinary(), ...args]]
+    : [nodeBinary(), args];
+  const child = spawn(command, argv, {
     env,
     stdio: ["pipe", "pipe", "pipe"],
   });

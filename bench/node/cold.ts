@@ -3,7 +3,7 @@
  * handle one request (the first request: SDK clients made, credentials resolved, secret fetched,
  * SQS called). Job: `{ bundle, event? }`.
  */
-import { context, importHandler, readJob, report, statusOf } from "./io.ts";
+import { context, cpuMs, importHandler, readJob, report, statusOf } from "./io.ts";
 
 const job = await readJob<{ bundle: string; event?: unknown }>();
 const start = performance.now();
@@ -16,4 +16,4 @@ if (job.event !== undefined) {
   status = statusOf(await handler(job.event, context()));
   firstMs = performance.now() - t;
 }
-report({ importMs, firstMs, status, rssMb: process.memoryUsage().rss / 2 ** 20 });
+report({ importMs, firstMs, status, cpuMs: cpuMs(), rssMb: process.memoryUsage().rss / 2 ** 20 });

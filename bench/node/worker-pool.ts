@@ -21,8 +21,12 @@ interface Job {
 }
 
 const job = await readJob<Job>();
+const importStart = performance.now();
 const imported = await importHandler(job.bundle);
+const importMs = performance.now() - importStart;
 const handlerMs: number[] = [];
+/** Peak resident memory, sampled after each handler call (getrusage's maxRSS would count the spawning parent). */
+let peakRss = process.memoryUsage().rss;
 /** The worker as Lambda bills it: the handler call alone (receive and delete are the poller's). */
 const handler = async (event: unknown, context: unknown) => {
   const t = performance.now();
@@ -30,6 +34,7 @@ const handler = async (event: unknown, context: unknown) => {
     return await imported(event, context);
   } finally {
     handlerMs.push(performance.now() - t);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
 };
 const client = new SQSClient({});
@@ -53,4 +58,13 @@ async function poller(): Promise<void> {
 }
 await Promise.all(Array.from({ length: job.pollers }, poller));
 client.destroy();
-report({ done, failed, invocations, handlerMs, cpuMs: cpuMs(), rssMb: process.memoryUsage().rss / 2 ** 20 });
+report({
+  done,
+  failed,
+  invocations,
+  importMs,
+  handlerMs,
+  cpuMs: cpuMs(),
+  rssMb: process.memoryUsage().rss / 2 ** 20,
+  maxRssMb: Math.max(peakRss, process.memoryUsage().rss) / 2 ** 20,
+});

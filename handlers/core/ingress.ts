@@ -2,12 +2,13 @@ import { type Env, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
+import { sendMessage, sendMessageBatch } from "./aws/sqs.ts";
 import { requiredEnv } from "./config.ts";
 import { type Envelope, envelopeId } from "./envelope.ts";
 import { ConfigError, RelayError } from "./errors.ts";
 import { lazy } from "./lazy.ts";
 import { log } from "./log.ts";
-import { enqueue, MessageTooLargeError } from "./queue.ts";
+import { enqueueWith, MessageTooLargeError, type QueueSender } from "./queue.ts";
 
 /**
  * What every channel's ingress app shares, used the same way by each:
@@ -24,6 +25,9 @@ import { enqueue, MessageTooLargeError } from "./queue.ts";
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 const queueUrl = lazy(() => requiredEnv("QUEUE_URL", "set it to the URL of the channel's FIFO queue"));
+
+/** SQS as the ingress calls it: signed requests from the lean client, not the SDK (a cold start pays less). */
+const sqs: QueueSender = { sendMessage, sendMessageBatch };
 
 /** A Hono app with the relay's error mapping and a plain 404. */
 export function ingressApp(): Hono {
@@ -121,6 +125,6 @@ export function jsonBody<T>(
 /** Enqueues the envelopes (throws QueueError → 503 when SQS does not take them) and logs each. */
 export async function accept(envelopes: readonly Envelope[]): Promise<void> {
   if (envelopes.length === 0) return;
-  await enqueue(queueUrl(), envelopes);
+  await enqueueWith(sqs, queueUrl(), envelopes);
   for (const envelope of envelopes) log.info("message.queued", { envelopeId: envelopeId(envelope) });
 }

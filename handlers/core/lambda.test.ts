@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { Hono } from "hono";
 import { httpApiEvent } from "../../emulators/api-gateway.ts";
 import { lambdaContext } from "../../emulators/lambda.ts";
-import { setEnv } from "../../test/harness/env.ts";
+import { setEnv, withEnv } from "../../test/harness/env.ts";
 import { isForgivingBase64, lambdaHandler } from "./lambda.ts";
 
 const app = new Hono();
@@ -87,5 +87,39 @@ describe("lambdaHandler", () => {
       httpApiEvent({ method: "POST", path: "/echo", headers: { "x-a": "ü\tß" }, body: "x" }),
     );
     expect(latin1.statusCode).toBe(200);
+  });
+});
+
+describe("the init phase", () => {
+  test("outside Lambda's init (tests, the dev stack) nothing is started at creation", async () => {
+    let calls = 0;
+    await withEnv({ AWS_LAMBDA_INITIALIZATION_TYPE: undefined }, () => {
+      lambdaHandler(app, { prefetch: async () => calls++ });
+    });
+    expect(calls).toBe(0);
+  });
+
+  test("in Lambda's init the prefetch starts at creation; its failure is left to the first request", async () => {
+    let calls = 0;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const initialized = await withEnv({ AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand" }, () =>
+        lambdaHandler(app, {
+          prefetch: async () => {
+            calls++;
+            throw new Error("Secrets Manager unreachable");
+          },
+        }),
+      );
+      expect(calls).toBe(1);
+      await Bun.sleep(10);
+      expect(unhandled).toEqual([]);
+      const response = await initialized(httpApiEvent({ method: "POST", path: "/echo", body: "ok" }));
+      expect([response.statusCode, response.body]).toEqual([200, "ok"]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
   });
 });

@@ -7,8 +7,10 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { closingCall } from "./budget.ts";
 import { dynamo, guarded } from "./dynamo.ts";
-import { RelayError } from "./errors.ts";
+import { LedgerError, seenUpdate } from "./ledger-seen.ts";
 import { log } from "./log.ts";
+
+export { LedgerError } from "./ledger-seen.ts";
 
 /**
  * The outbound send ledger: what was already sent for an envelope, so a record delivered again
@@ -53,14 +55,6 @@ export interface LedgerEntry {
   readonly seen: readonly number[];
   /** Where a stream's posted messages are, by part index. */
   readonly refs: readonly (string | undefined)[];
-}
-
-/** The ledger could not be read or written: the message goes back to SQS. */
-export class LedgerError extends RelayError {
-  override name = "LedgerError";
-  constructor(operation: string, cause: unknown) {
-    super(`send ledger ${operation} failed`, { retryable: true, cause });
-  }
 }
 
 /** How long an entry is kept: longer than a message can live in the queue and its DLQ (14 days). */
@@ -131,11 +125,7 @@ export function dynamoLedger(tableName: string): SendLedger {
         ExpressionAttributeValues: { ":n": { N: String(count) }, ":e": expiresAt() },
       }),
     seen: (id, index) =>
-      update(id, {
-        UpdateExpression: "ADD seen :s",
-        ConditionExpression: "attribute_exists(id)",
-        ExpressionAttributeValues: { ":s": { NS: [String(index)] } },
-      }).catch((error: unknown) => {
+      update(id, seenUpdate(index)).catch((error: unknown) => {
         // No entry: not a reply the ledger knows (or it expired): nothing to record.
         if (!(error instanceof LedgerError && error.cause instanceof ConditionalCheckFailedException))
           throw error;

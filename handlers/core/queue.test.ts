@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type FifoPair, type LocalSqs, startSqs } from "../../emulators/sqs.ts";
 import { sampleEnvelope } from "../../test/fixtures.ts";
 import { setEnv } from "../../test/harness/env.ts";
-import { parseEnvelope } from "./envelope.ts";
-import { enqueue, MAX_MESSAGE_BYTES, MessageTooLargeError, sqsJson } from "./queue.ts";
+import { sendMessage, sendMessageBatch } from "./aws/sqs.ts";
+import { type Envelope, parseEnvelope } from "./envelope.ts";
+import { enqueueWith, MAX_MESSAGE_BYTES, MessageTooLargeError, sqsJson } from "./queue.ts";
+import { enqueue as enqueueWithSdk } from "./sqs-client.ts";
 
 /** What SQS stores unchanged (its documented set, minus the astral planes emulators refuse). */
 const SQS_SAFE = /^[\t\n\r\x20-\uD7FF\uE000-\uFFFD]*$/;
@@ -26,7 +28,13 @@ describe("sqsJson", () => {
   });
 });
 
-describe("enqueue", () => {
+describe.each([
+  [
+    "the ingress's lean client",
+    (url: string, envelopes: Envelope[]) => enqueueWith({ sendMessage, sendMessageBatch }, url, envelopes),
+  ],
+  ["the SDK's client (worker, relay)", enqueueWithSdk],
+])("enqueue through %s", (_, enqueue) => {
   let sqs: LocalSqs;
   let pair: FifoPair;
   let restore: () => void;

@@ -1,15 +1,17 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  SendMessageBatchCommand,
-  SendMessageCommand,
-  SQSClient,
+import type {
+  SendMessageBatchRequest,
+  SendMessageBatchResult,
+  SendMessageRequest,
 } from "@aws-sdk/client-sqs";
-import type { SQSRecord } from "aws-lambda";
-import { closingCall } from "./budget.ts";
 import { sha256Hex } from "./crypto.ts";
 import { conversationKey, type Envelope } from "./envelope.ts";
 import { RelayError } from "./errors.ts";
-import { lazy } from "./lazy.ts";
+
+/**
+ * Envelopes onto the channel's FIFO queue: the message body, its group and deduplication ids, the size
+ * limits and the batching, through whichever SQS client the caller has — the ingress's lean one
+ * (handlers/core/aws/sqs.ts), the SDK's in the worker and the relay (./sqs-client.ts).
+ */
 
 /** SQS did not take the message: the ingress answers 5xx so the platform retries. */
 export class QueueError extends RelayError {
@@ -50,8 +52,6 @@ export function sqsJson(value: unknown): string {
   );
 }
 
-const sqs = lazy(() => new SQSClient({}));
-
 /** SQS FIFO ids: ≤ 128 characters of alphanumerics and punctuation; anything else is its sha256 hex. */
 export function fifoId(raw: string): string {
   return raw.length <= 128 && /^[\x21-\x7e]+$/.test(raw) ? raw : sha256Hex(raw);
@@ -67,12 +67,23 @@ export function deduplicationId(envelope: Envelope): string {
   return fifoId(`${envelope.channel}:${envelope.eventId}`);
 }
 
+/** The two SQS calls enqueueing takes, with the SDK's input shapes. */
+export interface QueueSender {
+  sendMessage(input: SendMessageRequest): Promise<unknown>;
+  sendMessageBatch(input: SendMessageBatchRequest): Promise<Pick<SendMessageBatchResult, "Failed">>;
+}
+
 /**
- * Puts envelopes on the FIFO queue; resolves only when SQS has accepted every one of them.
+ * Puts envelopes on the FIFO queue through `sqs`; resolves only when SQS has accepted every one of them.
  * @throws MessageTooLargeError when an envelope cannot fit in an SQS message (nothing is sent).
  * @throws QueueError when SQS refuses or cannot be reached.
+ * @example await enqueueWith(sqs, process.env.QUEUE_URL, [envelope])
  */
-export async function enqueue(queueUrl: string, envelopes: readonly Envelope[]): Promise<void> {
+export async function enqueueWith(
+  sqs: QueueSender,
+  queueUrl: string,
+  envelopes: readonly Envelope[],
+): Promise<void> {
   const bodies = envelopes.map(sqsJson);
   for (const body of bodies) {
     const bytes = Buffer.byteLength(body);
@@ -81,14 +92,12 @@ export async function enqueue(queueUrl: string, envelopes: readonly Envelope[]):
   try {
     if (envelopes.length === 1) {
       const [envelope] = envelopes as [Envelope];
-      await sqs().send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: bodies[0],
-          MessageGroupId: groupId(envelope),
-          MessageDeduplicationId: deduplicationId(envelope),
-        }),
-      );
+      await sqs.sendMessage({
+        QueueUrl: queueUrl,
+        MessageBody: bodies[0],
+        MessageGroupId: groupId(envelope),
+        MessageDeduplicationId: deduplicationId(envelope),
+      });
       return;
     }
     // A batch holds at most 10 messages and MAX_MESSAGE_BYTES in all.
@@ -101,63 +110,18 @@ export async function enqueue(queueUrl: string, envelopes: readonly Envelope[]):
         end += 1;
       }
       const batch = envelopes.slice(start, end);
-      const result = await sqs().send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: batch.map((envelope, index) => ({
-            Id: String(index),
-            MessageBody: bodies[start + index],
-            MessageGroupId: groupId(envelope),
-            MessageDeduplicationId: deduplicationId(envelope),
-          })),
-        }),
-      );
+      const result = await sqs.sendMessageBatch({
+        QueueUrl: queueUrl,
+        Entries: batch.map((envelope, index) => ({
+          Id: String(index),
+          MessageBody: bodies[start + index],
+          MessageGroupId: groupId(envelope),
+          MessageDeduplicationId: deduplicationId(envelope),
+        })),
+      });
       if (result.Failed?.length) throw new Error(`SQS refused ${result.Failed.length} of ${batch.length}`);
       start = end;
     }
-  } catch (error) {
-    throw new QueueError(error);
-  }
-}
-
-/**
- * Has SQS deliver received messages again after `seconds` (ChangeMessageVisibility), instead of after
- * the queue's long visibility timeout, so a retry comes soon. Best effort: when it fails, SQS retries
- * after the timeout.
- */
-export async function redeliverAfter(queueUrl: string, receiptHandles: readonly string[], seconds: number) {
-  for (let start = 0; start < receiptHandles.length; start += 10) {
-    await sqs().send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: receiptHandles.slice(start, start + 10).map((handle, index) => ({
-          Id: String(index),
-          ReceiptHandle: handle,
-          VisibilityTimeout: seconds,
-        })),
-      }),
-      closingCall(),
-    );
-  }
-}
-
-/**
- * Puts a received FIFO record on the dead-letter queue `dlqUrl` as it is, with `reason` as a message
- * attribute: for a message no retry can fix, so it neither waits out its retries nor holds its group up.
- * @throws QueueError when SQS refuses (the record then stays and is retried).
- */
-export async function moveToDeadLetter(dlqUrl: string, record: SQSRecord, reason: string): Promise<void> {
-  try {
-    await sqs().send(
-      new SendMessageCommand({
-        QueueUrl: dlqUrl,
-        MessageBody: record.body,
-        MessageGroupId: record.attributes.MessageGroupId ?? "dead-letter",
-        MessageDeduplicationId: record.messageId,
-        MessageAttributes: { reason: { DataType: "String", StringValue: reason.slice(0, 1024) } },
-      }),
-      closingCall(),
-    );
   } catch (error) {
     throw new QueueError(error);
   }

@@ -4,7 +4,7 @@ import { log } from "./log.ts";
 /**
  * Calls a platform API, and when the platform answers 429 with a retry-after that still fits before
  * `deadline`, waits that long and calls again (at most `maxWaits` times). Otherwise the error goes up,
- * retryable, and SQS brings the message back later (queue.ts redeliverAfter).
+ * retryable, and SQS brings the message back later (sqs-client.ts redeliverAfter).
  */
 export async function retryWhenRateLimited<T>(
   call: () => Promise<T>,

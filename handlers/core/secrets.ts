@@ -1,8 +1,8 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import * as v from "valibot";
+import { getSecretValue } from "./aws/secrets-manager.ts";
 import { requiredEnv } from "./config.ts";
 import { ConfigError, RelayError } from "./errors.ts";
-import { lazy, lazyAsync } from "./lazy.ts";
+import { lazyAsync } from "./lazy.ts";
 
 /** Secrets Manager could not be read (network, throttling, permissions): retry later. */
 export class SecretError extends RelayError {
@@ -12,10 +12,9 @@ export class SecretError extends RelayError {
   }
 }
 
-const secretsManager = lazy(() => new SecretsManagerClient({}));
-
 /**
  * A loader for the channel's secret (the JSON in `SECRET_ARN`), fetched once per warm container
+ * (GetSecretValue through the lean client, handlers/core/aws/, with the function's credentials)
  * and validated with `schema`. A failed fetch is not cached, so the next call tries again.
  * Error messages name the bad keys, never their values.
  * @example const secret = secretLoader(v.object({ bot_token: v.string() })); (await secret()).bot_token
@@ -90,8 +89,7 @@ async function load<T>(schema: v.GenericSchema<unknown, T>): Promise<T> {
   const secretId = requiredEnv("SECRET_ARN", "set it to the ARN of the channel's Secrets Manager secret");
   let text: string | undefined;
   try {
-    const result = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }));
-    text = result.SecretString;
+    text = (await getSecretValue({ SecretId: secretId })).SecretString;
   } catch (error) {
     throw new SecretError(error);
   }

@@ -73,4 +73,4 @@ app.post(
 );
 
 /** The Lambda handler (API Gateway HTTP API payload v2.0, or a Function URL). */
-export const handler = lambdaHandler(app);
+export const handler = lambdaHandler(app, { prefetch: secret });

@@ -1,19 +1,22 @@
-import { lazyAsync } from "../core/lazy.ts";
-import type { SendLedger } from "../core/ledger.ts";
+import { updateItem } from "../core/aws/dynamodb.ts";
+import { LedgerError, seenUpdate } from "../core/ledger-seen.ts";
 import { log } from "../core/log.ts";
 import type { ChunkConfirmation } from "./callback.ts";
 
 /**
  * The send ledger as the ingress uses it (`LEDGER_TABLE`, the worker's table): only to record that
- * Meta confirmed a reply chunk. Loaded on the first status that needs it, so a delivery of messages
- * alone never loads the DynamoDB client.
+ * Meta confirmed a reply chunk (the ledger's own `seen` update, through the ingress's lean client, so
+ * the ingress loads no DynamoDB client).
  */
-const ledger = lazyAsync(async (): Promise<SendLedger | undefined> => {
-  const table = process.env.LEDGER_TABLE?.trim();
-  if (!table) return undefined;
-  const { dynamoLedger } = await import("../core/ledger.ts");
-  return dynamoLedger(table);
-});
+async function recordSeen(table: string, envelopeId: string, index: number): Promise<void> {
+  try {
+    await updateItem({ TableName: table, Key: { id: { S: envelopeId } }, ...seenUpdate(index) });
+  } catch (error) {
+    // No entry: not a reply the ledger knows (or it expired): nothing to record.
+    if ((error as { name?: unknown } | null)?.name === "ConditionalCheckFailedException") return;
+    throw new LedgerError("write", error);
+  }
+}
 
 /**
  * Records each confirmed chunk in the send ledger (`seen`), so a worker unsure whether it went out
@@ -22,8 +25,8 @@ const ledger = lazyAsync(async (): Promise<SendLedger | undefined> => {
  */
 export async function recordConfirmations(confirmed: readonly ChunkConfirmation[]): Promise<void> {
   if (confirmed.length === 0) return;
-  const sendLedger = await ledger();
-  if (!sendLedger) return;
-  await Promise.all(confirmed.map(({ envelopeId, index }) => sendLedger.seen(envelopeId, index)));
+  const table = process.env.LEDGER_TABLE?.trim();
+  if (!table) return;
+  await Promise.all(confirmed.map(({ envelopeId, index }) => recordSeen(table, envelopeId, index)));
   for (const { envelopeId, index } of confirmed) log.debug("chunk.confirmed", { envelopeId, chunk: index });
 }

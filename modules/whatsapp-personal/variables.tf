@@ -115,7 +115,7 @@ variable "worker_timeout_seconds" {
 variable "worker_memory_mb" {
   description = "Memory of the worker function, in MB (128–10240); CPU scales with it."
   type        = number
-  default     = 512
+  default     = 256
   nullable    = false
 
   validation {

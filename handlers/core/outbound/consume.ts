@@ -6,7 +6,7 @@ import type { Outcome } from "../batch.ts";
 import { ConfigError, isRetryable } from "../errors.ts";
 import type { SendLedger } from "../ledger.ts";
 import { log } from "../log.ts";
-import { moveToDeadLetter } from "../queue.ts";
+import { moveToDeadLetter } from "../sqs-client.ts";
 import { deliverOnce } from "../worker/deliver.ts";
 import type { Contacts } from "./contacts.ts";
 import { type OutboundMessage, outboundId, parseOutbound } from "./message.ts";
