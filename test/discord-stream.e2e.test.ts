@@ -14,7 +14,7 @@ import { discordErrors, startDiscord } from "../emulators/discord.ts";
 import { commandInteraction } from "../emulators/discord-interactions.ts";
 import { pollSqsOnce } from "../emulators/lambda.ts";
 import { ENVELOPE_VERSION, type Envelope } from "../handlers/core/envelope.ts";
-import { enqueue } from "../handlers/core/queue.ts";
+import { enqueue } from "../handlers/core/sqs-client.ts";
 import { renderChunks } from "../handlers/core/text/split.ts";
 import { markdownToDiscord } from "../handlers/discord/format.ts";
 import { useChannelE2E } from "./harness/channel-e2e.ts";

@@ -21,7 +21,7 @@ import {
   whatsappMessage,
 } from "../emulators/whatsapp.ts";
 import { ENVELOPE_VERSION, type Envelope } from "../handlers/core/envelope.ts";
-import { enqueue } from "../handlers/core/queue.ts";
+import { enqueue } from "../handlers/core/sqs-client.ts";
 import { renderChunks } from "../handlers/core/text/split.ts";
 import { markdownToWhatsApp } from "../handlers/whatsapp/format.ts";
 import { loadBundle } from "./harness/bundles.ts";
