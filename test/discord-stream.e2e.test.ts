@@ -121,7 +121,7 @@ describe("a slash command: the deferred response grows by edits", () => {
     // where the calls arrive, so a call slowed on its way by a busy machine shortens the gap after it.
     const at = [...ok(routes.original), ...ok(routes.webhookEdit)].map((c) => c.at);
     for (let i = 1; i < at.length - 1; i++)
-      expect((at[i] ?? 0) - (at[i - 1] ?? 0)).toBeGreaterThanOrEqual(1_000);
+      expect((at[i] ?? 0) - (at[i - 1] ?? 0)).toBeGreaterThanOrEqual(800);
     expect(limited()).toEqual([]);
   }, 20_000);
 
@@ -135,14 +135,14 @@ describe("a slash command: the deferred response grows by edits", () => {
 
   test("a long answer crosses 2000 characters mid-stream: the full part freezes, the rest grows in a follow-up", async () => {
     const long = Array.from(
-      { length: 14 },
+      { length: 24 },
       (_, i) => `Paragraph ${i}: **bold ${i}** and \`code\` — ${"lorem ipsum dolor sit amet ".repeat(6)}`,
     ).join("\n\n");
-    stack.agentcore.script(agentStreams.typescript(words(long), { chunkDelayMs: 120, chunkBytes: 1024 }));
+    stack.agentcore.script(agentStreams.typescript(words(long), { chunkDelayMs: 150, chunkBytes: 512 }));
     await ask("long");
     await work();
     const expected = rendered(long);
-    expect(expected.length).toBeGreaterThanOrEqual(2);
+    expect(expected.length).toBeGreaterThanOrEqual(3);
     expect(discord.sent(CHANNEL)).toEqual(expected);
     // The follow-up was posted before the agent was done, and then edited as it grew.
     expect(ok(routes.followUp)).toHaveLength(expected.length - 1);
@@ -218,11 +218,14 @@ describe("the send ledger with streams", () => {
         kind === "interaction" ? [routes.original, routes.webhookEdit] : [routes.post, routes.edit];
       const poll = await pollSqsOnce(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, async (event) => {
         const running = fn.invoke(event);
-        await discord.waitFor(
-          (all) => all.some((c) => c.route === edited && c.response?.status === 200),
-          10_000,
-        );
-        fn.kill();
+        try {
+          await discord.waitFor(
+            (all) => all.some((c) => c.route === edited && c.response?.status === 200),
+            10_000,
+          );
+        } finally {
+          fn.kill();
+        }
         throw new Error(`the worker was ${(await running).kind}`);
       });
       expect(poll.failed).toHaveLength(1);

@@ -291,6 +291,13 @@ describe("message replies (relayed from the gateway)", () => {
     expect(box.streaming?.(message)).toEqual(DISCORD_STREAMING);
   });
 
+  test("a part an earlier attempt posted with other text (its stream's first words): the nonce finds it, an edit brings it to this text", async () => {
+    const first = await outbox().post(message, { index: 0, text: "The first", key: "k" });
+    const again = await outbox().post(message, { index: 0, text: "The second answer", key: "k" });
+    expect(again).toBe(first);
+    expect(discord.sent(CHANNEL)).toEqual(["The second answer"]);
+  });
+
   test("typing is shown in the channel", async () => {
     await outbox().typing(message);
     expect(discord.calls.map((c) => c.route)).toEqual(["POST /channels/{channel}/typing"]);

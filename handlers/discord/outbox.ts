@@ -203,7 +203,12 @@ export function discordOutbox(
       const nonce = part.key === undefined ? undefined : chunkNonce(part.key, part.index);
       if (reply.kind === "message") {
         const first = part.index === 0 ? reply : undefined;
-        return idOf(await toChannel(reply.channelId, part.text, nonce, first));
+        const message = await toChannel(reply.channelId, part.text, nonce, first);
+        const id = idOf(message);
+        // The nonce found what an earlier attempt posted, with the text it had then (a stream's first words).
+        if (id !== undefined && (message as { content?: unknown }).content !== part.text)
+          await inChannel(reply.channelId, id, part.text);
+        return id;
       }
       // Editing @original is idempotent and channel posts carry a nonce; a follow-up cannot.
       if (webhookUsable(reply, part.index)) {
