@@ -32,6 +32,18 @@ export interface ChannelAdapter<Secret, Reply> {
    * @default true
    */
   readonly answersStrangers?: boolean;
+  /**
+   * Whether a message with this reply context may be merged with the sender's next ones into one answer
+   * (a burst). Absent: always. False where each message waits for its own answer (a Discord slash command's
+   * "thinking…").
+   */
+  merges?(reply: Reply): boolean;
+  /**
+   * Where the platform lets a bot write to a user only this long after the user's last message (WhatsApp's
+   * 24-hour customer service window): admins' messages are recorded, and an admin who has not written
+   * within it is not sent access requests. Absent: no such limit.
+   */
+  readonly directWindowMs?: number;
   /** The platform client the worker answers through. */
   outbox(secret: Secret): Outbox<Reply>;
   /** Deploy-time registration (webhook, commands), run by the module during apply. */
@@ -53,6 +65,18 @@ export interface Outbox<Reply> {
   typingDone?(reply: Reply): Promise<void>;
   /** Sends Markdown as one or more messages, rendered and split for the platform. */
   send(reply: Reply, markdown: string, options: SendOptions): Promise<void>;
+  /**
+   * The reply context of the user's own chat with the bot, to write to them unasked (an admin's access
+   * requests); undefined where the platform gives none. Absent: the channel cannot.
+   */
+  direct?(userId: string): Promise<Reply | undefined>;
+}
+
+/** A button under a message that sends `command` as the pressing user, where the platform has buttons. */
+export interface Button {
+  readonly label: string;
+  /** What pressing it says, as if typed: `/allow K7MX2P`. */
+  readonly command: string;
 }
 
 export interface SendOptions {
@@ -74,6 +98,8 @@ export interface SendOptions {
   readonly uncertain?: UncertainChunk;
   /** A stable id of this reply (the envelope id), for the platform's idempotency key where it has one. */
   readonly key?: string;
+  /** Buttons under the last chunk, where the platform has buttons; elsewhere the text says the commands. */
+  readonly buttons?: readonly Button[];
 }
 
 /** A chunk whose earlier send has an unknown outcome; see {@link SendOptions.uncertain}. */

@@ -13,7 +13,14 @@ test("an envelope goes from unknown to answered, partly delivered, complete — 
   const ledger = dynamoLedger("relay-ledger");
   expect(await ledger.get("telegram:1")).toBeUndefined();
   await ledger.answered("telegram:1", "the answer");
-  const entry = { text: "the answer", delivered: 0, complete: false, inFlight: undefined, seen: [] };
+  const entry = {
+    text: "the answer",
+    delivered: 0,
+    complete: false,
+    inFlight: undefined,
+    seen: [],
+    parts: 1,
+  };
   expect(await ledger.get("telegram:1")).toEqual(entry);
   const before = Date.now();
   await ledger.sending("telegram:1", 0);

@@ -22,8 +22,12 @@ import { log } from "./log.ts";
 export interface SendLedger {
   /** What is known about the envelope's reply; undefined when nothing was recorded. */
   get(envelopeId: string): Promise<LedgerEntry | undefined>;
-  /** The agent answered: keep the text until the reply is delivered. */
-  answered(envelopeId: string, text: string): Promise<void>;
+  /**
+   * The agent answered: keep the text until the reply is delivered. `parts`: how many messages of the
+   * conversation the answer is for (a burst merged into one agent call, envelopeId its first), so a retry
+   * takes the same ones together again.
+   */
+  answered(envelopeId: string, text: string, parts?: number): Promise<void>;
   /** Chunk `index` is about to go out. */
   sending(envelopeId: string, index: number): Promise<void>;
   /** `count` chunks of the reply are now delivered (none is in flight). */
@@ -47,6 +51,8 @@ export interface LedgerEntry {
   readonly inFlight: { readonly index: number; readonly since: number } | undefined;
   /** Chunks the platform confirmed. */
   readonly seen: readonly number[];
+  /** How many messages the answer is for (1 unless a burst was merged). */
+  readonly parts: number;
 }
 
 /** The ledger could not be read or written: the message goes back to SQS. */
@@ -92,9 +98,10 @@ export function dynamoLedger(tableName: string): SendLedger {
               ? undefined
               : { index: Number(Item.sending.N), since: Number(Item.sendingAt?.N ?? 0) },
           seen: (Item.seen?.NS ?? []).map(Number),
+          parts: Number(Item.parts?.N ?? 1),
         };
       }),
-    answered: (id, text) =>
+    answered: (id, text, parts = 1) =>
       guard("write", async () => {
         const keep = Buffer.byteLength(text) <= MAX_TEXT_BYTES;
         if (!keep) log.warn("ledger.text_too_long", { envelopeId: id, chars: text.length });
@@ -106,6 +113,7 @@ export function dynamoLedger(tableName: string): SendLedger {
               ...(keep ? { text: { S: text } } : {}),
               delivered: { N: "0" },
               complete: { BOOL: false },
+              ...(parts > 1 ? { parts: { N: String(parts) } } : {}),
               expiresAt: expiresAt(),
             },
           }),

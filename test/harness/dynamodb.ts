@@ -4,13 +4,14 @@
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
+import { ACCESS_INDEX } from "../../handlers/core/access/store.ts";
 import { setEnv } from "./env.ts";
 
 export interface LocalDynamo {
   /** For AWS_ENDPOINT_URL_DYNAMODB. */
   readonly endpoint: string;
   readonly client: DynamoDBClient;
-  /** Creates a ledger table as the modules define it (partition key `id`). */
+  /** Creates a ledger table as the modules define it (partition key `id`, the `access` index on `list`). */
   createLedgerTable(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -34,8 +35,18 @@ export async function startDynamo(): Promise<LocalDynamo> {
       await client.send(
         new CreateTableCommand({
           TableName: name,
-          AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+          AttributeDefinitions: [
+            { AttributeName: "id", AttributeType: "S" },
+            { AttributeName: "list", AttributeType: "S" },
+          ],
           KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: ACCESS_INDEX,
+              KeySchema: [{ AttributeName: "list", KeyType: "HASH" }],
+              Projection: { ProjectionType: "ALL" },
+            },
+          ],
           BillingMode: "PAY_PER_REQUEST",
         }),
       );

@@ -18,7 +18,7 @@ function memoryLedger(start?: LedgerEntry) {
     get: async () => entry,
     answered: async (_id, text) => {
       calls.push(`answered ${text}`);
-      entry = { text, delivered: 0, complete: false, inFlight: undefined, seen: [] };
+      entry = { text, delivered: 0, complete: false, inFlight: undefined, seen: [], parts: 1 };
     },
     sending: async (_id, index) => void calls.push(`sending ${index}`),
     delivered: async (_id, count) => void calls.push(`delivered ${count}`),
@@ -64,6 +64,7 @@ test("answered already: neither composed nor sent again", async () => {
     complete: true,
     inFlight: undefined,
     seen: [],
+    parts: 1,
   });
   const { send, sent } = recordingSend();
   await deliverOnce(ledger, "t:1", () => Promise.reject(new Error("not asked")), send, 0);
@@ -77,6 +78,7 @@ test("partly delivered: the rest of the same answer, the chunk left in flight ma
     complete: false,
     inFlight: { index: 1, since: 50 },
     seen: [1],
+    parts: 1,
   });
   const { send, sent } = recordingSend();
   await deliverOnce(ledger, "t:1", () => Promise.reject(new Error("not asked")), send, 0);
@@ -94,6 +96,7 @@ test("a chunk in flight that is not the next one to send is not uncertain", asyn
     complete: false,
     inFlight: { index: 1, since: 50 },
     seen: [],
+    parts: 1,
   });
   const { send, sent } = recordingSend();
   await deliverOnce(ledger, "t:1", async () => "new", send, 0);

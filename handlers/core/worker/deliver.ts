@@ -5,11 +5,22 @@ import { log } from "../log.ts";
 /** Sends Markdown to where the answer goes (a channel's Outbox.send, bound to the reply context). */
 export type Send = (markdown: string, options: SendOptions) => Promise<void>;
 
+/** A burst's other messages and the ledger entry of its first, when the caller read it already. */
+export interface DeliverOptions {
+  /**
+   * The ids of the messages merged into this one's answer (its burst, this one first): marked answered
+   * with it before any of it goes out, so none of them is answered again on its own.
+   */
+  readonly members?: readonly string[];
+  /** What the ledger holds for `id`, read already (saves a second read). */
+  readonly known?: { readonly entry: LedgerEntry | undefined };
+}
+
 /**
  * Step 3: the answer to envelope `id`, delivered once. The send ledger says whether it was answered
  * already (a redelivery: nothing more is sent) or partly (the rest of the same answer is sent and
  * `compose` is not asked again); else `compose` says what to send (undefined: nothing), and its text is
- * recorded before any of it goes out.
+ * recorded before any of it goes out, with the messages of its burst (`members`) marked answered.
  */
 export async function deliverOnce(
   ledger: SendLedger,
@@ -17,19 +28,23 @@ export async function deliverOnce(
   compose: () => Promise<string | undefined>,
   send: Send,
   deadline: number,
+  options: DeliverOptions = {},
 ): Promise<void> {
-  const entry = await ledger.get(id);
+  const members = options.members ?? [];
+  const entry = options.known ? options.known.entry : await ledger.get(id);
   if (entry?.complete) {
     log.info("message.already_answered", { envelopeId: id });
     return;
   }
   if (entry?.text !== undefined) {
     log.info("message.resumed", { envelopeId: id, delivered: entry.delivered });
+    await Promise.all(members.map((member) => ledger.complete(member)));
     return sendRecorded(ledger, id, entry.text, send, deadline, entry);
   }
   const text = await compose();
   if (text === undefined) return;
-  await ledger.answered(id, text);
+  await ledger.answered(id, text, 1 + members.length);
+  await Promise.all(members.map((member) => ledger.complete(member)));
   return sendRecorded(ledger, id, text, send, deadline);
 }
 
