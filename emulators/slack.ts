@@ -103,6 +103,8 @@ export interface SlackOptions {
   unknownChannels?: string[];
   /** Channels the bot is not a member of: `not_in_channel`. */
   notInChannels?: string[];
+  /** Scopes the app was not granted (`im:write`: conversations.open answers `missing_scope`). */
+  missingScopes?: string[];
 }
 
 /** A running fake Web API. */
@@ -322,6 +324,15 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
       tsOf(params, "thread_ts");
       if (params.status === undefined) throw new SlackRefusal("invalid_arguments");
       return {};
+    },
+    "conversations.open"(params) {
+      // A DM with one user: the same D… channel every time (`users` is comma-separated; one is a DM).
+      const users = str(params, "users")?.split(",") ?? [];
+      if (users.length !== 1 || !/^[UW][A-Z0-9]{2,}$/.test(users[0] ?? ""))
+        throw new SlackRefusal("user_not_found");
+      if (options.missingScopes?.includes("im:write")) throw new SlackRefusal("missing_scope");
+      const channel = `D${(users[0] as string).slice(1)}`;
+      return { channel: { id: channel } };
     },
     "conversations.replies"(params) {
       const channel = channelOf(params);

@@ -152,6 +152,11 @@ export interface FakeTelegram {
    * `url` overrides the registered webhook URL. Resolves with the webhook's HTTP status.
    */
   deliver(update: Update, url?: string): Promise<number>;
+  /**
+   * The update of `userId` pressing the inline button whose callback data is `data` under the bot's message
+   * `messageId` (sent to `chatId`), as Telegram POSTs it; `deliver` it.
+   */
+  press(input: { userId: number; chatId: number; messageId: number; data: string }): Update;
   /** Holds `update` for getUpdates (long polling), until a later call's offset confirms it. */
   queueUpdate(update: Update): void;
   /** Clears calls, scripts, messages, webhook and commands. */
@@ -192,6 +197,8 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
   const pendingUpdates: Update[] = [];
   let lastAllowedUpdates: string[] | undefined;
   const commands = new Map<string, BotCommand[]>();
+  /** Callback queries delivered and not answered yet (answerCallbackQuery accepts each once). */
+  const pressedQueries = new Set<string>();
 
   const botUser = (token: string): UserFromGetMe => ({
     id: Number(token.split(":")[0]) || 123456789,
@@ -252,8 +259,17 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       const thread = optionalNumber(params.message_thread_id);
       if (thread !== undefined)
         (message as Message & { message_thread_id?: number }).message_thread_id = thread;
+      const markup = jsonParam(params.reply_markup);
+      if (markup !== undefined) Object.assign(message, { reply_markup: keyboard(markup) });
       messages.push(message);
       return message;
+    },
+    answercallbackquery(params) {
+      const id = optionalString(params.callback_query_id);
+      if (!id || !pressedQueries.has(id))
+        throw new BadRequest("query is too old and response timeout expired or query ID is invalid");
+      pressedQueries.delete(id);
+      return true;
     },
     editmessagetext(params) {
       if (params.inline_message_id !== undefined) {
@@ -509,9 +525,40 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       if (!target) throw new Error("fake Telegram: no webhook set and no url given");
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (webhook?.secret_token) headers["x-telegram-bot-api-secret-token"] = webhook.secret_token;
+      const callback = (update as { callback_query?: { id?: string } }).callback_query?.id;
+      if (callback) pressedQueries.add(callback);
       const response = await fetch(target, { method: "POST", headers, body: JSON.stringify(update) });
-      await response.arrayBuffer();
+      // A webhook may answer with a Bot API call in its body, which Telegram then makes.
+      const text = await response.text();
+      if (response.ok && (response.headers.get("content-type") ?? "").includes("application/json")) {
+        const call = JSON.parse(text) as Record<string, unknown>;
+        const method = typeof call.method === "string" ? call.method : undefined;
+        if (method) {
+          await fetch(`${server.url}/bot${tokens[0]}/${method}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ ...call, method: undefined }),
+          });
+        }
+      }
       return response.status;
+    },
+    press({ userId, chatId, messageId, data }) {
+      const sent = messages.find((m) => String(m.chat.id) === String(chatId) && m.message_id === messageId);
+      if (!sent)
+        throw new Error(`fake Telegram: no message ${messageId} in chat ${chatId} to press a button of`);
+      const id = String(++nextQueryId);
+      nextUpdateId += 1;
+      return {
+        update_id: nextUpdateId,
+        callback_query: {
+          id,
+          from: { id: userId, is_bot: false, first_name: "Ada", username: `user${userId}` },
+          message: sent,
+          chat_instance: String(chatId),
+          data,
+        },
+      } as Update;
     },
     queueUpdate(update) {
       pendingUpdates.push(update);
@@ -525,6 +572,7 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       webhook = undefined;
       lastAllowedUpdates = undefined;
       commands.clear();
+      pressedQueries.clear();
     },
     close: () => server.close(),
   };
@@ -575,6 +623,20 @@ async function parseParams(
     return params;
   }
   return params;
+}
+
+/** An inline keyboard as Telegram keeps it: rows of buttons with text and callback data. */
+function keyboard(markup: unknown): unknown {
+  const rows = isRecord(markup) ? markup.inline_keyboard : undefined;
+  if (!Array.isArray(rows)) throw new BadRequest("can't parse reply keyboard markup JSON object");
+  for (const button of rows.flat() as unknown[]) {
+    const data = isRecord(button) ? button.callback_data : undefined;
+    if (!isRecord(button) || typeof button.text !== "string" || button.text === "")
+      throw new BadRequest("BUTTON_TEXT_INVALID");
+    if (typeof data === "string" && (data === "" || Buffer.byteLength(data) > 64))
+      throw new BadRequest("BUTTON_DATA_INVALID");
+  }
+  return markup;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -634,6 +696,7 @@ export interface TextUpdateInput {
 }
 
 let nextUpdateId = 100_000;
+let nextQueryId = 7_000_000;
 
 /**
  * A realistic incoming text-message Update, as Telegram POSTs it to the webhook. A text starting with `/`

@@ -3,7 +3,7 @@ import type {
   RESTPostAPIChannelMessageJSONBody,
   RESTPostAPIWebhookWithTokenJSONBody,
 } from "discord-api-types/v10";
-import type { Outbox } from "../core/adapter.ts";
+import type { Button, Outbox } from "../core/adapter.ts";
 import { sendChunks } from "../core/chunks.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { log } from "../core/log.ts";
@@ -45,6 +45,21 @@ export const ORIGINAL_WAITS_MS = [250, 500, 1_000, 2_000];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Buttons as one action row of message components (custom_id: the command; at most 5 buttons). */
+export function actionRow(buttons: readonly Button[]) {
+  const components = buttons
+    .filter((b) => b.command.length <= 100)
+    .slice(0, 5)
+    .map((b, index) => ({
+      type: 2 as const,
+      // Success (green) for the first, secondary (grey) for the rest.
+      style: index === 0 ? (3 as const) : (2 as const),
+      label: b.label.slice(0, 80),
+      custom_id: b.command,
+    }));
+  return components.length === 0 ? [] : [{ type: 1 as const, components }];
+}
+
 /**
  * The nonce of chunk `index` of the reply `key` (at most 25 characters). Posted with `enforce_nonce`,
  * Discord returns the message it already created for the same nonce (within minutes) instead of
@@ -61,6 +76,7 @@ export function chunkNonce(key: string, index: number): string {
  * go to the channel with the bot token,
  * and a channel we cannot write to (403/404) is a PlatformError the worker logs as undeliverable.
  * Messages: posted in the channel, the first as a reply to the user's message; typing every ~8 s.
+ * Buttons go under the last chunk as message components; `direct` opens the user's DM channel.
  */
 export function discordOutbox(
   call: DiscordCall,
@@ -71,15 +87,17 @@ export function discordOutbox(
     channelId: string,
     content: string,
     nonce: string | undefined,
-    replyTo?: { messageId: string; guildId?: string },
+    replyTo?: { messageId?: string; guildId?: string },
+    buttons?: readonly Button[],
   ) => {
     const body: RESTPostAPIChannelMessageJSONBody = {
       content,
+      ...(buttons ? { components: actionRow(buttons) } : {}),
       ...(nonce === undefined ? {} : { nonce, enforce_nonce: true }),
       // Agent output never pings anyone: no @everyone, roles or users, not even the replied-to author.
       allowed_mentions: { parse: [], replied_user: false },
       flags: SUPPRESS_EMBEDS,
-      ...(replyTo
+      ...(replyTo?.messageId
         ? {
             message_reference: {
               message_id: replyTo.messageId,
@@ -93,10 +111,16 @@ export function discordOutbox(
     return call("POST", "/channels/{channel}/messages", { params: { channel: channelId }, body });
   };
 
-  const toWebhook = (reply: InteractionReply, content: string, first: boolean) => {
+  const toWebhook = (
+    reply: InteractionReply,
+    content: string,
+    first: boolean,
+    buttons?: readonly Button[],
+  ) => {
     const params = { application: reply.applicationId, token: reply.token };
     const body: RESTPatchAPIWebhookWithTokenMessageJSONBody & RESTPostAPIWebhookWithTokenJSONBody = {
       content,
+      ...(buttons ? { components: actionRow(buttons) } : {}),
       allowed_mentions: { parse: [] },
       flags: SUPPRESS_EMBEDS,
     };
@@ -105,10 +129,15 @@ export function discordOutbox(
       : call("POST", "/webhooks/{application}/{token}", { params, body, auth: false });
   };
 
-  const toWebhookWhenReady = async (reply: InteractionReply, content: string, first: boolean) => {
+  const toWebhookWhenReady = async (
+    reply: InteractionReply,
+    content: string,
+    first: boolean,
+    buttons?: readonly Button[],
+  ) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await toWebhook(reply, content, first);
+        return await toWebhook(reply, content, first, buttons);
       } catch (error) {
         const wait = originalWaitsMs[attempt];
         const notYet =
@@ -125,16 +154,24 @@ export function discordOutbox(
       if (reply.kind !== "message") return;
       await call("POST", "/channels/{channel}/typing", { params: { channel: reply.channelId } });
     },
+    async direct(userId) {
+      const channel = await call<{ id: string }>("POST", "/users/@me/channels", {
+        body: { recipient_id: userId },
+      });
+      return { kind: "message", channelId: channel.id };
+    },
     async send(reply, markdown, options) {
       const { deadline, key } = options;
       let chunks = renderChunks(markdown, markdownToDiscord, DISCORD_LIMIT);
       // Markup that renders to nothing must still end the deferred "thinking…".
       if (chunks.length === 0) chunks = [notices.empty];
       const nonce = (index: number) => (key === undefined ? undefined : chunkNonce(key, index));
+      const buttons = (index: number) => (index === chunks.length - 1 ? options.buttons : undefined);
       if (reply.kind === "message") {
         await sendChunks(chunks, options, async (content, index) => {
+          const replyTo = index === 0 ? reply : undefined;
           await retryWhenRateLimited(
-            () => toChannel(reply.channelId, content, nonce(index), index === 0 ? reply : undefined),
+            () => toChannel(reply.channelId, content, nonce(index), replyTo, buttons(index)),
             deadline,
           );
         });
@@ -147,7 +184,10 @@ export function discordOutbox(
       await sendChunks(chunks, options, async (content, index) => {
         if (viaWebhook) {
           try {
-            await retryWhenRateLimited(() => toWebhookWhenReady(reply, content, index === 0), deadline);
+            await retryWhenRateLimited(
+              () => toWebhookWhenReady(reply, content, index === 0, buttons(index)),
+              deadline,
+            );
             return;
           } catch (error) {
             if (!webhookGone(error)) throw error;
@@ -159,7 +199,10 @@ export function discordOutbox(
             });
           }
         }
-        await retryWhenRateLimited(() => toChannel(reply.channelId, content, nonce(index)), deadline);
+        await retryWhenRateLimited(
+          () => toChannel(reply.channelId, content, nonce(index), undefined, buttons(index)),
+          deadline,
+        );
       });
     },
   };

@@ -56,7 +56,7 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
         }
       }
       // A reaction stays until removed: add it once per message.
-      if (reacted.has(key(reply))) return;
+      if (reply.ts === undefined || reacted.has(key(reply))) return;
       reacted.add(key(reply));
       await call("reactions.add", {
         channel: reply.channel,
@@ -79,6 +79,12 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
       }
       // An empty status clears it; the reply would too, but not a failed attempt's.
       if (usesStatus(reply)) await setStatus(reply, "");
+    },
+    async direct(userId) {
+      // Needs the im:write scope (the module's app manifest asks for it).
+      const opened = await call<{ channel?: { id?: string } }>("conversations.open", { users: userId });
+      const channel = opened.channel?.id;
+      return channel === undefined ? undefined : { channel, assistant: false };
     },
     async send(reply, markdown, options) {
       const chunks = renderChunks(markdown, markdownToSlackMrkdwn, SLACK_LIMIT);

@@ -1,4 +1,4 @@
-import type { Outbox } from "../core/adapter.ts";
+import type { Button, Outbox } from "../core/adapter.ts";
 import { sendChunks } from "../core/chunks.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
@@ -25,7 +25,19 @@ export function htmlToText(html: string): string {
     .replace(/&(?:lt|gt|quot|amp);/g, (entity) => ENTITIES[entity] ?? entity);
 }
 
-/** Sends replies through the Bot API: HTML, split at 4096, replies to the user's message in groups. */
+/** The buttons of a message as an inline keyboard (one row); a command over 64 bytes cannot be callback data. */
+export function inlineKeyboard(buttons: readonly Button[]) {
+  const row = buttons
+    .filter((b) => Buffer.byteLength(b.command) <= 64)
+    .map((b) => ({ text: b.label, callback_data: b.command }));
+  return row.length === 0 ? undefined : { inline_keyboard: [row] };
+}
+
+/**
+ * Sends replies through the Bot API: HTML, split at 4096, replies to the user's message in groups, buttons
+ * as an inline keyboard under the last part. A user's private chat has their user id as chat id, so
+ * `direct` needs no call (the message fails if they never started the bot).
+ */
 export function telegramOutbox(call: TelegramCall): Outbox<TelegramReply> {
   const where = (reply: TelegramReply) => ({
     chat_id: reply.chatId,
@@ -35,16 +47,21 @@ export function telegramOutbox(call: TelegramCall): Outbox<TelegramReply> {
     async typing(reply) {
       await call("sendChatAction", { ...where(reply), action: "typing" });
     },
+    async direct(userId) {
+      return /^\d{1,20}$/.test(userId) ? { chatId: Number(userId), private: true } : undefined;
+    },
     async send(reply, markdown, options) {
       const chunks = renderChunks(markdown, markdownToTelegramHtml, TELEGRAM_LIMIT);
+      const keyboard = options.buttons && inlineKeyboard(options.buttons);
       // The Bot API has no idempotency key and no way to read the chat: a chunk whose earlier send has
       // an unknown outcome is sent again.
       await sendChunks(chunks, options, async (html, index) => {
         const params = {
           ...where(reply),
-          ...(index === 0 && !reply.private
+          ...(index === 0 && !reply.private && reply.messageId !== undefined
             ? { reply_parameters: { message_id: reply.messageId, allow_sending_without_reply: true } }
             : {}),
+          ...(keyboard && index === chunks.length - 1 ? { reply_markup: keyboard } : {}),
         };
         await retryWhenRateLimited(async () => {
           try {

@@ -22,10 +22,11 @@ function recipientOf(reply: WhatsAppReply): { to: string } | { recipient: string
  * Each part of a reply carries `biz_opaque_callback_data` naming it, so the ingress can record its
  * delivery status and a later attempt knows whether a part it was unsure about arrived.
  */
-export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
+export function whatsappOutbox(call: GraphCall, phoneNumberId?: string): Outbox<WhatsAppReply> {
   const messages = (reply: WhatsAppReply) => `${reply.phoneNumberId}/messages`;
   return {
     async typing(reply) {
+      if (reply.messageId === undefined) return;
       await call(messages(reply), {
         name: "typing",
         json: {
@@ -35,6 +36,13 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
           typing_indicator: { type: "text" },
         },
       });
+    },
+    // A WhatsApp user id is their phone number (wa_id). Meta delivers a message the bot starts only within
+    // 24 hours of the user's last one (adapter.ts directWindowMs); outside it, as a failed status.
+    async direct(userId) {
+      return phoneNumberId !== undefined && /^\d{5,20}$/.test(userId)
+        ? { phoneNumberId, to: userId }
+        : undefined;
     },
     async send(reply, markdown, options) {
       const chunks = renderChunks(markdown, markdownToWhatsApp, WHATSAPP_LIMIT);
@@ -46,7 +54,9 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
           messaging_product: "whatsapp",
           recipient_type: "individual",
           ...recipientOf(reply),
-          ...(index === 0 ? { context: { message_id: reply.messageId } } : {}),
+          ...(index === 0 && reply.messageId !== undefined
+            ? { context: { message_id: reply.messageId } }
+            : {}),
           type: "text",
           text: { body },
           ...(data === undefined ? {} : { biz_opaque_callback_data: data }),

@@ -5,8 +5,11 @@ import { Digits, Id } from "./content.ts";
 export const WhatsAppReplySchema = v.pipe(
   v.object({
     phoneNumberId: Digits,
-    /** The user's message: marked read, shown typing on, and quoted by the first reply. */
-    messageId: Id,
+    /**
+     * The user's message: marked read, shown typing on, and quoted by the first reply. Absent for a message
+     * the bot starts (Outbox.direct).
+     */
+    messageId: v.optional(Id),
     /** The user's phone number (wa_id), when the delivery gave it. */
     to: v.optional(Digits),
     /** The user's BSUID, for users whose phone number is hidden behind a username. */
