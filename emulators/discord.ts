@@ -150,6 +150,8 @@ export interface FakeDiscord {
    * no @original to edit (Unknown Message) until {@link deliver} brings the deferred response.
    */
   issue(interaction: { id: string; token: string; channel_id?: string }): void;
+  /** Whether the app deleted the interaction's @original response (DELETE …/messages/@original). */
+  deletedOriginal(interactionId: string): boolean;
   /** The DM channel the bot opened with a user (POST /users/@me/channels), if any. */
   dmChannel(userId: string): string | undefined;
   /** Makes an interaction's token expire now. */
@@ -171,6 +173,11 @@ const ROUTES: [string, RegExp, boolean][] = [
   ["PATCH /applications/@me", /^\/applications\/@me$/, true],
   [
     "PATCH /webhooks/{application}/{token}/messages/@original",
+    /^\/webhooks\/(?<application>\d+)\/(?<token>[^/]+)\/messages\/@original$/,
+    false,
+  ],
+  [
+    "DELETE /webhooks/{application}/{token}/messages/@original",
     /^\/webhooks\/(?<application>\d+)\/(?<token>[^/]+)\/messages\/@original$/,
     false,
   ],
@@ -220,6 +227,8 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
   const tokens = new Map<string, IssuedToken>();
   /** DM channels by user id (POST /users/@me/channels), and users who accept no DMs from the bot. */
   const dmChannels = new Map<string, string>();
+  /** Interactions whose @original response the app deleted. */
+  const deleted = new Set<string>();
   const blockedDms = new Set(options.blockedDms ?? []);
 
   const register = (interaction: { id: string; token: string; channel_id?: string | undefined }) => {
@@ -375,6 +384,17 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
         original.deferred = false;
         return { status: 200, body: asApiMessage(original) };
       }
+      case "DELETE /webhooks/{application}/{token}/messages/@original": {
+        const issued = tokenFor(call.params.token ?? "");
+        if (!issued || call.params.application !== applicationId) return error(404, "Unknown Webhook", 10015);
+        const original = messages.find(
+          (m) => m.interactionId === issued.interactionId && m.deferred !== undefined,
+        );
+        if (!original) return error(404, "Unknown Message", 10008);
+        messages = messages.filter((m) => m !== original);
+        deleted.add(issued.interactionId);
+        return { status: 204, body: undefined };
+      }
       case "POST /channels/{channel}/messages": {
         const channel = call.params.channel ?? "";
         if (forbidden.has(channel)) return error(403, "Missing Access", 50001);
@@ -527,6 +547,7 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
       register(interaction);
     },
     dmChannel: (userId) => dmChannels.get(userId),
+    deletedOriginal: (interactionId) => deleted.has(interactionId),
     expire(interactionId) {
       for (const issued of tokens.values()) if (issued.interactionId === interactionId) issued.expired = true;
     },
@@ -540,6 +561,7 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
       endpoint = null;
       tokens.clear();
       dmChannels.clear();
+      deleted.clear();
     },
     close: () => server.close(),
   };

@@ -153,6 +153,11 @@ export interface FakeTelegram {
    */
   deliver(update: Update, url?: string): Promise<number>;
   /**
+   * What Telegram does with a webhook's 2xx answer (`body`, of `contentType`): a JSON object with a `method`
+   * is made as that Bot API call (answerCallbackQuery …); anything else is nothing. `deliver` does it.
+   */
+  webhookReply(body: string, contentType: string | undefined): Promise<void>;
+  /**
    * The update of `userId` pressing the inline button whose callback data is `data` under the bot's message
    * `messageId` (sent to `chatId`), as Telegram POSTs it; `deliver` it.
    */
@@ -482,6 +487,18 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
 
   const server: LoopbackServer = await listen(handle, (error) => errors.push(error));
 
+  /** What Telegram does with a webhook's 2xx answer: a JSON body naming a `method` is made as that call. */
+  async function webhookReply(body: string, contentType: string | undefined): Promise<void> {
+    if (!(contentType ?? "").includes("application/json")) return;
+    const { method, ...params } = JSON.parse(body) as Record<string, unknown>;
+    if (typeof method !== "string") return;
+    await fetch(`${server.url}/bot${tokens[0]}/${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(params),
+    });
+  }
+
   return {
     url: server.url,
     token: tokens[0] as string,
@@ -525,29 +542,18 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       if (!target) throw new Error("fake Telegram: no webhook set and no url given");
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (webhook?.secret_token) headers["x-telegram-bot-api-secret-token"] = webhook.secret_token;
-      const callback = (update as { callback_query?: { id?: string } }).callback_query?.id;
-      if (callback) pressedQueries.add(callback);
       const response = await fetch(target, { method: "POST", headers, body: JSON.stringify(update) });
-      // A webhook may answer with a Bot API call in its body, which Telegram then makes.
       const text = await response.text();
-      if (response.ok && (response.headers.get("content-type") ?? "").includes("application/json")) {
-        const call = JSON.parse(text) as Record<string, unknown>;
-        const method = typeof call.method === "string" ? call.method : undefined;
-        if (method) {
-          await fetch(`${server.url}/bot${tokens[0]}/${method}`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ ...call, method: undefined }),
-          });
-        }
-      }
+      if (response.ok) await webhookReply(text, response.headers.get("content-type") ?? undefined);
       return response.status;
     },
+    webhookReply,
     press({ userId, chatId, messageId, data }) {
       const sent = messages.find((m) => String(m.chat.id) === String(chatId) && m.message_id === messageId);
       if (!sent)
         throw new Error(`fake Telegram: no message ${messageId} in chat ${chatId} to press a button of`);
       const id = String(++nextQueryId);
+      pressedQueries.add(id);
       nextUpdateId += 1;
       return {
         update_id: nextUpdateId,

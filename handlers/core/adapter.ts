@@ -66,6 +66,11 @@ export interface Outbox<Reply> {
   /** Sends Markdown as one or more messages, rendered and split for the platform. */
   send(reply: Reply, markdown: string, options: SendOptions): Promise<void>;
   /**
+   * The bot has nothing to say to this message (a stranger still waiting for an admin, chatter it does not
+   * answer): where the platform shows an answer pending (Discord's "thinking…"), it is taken away.
+   */
+  silence?(reply: Reply): Promise<void>;
+  /**
    * The reply context of the user's own chat with the bot, to write to them unasked (an admin's access
    * requests); undefined where the platform gives none. Absent: the channel cannot.
    */

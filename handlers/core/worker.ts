@@ -99,10 +99,15 @@ export function createWorker<Secret, Reply>(
       typing: () => startTyping(box, last.reply, adapter.typingIntervalMs, pending),
       deadline,
     };
+    const said = async () => {
+      const text = await compose(burst, composer);
+      if (text === undefined) await box.silence?.(last.reply);
+      return text;
+    };
     await deliverOnce(
       ledger,
       key,
-      () => compose(burst, composer),
+      said,
       (text, sendOptions) => box.send(last.reply, text, sendOptions),
       deadline,
       { members, known },

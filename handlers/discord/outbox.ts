@@ -129,23 +129,28 @@ export function discordOutbox(
       : call("POST", "/webhooks/{application}/{token}", { params, body, auth: false });
   };
 
-  const toWebhookWhenReady = async (
+  /** `edit` of @original, tried again while Discord does not have our deferred response yet. */
+  const whenOriginalReady = async <T>(edit: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await edit();
+      } catch (error) {
+        const wait = originalWaitsMs[attempt];
+        const notYet = error instanceof DiscordApiError && error.code === DISCORD_CODES.unknownMessage;
+        if (!notYet || wait === undefined) throw error;
+        await sleep(wait);
+      }
+    }
+  };
+
+  const toWebhookWhenReady = (
     reply: InteractionReply,
     content: string,
     first: boolean,
     buttons?: readonly Button[],
   ) => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await toWebhook(reply, content, first, buttons);
-      } catch (error) {
-        const wait = originalWaitsMs[attempt];
-        const notYet =
-          first && error instanceof DiscordApiError && error.code === DISCORD_CODES.unknownMessage;
-        if (!notYet || wait === undefined) throw error;
-        await sleep(wait);
-      }
-    }
+    const send = () => toWebhook(reply, content, first, buttons);
+    return first ? whenOriginalReady(send) : send();
   };
 
   return {
@@ -153,6 +158,16 @@ export function discordOutbox(
       // An interaction shows "thinking…" from its deferred response until the first edit.
       if (reply.kind !== "message") return;
       await call("POST", "/channels/{channel}/typing", { params: { channel: reply.channelId } });
+    },
+    async silence(reply) {
+      // The deferred "thinking…" would otherwise wait 15 minutes and fail: it is deleted.
+      if (reply.kind !== "interaction" || now() - reply.issuedAt >= TOKEN_USABLE_MS) return;
+      const params = { application: reply.applicationId, token: reply.token };
+      await whenOriginalReady(() =>
+        call("DELETE", "/webhooks/{application}/{token}/messages/@original", { params, auth: false }),
+      ).catch((error: unknown) => {
+        if (!webhookGone(error)) throw error;
+      });
     },
     async direct(userId) {
       const channel = await call<{ id: string }>("POST", "/users/@me/channels", {

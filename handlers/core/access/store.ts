@@ -1,6 +1,7 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -138,17 +139,22 @@ const conditionFailed = (error: unknown) =>
   error instanceof AccessStoreError && error.cause instanceof ConditionalCheckFailedException;
 
 /**
- * The access store of `channel` in the DynamoDB table `tableName`.
+ * The access store of `channel` in the DynamoDB table `tableName`, through `client` (default: the handlers'
+ * own, made on first use).
  * @example const store = dynamoAccessStore("my-bot-ledger", "telegram"); await store.record({ kind: "user", id: "7" });
  */
-export function dynamoAccessStore(tableName: string, channel: string): AccessStore {
+export function dynamoAccessStore(
+  tableName: string,
+  channel: string,
+  client: () => DynamoDBClient = dynamo,
+): AccessStore {
   const key = (id: string) => ({ id: S(id) });
   const subjectId = (s: Subject) => `${s.kind}:${channel}:${s.id}`;
   const guard = <T>(operation: string, run: () => Promise<T>) =>
     guarded(run, (error) => new AccessStoreError(operation, error));
   const get = (id: string) =>
     guard("read", async () => {
-      const { Item } = await dynamo().send(
+      const { Item } = await client().send(
         new GetItemCommand({ TableName: tableName, Key: key(id), ConsistentRead: true }),
         closingCall(),
       );
@@ -156,7 +162,7 @@ export function dynamoAccessStore(tableName: string, channel: string): AccessSto
     });
   const update = (id: string, input: Omit<UpdateItemCommandInput, "TableName" | "Key">) =>
     guard("write", async () => {
-      const { Attributes } = await dynamo().send(
+      const { Attributes } = await client().send(
         new UpdateItemCommand({ TableName: tableName, Key: key(id), ...input }),
         closingCall(),
       );
@@ -274,7 +280,7 @@ export function dynamoAccessStore(tableName: string, channel: string): AccessSto
         const pending: PairRequest[] = [];
         let start: Record<string, AttributeValue> | undefined;
         do {
-          const page = await dynamo().send(
+          const page = await client().send(
             new QueryCommand({
               TableName: tableName,
               IndexName: ACCESS_INDEX,
@@ -373,7 +379,7 @@ export function dynamoAccessStore(tableName: string, channel: string): AccessSto
       const code = newCode();
       try {
         await guard("write", () =>
-          dynamo().send(
+          client().send(
             new PutItemCommand({
               TableName: tableName,
               Item: {
