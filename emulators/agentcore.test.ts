@@ -99,10 +99,10 @@ describe("fake AgentCore with the real BedrockAgentCoreClient", () => {
     expect(chunks).toBeGreaterThan(5);
   });
 
-  test("raw SSE events, with event names and multi-line data", async () => {
+  test("raw SSE events, with event names and multi-line data, in @fastify/sse's field order", async () => {
     agent.script(agentReply.sse(["plain text", { event: "done", id: "7", data: "a\nb" }]));
     const { text } = await readChunks(await invoke("x"));
-    expect(text).toBe("data: plain text\n\nevent: done\nid: 7\ndata: a\ndata: b\n\n");
+    expect(text).toBe("data: plain text\n\nid: 7\nevent: done\ndata: a\ndata: b\n\n");
   });
 
   test("text/plain answer and a slow agent", async () => {

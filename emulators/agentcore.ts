@@ -77,6 +77,9 @@ export type AgentReply = (
       chunkBytes?: number;
       /** Destroy the socket after this many writes (a stream that breaks midway). */
       breakAfterChunks?: number;
+      /** After this many writes, write nothing for `stallMs` (default: until the client goes away). */
+      stallAfterChunks?: number;
+      stallMs?: number;
     }
   | {
       kind: "error";
@@ -87,6 +90,9 @@ export type AgentReply = (
     }
   | { kind: "destroy" }
 ) & { delayMs?: number };
+
+/** How an event stream is written: see the `sse` case of {@link AgentReply}. */
+export type SseOptions = Omit<Extract<AgentReply, { kind: "sse" }>, "kind" | "events">;
 
 /** Builders for {@link AgentReply}. */
 export const agentReply = {
@@ -103,15 +109,13 @@ export const agentReply = {
     ...options,
   }),
   /** A `text/event-stream` answer with the given events sent verbatim as `data:` lines. */
-  sse: (
-    events: SseEvent[],
-    options: { delayMs?: number; chunkDelayMs?: number; chunkBytes?: number; breakAfterChunks?: number } = {},
-  ): AgentReply => ({ kind: "sse", events, ...options }),
+  sse: (events: SseEvent[], options: SseOptions = {}): AgentReply => ({ kind: "sse", events, ...options }),
   /** A `text/event-stream` answer whose events are JSON-encoded values (e.g. JSON strings, as Strands emits). */
-  sseJson: (
-    values: unknown[],
-    options: { delayMs?: number; chunkDelayMs?: number; chunkBytes?: number; breakAfterChunks?: number } = {},
-  ): AgentReply => ({ kind: "sse", events: values.map((value) => JSON.stringify(value)), ...options }),
+  sseJson: (values: unknown[], options: SseOptions = {}): AgentReply => ({
+    kind: "sse",
+    events: values.map((value) => JSON.stringify(value)),
+    ...options,
+  }),
   /** An AWS error in the restJson1 shape (status defaults to the one the API model gives the name). */
   error: (
     name: AgentCoreErrorName | (string & {}),
@@ -323,6 +327,7 @@ async function writeReply(
           res.destroy();
           return;
         }
+        if (index === reply.stallAfterChunks) await stall(res, reply.stallMs);
         if (res.destroyed) return;
         // Wait for each write to be flushed so chunks (and a later break) reach the client in order.
         await new Promise<void>((resolve) => res.write(chunk, () => resolve()));
@@ -333,6 +338,19 @@ async function writeReply(
   }
 }
 
+/** Writes nothing for `ms` (or until the client goes away), as an agent stuck mid-answer. */
+function stall(res: ServerResponse, ms = Number.POSITIVE_INFINITY): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+    res.once("close", done);
+  });
+}
+
+/** One event as @fastify/sse (the TypeScript SDK's) writes it: id, event, then the data lines. */
 function formatSse(event: SseEvent): string {
   const {
     data,
@@ -340,8 +358,8 @@ function formatSse(event: SseEvent): string {
     id,
   } = typeof event === "string" ? { data: event, event: undefined, id: undefined } : event;
   let out = "";
-  if (name !== undefined) out += `event: ${name}\n`;
   if (id !== undefined) out += `id: ${id}\n`;
+  if (name !== undefined) out += `event: ${name}\n`;
   for (const line of data.split("\n")) out += `data: ${line}\n`;
   return `${out}\n`;
 }

@@ -120,6 +120,53 @@ export interface TelegramOptions {
   validateEntities?: boolean;
   /** Require https:// and ports 443/80/88/8443 in setWebhook, as Telegram does (default true). */
   strictWebhookUrl?: boolean;
+  /** Flood control: 429 with retry_after past these limits (default {@link TELEGRAM_LIMITS}); false: none. */
+  rateLimits?: Partial<TelegramLimits> | false;
+}
+
+/**
+ * Telegram's flood control, as token buckets per chat: the FAQ's "about one message per second" in a chat
+ * (short bursts tolerated) and "no more than 20 messages per minute" in a group; edits count as messages.
+ * Drafts have no documented limit: a bucket of their own keeps a runaway stream in check.
+ */
+export interface TelegramLimits {
+  /** Messages (sent or edited) a private chat takes at once, and per second after that. */
+  readonly privateBurst: number;
+  readonly privatePerSecond: number;
+  /** The same for groups and supergroups, per minute. */
+  readonly groupBurst: number;
+  readonly groupPerMinute: number;
+  /** Drafts a chat takes at once, and per second after that. */
+  readonly draftBurst: number;
+  readonly draftsPerSecond: number;
+}
+
+/** The emulator's default limits (see {@link TelegramLimits}). */
+export const TELEGRAM_LIMITS: TelegramLimits = {
+  privateBurst: 10,
+  privatePerSecond: 1,
+  groupBurst: 20,
+  groupPerMinute: 20,
+  draftBurst: 10,
+  draftsPerSecond: 5,
+};
+
+/** How long a draft shows after its last update (the Bot API: "a temporary 30-second preview"). */
+export const DRAFT_TTL_MS = 30_000;
+
+/** A draft as the chat shows it now. */
+export interface TelegramDraft {
+  readonly chatId: number;
+  readonly draftId: number;
+  readonly threadId: number | undefined;
+  /** The text as shown (entities parsed out); "" shows Telegram's "Thinking…" placeholder. */
+  readonly text: string;
+  /** The text as sent (HTML included). */
+  readonly sent: string;
+  readonly parseMode: string | undefined;
+  /** When it was last updated, and when it disappears unless updated again. */
+  readonly at: number;
+  readonly expiresAt: number;
 }
 
 /** A running fake Bot API. */
@@ -132,6 +179,11 @@ export interface FakeTelegram {
   readonly calls: readonly TelegramCall[];
   /** Messages the bot has sent (current state, after edits), oldest first. */
   readonly messages: readonly Message[];
+  /**
+   * Drafts showing now (sendMessageDraft), optionally in one chat. A draft goes when it is not updated for
+   * {@link DRAFT_TTL_MS}, or when the bot sends a message to its chat.
+   */
+  drafts(chatId?: number): TelegramDraft[];
   /** The current webhook, or undefined when none is set. */
   readonly webhook: TelegramWebhook | undefined;
   /** Bot commands per `scope|language_code` key (default scope and no language: `default|`). */
@@ -187,6 +239,11 @@ const CHAT_ACTIONS = new Set([
 
 class BadRequest extends Error {}
 class Conflict extends Error {}
+class TooManyRequests extends Error {
+  constructor(readonly retryAfter: number) {
+    super(`Too Many Requests: retry after ${retryAfter}`);
+  }
+}
 
 /** Starts a fake Telegram Bot API on 127.0.0.1. */
 export async function startTelegram(options: TelegramOptions = {}): Promise<FakeTelegram> {
@@ -204,6 +261,37 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
   const commands = new Map<string, BotCommand[]>();
   /** Callback queries delivered and not answered yet (answerCallbackQuery accepts each once). */
   const pressedQueries = new Set<string>();
+  let drafts = new Map<string, TelegramDraft>();
+  const limits = options.rateLimits === false ? undefined : { ...TELEGRAM_LIMITS, ...options.rateLimits };
+  const buckets = new Map<string, { tokens: number; at: number }>();
+
+  /**
+   * Takes a token from the chat's bucket of `kind`; throws 429 with the seconds until one is back when
+   * it is empty.
+   */
+  const spend = (chatId: number | string, kind: "message" | "draft") => {
+    if (!limits) return;
+    const group = typeof chatId === "string" || chatId < 0;
+    const [burst, perMs] =
+      kind === "draft"
+        ? [limits.draftBurst, limits.draftsPerSecond / 1000]
+        : group
+          ? [limits.groupBurst, limits.groupPerMinute / 60_000]
+          : [limits.privateBurst, limits.privatePerSecond / 1000];
+    const key = `${kind}:${chatId}`;
+    const now = Date.now();
+    const bucket = buckets.get(key) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.at) * perMs);
+    bucket.at = now;
+    buckets.set(key, bucket);
+    if (bucket.tokens < 1) throw new TooManyRequests(Math.ceil((1 - bucket.tokens) / perMs / 1000));
+    bucket.tokens -= 1;
+  };
+  const liveDrafts = () => {
+    const now = Date.now();
+    for (const [key, draft] of drafts) if (draft.expiresAt <= now) drafts.delete(key);
+    return [...drafts.values()];
+  };
 
   const botUser = (token: string): UserFromGetMe => ({
     id: Number(token.split(":")[0]) || 123456789,
@@ -251,6 +339,9 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
     sendmessage(params, token) {
       const chatId = requireChatId(params);
       const text = formatted(params);
+      spend(chatId, "message");
+      // A message from the bot replaces the chat's drafts.
+      for (const [key, draft] of drafts) if (String(draft.chatId) === String(chatId)) drafts.delete(key);
       const key = String(chatId);
       const id = (nextMessageId.get(key) ?? 0) + 1;
       nextMessageId.set(key, id);
@@ -290,6 +381,7 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       );
       const current = messages[index];
       if (!current) throw new BadRequest("message to edit not found");
+      spend(chatId, "message");
       if (current.text === text) {
         throw new BadRequest(
           "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
@@ -305,10 +397,26 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       return true;
     },
     sendmessagedraft(params) {
-      requireChatId(params);
+      const chatId = requireChatId(params);
+      // Live drafts can only be sent to users (core.telegram.org/api/bots/ai): not to groups or channels.
+      if (typeof chatId !== "number" || chatId < 0) throw new BadRequest("TEXTDRAFT_PEER_INVALID");
       const draftId = optionalNumber(params.draft_id);
       if (!draftId) throw new BadRequest("invalid draft_id specified");
-      formatted(params);
+      const raw = params.text === undefined || params.text === null ? "" : String(params.text);
+      const text = raw === "" ? "" : formatted(params);
+      spend(chatId, "draft");
+      const threadId = optionalNumber(params.message_thread_id);
+      const at = Date.now();
+      drafts.set(`${chatId}:${threadId ?? ""}:${draftId}`, {
+        chatId,
+        draftId,
+        threadId,
+        text,
+        sent: raw,
+        parseMode: optionalString(params.parse_mode),
+        at,
+        expiresAt: at + DRAFT_TTL_MS,
+      });
       return true;
     },
     deletemessage(params) {
@@ -479,7 +587,10 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
         respond(res, call, { status: 200, body: { ok: true, result } });
       }
     } catch (error) {
-      if (error instanceof BadRequest) respond(res, call, apiReply(400, `Bad Request: ${error.message}`));
+      if (error instanceof TooManyRequests)
+        respond(res, call, telegramErrors.tooManyRequests(error.retryAfter));
+      else if (error instanceof BadRequest)
+        respond(res, call, apiReply(400, `Bad Request: ${error.message}`));
       else if (error instanceof Conflict) respond(res, call, apiReply(409, error.message));
       else throw error;
     }
@@ -508,6 +619,8 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
     get messages() {
       return messages;
     },
+    drafts: (chatId) =>
+      liveDrafts().filter((draft) => chatId === undefined || String(draft.chatId) === String(chatId)),
     get webhook() {
       return webhook;
     },
@@ -574,6 +687,8 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       log.clear();
       scripted.reset();
       messages = [];
+      drafts = new Map();
+      buckets.clear();
       nextMessageId.clear();
       webhook = undefined;
       lastAllowedUpdates = undefined;

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import type { SQSEvent } from "aws-lambda";
 import type { z } from "zod";
@@ -10,6 +9,7 @@ import type { Payload } from "../examples/agents/typescript/agent.ts";
 import type { AgentPayload } from "../handlers/core/agent/payload.ts";
 import { sessionId } from "../handlers/core/agent/session-id.ts";
 import { sampleEnvelope } from "./fixtures.ts";
+import { freePort, untilHealthy } from "./harness/agent-process.ts";
 import { runInNode } from "./harness/bundles.ts";
 import { type FakeStack, startFakeStack } from "./harness/stack.ts";
 
@@ -34,29 +34,6 @@ let agentUrl: string;
 let agentOutput = "";
 let stack: FakeStack;
 
-/** A free loopback port (the agent's server takes a port number, not 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
-/** Resolves once `GET /ping` answers 200 (the test's timeout bounds the wait). */
-async function untilHealthy(url: string): Promise<void> {
-  for (;;) {
-    const ok = await fetch(`${url}/ping`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (agent.exitCode !== null) throw new Error(`the agent exited:\n${agentOutput}`);
-    await Bun.sleep(50);
-  }
-}
-
 beforeAll(async () => {
   const port = await freePort();
   agentUrl = `http://127.0.0.1:${port}`;
@@ -70,7 +47,7 @@ beforeAll(async () => {
   stack = await startFakeStack({
     secret: { value: { bot_token: DEFAULT_TELEGRAM_TOKEN, webhook_secret: "contract-secret" } },
   });
-  await untilHealthy(agentUrl);
+  await untilHealthy(agentUrl, agent, () => agentOutput);
 }, 30_000);
 
 afterAll(async () => {

@@ -83,7 +83,7 @@ describe("bursts", () => {
     const items = await Promise.all(
       ids.map((id) => dynamo.client.send(new GetItemCommand({ TableName: TABLE, Key: { id: { S: id } } }))),
     );
-    expect(items.map(({ Item }) => [Item?.complete?.BOOL, Item?.parts?.N])).toEqual([
+    expect(items.map(({ Item }) => [Item?.complete?.BOOL, Item?.burst?.N])).toEqual([
       [true, "3"],
       [true, undefined],
       [true, undefined],

@@ -9,7 +9,8 @@ import type * as v from "valibot";
  * - `inbound.ts`: the event schemas and the event → envelope reading (a core/inbound.ts `Inbound`);
  * - `ingress.ts`: the Hono app and its Lambda handler (core/ingress.ts middleware);
  * - `reply.ts`: the reply context the ingress stores in `envelope.reply` and the worker answers with;
- * - `api.ts`: the platform API client; `outbox.ts`: the {@link Outbox}; `format.ts`: the Markdown dialect;
+ * - `api.ts`: the platform API client; `outbox.ts`: the {@link Outbox} (what the channel can do, which the
+ *   core drives); `format.ts`: the Markdown dialect;
  * - `secret.ts`: the secret's schema; `adapter.ts`: this object; `worker.ts`: the worker's Lambda handler.
  *
  * Helpers only one platform needs sit beside them (Slack's thread lookup, WhatsApp's delivery statuses).
@@ -52,8 +53,18 @@ export interface ChannelAdapter<Secret, Reply> {
   teardown(secret: Secret): Promise<Record<string, unknown>>;
 }
 
-/** Sends to the platform. Errors are PlatformErrors that say whether a retry can help. */
+/**
+ * What a channel can do on its platform: its Markdown dialect and message limit, and the few primitives
+ * it has. The core does the rest the same way for every channel (handlers/core/reply/): it renders the
+ * answer with `render`, splits it at `limit`, paces and retries the calls (a 429's retry_after), streams
+ * where `streaming` says how, and keeps the send ledger. Errors are PlatformErrors that say whether a
+ * retry can help; a primitive never waits out a rate limit itself.
+ */
 export interface Outbox<Reply> {
+  /** Markdown → the platform's text (core/text/render.ts with the channel's dialect, in its format.ts). */
+  readonly render: (markdown: string) => string;
+  /** Most characters of rendered text one message takes. */
+  readonly limit: number;
   /**
    * Whether the message is for the bot at all, when the ingress could not tell (a Slack thread reply
    * without a mention): false drops it before the allowlist and the agent. Absent: always true.
@@ -63,8 +74,30 @@ export interface Outbox<Reply> {
   typing(reply: Reply): Promise<void>;
   /** Clears the indicator, where the platform does not clear it by itself. */
   typingDone?(reply: Reply): Promise<void>;
-  /** Sends Markdown as one or more messages, rendered and split for the platform. */
-  send(reply: Reply, markdown: string, options: SendOptions): Promise<void>;
+  /** Posts `part` as a new message; resolves to where it is, when the platform can edit or remove it. */
+  post(reply: Reply, part: Part): Promise<Ref | undefined>;
+  /** Replaces the text of a posted message with `part`'s; the same text again resolves as done. */
+  edit?(reply: Reply, ref: Ref, part: Part): Promise<void>;
+  /** Deletes a posted message (a part an earlier, longer answer had and this one has not). */
+  remove?(reply: Reply, ref: Ref): Promise<void>;
+  /**
+   * Shows `part` as a draft: a preview the platform shows while it is written and drops once a message
+   * is posted (Telegram's sendMessageDraft). The same part again updates it in place.
+   */
+  draft?(reply: Reply, part: Part): Promise<void>;
+  /** How this reply shows while the agent still writes; undefined: whole, once it is written. */
+  streaming?(reply: Reply): Streaming | undefined;
+  /**
+   * Whether `part`, posted by an earlier attempt at `since` (epoch ms) with an unknown outcome, is on the
+   * platform: true, false, or undefined when the platform cannot tell (then it is posted again: a part
+   * twice is better than a gap). A retryable error means: look again on a later attempt.
+   */
+  lookup?(reply: Reply, part: Part, since: number): Promise<boolean | undefined>;
+  /**
+   * Whether the platform confirms `part` with a delivery status the ingress records in the send ledger
+   * (WhatsApp's callback data): an attempt unsure whether it went out waits a while for that record.
+   */
+  confirms?(part: Part): boolean;
   /**
    * The bot has nothing to say to this message (a stranger still waiting for an admin, chatter it does not
    * answer): where the platform shows an answer pending (Discord's "thinking…"), it is taken away.
@@ -84,40 +117,34 @@ export interface Button {
   readonly command: string;
 }
 
-export interface SendOptions {
-  /** Epoch ms after which waiting (for a 429's retry_after) is pointless: fail instead. */
-  readonly deadline: number;
-  /**
-   * Chunks of this text already delivered by an earlier attempt: do not send them again. Chunks
-   * are numbered in the order the deterministic split gives them, so the same text splits the same.
-   */
-  readonly skip?: number;
-  /** Call before chunk `index` goes out (the send ledger records it as in flight). */
-  readonly sending?: (index: number) => Promise<void>;
-  /** Call after each chunk is delivered, with the number delivered so far (the send ledger). */
-  readonly delivered?: (count: number) => Promise<void>;
-  /**
-   * An earlier attempt sent chunk `index` at `since` (epoch ms) and never learned whether the platform
-   * took it (the worker died, or the call timed out, between the send and its record).
-   */
-  readonly uncertain?: UncertainChunk;
-  /** A stable id of this reply (the envelope id), for the platform's idempotency key where it has one. */
-  readonly key?: string;
-  /** Buttons under the last chunk, where the platform has buttons; elsewhere the text says the commands. */
+/** One message of an answer, rendered for the platform. */
+export interface Part {
+  /** Its place in the answer, from 0. */
+  readonly index: number;
+  /** Rendered (the channel's `render`), at most the channel's `limit` long. */
+  readonly text: string;
+  /** A stable id of the answer (the envelope id): with `index`, names this part for idempotency keys. */
+  readonly key: string | undefined;
+  /** Buttons under this part (the last of a message that has them), where the platform has buttons. */
   readonly buttons?: readonly Button[];
 }
 
-/** A chunk whose earlier send has an unknown outcome; see {@link SendOptions.uncertain}. */
-export interface UncertainChunk {
-  readonly index: number;
-  readonly since: number;
+/** Where a posted message is, to edit or remove it (a Telegram message_id, a Slack ts, a Discord id). */
+export type Ref = string;
+
+/** How a reply shows while the agent writes it (see handlers/core/reply/live.ts). */
+export interface Streaming {
   /**
-   * Whether the platform had confirmed it when the ledger was read for this attempt (a delivery status
-   * webhook recorded there): it is there, do not send it again.
+   * `draft`: the growing part as a draft (Outbox.draft), each finished part posted; `edit`: each part
+   * posted once it has text, then edited as it grows (Outbox.edit).
    */
-  readonly seen: boolean;
-  /** Reads the ledger again: whether the platform has confirmed it by now. */
-  readonly recheck: () => Promise<boolean>;
+  readonly mode: "draft" | "edit";
+  /** Least time between two updates of the reply, in ms (the platform's rate limits). */
+  readonly everyMs: number;
+  /** A draft unchanged this long is shown again, so the platform does not drop it (ms). */
+  readonly keepAliveMs?: number;
+  /** How to stream when the platform refuses this mode for good (the container remembers it). */
+  readonly fallback?: Streaming;
 }
 
 /** What the module passes to the setup action. */

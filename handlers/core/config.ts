@@ -29,10 +29,11 @@ export function intEnv(name: string, fallback: number, min: number, max: number)
   return value;
 }
 
-/** `true`/`1`/`yes` → true, `false`/`0`/`no`/unset → false; anything else is an error. */
-export function boolEnv(name: string): boolean {
+/** `true`/`1`/`yes` → true, `false`/`0`/`no` → false, unset → `fallback` (false); anything else is an error. */
+export function boolEnv(name: string, fallback = false): boolean {
   const raw = process.env[name]?.trim().toLowerCase();
-  if (!raw || raw === "false" || raw === "0" || raw === "no") return false;
+  if (!raw) return fallback;
+  if (raw === "false" || raw === "0" || raw === "no") return false;
   if (raw === "true" || raw === "1" || raw === "yes") return true;
   throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a boolean (true or false)`);
 }

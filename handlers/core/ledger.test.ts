@@ -19,7 +19,8 @@ test("an envelope goes from unknown to answered, partly delivered, complete — 
     complete: false,
     inFlight: undefined,
     seen: [],
-    parts: 1,
+    burst: 1,
+    refs: [],
   };
   expect(await ledger.get("telegram:1")).toEqual(entry);
   const before = Date.now();
@@ -32,6 +33,25 @@ test("an envelope goes from unknown to answered, partly delivered, complete — 
   await ledger.sending("telegram:1", 2);
   await ledger.complete("telegram:1");
   expect(await ledger.get("telegram:1")).toEqual({ ...entry, text: undefined, delivered: 2, complete: true });
+});
+
+test("a stream's messages: recorded as posted (nothing in flight then), kept when the answer is, dropped when complete", async () => {
+  const ledger = dynamoLedger("relay-ledger");
+  await ledger.sending("telegram:2", 0);
+  await ledger.posted("telegram:2", ["41"]);
+  await ledger.sending("telegram:2", 1);
+  expect((await ledger.get("telegram:2"))?.inFlight?.index).toBe(1);
+  await ledger.posted("telegram:2", ["41", undefined, "43"]);
+  const streamed = await ledger.get("telegram:2");
+  expect(streamed).toMatchObject({ text: undefined, complete: false, inFlight: undefined });
+  expect(streamed?.refs).toEqual(["41", undefined, "43"]);
+  await ledger.answered("telegram:2", "the whole answer");
+  expect(await ledger.get("telegram:2")).toMatchObject({
+    text: "the whole answer",
+    refs: ["41", undefined, "43"],
+  });
+  await ledger.complete("telegram:2");
+  expect(await ledger.get("telegram:2")).toMatchObject({ text: undefined, complete: true, refs: [] });
 });
 
 test("a confirmation from the platform is kept per chunk, and only for envelopes the ledger knows", async () => {

@@ -1,7 +1,7 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   GetItemCommand,
-  PutItemCommand,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
@@ -17,17 +17,21 @@ import { log } from "./log.ts";
  * resends only the missing chunks of the same answer, without asking the agent again) and how
  * many chunks went out; once complete, the text is dropped and a small marker stays until the
  * DynamoDB TTL removes it. Before each chunk goes out it is recorded as in flight, so a later attempt
- * knows which chunk may or may not have reached the platform (and asks the platform, where it can).
+ * knows which chunk may or may not have reached the platform (and asks the platform, where it can). A
+ * streamed answer posts its messages before the agent is done: where they are (`refs`) is recorded as
+ * they are posted, so a later attempt edits those messages instead of posting the answer again.
  */
 export interface SendLedger {
   /** What is known about the envelope's reply; undefined when nothing was recorded. */
   get(envelopeId: string): Promise<LedgerEntry | undefined>;
   /**
-   * The agent answered: keep the text until the reply is delivered. `parts`: how many messages of the
-   * conversation the answer is for (a burst merged into one agent call, envelopeId its first), so a retry
-   * takes the same ones together again.
+   * The agent answered: keep the text until the reply is delivered (the refs of a stream are kept).
+   * `burst`: how many messages of the conversation the answer is for (a burst merged into one agent call,
+   * envelopeId its first), so a retry takes the same ones together again.
    */
-  answered(envelopeId: string, text: string, parts?: number): Promise<void>;
+  answered(envelopeId: string, text: string, burst?: number): Promise<void>;
+  /** A stream posted messages: where each part is, by index (all of them, replacing the last record). */
+  posted(envelopeId: string, refs: readonly (string | undefined)[]): Promise<void>;
   /** Chunk `index` is about to go out. */
   sending(envelopeId: string, index: number): Promise<void>;
   /** `count` chunks of the reply are now delivered (none is in flight). */
@@ -52,7 +56,9 @@ export interface LedgerEntry {
   /** Chunks the platform confirmed. */
   readonly seen: readonly number[];
   /** How many messages the answer is for (1 unless a burst was merged). */
-  readonly parts: number;
+  readonly burst: number;
+  /** Where a stream's posted messages are, by part index. */
+  readonly refs: readonly (string | undefined)[];
 }
 
 /** The ledger could not be read or written: the message goes back to SQS. */
@@ -98,27 +104,31 @@ export function dynamoLedger(tableName: string): SendLedger {
               ? undefined
               : { index: Number(Item.sending.N), since: Number(Item.sendingAt?.N ?? 0) },
           seen: (Item.seen?.NS ?? []).map(Number),
-          parts: Number(Item.parts?.N ?? 1),
+          burst: Number(Item.burst?.N ?? 1),
+          refs: readRefs(Item.refs),
         };
       }),
-    answered: (id, text, parts = 1) =>
-      guard("write", async () => {
-        const keep = Buffer.byteLength(text) <= MAX_TEXT_BYTES;
-        if (!keep) log.warn("ledger.text_too_long", { envelopeId: id, chars: text.length });
-        await dynamo().send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: {
-              ...key(id),
-              ...(keep ? { text: { S: text } } : {}),
-              delivered: { N: "0" },
-              complete: { BOOL: false },
-              ...(parts > 1 ? { parts: { N: String(parts) } } : {}),
-              expiresAt: expiresAt(),
-            },
-          }),
-          closingCall(),
-        );
+    answered: (id, text, burst = 1) => {
+      const keep = Buffer.byteLength(text) <= MAX_TEXT_BYTES;
+      if (!keep) log.warn("ledger.text_too_long", { envelopeId: id, chars: text.length });
+      const set = [...(keep ? ["#text = :x"] : []), "delivered = :z", "complete = :f", "expiresAt = :e"];
+      if (burst > 1) set.push("burst = :b");
+      return update(id, {
+        UpdateExpression: `SET ${set.join(", ")}`,
+        ...(keep ? { ExpressionAttributeNames: { "#text": "text" } } : {}),
+        ExpressionAttributeValues: {
+          ...(keep ? { ":x": { S: text } } : {}),
+          ...(burst > 1 ? { ":b": { N: String(burst) } } : {}),
+          ":z": { N: "0" },
+          ":f": { BOOL: false },
+          ":e": expiresAt(),
+        },
+      });
+    },
+    posted: (id, refs) =>
+      update(id, {
+        UpdateExpression: "SET refs = :r, expiresAt = :e REMOVE sending, sendingAt",
+        ExpressionAttributeValues: { ":r": writeRefs(refs), ":e": expiresAt() },
       }),
     sending: (id, index) =>
       update(id, {
@@ -142,17 +152,33 @@ export function dynamoLedger(tableName: string): SendLedger {
       }),
     complete: (id) =>
       update(id, {
-        UpdateExpression: "SET complete = :t, expiresAt = :e REMOVE #text, sending, sendingAt",
+        UpdateExpression: "SET complete = :t, expiresAt = :e REMOVE #text, sending, sendingAt, refs",
         ExpressionAttributeNames: { "#text": "text" },
         ExpressionAttributeValues: { ":t": { BOOL: true }, ":e": expiresAt() },
       }),
   };
 }
 
+/** Refs as a map from part index to ref (`{"0": "42"}`): a list cannot hold the gaps. */
+function writeRefs(refs: readonly (string | undefined)[]): AttributeValue {
+  const map: Record<string, AttributeValue> = {};
+  for (const [index, ref] of refs.entries()) if (ref !== undefined) map[String(index)] = { S: ref };
+  return { M: map };
+}
+
+function readRefs(value: AttributeValue | undefined): (string | undefined)[] {
+  const refs: (string | undefined)[] = [];
+  for (const [index, ref] of Object.entries(value?.M ?? {})) {
+    if (/^\d{1,4}$/.test(index) && ref.S !== undefined) refs[Number(index)] = ref.S;
+  }
+  return Array.from(refs);
+}
+
 /** No ledger (LEDGER_TABLE unset): every delivery is treated as the first. */
 export const noLedger: SendLedger = {
   get: async () => undefined,
   answered: async () => {},
+  posted: async () => {},
   sending: async () => {},
   delivered: async () => {},
   seen: async () => {},

@@ -6,7 +6,6 @@ import { setEnv } from "../../test/harness/env.ts";
 import { allowlistOnly } from "./access/settings.ts";
 import type { ChannelAdapter, Outbox } from "./adapter.ts";
 import { type SessionScope, sessionId } from "./agent/session-id.ts";
-import { sendChunks } from "./chunks.ts";
 import type { Envelope } from "./envelope.ts";
 import { AgentError, PlatformError } from "./errors.ts";
 import { LedgerError, noLedger, type SendLedger } from "./ledger.ts";
@@ -24,14 +23,15 @@ function testChannel(state: { platformDown: boolean; sent: string[] }) {
     replySchema: v.object({ to: v.string() }),
     typingIntervalMs: 60_000,
     outbox: () => ({
+      render: (markdown) => markdown,
+      limit: 4096,
       typing: async () => {},
-      async send(_reply, markdown, options) {
-        await sendChunks([markdown], options, async (chunk) => {
-          if (state.platformDown) {
-            throw new PlatformError("test", "send", { status: 503, reason: "down", retryable: true });
-          }
-          state.sent.push(chunk);
-        });
+      async post(_reply, part) {
+        if (state.platformDown) {
+          throw new PlatformError("test", "send", { status: 503, reason: "down", retryable: true });
+        }
+        state.sent.push(part.text);
+        return undefined;
       },
     }),
     setup: async () => ({}),
@@ -41,7 +41,8 @@ function testChannel(state: { platformDown: boolean; sent: string[] }) {
 }
 
 const refusingAgent = {
-  ask: async (): Promise<string> => {
+  // biome-ignore lint/correctness/useYield: it fails before it answers
+  stream: async function* (): AsyncGenerator<string> {
     throw new AgentError("AccessDeniedException", { retryable: false, status: 403 });
   },
   end: async () => {},
@@ -82,6 +83,7 @@ test("an agent refusing for good: the user is told once and the message is done"
       ledger: noLedger,
       sessions: noSessions,
       sessionScope: "conversation",
+      streamReplies: true,
     }),
     secret: noSecret,
   });
@@ -102,6 +104,7 @@ test("…and when that notice cannot be delivered, the message is kept (retried,
       ledger: noLedger,
       sessions: noSessions,
       sessionScope: "conversation",
+      streamReplies: true,
     }),
     secret: noSecret,
   });
@@ -116,9 +119,9 @@ function echoAgent() {
   const calls: string[] = [];
   return {
     calls,
-    ask: async (envelope: { text: string }, session: string) => {
+    async *stream(envelope: { text: string }, session: string) {
       calls.push(session);
-      return `echo: ${envelope.text}`;
+      yield `echo: ${envelope.text}`;
     },
     end: async () => {},
   };
@@ -146,6 +149,7 @@ function workerWith(
       ledger: parts.ledger ?? noLedger,
       sessions: parts.sessions ?? noSessions,
       sessionScope: parts.sessionScope ?? "conversation",
+      streamReplies: true,
     }),
     secret: parts.sessionKey ? loaderOf({ session_key: parts.sessionKey }) : noSecret,
   });
@@ -231,6 +235,7 @@ test("a stranger is refused aloud, but on a channel that answers no strangers, n
         ledger: noLedger,
         sessions: noSessions,
         sessionScope: "conversation",
+        streamReplies: true,
       }),
       secret: noSecret,
     });
@@ -275,6 +280,7 @@ test("per-user sessions: each member of a group has their own, and /new starts a
         ledger: noLedger,
         sessions,
         sessionScope,
+        streamReplies: true,
       }),
       secret: loaderOf({ session_key: KEY }),
     });
@@ -340,6 +346,7 @@ const echoSettings = () => ({
   ledger: noLedger,
   sessions: noSessions,
   sessionScope: "conversation" as const,
+  streamReplies: true,
 });
 
 test("the typing indicator is over and cleared before the handler returns: Lambda never freezes those calls half-done", async () => {

@@ -16,7 +16,7 @@ import { runSetup, SetupEventSchema } from "./setup.ts";
 import { startTyping } from "./typing.ts";
 import { burstSize, holdSeconds } from "./worker/burst.ts";
 import { compose, sessionPolicyOf } from "./worker/compose.ts";
-import { deliverOnce, type Send } from "./worker/deliver.ts";
+import { deliverOnce } from "./worker/deliver.ts";
 import { credentialsRefused, handleFailure } from "./worker/failure.ts";
 import { type Received, receive } from "./worker/receive.ts";
 import { readWorkerSettings, type WorkerSettings } from "./worker/settings.ts";
@@ -77,7 +77,7 @@ export function createWorker<Secret, Reply>(
     deadline: number,
     pending: Inflight,
   ) {
-    const { agent, access, accessStore, sessions, ledger } = settings();
+    const { agent, access, accessStore, sessions, ledger, streamReplies } = settings();
     const last = burst.at(-1) as Received<Reply>;
     const reach: Reach = {
       direct: async (userId) => box.direct?.(userId),
@@ -108,7 +108,7 @@ export function createWorker<Secret, Reply>(
       ledger,
       key,
       said,
-      (text, sendOptions) => box.send(last.reply, text, sendOptions),
+      { outbox: box, reply: last.reply, stream: streamReplies },
       deadline,
       { members, known },
     );
@@ -132,9 +132,8 @@ export function createWorker<Secret, Reply>(
       return false;
     }
     try {
-      const send: Send = (markdown, sendOptions) =>
-        box.send(reply.output, markdown, buttons ? { ...sendOptions, buttons } : sendOptions);
-      await deliverOnce(settings().ledger, id, async () => text, send, deadline);
+      const to = { outbox: box, reply: reply.output, stream: false };
+      await deliverOnce(settings().ledger, id, async () => text, to, deadline, buttons ? { buttons } : {});
       return true;
     } catch (err) {
       log.warn("notice.failed", { key: id, err });
@@ -166,7 +165,9 @@ export function createWorker<Secret, Reply>(
     try {
       // A retry takes together what the first attempt merged (the ledger says how many).
       const known = { entry: await ledger.get(head.id) };
-      const size = known.entry ? known.entry.parts : burstSize(messages, burstWindowMs, mergeable);
+      // (An attempt that died mid-stream recorded no text: its burst is taken again, as the first did.)
+      const answered = known.entry?.text !== undefined || known.entry?.complete === true;
+      const size = answered ? (known.entry?.burst ?? 1) : burstSize(messages, burstWindowMs, mergeable);
       burst = messages.slice(0, size).filter((m): m is Received<Reply> => m !== undefined);
       const candidate = await outbox();
       // Whether the bot is addressed at all, where only the platform can tell (a Slack thread reply):

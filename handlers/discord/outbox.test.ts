@@ -1,6 +1,7 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { discordErrors, type FakeDiscord, startDiscord } from "../../emulators/discord.ts";
 import { commandInteraction } from "../../emulators/discord-interactions.ts";
+import { noRecord, sendAnswer } from "../core/reply/send.ts";
 import { DiscordApiError, discordApi } from "./api.ts";
 import { chunkNonce, DISCORD_LIMIT, discordOutbox, TOKEN_USABLE_MS } from "./outbox.ts";
 import type { InteractionReply, MessageReply } from "./reply.ts";
@@ -49,7 +50,7 @@ const long = Array.from({ length: 60 }, (_, i) => `Paragraph ${i}: ${"word ".rep
 describe("interaction replies", () => {
   test("the first chunk edits the deferred response, the rest are follow-ups; nobody is pinged", async () => {
     const reply = await deferred();
-    await outbox().send(reply, `**Hi** @everyone\n\n${long}`, { deadline: deadline() });
+    await sendAnswer(outbox(), reply, `**Hi** @everyone\n\n${long}`, { deadline: deadline() });
     const original = discord.original(reply.interactionId);
     expect(original?.deferred).toBe(false);
     expect(original?.content).toStartWith("**Hi** @everyone");
@@ -67,16 +68,14 @@ describe("interaction replies", () => {
   test("a resumed send skips the chunks already delivered and reports each one it sends", async () => {
     const reply = await deferred();
     const counts: number[] = [];
-    const delivered = async (count: number) => {
-      counts.push(count);
-    };
-    await outbox().send(reply, long, { deadline: deadline(), delivered });
+    const record = { ...noRecord, delivered: async (count: number) => void counts.push(count) };
+    await sendAnswer(outbox(), reply, long, { deadline: deadline(), record });
     const total = counts.length;
     expect(counts).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     discord.reset();
     const reply2 = await deferred();
     counts.length = 0;
-    await outbox().send(reply2, long, { deadline: deadline(), skip: 2, delivered });
+    await sendAnswer(outbox(), reply2, long, { deadline: deadline(), progress: { delivered: 2 }, record });
     expect(counts).toEqual(Array.from({ length: total - 2 }, (_, i) => i + 3));
     expect(discord.calls.every((c) => c.route === "POST /webhooks/{application}/{token}")).toBe(true);
     expect(discord.original(reply2.interactionId)?.deferred).toBe(true);
@@ -98,7 +97,8 @@ describe("interaction replies", () => {
       channelId: CHANNEL,
       issuedAt: snowflakeTime(interaction.id),
     };
-    const sending = discordOutbox(discordApi(discord.botToken, discord.url), Date.now, [30, 30, 30]).send(
+    const sending = sendAnswer(
+      discordOutbox(discordApi(discord.botToken, discord.url), Date.now, [30, 30, 30]),
       reply,
       "fast answer",
       { deadline: deadline() },
@@ -126,9 +126,14 @@ describe("interaction replies", () => {
       channelId: CHANNEL,
       issuedAt: snowflakeTime(interaction.id),
     };
-    await discordOutbox(discordApi(discord.botToken, discord.url), Date.now, [5, 5]).send(reply, "anyway", {
-      deadline: deadline(),
-    });
+    await sendAnswer(
+      discordOutbox(discordApi(discord.botToken, discord.url), Date.now, [5, 5]),
+      reply,
+      "anyway",
+      {
+        deadline: deadline(),
+      },
+    );
     expect(discord.calls.map((c) => c.response?.status)).toEqual([404, 404, 404, 200]);
     expect(discord.calls.at(-1)?.route).toBe("POST /channels/{channel}/messages");
     expect(discord.sent(CHANNEL)).toEqual(["anyway"]);
@@ -141,9 +146,14 @@ describe("interaction replies", () => {
 
   test("a token past 14 minutes: straight to the channel with the bot token", async () => {
     const reply = await deferred();
-    await outbox(() => reply.issuedAt + TOKEN_USABLE_MS + 1).send(reply, "late answer", {
-      deadline: deadline(),
-    });
+    await sendAnswer(
+      outbox(() => reply.issuedAt + TOKEN_USABLE_MS + 1),
+      reply,
+      "late answer",
+      {
+        deadline: deadline(),
+      },
+    );
     expect(discord.calls.map((c) => [c.route, c.authorization])).toEqual([
       ["POST /channels/{channel}/messages", `Bot ${discord.botToken}`],
     ]);
@@ -153,7 +163,7 @@ describe("interaction replies", () => {
   test("a token Discord refuses midway: the remaining chunks go to the channel", async () => {
     const reply = await deferred();
     discord.script("POST /webhooks/{application}/{token}", discordErrors.unknownWebhook());
-    await outbox().send(reply, long, { deadline: deadline() });
+    await sendAnswer(outbox(), reply, long, { deadline: deadline() });
     const routes = discord.calls.map((c) => c.route);
     expect(routes[0]).toBe("PATCH /webhooks/{application}/{token}/messages/@original");
     expect(routes[1]).toBe("POST /webhooks/{application}/{token}");
@@ -164,12 +174,10 @@ describe("interaction replies", () => {
   test("expired and no access to the channel: a PlatformError that a retry cannot fix", async () => {
     const reply = await deferred(FORBIDDEN);
     discord.expire(reply.interactionId);
-    const error = await outbox()
-      .send(reply, "x", { deadline: deadline() })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    const error = await sendAnswer(outbox(), reply, "x", { deadline: deadline() }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DiscordApiError);
     expect(error).toMatchObject({ status: 403, retryable: false });
   });
@@ -181,21 +189,21 @@ describe("interaction replies", () => {
       discordErrors.rateLimited(0.2),
     );
     const started = Date.now();
-    await outbox().send(reply, "patient", { deadline: deadline() });
+    await sendAnswer(outbox(), reply, "patient", { deadline: deadline() });
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     expect(discord.original(reply.interactionId)?.content).toBe("patient");
   });
 
   test("an answer that renders to nothing still ends the 'thinking…'", async () => {
     const reply = await deferred();
-    await outbox().send(reply, "```\n\n```", { deadline: deadline() });
+    await sendAnswer(outbox(), reply, "```\n\n```", { deadline: deadline() });
     expect(discord.original(reply.interactionId)?.content).toBe("The agent had no answer.");
   });
 });
 
 describe("message replies (relayed from the gateway)", () => {
   test("posted in the channel, the first chunk replying to the user's message without pinging", async () => {
-    await outbox().send(message, long, { deadline: deadline() });
+    await sendAnswer(outbox(), message, long, { deadline: deadline() });
     const posts = discord.callsOf("POST /channels/{channel}/messages");
     expect(posts.length).toBeGreaterThan(1);
     expect(posts[0]?.body).toMatchObject({
@@ -212,11 +220,11 @@ describe("message replies (relayed from the gateway)", () => {
 
   test("a chunk sent again by a later attempt (its first send's outcome unknown) appears once: the nonce", async () => {
     const options = { deadline: deadline(), key: "discord:1300000000000000001" };
-    await outbox().send(message, long, options);
+    await sendAnswer(outbox(), message, long, options);
     const posted = discord.sent(CHANNEL).length;
     // The worker died after chunk 1 went out, before the ledger heard: the next attempt resends chunk 1.
-    const uncertain = { index: 1, since: Date.now() - 1_000, seen: false, recheck: async () => false };
-    await outbox().send(message, long, { ...options, skip: 1, uncertain });
+    const inFlight = { index: 1, since: Date.now() - 1_000 };
+    await sendAnswer(outbox(), message, long, { ...options, progress: { delivered: 1, inFlight } });
     const posts = discord.callsOf("POST /channels/{channel}/messages");
     expect(posts.length).toBeGreaterThan(posted);
     expect(posts[0]?.body).toMatchObject({ nonce: chunkNonce(options.key, 0), enforce_nonce: true });
@@ -241,7 +249,7 @@ describe("a message the bot starts (an admin's access request)", () => {
       { label: "Allow", command: "/allow K7MX2P" },
       { label: "Deny", command: "/deny K7MX2P" },
     ];
-    await box.send(reply, `${long}\n\nAllow?`, { deadline: deadline(), buttons });
+    await sendAnswer(box, reply, `${long}\n\nAllow?`, { deadline: deadline(), buttons });
     const posted = discord.callsOf("POST /channels/{channel}/messages");
     expect(posted.length).toBeGreaterThan(1);
     const components = posted.map((c) => (c.body as { components?: unknown }).components);

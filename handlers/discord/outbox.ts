@@ -4,12 +4,8 @@ import type {
   RESTPostAPIWebhookWithTokenJSONBody,
 } from "discord-api-types/v10";
 import type { Button, Outbox } from "../core/adapter.ts";
-import { sendChunks } from "../core/chunks.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { log } from "../core/log.ts";
-import { notices } from "../core/notices.ts";
-import { retryWhenRateLimited } from "../core/rate-limit.ts";
-import { renderChunks } from "../core/text/split.ts";
 import { DISCORD_CODES, DiscordApiError, type DiscordCall } from "./api.ts";
 import { markdownToDiscord } from "./format.ts";
 import type { DiscordReply, InteractionReply } from "./reply.ts";
@@ -69,14 +65,18 @@ export function chunkNonce(key: string, index: number): string {
   return `${sha256Hex(key).slice(0, 20)}.${index}`;
 }
 
+/** Interactions whose webhook Discord refused, remembered this long so the later parts go straight to the channel. */
+const GONE_REMEMBERED = 1_000;
+
 /**
- * Sends replies through the Discord REST API, rendered to Discord Markdown and split at 2000.
- * Interactions: the first chunk edits the deferred response (`@original`), the rest are follow-ups;
+ * The Discord REST API as an outbox: Discord Markdown split at 2000.
+ * Interactions: the first part edits the deferred response (`@original`), the rest are follow-ups;
  * once the token is too old (or Discord refuses it, or never got our deferred response) the rest
  * go to the channel with the bot token,
  * and a channel we cannot write to (403/404) is a PlatformError the worker logs as undeliverable.
  * Messages: posted in the channel, the first as a reply to the user's message; typing every ~8 s.
- * Buttons go under the last chunk as message components; `direct` opens the user's DM channel.
+ * Buttons go under their part as message components; `direct` opens the user's DM channel; `silence`
+ * deletes a deferred "thinking…" the bot has nothing to follow with.
  */
 export function discordOutbox(
   call: DiscordCall,
@@ -153,7 +153,23 @@ export function discordOutbox(
     return first ? whenOriginalReady(send) : send();
   };
 
+  // Interactions whose webhook is gone: their later parts go to the channel without trying it again.
+  const gone = new Set<string>();
+  const webhookUsable = (reply: InteractionReply, index: number) => {
+    if (gone.has(reply.interactionId)) return false;
+    if (now() - reply.issuedAt < TOKEN_USABLE_MS) return true;
+    log.info("discord.token_expired", { interactionId: reply.interactionId, chunk: index });
+    remember(reply.interactionId);
+    return false;
+  };
+  const remember = (interactionId: string) => {
+    if (gone.size >= GONE_REMEMBERED) gone.clear();
+    gone.add(interactionId);
+  };
+
   return {
+    render: markdownToDiscord,
+    limit: DISCORD_LIMIT,
     async typing(reply) {
       // An interaction shows "thinking…" from its deferred response until the first edit.
       if (reply.kind !== "message") return;
@@ -175,50 +191,34 @@ export function discordOutbox(
       });
       return { kind: "message", channelId: channel.id };
     },
-    async send(reply, markdown, options) {
-      const { deadline, key } = options;
-      let chunks = renderChunks(markdown, markdownToDiscord, DISCORD_LIMIT);
-      // Markup that renders to nothing must still end the deferred "thinking…".
-      if (chunks.length === 0) chunks = [notices.empty];
-      const nonce = (index: number) => (key === undefined ? undefined : chunkNonce(key, index));
-      const buttons = (index: number) => (index === chunks.length - 1 ? options.buttons : undefined);
+    async post(reply, part) {
+      const nonce = part.key === undefined ? undefined : chunkNonce(part.key, part.index);
+      const { buttons } = part;
       if (reply.kind === "message") {
-        await sendChunks(chunks, options, async (content, index) => {
-          const replyTo = index === 0 ? reply : undefined;
-          await retryWhenRateLimited(
-            () => toChannel(reply.channelId, content, nonce(index), replyTo, buttons(index)),
-            deadline,
-          );
-        });
-        return;
+        const first = part.index === 0 ? reply : undefined;
+        return idOf(await toChannel(reply.channelId, part.text, nonce, first, buttons));
       }
       // Editing @original is idempotent and channel posts carry a nonce; a follow-up cannot.
-      let viaWebhook = now() - reply.issuedAt < TOKEN_USABLE_MS;
-      if (!viaWebhook)
-        log.info("discord.token_expired", { interactionId: reply.interactionId, before: "send" });
-      await sendChunks(chunks, options, async (content, index) => {
-        if (viaWebhook) {
-          try {
-            await retryWhenRateLimited(
-              () => toWebhookWhenReady(reply, content, index === 0, buttons(index)),
-              deadline,
-            );
-            return;
-          } catch (error) {
-            if (!webhookGone(error)) throw error;
-            viaWebhook = false;
-            log.info("discord.webhook_gone", {
-              interactionId: reply.interactionId,
-              chunk: index,
-              code: (error as DiscordApiError).code,
-            });
-          }
+      if (webhookUsable(reply, part.index)) {
+        try {
+          return idOf(await toWebhookWhenReady(reply, part.text, part.index === 0, buttons));
+        } catch (error) {
+          if (!webhookGone(error)) throw error;
+          remember(reply.interactionId);
+          log.info("discord.webhook_gone", {
+            interactionId: reply.interactionId,
+            chunk: part.index,
+            code: (error as DiscordApiError).code,
+          });
         }
-        await retryWhenRateLimited(
-          () => toChannel(reply.channelId, content, nonce(index), undefined, buttons(index)),
-          deadline,
-        );
-      });
+      }
+      return idOf(await toChannel(reply.channelId, part.text, nonce, undefined, buttons));
     },
   };
+}
+
+/** The id of the message Discord answered with. */
+function idOf(message: unknown): string | undefined {
+  const id = (message as { id?: unknown } | undefined)?.id;
+  return typeof id === "string" ? id : undefined;
 }

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import { DEFAULT_SLACK_TOKEN, type FakeSlack, slackErrors, startSlack } from "../../emulators/slack.ts";
-import type { SendOptions } from "../core/adapter.ts";
 import { PlatformError } from "../core/errors.ts";
+import { noRecord, type SendOptions, sendAnswer } from "../core/reply/send.ts";
 import { slackApi } from "./api.ts";
 import {
   CLOCK_SKEW_MS,
@@ -51,9 +51,8 @@ function retry(index: number, since: number, extra: Partial<SendOptions> = {}) {
   const options: SendOptions = {
     deadline: Date.now() + 30_000,
     key: KEY,
-    skip: index,
-    uncertain: { index, since, seen: false, recheck: async () => false },
-    delivered: async (count) => void delivered.push(count),
+    progress: { delivered: index, inFlight: { index, since } },
+    record: { ...noRecord, delivered: async (count) => void delivered.push(count) },
     ...extra,
   };
   return { options, delivered };
@@ -62,7 +61,7 @@ function retry(index: number, since: number, extra: Partial<SendOptions> = {}) {
 /** The first attempt: posts the reply (or its first parts) and notes when. */
 async function firstAttempt(reply: SlackReply, text = "the answer", key = KEY) {
   const since = Date.now();
-  await outbox().send(reply, text, { deadline: Date.now() + 30_000, key });
+  await sendAnswer(outbox(), reply, text, { deadline: Date.now() + 30_000, key });
   return since;
 }
 
@@ -81,11 +80,11 @@ describe("metadata on every part", () => {
   });
 
   test("no key, no metadata (and nothing to look up)", async () => {
-    await outbox().send(thread, "plain", { deadline: Date.now() + 30_000 });
+    await sendAnswer(outbox(), thread, "plain", { deadline: Date.now() + 30_000 });
     expect(fake.messages[0]?.metadata).toBeUndefined();
     const { options } = retry(0, Date.now());
     const { key: _key, ...noKey } = options;
-    await outbox().send(thread, "plain", noKey);
+    await sendAnswer(outbox(), thread, "plain", noKey);
     expect(fake.sent()).toEqual(["plain", "plain"]);
     expect(fake.callsOf("conversations.replies")).toHaveLength(0);
   });
@@ -95,7 +94,7 @@ describe("a part in flight", () => {
   test("in a thread, already posted: found with conversations.replies, not posted again, counted delivered", async () => {
     const since = await firstAttempt(thread);
     const { options, delivered } = retry(0, since);
-    await outbox().send(thread, "the answer", options);
+    await sendAnswer(outbox(), thread, "the answer", options);
     expect(fake.sent()).toEqual(["the answer"]);
     expect(delivered).toEqual([1]);
     expect(fake.callsOf("conversations.replies").map((c) => c.params)).toEqual([
@@ -112,7 +111,7 @@ describe("a part in flight", () => {
   test("at the top level of a DM: found with conversations.history", async () => {
     const since = await firstAttempt(dm);
     const { options, delivered } = retry(0, since);
-    await outbox().send(dm, "the answer", options);
+    await sendAnswer(outbox(), dm, "the answer", options);
     expect(fake.sent()).toEqual(["the answer"]);
     expect(delivered).toEqual([1]);
     expect(fake.callsOf("conversations.history")[0]?.params).toMatchObject({
@@ -127,11 +126,11 @@ describe("a part in flight", () => {
     fake.script("chat.postMessage", slackErrors.error("internal_error"), { when: () => ++posts === 3 });
     const since = Date.now();
     await expect(
-      outbox().send(thread, LONG, { deadline: Date.now() + 30_000, key: KEY }),
+      sendAnswer(outbox(), thread, LONG, { deadline: Date.now() + 30_000, key: KEY }),
     ).rejects.toBeInstanceOf(PlatformError);
     expect(fake.sent()).toHaveLength(2);
     const { options, delivered } = retry(1, since);
-    await outbox().send(thread, LONG, options);
+    await sendAnswer(outbox(), thread, LONG, options);
     expect(fake.messages.map((m) => m.metadata?.event_payload.part)).toEqual([0, 1, 2]);
     expect(delivered).toEqual([2, 3]);
   });
@@ -145,7 +144,7 @@ describe("a part in flight", () => {
       metadata: { event_type: REPLY_EVENT_TYPE, event_payload: { reply: replyTag(KEY), part: 1 } },
     });
     const { options, delivered } = retry(0, since);
-    await outbox().send(thread, "the answer", options);
+    await sendAnswer(outbox(), thread, "the answer", options);
     expect(fake.sent("C0CHANNEL1", PARENT)).toEqual(["another answer", "the answer"]);
     expect(delivered).toEqual([1]);
     expect(logged("send.uncertain").map((line) => line.found)).toEqual([false]);
@@ -156,7 +155,7 @@ describe("a part in flight", () => {
     const later = Math.floor(Date.now() / 1000) + 5;
     for (let i = 0; i < LOOKUP_PAGE_SIZE * 2 + 10; i++)
       fake.addToChannel("D0DMCHAN01", { user: "U0HUMAN001", ts: `${later}.${String(i).padStart(6, "0")}` });
-    await outbox().send(dm, "the answer", retry(0, since).options);
+    await sendAnswer(outbox(), dm, "the answer", retry(0, since).options);
     expect(fake.sent()).toEqual(["the answer"]);
     expect(fake.callsOf("conversations.history")).toHaveLength(3);
   });
@@ -166,7 +165,7 @@ describe("a part in flight", () => {
     const later = Math.floor(Date.now() / 1000) + 5;
     for (let i = 0; i < LOOKUP_PAGE_SIZE * MAX_LOOKUP_PAGES + 1; i++)
       fake.addToChannel("D0DMCHAN01", { user: "U0HUMAN001", ts: `${later}.${String(i).padStart(6, "0")}` });
-    await outbox().send(dm, "the answer", retry(0, since).options);
+    await sendAnswer(outbox(), dm, "the answer", retry(0, since).options);
     expect(fake.sent()).toEqual(["the answer", "the answer"]);
     expect(fake.callsOf("conversations.history")).toHaveLength(MAX_LOOKUP_PAGES);
     expect(logged("send.uncertain").map((line) => line.found)).toEqual(["cannot tell"]);
@@ -180,10 +179,10 @@ describe("when Slack will not say", () => {
     const since = await firstAttempt(thread);
     const box = outbox();
     fake.script("conversations.replies", slackErrors.error("missing_scope"), { times: 2 });
-    await box.send(thread, "the answer", retry(0, since).options);
-    await box.send(thread, "the answer", retry(0, since).options);
+    await sendAnswer(box, thread, "the answer", retry(0, since).options);
+    await sendAnswer(box, thread, "the answer", retry(0, since).options);
     fake.script("conversations.history", slackErrors.error("not_in_channel"));
-    await box.send(dm, "the answer", retry(0, since).options);
+    await sendAnswer(box, dm, "the answer", retry(0, since).options);
     expect(fake.sent()).toEqual(["the answer", "the answer", "the answer", "the answer"]);
     expect(refusals().map((line) => line.reason)).toEqual(["missing_scope", "not_in_channel"]);
   });
@@ -191,7 +190,7 @@ describe("when Slack will not say", () => {
   test("rate limited: waits Retry-After, then finds it", async () => {
     const since = await firstAttempt(thread);
     fake.script("conversations.replies", slackErrors.ratelimited(1));
-    await outbox().send(thread, "the answer", retry(0, since).options);
+    await sendAnswer(outbox(), thread, "the answer", retry(0, since).options);
     expect(fake.sent()).toEqual(["the answer"]);
     expect(fake.callsOf("conversations.replies")).toHaveLength(2);
   });
@@ -200,17 +199,18 @@ describe("when Slack will not say", () => {
     const since = await firstAttempt(thread);
     fake.script("conversations.replies", slackErrors.serverError(503));
     const { options, delivered } = retry(0, since);
-    const down = await outbox()
-      .send(thread, "the answer", options)
-      .catch((e: unknown) => e);
+    const down = await sendAnswer(outbox(), thread, "the answer", options).catch((e: unknown) => e);
     expect([(down as PlatformError).retryable, (down as PlatformError).method]).toEqual([
       true,
       "conversations.replies",
     ]);
     fake.script("conversations.replies", slackErrors.ratelimited(60));
-    const limited = await outbox()
-      .send(thread, "the answer", retry(0, since, { deadline: Date.now() + 5_000 }).options)
-      .catch((e: unknown) => e);
+    const limited = await sendAnswer(
+      outbox(),
+      thread,
+      "the answer",
+      retry(0, since, { deadline: Date.now() + 5_000 }).options,
+    ).catch((e: unknown) => e);
     expect((limited as PlatformError).status).toBe(429);
     expect(fake.sent()).toEqual(["the answer"]);
     expect(delivered).toEqual([]);

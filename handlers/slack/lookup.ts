@@ -1,15 +1,14 @@
 import * as v from "valibot";
-import type { ChunkLookup } from "../core/chunks.ts";
+import type { Part } from "../core/adapter.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import { retryWhenRateLimited } from "../core/rate-limit.ts";
 import type { SlackCall } from "./api.ts";
 import type { SlackReply } from "./reply.ts";
 
 /**
- * Finding a reply chunk an earlier attempt may have posted. Every chunk goes out with Slack message
- * metadata naming the reply (a hash of the envelope id) and the chunk's index; when a chunk's outcome is
+ * Finding a reply part an earlier attempt may have posted. Every part goes out with Slack message
+ * metadata naming the reply (a hash of the envelope id) and the part's index; when a part's outcome is
  * unknown (the worker died between Slack taking it and the ledger write), the worker reads the conversation
  * since the chunk went out and looks for that metadata. Slack has no idempotency key for chat.postMessage,
  * so this read is what keeps a redelivered message from posting the same part twice.
@@ -60,43 +59,40 @@ export function slackTsOf(epochMs: number): string {
   return `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, "0")}000`;
 }
 
-/** Looks up reply chunks in Slack; one per outbox, so each refusal is logged once per container. */
-export interface PostedChunks {
-  /** The {@link ChunkLookup} for reply `key` in the conversation of `reply`. */
-  lookup(reply: SlackReply, key: string, deadline: number): ChunkLookup;
+/** Looks up reply parts in Slack; one per outbox, so each refusal is logged once per container. */
+export interface PostedParts {
+  /** Whether `part` of the reply, posted at `since` (epoch ms) by an earlier attempt, is in the conversation. */
+  lookup(reply: SlackReply, part: Part, since: number): Promise<boolean | undefined>;
 }
 
 /**
  * Reads the reply's conversation since the chunk went out (minus {@link CLOCK_SKEW_MS}) with its metadata:
  * conversations.replies for a thread, conversations.history for a DM's top level. True when a message
  * carries our event type, reply tag and the chunk's index; false when the whole window was read and none
- * did; undefined when Slack refuses the read (missing_scope, not_in_channel, …) or the window passes
- * {@link MAX_LOOKUP_PAGES} pages. Rate limits wait Retry-After when the deadline allows; other retryable
- * errors go up, so a later attempt looks again.
- * @example await sendChunks(chunks, options, post, postedChunks(call).lookup(reply, key, deadline));
+ * did; undefined when Slack refuses the read (missing_scope, not_in_channel, …), the window passes
+ * {@link MAX_LOOKUP_PAGES} pages, or the part has no key (it was posted without metadata). Retryable errors
+ * (a rate limit) go up: the core waits and looks again, or a later attempt does.
+ * @example await postedParts(call).lookup(reply, { index: 1, text, key }, since) // true | false | undefined
  */
-export function postedChunks(call: SlackCall): PostedChunks {
+export function postedParts(call: SlackCall): PostedParts {
   const refusals = new Set<string>();
   return {
-    lookup: (reply, key, deadline) => async (index, since) => {
+    async lookup(reply, { key, index }, since) {
+      if (key === undefined) return undefined;
       const tag = replyTag(key);
       const method = reply.threadTs === undefined ? "conversations.history" : "conversations.replies";
       let cursor: string | undefined;
       for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
         let raw: unknown;
         try {
-          raw = await retryWhenRateLimited(
-            () =>
-              call(method, {
-                channel: reply.channel,
-                ts: reply.threadTs,
-                oldest: slackTsOf(since - CLOCK_SKEW_MS),
-                include_all_metadata: true,
-                limit: LOOKUP_PAGE_SIZE,
-                cursor,
-              }),
-            deadline,
-          );
+          raw = await call(method, {
+            channel: reply.channel,
+            ts: reply.threadTs,
+            oldest: slackTsOf(since - CLOCK_SKEW_MS),
+            include_all_metadata: true,
+            limit: LOOKUP_PAGE_SIZE,
+            cursor,
+          });
         } catch (error) {
           if (!(error instanceof PlatformError) || error.retryable) throw error;
           if (!refusals.has(`${method}:${error.reason}`)) {

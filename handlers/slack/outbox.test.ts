@@ -7,6 +7,7 @@ import {
   startSlack,
 } from "../../emulators/slack.ts";
 import { PlatformError } from "../core/errors.ts";
+import { noRecord, sendAnswer } from "../core/reply/send.ts";
 import { slackApi } from "./api.ts";
 import { PROGRESS_REACTION, PROGRESS_STATUS, SLACK_LIMIT, slackOutbox } from "./outbox.ts";
 import type { SlackReply } from "./reply.ts";
@@ -34,8 +35,8 @@ const assistantReply: SlackReply = {
 describe("send", () => {
   test("mrkdwn in the thread, links not unfurled; a DM's top-level message answered top level", async () => {
     const box = outbox();
-    await box.send(channelReply, "**hi** <you>", far());
-    await box.send(dmReply, "plain", far());
+    await sendAnswer(box, channelReply, "**hi** <you>", far());
+    await sendAnswer(box, dmReply, "plain", far());
     expect(fake.messages.map((m) => [m.channel, m.thread_ts, m.text])).toEqual([
       ["C0CHANNEL1", PARENT, "*hi* &lt;you&gt;"],
       ["D0DMCHAN01", undefined, "plain"],
@@ -48,7 +49,7 @@ describe("send", () => {
 
   test(`long answers split at ${SLACK_LIMIT} characters, in order`, async () => {
     const long = Array.from({ length: 150 }, (_, i) => `Paragraph ${i}: ${"word ".repeat(12)}`).join("\n\n");
-    await outbox().send(channelReply, long, far());
+    await sendAnswer(outbox(), channelReply, long, far());
     const sent = fake.sent("C0CHANNEL1", PARENT);
     expect(sent.length).toBeGreaterThan(2);
     for (const text of sent) expect(text.length).toBeLessThanOrEqual(SLACK_LIMIT);
@@ -58,14 +59,14 @@ describe("send", () => {
 
   test("a resumed reply skips the parts already delivered and reports each one it sends", async () => {
     const long = Array.from({ length: 150 }, (_, i) => `Paragraph ${i}: ${"word ".repeat(12)}`).join("\n\n");
-    await outbox().send(channelReply, long, far());
+    await sendAnswer(outbox(), channelReply, long, far());
     const all = fake.sent();
     fake.reset();
     const counts: number[] = [];
-    await outbox().send(channelReply, long, {
+    await sendAnswer(outbox(), channelReply, long, {
       ...far(),
-      skip: 1,
-      delivered: async (n) => void counts.push(n),
+      progress: { delivered: 1 },
+      record: { ...noRecord, delivered: async (n) => void counts.push(n) },
     });
     expect(fake.sent()).toEqual(all.slice(1));
     expect(counts).toEqual(all.map((_, i) => i + 1).slice(1));
@@ -74,7 +75,7 @@ describe("send", () => {
   test("429: waits Retry-After, then sends once", async () => {
     fake.script("chat.postMessage", slackErrors.ratelimited(1));
     const started = Date.now();
-    await outbox().send(channelReply, "later", far());
+    await sendAnswer(outbox(), channelReply, "later", far());
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
     expect(fake.callsOf("chat.postMessage")).toHaveLength(2);
     expect(fake.sent()).toEqual(["later"]);
@@ -82,17 +83,17 @@ describe("send", () => {
 
   test("429 past the deadline: a retryable error for SQS to retry later", async () => {
     fake.script("chat.postMessage", slackErrors.ratelimited(30));
-    const error = await outbox()
-      .send(channelReply, "x", { deadline: Date.now() + 5_000 })
-      .catch((e: unknown) => e);
+    const error = await sendAnswer(outbox(), channelReply, "x", { deadline: Date.now() + 5_000 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PlatformError);
     expect((error as PlatformError).retryable).toBe(true);
   });
 
   test("not_in_channel: a final error, not retried", async () => {
-    const error = await outbox()
-      .send({ ...channelReply, channel: "C0NOTMINE1" }, "x", far())
-      .catch((e: unknown) => e);
+    const error = await sendAnswer(outbox(), { ...channelReply, channel: "C0NOTMINE1" }, "x", far()).catch(
+      (e: unknown) => e,
+    );
     expect([(error as PlatformError).reason, (error as PlatformError).retryable]).toEqual([
       "not_in_channel",
       false,
@@ -184,7 +185,7 @@ describe("addressed: is the bot part of the thread?", () => {
 
   test("the bot's own answer makes the thread known without a read", async () => {
     const box = outbox();
-    await box.send(channelReply, "answer", far());
+    await sendAnswer(box, channelReply, "answer", far());
     expect(await box.addressed?.(reply)).toBe(true);
     expect(fake.callsOf("conversations.replies")).toHaveLength(0);
   });
@@ -240,7 +241,7 @@ describe("a message the bot starts (an admin's access request)", () => {
     const reply = await box.direct?.("U0ADMIN01");
     expect(reply).toEqual({ channel: "D0ADMIN01", assistant: false });
     if (!reply) throw new Error("no DM");
-    await box.send(reply, "Access request", far());
+    await sendAnswer(box, reply, "Access request", far());
     expect(fake.messages.map((m) => [m.channel, m.thread_ts, m.text])).toEqual([
       ["D0ADMIN01", undefined, "Access request"],
     ]);

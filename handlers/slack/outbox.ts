@@ -1,12 +1,9 @@
 import type { Outbox } from "../core/adapter.ts";
-import { sendChunks } from "../core/chunks.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import { retryWhenRateLimited } from "../core/rate-limit.ts";
-import { renderChunks } from "../core/text/split.ts";
 import { isSlackError, type SlackCall } from "./api.ts";
 import { markdownToSlackMrkdwn } from "./format.ts";
-import { postedChunks, replyMetadata } from "./lookup.ts";
+import { postedParts, replyMetadata } from "./lookup.ts";
 import type { SlackReply } from "./reply.ts";
 import { botInThread, type ThreadMemory, threadMemory } from "./threads.ts";
 
@@ -23,15 +20,15 @@ export const PROGRESS_REACTION = "eyes";
 export const PROGRESS_STATUS = "is thinking…";
 
 /**
- * Sends replies through the Web API: mrkdwn split at 4,000 characters, in the thread of the user's message.
- * Each part carries message metadata naming the reply and the part, so a part an earlier attempt may have
+ * The Web API as an outbox: mrkdwn split at 4,000 characters, in the thread of the user's message. Each
+ * part carries message metadata naming the reply and the part, so a part an earlier attempt may have
  * posted is looked up in the conversation instead of posted again (lookup.ts).
  * Progress: assistant.threads.setStatus in assistant threads, else (or when Slack refuses the status) a
  * reaction added once and removed.
  */
 export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory()): Outbox<SlackReply> {
   const reacted = new Set<string>();
-  const posted = postedChunks(call);
+  const posted = postedParts(call);
   const key = (reply: SlackReply) => `${reply.channel}:${reply.ts}`;
   // A DM thread outside the agent view (or an app without assistant:write) refuses setStatus for good:
   // then this container shows progress with the reaction instead.
@@ -40,6 +37,8 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
   const setStatus = (reply: SlackReply, status: string) =>
     call("assistant.threads.setStatus", { channel_id: reply.channel, thread_ts: reply.threadTs, status });
   return {
+    render: markdownToSlackMrkdwn,
+    limit: SLACK_LIMIT,
     async addressed(reply) {
       if (reply.requireBotInThread === undefined || reply.threadTs === undefined) return true;
       return botInThread(call, memory, reply.channel, reply.threadTs, reply.requireBotInThread);
@@ -86,32 +85,19 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
       const channel = opened.channel?.id;
       return channel === undefined ? undefined : { channel, assistant: false };
     },
-    async send(reply, markdown, options) {
-      const chunks = renderChunks(markdown, markdownToSlackMrkdwn, SLACK_LIMIT);
-      const { key, deadline } = options;
-      const post = async (text: string, index: number) => {
-        await retryWhenRateLimited(
-          () =>
-            call("chat.postMessage", {
-              channel: reply.channel,
-              thread_ts: reply.threadTs,
-              text,
-              // Agent answers link freely; previews of every link would bury the answer.
-              unfurl_links: false,
-              unfurl_media: false,
-              metadata: key === undefined ? undefined : JSON.stringify(replyMetadata(key, index)),
-            }),
-          deadline,
-        );
-      };
-      await sendChunks(
-        chunks,
-        options,
-        post,
-        key === undefined ? undefined : posted.lookup(reply, key, deadline),
-      );
-      if (reply.threadTs !== undefined && chunks.length > 0) memory.remember(reply.channel, reply.threadTs);
-      log.debug("slack.sent", { channel: reply.channel, parts: chunks.length });
+    async post(reply, part) {
+      const message = await call<{ ts?: string }>("chat.postMessage", {
+        channel: reply.channel,
+        thread_ts: reply.threadTs,
+        text: part.text,
+        // Agent answers link freely; previews of every link would bury the answer.
+        unfurl_links: false,
+        unfurl_media: false,
+        metadata: part.key === undefined ? undefined : JSON.stringify(replyMetadata(part.key, part.index)),
+      });
+      if (reply.threadTs !== undefined) memory.remember(reply.channel, reply.threadTs);
+      return message.ts;
     },
+    lookup: (reply, part, since) => posted.lookup(reply, part, since),
   };
 }

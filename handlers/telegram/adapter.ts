@@ -1,6 +1,8 @@
 import type { ChannelAdapter } from "../core/adapter.ts";
+import { optionalEnv } from "../core/config.ts";
+import { ConfigError } from "../core/errors.ts";
 import { telegramApi } from "./api.ts";
-import { telegramOutbox } from "./outbox.ts";
+import { TELEGRAM_STREAM_MODES, type TelegramStreamMode, telegramOutbox } from "./outbox.ts";
 import { type TelegramReply, TelegramReplySchema } from "./reply.ts";
 import { type TelegramSecret, TelegramSecretSchema } from "./secret.ts";
 
@@ -16,6 +18,17 @@ export const COMMANDS = [
   { command: "help", description: "How to use this bot" },
 ];
 
+/** `TELEGRAM_STREAM`: `draft` (default), `edit` or `off` (see TELEGRAM_STREAM_MODES). */
+export function streamMode(): TelegramStreamMode {
+  const mode = optionalEnv("TELEGRAM_STREAM", "draft");
+  if (!(TELEGRAM_STREAM_MODES as readonly string[]).includes(mode)) {
+    throw new ConfigError(
+      `TELEGRAM_STREAM=${JSON.stringify(mode)} is not one of ${TELEGRAM_STREAM_MODES.join(", ")}`,
+    );
+  }
+  return mode as TelegramStreamMode;
+}
+
 /** Telegram as a channel. */
 export const telegram: ChannelAdapter<TelegramSecret, TelegramReply> = {
   channel: "telegram",
@@ -23,7 +36,7 @@ export const telegram: ChannelAdapter<TelegramSecret, TelegramReply> = {
   replySchema: TelegramReplySchema,
   // "typing" shows for at most 5 seconds.
   typingIntervalMs: 4_000,
-  outbox: (secret) => telegramOutbox(telegramApi(secret.bot_token)),
+  outbox: (secret) => telegramOutbox(telegramApi(secret.bot_token), streamMode()),
   async setup(secret, { url }) {
     const call = telegramApi(secret.bot_token);
     await call("setWebhook", {

@@ -1,15 +1,32 @@
-import type { Button, Outbox } from "../core/adapter.ts";
-import { sendChunks } from "../core/chunks.ts";
+import type { Button, Outbox, Streaming } from "../core/adapter.ts";
+import { sha256Hex } from "../core/crypto.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import { retryWhenRateLimited } from "../core/rate-limit.ts";
-import { renderChunks } from "../core/text/split.ts";
 import type { TelegramCall } from "./api.ts";
 import { markdownToTelegramHtml } from "./format.ts";
 import type { TelegramReply } from "./reply.ts";
 
 /** sendMessage takes at most 4096 characters after entity parsing. */
 export const TELEGRAM_LIMIT = 4096;
+
+/**
+ * How answers show while the agent writes them (`TELEGRAM_STREAM`): `draft` (the default) as a draft in
+ * private chats (sendMessageDraft, the Bot API's own streaming), `edit` as a message edited as it grows,
+ * `off` whole once written. Groups, supergroups and their topics take no drafts: edits there either way.
+ */
+export const TELEGRAM_STREAM_MODES = ["draft", "edit", "off"] as const;
+export type TelegramStreamMode = (typeof TELEGRAM_STREAM_MODES)[number];
+
+/**
+ * The pace of each way of streaming (handlers/telegram/README.md): drafts are not limited by the Bot API's
+ * documentation and expire 30 s after the last update; messages (edits included, we assume) at about one a
+ * second per chat and twenty a minute per group.
+ */
+export const TELEGRAM_STREAMING = {
+  draft: { mode: "draft", everyMs: 500, keepAliveMs: 20_000 },
+  privateEdit: { mode: "edit", everyMs: 1_100 },
+  groupEdit: { mode: "edit", everyMs: 3_100 },
+} as const satisfies Record<string, Streaming>;
 
 /** Telegram's 400 when our HTML does not parse: resend as plain text. */
 function rejectedEntities(error: unknown): boolean {
@@ -25,6 +42,18 @@ export function htmlToText(html: string): string {
     .replace(/&(?:lt|gt|quot|amp);/g, (entity) => ENTITIES[entity] ?? entity);
 }
 
+/** Telegram's 400 for an edit to the text a message already has: what the edit wanted, done. */
+function notModified(error: unknown): boolean {
+  return (
+    error instanceof PlatformError && error.status === 400 && /message is not modified/i.test(error.reason)
+  );
+}
+
+/** The draft id of part `index` of reply `key`: non-zero, the same for every update of that part. */
+export function draftId(key: string | undefined, index: number): number {
+  return (Number.parseInt(sha256Hex(`${key ?? ""}#${index}`).slice(0, 8), 16) % 2_147_483_646) + 1;
+}
+
 /** The buttons of a message as an inline keyboard (one row); a command over 64 bytes cannot be callback data. */
 export function inlineKeyboard(buttons: readonly Button[]) {
   const row = buttons
@@ -34,48 +63,74 @@ export function inlineKeyboard(buttons: readonly Button[]) {
 }
 
 /**
- * Sends replies through the Bot API: HTML, split at 4096, replies to the user's message in groups, buttons
- * as an inline keyboard under the last part. A user's private chat has their user id as chat id, so
- * `direct` needs no call (the message fails if they never started the bot).
+ * The Bot API as an outbox: HTML split at 4096, replies to the user's message in groups; streamed as
+ * drafts in private chats and as edited messages in groups (`mode`, see {@link TELEGRAM_STREAM_MODES}).
+ * The Bot API has no idempotency key and no way to read the chat, so a part whose earlier send has an
+ * unknown outcome is sent again (no lookup). Buttons are an inline keyboard; a user's private chat has their
+ * user id as chat id, so `direct` needs no call (the message fails if they never started the bot).
  */
-export function telegramOutbox(call: TelegramCall): Outbox<TelegramReply> {
+export function telegramOutbox(
+  call: TelegramCall,
+  mode: TelegramStreamMode = "draft",
+): Outbox<TelegramReply> {
   const where = (reply: TelegramReply) => ({
     chat_id: reply.chatId,
     ...(reply.threadId === undefined ? {} : { message_thread_id: reply.threadId }),
   });
+  /** Calls `method` with the part's HTML; HTML Telegram rejects goes again as plain text. */
+  const withText = async <T>(method: string, reply: TelegramReply, params: object, html: string) => {
+    try {
+      return await call<T>(method, { ...params, text: html, parse_mode: "HTML" });
+    } catch (error) {
+      if (!rejectedEntities(error)) throw error;
+      log.warn("telegram.html_rejected", { chatId: reply.chatId, reason: (error as PlatformError).reason });
+      return await call<T>(method, { ...params, text: htmlToText(html) });
+    }
+  };
   return {
+    render: markdownToTelegramHtml,
+    limit: TELEGRAM_LIMIT,
     async typing(reply) {
       await call("sendChatAction", { ...where(reply), action: "typing" });
     },
     async direct(userId) {
       return /^\d{1,20}$/.test(userId) ? { chatId: Number(userId), private: true } : undefined;
     },
-    async send(reply, markdown, options) {
-      const chunks = renderChunks(markdown, markdownToTelegramHtml, TELEGRAM_LIMIT);
-      const keyboard = options.buttons && inlineKeyboard(options.buttons);
-      // The Bot API has no idempotency key and no way to read the chat: a chunk whose earlier send has
-      // an unknown outcome is sent again.
-      await sendChunks(chunks, options, async (html, index) => {
-        const params = {
-          ...where(reply),
-          ...(index === 0 && !reply.private && reply.messageId !== undefined
-            ? { reply_parameters: { message_id: reply.messageId, allow_sending_without_reply: true } }
-            : {}),
-          ...(keyboard && index === chunks.length - 1 ? { reply_markup: keyboard } : {}),
-        };
-        await retryWhenRateLimited(async () => {
-          try {
-            await call("sendMessage", { ...params, text: html, parse_mode: "HTML" });
-          } catch (error) {
-            if (!rejectedEntities(error)) throw error;
-            log.warn("telegram.html_rejected", {
-              chatId: reply.chatId,
-              reason: (error as PlatformError).reason,
-            });
-            await call("sendMessage", { ...params, text: htmlToText(html) });
-          }
-        }, options.deadline);
+    async post(reply, part) {
+      const keyboard = part.buttons && inlineKeyboard(part.buttons);
+      const params = {
+        ...where(reply),
+        ...(part.index === 0 && !reply.private && reply.messageId !== undefined
+          ? { reply_parameters: { message_id: reply.messageId, allow_sending_without_reply: true } }
+          : {}),
+        ...(keyboard ? { reply_markup: keyboard } : {}),
+      };
+      const sent = await withText<{ message_id?: number }>("sendMessage", reply, params, part.text);
+      return sent?.message_id === undefined ? undefined : String(sent.message_id);
+    },
+    async edit(reply, ref, part) {
+      const params = { chat_id: reply.chatId, message_id: Number(ref) };
+      await withText("editMessageText", reply, params, part.text).catch((error: unknown) => {
+        if (!notModified(error)) throw error;
       });
+    },
+    async remove(reply, ref) {
+      await call("deleteMessage", { chat_id: reply.chatId, message_id: Number(ref) });
+    },
+    async draft(reply, part) {
+      await withText(
+        "sendMessageDraft",
+        reply,
+        { ...where(reply), draft_id: draftId(part.key, part.index) },
+        part.text,
+      );
+    },
+    streaming(reply) {
+      if (mode === "off") return undefined;
+      if (!reply.private) return TELEGRAM_STREAMING.groupEdit;
+      return mode === "draft"
+        ? { ...TELEGRAM_STREAMING.draft, fallback: TELEGRAM_STREAMING.privateEdit }
+        : TELEGRAM_STREAMING.privateEdit;
     },
   };
 }

@@ -3,7 +3,6 @@ import type { Outbox } from "../core/adapter.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { lazy } from "../core/lazy.ts";
 import { QueueError, sqsJson } from "../core/queue.ts";
-import { renderChunks } from "../core/text/split.ts";
 import { markdownToWhatsApp } from "./format.ts";
 import { OUTBOUND_VERSION, type Outbound, WHATSAPP_TEXT_LIMIT } from "./outbound.ts";
 import type { WhatsAppPersonalReply } from "./reply.ts";
@@ -47,33 +46,35 @@ export async function sendOutbound(
 }
 
 /**
- * Answers through the relay: the reply is rendered into WhatsApp markup, split at 4096 characters
- * and queued on `OUTBOUND_QUEUE_URL`, where the relay's WhatsApp session sends it. In groups the
- * first chunk quotes the user's message.
+ * The relay's outbound queue as an outbox: the answer is rendered into WhatsApp markup, split at 4096
+ * characters, and each part queued on `OUTBOUND_QUEUE_URL`, where the relay's WhatsApp session sends it.
+ * In groups the first part quotes the user's message. The worker never learns WhatsApp's message ids (the
+ * relay sends), so there is nothing to edit: a part left in flight by an earlier attempt is queued again,
+ * and SQS drops it when the same part was queued in the last five minutes.
  */
 export function whatsappPersonalOutbox(queueUrl: string): Outbox<WhatsAppPersonalReply> {
   return {
+    render: markdownToWhatsApp,
+    limit: WHATSAPP_TEXT_LIMIT,
     async typing(reply) {
       await sendOutbound(queueUrl, [{ v: OUTBOUND_VERSION, kind: "typing", chatJid: reply.chatJid }]);
     },
-    async send(reply, markdown, { skip = 0, delivered }) {
-      const chunks = renderChunks(markdown, markdownToWhatsApp, WHATSAPP_TEXT_LIMIT);
-      const messages: Outbound[] = chunks.map((text, index) => ({
+    async post(reply, part) {
+      const message: Outbound = {
         v: OUTBOUND_VERSION,
         kind: "text",
         chatJid: reply.chatJid,
-        text,
-        ...(index === 0 && reply.group
+        text: part.text,
+        ...(part.index === 0 && reply.group
           ? {
               quotedId: reply.messageId,
               ...(reply.participant === undefined ? {} : { participant: reply.participant }),
               ...(reply.quotedText === undefined ? {} : { quotedText: reply.quotedText }),
             }
           : {}),
-      }));
-      // Chunks an earlier attempt already queued (the send ledger) are not queued again.
-      await sendOutbound(queueUrl, messages.slice(skip), skip);
-      await delivered?.(chunks.length);
+      };
+      await sendOutbound(queueUrl, [message], part.index);
+      return undefined;
     },
   };
 }

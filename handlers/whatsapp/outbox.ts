@@ -1,11 +1,7 @@
 import type { Outbox } from "../core/adapter.ts";
-import { sendChunks } from "../core/chunks.ts";
-import { retryWhenRateLimited } from "../core/rate-limit.ts";
-import { renderChunks } from "../core/text/split.ts";
 import type { GraphCall } from "./api.ts";
 import { chunkCallbackData } from "./callback.ts";
 import { markdownToWhatsApp } from "./format.ts";
-import { awaitStatus } from "./lookup.ts";
 import type { WhatsAppReply } from "./reply.ts";
 
 /** A text message's body holds at most 4096 characters. */
@@ -17,14 +13,18 @@ function recipientOf(reply: WhatsAppReply): { to: string } | { recipient: string
 }
 
 /**
- * Sends replies through the Cloud API: WhatsApp formatting, split at 4096, the first part quoting
- * the user's message. "Typing" marks the user's message read and shows the indicator in one call.
- * Each part of a reply carries `biz_opaque_callback_data` naming it, so the ingress can record its
- * delivery status and a later attempt knows whether a part it was unsure about arrived.
+ * The Cloud API as an outbox: WhatsApp formatting, split at 4096, the first part quoting the user's
+ * message. "Typing" marks the user's message read and shows the indicator in one call. Each part of a
+ * reply carries `biz_opaque_callback_data` naming it, so the ingress can record its delivery status and a
+ * later attempt knows whether a part it was unsure about arrived (`confirms`).
  */
 export function whatsappOutbox(call: GraphCall, phoneNumberId?: string): Outbox<WhatsAppReply> {
   const messages = (reply: WhatsAppReply) => `${reply.phoneNumberId}/messages`;
+  const callbackData = (key: string | undefined, index: number) =>
+    key === undefined ? undefined : chunkCallbackData(key, index);
   return {
+    render: markdownToWhatsApp,
+    limit: WHATSAPP_LIMIT,
     async typing(reply) {
       if (reply.messageId === undefined) return;
       await call(messages(reply), {
@@ -44,31 +44,23 @@ export function whatsappOutbox(call: GraphCall, phoneNumberId?: string): Outbox<
         ? { phoneNumberId, to: userId }
         : undefined;
     },
-    async send(reply, markdown, options) {
-      const chunks = renderChunks(markdown, markdownToWhatsApp, WHATSAPP_LIMIT);
-      const callbackData = (index: number) =>
-        options.key === undefined ? undefined : chunkCallbackData(options.key, index);
-      const sendOne = async (body: string, index: number) => {
-        const data = callbackData(index);
-        const json = {
-          messaging_product: "whatsapp",
-          recipient_type: "individual",
-          ...recipientOf(reply),
-          ...(index === 0 && reply.messageId !== undefined
-            ? { context: { message_id: reply.messageId } }
-            : {}),
-          type: "text",
-          text: { body },
-          ...(data === undefined ? {} : { biz_opaque_callback_data: data }),
-        };
-        await retryWhenRateLimited(() => call(messages(reply), { name: "send", json }), options.deadline);
+    async post(reply, part) {
+      const data = callbackData(part.key, part.index);
+      const json = {
+        messaging_product: "whatsapp",
+        recipient_type: "individual",
+        ...recipientOf(reply),
+        ...(part.index === 0 && reply.messageId !== undefined
+          ? { context: { message_id: reply.messageId } }
+          : {}),
+        type: "text",
+        text: { body: part.text },
+        ...(data === undefined ? {} : { biz_opaque_callback_data: data }),
       };
-      // A part sent with callback data may be confirmed by its status a little later: wait for it.
-      const lookup = (index: number, since: number, recheck: () => Promise<boolean>) =>
-        callbackData(index) === undefined
-          ? Promise.resolve(undefined)
-          : awaitStatus(recheck, since, options.deadline);
-      await sendChunks(chunks, options, sendOne, lookup);
+      const sent = await call<{ messages?: { id?: string }[] }>(messages(reply), { name: "send", json });
+      return sent?.messages?.[0]?.id;
     },
+    // A part sent with callback data is confirmed by its status a little later.
+    confirms: (part) => callbackData(part.key, part.index) !== undefined,
   };
 }

@@ -40,6 +40,7 @@ describe("ChannelPipeline", () => {
       MAX_RECEIVE_COUNT: "3",
       AGENT_USER_ID: "false",
       SESSION_SCOPE: "conversation",
+      STREAM_REPLIES: "true",
       LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "info",
     });

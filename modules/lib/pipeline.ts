@@ -49,6 +49,8 @@ export interface ChannelPipelineProps {
   readonly enableAgentUserId: boolean | IResolvable;
   /** What one agent session covers (`SESSION_SCOPE`): `conversation` or `user`. @default "conversation" */
   readonly sessionScope?: string;
+  /** Whether answers show while the agent writes them (`STREAM_REPLIES`). @default true */
+  readonly streamReplies?: boolean | IResolvable;
   /** Worker memory, in MB, 128–10240. */
   readonly workerMemoryMb: number;
   /** Worker timeout, in seconds, 1–900. */
@@ -81,7 +83,7 @@ export interface ChannelPipelineProps {
   readonly secretArn?: string;
   /**
    * Environment of the worker besides the standard entries (`QUEUE_URL`, `SECRET_ARN`, `AGENT_RUNTIME_ARN`,
-   * `AGENT_QUALIFIER`, `ALLOWED_USERS`, `MAX_RECEIVE_COUNT`, `AGENT_USER_ID`, `SESSION_SCOPE`, `LEDGER_TABLE`,
+   * `AGENT_QUALIFIER`, `ALLOWED_USERS`, `MAX_RECEIVE_COUNT`, `AGENT_USER_ID`, `SESSION_SCOPE`, `STREAM_REPLIES`, `LEDGER_TABLE`,
    * `LOG_LEVEL`),
    * e.g. `WHATSAPP_APP_ID`, `OUTBOUND_QUEUE_URL`.
    */
@@ -169,8 +171,9 @@ export class ChannelPipeline extends Construct {
       : String(props.maxReceiveCount);
     const forUser =
       typeof props.enableAgentUserId === "boolean" ? props.enableAgentUserId : expr(props.enableAgentUserId);
-    const agentUserId =
-      typeof forUser === "boolean" ? String(forUser) : tfString(`${forUser} ? "true" : "false"`);
+    // A boolean (or a Terraform bool) as the "true"/"false" an environment variable holds.
+    const boolString = (value: boolean | IResolvable) =>
+      typeof value === "boolean" ? String(value) : tfString(`${expr(value)} ? "true" : "false"`);
     this.worker = new BundledFunction(this, "Worker", {
       functionName: `${name}-worker`,
       bundle: "dist/worker.mjs",
@@ -184,8 +187,9 @@ export class ChannelPipeline extends Construct {
         AGENT_QUALIFIER: props.agentQualifier,
         ALLOWED_USERS: allowedUsers,
         MAX_RECEIVE_COUNT: maxReceiveCount,
-        AGENT_USER_ID: agentUserId,
+        AGENT_USER_ID: boolString(props.enableAgentUserId),
         SESSION_SCOPE: props.sessionScope ?? "conversation",
+        STREAM_REPLIES: boolString(props.streamReplies ?? true),
         ...props.workerEnvironment,
         LEDGER_TABLE: this.ledger.table.name,
         LOG_LEVEL: props.logLevel,
@@ -287,6 +291,7 @@ export function channelPipelineInputs(v: ChannelVariables): ChannelPipelineProps
     allowedUsers: v.allowedUsers.listValue,
     enableAgentUserId: v.enableAgentUserId.booleanValue,
     sessionScope: v.sessionScope.stringValue,
+    streamReplies: v.streamReplies.booleanValue,
     workerMemoryMb: v.workerMemoryMb.numberValue,
     workerTimeoutSeconds: v.workerTimeoutSeconds.numberValue,
     queueVisibilityTimeoutSeconds: v.queueVisibilityTimeoutSeconds.numberValue,

@@ -203,6 +203,7 @@ export const expectedPipeline = {
       MAX_RECEIVE_COUNT: "${tostring(var.max_receive_count)}",
       AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
       SESSION_SCOPE: "${var.session_scope}",
+      STREAM_REPLIES: '${var.stream_replies ? "true" : "false"}',
       ...extra,
       LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "${var.log_level}",

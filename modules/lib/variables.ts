@@ -64,6 +64,7 @@ export interface ChannelVariables {
   readonly allowedUsers: TerraformVariable;
   readonly enableAgentUserId: TerraformVariable;
   readonly sessionScope: TerraformVariable;
+  readonly streamReplies: TerraformVariable;
   readonly secretArn: TerraformVariable;
   readonly secretRecoveryWindowInDays: TerraformVariable;
   readonly workerTimeoutSeconds: TerraformVariable;
@@ -177,6 +178,14 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
           errorMessage: `session_scope must be one of ${SESSION_SCOPES.join(", ")}.`,
         },
       ],
+    }),
+    streamReplies: variable(scope, "stream_replies", {
+      type: "bool",
+      default: true,
+      description:
+        "Controls whether answers show while the agent writes them (the worker's `STREAM_REPLIES`), where " +
+        `${o.channel} can show them (the channel's README says how and at what pace); false sends each answer whole, once ` +
+        "the agent is done. Agents that do not stream (a JSON answer) are answered whole either way.",
     }),
     secretArn: variable(scope, "secret_arn", {
       type: "string",

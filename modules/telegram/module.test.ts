@@ -94,7 +94,9 @@ describe("resources", () => {
 
   test("environment: exactly the variables of the handler contract", () => {
     expect(envOf("ingress")).toEqual(expectedPipeline.ingressEnvironment());
-    expect(envOf("worker")).toEqual(expectedPipeline.workerEnvironment());
+    expect(envOf("worker")).toEqual(
+      expectedPipeline.workerEnvironment({ TELEGRAM_STREAM: "${var.stream_mode}" }),
+    );
   });
 });
 

@@ -64,6 +64,20 @@ export class TelegramModule extends ModuleStack {
         },
       ],
     });
+    const streamMode = variable(this, "stream_mode", {
+      type: "string",
+      default: "draft",
+      description:
+        "How an answer shows while the agent writes it in a private chat (the worker's `TELEGRAM_STREAM`): `draft`, " +
+        "a draft Telegram animates (`sendMessageDraft`), or `edit`, a message edited as it grows. Groups always get " +
+        "edits (Telegram takes drafts in private chats only). `stream_replies = false` turns streaming off altogether.",
+      validation: [
+        {
+          condition: `contains(["draft", "edit"], var.stream_mode)`,
+          errorMessage: "stream_mode must be draft or edit (stream_replies = false turns streaming off).",
+        },
+      ],
+    });
     const name = v.name.stringValue;
     const tags = v.tags.value;
 
@@ -89,6 +103,7 @@ export class TelegramModule extends ModuleStack {
     const pipeline = new ChannelPipeline(this, "Pipeline", {
       ...channelPipelineInputs(v),
       secretArn: secret.secretArn,
+      workerEnvironment: { TELEGRAM_STREAM: streamMode.stringValue },
     });
     const { worker } = pipeline;
     const ingress = pipeline.addIngress({

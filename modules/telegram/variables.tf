@@ -69,6 +69,13 @@ variable "session_scope" {
   }
 }
 
+variable "stream_replies" {
+  description = "Controls whether answers show while the agent writes them (the worker's `STREAM_REPLIES`), where Telegram can show them (the channel's README says how and at what pace); false sends each answer whole, once the agent is done. Agents that do not stream (a JSON answer) are answered whole either way."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "secret_arn" {
   description = "ARN of an existing Secrets Manager secret whose value is JSON with the keys `bot_token`, `webhook_secret`, and `session_key` (32-512 visible ASCII characters, the key the worker derives agent session ids with; without it the ids are unkeyed hashes of public chat ids). When null the module creates the secret, with a random `session_key`. Must be known at plan time (a literal, a variable or a data source)."
   type        = string
@@ -304,5 +311,17 @@ variable "bot_token" {
   validation {
     condition     = var.bot_token == null || can(regex("^[0-9]+:[A-Za-z0-9_-]{30,}$", var.bot_token))
     error_message = "bot_token must look like 123456789:AA... (the token @BotFather gave you)."
+  }
+}
+
+variable "stream_mode" {
+  description = "How an answer shows while the agent writes it in a private chat (the worker's `TELEGRAM_STREAM`): `draft`, a draft Telegram animates (`sendMessageDraft`), or `edit`, a message edited as it grows. Groups always get edits (Telegram takes drafts in private chats only). `stream_replies = false` turns streaming off altogether."
+  type        = string
+  default     = "draft"
+  nullable    = false
+
+  validation {
+    condition     = contains(["draft", "edit"], var.stream_mode)
+    error_message = "stream_mode must be draft or edit (stream_replies = false turns streaming off)."
   }
 }

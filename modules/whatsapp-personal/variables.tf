@@ -69,6 +69,13 @@ variable "session_scope" {
   }
 }
 
+variable "stream_replies" {
+  description = "Controls whether answers show while the agent writes them (the worker's `STREAM_REPLIES`), where WhatsApp personal can show them (the channel's README says how and at what pace); false sends each answer whole, once the agent is done. Agents that do not stream (a JSON answer) are answered whole either way."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "secret_arn" {
   description = "ARN of an existing Secrets Manager secret whose value is JSON with the key `session_key` (32-512 visible ASCII characters, the key the worker derives agent session ids with; without it the ids are unkeyed hashes of public chat ids). When null the module creates the secret, with a random `session_key`. Must be known at plan time (a literal, a variable or a data source)."
   type        = string

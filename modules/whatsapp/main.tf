@@ -184,6 +184,7 @@ resource "aws_lambda_function" "worker" {
       QUEUE_URL         = aws_sqs_queue.this.url
       SECRET_ARN        = local.secret_arn
       SESSION_SCOPE     = var.session_scope
+      STREAM_REPLIES    = var.stream_replies ? "true" : "false"
       WHATSAPP_APP_ID   = local.app_id
     }
   }

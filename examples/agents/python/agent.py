@@ -12,24 +12,28 @@ app = BedrockAgentCoreApp()
 
 
 @app.entrypoint
-def invoke(payload: dict, context) -> dict:
+async def invoke(payload: dict, context):
     """One message from the relay (AgentPayload in handlers/core/agent/payload.ts).
 
     The second parameter must be named `context`: the SDK passes the request context only then.
     context.session_id is one per conversation (and thread), a new one after the user's /new.
+    A generator streams: the relay shows the answer growing where the platform can, and sends the
+    final text once it is complete. With Strands, yield the text of its events, not the events:
+    `async for event in agent.stream_async(prompt): if "data" in event: yield event["data"]`.
     """
     user = payload.get("user") or {}
     who = user.get("name") or user.get("id", "you")
     prompt = payload.get("prompt", "")
     files = [a.get("name") or a.get("kind") for a in payload.get("attachments", [])]
-    # Your model goes here. The relay renders the answer's Markdown for the channel.
+    # Your model goes here: yield its text as it comes. The relay renders the Markdown for the channel.
     parts = [
         f"Hello **{who}**, on {payload.get('channel')}.",
         f"You said: {prompt}" if prompt else "You sent no text.",
     ]
     if files:
         parts.append("Attached: " + ", ".join(files))
-    return {"response": "\n\n".join(parts)}
+    for i, word in enumerate("\n\n".join(parts).split(" ")):
+        yield word if i == 0 else " " + word
 
 
 if __name__ == "__main__":

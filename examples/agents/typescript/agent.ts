@@ -33,17 +33,19 @@ export const app = new BedrockAgentCoreApp({
   invocationHandler: {
     requestSchema: Payload,
     // context.sessionId is one per conversation (and thread); a new one after the user's /new.
-    process: async (payload, context) => {
+    // A generator streams: the relay shows the answer growing where the platform can (Telegram drafts,
+    // edits) and sends the final text once it is complete.
+    process: async function* (payload, context) {
       const who = payload.user.name ?? payload.user.id;
       const files = payload.attachments.map((a) => a.name ?? a.kind);
       context.log.info({ channel: payload.channel, session: context.sessionId }, "invoked");
-      // Your model goes here. The relay renders the answer's Markdown for the channel.
+      // Your model goes here: yield its text as it comes. The relay renders the Markdown for the channel.
       const text = [
         `Hello **${who}**, on ${payload.channel}.`,
         payload.prompt ? `You said: ${payload.prompt}` : "You sent no text.",
         ...(files.length > 0 ? [`Attached: ${files.join(", ")}`] : []),
       ].join("\n\n");
-      return { response: text };
+      for (const piece of text.split(/(?<= )/)) yield { event: "message", data: { text: piece } };
     },
   },
 });

@@ -7,7 +7,7 @@ import type { Envelope } from "../envelope.ts";
 import { AgentError } from "../errors.ts";
 import { lazy } from "../lazy.ts";
 import { agentPayload, runtimeUserId } from "./payload.ts";
-import { readAgentResponse } from "./response.ts";
+import { readAgentText } from "./response.ts";
 
 /** Where the agent runs and how to call it. */
 export interface AgentConfig {
@@ -21,8 +21,11 @@ export interface AgentConfig {
 
 /** The agent as the worker sees it; the worker picks the runtime session (agent/session-id.ts). */
 export interface Agent {
-  /** Asks the agent in runtime session `session`; resolves to its reply text. @throws AgentError */
-  ask(envelope: Envelope, session: string, signal?: AbortSignal): Promise<string>;
+  /**
+   * Asks the agent in runtime session `session`; yields its answer as it arrives, piece by piece
+   * (response.ts). Iterating throws AgentError when the agent fails, before or during the answer.
+   */
+  stream(envelope: Envelope, session: string, signal?: AbortSignal): AsyncIterable<string>;
   /** Ends runtime session `session` (after `/new`), freeing what the runtime holds for it. */
   end(session: string): Promise<void>;
 }
@@ -55,35 +58,51 @@ export function classifyAgentError(error: unknown): AgentError {
 
 const client = lazy(() => new BedrockAgentCoreClient({}));
 
+/** What the relay reads: an event stream first (the AgentCore SDKs stream only when asked for it). */
+export const ACCEPT = "application/json, text/event-stream, text/plain";
+
+const timedOut = () => Object.assign(new Error("aborted"), { name: "TimeoutError" });
+
+/**
+ * The answer's text from a response body as it arrives; a body that breaks off is a retryable
+ * AgentError (`StreamBroken`), or `Timeout` when the caller's signal ended it.
+ */
+export async function* readBody(
+  contentType: string | undefined,
+  body: AsyncIterable<Uint8Array> | undefined,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<string> {
+  try {
+    yield* readAgentText(contentType, body);
+  } catch (error) {
+    if (signal?.aborted) throw classifyAgentError(timedOut());
+    if (error instanceof AgentError) throw error;
+    throw new AgentError("StreamBroken", { retryable: true, cause: error });
+  }
+}
+
 /** The agent on AgentCore Runtime, through InvokeAgentRuntime. */
 export function agentCore(config: AgentConfig): Agent {
   return {
-    async ask(envelope, session, signal) {
+    async *stream(envelope, session, signal) {
+      let output: { response?: unknown; contentType?: string | undefined };
       try {
-        const output = await client().send(
+        output = await client().send(
           new InvokeAgentRuntimeCommand({
             agentRuntimeArn: config.runtimeArn,
             qualifier: config.qualifier,
             runtimeSessionId: session,
             ...(config.passUserId ? { runtimeUserId: runtimeUserId(envelope) } : {}),
             contentType: "application/json",
-            accept: "application/json, text/event-stream, text/plain",
+            accept: ACCEPT,
             payload: new TextEncoder().encode(JSON.stringify(agentPayload(envelope))),
           }),
           { abortSignal: signal },
         );
-        const body = output.response as AsyncIterable<Uint8Array> | undefined;
-        try {
-          return await readAgentResponse(output.contentType, body);
-        } catch (error) {
-          if (signal?.aborted) throw error;
-          throw new AgentError("StreamBroken", { retryable: true, cause: error });
-        }
       } catch (error) {
-        throw classifyAgentError(
-          signal?.aborted ? Object.assign(new Error("aborted"), { name: "TimeoutError" }) : error,
-        );
+        throw classifyAgentError(signal?.aborted ? timedOut() : error);
       }
+      yield* readBody(output.contentType, output.response as AsyncIterable<Uint8Array> | undefined, signal);
     },
     async end(session) {
       try {

@@ -1,10 +1,8 @@
 import type { Envelope } from "../envelope.ts";
 import { AgentError } from "../errors.ts";
 import { log } from "../log.ts";
-import type { Agent } from "./invoke.ts";
-import { classifyAgentError } from "./invoke.ts";
+import { ACCEPT, type Agent, classifyAgentError, readBody } from "./invoke.ts";
 import { agentPayload, runtimeUserId } from "./payload.ts";
-import { readAgentResponse } from "./response.ts";
 
 /**
  * An agent that follows the AgentCore Runtime service contract, called directly:
@@ -15,14 +13,14 @@ import { readAgentResponse } from "./response.ts";
 export function containerAgent(baseUrl: string): Agent {
   const url = `${baseUrl.replace(/\/+$/, "")}/invocations`;
   return {
-    async ask(envelope: Envelope, session: string, signal?: AbortSignal) {
+    async *stream(envelope: Envelope, session: string, signal?: AbortSignal) {
       let response: Response;
       try {
         response = await fetch(url, {
           method: "POST",
           headers: {
             "content-type": "application/json",
-            accept: "application/json, text/event-stream, text/plain",
+            accept: ACCEPT,
             "x-amzn-bedrock-agentcore-runtime-session-id": session,
             "x-amzn-bedrock-agentcore-runtime-user-id": runtimeUserId(envelope),
           },
@@ -37,16 +35,8 @@ export function containerAgent(baseUrl: string): Agent {
         const retryable = response.status === 429 || response.status >= 500;
         throw new AgentError(`HTTP${response.status}`, { retryable, status: response.status });
       }
-      try {
-        return await readAgentResponse(
-          response.headers.get("content-type") ?? undefined,
-          (response.body as AsyncIterable<Uint8Array> | null) ?? undefined,
-        );
-      } catch (error) {
-        if (signal?.aborted)
-          throw classifyAgentError(Object.assign(new Error("aborted"), { name: "TimeoutError" }));
-        throw new AgentError("StreamBroken", { retryable: true, cause: error });
-      }
+      const body = (response.body as AsyncIterable<Uint8Array> | null) ?? undefined;
+      yield* readBody(response.headers.get("content-type") ?? undefined, body, signal);
     },
     async end(session: string) {
       // The container contract has no "stop session" route; the next message comes with a new

@@ -1,97 +1,67 @@
-/**
- * Reads an AgentCore response body into the reply text. Agents answer in one of three ways:
- * `application/json` (the text sits in one of the usual fields), `text/event-stream` (the text is
- * the concatenation of the `data:` events, JSON-string events decoded), or plain text.
- */
-
-/** Field names agent frameworks put their answer in, in the order we look for them. */
-const TEXT_FIELDS = ["response", "result", "output", "text", "content", "message", "answer", "completion"];
+import { AgentError } from "../errors.ts";
+import { readFrames } from "./framing.ts";
+import { type Family, interpret } from "./shapes.ts";
 
 /**
- * The text inside a JSON value: a string, an array of content blocks, or an object with one of the
- * usual fields (`{"result": {"content": [{"text": "…"}]}}` from Strands, `{"response": "…"}`, …).
+ * Reads an agent's response as it arrives and yields the answer's text, piece by piece (deltas in order).
+ * Frames (framing.ts) are read for their meaning (shapes.ts), and:
+ *
+ * - the first delta's family is the one read; deltas of other families are the same text again (twins),
+ *   except that in a stream of raw data a JSON string is raw data too;
+ * - text after the model finished a message (a tool call in between) starts a new paragraph, so
+ *   "Let me check." and "Found it." do not run together;
+ * - snapshots (finished messages, results, a whole JSON body) are the answer only when no delta came;
+ * - an error the agent reports mid-answer fails the invocation: a retryable AgentError
+ *   (`AgentStreamError`), never text for the user and never a truncated answer taken for a whole one.
+ * @throws AgentError when the agent reports an error; the body's own errors (a broken stream) as they are.
  */
-export function extractText(value: unknown, depth = 0): string | undefined {
-  if (typeof value === "string") return value;
-  if (depth > 8 || value === null || typeof value !== "object") return undefined;
-  if (Array.isArray(value)) {
-    const parts = value.map((item) => extractText(item, depth + 1)).filter((part) => part !== undefined);
-    return parts.length > 0 ? parts.join("") : undefined;
-  }
-  const record = value as Record<string, unknown>;
-  for (const field of TEXT_FIELDS) {
-    if (field in record) {
-      const text = extractText(record[field], depth + 1);
-      if (text !== undefined) return text;
+export async function* readAgentText(
+  contentType: string | undefined,
+  body: AsyncIterable<Uint8Array> | undefined,
+): AsyncGenerator<string> {
+  if (!body) return;
+  let family: Family | undefined;
+  let snapshot: string | undefined;
+  let pendingBreak = false;
+  let wrote = false;
+  for await (const frame of readFrames(contentType, body)) {
+    const event = interpret(frame);
+    switch (event.type) {
+      case "text": {
+        family ??= event.family;
+        // A JSON string in a stream of raw data is raw data too; any other family is a twin.
+        const text = event.family === family ? event.text : family === "raw" ? event.raw : undefined;
+        if (text === undefined || text === "") break;
+        if (pendingBreak && wrote) yield "\n\n";
+        pendingBreak = false;
+        wrote = true;
+        yield text;
+        break;
+      }
+      case "snapshot":
+        snapshot = event.text;
+        break;
+      case "boundary":
+        pendingBreak = true;
+        break;
+      case "error":
+        throw new AgentError("AgentStreamError", {
+          retryable: true,
+          cause: new Error(`the agent reported: ${event.message}`),
+        });
+      default:
+        break;
     }
   }
-  return undefined;
+  if (family === undefined && snapshot !== undefined) yield snapshot;
 }
 
-/** Text of one SSE `data` payload: JSON strings decoded, JSON objects searched, the rest as is. */
-function eventText(data: string): string {
-  if (data === "[DONE]") return "";
-  try {
-    const json: unknown = JSON.parse(data);
-    if (typeof json === "string") return json;
-    if (json !== null && typeof json === "object") return extractText(json) ?? "";
-  } catch {
-    // not JSON: the data is the text itself
-  }
-  return data;
-}
-
-/** Concatenates the `data:` events of an SSE stream, decoding UTF-8 across chunk borders. */
-export async function readEventStream(chunks: AsyncIterable<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder();
-  let out = "";
-  let buffer = "";
-  let data: string[] = [];
-  const line = (text: string) => {
-    if (text === "") {
-      if (data.length > 0) out += eventText(data.join("\n"));
-      data = [];
-    } else if (text.startsWith("data:")) {
-      data.push(text.slice(text.startsWith("data: ") ? 6 : 5));
-    }
-    // event:, id:, retry: and comments carry no text
-  };
-  const drain = (final: boolean) => {
-    const lines = buffer.split(/\r\n|\r|\n/);
-    buffer = final ? "" : (lines.pop() ?? "");
-    for (const text of lines) line(text);
-  };
-  for await (const chunk of chunks) {
-    buffer += decoder.decode(chunk, { stream: true });
-    drain(false);
-  }
-  buffer += decoder.decode();
-  drain(true);
-  line("");
-  return out;
-}
-
-/** Reads a whole body as UTF-8. */
-export async function readText(chunks: AsyncIterable<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder();
-  let out = "";
-  for await (const chunk of chunks) out += decoder.decode(chunk, { stream: true });
-  return out + decoder.decode();
-}
-
-/** The reply text of an agent response, whatever its content type. */
+/** The whole answer of a response: its text joined. */
 export async function readAgentResponse(
   contentType: string | undefined,
   body: AsyncIterable<Uint8Array> | undefined,
 ): Promise<string> {
-  if (!body) return "";
-  const type = (contentType ?? "").toLowerCase();
-  if (type.includes("text/event-stream")) return readEventStream(body);
-  const text = await readText(body);
-  if (!type.includes("json")) return text;
-  try {
-    return extractText(JSON.parse(text)) ?? text;
-  } catch {
-    return text;
-  }
+  let text = "";
+  for await (const piece of readAgentText(contentType, body)) text += piece;
+  return text;
 }

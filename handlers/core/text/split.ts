@@ -15,26 +15,69 @@ export const MIN_SPLIT_LIMIT = 16;
  * @example renderChunks(answer, markdownToTelegramHtml, 4096)
  */
 export function renderChunks(markdown: string, render: (md: string) => string, limit: number): string[] {
+  return [...splitPieces(markdown, render, limit)].flatMap((piece) => piece.texts);
+}
+
+/** Where a split stands: the offset in the normalised text, and how much the last chunk grew rendered. */
+export interface SplitPoint {
+  readonly pos: number;
+  readonly growth: number;
+}
+
+/** One cut of the Markdown and what it renders to. */
+export interface Piece {
+  /** The rendered chunks (none when it renders to nothing; more than one only past a tiny limit). */
+  readonly texts: string[];
+  /** Where it starts in the normalised text ({@link normalise}). */
+  readonly start: number;
+  /** Where the next piece starts, and the growth it starts with. */
+  readonly next: SplitPoint;
+  /** Whether the text went on past this piece's room: it was cut, not the end. */
+  readonly cut: boolean;
+  /** How far into the text the cut looked: text after it cannot move the cut. */
+  readonly reach: number;
+}
+
+/** The text the split works on: "\r\n" → "\n", whitespace-only lines emptied (offsets are into it). */
+export function normalise(markdown: string): string {
+  return createCutter(markdown).text;
+}
+
+/**
+ * The pieces {@link renderChunks} cuts, one at a time, from `from` on (a point an earlier split of a
+ * shorter version of the same text reached: a stream's finished parts are not cut again).
+ */
+export function* splitPieces(
+  markdown: string,
+  render: (md: string) => string,
+  limit: number,
+  from?: SplitPoint,
+): Generator<Piece> {
   checkLimit(limit, "renderChunks");
-  const out: string[] = [];
   const cutter = createCutter(markdown);
   // Growth of the last chunk that fitted: the next one starts that much smaller, to render once.
-  let growth = 1;
-  for (let pos = cutter.first; pos < cutter.end; ) {
+  let growth = from?.growth ?? 1;
+  for (let pos = Math.max(from?.pos ?? 0, cutter.first); pos < cutter.end; ) {
     let size = Math.max(MIN_SPLIT_LIMIT, Math.floor(limit / growth));
+    // The cuts look one character past their room (a blank line is two line breaks), the first the widest.
+    const reach = pos + size + 1;
     for (;;) {
       const { segment, next } = cutter.cut(pos, size);
+      const cut = next < cutter.end;
       // Only the fences the cutter added (an empty code block): nothing to send.
       if (segment.body.trim() === "") {
+        yield { texts: [], start: pos, next: { pos: next, growth }, cut, reach };
         pos = next;
         break;
       }
       const chunk = join(segment);
       const rendered = render(chunk);
       if (rendered.length <= limit || size <= MIN_SPLIT_LIMIT) {
-        if (rendered.length <= limit) keep(out, rendered);
-        else renderSmaller(chunk, render, limit, out);
+        const texts: string[] = [];
+        if (rendered.length <= limit) keep(texts, rendered);
+        else renderSmaller(chunk, render, limit, texts);
         growth = Math.max(1, Math.min(2, rendered.length / Math.max(1, chunk.length)));
+        yield { texts, start: pos, next: { pos: next, growth }, cut, reach };
         pos = next;
         break;
       }
@@ -43,7 +86,16 @@ export function renderChunks(markdown: string, render: (md: string) => string, l
       size = Math.max(MIN_SPLIT_LIMIT, Math.min(size - 1, smaller));
     }
   }
-  return out;
+}
+
+/**
+ * The Markdown from `pos` (in the normalised text) to the end, a code block it starts inside reopened
+ * with its fence: what a last chunk from there would hold.
+ */
+export function restFrom(markdown: string, pos: number): string {
+  const cutter = createCutter(markdown);
+  if (pos >= cutter.end) return "";
+  return join(cutter.cut(pos, Number.MAX_SAFE_INTEGER).segment);
 }
 
 /** Last resort for a small chunk still rendering too long: split it below the usual minimum. */

@@ -28,6 +28,9 @@ export interface Composer {
   readonly deadline: number;
 }
 
+/** What to say: a text, or the agent's answer as it arrives (pieces of Markdown, in order). */
+export type Answer = string | AsyncIterable<string>;
+
 /**
  * Step 2: what to say to a message (or a burst of them: one sender's messages in one conversation within
  * the burst window, merged into one), decided in this order: the access gate (handlers/core/access/gate.ts:
@@ -38,7 +41,7 @@ export interface Composer {
 export async function compose(
   messages: readonly Received<unknown>[],
   composer: Composer,
-): Promise<string | undefined> {
+): Promise<Answer | undefined> {
   // Access comes first, so nothing of a refused sender reaches a command or the agent.
   const admission = await admit(messages, composer.access);
   if ("answer" in admission) return admission.answer;
@@ -107,16 +110,20 @@ function reserveMs(remainingMs: number): number {
   return Math.min(15_000, Math.floor(remainingMs / 4));
 }
 
-/** The agent's answer in the conversation's current session, with the typing indicator while it works. */
-async function askAgent(
+/**
+ * The agent's answer in the conversation's current session, as it arrives, with the typing indicator
+ * while it works. Iterating it asks the agent; a blank answer ends with the "no answer" notice.
+ */
+async function* askAgent(
   message: Received<unknown>,
   composer: Composer,
   policy: SessionPolicy,
-): Promise<string> {
+): AsyncGenerator<string> {
   const { envelope, id } = message;
   const started = Date.now();
   const stopTyping = composer.typing();
-  let text: string;
+  let chars = 0;
+  let blank = true;
   try {
     // Too little left to wait for an answer (a slow start): the message comes back, nothing is lost.
     const left = composer.deadline - Date.now();
@@ -124,12 +131,17 @@ async function askAgent(
     if (agentMs < MIN_AGENT_MS) throw new OutOfTimeError("the agent");
     const scope = sessionScopeKey(envelope, policy.scope);
     const session = sessionId(envelope, await composer.sessions.current(scope), policy);
-    text = await composer.agent.ask(envelope, session, AbortSignal.timeout(agentMs));
+    for await (const piece of composer.agent.stream(envelope, session, AbortSignal.timeout(agentMs))) {
+      if (chars === 0) log.info("agent.first_text", { envelopeId: id, agentMs: Date.now() - started });
+      chars += piece.length;
+      blank &&= piece.trim() === "";
+      yield piece;
+    }
   } finally {
     stopTyping();
   }
-  log.info("agent.answered", { envelopeId: id, agentMs: Date.now() - started, chars: text.length });
-  return text.trim() === "" ? notices.empty : text;
+  log.info("agent.answered", { envelopeId: id, agentMs: Date.now() - started, chars });
+  if (blank) yield notices.empty;
 }
 
 /**

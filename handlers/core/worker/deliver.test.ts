@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { setEnv } from "../../../test/harness/env.ts";
-import type { SendOptions } from "../adapter.ts";
+import type { Outbox } from "../adapter.ts";
 import type { LedgerEntry, SendLedger } from "../ledger.ts";
 import { deliverOnce } from "./deliver.ts";
 
@@ -10,95 +10,167 @@ beforeAll(() => {
 });
 afterAll(() => restore());
 
+const blank: LedgerEntry = {
+  text: undefined,
+  delivered: 0,
+  complete: false,
+  inFlight: undefined,
+  seen: [],
+  burst: 1,
+  refs: [],
+};
+
 /** A ledger in memory that records each call. */
 function memoryLedger(start?: LedgerEntry) {
   let entry = start;
   const calls: string[] = [];
   const ledger: SendLedger = {
     get: async () => entry,
-    answered: async (_id, text) => {
-      calls.push(`answered ${text}`);
-      entry = { text, delivered: 0, complete: false, inFlight: undefined, seen: [], parts: 1 };
+    answered: async (_id, text, burst = 1) => {
+      calls.push(burst > 1 ? `answered ${text} (${burst})` : `answered ${text}`);
+      entry = { ...blank, ...entry, text };
     },
+    posted: async (_id, refs) => void calls.push(`posted ${refs.join(",")}`),
     sending: async (_id, index) => void calls.push(`sending ${index}`),
     delivered: async (_id, count) => void calls.push(`delivered ${count}`),
     seen: async () => {},
-    complete: async () => void calls.push("complete"),
+    complete: async (id) => void calls.push(id === "t:1" ? "complete" : `complete ${id}`),
   };
   return { ledger, calls };
 }
 
-/** A send that records its options and reports one chunk through the ledger hooks. */
-function recordingSend() {
-  const sent: { text: string; options: SendOptions }[] = [];
-  const send = async (text: string, options: SendOptions) => {
-    sent.push({ text, options });
-    await options.sending?.(options.skip ?? 0);
-    await options.delivered?.((options.skip ?? 0) + 1);
+/** An outbox that posts parts of up to 16 characters, recording them. */
+function recordingOutbox() {
+  const posted: string[] = [];
+  const outbox: Outbox<object> = {
+    render: (md) => md,
+    limit: 16,
+    typing: async () => {},
+    post: async (_reply, part) => {
+      const buttons = part.buttons ? ` [${part.buttons.map((b) => b.command).join(", ")}]` : "";
+      posted.push(`${part.key}#${part.index}: ${part.text}${buttons}`);
+      return undefined;
+    },
   };
-  return { send, sent };
+  return { outbox, posted };
 }
 
-test("a first delivery: composed once, recorded before it goes out, each chunk told, then complete", async () => {
+const TWO_PARTS = "the first part\n\nthe second part";
+
+test("a first delivery: composed once, recorded before it goes out, each part told, then complete", async () => {
   const { ledger, calls } = memoryLedger();
-  const { send, sent } = recordingSend();
-  await deliverOnce(ledger, "t:1", async () => "the answer", send, 123);
-  expect(calls).toEqual(["answered the answer", "sending 0", "delivered 1", "complete"]);
-  expect(sent.map((s) => [s.text, s.options.key, s.options.skip, s.options.deadline])).toEqual([
-    ["the answer", "t:1", 0, 123],
+  const { outbox, posted } = recordingOutbox();
+  await deliverOnce(
+    ledger,
+    "t:1",
+    async () => TWO_PARTS,
+    { outbox, reply: {}, stream: true },
+    Date.now() + 10_000,
+  );
+  expect(calls).toEqual([
+    `answered ${TWO_PARTS}`,
+    "sending 0",
+    "delivered 1",
+    "sending 1",
+    "delivered 2",
+    "complete",
   ]);
+  expect(posted).toEqual(["t:1#0: the first part", "t:1#1: the second part"]);
 });
 
 test("nothing to say: nothing recorded, nothing sent", async () => {
   const { ledger, calls } = memoryLedger();
-  const { send, sent } = recordingSend();
-  await deliverOnce(ledger, "t:1", async () => undefined, send, 0);
+  const { outbox, posted } = recordingOutbox();
+  await deliverOnce(ledger, "t:1", async () => undefined, { outbox, reply: {}, stream: true }, 0);
   expect(calls).toEqual([]);
-  expect(sent).toEqual([]);
+  expect(posted).toEqual([]);
 });
 
 test("answered already: neither composed nor sent again", async () => {
-  const { ledger, calls } = memoryLedger({
-    text: undefined,
-    delivered: 2,
-    complete: true,
-    inFlight: undefined,
-    seen: [],
-    parts: 1,
-  });
-  const { send, sent } = recordingSend();
-  await deliverOnce(ledger, "t:1", () => Promise.reject(new Error("not asked")), send, 0);
-  expect([calls, sent]).toEqual([[], []]);
+  const { ledger, calls } = memoryLedger({ ...blank, delivered: 2, complete: true });
+  const { outbox, posted } = recordingOutbox();
+  await deliverOnce(
+    ledger,
+    "t:1",
+    () => Promise.reject(new Error("not asked")),
+    { outbox, reply: {}, stream: true },
+    0,
+  );
+  expect([calls, posted]).toEqual([[], []]);
 });
 
-test("partly delivered: the rest of the same answer, the chunk left in flight marked uncertain", async () => {
-  const { ledger } = memoryLedger({
-    text: "kept",
+test("partly delivered: the rest of the same answer, not composed again; the part left in flight posted again where the platform cannot tell", async () => {
+  const { ledger, calls } = memoryLedger({
+    ...blank,
+    text: TWO_PARTS,
     delivered: 1,
-    complete: false,
+    inFlight: { index: 1, since: 50 },
+  });
+  const { outbox, posted } = recordingOutbox();
+  await deliverOnce(
+    ledger,
+    "t:1",
+    () => Promise.reject(new Error("not asked")),
+    { outbox, reply: {}, stream: true },
+    Date.now() + 10_000,
+  );
+  expect(posted).toEqual(["t:1#1: the second part"]);
+  expect(calls).toEqual(["sending 1", "delivered 2", "complete"]);
+});
+
+test("a part in flight that the platform confirmed (a status the ingress recorded) is not posted again", async () => {
+  const { ledger, calls } = memoryLedger({
+    ...blank,
+    text: TWO_PARTS,
+    delivered: 1,
     inFlight: { index: 1, since: 50 },
     seen: [1],
-    parts: 1,
   });
-  const { send, sent } = recordingSend();
-  await deliverOnce(ledger, "t:1", () => Promise.reject(new Error("not asked")), send, 0);
-  const [first] = sent;
-  expect(first?.text).toBe("kept");
-  expect(first?.options.skip).toBe(1);
-  expect(first?.options.uncertain).toMatchObject({ index: 1, since: 50, seen: true });
-  expect(await first?.options.uncertain?.recheck()).toBe(true);
+  const { outbox, posted } = recordingOutbox();
+  await deliverOnce(
+    ledger,
+    "t:1",
+    async () => "new",
+    { outbox, reply: {}, stream: true },
+    Date.now() + 10_000,
+  );
+  expect(posted).toEqual([]);
+  expect(calls).toEqual(["delivered 2", "complete"]);
 });
 
-test("a chunk in flight that is not the next one to send is not uncertain", async () => {
-  const { ledger } = memoryLedger({
-    text: "kept",
-    delivered: 2,
-    complete: false,
-    inFlight: { index: 1, since: 50 },
-    seen: [],
-    parts: 1,
+test("a burst: its other messages are marked answered once the text is recorded, before any part goes out", async () => {
+  const { ledger, calls } = memoryLedger();
+  const { outbox } = recordingOutbox();
+  const to = { outbox, reply: {}, stream: true };
+  await deliverOnce(ledger, "t:1", async () => "merged", to, Date.now() + 10_000, {
+    members: ["t:2", "t:3"],
   });
-  const { send, sent } = recordingSend();
-  await deliverOnce(ledger, "t:1", async () => "new", send, 0);
-  expect(sent[0]?.options).not.toHaveProperty("uncertain");
+  expect(calls).toEqual([
+    "answered merged (3)",
+    "complete t:2",
+    "complete t:3",
+    "sending 0",
+    "delivered 1",
+    "complete",
+  ]);
+});
+
+test("buttons go under the last part only", async () => {
+  const { ledger } = memoryLedger();
+  const { outbox, posted } = recordingOutbox();
+  const buttons = [
+    { label: "Allow", command: "/allow K7" },
+    { label: "Deny", command: "/deny K7" },
+  ];
+  await deliverOnce(
+    ledger,
+    "t:1",
+    async () => TWO_PARTS,
+    { outbox, reply: {}, stream: false },
+    Date.now() + 10_000,
+    {
+      buttons,
+    },
+  );
+  expect(posted).toEqual(["t:1#0: the first part", "t:1#1: the second part [/allow K7, /deny K7]"]);
 });

@@ -1,89 +1,85 @@
-import type { SendOptions } from "../adapter.ts";
+import type { Button, Outbox } from "../adapter.ts";
 import type { LedgerEntry, SendLedger } from "../ledger.ts";
 import { log } from "../log.ts";
+import { streamAnswer } from "../reply/live.ts";
+import { type Progress, progressOf, recordOf, sendAnswer } from "../reply/send.ts";
+import type { Answer } from "./compose.ts";
 
-/** Sends Markdown to where the answer goes (a channel's Outbox.send, bound to the reply context). */
-export type Send = (markdown: string, options: SendOptions) => Promise<void>;
+/** Where an answer goes: the channel's outbox and the reply context. */
+export interface Destination<Reply> {
+  readonly outbox: Outbox<Reply>;
+  readonly reply: Reply;
+  /** Whether an answer may show while the agent writes it (STREAM_REPLIES), where the outbox can. */
+  readonly stream: boolean;
+}
 
 /** A burst's other messages and the ledger entry of its first, when the caller read it already. */
 export interface DeliverOptions {
   /**
    * The ids of the messages merged into this one's answer (its burst, this one first): marked answered
-   * with it before any of it goes out, so none of them is answered again on its own.
+   * with it once its text is recorded, before the rest of it goes out, so none is answered again on its own.
    */
   readonly members?: readonly string[];
   /** What the ledger holds for `id`, read already (saves a second read). */
   readonly known?: { readonly entry: LedgerEntry | undefined };
+  /** Buttons under the answer's last part (an admin's access request), where the platform has buttons. */
+  readonly buttons?: readonly Button[];
 }
 
 /**
  * Step 3: the answer to envelope `id`, delivered once. The send ledger says whether it was answered
  * already (a redelivery: nothing more is sent) or partly (the rest of the same answer is sent and
- * `compose` is not asked again); else `compose` says what to send (undefined: nothing), and its text is
- * recorded before any of it goes out, with the messages of its burst (`members`) marked answered.
+ * `compose` is not asked again); else `compose` says what to send (undefined: nothing). The agent's
+ * answer shows as it arrives where the channel streams (handlers/core/reply/live.ts), its posted parts
+ * recorded as they go out; then the whole text is recorded, with the messages of its burst (`members`)
+ * marked answered, and every part is brought to its final form (reply/send.ts). An attempt that died
+ * mid-stream left no text: the agent is asked again, and its new answer takes over the messages the old
+ * one posted. Every answer goes through here, and so does every notice to another chat (an admin's
+ * access request), keyed by its own id instead of an envelope id.
  */
-export async function deliverOnce(
+export async function deliverOnce<Reply>(
   ledger: SendLedger,
   id: string,
-  compose: () => Promise<string | undefined>,
-  send: Send,
+  compose: () => Promise<Answer | undefined>,
+  to: Destination<Reply>,
   deadline: number,
   options: DeliverOptions = {},
 ): Promise<void> {
-  const members = options.members ?? [];
+  const { members = [], buttons } = options;
   const entry = options.known ? options.known.entry : await ledger.get(id);
   if (entry?.complete) {
     log.info("message.already_answered", { envelopeId: id });
     return;
   }
+  const record = recordOf(ledger, id);
+  let progress: Progress = progressOf(entry);
   if (entry?.text !== undefined) {
     log.info("message.resumed", { envelopeId: id, delivered: entry.delivered });
     await Promise.all(members.map((member) => ledger.complete(member)));
-    return sendRecorded(ledger, id, entry.text, send, deadline, entry);
+    return sendAnswer(to.outbox, to.reply, entry.text, { deadline, key: id, record, progress, buttons });
   }
-  const text = await compose();
-  if (text === undefined) return;
+  if (progress.refs?.length) log.info("message.restreamed", { envelopeId: id, parts: progress.refs.length });
+  const answer = await compose();
+  if (answer === undefined) return;
+  let text: string;
+  let shown: readonly (string | undefined)[] = [];
+  const streaming = to.stream && typeof answer !== "string" ? to.outbox.streaming?.(to.reply) : undefined;
+  if (typeof answer === "string") {
+    text = answer;
+  } else if (streaming === undefined) {
+    text = "";
+    for await (const piece of answer) text += piece;
+  } else {
+    const streamed = await streamAnswer(answer, to.outbox, to.reply, {
+      streaming,
+      key: id,
+      record,
+      progress,
+    });
+    ({ text, shown } = streamed);
+    progress = { ...progress, refs: streamed.refs, inFlight: streamed.inFlight ?? progress.inFlight };
+  }
   await ledger.answered(id, text, 1 + members.length);
   await Promise.all(members.map((member) => ledger.complete(member)));
-  return sendRecorded(ledger, id, text, send, deadline);
-}
-
-/**
- * Sends `text` with the ledger told of each chunk: in flight before it goes out, delivered after, and
- * the whole reply complete at the end. Resuming an earlier attempt (`resumed`), the chunks it delivered
- * are skipped, and the one it left in flight is looked up on the platform where the platform can tell.
- * Every answer goes through here; a message the agent starts on its own would too, keyed by its
- * idempotency key instead of an envelope id. The channel's `send` renders, splits and paces today;
- * where the core does that for every channel, its loop over the chunks belongs here.
- */
-export async function sendRecorded(
-  ledger: SendLedger,
-  id: string,
-  text: string,
-  send: Send,
-  deadline: number,
-  resumed?: LedgerEntry,
-): Promise<void> {
-  // Once a chunk is out, a failed ledger write must not fail the message: a retry would send it
-  // again. The write is logged and the reply goes on; only a later failure could repeat a chunk.
-  const record = (operation: string, write: Promise<void>) =>
-    write.catch((err: unknown) => log.warn("ledger.write_failed", { envelopeId: id, operation, err }));
-  const inFlight = resumed?.inFlight;
-  await send(text, {
-    deadline,
-    key: id,
-    skip: resumed?.delivered ?? 0,
-    ...(inFlight && inFlight.index === resumed?.delivered
-      ? {
-          uncertain: {
-            ...inFlight,
-            seen: resumed.seen.includes(inFlight.index),
-            recheck: async () => (await ledger.get(id))?.seen.includes(inFlight.index) ?? false,
-          },
-        }
-      : {}),
-    sending: (index) => record("sending", ledger.sending(id, index)),
-    delivered: (count) => record("delivered", ledger.delivered(id, count)),
-  });
-  await record("complete", ledger.complete(id));
+  return sendAnswer(to.outbox, to.reply, text, { deadline, key: id, record, progress, shown, buttons });
 }

@@ -27,10 +27,13 @@ const message = { envelope: sampleEnvelope, id: "telegram:1001", reply: {}, atte
 function box(fails = false) {
   const sent: string[] = [];
   const outbox: Outbox<object> = {
+    render: (markdown) => markdown,
+    limit: 4096,
     typing: async () => {},
-    send: async (_reply, markdown) => {
+    post: async (_reply, part) => {
       if (fails) throw new PlatformError("test", "send", { status: 503, reason: "down", retryable: true });
-      sent.push(markdown);
+      sent.push(part.text);
+      return undefined;
     },
   };
   return { outbox, sent };

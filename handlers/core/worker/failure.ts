@@ -3,6 +3,7 @@ import type { Outcome } from "../batch.ts";
 import { AgentError, ConfigError, isRetryable, PlatformError } from "../errors.ts";
 import { log } from "../log.ts";
 import { notices } from "../notices.ts";
+import { sendAnswer } from "../reply/send.ts";
 import type { Received } from "./receive.ts";
 
 /** What the failure step needs to know besides the error. */
@@ -39,7 +40,7 @@ export async function handleFailure<Reply>(err: unknown, attempt: Attempt<Reply>
     err,
   });
   if (box && final && (retryable || err instanceof AgentError)) {
-    const told = await box.send(message.reply, notices.failed, { deadline }).then(
+    const told = await sendAnswer(box, message.reply, notices.failed, { deadline }).then(
       () => true,
       (noticeErr: unknown) => {
         log.warn("notice.failed", { envelopeId: message.id, err: noticeErr });

@@ -31,6 +31,11 @@ export interface WorkerSettings {
   readonly sessions: Sessions;
   /** SESSION_SCOPE: one agent session per conversation (default), or per user in each conversation. */
   readonly sessionScope: SessionScope;
+  /**
+   * STREAM_REPLIES (default true): answers show while the agent writes them, where the channel can show
+   * them (each channel's README says how); false sends each answer whole, once it is written.
+   */
+  readonly streamReplies: boolean;
 }
 
 const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime\/[A-Za-z0-9_-]+$/;
@@ -57,6 +62,7 @@ export function readWorkerSettings(channel: string): WorkerSettings {
     queueUrl: process.env.QUEUE_URL?.trim() || undefined,
     ...stateTable(table),
     sessionScope: readSessionScope(),
+    streamReplies: boolEnv("STREAM_REPLIES", true),
   };
 }
 

@@ -131,6 +131,29 @@ run "staging_endpoint_role_path_and_boundary" {
   }
 }
 
+run "streaming_by_default_and_switched" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.STREAM_REPLIES == "true" && aws_lambda_function.worker.environment[0].variables.TELEGRAM_STREAM == "draft"
+    error_message = "answers stream by default, as drafts in private chats"
+  }
+}
+
+run "streaming_edits_or_off" {
+  command = plan
+
+  variables {
+    stream_replies = false
+    stream_mode    = "edit"
+  }
+
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.STREAM_REPLIES == "false" && aws_lambda_function.worker.environment[0].variables.TELEGRAM_STREAM == "edit"
+    error_message = "stream_replies and stream_mode reach the worker"
+  }
+}
+
 run "existing_secret_and_api" {
   command = plan
 
@@ -188,7 +211,8 @@ run "refuses_bad_inputs" {
     bot_token                    = "not-a-token"
     ingress_reserved_concurrency = 0
     session_scope                = "thread"
+    stream_mode                  = "off"
   }
 
-  expect_failures = [var.name, var.allowed_users, var.bot_token, var.ingress_reserved_concurrency, var.session_scope]
+  expect_failures = [var.name, var.allowed_users, var.bot_token, var.ingress_reserved_concurrency, var.session_scope, var.stream_mode]
 }

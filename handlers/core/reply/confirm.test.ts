@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { awaitStatus, type Clock } from "./lookup.ts";
+import { awaitStatus, type Clock } from "./confirm.ts";
 
 /** A ledger read that turns true on read number `at` (never, by default), counting the reads. */
 function seenOn(at = Number.POSITIVE_INFINITY) {

@@ -1,12 +1,13 @@
-import { log } from "../core/log.ts";
+import { log } from "../log.ts";
 
 /**
- * How a reply chunk an interrupted attempt may have sent is looked up: its `sent`/`delivered`/`read`
- * status, which echoes the chunk's callback data (callback.ts), is recorded in the send ledger by the
- * ingress, and the worker reads that record. Meta documents no bound on when a status arrives; the
- * `sent` status normally follows the send within seconds, and one our ingress failed to take comes
- * again only after Meta's retry back-off. So the worker waits a while after the send for it, then
- * gives up: sent again, a part of the answer twice is better than a gap in it.
+ * How a part an interrupted attempt may have sent is confirmed on a platform that reports delivery by
+ * webhook (Outbox.confirms: WhatsApp, whose `sent`/`delivered`/`read` statuses echo the part's callback
+ * data): the ingress records the status in the send ledger (`seen`), and the worker reads that record.
+ * Meta documents no bound on when a status arrives; the `sent` status normally follows the send within
+ * seconds, and one our ingress failed to take comes again only after Meta's retry back-off. So the
+ * worker waits a while after the send for it, then gives up: sent again, a part of the answer twice is
+ * better than a gap in it.
  */
 export interface StatusWait {
   /** How long after the send a status is waited for. @default 30_000 */
@@ -14,7 +15,7 @@ export interface StatusWait {
   /** How often the ledger is read meanwhile. @default 1_000 */
   readonly pollMs?: number;
   /**
-   * Time kept before the deadline to send the chunk again after all (one Graph call's timeout), or
+   * Time kept before the deadline to send the part again after all (one platform call's timeout), or
    * half the time left when that is less (a worker with a short timeout still waits a little).
    * @default 10_000
    */
@@ -40,11 +41,11 @@ const POLL_MS = 1_000;
 const RESERVE_MS = 10_000;
 
 /**
- * Whether the chunk sent at `since` (epoch ms) is confirmed: true as soon as `recheck()` says so,
+ * Whether the part sent at `since` (epoch ms) is confirmed: true as soon as `recheck()` says so,
  * undefined (cannot tell) once the window after `since` is over or the deadline is near (see
  * {@link StatusWait.reserveMs}). The caller has just read the ledger, so the first read is one poll
  * interval later. A failing read throws (the message is retried, and looks again).
- * @example await awaitStatus(uncertain.recheck, uncertain.since, options.deadline) // true | undefined
+ * @example await awaitStatus(() => record.seen().then((s) => s.includes(1)), since, deadline) // true | undefined
  */
 export async function awaitStatus(
   recheck: () => Promise<boolean>,

@@ -1,0 +1,235 @@
+import type { Outbox, Part, Ref, Streaming } from "../adapter.ts";
+import { OutOfTimeError } from "../budget.ts";
+import { PlatformError } from "../errors.ts";
+import { log } from "../log.ts";
+import type { Progress, ReplyRecord } from "./send.ts";
+import { sentNothing } from "./send.ts";
+import { START, viewOf } from "./view.ts";
+
+/**
+ * An answer shown while the agent writes it. The agent is read as fast as it writes (never waiting on the
+ * platform) and the platform is updated with the newest state, one call at a time, at most once per
+ * `everyMs`: a part grows in place (a draft, or a posted message edited), and when it is full it freezes
+ * at its final text and the answer goes on in the next. What the stream posted is recorded in the send
+ * ledger as it is posted (`sending`, then `posted` with the refs), so an attempt killed mid-stream leaves
+ * messages the next attempt edits instead of posting the answer again. The final text is not this step's:
+ * `sendAnswer` brings every part to it once the agent is done.
+ *
+ * Failures: a 429 waits its retry_after and halves the pace for the rest of the answer; a mode the
+ * platform refuses for good before anything showed (drafts in a chat that does not allow them, an old Bot
+ * API) gives way to the channel's fallback, and the container remembers it; any other platform failure
+ * ends the live updates (the final delivery still comes); the agent failing ends the stream with its error, the partial answer left for the retry to rewrite.
+ */
+
+/** What a stream leaves for the final delivery. */
+export interface Streamed {
+  /** The whole answer. */
+  readonly text: string;
+  /** Where the stream's posted parts are, by index. */
+  readonly refs: readonly (Ref | undefined)[];
+  /** The text each part shows now (no edit needed where it is final). */
+  readonly shown: readonly (string | undefined)[];
+  /** A part whose post has an unknown outcome (the call timed out). */
+  readonly inFlight: { readonly index: number; readonly since: number } | undefined;
+}
+
+export interface LiveOptions {
+  readonly streaming: Streaming;
+  /** The reply's key (the envelope id): logs, idempotency keys, draft ids. */
+  readonly key: string;
+  readonly record: ReplyRecord;
+  /** What earlier attempts left (their posted parts are edited, not posted again). */
+  readonly progress: Progress;
+}
+
+/** How long the loop sleeps when nothing happens (the agent's next piece wakes it). */
+const IDLE_MS = 60_000;
+
+/** Modes an outbox's platform refused for good, per container: not tried again. */
+const refused = new WeakMap<object, Set<Streaming["mode"]>>();
+
+/** A pause that ends early when `wake` is called. */
+class Signal {
+  #wake: (() => void) | undefined;
+  wake(): void {
+    this.#wake?.();
+  }
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, ms));
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.#wake = undefined;
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}
+
+/** Streams `pieces` (the agent's answer as it arrives) to the reply; resolves once the agent is done. */
+export async function streamAnswer<Reply>(
+  pieces: AsyncIterable<string>,
+  outbox: Outbox<Reply>,
+  reply: Reply,
+  options: LiveOptions,
+): Promise<Streamed> {
+  const { key, record } = options;
+  const refs: (Ref | undefined)[] = [...(options.progress.refs ?? [])];
+  const shown: (string | undefined)[] = [];
+  let inFlight: Streamed["inFlight"];
+  let streaming = pick(outbox, options.streaming);
+  let { mode, everyMs } = streaming;
+  let source = "";
+  let firstText: number | undefined;
+  let done = false;
+  let failure: { error: unknown } | undefined;
+  const signal = new Signal();
+
+  const reading = (async () => {
+    try {
+      for await (const piece of pieces) {
+        source += piece;
+        firstText ??= Date.now();
+        signal.wake();
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      done = true;
+      signal.wake();
+    }
+  })();
+
+  /** Posts part `index` for the first time, recording where it is. */
+  const post = async (part: Part) => {
+    await record.sending(part.index);
+    const since = Date.now();
+    try {
+      refs[part.index] = await outbox.post(reply, part);
+    } catch (error) {
+      if (sentNothing(error)) await record.delivered(0);
+      else inFlight = { index: part.index, since };
+      throw error;
+    }
+    await record.posted(refs);
+  };
+  /** Shows `text` as part `index`: a new message, an edit of the one posted, or a draft. */
+  const show = async (index: number, text: string, final: boolean) => {
+    const part: Part = { index, text, key };
+    const ref = refs[index];
+    if (ref !== undefined && outbox.edit) await outbox.edit(reply, ref, part);
+    else if (mode === "draft" && !final && outbox.draft) await outbox.draft(reply, part);
+    else await post(part);
+    shown[index] = text;
+  };
+
+  let from = START;
+  let frozen = 0;
+  let lastShown = 0;
+  let live = false;
+  let viewed = 0;
+  let settled = false;
+  while (!done) {
+    if (source.length === viewed) {
+      // Nothing new: wait for the agent (a draft is shown again before the platform drops it).
+      const keepAlive = mode === "draft" && live ? streaming.keepAliveMs : undefined;
+      await signal.wait(keepAlive === undefined ? IDLE_MS : lastShown + keepAlive - Date.now());
+      if (!done && source.length === viewed && keepAlive !== undefined && Date.now() - lastShown >= keepAlive)
+        await refresh();
+      continue;
+    }
+    const wait = lastShown + everyMs - Date.now();
+    if (wait > 0) {
+      await signal.wait(wait);
+      continue;
+    }
+    if (!settled) {
+      // A whole answer in one piece (a JSON body) is done by the next turn: it goes out as a message.
+      settled = true;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      continue;
+    }
+    viewed = source.length;
+    const view = viewOf(source, outbox.render, outbox.limit, from);
+    if (view.frozen.length === 0 && (view.live === "" || view.live === shown[frozen])) continue;
+    lastShown = Date.now();
+    try {
+      // Each frozen part is shown at its final text once; the split moves on when all of them are.
+      for (const [i, text] of view.frozen.entries())
+        if (shown[frozen + i] !== text) await show(frozen + i, text, true);
+      frozen += view.frozen.length;
+      from = view.from;
+      if (view.live !== "" && view.live !== shown[frozen]) {
+        await show(frozen, view.live, false);
+        if (!live) {
+          live = true;
+          log.info("reply.first_visible", {
+            envelopeId: key,
+            mode,
+            afterFirstTextMs: Date.now() - (firstText ?? Date.now()),
+          });
+        }
+      }
+    } catch (error) {
+      if (!(await recover(error))) break;
+      // The state that failed to show is shown again.
+      viewed = -1;
+    }
+  }
+  await reading;
+  if (failure) throw failure.error;
+  return { text: source, refs, shown, inFlight };
+
+  /** Shows the draft again, unchanged, so it does not expire while the agent is silent (a tool call). */
+  async function refresh() {
+    const text = shown[frozen];
+    if (text === undefined || refs[frozen] !== undefined || !outbox.draft) return;
+    lastShown = Date.now();
+    await outbox.draft(reply, { index: frozen, text, key }).catch((error: unknown) => recover(error));
+  }
+
+  /** After a failed update: whether live updates go on. */
+  async function recover(error: unknown): Promise<boolean> {
+    const wait = error instanceof PlatformError ? error.retryAfterSeconds : undefined;
+    if (wait !== undefined) {
+      lastShown = Date.now() + wait * 1000 - everyMs;
+      everyMs *= 2;
+      log.info("platform.rate_limited", { envelopeId: key, retryAfterSeconds: wait, everyMs });
+      return true;
+    }
+    if (streaming.fallback && !live && refusedForGood(error)) {
+      // The mode refused for good (drafts not allowed in this chat, an old Bot API): the fallback from now on.
+      refusedBy(outbox).add(mode);
+      log.info("stream.mode_refused", { envelopeId: key, mode, reason: error.reason });
+      streaming = streaming.fallback;
+      ({ mode, everyMs } = streaming);
+      lastShown = 0;
+      return true;
+    }
+    log[error instanceof OutOfTimeError ? "info" : "warn"]("stream.stopped", { envelopeId: key, err: error });
+    return false;
+  }
+}
+
+/** The platform refuses a call as such (400, 404: not allowed here, unknown method), not this user or chat. */
+function refusedForGood(error: unknown): error is PlatformError {
+  return error instanceof PlatformError && (error.status === 400 || error.status === 404);
+}
+
+function refusedBy(outbox: object): Set<Streaming["mode"]> {
+  let modes = refused.get(outbox);
+  if (!modes) {
+    modes = new Set();
+    refused.set(outbox, modes);
+  }
+  return modes;
+}
+
+/** How to stream: as asked, or its fallback where this container's platform refused the mode. */
+function pick(outbox: object, wanted: Streaming): Streaming {
+  let streaming = wanted;
+  while (streaming.fallback && refusedBy(outbox).has(streaming.mode)) streaming = streaming.fallback;
+  return streaming;
+}

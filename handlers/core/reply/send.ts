@@ -1,0 +1,188 @@
+import type { Button, Outbox, Part, Ref } from "../adapter.ts";
+import { OutOfTimeError } from "../budget.ts";
+import { PlatformError } from "../errors.ts";
+import type { LedgerEntry, SendLedger } from "../ledger.ts";
+import { log } from "../log.ts";
+import { notices } from "../notices.ts";
+import { retryWhenRateLimited } from "../rate-limit.ts";
+import { renderChunks } from "../text/split.ts";
+import { awaitStatus } from "./confirm.ts";
+
+/**
+ * The answer's text, delivered as whole messages: the last step of every reply, streamed or not. Every
+ * channel's answer goes through here, so rendering, splitting, the ledger's bookkeeping and the waits for
+ * rate limits are done once, the same way, and a channel only says how to post (and edit, where a stream
+ * left messages to bring to their final text).
+ */
+
+/** What the send loop tells the send ledger about one reply; every write is best effort (see {@link recordOf}). */
+export interface ReplyRecord {
+  /** Part `index` is about to be posted. */
+  sending(index: number): Promise<void>;
+  /** `count` parts are delivered (none in flight). */
+  delivered(count: number): Promise<void>;
+  /** Where the posted parts of a stream are, by index. */
+  posted(refs: readonly (Ref | undefined)[]): Promise<void>;
+  /** Parts the platform confirmed, read anew (a delivery status recorded by the ingress). */
+  seen(): Promise<readonly number[]>;
+  /** The whole answer is out. */
+  complete(): Promise<void>;
+}
+
+/** No ledger: nothing recorded, nothing known. */
+export const noRecord: ReplyRecord = {
+  sending: async () => {},
+  delivered: async () => {},
+  posted: async () => {},
+  seen: async () => [],
+  complete: async () => {},
+};
+
+/**
+ * The ledger's writes for the reply to envelope `id`. Once a part is out, a failed write must not fail
+ * the message (a retry would post the part again): the write is logged and the reply goes on.
+ */
+export function recordOf(ledger: SendLedger, id: string): ReplyRecord {
+  const record = (operation: string, write: Promise<void>) =>
+    write.catch((err: unknown) => log.warn("ledger.write_failed", { envelopeId: id, operation, err }));
+  return {
+    sending: (index) => record("sending", ledger.sending(id, index)),
+    delivered: (count) => record("delivered", ledger.delivered(id, count)),
+    posted: (refs) => record("posted", ledger.posted(id, refs)),
+    seen: async () => (await ledger.get(id))?.seen ?? [],
+    complete: () => record("complete", ledger.complete(id)),
+  };
+}
+
+/** What earlier attempts (or the stream before this step) left on the platform. */
+export interface Progress {
+  /** Parts delivered in their final form. */
+  readonly delivered: number;
+  /** Where posted parts are, by index (a stream's messages). */
+  readonly refs?: readonly (Ref | undefined)[];
+  /** The part an attempt posted without learning the outcome, and when (epoch ms). */
+  readonly inFlight?: { readonly index: number; readonly since: number } | undefined;
+  /** Parts the platform confirmed. */
+  readonly seen?: readonly number[];
+}
+
+/** The progress a ledger entry records. */
+export function progressOf(entry: LedgerEntry | undefined): Progress {
+  if (!entry) return { delivered: 0 };
+  return { delivered: entry.delivered, refs: entry.refs, inFlight: entry.inFlight, seen: entry.seen };
+}
+
+export interface SendOptions {
+  /** Epoch ms after which waiting (for a 429's retry_after) is pointless: fail instead. */
+  readonly deadline: number;
+  /** A stable id of the reply (the envelope id), for the platform's idempotency keys. */
+  readonly key?: string;
+  /** The send ledger, bound to this reply. @default noRecord */
+  readonly record?: ReplyRecord;
+  /** What is out already. @default nothing */
+  readonly progress?: Progress;
+  /** The text each posted part shows now, when known (a stream's last update): no edit is needed where it is final. */
+  readonly shown?: readonly (string | undefined)[];
+  /** Buttons under the last part, where the platform has buttons (elsewhere the text says the commands). */
+  readonly buttons?: readonly Button[];
+}
+
+/** The messages `markdown` makes on a platform; never none (the "no answer" notice then). */
+export function renderParts(outbox: Pick<Outbox<unknown>, "render" | "limit">, markdown: string): string[] {
+  const parts = renderChunks(markdown, outbox.render, outbox.limit);
+  // Markup that renders to nothing still answers (and ends a Discord "thinking…").
+  return parts.length > 0 ? parts : renderChunks(notices.empty, outbox.render, outbox.limit);
+}
+
+/**
+ * Delivers `markdown` as the final messages of the reply: parts an earlier attempt delivered are skipped;
+ * a part a stream posted is edited to its final text (where it differs); the rest are posted in order,
+ * each recorded in flight before and delivered after. A part an earlier attempt left in flight is looked
+ * up first where the platform can tell (Outbox.lookup, Outbox.confirms); where it cannot, it is posted
+ * again. Posted parts beyond the answer's end (a longer earlier answer) are removed; then it is complete.
+ */
+export async function sendAnswer<Reply>(
+  outbox: Outbox<Reply>,
+  reply: Reply,
+  markdown: string,
+  options: SendOptions,
+): Promise<void> {
+  const { deadline, key, record = noRecord, progress = { delivered: 0 }, shown = [], buttons } = options;
+  const refs = progress.refs ?? [];
+  const texts = renderParts(outbox, markdown);
+  const call = <T>(work: () => Promise<T>) => retryWhenRateLimited(work, deadline);
+  for (const [index, text] of texts.entries()) {
+    if (index < progress.delivered) continue;
+    const last = index === texts.length - 1;
+    const part: Part = { index, text, key, ...(buttons && last ? { buttons } : {}) };
+    const ref = refs[index];
+    if (ref !== undefined && outbox.edit) {
+      const edit = outbox.edit.bind(outbox);
+      // An edit is idempotent: nothing to record, a retry edits again.
+      if (shown[index] !== text) await call(() => edit(reply, ref, part));
+      continue;
+    }
+    if (
+      progress.inFlight?.index === index &&
+      (await isThere(outbox, reply, part, progress, record, deadline))
+    ) {
+      await record.delivered(index + 1);
+      continue;
+    }
+    await record.sending(index);
+    try {
+      await call(() => outbox.post(reply, part));
+    } catch (error) {
+      // The platform answered with an error, or the call never started: nothing is in flight.
+      if (sentNothing(error)) await record.delivered(index);
+      throw error;
+    }
+    await record.delivered(index + 1);
+  }
+  await removeBeyond(outbox, reply, refs, texts.length);
+  await record.complete();
+}
+
+/** Whether the part an earlier attempt left in flight is on the platform (false: post it again). */
+async function isThere<Reply>(
+  outbox: Outbox<Reply>,
+  reply: Reply,
+  part: Part,
+  progress: Progress,
+  record: ReplyRecord,
+  deadline: number,
+): Promise<boolean> {
+  const since = progress.inFlight?.since ?? 0;
+  let found: boolean | undefined;
+  if (progress.seen?.includes(part.index)) found = true;
+  else if (outbox.confirms?.(part)) {
+    found = await awaitStatus(async () => (await record.seen()).includes(part.index), since, deadline);
+  } else if (outbox.lookup) {
+    const lookup = outbox.lookup.bind(outbox);
+    found = await retryWhenRateLimited(() => lookup(reply, part, since), deadline);
+  }
+  log.warn("send.uncertain", { key: part.key, chunk: part.index, found: found ?? "cannot tell" });
+  return found === true;
+}
+
+/** Removes the posted parts from `from` on; a failure is logged (the answer itself is out). */
+async function removeBeyond<Reply>(
+  outbox: Outbox<Reply>,
+  reply: Reply,
+  refs: readonly (Ref | undefined)[],
+  from: number,
+): Promise<void> {
+  for (const ref of refs.slice(from)) {
+    if (ref === undefined || !outbox.remove) continue;
+    await outbox.remove(reply, ref).catch((err: unknown) => log.warn("reply.remove_failed", { err }));
+  }
+}
+
+/**
+ * Whether a failed call certainly left nothing on the platform: it answered 4xx/5xx, or the call was
+ * not started. A timeout, a dropped connection or an unreadable 2xx may hide a message that arrived.
+ */
+export function sentNothing(error: unknown): boolean {
+  if (error instanceof OutOfTimeError) return true;
+  return error instanceof PlatformError && error.status !== undefined && error.status >= 400;
+}
