@@ -176,7 +176,8 @@ describe("app manifest", () => {
   test("what the handlers need is asked for, and nothing else", () => {
     // app_mention events; chat.postMessage; message.im; reactions.add/remove; message.channels/groups and
     // conversations.replies; reading back reply parts (conversations.replies/history) wherever the bot
-    // answers: DMs, channel and private-channel threads, group DMs; assistant.threads.setStatus.
+    // answers: DMs, channel and private-channel threads, group DMs; assistant.threads.setStatus; conversations.open
+    // (a DM with an admin about an access request).
     expect([...BOT_SCOPES, ...ASSISTANT_SCOPES].sort()).toEqual([
       "app_mentions:read",
       "assistant:write",
@@ -184,6 +185,7 @@ describe("app manifest", () => {
       "chat:write",
       "groups:history",
       "im:history",
+      "im:write",
       "metadata.message:read",
       "mpim:history",
       "reactions:write",
