@@ -39,8 +39,11 @@ export const slackDev: DevChannel = {
     return {
       secret: { bot_token: DEFAULT_SLACK_TOKEN, signing_secret: DEFAULT_SIGNING_SECRET },
       env: { SLACK_API_URL: fake.url },
+      user: { id: "U01001", name: "You" },
       async deliver(text, user, ingressBase) {
-        const payload = slackEventCallback(slackMessageEvent({ text, user: `U0${user.id}` }));
+        // Each user writes in their own DM with the bot (Slack's DM ids start with D).
+        const channel = `D${user.id.slice(1)}`;
+        const payload = slackEventCallback(slackMessageEvent({ text, user: user.id, channel }));
         const envelopeId = `slack:${payload.event_id}`;
         const body = JSON.stringify(payload);
         const response = await fetch(`${ingressBase}/slack/events`, {
