@@ -204,6 +204,13 @@ export const expectedPipeline = {
       AGENT_USER_ID: '${var.enable_agent_user_id ? "true" : "false"}',
       SESSION_SCOPE: "${var.session_scope}",
       STREAM_REPLIES: '${var.stream_replies ? "true" : "false"}',
+      ACCESS_POLICY: "${var.access_policy}",
+      ADMINS: '${join(",", var.admins)}',
+      GROUP_POLICY: "${var.group_policy}",
+      BURST_WINDOW_MS: "${tostring(var.burst_window_ms)}",
+      RATE_LIMIT_PER_MINUTE: "${tostring(var.rate_limit_per_minute)}",
+      RATE_LIMIT_PER_DAY: "${tostring(var.rate_limit_per_day)}",
+      DAILY_INVOCATION_CAP: "${tostring(var.daily_invocation_cap)}",
       ...extra,
       LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "${var.log_level}",
@@ -221,6 +228,7 @@ export const expectedPipeline = {
     return {
       QUEUE_URL: "${aws_sqs_queue.this.url}",
       SECRET_ARN: "${local.secret_arn}",
+      GROUP_POLICY: "${var.group_policy}",
       ...extra,
       LOG_LEVEL: "${var.log_level}",
     };

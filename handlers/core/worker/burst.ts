@@ -9,8 +9,8 @@ import type { Received } from "./receive.ts";
  * worker cannot wait for them: when the first pending message is younger than the window, the whole group
  * goes back to the queue until the window has passed ({@link holdSeconds}), and the next receive brings it
  * with whatever came since, in order; those within the window are then answered together
- * ({@link burstSize}). A message is held at most once (only on its first receive), so the queue's
- * maxReceiveCount is one more than the attempts wanted (the modules add it).
+ * ({@link burstSize}). A message is held at most once (only on its first receive), which takes one of the
+ * queue's maxReceiveCount receives: with bursts on, a message has one attempt fewer than that.
  */
 
 /** Whether a reply context can be answered together with others (a Discord slash command cannot). */
