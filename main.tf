@@ -76,6 +76,42 @@ variable "stream_replies" {
   default     = null
 }
 
+variable "access_policy" {
+  description = "Who reaches the agent in every channel: pairing (a stranger gets a one-time code an admin allows), allowlist (only allowed users, admins and who an admin allowed) or open; null means pairing."
+  type        = string
+  default     = null
+}
+
+variable "group_policy" {
+  description = "When groups are answered in every channel: mention (when the bot is mentioned or replied to) or always; null means mention."
+  type        = string
+  default     = null
+}
+
+variable "burst_window_ms" {
+  description = "Milliseconds within which a conversation's messages are merged into one agent call (0 turns it off); null means the channel module's default (1500)."
+  type        = number
+  default     = null
+}
+
+variable "rate_limit_per_minute" {
+  description = "Messages a user may send per minute in each channel (admins exempt); null or 0 for no limit."
+  type        = number
+  default     = null
+}
+
+variable "rate_limit_per_day" {
+  description = "Messages a user may send per UTC day in each channel (admins exempt); null or 0 for no limit."
+  type        = number
+  default     = null
+}
+
+variable "daily_invocation_cap" {
+  description = "Agent invocations per UTC day of each channel's deployment, after which users are told to come back tomorrow and the alarm topic is notified; null or 0 for no cap."
+  type        = number
+  default     = null
+}
+
 variable "worker_timeout_seconds" {
   description = "Timeout of each worker function, in seconds (1-900); null means the channel module's default (300)."
   type        = number
@@ -220,6 +256,13 @@ variable "telegram_allowed_users" {
   nullable    = false
 }
 
+variable "telegram_admins" {
+  description = "Telegram user ids of the bot's admins: always allowed, exempt from limits, asked about pairing codes and unknown groups (/allow, /deny, /users, /revoke)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "telegram_stream_mode" {
   description = "How an answer shows while the agent writes it in a Telegram private chat: draft (sendMessageDraft) or edit (a message edited as it grows); groups always get edits; null means draft."
   type        = string
@@ -232,6 +275,7 @@ module "telegram" {
 
   name          = "${var.name}-telegram"
   allowed_users = var.telegram_allowed_users
+  admins        = var.telegram_admins
   bot_token     = var.telegram_bot_token
   secret_arn    = var.telegram_secret_arn
   stream_mode   = var.telegram_stream_mode
@@ -242,6 +286,12 @@ module "telegram" {
   enable_agent_user_id             = var.enable_agent_user_id
   session_scope                    = var.session_scope
   stream_replies                   = var.stream_replies
+  access_policy                    = var.access_policy
+  group_policy                     = var.group_policy
+  burst_window_ms                  = var.burst_window_ms
+  rate_limit_per_minute            = var.rate_limit_per_minute
+  rate_limit_per_day               = var.rate_limit_per_day
+  daily_invocation_cap             = var.daily_invocation_cap
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb
@@ -354,6 +404,13 @@ variable "slack_allowed_users" {
   nullable    = false
 }
 
+variable "slack_admins" {
+  description = "Slack member ids of the bot's admins: always allowed, exempt from limits, asked about pairing codes and unknown groups (/allow, /deny, /users, /revoke)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "slack_app_name" {
   description = "Name of the Slack app in slack_app_manifest (1-35 characters); null means \"<name>-slack\"."
   type        = string
@@ -378,6 +435,7 @@ module "slack" {
 
   name                  = "${var.name}-slack"
   allowed_users         = var.slack_allowed_users
+  admins                = var.slack_admins
   bot_token             = var.slack_bot_token
   signing_secret        = var.slack_signing_secret
   secret_arn            = var.slack_secret_arn
@@ -391,6 +449,12 @@ module "slack" {
   enable_agent_user_id             = var.enable_agent_user_id
   session_scope                    = var.session_scope
   stream_replies                   = var.stream_replies
+  access_policy                    = var.access_policy
+  group_policy                     = var.group_policy
+  burst_window_ms                  = var.burst_window_ms
+  rate_limit_per_minute            = var.rate_limit_per_minute
+  rate_limit_per_day               = var.rate_limit_per_day
+  daily_invocation_cap             = var.daily_invocation_cap
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb
@@ -513,12 +577,20 @@ variable "discord_allowed_users" {
   nullable    = false
 }
 
+variable "discord_admins" {
+  description = "Discord user ids of the bot's admins: always allowed, exempt from limits, asked about pairing codes and unknown groups (/allow, /deny, /users, /revoke)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 module "discord" {
   source = "./modules/discord"
   count  = var.enable_discord ? 1 : 0
 
   name           = "${var.name}-discord"
   allowed_users  = var.discord_allowed_users
+  admins         = var.discord_admins
   application_id = var.discord_application_id
   public_key     = var.discord_public_key
   bot_token      = var.discord_bot_token
@@ -530,6 +602,12 @@ module "discord" {
   enable_agent_user_id             = var.enable_agent_user_id
   session_scope                    = var.session_scope
   stream_replies                   = var.stream_replies
+  access_policy                    = var.access_policy
+  group_policy                     = var.group_policy
+  burst_window_ms                  = var.burst_window_ms
+  rate_limit_per_minute            = var.rate_limit_per_minute
+  rate_limit_per_day               = var.rate_limit_per_day
+  daily_invocation_cap             = var.daily_invocation_cap
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb
@@ -661,12 +739,20 @@ variable "whatsapp_allowed_users" {
   nullable    = false
 }
 
+variable "whatsapp_admins" {
+  description = "WhatsApp user ids (phone numbers or BSUIDs) of the bot's admins: always allowed, exempt from limits, asked about pairing codes and unknown groups (/allow, /deny, /users, /revoke)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 module "whatsapp" {
   source = "./modules/whatsapp"
   count  = var.enable_whatsapp ? 1 : 0
 
   name            = "${var.name}-whatsapp"
   allowed_users   = var.whatsapp_allowed_users
+  admins          = var.whatsapp_admins
   access_token    = var.whatsapp_access_token
   app_secret      = var.whatsapp_app_secret
   verify_token    = var.whatsapp_verify_token
@@ -680,6 +766,12 @@ module "whatsapp" {
   enable_agent_user_id             = var.enable_agent_user_id
   session_scope                    = var.session_scope
   stream_replies                   = var.stream_replies
+  access_policy                    = var.access_policy
+  group_policy                     = var.group_policy
+  burst_window_ms                  = var.burst_window_ms
+  rate_limit_per_minute            = var.rate_limit_per_minute
+  rate_limit_per_day               = var.rate_limit_per_day
+  daily_invocation_cap             = var.daily_invocation_cap
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb
@@ -778,6 +870,13 @@ variable "whatsapp_personal_allowed_users" {
   nullable    = false
 }
 
+variable "whatsapp_personal_admins" {
+  description = "WhatsApp user JIDs of the bot's admins: always allowed, exempt from limits, asked about pairing codes and unknown groups (/allow, /deny, /users, /revoke)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "whatsapp_personal_group_trigger" {
   description = "A word that, starting a WhatsApp group message (e.g. !ai), addresses the bot besides an @mention of your account; null: @mentions only."
   type        = string
@@ -795,6 +894,7 @@ module "whatsapp_personal" {
 
   name          = "${var.name}-whatsapp-personal"
   allowed_users = var.whatsapp_personal_allowed_users
+  admins        = var.whatsapp_personal_admins
 
   # Shared settings: generated by `bun run build` from the module's inputs (modules/lib/root.ts).
   agent_runtime_arn                = var.agent_runtime_arn
@@ -802,6 +902,12 @@ module "whatsapp_personal" {
   enable_agent_user_id             = var.enable_agent_user_id
   session_scope                    = var.session_scope
   stream_replies                   = var.stream_replies
+  access_policy                    = var.access_policy
+  group_policy                     = var.group_policy
+  burst_window_ms                  = var.burst_window_ms
+  rate_limit_per_minute            = var.rate_limit_per_minute
+  rate_limit_per_day               = var.rate_limit_per_day
+  daily_invocation_cap             = var.daily_invocation_cap
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb

@@ -6,7 +6,9 @@
  *   AGENT_RUNTIME_ARN=arn:…   your real AgentCore runtime, with your AWS credentials and region
  *   ECHO_DELAY_MS=200         without either: the built-in echo agent's pause between streamed words
  *   TELEGRAM_BOT_TOKEN=…      a real Telegram bot by long polling (its webhook is deleted first)
- *   ALLOWED_USERS=…           who may talk to the agent (default: everyone on the emulator; nobody on a real bot)
+ *   ACCESS_POLICY=…           pairing, allowlist or open (default: pairing on the emulator, allowlist on a real bot)
+ *   ADMINS=…                  the admins (default: the emulator's own user on each channel; nobody on a real bot)
+ *   ALLOWED_USERS=…           who else may talk to the agent (default: nobody; strangers get a pairing code)
  *   DEV_TOKEN=…               the token `/_dev/*` wants in x-dev-token (default: a new random one per run)
  *
  * Everything listens on 127.0.0.1 only, and the dev server refuses other Host names and other origins.
@@ -26,6 +28,9 @@ ${process.env.TELEGRAM_BOT_TOKEN ? `  telegram   long polling your real bot: mes
 Try it from a terminal:
   curl -s -X POST ${stack.url}/_dev/send -H '${TOKEN_HEADER}: ${stack.token}' \\
     -H 'content-type: application/json' -d '{"channel":"telegram","text":"hello"}'
+  As a stranger (a pairing code for them, an access request for you, the admin: answer /allow <code>):
+  curl -s -X POST ${stack.url}/_dev/send -H '${TOKEN_HEADER}: ${stack.token}' \\
+    -H 'content-type: application/json' -d '{"channel":"telegram","text":"hi","user":"2002"}'
 Ctrl-C to stop.`);
 
 let stopping = false;

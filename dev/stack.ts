@@ -1,6 +1,7 @@
 /**
  * The local stack of `bun run dev`, in one process: an embedded SQS server (fauxqs) with each
- * channel's FIFO queue and DLQ, a local Secrets Manager, the agent (the built-in streaming echo
+ * channel's FIFO queue and DLQ, a local Secrets Manager, an embedded DynamoDB with each channel's table
+ * (the send ledger, sessions, who has access), the agent (the built-in streaming echo
  * agent, AGENT_URL, or the real AGENT_RUNTIME_ARN), fake platform APIs, and per channel a worker
  * thread running the real ingress and worker handlers with the environment the Terraform module
  * gives them. One HTTP server serves the ingress routes, the emulator page and its event stream.
@@ -9,8 +10,10 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { awsTestEnv } from "../emulators/aws-env.ts";
+import { startDynamo } from "../emulators/dynamodb.ts";
 import { startSecretsManager } from "../emulators/secrets-manager.ts";
 import { startSqs } from "../emulators/sqs.ts";
+import { dynamoAccessStore } from "../handlers/core/access/store.ts";
 import { escapeHtml } from "./channels/html.ts";
 import type { DevChannel, DevPlatform, DevUser, UiEvent } from "./channels/types.ts";
 import { startEchoAgent } from "./echo-agent.ts";
@@ -41,14 +44,19 @@ export interface DevStack {
   readonly agent: string;
   /** The run's token for `/_dev/*`, sent in the `x-dev-token` header (DEV_TOKEN, or random). */
   readonly token: string;
-  /** Sends a user's message on a channel through the real ingress; resolves to the envelope id. */
-  send(channel: string, text: string, user?: DevUser): Promise<{ status: number; envelopeId: string }>;
+  /**
+   * Sends a user's message on a channel through the real ingress; resolves to the envelope id. `user`: who
+   * writes, by platform user id (default: the emulator's own user, the local bot's admin).
+   */
+  send(channel: string, text: string, user?: string): Promise<{ status: number; envelopeId: string }>;
   readonly timeline: Timeline;
   close(): Promise<void>;
 }
 
-/** The emulated user: allowed by the local ALLOWED_USERS. */
-export const DEV_USER: DevUser = { id: "1001", name: "You" };
+/** Someone else writing to the local bot, by their platform user id. */
+export function otherUser(id: string): DevUser {
+  return { id, name: `User ${id}` };
+}
 
 const STATIC: Record<string, string> = {
   "/app.js": "app.js",
@@ -64,8 +72,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const token = devToken(env.DEV_TOKEN);
 
   const timeline = new Timeline();
-  const [sqs, secrets] = await Promise.all([startSqs(), startSecretsManager()]);
-  const closers: (() => Promise<unknown> | unknown)[] = [() => sqs.close(), () => secrets.close()];
+  const [sqs, secrets, dynamo] = await Promise.all([startSqs(), startSecretsManager(), startDynamo()]);
+  const closers: (() => Promise<unknown> | unknown)[] = [
+    () => sqs.close(),
+    () => secrets.close(),
+    () => dynamo.close(),
+  ];
 
   let agent: string;
   const agentEnv: Record<string, string> = {};
@@ -125,16 +137,17 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         session_key: randomBytes(32).toString("base64url"),
       };
       const secretArn = secrets.setSecret(`agentcore-relay/dev/${channel.name}`, secretValue).arn;
-      const queue = await sqs.createFifoPair(`dev-${channel.name}`, {
-        maxReceiveCount: 3,
-        visibilityTimeoutSeconds: 180,
-      });
-      // Messages the agent starts (POST /_dev/outbound), as the module's send queue.
-      const send = await sqs.createFifoPair(`dev-${channel.name}-send`, {
-        maxReceiveCount: 3,
-        visibilityTimeoutSeconds: 180,
-      });
+      const fifo = { maxReceiveCount: 3, visibilityTimeoutSeconds: 180 };
+      const [queue, send, table] = await Promise.all([
+        sqs.createFifoPair(`dev-${channel.name}`, fifo),
+        // Messages the agent starts (POST /_dev/outbound), as the module's send queue.
+        sqs.createFifoPair(`dev-${channel.name}-send`, fifo),
+        dynamo.createLedgerTable(`dev-${channel.name}-ledger`),
+      ]);
       sendQueues.set(channel.name, send.queueUrl);
+      const access = dynamoAccessStore(table, channel.name, () => dynamo.client);
+      for (const group of platform.groups ?? [])
+        await access.grant({ kind: "group", id: group }, { at: Date.now(), by: "dev" });
       const threadEnv = {
         ...stringEnv(process.env),
         ...awsEnv,
@@ -146,9 +159,15 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         SEND_QUEUE_ARN: send.queueArn,
         SEND_DLQ_URL: send.dlqUrl,
         SECRET_ARN: secretArn,
-        // Locally everyone may talk to the echo/fake channels; a real bot is reachable by anyone on
-        // Telegram, so it answers only ALLOWED_USERS (refused ids are printed, to copy from).
-        ALLOWED_USERS: env.ALLOWED_USERS ?? (real ? "" : "*"),
+        // The table of the module: the send ledger, sessions and who has access (always local).
+        LEDGER_TABLE: table,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        // Locally the emulator's own user is the admin and anyone else gets a pairing code (act as them with
+        // `user` on /_dev/send); a real bot is reachable by anyone on Telegram, so it answers only
+        // ALLOWED_USERS (refused ids are printed, to copy from) unless ACCESS_POLICY says otherwise.
+        ALLOWED_USERS: env.ALLOWED_USERS ?? "",
+        ACCESS_POLICY: env.ACCESS_POLICY ?? (real ? "allowlist" : "pairing"),
+        ADMINS: env.ADMINS ?? (real ? "" : platform.user.id),
         MAX_RECEIVE_COUNT: "3",
         // The timeline is built from info-level logs; printing is filtered here instead.
         LOG_LEVEL: env.LOG_LEVEL === "debug" ? "debug" : "info",
@@ -234,14 +253,24 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       return queueOutbound(request, sendQueues, sqs.client);
     }
     if (url.pathname === "/_dev/send" && request.method === "POST") {
-      const { channel: name, text } = (await request.json().catch(() => ({}))) as {
+      const {
+        channel: name,
+        text,
+        user,
+      } = (await request.json().catch(() => ({}))) as {
         channel?: string;
         text?: string;
+        user?: unknown;
       };
       if (!name || typeof text !== "string" || !channels.some((c) => c.name === name)) {
-        return new Response("expected {channel, text}", { status: 400 });
+        return new Response("expected {channel, text, user?}", { status: 400 });
       }
-      return Response.json(await send(name, text));
+      if (user !== undefined && (typeof user !== "string" || !/^[\w.@:+-]{1,64}$/.test(user))) {
+        return new Response("user must be a platform user id (1-64 letters, digits or ._@:+-)", {
+          status: 400,
+        });
+      }
+      return Response.json(await send(name, text, user));
     }
     // The page carries the run's token; no other origin can read it (no CORS, Host checked).
     if (url.pathname === "/" && request.method === "GET") {
@@ -257,10 +286,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   closers.push(() => server.stop(true));
   const base = `http://localhost:${server.port}`;
 
-  async function send(name: string, text: string, user: DevUser = DEV_USER) {
+  async function send(name: string, text: string, userId?: string) {
     const platform = platforms.get(name);
     if (!platform) throw new Error(`no channel ${name}`);
     const sent = Date.now();
+    const user = userId === undefined || userId === platform.user.id ? platform.user : otherUser(userId);
     const result = await platform.deliver(text, user, base);
     timeline.start(result.envelopeId, name, text, sent);
     timeline.answered(result.envelopeId, result.status);

@@ -5,6 +5,7 @@
  */
 import type {
   APIChatInputApplicationCommandInteraction,
+  APIMessageComponentButtonInteraction,
   APIPingInteraction,
   GatewayMessageCreateDispatchData,
 } from "discord-api-types/v10";
@@ -89,10 +90,12 @@ const user = (id: string, name: string) => ({
 /** Input for {@link commandInteraction}. */
 export interface CommandInput {
   applicationId: string;
-  /** `ask` or `new` (or anything, to test unknown commands). */
+  /** `ask`, `new`, an admin's `allow` … (or anything, to test unknown commands). */
   name: string;
   /** The `prompt` option (for /ask). */
   prompt?: string;
+  /** Other string options by name (`code` of /allow, `user` of /revoke). */
+  options?: Record<string, string>;
   userId?: string;
   userName?: string;
   channelId?: string;
@@ -103,9 +106,53 @@ export interface CommandInput {
   at?: number;
 }
 
+/** Input for {@link buttonInteraction}. */
+export interface ButtonInput {
+  applicationId: string;
+  /** The button's custom_id. */
+  customId: string;
+  /** The bot's message the button is under. */
+  messageId: string;
+  channelId: string;
+  userId?: string;
+  userName?: string;
+  /** A server channel's button (member + guild_id) unless `dm`. @default true */
+  dm?: boolean;
+}
+
+/** A press of a message button (MESSAGE_COMPONENT, component type 2) as Discord POSTs it. */
+export function buttonInteraction(input: ButtonInput): APIMessageComponentButtonInteraction {
+  const id = snowflake();
+  const who = user(input.userId ?? "100000000000000001", input.userName ?? "Ada");
+  const dm = input.dm ?? true;
+  return {
+    id,
+    application_id: input.applicationId,
+    type: 3,
+    token: `aW50ZXJhY3Rpb246${id}:${crypto.randomUUID().replaceAll("-", "")}`,
+    version: 1,
+    data: { custom_id: input.customId, component_type: 2 },
+    message: { id: input.messageId, channel_id: input.channelId, content: "", components: [] },
+    channel_id: input.channelId,
+    channel: { id: input.channelId, type: dm ? 1 : 0 },
+    app_permissions: "2248473465835073",
+    locale: "en-US",
+    entitlements: [],
+    authorizing_integration_owners: {},
+    attachment_size_limit: 10_485_760,
+    ...(dm
+      ? { user: who, context: 1 }
+      : { guild_id: "200000000000000001", member: { user: who }, context: 0 }),
+  } as unknown as APIMessageComponentButtonInteraction;
+}
+
 /** A slash-command interaction as Discord POSTs it. */
 export function commandInteraction(input: CommandInput): APIChatInputApplicationCommandInteraction {
   const id = snowflake(input.at);
+  const options = [
+    ...(input.prompt === undefined ? [] : [{ name: "prompt", type: 3, value: input.prompt }]),
+    ...Object.entries(input.options ?? {}).map(([name, value]) => ({ name, type: 3, value })),
+  ];
   const who = user(input.userId ?? "100000000000000001", input.userName ?? "Ada");
   const channelId = input.channelId ?? "300000000000000001";
   const place = input.dm
@@ -134,7 +181,7 @@ export function commandInteraction(input: CommandInput): APIChatInputApplication
       id: "400000000000000001",
       name: input.name,
       type: 1,
-      ...(input.prompt === undefined ? {} : { options: [{ name: "prompt", type: 3, value: input.prompt }] }),
+      ...(options.length === 0 ? {} : { options }),
     },
     channel_id: channelId,
     channel: { id: channelId, type: input.dm ? 1 : 0 },

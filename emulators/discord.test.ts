@@ -208,3 +208,26 @@ describe("fake Discord", () => {
     expect(discord.callsOf("POST /channels/{channel}/messages")).toHaveLength(2);
   });
 });
+
+test("a DM channel per user (POST /users/@me/channels), and buttons checked as Discord checks components", async () => {
+  const opened = await call("POST", "/users/@me/channels", { recipient_id: "100000000000000042" });
+  expect(opened).toMatchObject({ status: 200, json: { type: 1 } });
+  const again = await call("POST", "/users/@me/channels", { recipient_id: "100000000000000042" });
+  expect(again.json?.id).toBe(opened.json?.id);
+  expect(discord.dmChannel("100000000000000042")).toBe(opened.json?.id as string);
+  expect((await call("POST", "/users/@me/channels", { recipient_id: "x" })).status).toBe(400);
+  const row = (custom_id: string, label = "Allow") => [
+    { type: 1, components: [{ type: 2, style: 3, label, custom_id }] },
+  ];
+  const channel = `/channels/${opened.json?.id}/messages`;
+  expect((await call("POST", channel, { content: "ok?", components: row("/allow K7MX2P") })).status).toBe(
+    200,
+  );
+  expect((await call("POST", channel, { content: "ok?", components: row("") })).status).toBe(400);
+  expect((await call("POST", channel, { content: "ok?", components: row("x".repeat(101)) })).status).toBe(
+    400,
+  );
+  expect(
+    (await call("POST", channel, { content: "ok?", components: [{ type: 1, components: [] }] })).status,
+  ).toBe(400);
+});

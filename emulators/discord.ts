@@ -116,6 +116,8 @@ export interface DiscordOptions {
   transport?: InteractionTransport;
   /** Per-route buckets (default {@link DISCORD_LIMITS}); false: none. */
   rateLimits?: Partial<DiscordLimits> | false;
+  /** Users whose DMs the bot may not open (50007 Cannot send messages to this user). */
+  blockedDms?: string[];
 }
 
 interface IssuedToken {
@@ -156,6 +158,10 @@ export interface FakeDiscord {
    * no @original to edit (Unknown Message) until {@link deliver} brings the deferred response.
    */
   issue(interaction: { id: string; token: string; channel_id?: string }): void;
+  /** Whether the app deleted the interaction's @original response (DELETE …/messages/@original). */
+  deletedOriginal(interactionId: string): boolean;
+  /** The DM channel the bot opened with a user (POST /users/@me/channels), if any. */
+  dmChannel(userId: string): string | undefined;
   /** Makes an interaction's token expire now. */
   expire(interactionId: string): void;
   waitFor<R>(
@@ -175,6 +181,11 @@ const ROUTES: [string, RegExp, boolean][] = [
   ["PATCH /applications/@me", /^\/applications\/@me$/, true],
   [
     "PATCH /webhooks/{application}/{token}/messages/@original",
+    /^\/webhooks\/(?<application>\d+)\/(?<token>[^/]+)\/messages\/@original$/,
+    false,
+  ],
+  [
+    "DELETE /webhooks/{application}/{token}/messages/@original",
     /^\/webhooks\/(?<application>\d+)\/(?<token>[^/]+)\/messages\/@original$/,
     false,
   ],
@@ -201,9 +212,30 @@ const ROUTES: [string, RegExp, boolean][] = [
     true,
   ],
   ["POST /channels/{channel}/typing", /^\/channels\/(?<channel>\d+)\/typing$/, true],
+  ["POST /users/@me/channels", /^\/users\/@me\/channels$/, true],
 ];
 
 type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+
+/** Discord's rules for message components as far as the relay uses them: action rows of buttons. */
+function invalidComponents(components: unknown): Reply | undefined {
+  if (components === undefined) return undefined;
+  const bad = (why: string) => discordErrors.formError("components", "COMPONENT_INVALID", why);
+  if (!Array.isArray(components) || components.length > 5) return bad("At most 5 action rows.");
+  for (const row of components as Record<string, unknown>[]) {
+    const buttons = row?.components;
+    if (row?.type !== 1 || !Array.isArray(buttons) || buttons.length === 0 || buttons.length > 5)
+      return bad("An action row holds 1 to 5 components.");
+    for (const button of buttons as Record<string, unknown>[]) {
+      const id = button?.custom_id;
+      if (button?.type !== 2 || typeof button.label !== "string" || button.label.length > 80)
+        return bad("A button needs a label of at most 80 characters.");
+      if (typeof id !== "string" || id.length === 0 || id.length > 100)
+        return bad("A button needs a custom_id of 1 to 100 characters.");
+    }
+  }
+  return undefined;
+}
 const error = (status: number, message: string, code: number): Reply => ({ status, body: { message, code } });
 
 /** Starts a fake Discord REST API on 127.0.0.1. */
@@ -224,6 +256,11 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
   const limiter = discordLimiter(
     options.rateLimits === false ? false : { ...DISCORD_LIMITS, ...options.rateLimits },
   );
+  /** DM channels by user id (POST /users/@me/channels), and users who accept no DMs from the bot. */
+  const dmChannels = new Map<string, string>();
+  /** Interactions whose @original response the app deleted. */
+  const deleted = new Set<string>();
+  const blockedDms = new Set(options.blockedDms ?? []);
 
   const register = (interaction: { id: string; token: string; channel_id?: string | undefined }) => {
     const issuedAt = Number((BigInt(interaction.id) >> 22n) + 1_420_070_400_000n);
@@ -252,7 +289,7 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
       return discordErrors.formError("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.");
     }
     if (!content) return error(400, "Cannot send an empty message", 50006);
-    return undefined;
+    return invalidComponents(body.components);
   };
 
   const post = (
@@ -411,6 +448,17 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
         );
         return message ? change(message, call.method, body) : error(404, "Unknown Message", 10008);
       }
+      case "DELETE /webhooks/{application}/{token}/messages/@original": {
+        const issued = tokenFor(call.params.token ?? "");
+        if (!issued || call.params.application !== applicationId) return error(404, "Unknown Webhook", 10015);
+        const original = messages.find(
+          (m) => m.interactionId === issued.interactionId && m.deferred !== undefined,
+        );
+        if (!original) return error(404, "Unknown Message", 10008);
+        messages = messages.filter((m) => m !== original);
+        deleted.add(issued.interactionId);
+        return { status: 204, body: undefined };
+      }
       case "POST /channels/{channel}/messages": {
         const channel = call.params.channel ?? "";
         if (forbidden.has(channel)) return error(403, "Missing Access", 50001);
@@ -422,6 +470,16 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
           if (same) return { status: 200, body: asApiMessage(same) };
         }
         return { status: 200, body: asApiMessage(post(channel, body, "bot")) };
+      }
+      case "POST /users/@me/channels": {
+        const recipient = body.recipient_id;
+        if (typeof recipient !== "string" || !/^\d{17,20}$/.test(recipient))
+          return discordErrors.formError("recipient_id", "NUMBER_TYPE_COERCE", "Value is not snowflake.");
+        if (blockedDms.has(recipient)) return error(400, "Cannot send messages to this user", 50007);
+        // One DM channel per user, as on Discord: the same id every time.
+        const channel = dmChannels.get(recipient) ?? snowflake();
+        dmChannels.set(recipient, channel);
+        return { status: 200, body: { id: channel, type: 1, recipients: [{ id: recipient }] } };
       }
       case "POST /channels/{channel}/typing":
         if (forbidden.has(call.params.channel ?? "")) return error(403, "Missing Access", 50001);
@@ -558,6 +616,8 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
     issue(interaction) {
       register(interaction);
     },
+    dmChannel: (userId) => dmChannels.get(userId),
+    deletedOriginal: (interactionId) => deleted.has(interactionId),
     expire(interactionId) {
       for (const issued of tokens.values()) if (issued.interactionId === interactionId) issued.expired = true;
     },
@@ -571,6 +631,8 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
       endpoint = null;
       tokens.clear();
       limiter.reset();
+      dmChannels.clear();
+      deleted.clear();
     },
     close: () => server.close(),
   };

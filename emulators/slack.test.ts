@@ -298,3 +298,21 @@ describe("Events API side", () => {
     }
   });
 });
+
+test("conversations.open gives one DM channel per user; a missing im:write scope is refused", async () => {
+  const first = await api("conversations.open", { json: { users: "U0ADMIN01" } });
+  expect(first.body).toMatchObject({ ok: true, channel: { id: "D0ADMIN01" } });
+  expect((await api("conversations.open", { form: { users: "U0ADMIN01" } })).body).toEqual(first.body);
+  expect((await api("conversations.open", { json: { users: "U1,U2" } })).body).toMatchObject({ ok: false });
+  const scoped = await startSlack({ missingScopes: ["im:write"] });
+  try {
+    const response = await fetch(`${scoped.url}/conversations.open`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${DEFAULT_SLACK_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ users: "U0ADMIN01" }),
+    });
+    expect(await response.json()).toMatchObject({ ok: false, error: "missing_scope" });
+  } finally {
+    await scoped.close();
+  }
+});

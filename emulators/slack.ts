@@ -120,6 +120,8 @@ export interface SlackOptions {
   streamIdleMs?: number;
   /** Whether the workspace has the streaming methods (false: `unknown_method`, as GovSlack answers). @default true */
   streaming?: boolean;
+  /** Scopes the app was not granted (`im:write`: conversations.open answers `missing_scope`). */
+  missingScopes?: string[];
 }
 
 /** A running fake Web API. */
@@ -451,6 +453,15 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
       tsOf(params, "thread_ts");
       if (params.status === undefined) throw new SlackRefusal("invalid_arguments");
       return {};
+    },
+    "conversations.open"(params) {
+      // A DM with one user: the same D… channel every time (`users` is comma-separated; one is a DM).
+      const users = str(params, "users")?.split(",") ?? [];
+      if (users.length !== 1 || !/^[UW][A-Z0-9]{2,}$/.test(users[0] ?? ""))
+        throw new SlackRefusal("user_not_found");
+      if (options.missingScopes?.includes("im:write")) throw new SlackRefusal("missing_scope");
+      const channel = `D${(users[0] as string).slice(1)}`;
+      return { channel: { id: channel } };
     },
     "conversations.replies"(params) {
       const channel = channelOf(params);

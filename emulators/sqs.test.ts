@@ -108,23 +108,33 @@ describe("fauxqs FIFO semantics", () => {
     expect(sqs.peek(pair.queueUrl)).toEqual(["same"]);
   });
 
-  test("ordering: per group in send order; a group with a message in flight yields nothing more", async () => {
+  test("ordering: per group in send order, as many of a group as fit; a group with a message in flight yields nothing more", async () => {
     const pair = await sqs.createFifoPair(unique("order"));
     for (const body of ["a1", "b1", "a2", "a3", "b2"])
       await sqs.send(pair.queueUrl, body, { groupId: body[0] });
-    const firstBatch = await receive(pair.queueUrl);
-    // fauxqs hands out at most ONE message per group per receive (real SQS can return several of a group).
-    expect(firstBatch.map((m) => m.Body)).toEqual(["a1", "b1"]);
+    // As SQS: a group's messages together, in order (emulators/fauxqs.ts; fauxqs alone gives one per group).
+    expect((await receive(pair.queueUrl, { MaxNumberOfMessages: 4 })).map((m) => m.Body)).toEqual([
+      "a1",
+      "a2",
+      "a3",
+      "b1",
+    ]);
     expect(await receive(pair.queueUrl)).toEqual([]); // both groups locked while in flight
-    const a1 = firstBatch[0];
+    const pair2 = await sqs.createFifoPair(unique("order"));
+    for (const body of ["a1", "a2"]) await sqs.send(pair2.queueUrl, body, { groupId: "a" });
+    const [a1, a2] = await receive(pair2.queueUrl, { MaxNumberOfMessages: 1 }).then(async (first) => [
+      ...first,
+      ...(await receive(pair2.queueUrl)),
+    ]);
+    expect([a1?.Body, a2]).toEqual(["a1", undefined]); // a2 waits while a1 is in flight
     await sqs.client.send(
-      new DeleteMessageCommand({ QueueUrl: pair.queueUrl, ReceiptHandle: a1?.ReceiptHandle }),
+      new DeleteMessageCommand({ QueueUrl: pair2.queueUrl, ReceiptHandle: a1?.ReceiptHandle }),
     );
-    const [a2] = await receive(pair.queueUrl);
-    expect(a2?.Body).toBe("a2");
+    const [next] = await receive(pair2.queueUrl);
+    expect(next?.Body).toBe("a2");
     // SequenceNumber grows with send order across the queue (20 digits, as on SQS).
-    expect(a2?.Attributes?.SequenceNumber).toMatch(/^\d{20}$/);
-    expect(BigInt(a2?.Attributes?.SequenceNumber ?? 0)).toBeGreaterThan(
+    expect(next?.Attributes?.SequenceNumber).toMatch(/^\d{20}$/);
+    expect(BigInt(next?.Attributes?.SequenceNumber ?? 0)).toBeGreaterThan(
       BigInt(a1?.Attributes?.SequenceNumber ?? 0),
     );
   });
@@ -140,17 +150,19 @@ describe("fauxqs FIFO semantics", () => {
     expect(bodies).toHaveLength(sent.length);
   });
 
-  test("a released message comes back first in its group with ApproximateReceiveCount + 1", async () => {
+  test("released messages come back first in their group, in order, with ApproximateReceiveCount + 1", async () => {
     const pair = await sqs.createFifoPair(unique("release"));
-    await sqs.send(pair.queueUrl, "m1", { groupId: "g" });
-    await sqs.send(pair.queueUrl, "m2", { groupId: "g" });
-    const [first] = await receive(pair.queueUrl);
-    await release(pair.queueUrl, first?.ReceiptHandle);
-    const [again] = await receive(pair.queueUrl);
-    expect(again?.Body).toBe("m1");
-    expect(again?.Attributes?.ApproximateReceiveCount).toBe("2");
-    expect(again?.Attributes?.ApproximateFirstReceiveTimestamp).toBe(
-      first?.Attributes?.ApproximateFirstReceiveTimestamp,
+    for (const body of ["m1", "m2", "m3"]) await sqs.send(pair.queueUrl, body, { groupId: "g" });
+    const first = await receive(pair.queueUrl, { MaxNumberOfMessages: 2 });
+    for (const message of first) await release(pair.queueUrl, message.ReceiptHandle);
+    const again = await receive(pair.queueUrl);
+    expect(again.map((m) => [m.Body, m.Attributes?.ApproximateReceiveCount])).toEqual([
+      ["m1", "2"],
+      ["m2", "2"],
+      ["m3", "1"],
+    ]);
+    expect(again[0]?.Attributes?.ApproximateFirstReceiveTimestamp).toBe(
+      first[0]?.Attributes?.ApproximateFirstReceiveTimestamp,
     );
   });
 
@@ -159,7 +171,7 @@ describe("fauxqs FIFO semantics", () => {
     await sqs.send(pair.queueUrl, "poison", { groupId: "g", dedupId: "p-1" });
     await sqs.send(pair.queueUrl, "next", { groupId: "g", dedupId: "n-1" });
     for (const expected of ["1", "2"]) {
-      const [message] = await receive(pair.queueUrl);
+      const [message] = await receive(pair.queueUrl, { MaxNumberOfMessages: 1 });
       expect(message?.Body).toBe("poison");
       expect(message?.Attributes?.ApproximateReceiveCount).toBe(expected);
       await release(pair.queueUrl, message?.ReceiptHandle);

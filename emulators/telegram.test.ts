@@ -339,3 +339,35 @@ describe("inbound updates", () => {
     }
   });
 });
+
+describe("buttons", () => {
+  test("an inline keyboard is kept on the message; a press is delivered, and answered once from the webhook's response", async () => {
+    const markup = { inline_keyboard: [[{ text: "Allow", callback_data: "/allow K7MX2P" }]] };
+    const sent = await call("sendMessage", { chat_id: 42, text: "Allow?", reply_markup: markup });
+    expect(sent.json.result).toMatchObject({ reply_markup: markup });
+    const tooLong = { inline_keyboard: [[{ text: "x", callback_data: "x".repeat(65) }]] };
+    expect((await call("sendMessage", { chat_id: 42, text: "x", reply_markup: tooLong })).status).toBe(400);
+    const press = tg.press({ userId: 42, chatId: 42, messageId: 1, data: "/allow K7MX2P" });
+    expect(press.callback_query).toMatchObject({
+      data: "/allow K7MX2P",
+      from: { id: 42 },
+      message: { message_id: 1 },
+    });
+    const webhook = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: async (request) => {
+        const update = (await request.json()) as { callback_query?: { id: string } };
+        return Response.json({ method: "answerCallbackQuery", callback_query_id: update.callback_query?.id });
+      },
+    });
+    try {
+      expect(await tg.deliver(press, `http://127.0.0.1:${webhook.port}/`)).toBe(200);
+      expect(tg.callsOf("answerCallbackQuery").map((c) => c.response?.status)).toEqual([200]);
+      const again = await call("answerCallbackQuery", { callback_query_id: press.callback_query?.id });
+      expect(again.status).toBe(400);
+    } finally {
+      webhook.stop(true);
+    }
+  });
+});

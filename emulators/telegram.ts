@@ -204,6 +204,16 @@ export interface FakeTelegram {
    * `url` overrides the registered webhook URL. Resolves with the webhook's HTTP status.
    */
   deliver(update: Update, url?: string): Promise<number>;
+  /**
+   * What Telegram does with a webhook's 2xx answer (`body`, of `contentType`): a JSON object with a `method`
+   * is made as that Bot API call (answerCallbackQuery …); anything else is nothing. `deliver` does it.
+   */
+  webhookReply(body: string, contentType: string | undefined): Promise<void>;
+  /**
+   * The update of `userId` pressing the inline button whose callback data is `data` under the bot's message
+   * `messageId` (sent to `chatId`), as Telegram POSTs it; `deliver` it.
+   */
+  press(input: { userId: number; chatId: number; messageId: number; data: string }): Update;
   /** Holds `update` for getUpdates (long polling), until a later call's offset confirms it. */
   queueUpdate(update: Update): void;
   /** Clears calls, scripts, messages, webhook and commands. */
@@ -249,6 +259,8 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
   const pendingUpdates: Update[] = [];
   let lastAllowedUpdates: string[] | undefined;
   const commands = new Map<string, BotCommand[]>();
+  /** Callback queries delivered and not answered yet (answerCallbackQuery accepts each once). */
+  const pressedQueries = new Set<string>();
   let drafts = new Map<string, TelegramDraft>();
   const limits = options.rateLimits === false ? undefined : { ...TELEGRAM_LIMITS, ...options.rateLimits };
   const buckets = new Map<string, { tokens: number; at: number }>();
@@ -343,8 +355,17 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       const thread = optionalNumber(params.message_thread_id);
       if (thread !== undefined)
         (message as Message & { message_thread_id?: number }).message_thread_id = thread;
+      const markup = jsonParam(params.reply_markup);
+      if (markup !== undefined) Object.assign(message, { reply_markup: keyboard(markup) });
       messages.push(message);
       return message;
+    },
+    answercallbackquery(params) {
+      const id = optionalString(params.callback_query_id);
+      if (!id || !pressedQueries.has(id))
+        throw new BadRequest("query is too old and response timeout expired or query ID is invalid");
+      pressedQueries.delete(id);
+      return true;
     },
     editmessagetext(params) {
       if (params.inline_message_id !== undefined) {
@@ -577,6 +598,18 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
 
   const server: LoopbackServer = await listen(handle, (error) => errors.push(error));
 
+  /** What Telegram does with a webhook's 2xx answer: a JSON body naming a `method` is made as that call. */
+  async function webhookReply(body: string, contentType: string | undefined): Promise<void> {
+    if (!(contentType ?? "").includes("application/json")) return;
+    const { method, ...params } = JSON.parse(body) as Record<string, unknown>;
+    if (typeof method !== "string") return;
+    await fetch(`${server.url}/bot${tokens[0]}/${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(params),
+    });
+  }
+
   return {
     url: server.url,
     token: tokens[0] as string,
@@ -623,8 +656,28 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (webhook?.secret_token) headers["x-telegram-bot-api-secret-token"] = webhook.secret_token;
       const response = await fetch(target, { method: "POST", headers, body: JSON.stringify(update) });
-      await response.arrayBuffer();
+      const text = await response.text();
+      if (response.ok) await webhookReply(text, response.headers.get("content-type") ?? undefined);
       return response.status;
+    },
+    webhookReply,
+    press({ userId, chatId, messageId, data }) {
+      const sent = messages.find((m) => String(m.chat.id) === String(chatId) && m.message_id === messageId);
+      if (!sent)
+        throw new Error(`fake Telegram: no message ${messageId} in chat ${chatId} to press a button of`);
+      const id = String(++nextQueryId);
+      pressedQueries.add(id);
+      nextUpdateId += 1;
+      return {
+        update_id: nextUpdateId,
+        callback_query: {
+          id,
+          from: { id: userId, is_bot: false, first_name: "Ada", username: `user${userId}` },
+          message: sent,
+          chat_instance: String(chatId),
+          data,
+        },
+      } as Update;
     },
     queueUpdate(update) {
       pendingUpdates.push(update);
@@ -640,6 +693,7 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       webhook = undefined;
       lastAllowedUpdates = undefined;
       commands.clear();
+      pressedQueries.clear();
     },
     close: () => server.close(),
   };
@@ -690,6 +744,20 @@ async function parseParams(
     return params;
   }
   return params;
+}
+
+/** An inline keyboard as Telegram keeps it: rows of buttons with text and callback data. */
+function keyboard(markup: unknown): unknown {
+  const rows = isRecord(markup) ? markup.inline_keyboard : undefined;
+  if (!Array.isArray(rows)) throw new BadRequest("can't parse reply keyboard markup JSON object");
+  for (const button of rows.flat() as unknown[]) {
+    const data = isRecord(button) ? button.callback_data : undefined;
+    if (!isRecord(button) || typeof button.text !== "string" || button.text === "")
+      throw new BadRequest("BUTTON_TEXT_INVALID");
+    if (typeof data === "string" && (data === "" || Buffer.byteLength(data) > 64))
+      throw new BadRequest("BUTTON_DATA_INVALID");
+  }
+  return markup;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -749,6 +817,7 @@ export interface TextUpdateInput {
 }
 
 let nextUpdateId = 100_000;
+let nextQueryId = 7_000_000;
 
 /**
  * A realistic incoming text-message Update, as Telegram POSTs it to the webhook. A text starting with `/`

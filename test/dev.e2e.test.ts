@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { DEV_CHANNELS } from "../dev/channels/index.ts";
 import { telegramDev } from "../dev/channels/telegram.ts";
-import { DEV_USER, type DevStack, startDevStack } from "../dev/stack.ts";
+import { type DevStack, startDevStack } from "../dev/stack.ts";
 import { nonLoopbackAddress, rawHttp } from "./harness/raw-http.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -131,7 +131,8 @@ test("POST /_dev/outbound delivers a message the agent starts, as the deployed s
   const headers = { "x-dev-token": stack.token, "content-type": "application/json" };
   const message = {
     channel: "telegram",
-    conversation: DEV_USER.id,
+    // The private chat of the emulator's own user (the admin): its id is the user's.
+    conversation: "1001",
     text: "your **report** is ready",
     idempotencyKey: "dev-outbound-1",
   };
@@ -158,6 +159,47 @@ test("POST /_dev/outbound delivers a message the agent starts, as the deployed s
   expect((await post(message, { "x-dev-token": stack.token, "content-type": "text/plain" })).status).toBe(
     415,
   );
+}, 20_000);
+
+test("acting as another user (`user`): a stranger gets a pairing code, the emulator's own user (the admin) is asked and allows it", async () => {
+  const headers = { "x-dev-token": stack.token, "content-type": "application/json" };
+  const send = async (text: string, user?: string) => {
+    const response = await fetch(`${stack.url}/_dev/send`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ channel: "telegram", text, ...(user ? { user } : {}) }),
+    });
+    expect(response.status).toBe(200);
+    return (await stack.timeline.settled((await response.json()).envelopeId)).status;
+  };
+  const htmls = async () => {
+    const state = await (await fetch(`${stack.url}/_dev/state`, { headers })).json();
+    return (state.events as { channel: string; html?: string }[])
+      .filter((e) => e.channel === "telegram")
+      .map((e) => e.html ?? "");
+  };
+  const before = (await htmls()).length;
+  expect(await send("hello, who are you?", "2002")).toBe("done");
+  // The stranger's code, and the admin's request naming it (events are drawn as they arrive).
+  let code = "";
+  for (let i = 0; i < 100 && !code; i++) {
+    code = /\/allow ([0-9A-Z]{6})/.exec((await htmls()).slice(before).join("\n"))?.[1] ?? "";
+    if (!code) await Bun.sleep(50);
+  }
+  expect(code).toMatch(/^[0-9A-Z]{6}$/);
+  expect((await htmls()).slice(before).some((html) => html.includes("echo:"))).toBe(false);
+  expect(await send(`/allow ${code}`)).toBe("done");
+  expect(await send("now may I?", "2002")).toBe("done");
+  for (let i = 0; i < 100; i++) {
+    if ((await htmls()).slice(before).some((html) => html.includes("echo:") && html.includes("now may I?")))
+      break;
+    await Bun.sleep(50);
+  }
+  expect(
+    (await htmls()).slice(before).some((html) => html.includes("echo:") && html.includes("now may I?")),
+  ).toBe(true);
+  const bad = JSON.stringify({ channel: "telegram", text: "x", user: "not an id!" });
+  expect((await fetch(`${stack.url}/_dev/send`, { method: "POST", headers, body: bad })).status).toBe(400);
 }, 20_000);
 
 test("a local tool drives the API with the run's token, as JSON; without it, or with text/plain, it cannot", async () => {

@@ -383,13 +383,13 @@ describe("messages relayed from the gateway (reply.kind = message)", () => {
 });
 
 describe("setup action (run by the module during apply)", () => {
-  test("registers /ask and /new, then the endpoint, which Discord checks through the ingress", async () => {
+  test("registers /ask, /new and the admins' commands, then the endpoint, which Discord checks through the ingress", async () => {
     const result = await worker({ action: "setup", url: ENDPOINT, revision: "r1" });
     expect(result).toEqual({
       action: "setup",
       url: ENDPOINT,
       applicationId: discord.applicationId,
-      commands: ["ask", "new"],
+      commands: ["ask", "new", "allow", "deny", "users", "revoke"],
       interactionsEndpointUrl: ENDPOINT,
     });
     expect(JSON.stringify(result)).not.toContain(discord.botToken);

@@ -304,7 +304,7 @@ describe("setup action (run by the module during apply)", () => {
     expect(stack.telegram.webhook).toMatchObject({
       url,
       secret_token: WEBHOOK_SECRET,
-      allowed_updates: ["message"],
+      allowed_updates: ["message", "callback_query"],
     });
     expect(stack.telegram.commands.get("default|")?.map((c) => c.command)).toEqual(["new", "help"]);
 

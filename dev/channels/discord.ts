@@ -24,12 +24,15 @@ export const discordDev: DevChannel = {
         bot_token: fake.botToken,
       },
       env: { DISCORD_API_URL: fake.url, DISCORD_PUBLIC_KEY: fake.signer.publicKeyHex },
+      user: { id: "111111111111111001", name: "You" },
+      // The slash commands come from a server channel (commandInteraction's default).
+      groups: ["300000000000000001"],
       async deliver(text, user, ingressBase) {
         const interaction = commandInteraction({
           applicationId: fake.applicationId,
           name: text.trim() === "/new" ? "new" : "ask",
           ...(text.trim() === "/new" ? {} : { prompt: text }),
-          userId: user.id.padStart(18, "1"),
+          userId: user.id,
           userName: user.name,
         });
         const envelopeId = `discord:${interaction.id}`;

@@ -79,8 +79,8 @@ export function slackUiEvents(calls: readonly SlackCall[], streams: Map<string, 
 }
 
 /**
- * Slack in the emulator: the page's messages are direct messages to the bot in one thread of its DM
- * (the assistant container, where Slack streams answers), as message.im event callbacks signed with the
+ * Slack in the emulator: the page's messages are direct messages to the bot in one thread of the user's
+ * DM (the assistant container, where Slack streams answers), as message.im event callbacks signed with the
  * app's signing secret; the reply, its stream, the assistant status show as Slack shows them.
  */
 export const slackDev: DevChannel = {
@@ -95,9 +95,12 @@ export const slackDev: DevChannel = {
     return {
       secret: { bot_token: DEFAULT_SLACK_TOKEN, signing_secret: DEFAULT_SIGNING_SECRET },
       env: { SLACK_API_URL: fake.url },
+      user: { id: "U01001", name: "You" },
       async deliver(text, user, ingressBase) {
+        // Each user writes in their own DM with the bot (Slack's DM ids start with D), in one thread of it.
+        const channel = `D${user.id.slice(1)}`;
         const payload = slackEventCallback(
-          slackMessageEvent({ text, user: `U0${user.id}`, threadTs: thread }),
+          slackMessageEvent({ text, user: user.id, channel, threadTs: thread }),
         );
         const envelopeId = `slack:${payload.event_id}`;
         const body = JSON.stringify(payload);

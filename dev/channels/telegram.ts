@@ -28,6 +28,7 @@ export const telegramDev: DevChannel = {
     return {
       secret: { bot_token: TOKEN, webhook_secret: webhookSecret },
       env: { TELEGRAM_API_URL: fake.url },
+      user: { id: "1001", name: "You" },
       async deliver(text, user, ingressBase) {
         const id = ++updateId;
         const update = telegramTextUpdate({

@@ -6,6 +6,7 @@
 
 /** The emulated person typing in the page. */
 export interface DevUser {
+  /** Their platform user id (a Telegram number, a Slack member id …), as the platform would send it. */
   readonly id: string;
   readonly name: string;
 }
@@ -37,6 +38,10 @@ export interface UiEvent {
 
 /** The running fake platform API of one channel. */
 export interface DevPlatform {
+  /** The emulator's own user on this platform (its platform user id): the admin of the local bot. */
+  readonly user: DevUser;
+  /** The group chats the emulator writes in (conversation ids), allowed from the start as an admin would. */
+  readonly groups?: readonly string[];
   /** The channel's Secrets Manager JSON, matching the fake's credentials. */
   readonly secret: Record<string, string>;
   /** Environment for the channel's thread (`*_API_URL` pointing at the fake, public keys …). */

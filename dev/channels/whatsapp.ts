@@ -31,8 +31,9 @@ export const whatsappDev: DevChannel = {
         phone_number_id: DEFAULT_PHONE_NUMBER_ID,
       },
       env: { WHATSAPP_API_URL: fake.url },
+      user: { id: "15550001001", name: "You" },
       async deliver(text, user, ingressBase) {
-        const message = whatsappMessage({ from: `1555${user.id.padStart(7, "0")}`, text });
+        const message = whatsappMessage({ from: user.id, text });
         const body = metaJson(whatsappDelivery({ messages: [message], name: user.name }));
         const envelopeId = `whatsapp:${message.id}`;
         const response = await fetch(`${ingressBase}/whatsapp`, {

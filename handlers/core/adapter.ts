@@ -34,6 +34,18 @@ export interface ChannelAdapter<Secret, Reply> {
    * @default true
    */
   readonly answersStrangers?: boolean;
+  /**
+   * Whether a message with this reply context may be merged with the sender's next ones into one answer
+   * (a burst). Absent: always. False where each message waits for its own answer (a Discord slash command's
+   * "thinking…").
+   */
+  merges?(reply: Reply): boolean;
+  /**
+   * Where the platform lets a bot write to a user only this long after the user's last message (WhatsApp's
+   * 24-hour customer service window): admins' messages are recorded, and an admin who has not written
+   * within it is not sent access requests. Absent: no such limit.
+   */
+  readonly directWindowMs?: number;
   /** The platform client the worker answers through. */
   outbox(secret: Secret): Outbox<Reply>;
   /**
@@ -103,6 +115,23 @@ export interface Outbox<Reply> {
    * (WhatsApp's callback data): an attempt unsure whether it went out waits a while for that record.
    */
   confirms?(part: Part): boolean;
+  /**
+   * The bot has nothing to say to this message (a stranger still waiting for an admin, chatter it does not
+   * answer): where the platform shows an answer pending (Discord's "thinking…"), it is taken away.
+   */
+  silence?(reply: Reply): Promise<void>;
+  /**
+   * The reply context of the user's own chat with the bot, to write to them unasked (an admin's access
+   * requests); undefined where the platform gives none. Absent: the channel cannot.
+   */
+  direct?(userId: string): Promise<Reply | undefined>;
+}
+
+/** A button under a message that sends `command` as the pressing user, where the platform has buttons. */
+export interface Button {
+  readonly label: string;
+  /** What pressing it says, as if typed: `/allow K7MX2P`. */
+  readonly command: string;
 }
 
 /** One message of an answer, rendered for the platform. */
@@ -113,6 +142,8 @@ export interface Part {
   readonly text: string;
   /** A stable id of the answer (the envelope id): with `index`, names this part for idempotency keys. */
   readonly key: string | undefined;
+  /** Buttons under this part (the last of a message that has them), where the platform has buttons. */
+  readonly buttons?: readonly Button[];
 }
 
 /** Where a posted message is, to edit or remove it (a Telegram message_id, a Slack ts, a Discord id). */

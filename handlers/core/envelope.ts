@@ -19,8 +19,12 @@ export const AttachmentSchema = v.object({
   name: v.optional(v.string()),
 });
 
-/** Commands every channel understands: `help` (or /start) and `new` (a fresh agent session). */
-export const CommandSchema = v.picklist(["help", "new"]);
+/**
+ * Commands every channel understands: `help` (or /start) and `new` (a fresh agent session); and the
+ * admins' (handlers/core/access): `allow` and `deny` (a pairing code), `users`, `revoke` (a user or group
+ * id), `group` (`always` or `mention`, in a group).
+ */
+export const CommandSchema = v.picklist(["help", "new", "allow", "deny", "users", "revoke", "group"]);
 
 const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(256));
 
@@ -35,6 +39,13 @@ export const EnvelopeSchema = v.object({
   /** A thread or topic inside the conversation, when the platform has them. */
   thread: v.optional(Id),
   user: v.object({ id: Id, name: v.optional(v.string()) }),
+  /** The conversation has members besides the sender and the bot (a group, a server channel). */
+  group: v.optional(v.boolean()),
+  /**
+   * False for a group message that neither mentions the bot nor replies to it: an ingress forwards those
+   * only with `GROUP_POLICY=always`, and the worker answers them only in a group that answers always.
+   */
+  addressed: v.optional(v.boolean()),
   /** The user's text (caption for media); may be empty when only attachments came. */
   text: v.string(),
   command: v.optional(CommandSchema),

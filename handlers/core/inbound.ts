@@ -38,11 +38,20 @@ export interface Notice {
 export type Inbound<Also extends Invalid | Notice = never> = Accepted | Ignored | Also;
 
 /** Commands by the name users type after the slash. */
-const COMMANDS: Readonly<Record<string, Command>> = { start: "help", help: "help", new: "new" };
+const COMMANDS: Readonly<Record<string, Command>> = {
+  start: "help",
+  help: "help",
+  new: "new",
+  allow: "allow",
+  deny: "deny",
+  users: "users",
+  revoke: "revoke",
+  group: "group",
+};
 
 /**
- * The command a name stands for, in any case: `start` and `help` → help, `new` → new; undefined for any
- * other name.
+ * The command a name stands for, in any case: `start` and `help` → help, `new` → new, and the admins'
+ * `allow`, `deny`, `users`, `revoke` and `group` as themselves; undefined for any other name.
  * @example commandNamed("NEW") // "new"
  */
 export function commandNamed(name: string): Command | undefined {
@@ -53,7 +62,7 @@ export function commandNamed(name: string): Command | undefined {
 const TYPED_COMMAND = /^\s*\/([a-z]+)(?=\s|$)([\s\S]*)$/i;
 
 /**
- * A command typed at the start of a message (`/new`, `/help`, `/start`, alone or followed by whitespace
+ * A command typed at the start of a message (`/new`, `/allow K7MX2P` …, alone or followed by whitespace
  * and more text) and the text after it, trimmed; undefined when the message starts with no command.
  * @example parseCommand("/new tell me a joke") // { command: "new", text: "tell me a joke" }
  */

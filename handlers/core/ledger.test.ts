@@ -19,6 +19,7 @@ test("an envelope goes from unknown to answered, partly delivered, complete — 
     complete: false,
     inFlight: undefined,
     seen: [],
+    burst: 1,
     refs: [],
   };
   expect(await ledger.get("telegram:1")).toEqual(entry);

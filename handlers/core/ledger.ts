@@ -26,8 +26,12 @@ export { LedgerError } from "./ledger-seen.ts";
 export interface SendLedger {
   /** What is known about the envelope's reply; undefined when nothing was recorded. */
   get(envelopeId: string): Promise<LedgerEntry | undefined>;
-  /** The agent answered: keep the text until the reply is delivered (the refs of a stream are kept). */
-  answered(envelopeId: string, text: string): Promise<void>;
+  /**
+   * The agent answered: keep the text until the reply is delivered (the refs of a stream are kept).
+   * `burst`: how many messages of the conversation the answer is for (a burst merged into one agent call,
+   * envelopeId its first), so a retry takes the same ones together again.
+   */
+  answered(envelopeId: string, text: string, burst?: number): Promise<void>;
   /** A stream posted messages: where each part is, by index (all of them, replacing the last record). */
   posted(envelopeId: string, refs: readonly (string | undefined)[]): Promise<void>;
   /** Chunk `index` is about to go out. */
@@ -53,6 +57,8 @@ export interface LedgerEntry {
   readonly inFlight: { readonly index: number; readonly since: number } | undefined;
   /** Chunks the platform confirmed. */
   readonly seen: readonly number[];
+  /** How many messages the answer is for (1 unless a burst was merged). */
+  readonly burst: number;
   /** Where a stream's posted messages are, by part index. */
   readonly refs: readonly (string | undefined)[];
 }
@@ -92,17 +98,21 @@ export function dynamoLedger(tableName: string): SendLedger {
               ? undefined
               : { index: Number(Item.sending.N), since: Number(Item.sendingAt?.N ?? 0) },
           seen: (Item.seen?.NS ?? []).map(Number),
+          burst: Number(Item.burst?.N ?? 1),
           refs: readRefs(Item.refs),
         };
       }),
-    answered: (id, text) => {
+    answered: (id, text, burst = 1) => {
       const keep = Buffer.byteLength(text) <= MAX_TEXT_BYTES;
       if (!keep) log.warn("ledger.text_too_long", { envelopeId: id, chars: text.length });
+      const set = [...(keep ? ["#text = :x"] : []), "delivered = :z", "complete = :f", "expiresAt = :e"];
+      if (burst > 1) set.push("burst = :b");
       return update(id, {
-        UpdateExpression: `SET ${keep ? "#text = :x, " : ""}delivered = :z, complete = :f, expiresAt = :e`,
+        UpdateExpression: `SET ${set.join(", ")}`,
         ...(keep ? { ExpressionAttributeNames: { "#text": "text" } } : {}),
         ExpressionAttributeValues: {
           ...(keep ? { ":x": { S: text } } : {}),
+          ...(burst > 1 ? { ":b": { N: String(burst) } } : {}),
           ":z": { N: "0" },
           ":f": { BOOL: false },
           ":e": expiresAt(),

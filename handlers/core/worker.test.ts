@@ -3,9 +3,9 @@ import type { SQSEvent } from "aws-lambda";
 import * as v from "valibot";
 import { sampleEnvelope } from "../../test/fixtures.ts";
 import { setEnv } from "../../test/harness/env.ts";
+import { allowlistOnly } from "./access/settings.ts";
 import type { ChannelAdapter, Outbox } from "./adapter.ts";
 import { type SessionScope, sessionId } from "./agent/session-id.ts";
-import { parseAllowlist } from "./allowlist.ts";
 import type { Envelope } from "./envelope.ts";
 import { AgentError, PlatformError } from "./errors.ts";
 import { LedgerError, noLedger, type SendLedger } from "./ledger.ts";
@@ -76,7 +76,9 @@ test("an agent refusing for good: the user is told once and the message is done"
   const worker = createWorker(testChannel(state), {
     settings: () => ({
       agent: refusingAgent,
-      allowlist: parseAllowlist("7"),
+      access: allowlistOnly("7"),
+      accessStore: undefined,
+      burstWindowMs: 0,
       maxReceiveCount: 3,
       queueUrl: undefined,
       ledger: noLedger,
@@ -97,7 +99,9 @@ test("…and when that notice cannot be delivered, the message is kept (retried,
   const worker = createWorker(testChannel(state), {
     settings: () => ({
       agent: refusingAgent,
-      allowlist: parseAllowlist("7"),
+      access: allowlistOnly("7"),
+      accessStore: undefined,
+      burstWindowMs: 0,
       maxReceiveCount: 3,
       queueUrl: undefined,
       ledger: noLedger,
@@ -142,7 +146,9 @@ function workerWith(
   return createWorker(testChannel(state), {
     settings: () => ({
       agent: parts.agent,
-      allowlist: parseAllowlist("7"),
+      access: allowlistOnly("7"),
+      accessStore: undefined,
+      burstWindowMs: 0,
       maxReceiveCount: 3,
       queueUrl: undefined,
       ledger: parts.ledger ?? noLedger,
@@ -228,7 +234,9 @@ test("a stranger is refused aloud, but on a channel that answers no strangers, n
     const worker = createWorker(adapter, {
       settings: () => ({
         agent,
-        allowlist: parseAllowlist("8"),
+        access: allowlistOnly("8"),
+        accessStore: undefined,
+        burstWindowMs: 0,
         maxReceiveCount: 3,
         queueUrl: undefined,
         ledger: noLedger,
@@ -273,7 +281,9 @@ test("per-user sessions: each member of a group has their own, and /new starts a
     const worker = createWorker(testChannel(state), {
       settings: () => ({
         agent,
-        allowlist: parseAllowlist("7,8"),
+        access: allowlistOnly("7,8"),
+        accessStore: undefined,
+        burstWindowMs: 0,
         maxReceiveCount: 3,
         queueUrl: undefined,
         ledger: noLedger,
@@ -315,14 +325,14 @@ test("SESSION_SCOPE: conversation by default, or user; anything else is named", 
   ] as const) {
     const restoreScope = setEnv({ ...base, SESSION_SCOPE: value });
     try {
-      expect(readWorkerSettings().sessionScope).toBe(scope);
+      expect(readWorkerSettings("test").sessionScope).toBe(scope);
     } finally {
       restoreScope();
     }
   }
   const restoreBad = setEnv({ ...base, SESSION_SCOPE: "per-user" });
   try {
-    expect(() => readWorkerSettings()).toThrow('SESSION_SCOPE="per-user"');
+    expect(() => readWorkerSettings("test")).toThrow('SESSION_SCOPE="per-user"');
   } finally {
     restoreBad();
   }
@@ -339,7 +349,9 @@ function typingChannel(
 
 const echoSettings = () => ({
   agent: echoAgent(),
-  allowlist: parseAllowlist("7"),
+  access: allowlistOnly("7"),
+  accessStore: undefined,
+  burstWindowMs: 0,
   maxReceiveCount: 3,
   queueUrl: undefined,
   ledger: noLedger,

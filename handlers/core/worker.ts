@@ -1,23 +1,35 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import * as v from "valibot";
-import type { ChannelAdapter, Outbox } from "./adapter.ts";
+import type { Reach } from "./access/context.ts";
+import type { Button, ChannelAdapter, Outbox } from "./adapter.ts";
 import { type SessionKeyPart, withSessionKey } from "./agent/session-id.ts";
-import { type FailedRecord, type Outcome, processFifoBatch } from "./batch.ts";
+import { type FailedRecord, type Outcome, processFifoBatch, type Step } from "./batch.ts";
 import { withinBudget } from "./budget.ts";
 import { ConfigError } from "./errors.ts";
 import { Inflight } from "./inflight.ts";
 import { lazy, lazyAsync } from "./lazy.ts";
+import type { LedgerEntry } from "./ledger.ts";
 import { log } from "./log.ts";
 import { deliverOutbound } from "./outbound/consume.ts";
 import { type SecretLoader, secretLoader } from "./secrets.ts";
 import { runSetup, SetupEventSchema } from "./setup.ts";
 import { redeliverAfter } from "./sqs-client.ts";
 import { startTyping } from "./typing.ts";
+import { burstSize, holdSeconds } from "./worker/burst.ts";
 import { compose, sessionPolicyOf } from "./worker/compose.ts";
 import { deliverOnce } from "./worker/deliver.ts";
 import { credentialsRefused, handleFailure } from "./worker/failure.ts";
 import { type Received, receive } from "./worker/receive.ts";
 import { readWorkerSettings, type WorkerSettings } from "./worker/settings.ts";
+
+/** `read` once per record (by SQS message id). */
+function memoize<T>(read: (record: SQSRecord) => T): (record: SQSRecord) => T {
+  const seen = new Map<string, T>();
+  return (record) => {
+    if (!seen.has(record.messageId)) seen.set(record.messageId, read(record));
+    return seen.get(record.messageId) as T;
+  };
+}
 
 /** Seconds until a failed message comes back: 10 s, 30 s, 90 s …, at most 15 minutes. */
 export function backoffSeconds(attempt: number): number {
@@ -46,43 +58,73 @@ export function createWorker<Secret, Reply>(
     secret?: SecretLoader<Secret & SessionKeyPart>;
   } = {},
 ): (event: WorkerEvent, context?: Context) => Promise<WorkerResult> {
-  const settings = lazy(options.settings ?? readWorkerSettings);
+  const settings = lazy(options.settings ?? (() => readWorkerSettings(adapter.channel)));
   const secret = options.secret ?? secretLoader(withSessionKey(adapter.secretSchema));
   const sessionPolicy = sessionPolicyOf(secret, () => settings().sessionScope);
   // A failed secret read is retried by the next message.
   const outbox = lazyAsync(async () => adapter.outbox(await secret()));
+  const mergeable = (reply: unknown) => adapter.merges?.(reply as Reply) ?? true;
 
-  /** Answers one message; `pending` collects what runs beside the answer (the typing indicator's end). */
-  async function answer(message: Received<Reply>, box: Outbox<Reply>, deadline: number, pending: Inflight) {
-    const { agent, allowlist, sessions, contacts, ledger, streamReplies } = settings();
+  /**
+   * Answers a burst (one message, or several of one sender merged), keyed in the send ledger by its first;
+   * `pending` collects what runs beside the answer (the typing indicator's end).
+   */
+  async function answer(
+    burst: readonly Received<Reply>[],
+    key: string,
+    members: readonly string[],
+    known: { entry: LedgerEntry | undefined },
+    box: Outbox<Reply>,
+    deadline: number,
+    pending: Inflight,
+  ) {
+    const { agent, access, accessStore, sessions, contacts, ledger, streamReplies } = settings();
+    const last = burst.at(-1) as Received<Reply>;
+    const reach: Reach = {
+      direct: async (userId) => box.direct?.(userId),
+      send: (to, id, text, buttons) => sendElsewhere(box, to, id, text, buttons, deadline),
+    };
     const composer = {
       agent,
-      allowlist,
+      access: {
+        channel: adapter.channel,
+        settings: access,
+        store: accessStore,
+        answersStrangers: adapter.answersStrangers !== false,
+        directWindowMs: adapter.directWindowMs,
+        reach,
+        now: Date.now,
+      },
       sessions,
       contacts,
       sessionPolicy,
-      answersStrangers: adapter.answersStrangers !== false,
-      typing: () => startTyping(box, message.reply, adapter.typingIntervalMs, pending),
+      typing: () => startTyping(box, last.reply, adapter.typingIntervalMs, pending),
       deadline,
+    };
+    const said = async () => {
+      const text = await compose(burst, composer);
+      if (text === undefined) await box.silence?.(last.reply);
+      return text;
     };
     await deliverOnce(
       ledger,
-      message.id,
-      () => compose(message, composer),
-      { outbox: box, reply: message.reply, stream: streamReplies },
+      key,
+      said,
+      { outbox: box, reply: last.reply, stream: streamReplies },
       deadline,
+      { members, known },
     );
   }
 
   /** A record of the send queue: a message the agent starts. */
   function deliverStarted(record: SQSRecord, deadline: number): Promise<Outcome> {
-    const { ledger, allowlist, contacts, maxReceiveCount, sendQueue } = settings();
+    const { ledger, access, accessStore, contacts, maxReceiveCount, sendQueue } = settings();
     return deliverOutbound(record, {
       adapter,
       secret,
       outbox,
       ledger,
-      allowlist,
+      access: { settings: access, store: accessStore },
       contacts,
       dlqUrl: sendQueue?.dlqUrl,
       maxReceiveCount,
@@ -90,26 +132,80 @@ export function createWorker<Secret, Reply>(
     });
   }
 
-  async function processRecord(record: SQSRecord, deadline: number): Promise<Outcome> {
-    if (record.eventSourceARN === settings().sendQueue?.arn) return deliverStarted(record, deadline);
-    const message = receive(record, adapter);
-    if (message === undefined) return "retry";
+  /**
+   * A message to another chat than the one being answered (an admin's, an allowed user's), once per `id`
+   * through the send ledger; a failure is logged, never thrown (it must not fail the message being answered).
+   */
+  async function sendElsewhere(
+    box: Outbox<Reply>,
+    to: unknown,
+    id: string,
+    text: string,
+    buttons: readonly Button[] | undefined,
+    deadline: number,
+  ): Promise<boolean> {
+    const reply = v.safeParse(adapter.replySchema, to);
+    if (!reply.success) {
+      log.warn("notice.undeliverable", { key: id, reason: "no reply context this channel can use" });
+      return false;
+    }
+    try {
+      const to = { outbox: box, reply: reply.output, stream: false };
+      await deliverOnce(settings().ledger, id, async () => text, to, deadline, buttons ? { buttons } : {});
+      return true;
+    } catch (err) {
+      log.warn("notice.failed", { key: id, err });
+      return false;
+    }
+  }
+
+  /**
+   * One step of a conversation's pending records: hold them back while the first one's burst window is
+   * open, else answer the first one with the later ones of its burst (docs/architecture.md "Bursts").
+   */
+  async function processGroup(
+    records: readonly SQSRecord[],
+    read: (record: SQSRecord) => Received<Reply> | undefined,
+    deadline: number,
+  ): Promise<Step> {
+    const { burstWindowMs, ledger, maxReceiveCount, sendQueue } = settings();
+    const [first] = records;
+    // A batch comes from one event source; the send queue's records are taken one at a time.
+    if (first && first.eventSourceARN === sendQueue?.arn)
+      return { count: 1, outcome: await deliverStarted(first, deadline) };
+    const messages = records.map(read);
+    const [head] = messages;
+    if (head === undefined) return { count: 1, outcome: "retry" };
+    const hold = holdSeconds(head, burstWindowMs, mergeable);
+    if (hold !== undefined) {
+      log.info("message.held", { envelopeId: head.id, seconds: hold, pending: records.length });
+      return { holdSeconds: hold };
+    }
     const pending = new Inflight();
     let box: Outbox<Reply> | undefined;
-    let lastAttempt = false;
+    let burst: Received<Reply>[] = [head];
     try {
-      lastAttempt = message.attempt >= settings().maxReceiveCount;
+      // A retry takes together what the first attempt merged (the ledger says how many).
+      const known = { entry: await ledger.get(head.id) };
+      // (An attempt that died mid-stream recorded no text: its burst is taken again, as the first did.)
+      const answered = known.entry?.text !== undefined || known.entry?.complete === true;
+      const size = answered ? (known.entry?.burst ?? 1) : burstSize(messages, burstWindowMs, mergeable);
+      burst = messages.slice(0, size).filter((m): m is Received<Reply> => m !== undefined);
       const candidate = await outbox();
       // Whether the bot is addressed at all, where only the platform can tell (a Slack thread reply):
-      // checked before the allowlist, and no failure notice goes where the bot was not addressed.
-      if (candidate.addressed && !(await candidate.addressed(message.reply))) {
-        log.info("message.not_addressed", { envelopeId: message.id });
-        return "done";
+      // checked before access, and no failure notice goes where the bot was not addressed.
+      const addressed: Received<Reply>[] = [];
+      for (const message of burst) {
+        if (!candidate.addressed || (await candidate.addressed(message.reply))) addressed.push(message);
+        else log.info("message.not_addressed", { envelopeId: message.id });
       }
-      box = candidate;
-      await answer(message, box, deadline, pending);
-      log.info("message.done", { envelopeId: message.id, totalMs: Date.now() - message.envelope.receivedAt });
-      return "done";
+      if (addressed.length > 0) {
+        box = candidate;
+        const members = burst.slice(1).map((m) => m.id);
+        await answer(addressed, head.id, members, known, box, deadline, pending);
+      }
+      log.info("message.done", { envelopeId: head.id, totalMs: Date.now() - head.envelope.receivedAt });
+      return { count: burst.length, outcome: "done" };
     } catch (err) {
       // The platform no longer takes our credentials: read the secret anew for the next attempt
       // (it may have been rotated since this container cached it).
@@ -117,7 +213,10 @@ export function createWorker<Secret, Reply>(
         outbox.reset();
         await secret.fresh().catch(() => undefined);
       }
-      return await handleFailure(err, { message, box, lastAttempt, deadline });
+      const lastAttempt = burst.some((m) => m.attempt >= maxReceiveCount);
+      const answered = burst.at(-1) as Received<Reply>;
+      const outcome = await handleFailure(err, { message: answered, box, lastAttempt, deadline });
+      return { count: burst.length, outcome };
     } finally {
       // What still runs beside the answer ends before the record does, within the budget.
       await pending.drain(deadline - Date.now());
@@ -133,11 +232,28 @@ export function createWorker<Secret, Reply>(
     const remaining = context?.getRemainingTimeInMillis() ?? 60_000;
     // Platform calls stop early enough to record what they did before Lambda ends the invocation.
     return withinBudget(Date.now() + remaining, async (deadline) => {
-      const failed = await processFifoBatch(records, (record) => processRecord(record, deadline));
-      await backOff(failed);
+      // Each record is read once, however many steps of its group look at it.
+      const read = memoize((record: SQSRecord) => receive(record, adapter));
+      const failed = await processFifoBatch(records, (pending) => processGroup(pending, read, deadline));
+      await Promise.all([backOff(failed.filter((f) => f.holdSeconds === undefined)), holdBack(failed)]);
       return { batchItemFailures: failed.map((f) => ({ itemIdentifier: f.record.messageId })) };
     });
   };
+
+  /** Brings held records back when their burst window has passed. */
+  async function holdBack(failed: readonly FailedRecord[]): Promise<void> {
+    const queueUrl = settings().queueUrl;
+    const bySeconds = new Map<number, string[]>();
+    for (const { record, holdSeconds: seconds } of failed) {
+      if (seconds === undefined) continue;
+      bySeconds.set(seconds, [...(bySeconds.get(seconds) ?? []), record.receiptHandle]);
+    }
+    if (!queueUrl) return;
+    for (const [seconds, handles] of bySeconds)
+      await redeliverAfter(queueUrl, handles, seconds).catch((err: unknown) =>
+        log.warn("visibility.failed", { err }),
+      );
+  }
 
   /** Brings failed records back after the back-off for their attempt, not the visibility timeout. */
   async function backOff(failed: readonly FailedRecord[]): Promise<void> {

@@ -53,8 +53,8 @@ describe("setEndpoint", () => {
   });
 });
 
-test("the commands are the contract: /ask with a required string prompt, and /new", () => {
-  expect(COMMANDS.map((c) => c.name)).toEqual(["ask", "new"]);
+test("the commands are the contract: /ask with a required string prompt, /new, and the admins' commands", () => {
+  expect(COMMANDS.map((c) => c.name)).toEqual(["ask", "new", "allow", "deny", "users", "revoke"]);
   expect(COMMANDS[0]?.options).toEqual([
     { type: 3, name: "prompt", description: "What to ask", required: true },
   ]);

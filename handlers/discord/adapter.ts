@@ -9,7 +9,10 @@ import { discordOutbox } from "./outbox.ts";
 import { type DiscordReply, DiscordReplySchema, discordReplyTo } from "./reply.ts";
 import { type DiscordSecret, DiscordSecretSchema } from "./secret.ts";
 
-/** The slash commands (a contract: docs/architecture.md): `/ask prompt:<text>` and `/new`. */
+/**
+ * The slash commands (a contract: docs/architecture.md): `/ask prompt:<text>` and `/new`; and the admins'
+ * `/allow code:`, `/deny code:`, `/users`, `/revoke user:` (anyone can see them; only admins are obeyed).
+ */
 export const COMMANDS = [
   {
     name: "ask",
@@ -18,6 +21,27 @@ export const COMMANDS = [
     options: [{ type: 3, name: "prompt", description: "What to ask", required: true }],
   },
   { name: "new", description: "Start a new conversation with the agent", type: 1 },
+  {
+    name: "allow",
+    description: "Admins: allow an access request (without a code: this channel)",
+    type: 1,
+    options: [{ type: 3, name: "code", description: "The request's code", required: false }],
+  },
+  {
+    name: "deny",
+    description: "Admins: deny an access request",
+    type: 1,
+    options: [{ type: 3, name: "code", description: "The request's code", required: true }],
+  },
+  { name: "users", description: "Admins: who may talk to the agent", type: 1 },
+  {
+    name: "revoke",
+    description: "Admins: take someone's access back",
+    type: 1,
+    options: [
+      { type: 3, name: "user", description: "A user id (or a channel id) from /users", required: true },
+    ],
+  },
 ] satisfies RESTPutAPIApplicationCommandsJSONBody;
 
 /**
@@ -51,6 +75,8 @@ export const discord: ChannelAdapter<DiscordSecret, DiscordReply> = {
   replySchema: DiscordReplySchema,
   // "Typing…" shows for 10 seconds.
   typingIntervalMs: 8_000,
+  // A slash command waits for its own answer ("thinking…"): only gateway messages merge.
+  merges: (reply) => reply.kind === "message",
   outbox: (secret) => discordOutbox(discordApi(secret.bot_token)),
   replyTo: discordReplyTo,
   async setup(secret, { url }) {

@@ -1,7 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
-import { commandInteraction, pingInteraction } from "../../emulators/discord-interactions.ts";
-import { type CommandInteraction, InteractionSchema, notices, toEnvelope } from "./inbound.ts";
+import {
+  buttonInteraction,
+  commandInteraction,
+  pingInteraction,
+} from "../../emulators/discord-interactions.ts";
+import {
+  buttonEnvelope,
+  type CommandInteraction,
+  InteractionSchema,
+  notices,
+  toEnvelope,
+} from "./inbound.ts";
 import { DiscordReplySchema } from "./reply.ts";
 import { snowflakeTime } from "./secret.ts";
 
@@ -60,6 +70,7 @@ describe("toEnvelope", () => {
       eventId: interaction.id,
       conversation: "300000000000000005",
       user: { id: "100000000000000009", name: "Ada" },
+      group: true,
       text: "what is up?",
       attachments: [],
       reply: {
@@ -135,6 +146,10 @@ describe("DiscordReplySchema (the contract with relay/)", () => {
       },
     ];
     for (const reply of ok) expect(v.safeParse(DiscordReplySchema, reply).success).toBe(true);
+    // A message the bot starts (an admin's DM) has no message to reply to.
+    expect(
+      v.safeParse(DiscordReplySchema, { kind: "message", channelId: "300000000000000001" }).success,
+    ).toBe(true);
     const bad = [
       { kind: "message", channelId: "not a snowflake" },
       {
@@ -149,5 +164,41 @@ describe("DiscordReplySchema (the contract with relay/)", () => {
       { chatId: 42, messageId: 5, private: true },
     ];
     for (const reply of bad) expect(v.safeParse(DiscordReplySchema, reply).success).toBe(false);
+  });
+});
+
+describe("the admins' commands and buttons", () => {
+  test("/allow code:, /revoke user:, /users become those commands; a button press the command it holds", () => {
+    const command = (name: string, options?: Record<string, string>) =>
+      toEnvelope(
+        commandInteraction({ applicationId: APP, name, dm: true, ...(options ? { options } : {}) }),
+        NOW,
+      );
+    expect(command("allow", { code: " k7mx2p " })).toMatchObject({
+      envelope: { command: "allow", text: "k7mx2p" },
+    });
+    expect(command("revoke", { user: "100000000000000009" })).toMatchObject({
+      envelope: { command: "revoke", text: "100000000000000009" },
+    });
+    expect(command("users")).toMatchObject({ envelope: { command: "users", text: "" } });
+    const press = buttonInteraction({
+      applicationId: APP,
+      customId: "/deny K7MX2P",
+      messageId: "1300000000000000002",
+      channelId: "300000000000000001",
+    });
+    const parsed = v.parse(InteractionSchema, press);
+    if (parsed.type !== 3) throw new Error("not a component interaction");
+    expect(buttonEnvelope(parsed, NOW)).toMatchObject({
+      envelope: {
+        eventId: press.id,
+        command: "deny",
+        text: "K7MX2P",
+        reply: { kind: "interaction", token: press.token, channelId: "300000000000000001" },
+      },
+    });
+    expect(buttonEnvelope({ ...parsed, data: { ...parsed.data, custom_id: "hello" } }, NOW)).toEqual({
+      notice: notices.unknownButton,
+    });
   });
 });

@@ -1,21 +1,23 @@
 import type {
   APIApplicationCommandInteractionDataStringOption,
   APIChatInputApplicationCommandInteraction,
+  APIMessageComponentButtonInteraction,
   APIPingInteraction,
   APIUser,
   ApplicationCommandOptionType,
   InteractionType,
 } from "discord-api-types/v10";
 import * as v from "valibot";
-import { ENVELOPE_VERSION } from "../core/envelope.ts";
-import type { Accepted, Invalid, Notice } from "../core/inbound.ts";
+import { type Command, ENVELOPE_VERSION } from "../core/envelope.ts";
+import { type Accepted, type Invalid, type Notice, parseCommand } from "../core/inbound.ts";
 import type { InteractionReply } from "./reply.ts";
 import { Snowflake, snowflakeTime } from "./secret.ts";
 
 /**
- * Discord interactions, as far as we read them: PING and application commands. The schemas keep
- * only the fields we use, and are checked against discord-api-types below, so a field we read has
- * the type Discord gives it. Any other interaction type fails the schema (400).
+ * Discord interactions, as far as we read them: PING, application commands and presses of the bot's
+ * message buttons. The schemas keep only the fields we use, and are checked against discord-api-types
+ * below, so a field we read has the type Discord gives it. Any other interaction type fails the schema
+ * (400).
  */
 
 export const UserSchema = v.object({
@@ -54,11 +56,33 @@ const CommandInteractionSchema = v.object({
   user: v.optional(UserSchema),
 });
 
+/** A press of a button under one of the bot's messages (MESSAGE_COMPONENT): its custom_id is a command. */
+const ComponentInteractionSchema = v.object({
+  type: v.literal(3),
+  id: Snowflake,
+  application_id: Snowflake,
+  token: CommandInteractionSchema.entries.token,
+  data: v.object({
+    custom_id: v.pipe(v.string(), v.minLength(1), v.maxLength(100)),
+    component_type: v.pipe(v.number(), v.integer()),
+  }),
+  channel_id: v.optional(Snowflake),
+  channel: v.optional(v.object({ id: Snowflake })),
+  guild_id: v.optional(Snowflake),
+  member: v.optional(v.object({ user: UserSchema })),
+  user: v.optional(UserSchema),
+});
+
 /** The interactions the endpoint accepts; anything else is a 400. */
-export const InteractionSchema = v.variant("type", [PingSchema, CommandInteractionSchema]);
+export const InteractionSchema = v.variant("type", [
+  PingSchema,
+  CommandInteractionSchema,
+  ComponentInteractionSchema,
+]);
 
 export type Interaction = v.InferOutput<typeof InteractionSchema>;
 export type CommandInteraction = v.InferOutput<typeof CommandInteractionSchema>;
+export type ComponentInteraction = v.InferOutput<typeof ComponentInteractionSchema>;
 
 // Compile-time: what Discord sends (per discord-api-types) fits what we parse.
 type Extends<A extends B, B> = A;
@@ -80,6 +104,14 @@ export type _Checks = [
     Omit<CommandInteraction["data"], "options">
   >,
   Extends<APIApplicationCommandInteractionDataStringOption, Ours<typeof OptionSchema>>,
+  Extends<
+    Pick<APIMessageComponentButtonInteraction, "id" | "application_id" | "token" | "channel_id" | "guild_id">,
+    Pick<ComponentInteraction, "id" | "application_id" | "token" | "channel_id" | "guild_id">
+  >,
+  Extends<
+    Pick<APIMessageComponentButtonInteraction["data"], "custom_id">,
+    Pick<ComponentInteraction["data"], "custom_id">
+  >,
   Extends<ApplicationCommandOptionType.String, 3>,
 ];
 
@@ -87,31 +119,68 @@ export type _Checks = [
 export const notices = {
   emptyPrompt: "Please write something after /ask.",
   unknownCommand: "This command is not known here: use /ask or /new.",
+  unknownButton: "This button does nothing any more.",
 } as const;
 
-/** The `prompt` option of /ask, when it is a string. */
-function promptOf(interaction: CommandInteraction): string | undefined {
-  const option = interaction.data.options?.find((o) => o.name === "prompt" && o.type === 3);
+/** A string option of the command, by name. */
+function optionOf(interaction: CommandInteraction, name: string): string | undefined {
+  const option = interaction.data.options?.find((o) => o.name === name && o.type === 3);
   return typeof option?.value === "string" ? option.value : undefined;
 }
 
+/** The slash commands besides /ask, and the string option each takes (adapter.ts registers them). */
+const COMMAND_OPTIONS: Readonly<Record<string, string | undefined>> = {
+  new: undefined,
+  allow: "code",
+  deny: "code",
+  users: undefined,
+  revoke: "user",
+};
+
 /**
  * Turns a slash command into an envelope: `/ask prompt:<text>` asks the agent, `/new` starts a
- * fresh session. Unknown commands and an empty prompt get a notice instead (the deferred answer
+ * fresh session, and the admins' `/allow code:`, `/deny code:`, `/users`, `/revoke user:` go to the
+ * access control. Unknown commands and an empty prompt get a notice instead (the deferred answer
  * would otherwise wait forever for a reply the worker never sends). The reply context carries the
  * interaction token, valid 15 minutes from the interaction id's timestamp.
  */
 export function toEnvelope(interaction: CommandInteraction, now = Date.now()): Accepted | Invalid | Notice {
+  const name = interaction.data.name;
+  if (name !== "ask" && !Object.hasOwn(COMMAND_OPTIONS, name)) return { notice: notices.unknownCommand };
+  const text = (name === "ask" ? optionOf(interaction, "prompt") : optionFor(interaction, name)) ?? "";
+  if (name === "ask" && text.trim() === "") return { notice: notices.emptyPrompt };
+  const command = name === "ask" ? undefined : parseCommand(`/${name}`)?.command;
+  return envelopeOf(interaction, text.trim(), command, now);
+}
+
+function optionFor(interaction: CommandInteraction, name: string): string | undefined {
+  const option = COMMAND_OPTIONS[name];
+  return option === undefined ? undefined : optionOf(interaction, option);
+}
+
+/**
+ * Turns a press of one of the bot's buttons into the command its custom_id holds (`/allow K7MX2P`), from
+ * the user who pressed it; a button that holds none gets a notice.
+ */
+export function buttonEnvelope(
+  interaction: ComponentInteraction,
+  now = Date.now(),
+): Accepted | Invalid | Notice {
+  const typed = parseCommand(interaction.data.custom_id);
+  if (!typed) return { notice: notices.unknownButton };
+  return envelopeOf(interaction, typed.text, typed.command, now);
+}
+
+function envelopeOf(
+  interaction: CommandInteraction | ComponentInteraction,
+  text: string,
+  command: Command | undefined,
+  now: number,
+): Accepted | Invalid {
   const user = interaction.member?.user ?? interaction.user;
   const channelId = interaction.channel_id ?? interaction.channel?.id;
   if (!user) return { invalid: "no user" };
   if (!channelId) return { invalid: "no channel" };
-  // The slash commands adapter.ts registers; no other can reach us.
-  const name = interaction.data.name;
-  const command = name === "ask" || name === "new" ? name : undefined;
-  if (!command) return { notice: notices.unknownCommand };
-  const text = command === "ask" ? (promptOf(interaction) ?? "").trim() : "";
-  if (command === "ask" && text === "") return { notice: notices.emptyPrompt };
   const userName = user.global_name ?? user.username;
   return {
     envelope: {
@@ -120,8 +189,9 @@ export function toEnvelope(interaction: CommandInteraction, now = Date.now()): A
       eventId: interaction.id,
       conversation: channelId,
       user: { id: user.id, ...(userName ? { name: userName } : {}) },
+      ...(interaction.guild_id === undefined ? {} : { group: true }),
       text,
-      ...(command === "new" ? { command } : {}),
+      ...(command ? { command } : {}),
       attachments: [],
       reply: {
         kind: "interaction",

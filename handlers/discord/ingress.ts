@@ -9,15 +9,16 @@ import { lambdaHandler } from "../core/lambda.ts";
 import { lazy } from "../core/lazy.ts";
 import { log } from "../core/log.ts";
 import { secretLoader } from "../core/secrets.ts";
-import { InteractionSchema, toEnvelope } from "./inbound.ts";
+import { buttonEnvelope, InteractionSchema, toEnvelope } from "./inbound.ts";
 import { DiscordSecretSchema } from "./secret.ts";
 import { importPublicKey, verifyRequest } from "./verify.ts";
 
 /**
  * The interactions endpoint: POST /discord/interactions. Verifies the Ed25519 signature and the
- * timestamp (401), parses the interaction (400), answers PING with PONG, and for /ask and /new
- * queues the envelope, then answers DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE ("thinking…"); 503 when
- * SQS fails, so the user sees the command fail rather than wait for an answer that never comes.
+ * timestamp (401), parses the interaction (400), answers PING with PONG, and for a slash command
+ * (/ask, /new, the admins' /allow …) or a press of one of the bot's buttons (an admin's Allow) queues
+ * the envelope, then answers DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE ("thinking…"); 503 when SQS fails,
+ * so the user sees the command fail rather than wait for an answer that never comes.
  *
  * Discord gives up after 3 seconds, cold start included: with DISCORD_PUBLIC_KEY set (it is not a
  * secret) no Secrets Manager call is made.
@@ -55,10 +56,11 @@ app.post(
   async (c) => {
     const interaction = c.req.valid("json");
     if (interaction.type === 1) return c.json({ type: 1 } satisfies APIInteractionResponsePong);
-    const inbound = toEnvelope(interaction);
+    const inbound = interaction.type === 2 ? toEnvelope(interaction) : buttonEnvelope(interaction);
     if ("invalid" in inbound) return c.text(`not a Discord interaction: ${inbound.invalid}`, 400);
     if ("notice" in inbound) {
-      log.info("interaction.answered", { interactionId: interaction.id, command: interaction.data.name });
+      const command = interaction.type === 2 ? interaction.data.name : interaction.data.custom_id;
+      log.info("interaction.answered", { interactionId: interaction.id, command });
       // Only the user sees it (EPHEMERAL), and nothing is queued.
       return c.json({
         type: 4,

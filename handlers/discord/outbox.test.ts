@@ -303,3 +303,35 @@ describe("message replies (relayed from the gateway)", () => {
     expect(discord.calls.map((c) => c.route)).toEqual(["POST /channels/{channel}/typing"]);
   });
 });
+
+describe("a message the bot starts (an admin's access request)", () => {
+  test("the user's DM channel is opened, and the buttons go under the last chunk", async () => {
+    const box = outbox();
+    const reply = await box.direct?.("100000000000000042");
+    const dm = discord.dmChannel("100000000000000042");
+    expect(reply).toEqual({ kind: "message", channelId: dm ?? "none" });
+    if (!reply) throw new Error("no DM");
+    const buttons = [
+      { label: "Allow", command: "/allow K7MX2P" },
+      { label: "Deny", command: "/deny K7MX2P" },
+    ];
+    await sendAnswer(box, reply, `${long}\n\nAllow?`, { deadline: deadline(), buttons });
+    const posted = discord.callsOf("POST /channels/{channel}/messages");
+    expect(posted.length).toBeGreaterThan(1);
+    const components = posted.map((c) => (c.body as { components?: unknown }).components);
+    expect(components.slice(0, -1).every((c) => c === undefined)).toBe(true);
+    expect(components.at(-1)).toEqual([
+      {
+        type: 1,
+        components: [
+          { type: 2, style: 3, label: "Allow", custom_id: "/allow K7MX2P" },
+          { type: 2, style: 2, label: "Deny", custom_id: "/deny K7MX2P" },
+        ],
+      },
+    ]);
+    expect(
+      posted.every((c) => (c.body as { message_reference?: unknown }).message_reference === undefined),
+    ).toBe(true);
+    expect(posted.every((c) => c.response?.status === 200)).toBe(true);
+  });
+});

@@ -4,7 +4,7 @@ import type {
   RESTPostAPIChannelMessageJSONBody,
   RESTPostAPIWebhookWithTokenJSONBody,
 } from "discord-api-types/v10";
-import type { Outbox, Ref, Streaming } from "../core/adapter.ts";
+import type { Button, Outbox, Ref, Streaming } from "../core/adapter.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { log } from "../core/log.ts";
 import { DISCORD_CODES, DiscordApiError, type DiscordCall } from "./api.ts";
@@ -54,6 +54,21 @@ export const ORIGINAL_WAITS_MS = [250, 500, 1_000, 2_000];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Buttons as one action row of message components (custom_id: the command; at most 5 buttons). */
+export function actionRow(buttons: readonly Button[]) {
+  const components = buttons
+    .filter((b) => b.command.length <= 100)
+    .slice(0, 5)
+    .map((b, index) => ({
+      type: 2 as const,
+      // Success (green) for the first, secondary (grey) for the rest.
+      style: index === 0 ? (3 as const) : (2 as const),
+      label: b.label.slice(0, 80),
+      custom_id: b.command,
+    }));
+  return components.length === 0 ? [] : [{ type: 1 as const, components }];
+}
+
 /**
  * The nonce of chunk `index` of the reply `key` (at most 25 characters). Posted with `enforce_nonce`,
  * Discord returns the message it already created for the same nonce (within minutes) instead of
@@ -73,6 +88,8 @@ const GONE_REMEMBERED = 1_000;
  * go to the channel with the bot token,
  * and a channel we cannot write to (403/404) is a PlatformError the worker logs as undeliverable.
  * Messages: posted in the channel, the first as a reply to the user's message; typing every ~8 s.
+ * Buttons go under their part as message components; `direct` opens the user's DM channel; `silence`
+ * deletes a deferred "thinking…" the bot has nothing to follow with.
  */
 export function discordOutbox(
   call: DiscordCall,
@@ -84,9 +101,11 @@ export function discordOutbox(
     content: string,
     nonce: string | undefined,
     replyTo?: { messageId?: string | undefined; guildId?: string | undefined },
+    buttons?: readonly Button[],
   ) => {
     const body: RESTPostAPIChannelMessageJSONBody = {
       content,
+      ...(buttons ? { components: actionRow(buttons) } : {}),
       ...(nonce === undefined ? {} : { nonce, enforce_nonce: true }),
       // Agent output never pings anyone: no @everyone, roles or users, not even the replied-to author.
       allowed_mentions: { parse: [], replied_user: false },
@@ -105,10 +124,16 @@ export function discordOutbox(
     return call("POST", "/channels/{channel}/messages", { params: { channel: channelId }, body });
   };
 
-  const toWebhook = (reply: InteractionReply, content: string, first: boolean) => {
+  const toWebhook = (
+    reply: InteractionReply,
+    content: string,
+    first: boolean,
+    buttons?: readonly Button[],
+  ) => {
     const params = { application: reply.applicationId, token: reply.token };
     const body: RESTPatchAPIWebhookWithTokenMessageJSONBody & RESTPostAPIWebhookWithTokenJSONBody = {
       content,
+      ...(buttons ? { components: actionRow(buttons) } : {}),
       allowed_mentions: { parse: [] },
       flags: SUPPRESS_EMBEDS,
     };
@@ -117,18 +142,28 @@ export function discordOutbox(
       : call("POST", "/webhooks/{application}/{token}", { params, body, auth: false });
   };
 
-  const toWebhookWhenReady = async (reply: InteractionReply, content: string, first: boolean) => {
+  /** `edit` of @original, tried again while Discord does not have our deferred response yet. */
+  const whenOriginalReady = async <T>(edit: () => Promise<T>): Promise<T> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await toWebhook(reply, content, first);
+        return await edit();
       } catch (error) {
         const wait = originalWaitsMs[attempt];
-        const notYet =
-          first && error instanceof DiscordApiError && error.code === DISCORD_CODES.unknownMessage;
+        const notYet = error instanceof DiscordApiError && error.code === DISCORD_CODES.unknownMessage;
         if (!notYet || wait === undefined) throw error;
         await sleep(wait);
       }
     }
+  };
+
+  const toWebhookWhenReady = (
+    reply: InteractionReply,
+    content: string,
+    first: boolean,
+    buttons?: readonly Button[],
+  ) => {
+    const send = () => toWebhook(reply, content, first, buttons);
+    return first ? whenOriginalReady(send) : send();
   };
 
   /** Edits (a body) or deletes (none) message `id` of the bot's in the channel. */
@@ -199,11 +234,28 @@ export function discordOutbox(
       if (reply.kind !== "message") return;
       await call("POST", "/channels/{channel}/typing", { params: { channel: reply.channelId } });
     },
+    async silence(reply) {
+      // The deferred "thinking…" would otherwise wait 15 minutes and fail: it is deleted.
+      if (reply.kind !== "interaction" || now() - reply.issuedAt >= TOKEN_USABLE_MS) return;
+      const params = { application: reply.applicationId, token: reply.token };
+      await whenOriginalReady(() =>
+        call("DELETE", "/webhooks/{application}/{token}/messages/@original", { params, auth: false }),
+      ).catch((error: unknown) => {
+        if (!webhookGone(error)) throw error;
+      });
+    },
+    async direct(userId) {
+      const channel = await call<{ id: string }>("POST", "/users/@me/channels", {
+        body: { recipient_id: userId },
+      });
+      return { kind: "message", channelId: channel.id };
+    },
     async post(reply, part) {
       const nonce = part.key === undefined ? undefined : chunkNonce(part.key, part.index);
+      const { buttons } = part;
       if (reply.kind === "message") {
         const first = part.index === 0 ? reply : undefined;
-        const message = await toChannel(reply.channelId, part.text, nonce, first);
+        const message = await toChannel(reply.channelId, part.text, nonce, first, buttons);
         const id = idOf(message);
         // The nonce found what an earlier attempt posted, with the text it had then (a stream's first words).
         if (id !== undefined && (message as { content?: unknown }).content !== part.text)
@@ -213,7 +265,7 @@ export function discordOutbox(
       // Editing @original is idempotent and channel posts carry a nonce; a follow-up cannot.
       if (webhookUsable(reply, part.index)) {
         try {
-          return idOf(await toWebhookWhenReady(reply, part.text, part.index === 0));
+          return idOf(await toWebhookWhenReady(reply, part.text, part.index === 0, buttons));
         } catch (error) {
           if (!webhookGone(error)) throw error;
           remember(reply.interactionId);
@@ -224,7 +276,7 @@ export function discordOutbox(
           });
         }
       }
-      const id = idOf(await toChannel(reply.channelId, part.text, nonce));
+      const id = idOf(await toChannel(reply.channelId, part.text, nonce, undefined, buttons));
       return id === undefined ? undefined : IN_CHANNEL + id;
     },
     async edit(reply, ref, part) {

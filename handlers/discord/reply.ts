@@ -8,7 +8,8 @@ import { Snowflake } from "./secret.ts";
  *
  * - `interaction`: a slash command, answered through its webhook (edit the deferred "thinking…"
  *   response, then follow-ups) while the token lives (15 minutes), else in the channel.
- * - `message`: a channel or DM message from the gateway, answered in the channel as a reply to it.
+ * - `message`: a channel or DM message from the gateway, answered in the channel as a reply to it; or,
+ *   without `messageId`, a DM the bot starts (Outbox.direct: an admin's access requests).
  *
  * Changing a field here is a change of the contract with relay/: keep both sides in step.
  */
@@ -27,7 +28,7 @@ const InteractionReplySchema = v.object({
 const MessageReplySchema = v.object({
   kind: v.literal("message"),
   channelId: Snowflake,
-  /** The user's message, which the answer replies to; absent for a message the agent starts. */
+  /** The user's message, which the answer replies to; absent for a message the agent or the bot starts. */
   messageId: v.optional(Snowflake),
   /** Absent in DMs. */
   guildId: v.optional(Snowflake),

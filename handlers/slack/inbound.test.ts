@@ -254,3 +254,12 @@ describe("malformed", () => {
     }
   });
 });
+
+test("channel chatter goes on, marked not addressed, in a thread of its own, only with the group policy always", () => {
+  const event = slackMessageEvent({ text: "lunch?", channel: "C0CHATTER", channelType: "channel" });
+  const payload = v.parse(EventCallbackSchema, slackEventCallback(event));
+  expect(toEnvelope(payload, me, NOW)).toEqual({ ignored: "channel message not addressed to the bot" });
+  expect(toEnvelope(payload, me, NOW, "always")).toMatchObject({
+    envelope: { text: "lunch?", group: true, addressed: false, thread: payload.event.ts },
+  });
+});

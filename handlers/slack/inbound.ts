@@ -1,5 +1,6 @@
 import type { AppMentionEvent, GenericMessageEvent } from "@slack/types";
 import * as v from "valibot";
+import type { GroupMode } from "../core/access/settings.ts";
 import { type Attachment, ENVELOPE_VERSION } from "../core/envelope.ts";
 import { type Inbound, type Invalid, parseCommand } from "../core/inbound.ts";
 import { SlackId, type SlackReply, Ts } from "./reply.ts";
@@ -145,12 +146,15 @@ function attachmentsOf(event: SlackMessageEvent): Attachment[] {
  * (app_mention, answered in the thread of the mention), and replies in a channel thread that do not
  * mention the bot, which the worker answers only when the bot is already part of the thread. Ignored
  * (200, so Slack does not retry): bots (ourselves included), edits, joins and other subtypes, channel
- * chatter, and the `message` copy of a mention (its app_mention is answered).
+ * chatter, and the `message` copy of a mention (its app_mention is answered). With `groupPolicy`
+ * `always`, channel chatter goes on too, marked not addressed (the worker answers it where the channel
+ * answers always).
  */
 export function toEnvelope(
   payload: SlackEventCallback,
   bot: BotIdentity,
   now = Date.now(),
+  groupPolicy: GroupMode = "mention",
 ): Inbound<Invalid> {
   const loose = payload.event;
   if (loose.type !== "message" && loose.type !== "app_mention") return { ignored: `event ${loose.type}` };
@@ -171,16 +175,21 @@ export function toEnvelope(
     event.channel_type === "im" || (event.channel_type === undefined && event.channel.startsWith("D"));
   let threadTs: string | undefined;
   let requireBotInThread: string | undefined;
+  let addressed = true;
   if (event.type === "app_mention") {
     // In a DM the message.im event is the one we answer.
     if (direct) return { ignored: "mention in a direct message" };
     threadTs = event.thread_ts ?? event.ts;
   } else if (direct) {
     threadTs = event.thread_ts;
+  } else if (event.thread_ts === undefined || event.thread_ts === event.ts) {
+    if (groupPolicy !== "always") return { ignored: "channel message not addressed to the bot" };
+    if (bot.userId === undefined) return { ignored: "bot user unknown" };
+    if (event.text?.includes(`<@${bot.userId}`)) return { ignored: "mention (answered as app_mention)" };
+    // Chatter, for a channel that answers always: answered in a thread of its own, as a mention is.
+    addressed = false;
+    threadTs = event.ts;
   } else {
-    if (event.thread_ts === undefined || event.thread_ts === event.ts) {
-      return { ignored: "channel message not addressed to the bot" };
-    }
     if (bot.userId === undefined) return { ignored: "bot user unknown" };
     if (event.text?.includes(`<@${bot.userId}`)) return { ignored: "mention (answered as app_mention)" };
     threadTs = event.thread_ts;
@@ -209,6 +218,8 @@ export function toEnvelope(
       conversation: event.channel,
       ...(threadTs === undefined ? {} : { thread: threadTs }),
       user: { id: event.user },
+      ...(direct ? {} : { group: true }),
+      ...(addressed ? {} : { addressed: false }),
       text: command ? command.text : text,
       ...(command ? { command: command.command } : {}),
       attachments: attachmentsOf(event),

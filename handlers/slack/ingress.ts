@@ -1,7 +1,8 @@
 import { createMiddleware } from "hono/factory";
+import { readGroupPolicy } from "../core/access/settings.ts";
 import { accept, ingressApp, jsonBody, limitBody, verified } from "../core/ingress.ts";
 import { lambdaHandler } from "../core/lambda.ts";
-import { lazyAsync } from "../core/lazy.ts";
+import { lazy, lazyAsync } from "../core/lazy.ts";
 import { log } from "../core/log.ts";
 import { secretLoader, verifyWithSecret } from "../core/secrets.ts";
 import { slackApi } from "./api.ts";
@@ -17,6 +18,9 @@ import { verifySlackSignature } from "./verify.ts";
  */
 
 const secret = secretLoader(SlackSecretSchema);
+
+/** GROUP_POLICY: `always` forwards channel chatter too (docs/architecture.md "Access"). */
+const groupPolicy = lazy(readGroupPolicy);
 
 /** The bot user id from auth.test, asked once per container, only when an event lacks `authorizations`. */
 const botUserFromApi = lazyAsync(
@@ -55,7 +59,7 @@ app.post(
     }
     const retry = c.req.header("x-slack-retry-num");
     const userId = botUserIdOf(request) ?? (needsBotUserId(request) ? await botUserFromApi() : undefined);
-    const inbound = toEnvelope(request, { userId });
+    const inbound = toEnvelope(request, { userId }, Date.now(), groupPolicy());
     if ("invalid" in inbound) return c.text(`not a Slack event: bad ${inbound.invalid}`, 400);
     if ("ignored" in inbound) {
       log.info("event.ignored", { eventId: request.event_id, reason: inbound.ignored });

@@ -234,3 +234,26 @@ describe("addressed: is the bot part of the thread?", () => {
     ]);
   });
 });
+
+describe("a message the bot starts (an admin's access request)", () => {
+  test("a DM is opened with conversations.open and posted to at its top level", async () => {
+    const box = outbox();
+    const reply = await box.direct?.("U0ADMIN01");
+    expect(reply).toEqual({ channel: "D0ADMIN01", assistant: false });
+    if (!reply) throw new Error("no DM");
+    await sendAnswer(box, reply, "Access request", far());
+    expect(fake.messages.map((m) => [m.channel, m.thread_ts, m.text])).toEqual([
+      ["D0ADMIN01", undefined, "Access request"],
+    ]);
+  });
+
+  test("without the im:write scope the open fails, as Slack answers", async () => {
+    const scoped = await startSlack({ missingScopes: ["im:write"] });
+    try {
+      const box = slackOutbox(slackApi(DEFAULT_SLACK_TOKEN, scoped.url));
+      await expect(box.direct?.("U0ADMIN01")).rejects.toBeInstanceOf(PlatformError);
+    } finally {
+      await scoped.close();
+    }
+  });
+});

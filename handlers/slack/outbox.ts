@@ -95,6 +95,12 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
       // An empty status clears it; the reply would too, but not a failed attempt's.
       if (usesStatus(reply)) await setStatus(reply, "");
     },
+    async direct(userId) {
+      // Needs the im:write scope (the module's app manifest asks for it).
+      const opened = await call<{ channel?: { id?: string } }>("conversations.open", { users: userId });
+      const channel = opened.channel?.id;
+      return channel === undefined ? undefined : { channel, assistant: false };
+    },
     post,
     lookup: (reply, part, since) => posted.lookup(reply, part, since),
     streaming: streams.streaming,

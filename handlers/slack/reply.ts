@@ -9,7 +9,7 @@ export const SlackId = v.pipe(v.string(), v.regex(/^[A-Z0-9]{2,64}$/));
 /** What the Slack worker needs to answer (`envelope.reply`): where, and how to show progress. */
 export const SlackReplySchema = v.object({
   channel: SlackId,
-  /** The user's message: the progress reaction goes on it. Absent for a message the agent starts. */
+  /** The user's message: the progress reaction goes on it. Absent for a message the agent or the bot starts. */
   ts: v.optional(Ts),
   /** The thread the answer goes to; absent for a DM's top-level messages (answered top level). */
   threadTs: v.optional(Ts),

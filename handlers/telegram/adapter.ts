@@ -6,8 +6,11 @@ import { TELEGRAM_STREAM_MODES, type TelegramStreamMode, telegramOutbox } from "
 import { type TelegramReply, TelegramReplySchema, telegramReplyTo } from "./reply.ts";
 import { type TelegramSecret, TelegramSecretSchema } from "./secret.ts";
 
-/** The updates the webhook receives: new messages only (edits, reactions … are not for the agent). */
-export const ALLOWED_UPDATES = ["message"] as const;
+/**
+ * The updates the webhook receives: new messages, and presses of the bot's buttons (an admin answering an
+ * access request); edits, reactions … are not for the agent.
+ */
+export const ALLOWED_UPDATES = ["message", "callback_query"] as const;
 
 /** The command menu shown in Telegram clients. */
 export const COMMANDS = [

@@ -191,3 +191,49 @@ test("the schema rejects what is not an update", () => {
   expect(v.safeParse(UpdateSchema, { update_id: "1" }).success).toBe(false);
   expect(v.safeParse(UpdateSchema, { update_id: 1, message: { message_id: 1 } }).success).toBe(false);
 });
+
+describe("access", () => {
+  test("group chatter goes on, marked not addressed, only with the group policy always", () => {
+    expect(toEnvelope(update({ ...group, text: "just chatting" }), bot, NOW, "always")).toMatchObject({
+      envelope: { text: "just chatting", group: true, addressed: false },
+    });
+    expect(envelopeOf(update({ text: "hi" }))).not.toHaveProperty("group");
+  });
+
+  test("a press of one of the bot's buttons is the command it holds, from whoever pressed it", () => {
+    const press = (data: string | undefined, from = { id: 1, is_bot: false, first_name: "Admin" }) =>
+      toEnvelope(
+        v.parse(UpdateSchema, {
+          update_id: 77,
+          callback_query: {
+            id: "q1",
+            from,
+            chat_instance: "1",
+            message: { message_id: 12, date: 1, chat: { id: 1, type: "private" } },
+            ...(data === undefined ? {} : { data }),
+          },
+        }),
+        bot,
+        NOW,
+      );
+    expect(press("/allow K7MX2P")).toEqual({
+      envelope: {
+        v: 1,
+        channel: "telegram",
+        eventId: "77",
+        conversation: "1",
+        user: { id: "1", name: "Admin" },
+        text: "K7MX2P",
+        command: "allow",
+        attachments: [],
+        reply: { chatId: 1, messageId: 12, private: true },
+        receivedAt: NOW,
+      },
+    });
+    expect(press("hello")).toEqual({ ignored: "a button without a command" });
+    expect(press(undefined)).toEqual({ ignored: "a button without a command" });
+    expect(press("/allow X", { id: 5, is_bot: true, first_name: "B" })).toEqual({
+      ignored: "pressed by a bot",
+    });
+  });
+});

@@ -1,7 +1,8 @@
-import type { Chat, MessageEntity, PhotoSize, Update, User } from "@grammyjs/types";
+import type { CallbackQuery, Chat, MessageEntity, PhotoSize, Update, User } from "@grammyjs/types";
 import * as v from "valibot";
+import type { GroupMode } from "../core/access/settings.ts";
 import { type Attachment, type Command, ENVELOPE_VERSION } from "../core/envelope.ts";
-import { commandNamed, type Inbound } from "../core/inbound.ts";
+import { commandNamed, type Inbound, parseCommand } from "../core/inbound.ts";
 import { Int, type TelegramReply } from "./reply.ts";
 
 /**
@@ -62,10 +63,31 @@ export const MessageSchema = v.object({
   reply_to_message: v.optional(v.object({ message_id: Int, from: v.optional(UserSchema) })),
 });
 
-export const UpdateSchema = v.object({ update_id: Int, message: v.optional(MessageSchema) });
+/** A press of one of the bot's inline buttons: `data` is the command the button sends (`/allow K7MX2P`). */
+export const CallbackQuerySchema = v.object({
+  id: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+  from: UserSchema,
+  /** The bot's message the button was under; absent for messages sent via inline mode. */
+  message: v.optional(
+    v.object({
+      message_id: Int,
+      chat: ChatSchema,
+      message_thread_id: v.optional(Int),
+      is_topic_message: v.optional(v.boolean()),
+    }),
+  ),
+  data: v.optional(v.string()),
+});
+
+export const UpdateSchema = v.object({
+  update_id: Int,
+  message: v.optional(MessageSchema),
+  callback_query: v.optional(CallbackQuerySchema),
+});
 
 export type TelegramUpdate = v.InferOutput<typeof UpdateSchema>;
 export type TelegramMessage = v.InferOutput<typeof MessageSchema>;
+export type TelegramCallbackQuery = v.InferOutput<typeof CallbackQuerySchema>;
 
 // Compile-time: what we parse is what the Bot API typings say.
 type Extends<A extends B, B> = A;
@@ -84,6 +106,7 @@ export type _Checks = [
     Pick<PhotoSize, "file_id" | "width" | "height" | "file_size">
   >,
   Extends<Update["update_id"], TelegramUpdate["update_id"]>,
+  Extends<Pick<CallbackQuery, "id" | "data">, Pick<TelegramCallbackQuery, "id" | "data">>,
 ];
 
 /** Who we are, to tell whether a group message is addressed to us. */
@@ -128,10 +151,18 @@ export function needsUsername(update: TelegramUpdate): boolean {
 
 /**
  * Turns an update into an envelope. Private chats are always answered; in groups the bot answers
- * only when mentioned, replied to, or given one of its commands. Bots, edits, channel posts and
- * service messages are ignored (answered 200, so Telegram does not retry them).
+ * only when mentioned, replied to, or given one of its commands, and with `groupPolicy` `always` every
+ * other group message goes on too, marked not addressed (the worker answers it where the group answers
+ * always). A press of one of the bot's buttons is the command the button sends. Bots, edits, channel posts
+ * and service messages are ignored (answered 200, so Telegram does not retry them).
  */
-export function toEnvelope(update: TelegramUpdate, bot: BotIdentity, now = Date.now()): Inbound {
+export function toEnvelope(
+  update: TelegramUpdate,
+  bot: BotIdentity,
+  now = Date.now(),
+  groupPolicy: GroupMode = "mention",
+): Inbound {
+  if (update.callback_query) return pressed(update.update_id, update.callback_query, now);
   const message = update.message;
   if (!message) return { ignored: "not a new message" };
   const from = message.from;
@@ -161,9 +192,8 @@ export function toEnvelope(update: TelegramUpdate, bot: BotIdentity, now = Date.
       e.user?.id === bot.id,
   );
   const repliedTo = message.reply_to_message?.from?.id === bot.id;
-  if (!isPrivate && !commandForUs && mentions.length === 0 && !repliedTo) {
-    return { ignored: "group message not addressed to the bot" };
-  }
+  const addressed = isPrivate || commandForUs || mentions.length > 0 || repliedTo;
+  if (!addressed && groupPolicy !== "always") return { ignored: "group message not addressed to the bot" };
   if (!command) {
     // Drop "@bot" mentions from the prompt; text mentions (no username) keep the name.
     for (const e of [...mentions].reverse()) {
@@ -185,9 +215,48 @@ export function toEnvelope(update: TelegramUpdate, bot: BotIdentity, now = Date.
       conversation: String(message.chat.id),
       ...(threadId === undefined ? {} : { thread: String(threadId) }),
       user: { id: String(from.id), ...(name ? { name } : {}) },
+      ...(isPrivate ? {} : { group: true }),
+      ...(addressed ? {} : { addressed: false }),
       text,
       ...(command ? { command } : {}),
       attachments: attachmentsOf(message),
+      reply: {
+        chatId: message.chat.id,
+        messageId: message.message_id,
+        ...(threadId === undefined ? {} : { threadId }),
+        private: isPrivate,
+      } satisfies TelegramReply,
+      receivedAt: now,
+    },
+  };
+}
+
+/**
+ * A press of one of the bot's inline buttons, as the command its data holds, from the user who pressed it
+ * in the chat of the message it is under (answered there). Presses without a command, from bots, or under
+ * messages sent via inline mode are ignored.
+ */
+function pressed(updateId: number, query: TelegramCallbackQuery, now: number): Inbound {
+  const { from, message } = query;
+  if (from.is_bot) return { ignored: "pressed by a bot" };
+  if (!message) return { ignored: "a button under an inline message" };
+  const typed = parseCommand(query.data ?? "");
+  if (!typed) return { ignored: "a button without a command" };
+  const threadId = message.is_topic_message ? message.message_thread_id : undefined;
+  const isPrivate = message.chat.type === "private";
+  const name = [from.first_name, from.last_name].filter(Boolean).join(" ") || from.username;
+  return {
+    envelope: {
+      v: ENVELOPE_VERSION,
+      channel: "telegram",
+      eventId: String(updateId),
+      conversation: String(message.chat.id),
+      ...(threadId === undefined ? {} : { thread: String(threadId) }),
+      user: { id: String(from.id), ...(name ? { name } : {}) },
+      ...(isPrivate ? {} : { group: true }),
+      text: typed.text,
+      command: typed.command,
+      attachments: [],
       reply: {
         chatId: message.chat.id,
         messageId: message.message_id,

@@ -1,6 +1,7 @@
+import { readGroupPolicy } from "../core/access/settings.ts";
 import { accept, ingressApp, jsonBody, limitBody, verified } from "../core/ingress.ts";
 import { lambdaHandler } from "../core/lambda.ts";
-import { lazyAsync } from "../core/lazy.ts";
+import { lazy, lazyAsync } from "../core/lazy.ts";
 import { log } from "../core/log.ts";
 import { secretLoader, verifyWithSecret } from "../core/secrets.ts";
 import { botIdFromToken, telegramApi } from "./api.ts";
@@ -11,10 +12,15 @@ import { SECRET_TOKEN_HEADER, secretTokenProblem } from "./verify.ts";
 /**
  * The Telegram webhook: POST /telegram. Checks the secret token Telegram echoes from setWebhook
  * (401), parses the update (400), and queues it; 200 only once SQS has it, 503 when SQS fails so
- * Telegram delivers it again. Updates we do not act on get 200 so they are not retried.
+ * Telegram delivers it again. Updates we do not act on get 200 so they are not retried. A button press
+ * (callback_query) is answered in the 200's body (`answerCallbackQuery`, the Bot API's way of taking a
+ * call in the webhook's response).
  */
 
 const secret = secretLoader(TelegramSecretSchema);
+
+/** GROUP_POLICY: `always` forwards group messages not addressed to the bot too (docs/architecture.md "Access"). */
+const groupPolicy = lazy(readGroupPolicy);
 
 /** The bot's @username, asked once per container and only for group messages that name a bot. */
 const botUsername = lazyAsync(
@@ -37,13 +43,17 @@ app.post(
       id: botIdFromToken(bot_token),
       username: needsUsername(update) ? await botUsername() : undefined,
     };
-    const inbound = toEnvelope(update, bot);
+    const inbound = toEnvelope(update, bot, Date.now(), groupPolicy());
+    // A button press is answered in the webhook's response, which stops its spinner with no API call.
+    const answer = update.callback_query
+      ? () => c.json({ method: "answerCallbackQuery", callback_query_id: update.callback_query?.id })
+      : () => c.text("ok");
     if ("ignored" in inbound) {
       log.info("update.ignored", { updateId: update.update_id, reason: inbound.ignored });
-      return c.text("ok");
+      return answer();
     }
     await accept([inbound.envelope]);
-    return c.text("ok");
+    return answer();
   },
 );
 

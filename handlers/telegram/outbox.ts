@@ -1,4 +1,4 @@
-import type { Outbox, Streaming } from "../core/adapter.ts";
+import type { Button, Outbox, Streaming } from "../core/adapter.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
@@ -54,11 +54,20 @@ export function draftId(key: string | undefined, index: number): number {
   return (Number.parseInt(sha256Hex(`${key ?? ""}#${index}`).slice(0, 8), 16) % 2_147_483_646) + 1;
 }
 
+/** The buttons of a message as an inline keyboard (one row); a command over 64 bytes cannot be callback data. */
+export function inlineKeyboard(buttons: readonly Button[]) {
+  const row = buttons
+    .filter((b) => Buffer.byteLength(b.command) <= 64)
+    .map((b) => ({ text: b.label, callback_data: b.command }));
+  return row.length === 0 ? undefined : { inline_keyboard: [row] };
+}
+
 /**
  * The Bot API as an outbox: HTML split at 4096, replies to the user's message in groups; streamed as
  * drafts in private chats and as edited messages in groups (`mode`, see {@link TELEGRAM_STREAM_MODES}).
  * The Bot API has no idempotency key and no way to read the chat, so a part whose earlier send has an
- * unknown outcome is sent again (no lookup).
+ * unknown outcome is sent again (no lookup). Buttons are an inline keyboard; a user's private chat has their
+ * user id as chat id, so `direct` needs no call (the message fails if they never started the bot).
  */
 export function telegramOutbox(
   call: TelegramCall,
@@ -84,12 +93,17 @@ export function telegramOutbox(
     async typing(reply) {
       await call("sendChatAction", { ...where(reply), action: "typing" });
     },
+    async direct(userId) {
+      return /^\d{1,20}$/.test(userId) ? { chatId: Number(userId), private: true } : undefined;
+    },
     async post(reply, part) {
+      const keyboard = part.buttons && inlineKeyboard(part.buttons);
       const params = {
         ...where(reply),
         ...(part.index === 0 && !reply.private && reply.messageId !== undefined
           ? { reply_parameters: { message_id: reply.messageId, allow_sending_without_reply: true } }
           : {}),
+        ...(keyboard ? { reply_markup: keyboard } : {}),
       };
       const sent = await withText<{ message_id?: number }>("sendMessage", reply, params, part.text);
       return sent?.message_id === undefined ? undefined : String(sent.message_id);

@@ -7,7 +7,7 @@ export const Int = v.pipe(v.number(), v.integer());
 /** What the Telegram worker needs to answer (`envelope.reply`): where, and which message to answer in groups. */
 export const TelegramReplySchema = v.object({
   chatId: Int,
-  /** The user's message; absent for a message the agent starts (nothing to reply to). */
+  /** The user's message, answered as a reply in groups; absent for a message the agent or the bot starts (outbound, Outbox.direct). */
   messageId: v.optional(Int),
   threadId: v.optional(Int),
   /** Private chats get plain answers; groups get replies to the user's message. */

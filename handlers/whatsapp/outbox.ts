@@ -41,7 +41,7 @@ function templateOf(template: NonNullable<WhatsAppReply["template"]>) {
  * later attempt knows whether a part it was unsure about arrived (`confirms`). No `streaming`: WhatsApp
  * cannot edit, so an answer is held until the agent is done and sent whole (README.md says why).
  */
-export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
+export function whatsappOutbox(call: GraphCall, phoneNumberId?: string): Outbox<WhatsAppReply> {
   const messages = (reply: WhatsAppReply) => `${reply.phoneNumberId}/messages`;
   const callbackData = (key: string | undefined, index: number) =>
     key === undefined ? undefined : chunkCallbackData(key, index);
@@ -59,6 +59,13 @@ export function whatsappOutbox(call: GraphCall): Outbox<WhatsAppReply> {
           typing_indicator: { type: "text" },
         },
       });
+    },
+    // A WhatsApp user id is their phone number (wa_id). Meta delivers a message the bot starts only within
+    // 24 hours of the user's last one (adapter.ts directWindowMs); outside it, as a failed status.
+    async direct(userId) {
+      return phoneNumberId !== undefined && /^\d{5,20}$/.test(userId)
+        ? { phoneNumberId, to: userId }
+        : undefined;
     },
     async post(reply, part) {
       const send = async (content: object) => {

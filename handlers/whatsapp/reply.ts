@@ -7,7 +7,10 @@ import { Digits, Id } from "./content.ts";
 export const WhatsAppReplySchema = v.pipe(
   v.object({
     phoneNumberId: Digits,
-    /** The user's message: marked read, shown typing on, and quoted by the first reply; absent for a message the agent starts. */
+    /**
+     * The user's message: marked read, shown typing on, and quoted by the first reply. Absent for a message
+     * the agent or the bot starts (outbound, Outbox.direct).
+     */
     messageId: v.optional(Id),
     /** The user's phone number (wa_id), when the delivery gave it. */
     to: v.optional(Digits),

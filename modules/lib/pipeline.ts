@@ -1,7 +1,7 @@
 import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { IResolvable, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
-import { DlqAlarm } from "./alarm.ts";
+import { CapAlarm, DlqAlarm } from "./alarm.ts";
 import { QueueEventSource } from "./event-source.ts";
 import { addr, expressionOf, isToken, local, tfNumber, tfString } from "./expr.ts";
 import { BundledFunction } from "./function.ts";
@@ -33,6 +33,17 @@ export interface ChannelIngressProps {
   readonly readsSecret?: boolean;
 }
 
+/** The access and spend settings of a pipeline, as plain values or Terraform expressions. */
+export interface PipelineAccess {
+  readonly policy: string;
+  readonly admins: string[];
+  readonly groupPolicy: string;
+  readonly burstWindowMs: number;
+  readonly rateLimitPerMinute: number;
+  readonly rateLimitPerDay: number;
+  readonly dailyInvocationCap: number;
+}
+
 export interface ChannelPipelineProps {
   /**
    * Deployment name, the prefix of every resource name: queues `<name>.fifo` and `<name>-dlq.fifo`, functions
@@ -51,6 +62,13 @@ export interface ChannelPipelineProps {
   readonly sessionScope?: string;
   /** Whether answers show while the agent writes them (`STREAM_REPLIES`). @default true */
   readonly streamReplies?: boolean | IResolvable;
+  /**
+   * Who reaches the agent and how much (docs/architecture.md "Access"): the worker's `ACCESS_POLICY`,
+   * `ADMINS`, `GROUP_POLICY` (the ingress's too), `BURST_WINDOW_MS`, `RATE_LIMIT_PER_MINUTE`,
+   * `RATE_LIMIT_PER_DAY` and `DAILY_INVOCATION_CAP`. Unset: the handlers' defaults (allowlist, no admins,
+   * no limits, no merging).
+   */
+  readonly access?: PipelineAccess;
   /** Worker memory, in MB, 128–10240. */
   readonly workerMemoryMb: number;
   /** Worker timeout, in seconds, 1–900. */
@@ -136,6 +154,8 @@ export class ChannelPipeline extends Construct {
   readonly sendEventSource: QueueEventSource;
   readonly dlqAlarm: DlqAlarm;
   readonly sendDlqAlarm: DlqAlarm;
+  /** The daily-cap alarm (with `access`): present when `DAILY_INVOCATION_CAP` is above 0. */
+  readonly capAlarm?: CapAlarm;
   /** The local holding the visibility timeout, when it is decided at plan. */
   readonly visibilityTimeout?: TerraformLocal;
   private readonly props: ChannelPipelineProps;
@@ -193,6 +213,23 @@ export class ChannelPipeline extends Construct {
       : String(props.maxReceiveCount);
     const forUser =
       typeof props.enableAgentUserId === "boolean" ? props.enableAgentUserId : expr(props.enableAgentUserId);
+    const access = props.access;
+    // A number (or a Terraform number) as the string an environment variable holds.
+    const numberString = (value: number) =>
+      isToken(value) ? tfString(`tostring(${expr(value)})`) : String(value);
+    const accessEnvironment: Record<string, string> = access
+      ? {
+          ACCESS_POLICY: access.policy,
+          ADMINS: isToken(access.admins)
+            ? tfString(`join(",", ${expr(access.admins)})`)
+            : access.admins.join(","),
+          GROUP_POLICY: access.groupPolicy,
+          BURST_WINDOW_MS: numberString(access.burstWindowMs),
+          RATE_LIMIT_PER_MINUTE: numberString(access.rateLimitPerMinute),
+          RATE_LIMIT_PER_DAY: numberString(access.rateLimitPerDay),
+          DAILY_INVOCATION_CAP: numberString(access.dailyInvocationCap),
+        }
+      : {};
     // A boolean (or a Terraform bool) as the "true"/"false" an environment variable holds.
     const boolString = (value: boolean | IResolvable) =>
       typeof value === "boolean" ? String(value) : tfString(`${expr(value)} ? "true" : "false"`);
@@ -215,6 +252,7 @@ export class ChannelPipeline extends Construct {
         SEND_QUEUE_URL: this.sendQueues.queue.url,
         SEND_QUEUE_ARN: this.sendQueues.queue.arn,
         SEND_DLQ_URL: this.sendQueues.dlq.url,
+        ...accessEnvironment,
         ...props.workerEnvironment,
         LEDGER_TABLE: this.ledger.table.name,
         LOG_LEVEL: props.logLevel,
@@ -269,6 +307,18 @@ export class ChannelPipeline extends Construct {
       snsTopicArn: expr(props.alarmSnsTopicArn),
       tags,
     });
+
+    if (access) {
+      this.capAlarm = new CapAlarm(this, "CapAlarm", {
+        terraformName: "daily_cap",
+        logGroupName: this.worker.logGroup.name,
+        alarmName: `${name}-daily-cap-reached`,
+        metricNamespace: `AgentcoreRelay/${name}`,
+        create: `${expr(access.dailyInvocationCap)} > 0`,
+        snsTopicArn: expr(props.alarmSnsTopicArn),
+        tags,
+      });
+    }
   }
 
   /**
@@ -292,6 +342,7 @@ export class ChannelPipeline extends Construct {
       environment: {
         QUEUE_URL: this.queues.queue.url,
         ...this.secretEnvironment(),
+        ...(this.props.access ? { GROUP_POLICY: this.props.access.groupPolicy } : {}),
         ...props.environment,
         LOG_LEVEL: this.props.logLevel,
       },
@@ -341,6 +392,15 @@ export function channelPipelineInputs(v: ChannelVariables): ChannelPipelineProps
     enableAgentUserId: v.enableAgentUserId.booleanValue,
     sessionScope: v.sessionScope.stringValue,
     streamReplies: v.streamReplies.booleanValue,
+    access: {
+      policy: v.accessPolicy.stringValue,
+      admins: v.admins.listValue,
+      groupPolicy: v.groupPolicy.stringValue,
+      burstWindowMs: v.burstWindowMs.numberValue,
+      rateLimitPerMinute: v.rateLimitPerMinute.numberValue,
+      rateLimitPerDay: v.rateLimitPerDay.numberValue,
+      dailyInvocationCap: v.dailyInvocationCap.numberValue,
+    },
     workerMemoryMb: v.workerMemoryMb.numberValue,
     workerTimeoutSeconds: v.workerTimeoutSeconds.numberValue,
     queueVisibilityTimeoutSeconds: v.queueVisibilityTimeoutSeconds.numberValue,

@@ -223,6 +223,13 @@ export const expectedPipeline = {
       SEND_QUEUE_URL: "${aws_sqs_queue.send.url}",
       SEND_QUEUE_ARN: "${aws_sqs_queue.send.arn}",
       SEND_DLQ_URL: "${aws_sqs_queue.send_dlq.url}",
+      ACCESS_POLICY: "${var.access_policy}",
+      ADMINS: '${join(",", var.admins)}',
+      GROUP_POLICY: "${var.group_policy}",
+      BURST_WINDOW_MS: "${tostring(var.burst_window_ms)}",
+      RATE_LIMIT_PER_MINUTE: "${tostring(var.rate_limit_per_minute)}",
+      RATE_LIMIT_PER_DAY: "${tostring(var.rate_limit_per_day)}",
+      DAILY_INVOCATION_CAP: "${tostring(var.daily_invocation_cap)}",
       ...extra,
       LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "${var.log_level}",
@@ -240,6 +247,7 @@ export const expectedPipeline = {
     return {
       QUEUE_URL: "${aws_sqs_queue.this.url}",
       SECRET_ARN: "${local.secret_arn}",
+      GROUP_POLICY: "${var.group_policy}",
       ...extra,
       LOG_LEVEL: "${var.log_level}",
     };

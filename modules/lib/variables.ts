@@ -24,6 +24,11 @@ export const DEFAULTS = {
   logRetentionDays: 14,
   secretRecoveryWindowInDays: 30,
   sessionScope: "conversation",
+  accessPolicy: "pairing",
+  groupPolicy: "mention",
+  // Long enough to take in "hi" / "can you" / "check my calendar" typed one after the other, short enough
+  // not to be felt beside the agent's seconds (README "Bursts").
+  burstWindowMs: 1500,
   // The stage's throttle: far above what a chat bot receives (an ingress answers in ~50 ms, so 50/s needs
   // about 3 concurrent ingresses), far below what would run up the bill or the account's concurrency.
   apiThrottlingRateLimit: 50,
@@ -38,6 +43,12 @@ export const DEFAULTS = {
 export const CHANNEL_NAME_MAX_LENGTH = 56;
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/** Who reaches the agent (the worker's ACCESS_POLICY, handlers/core/access/settings.ts). */
+export const ACCESS_POLICIES = ["pairing", "allowlist", "open"] as const;
+
+/** When a group is answered (GROUP_POLICY): when the bot is mentioned or replied to, or always. */
+export const GROUP_POLICIES = ["mention", "always"] as const;
 
 /** What one agent session covers (the worker's SESSION_SCOPE): a chat, or one member of a chat. */
 export const SESSION_SCOPES = ["conversation", "user"] as const;
@@ -67,6 +78,13 @@ export interface ChannelVariables {
   readonly enableAgentUserId: TerraformVariable;
   readonly sessionScope: TerraformVariable;
   readonly streamReplies: TerraformVariable;
+  readonly accessPolicy: TerraformVariable;
+  readonly admins: TerraformVariable;
+  readonly groupPolicy: TerraformVariable;
+  readonly burstWindowMs: TerraformVariable;
+  readonly rateLimitPerMinute: TerraformVariable;
+  readonly rateLimitPerDay: TerraformVariable;
+  readonly dailyInvocationCap: TerraformVariable;
   readonly secretArn: TerraformVariable;
   readonly secretRecoveryWindowInDays: TerraformVariable;
   readonly workerTimeoutSeconds: TerraformVariable;
@@ -189,6 +207,7 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
         `${o.channel} can show them (the channel's README says how and at what pace); false sends each answer whole, once ` +
         "the agent is done. Agents that do not stream (a JSON answer) are answered whole either way.",
     }),
+    ...accessVariables(scope, o),
     secretArn: variable(scope, "secret_arn", {
       type: "string",
       default: null,
@@ -437,5 +456,94 @@ export function roleVariables(
         },
       ],
     }),
+  };
+}
+
+const quoted = (values: readonly string[]) => values.map((value) => `"${value}"`).join(", ");
+
+/** The access and spend inputs (docs/architecture.md "Access"): the worker's ACCESS_POLICY, ADMINS and limits. */
+function accessVariables(scope: Construct, o: ChannelVariablesOptions) {
+  const limit = (name: string, what: string) =>
+    variable(scope, name, {
+      type: "number",
+      default: 0,
+      description: `${what}; 0 (the default) for no limit.`,
+      validation: [
+        {
+          condition: intIn(`var.${name}`, 0, 100000000),
+          errorMessage: `${name} must be an integer from 0 (no limit) to 100000000.`,
+        },
+      ],
+    });
+  return {
+    accessPolicy: variable(scope, "access_policy", {
+      type: "string",
+      default: DEFAULTS.accessPolicy,
+      description:
+        "Who reaches the agent (the worker's `ACCESS_POLICY`): `pairing` (the default): a stranger gets a one-time " +
+        "code, and `admins` are asked in their own chat with the bot to `/allow` or `/deny` it; `allowlist`: only " +
+        "`allowed_users`, `admins` and who an admin allowed, strangers get a short refusal; `open`: everyone. " +
+        "`bun run access` grants and revokes from the command line.",
+      validation: [
+        {
+          condition: `contains([${quoted(ACCESS_POLICIES)}], var.access_policy)`,
+          errorMessage: `access_policy must be one of ${ACCESS_POLICIES.join(", ")}.`,
+        },
+      ],
+    }),
+    admins: variable(scope, "admins", {
+      type: "list(string)",
+      default: [],
+      description:
+        `Admins of the bot (the worker's \`ADMINS\`): ${o.userIdHint}. They may always use it, are exempt from ` +
+        "the rate limits and the daily cap, are asked about pairing codes and unknown groups, answer with `/allow`, " +
+        "`/deny`, `/users` and `/revoke`, and hear when the daily cap is reached.",
+      validation: [
+        {
+          condition: `alltrue([for u in var.admins : can(regex(${JSON.stringify(o.userIdPattern)}, u))])`,
+          errorMessage: `admins entries must be ${o.userIdHint} ("*" is not an admin).`,
+        },
+      ],
+    }),
+    groupPolicy: variable(scope, "group_policy", {
+      type: "string",
+      default: DEFAULTS.groupPolicy,
+      description:
+        "When a group the bot is in is answered (`GROUP_POLICY`, read by the ingress and the worker): `mention` (the " +
+        "default), only messages that mention the bot or reply to it; `always`, every message. An admin may set one " +
+        "group otherwise. A group nobody allowed is answered only after an admin allows it (with `access_policy` `pairing`).",
+      validation: [
+        {
+          condition: `contains([${quoted(GROUP_POLICIES)}], var.group_policy)`,
+          errorMessage: `group_policy must be one of ${GROUP_POLICIES.join(", ")}.`,
+        },
+      ],
+    }),
+    burstWindowMs: variable(scope, "burst_window_ms", {
+      type: "number",
+      default: DEFAULTS.burstWindowMs,
+      description:
+        "Milliseconds (0–60000) within which a conversation's messages are merged into one agent call and one " +
+        "answer (`BURST_WINDOW_MS`); every answer waits this long after the first message of its burst, and the " +
+        "hold takes one of `max_receive_count`'s receives. 0 turns it off.",
+      validation: [
+        {
+          condition: intIn("var.burst_window_ms", 0, 60000),
+          errorMessage: "burst_window_ms must be an integer from 0 (off) to 60000.",
+        },
+      ],
+    }),
+    rateLimitPerMinute: limit(
+      "rate_limit_per_minute",
+      "Messages a user may send per minute (`RATE_LIMIT_PER_MINUTE`; admins exempt): past it they are told once and not answered until the minute is over",
+    ),
+    rateLimitPerDay: limit(
+      "rate_limit_per_day",
+      "Messages a user may send per UTC day (`RATE_LIMIT_PER_DAY`; admins exempt): past it they are told once a day",
+    ),
+    dailyInvocationCap: limit(
+      "daily_invocation_cap",
+      "Agent invocations of this deployment per UTC day (`DAILY_INVOCATION_CAP`): past it users are told to come back tomorrow, admins are still answered and told once, and the `<name>-daily-cap-reached` alarm notifies `alarm_sns_topic_arn`",
+    ),
   };
 }

@@ -34,6 +34,8 @@ describe("resources", () => {
       "aws_cloudwatch_log_group.access",
       "aws_cloudwatch_log_group.ingress",
       "aws_cloudwatch_log_group.worker",
+      "aws_cloudwatch_log_metric_filter.daily_cap",
+      "aws_cloudwatch_metric_alarm.daily_cap",
       "aws_cloudwatch_metric_alarm.dlq",
       "aws_cloudwatch_metric_alarm.send_dlq",
       "aws_dynamodb_table.ledger",
@@ -181,7 +183,8 @@ describe("app manifest", () => {
   test("what the handlers need is asked for, and nothing else", () => {
     // app_mention events; chat.postMessage; message.im; reactions.add/remove; message.channels/groups and
     // conversations.replies; reading back reply parts (conversations.replies/history) wherever the bot
-    // answers: DMs, channel and private-channel threads, group DMs; assistant.threads.setStatus.
+    // answers: DMs, channel and private-channel threads, group DMs; assistant.threads.setStatus; conversations.open
+    // (a DM with an admin about an access request).
     expect([...BOT_SCOPES, ...ASSISTANT_SCOPES].sort()).toEqual([
       "app_mentions:read",
       "assistant:write",
@@ -189,6 +192,7 @@ describe("app manifest", () => {
       "chat:write",
       "groups:history",
       "im:history",
+      "im:write",
       "metadata.message:read",
       "mpim:history",
       "reactions:write",

@@ -34,7 +34,8 @@ export const INGRESS_TIMEOUT_SECONDS = 10;
  * place, Slack refuses the read there and such a part is posted again. `channels:history` and
  * `groups:history` also serve the thread-replies check; `mpim:history` covers mentions in group DMs;
  * `metadata.message:read` lets the read return the metadata that marks each reply part. `chat:write` also
- * covers chat.update, chat.delete and the streams (chat.startStream, chat.appendStream, chat.stopStream).
+ * covers chat.update, chat.delete and the streams (chat.startStream, chat.appendStream, chat.stopStream);
+ * `im:write` lets the worker open a DM with an admin (conversations.open) to ask them about an access request.
  * A scope adds no events: those are listed in `bot_events` alone.
  */
 export const BOT_SCOPES = [
@@ -46,6 +47,7 @@ export const BOT_SCOPES = [
   "groups:history",
   "mpim:history",
   "metadata.message:read",
+  "im:write",
 ] as const;
 export const ASSISTANT_SCOPES = ["assistant:write"] as const;
 

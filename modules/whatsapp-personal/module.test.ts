@@ -24,6 +24,8 @@ describe("resources", () => {
     expect(addresses.sort()).toEqual(
       [
         "aws_cloudwatch_log_group.worker",
+        "aws_cloudwatch_log_metric_filter.daily_cap",
+        "aws_cloudwatch_metric_alarm.daily_cap",
         "aws_cloudwatch_metric_alarm.dlq",
         "aws_cloudwatch_metric_alarm.outbound_dlq",
         "aws_cloudwatch_metric_alarm.send_dlq",

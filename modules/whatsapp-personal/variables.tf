@@ -76,6 +76,90 @@ variable "stream_replies" {
   nullable    = false
 }
 
+variable "access_policy" {
+  description = "Who reaches the agent (the worker's `ACCESS_POLICY`): `pairing` (the default): a stranger gets a one-time code, and `admins` are asked in their own chat with the bot to `/allow` or `/deny` it; `allowlist`: only `allowed_users`, `admins` and who an admin allowed, strangers get a short refusal; `open`: everyone. `bun run access` grants and revokes from the command line."
+  type        = string
+  default     = "pairing"
+  nullable    = false
+
+  validation {
+    condition     = contains(["pairing", "allowlist", "open"], var.access_policy)
+    error_message = "access_policy must be one of pairing, allowlist, open."
+  }
+}
+
+variable "admins" {
+  description = "Admins of the bot (the worker's `ADMINS`): WhatsApp user JIDs: a phone number as \"491701234567@s.whatsapp.net\" (country code and number, no +), a hidden id as \"<id>@lid\". They may always use it, are exempt from the rate limits and the daily cap, are asked about pairing codes and unknown groups, answer with `/allow`, `/deny`, `/users` and `/revoke`, and hear when the daily cap is reached."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for u in var.admins : can(regex("^\\d{1,24}@(?:s\\.whatsapp\\.net|lid)$", u))])
+    error_message = "admins entries must be WhatsApp user JIDs: a phone number as \"491701234567@s.whatsapp.net\" (country code and number, no +), a hidden id as \"<id>@lid\" (\"*\" is not an admin)."
+  }
+}
+
+variable "group_policy" {
+  description = "When a group the bot is in is answered (`GROUP_POLICY`, read by the ingress and the worker): `mention` (the default), only messages that mention the bot or reply to it; `always`, every message. An admin may set one group otherwise. A group nobody allowed is answered only after an admin allows it (with `access_policy` `pairing`)."
+  type        = string
+  default     = "mention"
+  nullable    = false
+
+  validation {
+    condition     = contains(["mention", "always"], var.group_policy)
+    error_message = "group_policy must be one of mention, always."
+  }
+}
+
+variable "burst_window_ms" {
+  description = "Milliseconds (0–60000) within which a conversation's messages are merged into one agent call and one answer (`BURST_WINDOW_MS`); every answer waits this long after the first message of its burst, and the hold takes one of `max_receive_count`'s receives. 0 turns it off."
+  type        = number
+  default     = 1500
+  nullable    = false
+
+  validation {
+    condition     = floor(var.burst_window_ms) == var.burst_window_ms && var.burst_window_ms >= 0 && var.burst_window_ms <= 60000
+    error_message = "burst_window_ms must be an integer from 0 (off) to 60000."
+  }
+}
+
+variable "rate_limit_per_minute" {
+  description = "Messages a user may send per minute (`RATE_LIMIT_PER_MINUTE`; admins exempt): past it they are told once and not answered until the minute is over; 0 (the default) for no limit."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = floor(var.rate_limit_per_minute) == var.rate_limit_per_minute && var.rate_limit_per_minute >= 0 && var.rate_limit_per_minute <= 100000000
+    error_message = "rate_limit_per_minute must be an integer from 0 (no limit) to 100000000."
+  }
+}
+
+variable "rate_limit_per_day" {
+  description = "Messages a user may send per UTC day (`RATE_LIMIT_PER_DAY`; admins exempt): past it they are told once a day; 0 (the default) for no limit."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = floor(var.rate_limit_per_day) == var.rate_limit_per_day && var.rate_limit_per_day >= 0 && var.rate_limit_per_day <= 100000000
+    error_message = "rate_limit_per_day must be an integer from 0 (no limit) to 100000000."
+  }
+}
+
+variable "daily_invocation_cap" {
+  description = "Agent invocations of this deployment per UTC day (`DAILY_INVOCATION_CAP`): past it users are told to come back tomorrow, admins are still answered and told once, and the `<name>-daily-cap-reached` alarm notifies `alarm_sns_topic_arn`; 0 (the default) for no limit."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = floor(var.daily_invocation_cap) == var.daily_invocation_cap && var.daily_invocation_cap >= 0 && var.daily_invocation_cap <= 100000000
+    error_message = "daily_invocation_cap must be an integer from 0 (no limit) to 100000000."
+  }
+}
+
 variable "secret_arn" {
   description = "ARN of an existing Secrets Manager secret whose value is JSON with the key `session_key` (32-512 visible ASCII characters, the key the worker derives agent session ids with; without it the ids are unkeyed hashes of public chat ids). When null the module creates the secret, with a random `session_key`. Must be known at plan time (a literal, a variable or a data source)."
   type        = string

@@ -220,21 +220,28 @@ resource "aws_lambda_function" "worker" {
 
   environment {
     variables = {
-      AGENT_QUALIFIER   = var.agent_qualifier
-      AGENT_RUNTIME_ARN = var.agent_runtime_arn
-      AGENT_USER_ID     = var.enable_agent_user_id ? "true" : "false"
-      ALLOWED_USERS     = join(",", var.allowed_users)
-      LEDGER_TABLE      = aws_dynamodb_table.ledger.name
-      LOG_LEVEL         = var.log_level
-      MAX_RECEIVE_COUNT = tostring(var.max_receive_count)
-      QUEUE_URL         = aws_sqs_queue.this.url
-      SECRET_ARN        = local.secret_arn
-      SEND_DLQ_URL      = aws_sqs_queue.send_dlq.url
-      SEND_QUEUE_ARN    = aws_sqs_queue.send.arn
-      SEND_QUEUE_URL    = aws_sqs_queue.send.url
-      SESSION_SCOPE     = var.session_scope
-      STREAM_REPLIES    = var.stream_replies ? "true" : "false"
-      WHATSAPP_APP_ID   = local.app_id
+      ACCESS_POLICY         = var.access_policy
+      ADMINS                = join(",", var.admins)
+      AGENT_QUALIFIER       = var.agent_qualifier
+      AGENT_RUNTIME_ARN     = var.agent_runtime_arn
+      AGENT_USER_ID         = var.enable_agent_user_id ? "true" : "false"
+      ALLOWED_USERS         = join(",", var.allowed_users)
+      BURST_WINDOW_MS       = tostring(var.burst_window_ms)
+      DAILY_INVOCATION_CAP  = tostring(var.daily_invocation_cap)
+      GROUP_POLICY          = var.group_policy
+      LEDGER_TABLE          = aws_dynamodb_table.ledger.name
+      LOG_LEVEL             = var.log_level
+      MAX_RECEIVE_COUNT     = tostring(var.max_receive_count)
+      QUEUE_URL             = aws_sqs_queue.this.url
+      RATE_LIMIT_PER_DAY    = tostring(var.rate_limit_per_day)
+      RATE_LIMIT_PER_MINUTE = tostring(var.rate_limit_per_minute)
+      SECRET_ARN            = local.secret_arn
+      SEND_DLQ_URL          = aws_sqs_queue.send_dlq.url
+      SEND_QUEUE_ARN        = aws_sqs_queue.send.arn
+      SEND_QUEUE_URL        = aws_sqs_queue.send.url
+      SESSION_SCOPE         = var.session_scope
+      STREAM_REPLIES        = var.stream_replies ? "true" : "false"
+      WHATSAPP_APP_ID       = local.app_id
     }
   }
 
@@ -318,6 +325,39 @@ resource "aws_cloudwatch_metric_alarm" "send_dlq" {
   tags               = var.tags
 }
 
+resource "aws_cloudwatch_log_metric_filter" "daily_cap" {
+  count = var.daily_invocation_cap > 0 ? 1 : 0
+
+  log_group_name = aws_cloudwatch_log_group.worker.name
+
+  metric_transformation {
+    name      = "DailyCapReached"
+    namespace = "AgentcoreRelay/${var.name}"
+    unit      = "Count"
+    value     = "1"
+  }
+
+  name    = "${var.name}-daily-cap-reached"
+  pattern = "{ $.event = \"access.cap_reached\" }"
+}
+
+resource "aws_cloudwatch_metric_alarm" "daily_cap" {
+  count = var.daily_invocation_cap > 0 ? 1 : 0
+
+  alarm_actions       = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+  alarm_description   = "The daily cap of agent invocations was reached: users are told to come back tomorrow (UTC)."
+  alarm_name          = "${var.name}-daily-cap-reached"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 1
+  metric_name         = "DailyCapReached"
+  namespace           = "AgentcoreRelay/${var.name}"
+  period              = 300
+  statistic           = "Sum"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  tags                = var.tags
+}
+
 resource "aws_cloudwatch_log_group" "ingress" {
   name              = "/aws/lambda/${var.name}-ingress"
   retention_in_days = var.log_retention_days
@@ -380,6 +420,7 @@ resource "aws_lambda_function" "ingress" {
 
   environment {
     variables = {
+      GROUP_POLICY = var.group_policy
       LEDGER_TABLE = aws_dynamodb_table.ledger.name
       LOG_LEVEL    = var.log_level
       QUEUE_URL    = aws_sqs_queue.this.url

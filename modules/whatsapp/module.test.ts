@@ -33,6 +33,8 @@ describe("resources", () => {
       "aws_cloudwatch_log_group.access",
       "aws_cloudwatch_log_group.ingress",
       "aws_cloudwatch_log_group.worker",
+      "aws_cloudwatch_log_metric_filter.daily_cap",
+      "aws_cloudwatch_metric_alarm.daily_cap",
       "aws_cloudwatch_metric_alarm.dlq",
       "aws_cloudwatch_metric_alarm.send_dlq",
       "aws_dynamodb_table.ledger",

@@ -106,6 +106,7 @@ export function toEnvelope(message: DiscordMessage, botId: string, now = Date.no
       eventId: message.id,
       conversation: message.channel_id,
       user: { id: message.author.id, ...(name ? { name } : {}) },
+      ...(direct ? {} : { group: true }),
       text: command ? command.text : text,
       ...(command ? { command: command.command } : {}),
       attachments: attachmentsOf(message),

@@ -234,6 +234,7 @@ export function toEnvelope(
       eventId: eventIdOf(chat, sender, key.id),
       conversation: chat,
       user: { id: userId, ...(name ? { name } : {}) },
+      ...(group ? { group: true } : {}),
       text: command ? command.text : prompt,
       ...(command ? { command: command.command } : {}),
       attachments,

@@ -1,58 +1,10 @@
 /**
- * An embedded DynamoDB-compatible server (dynalite, in memory) for the send ledger: the real
- * @aws-sdk/client-dynamodb talks to it through AWS_ENDPOINT_URL_DYNAMODB.
+ * The embedded DynamoDB (emulators/dynamodb.ts) as the tests that call handlers/core directly share it.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import dynalite from "dynalite";
+import { type LocalDynamo, startDynamo } from "../../emulators/dynamodb.ts";
 import { setEnv } from "./env.ts";
 
-export interface LocalDynamo {
-  /** For AWS_ENDPOINT_URL_DYNAMODB. */
-  readonly endpoint: string;
-  readonly client: DynamoDBClient;
-  /** Creates a ledger table as the modules define it (partition key `id`). */
-  createLedgerTable(name: string): Promise<string>;
-  close(): Promise<void>;
-}
-
-/** Starts dynalite on 127.0.0.1 with instant table creation. */
-export async function startDynamo(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  server.unref();
-  const { port } = server.address() as { port: number };
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
-  return {
-    endpoint,
-    client,
-    async createLedgerTable(name) {
-      await client.send(
-        new CreateTableCommand({
-          TableName: name,
-          AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-          KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-          BillingMode: "PAY_PER_REQUEST",
-        }),
-      );
-      // Even with createTableMs 0 the table is CREATING (and not found) until a timer has run.
-      for (;;) {
-        const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
-        if (Table?.TableStatus === "ACTIVE") return name;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        client.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
+export { type LocalDynamo, startDynamo } from "../../emulators/dynamodb.ts";
 
 /** Kept on globalThis: the test runner may load this module once per test file. */
 const SHARED = Symbol.for("agentcore-relay.sharedDynamo");

@@ -5,6 +5,8 @@
  * once), workers killed mid-stream on the Telegram path, the security checks over the modules, and the
  * scan of every log line for secrets.
  */
+
+import { startDynamo } from "../../emulators/dynamodb.ts";
 import { type ChannelTarget, discover } from "./channels/index.ts";
 import type { ChannelProfile } from "./channels/profile.ts";
 import { type DrainFigures, drainFuzzQueue } from "./drain.ts";
@@ -103,7 +105,16 @@ async function ingressPart(
   logs: LogCapture,
 ) {
   const allowed = profile.users.allowed(0);
-  const rig = await startRig(profile, { allowedUsers: allowed, logs });
+  // The worker as the modules deploy it by default: pairing, with the relay's table; the allowed user is the
+  // admin, so every stranger the fuzz makes up asks for a code (and the admin is asked) and none may reach the agent.
+  const dynamo = await startDynamo();
+  const env = {
+    LEDGER_TABLE: await dynamo.createLedgerTable("fuzz-ledger"),
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    ACCESS_POLICY: "pairing",
+    ADMINS: allowed,
+  };
+  const rig = await startRig(profile, { allowedUsers: allowed, logs, env });
   try {
     const fuzz = await runFuzz(rig, { cases: size.fuzzCases, seed: size.seed });
     const drained = await drainFuzzQueue(rig, logs, new Set([allowed]));
@@ -111,6 +122,7 @@ async function ingressPart(
     return { fuzz, forgeries, drain: { ...drained, channel: target.channel } };
   } finally {
     await rig.close();
+    await dynamo.close();
   }
 }
 

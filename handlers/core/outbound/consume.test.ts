@@ -2,8 +2,9 @@ import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
 import type { SQSRecord } from "aws-lambda";
 import * as v from "valibot";
 import { setEnv } from "../../../test/harness/env.ts";
+import { type AccessSettings, allowlistOnly } from "../access/settings.ts";
+import type { AccessRecord, AccessStore, Subject } from "../access/store.ts";
 import type { ChannelAdapter } from "../adapter.ts";
-import { parseAllowlist } from "../allowlist.ts";
 import { PlatformError } from "../errors.ts";
 import { noLedger, type SendLedger } from "../ledger.ts";
 import { deliverOutbound, type OutboundDelivery } from "./consume.ts";
@@ -54,7 +55,15 @@ function completeOnly(): SendLedger {
     ...noLedger,
     get: async (id) =>
       done.has(id)
-        ? { text: undefined, delivered: 0, complete: true, inFlight: undefined, seen: [], refs: [] }
+        ? {
+            text: undefined,
+            delivered: 0,
+            complete: true,
+            inFlight: undefined,
+            seen: [],
+            refs: [],
+            burst: 1,
+          }
         : undefined,
     complete: async (id) => void done.add(id),
   };
@@ -85,7 +94,7 @@ function delivery(
     secret: async () => ({}),
     outbox: async () => adapter.outbox({}),
     ledger: completeOnly(),
-    allowlist: parseAllowlist("42"),
+    access: { settings: allowlistOnly("42"), store: undefined },
     contacts: noContacts,
     dlqUrl: undefined,
     maxReceiveCount: 3,
@@ -118,6 +127,57 @@ test("only where an allowed user talked to the agent: the conversation is one, o
   expect(logged()).toEqual([refused, refused]);
   expect(await deliverOutbound(record(group), delivery(sent, { contacts: contacts("42") }))).toBe("done");
   expect(sent[0]).toBe("-100: FIRST LINE HERE");
+});
+
+/** An access store holding grants only: `granted` lists "user:<id>" and "group:<id>". */
+function grants(...granted: string[]): AccessStore {
+  const record = async ({ kind, id }: Subject): Promise<AccessRecord | undefined> =>
+    granted.includes(`${kind}:${id}`)
+      ? ({ subject: { kind, id }, granted: { by: "admin", at: 0 } } as unknown as AccessRecord)
+      : undefined;
+  return { record } as unknown as AccessStore;
+}
+
+test("the access gate decides who is still allowed: grants, admins, revokes, open, enabled groups", async () => {
+  const sent: string[] = [];
+  const lastUser = (user: string | undefined): Contacts => ({ ...noContacts, lastUser: async () => user });
+  const gate = (settings: Partial<AccessSettings>, store?: AccessStore) => ({
+    access: { settings: { ...allowlistOnly(""), ...settings }, store },
+  });
+  const group = { ...message, conversation: "-100" };
+  const refusedBy = async (to: Partial<OutboundDelivery<object, { chat: number }>>) =>
+    (await deliverOutbound(record(group), delivery(sent, to))) === "done" && sent.length === 0;
+  // Granted at run time (an admin's /allow): the user's direct chat, and a group they last talked in.
+  expect(await deliverOutbound(record(message), delivery(sent, gate({}, grants("user:42"))))).toBe("done");
+  expect(
+    await deliverOutbound(
+      record(group),
+      delivery(sent, { ...gate({}, grants("user:7")), contacts: lastUser("7") }),
+    ),
+  ).toBe("done");
+  expect(sent.splice(0)).toEqual([
+    "42: FIRST LINE HERE",
+    "42: SECOND LINE HERE",
+    "-100: FIRST LINE HERE",
+    "-100: SECOND LINE HERE",
+  ]);
+  // Revoked (no grant any more), or nobody ever talked there even under `open`: nothing is sent.
+  expect(await refusedBy({ ...gate({}, grants()), contacts: lastUser("7") })).toBe(true);
+  expect(await refusedBy({ ...gate({ policy: "open" }), contacts: lastUser(undefined) })).toBe(true);
+  logged();
+  // An admin; anyone under `open`; under `pairing` an enabled group whoever talked there last.
+  for (const to of [
+    { ...gate({ admins: new Set(["7"]) }), contacts: lastUser("7") },
+    { ...gate({ policy: "open" }), contacts: lastUser("7") },
+    { ...gate({ policy: "pairing" }, grants("group:-100")), contacts: lastUser("7") },
+  ]) {
+    const key = `k-${sent.length}`;
+    expect(
+      await deliverOutbound(record({ ...group, idempotencyKey: key, text: "hi" }), delivery(sent, to)),
+    ).toBe("done");
+  }
+  expect(sent).toEqual(["-100: HI", "-100: HI", "-100: HI"]);
+  expect(logged()).toEqual([]);
 });
 
 test("a message no retry can fix is logged with its reason and, without a DLQ to move it to, retried", async () => {

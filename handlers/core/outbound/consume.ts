@@ -1,7 +1,9 @@
 import type { SQSRecord } from "aws-lambda";
 import * as v from "valibot";
+import { allowedUser } from "../access/gate.ts";
+import type { AccessSettings } from "../access/settings.ts";
+import type { AccessStore } from "../access/store.ts";
 import type { ChannelAdapter, Outbox } from "../adapter.ts";
-import type { Allowlist } from "../allowlist.ts";
 import type { Outcome } from "../batch.ts";
 import { ConfigError, isRetryable } from "../errors.ts";
 import type { SendLedger } from "../ledger.ts";
@@ -17,7 +19,8 @@ export interface OutboundDelivery<Secret, Reply> {
   readonly secret: () => Promise<Secret>;
   readonly outbox: () => Promise<Outbox<Reply>>;
   readonly ledger: SendLedger;
-  readonly allowlist: Allowlist;
+  /** The access gate's settings and grants (handlers/core/access): who the agent may write to. */
+  readonly access: { readonly settings: AccessSettings; readonly store: AccessStore | undefined };
   readonly contacts: Contacts;
   /** The send queue's DLQ: a message no retry can fix goes there at once (else it waits out its retries). */
   readonly dlqUrl: string | undefined;
@@ -86,17 +89,26 @@ export async function deliverOutbound<Secret, Reply>(
 }
 
 /**
- * Whether the agent may write in the message's conversation: the allowlist allows the conversation's id
- * as a user (a direct chat, where the two are the same), or the user who last talked to the agent there is
- * still allowed.
+ * Whether the agent may write in the message's conversation, as the access gate would let it answer there
+ * (handlers/core/access): the conversation's id is a user the gate lets through by name (a direct chat,
+ * where the two are the same), or someone talked to the agent there and the gate would still let them:
+ * under `open` anyone, under `pairing` an enabled group's members, else the user who last talked there
+ * still allowed (an admin, in ALLOWED_USERS, or granted and not revoked).
  */
 async function mayWrite(
   message: OutboundMessage,
-  delivery: Pick<OutboundDelivery<unknown, unknown>, "allowlist" | "contacts">,
+  delivery: Pick<OutboundDelivery<unknown, unknown>, "access" | "contacts">,
 ): Promise<boolean> {
-  if (delivery.allowlist.allows(message.conversation)) return true;
+  const { settings, store } = delivery.access;
+  if (await allowedUser(message.conversation, settings, store)) return true;
   const user = await delivery.contacts.lastUser(`${message.channel}:${message.conversation}`);
-  return user !== undefined && delivery.allowlist.allows(user);
+  if (user === undefined) return false;
+  if (settings.policy === "open") return true;
+  if (settings.policy === "pairing") {
+    const group = await store?.record({ kind: "group", id: message.conversation });
+    if (group?.granted !== undefined) return true;
+  }
+  return allowedUser(user, settings, store);
 }
 
 /** Moves a message no retry can fix to the DLQ, logged with the reason; without a DLQ URL, it is retried there. */

@@ -1,4 +1,4 @@
-import type { Outbox, Part, Ref } from "../adapter.ts";
+import type { Button, Outbox, Part, Ref } from "../adapter.ts";
 import { OutOfTimeError } from "../budget.ts";
 import { PlatformError } from "../errors.ts";
 import type { LedgerEntry, SendLedger } from "../ledger.ts";
@@ -83,6 +83,8 @@ export interface SendOptions {
   readonly progress?: Progress;
   /** The text each posted part shows now, when known (a stream's last update): no edit is needed where it is final. */
   readonly shown?: readonly (string | undefined)[];
+  /** Buttons under the last part, where the platform has buttons (elsewhere the text says the commands). */
+  readonly buttons?: readonly Button[];
 }
 
 /** The messages `markdown` makes on a platform; never none (the "no answer" notice then). */
@@ -105,13 +107,14 @@ export async function sendAnswer<Reply>(
   markdown: string,
   options: SendOptions,
 ): Promise<void> {
-  const { deadline, key, record = noRecord, progress = { delivered: 0 }, shown = [] } = options;
+  const { deadline, key, record = noRecord, progress = { delivered: 0 }, shown = [], buttons } = options;
   const refs = progress.refs ?? [];
   const texts = renderParts(outbox, markdown);
   const call = <T>(work: () => Promise<T>) => retryWhenRateLimited(work, deadline);
   for (const [index, text] of texts.entries()) {
     if (index < progress.delivered) continue;
-    const part: Part = { index, text, key };
+    const last = index === texts.length - 1;
+    const part: Part = { index, text, key, ...(buttons && last ? { buttons } : {}) };
     const ref = refs[index];
     if (ref !== undefined && outbox.edit) {
       const edit = outbox.edit.bind(outbox);

@@ -1,3 +1,5 @@
+import type { AccessContext } from "../access/context.ts";
+import { admit, capInvocation } from "../access/gate.ts";
 import type { Agent } from "../agent/invoke.ts";
 import {
   type SessionKeyPart,
@@ -6,7 +8,6 @@ import {
   sessionId,
   sessionScopeKey,
 } from "../agent/session-id.ts";
-import type { Allowlist } from "../allowlist.ts";
 import { OutOfTimeError } from "../budget.ts";
 import { log } from "../log.ts";
 import { notices } from "../notices.ts";
@@ -17,14 +18,13 @@ import type { Received } from "./receive.ts";
 /** What composing an answer needs: the worker's settings, the channel's manners, the time left. */
 export interface Composer {
   readonly agent: Agent;
-  readonly allowlist: Allowlist;
+  /** Who may talk to the agent, and how much (handlers/core/access). */
+  readonly access: AccessContext;
   readonly sessions: Sessions;
   /** Who talked to the agent where, for the messages it starts later (outbound/contacts.ts). */
   readonly contacts: Contacts;
   /** How session ids are derived (see {@link sessionPolicyOf}). */
   readonly sessionPolicy: () => Promise<SessionPolicy>;
-  /** Whether a user the allowlist refuses is told so (ChannelAdapter.answersStrangers). */
-  readonly answersStrangers: boolean;
   /** Starts the typing indicator while the agent works; call what it returns to stop it. */
   readonly typing: () => () => void;
   /** Epoch ms by which platform calls must be done: the agent leaves time for the answer before it. */
@@ -35,15 +35,21 @@ export interface Composer {
 export type Answer = string | AsyncIterable<string>;
 
 /**
- * Step 2: what to say to a message, decided in this order: whether the sender may use the bot at all
- * (the allowlist: a refusal, or silence on a channel that answers no strangers), the commands (`/help`,
- * `/new`), an empty message (nothing), and else the agent's answer. Undefined: nothing is said.
+ * Step 2: what to say to a message (or a burst of them: one sender's messages in one conversation within
+ * the burst window, merged into one), decided in this order: the access gate (handlers/core/access/gate.ts:
+ * whether the sender may use the bot at all, the admins' commands, the rate limits; a refusal, a pairing
+ * code or silence), the commands (`/help`, `/new`), an empty message (nothing), the daily cap, and else the
+ * agent's answer. Undefined: nothing is said.
  */
-export async function compose(message: Received<unknown>, composer: Composer): Promise<Answer | undefined> {
+export async function compose(
+  messages: readonly Received<unknown>[],
+  composer: Composer,
+): Promise<Answer | undefined> {
+  // Access comes first, so nothing of a refused sender reaches a command or the agent.
+  const admission = await admit(messages, composer.access);
+  if ("answer" in admission) return admission.answer;
+  const message = merge(admission.admitted);
   const { envelope, id } = message;
-  // Access comes first, so nothing of a refused sender reaches a command or the agent. A richer access
-  // policy (pairing codes, admins answering /allow and /deny) would decide here.
-  if (!composer.allowlist.allows(envelope.user.id)) return refuse(message, composer.answersStrangers);
   if (envelope.command === "help") return notices.help;
   const policy = await composer.sessionPolicy();
   if (envelope.command === "new") return startNewSession(message, composer, policy);
@@ -51,17 +57,33 @@ export async function compose(message: Received<unknown>, composer: Composer): P
     log.info("message.empty", { envelopeId: id });
     return undefined;
   }
+  const capped = await capInvocation(message, admission.admin, composer.access);
+  if (capped) return capped.answer;
   return askAgent(message, composer, policy);
 }
 
-function refuse(message: Received<unknown>, answersStrangers: boolean): string | undefined {
-  const silent = !answersStrangers;
-  log.info("user.refused", {
-    envelopeId: message.id,
-    userId: message.envelope.user.id,
-    ...(silent ? { silent } : {}),
-  });
-  return silent ? undefined : notices.refused;
+/**
+ * One message of a burst: the texts in order (a line each), every attachment, the last one's reply
+ * context (the answer follows it), the first one's id and arrival.
+ */
+export function merge(messages: readonly Received<unknown>[]): Received<unknown> {
+  const [first] = messages;
+  const last = messages.at(-1);
+  if (!first || !last || messages.length === 1) return first as Received<unknown>;
+  log.info("message.merged", { envelopeId: first.id, merged: messages.map((m) => m.id) });
+  return {
+    ...last,
+    id: first.id,
+    envelope: {
+      ...last.envelope,
+      text: messages
+        .map((m) => m.envelope.text.trim())
+        .filter((text) => text !== "")
+        .join("\n"),
+      attachments: messages.flatMap((m) => m.envelope.attachments),
+      receivedAt: first.envelope.receivedAt,
+    },
+  };
 }
 
 /**

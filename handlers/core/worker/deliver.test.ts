@@ -16,6 +16,7 @@ const blank: LedgerEntry = {
   complete: false,
   inFlight: undefined,
   seen: [],
+  burst: 1,
   refs: [],
 };
 
@@ -25,15 +26,15 @@ function memoryLedger(start?: LedgerEntry) {
   const calls: string[] = [];
   const ledger: SendLedger = {
     get: async () => entry,
-    answered: async (_id, text) => {
-      calls.push(`answered ${text}`);
+    answered: async (_id, text, burst = 1) => {
+      calls.push(burst > 1 ? `answered ${text} (${burst})` : `answered ${text}`);
       entry = { ...blank, ...entry, text };
     },
     posted: async (_id, refs) => void calls.push(`posted ${refs.join(",")}`),
     sending: async (_id, index) => void calls.push(`sending ${index}`),
     delivered: async (_id, count) => void calls.push(`delivered ${count}`),
     seen: async () => {},
-    complete: async () => void calls.push("complete"),
+    complete: async (id) => void calls.push(id === "t:1" ? "complete" : `complete ${id}`),
   };
   return { ledger, calls };
 }
@@ -46,7 +47,8 @@ function recordingOutbox() {
     limit: 16,
     typing: async () => {},
     post: async (_reply, part) => {
-      posted.push(`${part.key}#${part.index}: ${part.text}`);
+      const buttons = part.buttons ? ` [${part.buttons.map((b) => b.command).join(", ")}]` : "";
+      posted.push(`${part.key}#${part.index}: ${part.text}${buttons}`);
       return undefined;
     },
   };
@@ -134,4 +136,41 @@ test("a part in flight that the platform confirmed (a status the ingress recorde
   );
   expect(posted).toEqual([]);
   expect(calls).toEqual(["delivered 2", "complete"]);
+});
+
+test("a burst: its other messages are marked answered once the text is recorded, before any part goes out", async () => {
+  const { ledger, calls } = memoryLedger();
+  const { outbox } = recordingOutbox();
+  const to = { outbox, reply: {}, stream: true };
+  await deliverOnce(ledger, "t:1", async () => "merged", to, Date.now() + 10_000, {
+    members: ["t:2", "t:3"],
+  });
+  expect(calls).toEqual([
+    "answered merged (3)",
+    "complete t:2",
+    "complete t:3",
+    "sending 0",
+    "delivered 1",
+    "complete",
+  ]);
+});
+
+test("buttons go under the last part only", async () => {
+  const { ledger } = memoryLedger();
+  const { outbox, posted } = recordingOutbox();
+  const buttons = [
+    { label: "Allow", command: "/allow K7" },
+    { label: "Deny", command: "/deny K7" },
+  ];
+  await deliverOnce(
+    ledger,
+    "t:1",
+    async () => TWO_PARTS,
+    { outbox, reply: {}, stream: false },
+    Date.now() + 10_000,
+    {
+      buttons,
+    },
+  );
+  expect(posted).toEqual(["t:1#0: the first part", "t:1#1: the second part [/allow K7, /deny K7]"]);
 });

@@ -1,5 +1,5 @@
-import type { Outbox } from "../adapter.ts";
-import type { SendLedger } from "../ledger.ts";
+import type { Button, Outbox } from "../adapter.ts";
+import type { LedgerEntry, SendLedger } from "../ledger.ts";
 import { log } from "../log.ts";
 import { streamAnswer } from "../reply/live.ts";
 import { type Progress, progressOf, recordOf, sendAnswer } from "../reply/send.ts";
@@ -13,15 +13,29 @@ export interface Destination<Reply> {
   readonly stream: boolean;
 }
 
+/** A burst's other messages and the ledger entry of its first, when the caller read it already. */
+export interface DeliverOptions {
+  /**
+   * The ids of the messages merged into this one's answer (its burst, this one first): marked answered
+   * with it once its text is recorded, before the rest of it goes out, so none is answered again on its own.
+   */
+  readonly members?: readonly string[];
+  /** What the ledger holds for `id`, read already (saves a second read). */
+  readonly known?: { readonly entry: LedgerEntry | undefined };
+  /** Buttons under the answer's last part (an admin's access request), where the platform has buttons. */
+  readonly buttons?: readonly Button[];
+}
+
 /**
  * Step 3: the answer to envelope `id`, delivered once. The send ledger says whether it was answered
  * already (a redelivery: nothing more is sent) or partly (the rest of the same answer is sent and
  * `compose` is not asked again); else `compose` says what to send (undefined: nothing). The agent's
  * answer shows as it arrives where the channel streams (handlers/core/reply/live.ts), its posted parts
- * recorded as they go out; then the whole text is recorded, and every part is brought to its final form
- * (reply/send.ts). An attempt that died mid-stream left no text: the agent is asked again, and its new
- * answer takes over the messages the old one posted. Every answer goes through here; a message the agent
- * starts on its own would too, keyed by its idempotency key instead of an envelope id.
+ * recorded as they go out; then the whole text is recorded, with the messages of its burst (`members`)
+ * marked answered, and every part is brought to its final form (reply/send.ts). An attempt that died
+ * mid-stream left no text: the agent is asked again, and its new answer takes over the messages the old
+ * one posted. Every answer goes through here, and so does every notice to another chat (an admin's
+ * access request), keyed by its own id instead of an envelope id.
  */
 export async function deliverOnce<Reply>(
   ledger: SendLedger,
@@ -29,8 +43,10 @@ export async function deliverOnce<Reply>(
   compose: () => Promise<Answer | undefined>,
   to: Destination<Reply>,
   deadline: number,
+  options: DeliverOptions = {},
 ): Promise<void> {
-  const entry = await ledger.get(id);
+  const { members = [], buttons } = options;
+  const entry = options.known ? options.known.entry : await ledger.get(id);
   if (entry?.complete) {
     log.info("message.already_answered", { envelopeId: id });
     return;
@@ -39,7 +55,8 @@ export async function deliverOnce<Reply>(
   let progress: Progress = progressOf(entry);
   if (entry?.text !== undefined) {
     log.info("message.resumed", { envelopeId: id, delivered: entry.delivered });
-    return sendAnswer(to.outbox, to.reply, entry.text, { deadline, key: id, record, progress });
+    await Promise.all(members.map((member) => ledger.complete(member)));
+    return sendAnswer(to.outbox, to.reply, entry.text, { deadline, key: id, record, progress, buttons });
   }
   if (progress.refs?.length) log.info("message.restreamed", { envelopeId: id, parts: progress.refs.length });
   const answer = await compose();
@@ -62,6 +79,7 @@ export async function deliverOnce<Reply>(
     ({ text, shown } = streamed);
     progress = { ...progress, refs: streamed.refs, inFlight: streamed.inFlight ?? progress.inFlight };
   }
-  await ledger.answered(id, text);
-  return sendAnswer(to.outbox, to.reply, text, { deadline, key: id, record, progress, shown });
+  await ledger.answered(id, text, 1 + members.length);
+  await Promise.all(members.map((member) => ledger.complete(member)));
+  return sendAnswer(to.outbox, to.reply, text, { deadline, key: id, record, progress, shown, buttons });
 }

@@ -1,7 +1,8 @@
+import { type AccessSettings, readAccessSettings } from "../access/settings.ts";
+import { type AccessStore, dynamoAccessStore } from "../access/store.ts";
 import { type Agent, agentCore } from "../agent/invoke.ts";
 import { containerAgent } from "../agent/local.ts";
 import type { SessionScope } from "../agent/session-id.ts";
-import { type Allowlist, parseAllowlist } from "../allowlist.ts";
 import { boolEnv, intEnv, optionalEnv, requiredEnv } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { dynamoLedger, noLedger, type SendLedger } from "../ledger.ts";
@@ -12,7 +13,15 @@ import { dynamoSessions, noSessions, type Sessions } from "../session-generation
 /** What the worker reads from its environment, once per container. */
 export interface WorkerSettings {
   readonly agent: Agent;
-  readonly allowlist: Allowlist;
+  /** Who may reach the agent and how much (ACCESS_POLICY, ALLOWED_USERS, ADMINS, limits; access/settings.ts). */
+  readonly access: AccessSettings;
+  /** Grants, pairing codes and counters of this channel (the same table); none without it. */
+  readonly accessStore: AccessStore | undefined;
+  /**
+   * BURST_WINDOW_MS: a conversation's messages within this long of the first are answered together, in one
+   * agent call (0, the default: each on its own).
+   */
+  readonly burstWindowMs: number;
   /** The queue's redrive maxReceiveCount: the attempt that equals it is the last. */
   readonly maxReceiveCount: number;
   /** The queue, to bring a failed message back soon (ChangeMessageVisibility); optional. */
@@ -39,16 +48,27 @@ export interface WorkerSettings {
 
 const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime\/[A-Za-z0-9_-]+$/;
 
-/** Reads the worker's settings from the environment; throws a ConfigError naming the bad variable. */
-export function readWorkerSettings(): WorkerSettings {
-  const allowlist = parseAllowlist(process.env.ALLOWED_USERS);
-  if (allowlist.empty) log.warn("allowlist.empty", { hint: "ALLOWED_USERS is empty: every user is refused" });
+/**
+ * Reads the worker's settings from the environment for the channel `channel`; throws a ConfigError naming
+ * the bad variable.
+ */
+export function readWorkerSettings(channel: string): WorkerSettings {
+  const access = readAccessSettings();
+  const table = process.env.LEDGER_TABLE?.trim();
+  if (access.allowlist.empty && access.admins.size === 0 && access.policy === "allowlist")
+    log.warn("allowlist.empty", { hint: "ALLOWED_USERS and ADMINS are empty: every user is refused" });
+  if (!table && access.policy === "pairing")
+    log.warn("access.no_table", {
+      hint: "pairing needs LEDGER_TABLE: strangers are refused as with allowlist",
+    });
   return {
     agent: readAgent(),
-    allowlist,
+    access,
+    accessStore: table ? dynamoAccessStore(table, channel) : undefined,
+    burstWindowMs: intEnv("BURST_WINDOW_MS", 0, 0, 60_000),
     maxReceiveCount: intEnv("MAX_RECEIVE_COUNT", 3, 1, 1000),
     queueUrl: process.env.QUEUE_URL?.trim() || undefined,
-    ...stateTable(process.env.LEDGER_TABLE?.trim()),
+    ...stateTable(table),
     sendQueue: readSendQueue(),
     sessionScope: readSessionScope(),
     streamReplies: boolEnv("STREAM_REPLIES", true),

@@ -69,3 +69,72 @@ run "given_verify_token_and_app_id" {
     error_message = "the secret (write-only: its fingerprint says what was written) holds the credentials, the verify token and the session key"
   }
 }
+
+# Access and spend (docs/architecture.md "Access"): the defaults, every input reaching the worker, the cap's alarm.
+run "access_defaults" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.ACCESS_POLICY == "pairing" && aws_lambda_function.worker.environment[0].variables.ADMINS == "" && aws_lambda_function.worker.environment[0].variables.GROUP_POLICY == "mention"
+    error_message = "pairing by default, no admins, groups answered when the bot is mentioned"
+  }
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.BURST_WINDOW_MS == "1500" && aws_lambda_function.worker.environment[0].variables.RATE_LIMIT_PER_MINUTE == "0" && aws_lambda_function.worker.environment[0].variables.RATE_LIMIT_PER_DAY == "0" && aws_lambda_function.worker.environment[0].variables.DAILY_INVOCATION_CAP == "0"
+    error_message = "bursts merged within 1.5 s, no rate limits, no daily cap"
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.daily_cap) == 0 && length(aws_cloudwatch_log_metric_filter.daily_cap) == 0
+    error_message = "no cap, no cap alarm"
+  }
+}
+
+run "access_inputs" {
+  command = plan
+
+  variables {
+    access_policy         = "allowlist"
+    admins                = ["16505550001"]
+    group_policy          = "always"
+    burst_window_ms       = 0
+    rate_limit_per_minute = 6
+    rate_limit_per_day    = 200
+    daily_invocation_cap  = 1000
+    alarm_sns_topic_arn   = "arn:aws:sns:us-east-1:123456789012:alarms"
+  }
+
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.ACCESS_POLICY == "allowlist" && aws_lambda_function.worker.environment[0].variables.ADMINS == "16505550001" && aws_lambda_function.worker.environment[0].variables.GROUP_POLICY == "always"
+    error_message = "the policy, the admins and the group policy reach the worker"
+  }
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.BURST_WINDOW_MS == "0" && aws_lambda_function.worker.environment[0].variables.RATE_LIMIT_PER_MINUTE == "6" && aws_lambda_function.worker.environment[0].variables.RATE_LIMIT_PER_DAY == "200" && aws_lambda_function.worker.environment[0].variables.DAILY_INVOCATION_CAP == "1000"
+    error_message = "the window and the limits reach the worker"
+  }
+  assert {
+    condition     = aws_lambda_function.ingress.environment[0].variables.GROUP_POLICY == "always"
+    error_message = "the ingress forwards every group message under group_policy always"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_metric_filter.daily_cap[0].log_group_name == aws_cloudwatch_log_group.worker.name && aws_cloudwatch_log_metric_filter.daily_cap[0].pattern == "{ $.event = \"access.cap_reached\" }" && aws_cloudwatch_log_metric_filter.daily_cap[0].metric_transformation[0].namespace == "AgentcoreRelay/bot"
+    error_message = "the worker's cap_reached log line counted in the deployment's own namespace"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.daily_cap[0].alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:alarms"]) && aws_cloudwatch_metric_alarm.daily_cap[0].namespace == "AgentcoreRelay/bot" && aws_cloudwatch_metric_alarm.daily_cap[0].metric_name == "DailyCapReached"
+    error_message = "the cap alarm notifies the alarm topic"
+  }
+}
+
+run "refuses_bad_access_inputs" {
+  command = plan
+
+  variables {
+    access_policy         = "invite"
+    admins                = ["*"]
+    group_policy          = "sometimes"
+    burst_window_ms       = 90000
+    rate_limit_per_minute = -1
+    daily_invocation_cap  = 1.5
+  }
+
+  expect_failures = [var.access_policy, var.admins, var.group_policy, var.burst_window_ms, var.rate_limit_per_minute, var.daily_invocation_cap]
+}

@@ -100,8 +100,9 @@ export async function discordProfile(): Promise<ChannelProfile> {
   async function startPlatform(): Promise<SimPlatform> {
     let current: Send | undefined;
     const fake = await startDiscord({
-      // Rate limits are this suite's own faults (a scripted 429 below), not the emulator's buckets: the fuzz
-      // sends hundreds of answers to one channel, which Discord's 5 per 5 s would spread over minutes.
+      // No per-route buckets: under pairing every made-up stranger of the fuzz has the admin asked in the
+      // admin's one DM channel, and Discord's 5 messages per 5 s there would make the drain wait a minute and
+      // more (the streaming e2e tests cover the buckets; the sim injects its own platform faults).
       rateLimits: false,
       transport: async (_url, request) => {
         if (!current) throw new Error("no delivery in progress");

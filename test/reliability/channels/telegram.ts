@@ -136,8 +136,9 @@ const signing: Signing = {
 
 /** The fake Bot API; sendMessage calls that Telegram accepted are the replies. */
 async function startPlatform(): Promise<SimPlatform> {
-  // Rate limits are this suite's own faults, not the emulator's flood control: the fuzz sends hundreds of
-  // answers to a few chats, which Telegram's one message a second per chat would spread over minutes.
+  // No flood control: under pairing every made-up stranger of the fuzz has the admin asked in the admin's
+  // one chat, and about one message a second there would make the drain wait a minute (the streaming e2e
+  // tests cover the 429s; the sim injects its own platform faults).
   const fake = await startTelegram({ botUsername: BOT, rateLimits: false });
   return {
     url: fake.url,
