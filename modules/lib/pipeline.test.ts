@@ -41,6 +41,10 @@ describe("ChannelPipeline", () => {
       AGENT_USER_ID: "false",
       SESSION_SCOPE: "conversation",
       STREAM_REPLIES: "true",
+      MEDIA_BUCKET: "${aws_s3_bucket.media.id}",
+      MAX_ATTACHMENT_BYTES: "20971520",
+      MAX_ATTACHMENTS: "10",
+      MEDIA_URL_SECONDS: "900",
       LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "info",
     });
@@ -48,6 +52,7 @@ describe("ChannelPipeline", () => {
     expect(doc.statement.map((s) => s.sid)).toEqual([
       "WriteOwnLogs",
       "SendLedger",
+      "MediaObjects",
       "InvokeAgent",
       "ConsumeQueue",
     ]);
@@ -83,6 +88,7 @@ describe("ChannelPipeline", () => {
       "ReadSecret",
       "SendToQueue",
       "SendLedger",
+      "MediaObjects",
       "InvokeAgent",
       "ConsumeQueue",
     ]);

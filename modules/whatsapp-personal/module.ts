@@ -11,6 +11,7 @@ import {
   FifoQueuePair,
   functionOutputs,
   ModuleStack,
+  mediaOutputs,
   output,
   VISIBILITY_TIMEOUT_FACTOR,
 } from "../lib/index.ts";
@@ -94,12 +95,13 @@ export class WhatsAppPersonalModule extends ModuleStack {
       tags,
     });
     // Inbound: the relay sends envelopes (it is this channel's ingress), the worker consumes them.
-    const { queues, worker, ledger } = new ChannelPipeline(this, "Pipeline", {
+    const pipeline = new ChannelPipeline(this, "Pipeline", {
       ...channelPipelineInputs(v),
       secretArn: secret.secretArn,
       workerEnvironment: { OUTBOUND_QUEUE_URL: outbound.queue.url },
       workerSendQueue: outbound.queue,
     });
+    const { queues, worker, ledger } = pipeline;
     new DlqAlarm(this, "OutboundDlqAlarm", {
       terraformName: "outbound_dlq",
       queues: outbound,
@@ -151,6 +153,7 @@ export class WhatsAppPersonalModule extends ModuleStack {
     functionOutputs(this, "worker", worker, "the worker Lambda function (queue → agent → outbound queue)");
     output(this, "ledger_table_name", ledger.table.name, "Name of the DynamoDB table of the send ledger.");
     output(this, "ledger_table_arn", ledger.table.arn, "ARN of the DynamoDB table of the send ledger.");
+    mediaOutputs(this, pipeline);
     output(
       this,
       "secret_arn",
