@@ -82,6 +82,7 @@ test("an agent refusing for good: the user is told once and the message is done"
       sessions: noSessions,
       sessionScope: "conversation",
       streamReplies: true,
+      media: { store: undefined, maxBytes: 1024, maxCount: 10 },
     }),
     secret: noSecret,
   });
@@ -101,6 +102,7 @@ test("…and when that notice cannot be delivered, the message is kept (retried,
       sessions: noSessions,
       sessionScope: "conversation",
       streamReplies: true,
+      media: { store: undefined, maxBytes: 1024, maxCount: 10 },
     }),
     secret: noSecret,
   });
@@ -144,6 +146,7 @@ function workerWith(
       sessions: parts.sessions ?? noSessions,
       sessionScope: parts.sessionScope ?? "conversation",
       streamReplies: true,
+      media: { store: undefined, maxBytes: 1024, maxCount: 10 },
     }),
     secret: parts.sessionKey ? loaderOf({ session_key: parts.sessionKey }) : noSecret,
   });
@@ -228,6 +231,7 @@ test("a stranger is refused aloud, but on a channel that answers no strangers, n
         sessions: noSessions,
         sessionScope: "conversation",
         streamReplies: true,
+        media: { store: undefined, maxBytes: 1024, maxCount: 10 },
       }),
       secret: noSecret,
     });
@@ -271,6 +275,7 @@ test("per-user sessions: each member of a group has their own, and /new starts a
         sessions,
         sessionScope,
         streamReplies: true,
+        media: { store: undefined, maxBytes: 1024, maxCount: 10 },
       }),
       secret: loaderOf({ session_key: KEY }),
     });
@@ -335,6 +340,7 @@ const echoSettings = () => ({
   sessions: noSessions,
   sessionScope: "conversation" as const,
   streamReplies: true,
+  media: { store: undefined, maxBytes: 1024, maxCount: 10 },
 });
 
 test("the typing indicator is over and cleared before the handler returns: Lambda never freezes those calls half-done", async () => {

@@ -190,6 +190,7 @@ describe("app manifest", () => {
       "assistant:write",
       "channels:history",
       "chat:write",
+      "files:read",
       "groups:history",
       "im:history",
       "metadata.message:read",
