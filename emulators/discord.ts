@@ -16,6 +16,7 @@ import {
   signedHeaders,
   snowflake,
 } from "./discord-interactions.ts";
+import { type FileShelf, fileShelf } from "./files.ts";
 import { CallLog, listen, readBody, Script, type ScriptOptions, sendJson, sleep } from "./http.ts";
 
 /** Credentials the fake accepts by default. */
@@ -126,6 +127,13 @@ export interface FakeDiscord {
   readonly signer: Signer;
   readonly calls: readonly DiscordCall[];
   readonly messages: readonly FakeMessage[];
+  /**
+   * Attachments users posted, served at `/attachments/<id>/<name>` without credentials, as Discord's CDN
+   * serves them (their signed URL is {@link FakeDiscord.cdnUrl}).
+   */
+  readonly attachments: FileShelf;
+  /** The CDN URL of shelf file `id`, with the signature parameters Discord adds. */
+  cdnUrl(id: string, name: string): string;
   readonly commands: readonly APIApplicationCommand[];
   readonly interactionsEndpointUrl: string | null;
   /** Queues a reply for the next call of `route` (`"*"` for any). */
@@ -193,6 +201,7 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
   let commands: APIApplicationCommand[] = [];
   let endpoint: string | null = null;
   const tokens = new Map<string, IssuedToken>();
+  const attachments = fileShelf("4000000000000000");
 
   const register = (interaction: { id: string; token: string; channel_id?: string | undefined }) => {
     const issuedAt = Number((BigInt(interaction.id) >> 22n) + 1_420_070_400_000n);
@@ -369,6 +378,8 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://fake-discord");
+    const cdn = /^\/attachments\/([^/]+)\/[^/]+$/.exec(url.pathname);
+    if (cdn) return attachments.serve(decodeURIComponent(cdn[1] as string), req, res);
     const path = url.pathname.replace(/^\/api\/v10/, "");
     const method = req.method ?? "GET";
     const raw = await readBody(req);
@@ -420,6 +431,9 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
 
   return {
     url: `${server.url}/api/v10`,
+    attachments,
+    cdnUrl: (id, name) =>
+      `${server.url}/attachments/${id}/${encodeURIComponent(name)}?ex=6a000000&is=69f00000&hm=${"0".repeat(64)}`,
     applicationId,
     botToken,
     botUserId,
@@ -496,6 +510,7 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
     reset() {
       log.clear();
       scripted.reset();
+      attachments.reset();
       messages = [];
       commands = [];
       endpoint = null;

@@ -11,6 +11,7 @@ import { httpApiEvent } from "../emulators/api-gateway.ts";
 import { lambdaContext } from "../emulators/lambda.ts";
 import { DEFAULT_TELEGRAM_TOKEN, telegramTextUpdate } from "../emulators/telegram.ts";
 import { useChannelE2E } from "./harness/channel-e2e.ts";
+import { agentAttachments } from "./harness/media.ts";
 
 const WEBHOOK_SECRET = "webhook-secret_0123456789";
 const ALLOWED = 1001;
@@ -54,11 +55,7 @@ function file(bytes: Uint8Array | string, options: { failures?: number } = {}): 
   return { file_id: stored.id, file_unique_id: `u${stored.id}`, file_size: stored.bytes.byteLength };
 }
 
-/** The attachments of the agent's last invocation. */
-function attachments(): Record<string, unknown>[] {
-  const payload = stack.agentcore.invocations().at(-1)?.payload as { attachments: Record<string, unknown>[] };
-  return payload.attachments;
-}
+const attachments = () => agentAttachments(stack);
 
 describe("files users send reach the agent", () => {
   test("a document: fetched with the bot's token, stored, handed over as a presigned URL and an s3 URI", async () => {
