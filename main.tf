@@ -76,6 +76,30 @@ variable "stream_replies" {
   default     = null
 }
 
+variable "media_retention_days" {
+  description = "Days each channel's media bucket keeps a file a user sent (1-365) before S3 expires it; null means the channel module's default (1)."
+  type        = number
+  default     = null
+}
+
+variable "max_attachment_bytes" {
+  description = "Largest file a worker fetches for the agent, in bytes (1-104857600); larger ones reach it as metadata, skipped as too large; null means the channel module's default (20 MiB)."
+  type        = number
+  default     = null
+}
+
+variable "max_attachments" {
+  description = "Most files of one message a worker fetches for the agent (0-20); null means the channel module's default (10)."
+  type        = number
+  default     = null
+}
+
+variable "media_url_expiry_seconds" {
+  description = "Lifetime of the presigned URL the agent gets for each file, in seconds (60-43200); null means the channel module's default (900)."
+  type        = number
+  default     = null
+}
+
 variable "worker_timeout_seconds" {
   description = "Timeout of each worker function, in seconds (1-900); null means the channel module's default (300)."
   type        = number
@@ -242,6 +266,10 @@ module "telegram" {
   enable_agent_user_id             = var.enable_agent_user_id
   session_scope                    = var.session_scope
   stream_replies                   = var.stream_replies
+  media_retention_days             = var.media_retention_days
+  max_attachment_bytes             = var.max_attachment_bytes
+  max_attachments                  = var.max_attachments
+  media_url_expiry_seconds         = var.media_url_expiry_seconds
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb
@@ -391,6 +419,10 @@ module "slack" {
   enable_agent_user_id             = var.enable_agent_user_id
   session_scope                    = var.session_scope
   stream_replies                   = var.stream_replies
+  media_retention_days             = var.media_retention_days
+  max_attachment_bytes             = var.max_attachment_bytes
+  max_attachments                  = var.max_attachments
+  media_url_expiry_seconds         = var.media_url_expiry_seconds
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb
@@ -530,6 +562,10 @@ module "discord" {
   enable_agent_user_id             = var.enable_agent_user_id
   session_scope                    = var.session_scope
   stream_replies                   = var.stream_replies
+  media_retention_days             = var.media_retention_days
+  max_attachment_bytes             = var.max_attachment_bytes
+  max_attachments                  = var.max_attachments
+  media_url_expiry_seconds         = var.media_url_expiry_seconds
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb
@@ -680,6 +716,10 @@ module "whatsapp" {
   enable_agent_user_id             = var.enable_agent_user_id
   session_scope                    = var.session_scope
   stream_replies                   = var.stream_replies
+  media_retention_days             = var.media_retention_days
+  max_attachment_bytes             = var.max_attachment_bytes
+  max_attachments                  = var.max_attachments
+  media_url_expiry_seconds         = var.media_url_expiry_seconds
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb
@@ -802,6 +842,10 @@ module "whatsapp_personal" {
   enable_agent_user_id             = var.enable_agent_user_id
   session_scope                    = var.session_scope
   stream_replies                   = var.stream_replies
+  media_retention_days             = var.media_retention_days
+  max_attachment_bytes             = var.max_attachment_bytes
+  max_attachments                  = var.max_attachments
+  media_url_expiry_seconds         = var.media_url_expiry_seconds
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb

@@ -8,6 +8,7 @@ import { ConfigError } from "./errors.ts";
 import { Inflight } from "./inflight.ts";
 import { lazy, lazyAsync } from "./lazy.ts";
 import { log } from "./log.ts";
+import { fetchAttachments } from "./media/attach.ts";
 import { deliverOutbound } from "./outbound/consume.ts";
 import { type SecretLoader, secretLoader } from "./secrets.ts";
 import { runSetup, SetupEventSchema } from "./setup.ts";
@@ -51,9 +52,16 @@ export function createWorker<Secret, Reply>(
   const sessionPolicy = sessionPolicyOf(secret, () => settings().sessionScope);
   // A failed secret read is retried by the next message.
   const outbox = lazyAsync(async () => adapter.outbox(await secret()));
+  const media = lazyAsync(async () => adapter.media?.(await secret()));
 
   /** Answers one message; `pending` collects what runs beside the answer (the typing indicator's end). */
-  async function answer(message: Received<Reply>, box: Outbox<Reply>, deadline: number, pending: Inflight) {
+  async function answer(
+    message: Received<Reply>,
+    box: Outbox<Reply>,
+    at: { deadline: number; lastAttempt: boolean },
+    pending: Inflight,
+  ) {
+    const { deadline, lastAttempt } = at;
     const { agent, allowlist, sessions, contacts, ledger, streamReplies } = settings();
     const composer = {
       agent,
@@ -62,6 +70,8 @@ export function createWorker<Secret, Reply>(
       contacts,
       sessionPolicy,
       answersStrangers: adapter.answersStrangers !== false,
+      attachments: async () =>
+        fetchAttachments(message.envelope, await media(), settings().media, lastAttempt),
       typing: () => startTyping(box, message.reply, adapter.typingIntervalMs, pending),
       deadline,
     };
@@ -107,7 +117,7 @@ export function createWorker<Secret, Reply>(
         return "done";
       }
       box = candidate;
-      await answer(message, box, deadline, pending);
+      await answer(message, box, { deadline, lastAttempt }, pending);
       log.info("message.done", { envelopeId: message.id, totalMs: Date.now() - message.envelope.receivedAt });
       return "done";
     } catch (err) {
@@ -115,6 +125,7 @@ export function createWorker<Secret, Reply>(
       // (it may have been rotated since this container cached it).
       if (credentialsRefused(err)) {
         outbox.reset();
+        media.reset();
         await secret.fresh().catch(() => undefined);
       }
       return await handleFailure(err, { message, box, lastAttempt, deadline });

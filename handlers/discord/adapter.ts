@@ -5,6 +5,7 @@ import type {
 import type { ChannelAdapter } from "../core/adapter.ts";
 import { ROUTE_RETRY_DELAYS_MS, retryWhileRouteDeploys } from "../core/setup.ts";
 import { DISCORD_CODES, DiscordApiError, type DiscordCall, discordApi } from "./api.ts";
+import { discordMedia } from "./media.ts";
 import { discordOutbox } from "./outbox.ts";
 import { type DiscordReply, DiscordReplySchema, discordReplyTo } from "./reply.ts";
 import { type DiscordSecret, DiscordSecretSchema } from "./secret.ts";
@@ -51,6 +52,7 @@ export const discord: ChannelAdapter<DiscordSecret, DiscordReply> = {
   replySchema: DiscordReplySchema,
   // "Typing…" shows for 10 seconds.
   typingIntervalMs: 8_000,
+  media: () => discordMedia(),
   outbox: (secret) => discordOutbox(discordApi(secret.bot_token)),
   replyTo: discordReplyTo,
   async setup(secret, { url }) {

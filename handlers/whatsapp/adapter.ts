@@ -3,6 +3,7 @@ import { ConfigError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { retryWhileRouteDeploys } from "../core/setup.ts";
 import { GraphApiError, type GraphCall, graphApi } from "./api.ts";
+import { whatsappMedia } from "./media.ts";
 import { whatsappOutbox } from "./outbox.ts";
 import { type WhatsAppReply, WhatsAppReplySchema, whatsappReplyTo } from "./reply.ts";
 import { type WhatsAppSecret, WhatsAppSecretSchema } from "./secret.ts";
@@ -63,6 +64,7 @@ export const whatsapp: ChannelAdapter<WhatsAppSecret, WhatsAppReply> = {
   // The indicator shows until the reply or for 25 s, and a repeat within those 25 s does nothing:
   // it is shown again once that time is up.
   typingIntervalMs: 25_000,
+  media: (secret) => whatsappMedia(secret.access_token),
   outbox: (secret) => whatsappOutbox(graphApi(secret.access_token)),
   replyTo: whatsappReplyTo,
   async setup(secret, { url }) {

@@ -46,6 +46,8 @@ export const BOT_SCOPES = [
   "groups:history",
   "mpim:history",
   "metadata.message:read",
+  // Files users send, downloaded by the worker for the agent (url_private_download).
+  "files:read",
 ] as const;
 export const ASSISTANT_SCOPES = ["assistant:write"] as const;
 

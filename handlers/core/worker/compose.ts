@@ -8,6 +8,7 @@ import {
 } from "../agent/session-id.ts";
 import type { Allowlist } from "../allowlist.ts";
 import { OutOfTimeError } from "../budget.ts";
+import type { Attachment } from "../envelope.ts";
 import { log } from "../log.ts";
 import { notices } from "../notices.ts";
 import type { Contacts } from "../outbound/contacts.ts";
@@ -25,6 +26,8 @@ export interface Composer {
   readonly sessionPolicy: () => Promise<SessionPolicy>;
   /** Whether a user the allowlist refuses is told so (ChannelAdapter.answersStrangers). */
   readonly answersStrangers: boolean;
+  /** The message's files as the agent gets them: fetched and stored, or skipped (core/media/attach.ts). */
+  readonly attachments: () => Promise<Attachment[]>;
   /** Starts the typing indicator while the agent works; call what it returns to stop it. */
   readonly typing: () => () => void;
   /** Epoch ms by which platform calls must be done: the agent leaves time for the answer before it. */
@@ -110,13 +113,16 @@ async function* askAgent(
   let chars = 0;
   let blank = true;
   try {
+    // Files are fetched only for a sender the allowlist let through, while the indicator shows.
+    const attachments = envelope.attachments.length > 0 ? await composer.attachments() : [];
     // Too little left to wait for an answer (a slow start): the message comes back, nothing is lost.
     const left = composer.deadline - Date.now();
     const agentMs = left - reserveMs(left);
     if (agentMs < MIN_AGENT_MS) throw new OutOfTimeError("the agent");
     const scope = sessionScopeKey(envelope, policy.scope);
     const session = sessionId(envelope, await composer.sessions.current(scope), policy);
-    for await (const piece of composer.agent.stream(envelope, session, AbortSignal.timeout(agentMs))) {
+    const asked = { ...envelope, attachments };
+    for await (const piece of composer.agent.stream(asked, session, AbortSignal.timeout(agentMs))) {
       if (chars === 0) log.info("agent.first_text", { envelopeId: id, agentMs: Date.now() - started });
       chars += piece.length;
       blank &&= piece.trim() === "";
