@@ -292,6 +292,10 @@ module "telegram" {
   rate_limit_per_minute            = var.rate_limit_per_minute
   rate_limit_per_day               = var.rate_limit_per_day
   daily_invocation_cap             = var.daily_invocation_cap
+  media_retention_days             = var.media_retention_days
+  max_attachment_bytes             = var.max_attachment_bytes
+  max_attachments                  = var.max_attachments
+  media_url_expiry_seconds         = var.media_url_expiry_seconds
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb
@@ -455,6 +459,10 @@ module "slack" {
   rate_limit_per_minute            = var.rate_limit_per_minute
   rate_limit_per_day               = var.rate_limit_per_day
   daily_invocation_cap             = var.daily_invocation_cap
+  media_retention_days             = var.media_retention_days
+  max_attachment_bytes             = var.max_attachment_bytes
+  max_attachments                  = var.max_attachments
+  media_url_expiry_seconds         = var.media_url_expiry_seconds
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb
@@ -608,6 +616,10 @@ module "discord" {
   rate_limit_per_minute            = var.rate_limit_per_minute
   rate_limit_per_day               = var.rate_limit_per_day
   daily_invocation_cap             = var.daily_invocation_cap
+  media_retention_days             = var.media_retention_days
+  max_attachment_bytes             = var.max_attachment_bytes
+  max_attachments                  = var.max_attachments
+  media_url_expiry_seconds         = var.media_url_expiry_seconds
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb
@@ -772,6 +784,10 @@ module "whatsapp" {
   rate_limit_per_minute            = var.rate_limit_per_minute
   rate_limit_per_day               = var.rate_limit_per_day
   daily_invocation_cap             = var.daily_invocation_cap
+  media_retention_days             = var.media_retention_days
+  max_attachment_bytes             = var.max_attachment_bytes
+  max_attachments                  = var.max_attachments
+  media_url_expiry_seconds         = var.media_url_expiry_seconds
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb
@@ -908,6 +924,10 @@ module "whatsapp_personal" {
   rate_limit_per_minute            = var.rate_limit_per_minute
   rate_limit_per_day               = var.rate_limit_per_day
   daily_invocation_cap             = var.daily_invocation_cap
+  media_retention_days             = var.media_retention_days
+  max_attachment_bytes             = var.max_attachment_bytes
+  max_attachments                  = var.max_attachments
+  media_url_expiry_seconds         = var.media_url_expiry_seconds
   secret_recovery_window_in_days   = var.secret_recovery_window_in_days
   worker_timeout_seconds           = var.worker_timeout_seconds
   worker_memory_mb                 = var.worker_memory_mb

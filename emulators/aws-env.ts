@@ -19,6 +19,8 @@ export interface AwsTestEnvOptions {
   sqs?: Endpoint;
   secrets?: Endpoint;
   agentcore?: Endpoint;
+  /** The S3 endpoint (fauxqs serves S3 beside SQS, on the same port). */
+  s3?: Endpoint;
   region?: string;
   /** Sets AWS_MAX_ATTEMPTS (the SDK's default is 3 attempts with backoff; 1 makes error tests fast). */
   maxAttempts?: number;
@@ -45,6 +47,7 @@ export function awsTestEnv(options: AwsTestEnvOptions = {}): EnvVars {
   if (options.secrets !== undefined) vars.AWS_ENDPOINT_URL_SECRETS_MANAGER = endpointOf(options.secrets);
   if (options.agentcore !== undefined)
     vars.AWS_ENDPOINT_URL_BEDROCK_AGENTCORE = endpointOf(options.agentcore);
+  if (options.s3 !== undefined) vars.AWS_ENDPOINT_URL_S3 = endpointOf(options.s3);
   if (options.maxAttempts !== undefined) vars.AWS_MAX_ATTEMPTS = String(options.maxAttempts);
   return vars;
 }

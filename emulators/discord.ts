@@ -20,6 +20,7 @@ import {
   snowflake,
 } from "./discord-interactions.ts";
 import { DISCORD_LIMITS, type DiscordLimits, discordLimiter } from "./discord-limits.ts";
+import { type FileShelf, fileShelf } from "./files.ts";
 import { CallLog, listen, readBody, Script, type ScriptOptions, sendJson, sleep } from "./http.ts";
 
 /** Credentials the fake accepts by default. */
@@ -136,6 +137,13 @@ export interface FakeDiscord {
   readonly signer: Signer;
   readonly calls: readonly DiscordCall[];
   readonly messages: readonly FakeMessage[];
+  /**
+   * Attachments users posted, served at `/attachments/<id>/<name>` without credentials, as Discord's CDN
+   * serves them (their signed URL is {@link FakeDiscord.cdnUrl}).
+   */
+  readonly attachments: FileShelf;
+  /** The CDN URL of shelf file `id`, with the signature parameters Discord adds. */
+  cdnUrl(id: string, name: string): string;
   readonly commands: readonly APIApplicationCommand[];
   readonly interactionsEndpointUrl: string | null;
   /** Queues a reply for the next call of `route` (`"*"` for any). */
@@ -261,6 +269,7 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
   /** Interactions whose @original response the app deleted. */
   const deleted = new Set<string>();
   const blockedDms = new Set(options.blockedDms ?? []);
+  const attachments = fileShelf("4000000000000000");
 
   const register = (interaction: { id: string; token: string; channel_id?: string | undefined }) => {
     const issuedAt = Number((BigInt(interaction.id) >> 22n) + 1_420_070_400_000n);
@@ -491,6 +500,8 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://fake-discord");
+    const cdn = /^\/attachments\/([^/]+)\/[^/]+$/.exec(url.pathname);
+    if (cdn) return attachments.serve(decodeURIComponent(cdn[1] as string), req, res);
     const path = url.pathname.replace(/^\/api\/v10/, "");
     const method = req.method ?? "GET";
     const raw = await readBody(req);
@@ -548,6 +559,9 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
 
   return {
     url: `${server.url}/api/v10`,
+    attachments,
+    cdnUrl: (id, name) =>
+      `${server.url}/attachments/${id}/${encodeURIComponent(name)}?ex=6a000000&is=69f00000&hm=${"0".repeat(64)}`,
     applicationId,
     botToken,
     botUserId,
@@ -626,6 +640,7 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
     reset() {
       log.clear();
       scripted.reset();
+      attachments.reset();
       messages = [];
       commands = [];
       endpoint = null;

@@ -17,6 +17,7 @@
  * `rateLimits` (per method per minute, default {@link SLACK_TIERS}) answers 429 past a method's tier.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { type FileShelf, fileShelf } from "./files.ts";
 import {
   CallLog,
   type LoopbackServer,
@@ -130,6 +131,13 @@ export interface FakeSlack {
   readonly url: string;
   /** The first accepted token. */
   readonly token: string;
+  /**
+   * Files users shared, served at `/files-pri/<id>` (a file's `url_private_download`, {@link FakeSlack.fileUrl})
+   * to a Bearer bot token only, as files.slack.com serves them.
+   */
+  readonly files: FileShelf;
+  /** The `url_private_download` of shelf file `id`. */
+  fileUrl(id: string): string;
   /** Every request so far, in arrival order. */
   readonly calls: readonly SlackCall[];
   /** Messages the bot posted, oldest first. */
@@ -186,6 +194,7 @@ const READ_METHODS = new Set(["conversations.replies", "conversations.history", 
 /** Starts a fake Slack Web API on 127.0.0.1. */
 export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack> {
   const tokens = options.tokens ?? [DEFAULT_SLACK_TOKEN];
+  const files = fileShelf("F");
   const log = new CallLog<SlackCall>();
   const scripted = new Script<SlackCall, SlackReplyScript>();
   const errors: unknown[] = [];
@@ -517,6 +526,11 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const file = /^\/files-pri\/([^/]+)$/.exec(url.pathname);
+    if (file) {
+      const bearer = (auth?: string) => tokens.some((t) => auth === `Bearer ${t}`);
+      return files.serve(decodeURIComponent(file[1] as string), req, res, bearer);
+    }
     const method = url.pathname.replace(/^\/+/, "");
     const body = await readBody(req);
     const contentType = req.headers["content-type"];
@@ -625,7 +639,10 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
         timeoutMs,
         (c) => `${c.method} ${JSON.stringify(c.params)} → ${c.response?.status ?? "…"}`,
       ),
+    files,
+    fileUrl: (id) => `${server.url}/files-pri/${encodeURIComponent(id)}`,
     reset() {
+      files.reset();
       log.clear();
       scripted.reset();
       messages = [];

@@ -14,6 +14,7 @@ import type {
   UserFromGetMe,
   WebhookInfo,
 } from "@grammyjs/types";
+import { type FileShelf, fileShelf } from "./files.ts";
 import {
   CallLog,
   type LoopbackServer,
@@ -25,6 +26,9 @@ import {
   sleep,
 } from "./http.ts";
 import { parseEntities } from "./telegram-entities.ts";
+
+/** The largest file a bot may download (getFile answers "file is too big" above it). */
+export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
 
 /** The token accepted by default. */
 export const DEFAULT_TELEGRAM_TOKEN = "123456789:TEST-fake-telegram-token_0123456789";
@@ -216,7 +220,12 @@ export interface FakeTelegram {
   press(input: { userId: number; chatId: number; messageId: number; data: string }): Update;
   /** Holds `update` for getUpdates (long polling), until a later call's offset confirms it. */
   queueUpdate(update: Update): void;
-  /** Clears calls, scripts, messages, webhook and commands. */
+  /**
+   * Files users sent, by file_id: `getFile` gives their `file_path`, downloaded from
+   * `/file/bot<token>/<file_path>` (served as application/octet-stream unless the file says otherwise).
+   */
+  readonly files: FileShelf;
+  /** Clears calls, scripts, messages, webhook, commands and files. */
   reset(): void;
   /** Errors thrown inside the fake itself (a bug here, not in the code under test). */
   readonly errors: readonly unknown[];
@@ -258,6 +267,7 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
   let webhook: TelegramWebhook | undefined;
   const pendingUpdates: Update[] = [];
   let lastAllowedUpdates: string[] | undefined;
+  const files = fileShelf("tgfile-");
   const commands = new Map<string, BotCommand[]>();
   /** Callback queries delivered and not answered yet (answerCallbackQuery accepts each once). */
   const pressedQueries = new Set<string>();
@@ -336,6 +346,18 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
 
   const methods: Record<string, (params: Record<string, unknown>, token: string) => unknown> = {
     getme: (_params, token) => botUser(token),
+    getfile(params) {
+      const file = files.get(String(params.file_id ?? ""));
+      if (!file) throw new BadRequest("Bad Request: invalid file_id");
+      if (file.bytes.byteLength > TELEGRAM_DOWNLOAD_LIMIT)
+        throw new BadRequest("Bad Request: file is too big");
+      return {
+        file_id: file.id,
+        file_unique_id: `u${file.id}`,
+        file_size: file.bytes.byteLength,
+        file_path: `documents/${file.id}`,
+      };
+    },
     sendmessage(params, token) {
       const chatId = requireChatId(params);
       const text = formatted(params);
@@ -522,6 +544,11 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const download = /^\/file\/bot([^/]+)\/documents\/([^/]+)$/.exec(url.pathname);
+    if (download) {
+      const valid = tokens.includes(decodeURIComponent(download[1] as string));
+      return files.serve(decodeURIComponent(download[2] as string), req, res, () => valid);
+    }
     const match = /^\/bot([^/]+)\/([A-Za-z0-9_]+)\/?$/.exec(url.pathname);
     const body = await readBody(req);
     if (!match) {
@@ -694,7 +721,9 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       lastAllowedUpdates = undefined;
       commands.clear();
       pressedQueries.clear();
+      files.reset();
     },
+    files,
     close: () => server.close(),
   };
 }

@@ -11,9 +11,10 @@
  * its `sent` and `delivered` statuses, signed and POSTed like Meta posts them, carrying the message's
  * `biz_opaque_callback_data`.
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PostData, ServerMessage, ServerStatusPayload } from "whatsapp-api-js/types";
+import { type FileShelf, fileShelf } from "./files.ts";
 import {
   CallLog,
   type LoopbackServer,
@@ -202,6 +203,11 @@ export interface FakeWhatsApp {
   readonly url: string;
   readonly token: string;
   readonly phoneNumberId: string;
+  /**
+   * Media users sent, by media id: `GET /{media-id}` gives `{ url, mime_type, file_size, sha256, id }`, the
+   * url downloaded with the access token as a Bearer header, as from lookaside.fbsbx.com.
+   */
+  readonly media: FileShelf;
   readonly appId: string;
   readonly appSecret: string;
   /** Every request so far, in arrival order. */
@@ -265,6 +271,7 @@ const unsupported = (id: string) =>
 /** Starts a fake Cloud API on 127.0.0.1. */
 export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<FakeWhatsApp> {
   const tokens = options.tokens ?? [DEFAULT_WHATSAPP_TOKEN];
+  const media = fileShelf("wamid-media-");
   const phoneNumbers = options.phoneNumbers ?? {
     [DEFAULT_PHONE_NUMBER_ID]: { display: `+1 555-078-3881`, verifiedName: "Relay Test Number" },
   };
@@ -426,6 +433,11 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const lookaside = /^\/lookaside\/([^/]+)$/.exec(url.pathname);
+    if (lookaside) {
+      const bearer = (auth?: string) => tokens.some((t) => auth === `Bearer ${t}`);
+      return media.serve(decodeURIComponent(lookaside[1] as string), req, res, bearer);
+    }
     const raw = await readBody(req);
     const contentType = req.headers["content-type"];
     const segments = url.pathname.split("/").filter(Boolean);
@@ -479,7 +491,18 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
       if (kind === "send" || kind === "read") result = messagesEndpoint(call, first);
       else if (kind === "subscribe" || kind === "unsubscribe")
         result = await subscriptionsEndpoint(call, first);
-      else if (kind === "phone_number") {
+      else if (kind === "phone_number" && media.get(first)) {
+        requireToken(call);
+        const file = media.get(first) as NonNullable<ReturnType<typeof media.get>>;
+        result = {
+          messaging_product: "whatsapp",
+          url: `${server.url}/lookaside/${encodeURIComponent(first)}`,
+          mime_type: file.contentType,
+          sha256: createHash("sha256").update(file.bytes).digest("hex"),
+          file_size: String(file.bytes.byteLength),
+          id: first,
+        };
+      } else if (kind === "phone_number") {
         requireToken(call);
         const number = phoneNumbers[first];
         if (!number) throw new GraphFailure(unsupported(first));
@@ -541,7 +564,9 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
     async statusesSettled() {
       while (pendingStatuses.size > 0) await Promise.all(pendingStatuses);
     },
+    media,
     reset() {
+      media.reset();
       log.clear();
       scripted.reset();
       messages = [];

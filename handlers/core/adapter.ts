@@ -1,4 +1,6 @@
 import type * as v from "valibot";
+import type { Attachment } from "./envelope.ts";
+import type { MediaLocation } from "./media/download.ts";
 import type { Template } from "./outbound/message.ts";
 
 /**
@@ -56,6 +58,11 @@ export interface ChannelAdapter<Secret, Reply> {
    * takes no outbound messages.
    */
   replyTo?(to: OutboundTarget, secret: Secret): unknown;
+  /**
+   * Where the platform serves the files users send, asked with the channel's credentials (core/media/).
+   * Absent: files reach the agent as metadata only (`skipped: "not available"`).
+   */
+  media?(secret: Secret): MediaSource;
   /** Deploy-time registration (webhook, commands), run by the module during apply. */
   setup(secret: Secret, input: SetupInput): Promise<Record<string, unknown>>;
   /** Undoes setup, run on destroy. */
@@ -132,6 +139,15 @@ export interface Button {
   readonly label: string;
   /** What pressing it says, as if typed: `/allow K7MX2P`. */
   readonly command: string;
+}
+
+/**
+ * How a channel finds a file a user sent: its URL and the headers to download it with. Throws a
+ * MediaError when the platform says it cannot be had (`too large`, `not available`), or a retryable
+ * error when asking failed for now.
+ */
+export interface MediaSource {
+  locate(attachment: Attachment): Promise<MediaLocation>;
 }
 
 /** One message of an answer, rendered for the platform. */

@@ -9,14 +9,25 @@ import * as v from "valibot";
 /** Current envelope version. */
 export const ENVELOPE_VERSION = 1;
 
-/** What a message carried besides text; metadata only, never the bytes. */
+/**
+ * What a message carried besides text: metadata, never the bytes. The ingress sets the platform's
+ * fields; where the file is once fetched (`url`, `s3`) or why it was not (`skipped`) is added by the
+ * worker for the agent (core/media/attach.ts), or `s3` by the relay for a file only it can read.
+ */
 export const AttachmentSchema = v.object({
   kind: v.picklist(["image", "audio", "voice", "video", "document", "sticker", "other"]),
   /** The platform's file id (Telegram file_id, WhatsApp media id, a URL for Slack/Discord). */
   id: v.pipe(v.string(), v.minLength(1)),
+  /** The type as the platform states it (never guessed from the file name). */
   mime: v.optional(v.string()),
   size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   name: v.optional(v.string()),
+  /** A short-lived presigned HTTPS GET URL of the stored file. */
+  url: v.optional(v.string()),
+  /** The stored file, `s3://bucket/key`. */
+  s3: v.optional(v.string()),
+  /** Why the file was not fetched: `too large`, `too many`, `not available`, `download failed`, `media off`. */
+  skipped: v.optional(v.picklist(["too large", "too many", "not available", "download failed", "media off"])),
 });
 
 /**

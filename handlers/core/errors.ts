@@ -73,3 +73,17 @@ export class PlatformError extends RelayError {
 export function isRetryable(error: unknown): boolean {
   return error instanceof RelayError ? error.retryable : true;
 }
+
+/** Why a file a user sent reaches the agent as metadata only (`skipped` in its payload). */
+export type SkipReason = "too large" | "too many" | "not available" | "download failed" | "media off";
+
+/** A file a user sent could not be fetched for the agent; `reason` is what the agent is told. */
+export class MediaError extends RelayError {
+  override name = "MediaError";
+  readonly reason: SkipReason;
+
+  constructor(reason: SkipReason, options: { retryable: boolean; detail?: string; cause?: unknown }) {
+    super(`media ${reason}${options.detail ? `: ${options.detail}` : ""}`, options);
+    this.reason = reason;
+  }
+}

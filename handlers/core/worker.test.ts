@@ -87,6 +87,7 @@ test("an agent refusing for good: the user is told once and the message is done"
       sendQueue: undefined,
       sessionScope: "conversation",
       streamReplies: true,
+      media: { store: undefined, maxBytes: 1024, maxCount: 10 },
     }),
     secret: noSecret,
   });
@@ -110,6 +111,7 @@ test("…and when that notice cannot be delivered, the message is kept (retried,
       sendQueue: undefined,
       sessionScope: "conversation",
       streamReplies: true,
+      media: { store: undefined, maxBytes: 1024, maxCount: 10 },
     }),
     secret: noSecret,
   });
@@ -157,6 +159,7 @@ function workerWith(
       sendQueue: undefined,
       sessionScope: parts.sessionScope ?? "conversation",
       streamReplies: true,
+      media: { store: undefined, maxBytes: 1024, maxCount: 10 },
     }),
     secret: parts.sessionKey ? loaderOf({ session_key: parts.sessionKey }) : noSecret,
   });
@@ -245,6 +248,7 @@ test("a stranger is refused aloud, but on a channel that answers no strangers, n
         sendQueue: undefined,
         sessionScope: "conversation",
         streamReplies: true,
+        media: { store: undefined, maxBytes: 1024, maxCount: 10 },
       }),
       secret: noSecret,
     });
@@ -292,6 +296,7 @@ test("per-user sessions: each member of a group has their own, and /new starts a
         sendQueue: undefined,
         sessionScope,
         streamReplies: true,
+        media: { store: undefined, maxBytes: 1024, maxCount: 10 },
       }),
       secret: loaderOf({ session_key: KEY }),
     });
@@ -360,6 +365,7 @@ const echoSettings = () => ({
   sendQueue: undefined,
   sessionScope: "conversation" as const,
   streamReplies: true,
+  media: { store: undefined, maxBytes: 1024, maxCount: 10 },
 });
 
 test("the typing indicator is over and cleared before the handler returns: Lambda never freezes those calls half-done", async () => {

@@ -5,11 +5,13 @@ import type { Button, ChannelAdapter, Outbox } from "./adapter.ts";
 import { type SessionKeyPart, withSessionKey } from "./agent/session-id.ts";
 import { type FailedRecord, type Outcome, processFifoBatch, type Step } from "./batch.ts";
 import { withinBudget } from "./budget.ts";
+import type { Envelope } from "./envelope.ts";
 import { ConfigError } from "./errors.ts";
 import { Inflight } from "./inflight.ts";
 import { lazy, lazyAsync } from "./lazy.ts";
 import type { LedgerEntry } from "./ledger.ts";
 import { log } from "./log.ts";
+import { fetchAttachments } from "./media/attach.ts";
 import { deliverOutbound } from "./outbound/consume.ts";
 import { type SecretLoader, secretLoader } from "./secrets.ts";
 import { runSetup, SetupEventSchema } from "./setup.ts";
@@ -63,6 +65,7 @@ export function createWorker<Secret, Reply>(
   const sessionPolicy = sessionPolicyOf(secret, () => settings().sessionScope);
   // A failed secret read is retried by the next message.
   const outbox = lazyAsync(async () => adapter.outbox(await secret()));
+  const media = lazyAsync(async () => adapter.media?.(await secret()));
   const mergeable = (reply: unknown) => adapter.merges?.(reply as Reply) ?? true;
 
   /**
@@ -78,8 +81,11 @@ export function createWorker<Secret, Reply>(
     deadline: number,
     pending: Inflight,
   ) {
-    const { agent, access, accessStore, sessions, contacts, ledger, streamReplies } = settings();
+    const { agent, access, accessStore, sessions, contacts, ledger, streamReplies, maxReceiveCount } =
+      settings();
     const last = burst.at(-1) as Received<Reply>;
+    // The last attempt keeps the text of a message whose file cannot be fetched (core/media/attach.ts).
+    const lastAttempt = burst.some((m) => m.attempt >= maxReceiveCount);
     const reach: Reach = {
       direct: async (userId) => box.direct?.(userId),
       send: (to, id, text, buttons) => sendElsewhere(box, to, id, text, buttons, deadline),
@@ -98,6 +104,8 @@ export function createWorker<Secret, Reply>(
       sessions,
       contacts,
       sessionPolicy,
+      attachments: async (envelope: Envelope) =>
+        fetchAttachments(envelope, await media(), settings().media, lastAttempt),
       typing: () => startTyping(box, last.reply, adapter.typingIntervalMs, pending),
       deadline,
     };
@@ -211,6 +219,7 @@ export function createWorker<Secret, Reply>(
       // (it may have been rotated since this container cached it).
       if (credentialsRefused(err)) {
         outbox.reset();
+        media.reset();
         await secret.fresh().catch(() => undefined);
       }
       const lastAttempt = burst.some((m) => m.attempt >= maxReceiveCount);

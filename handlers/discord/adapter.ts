@@ -5,6 +5,7 @@ import type {
 import type { ChannelAdapter } from "../core/adapter.ts";
 import { ROUTE_RETRY_DELAYS_MS, retryWhileRouteDeploys } from "../core/setup.ts";
 import { DISCORD_CODES, DiscordApiError, type DiscordCall, discordApi } from "./api.ts";
+import { discordMedia } from "./media.ts";
 import { discordOutbox } from "./outbox.ts";
 import { type DiscordReply, DiscordReplySchema, discordReplyTo } from "./reply.ts";
 import { type DiscordSecret, DiscordSecretSchema } from "./secret.ts";
@@ -77,6 +78,7 @@ export const discord: ChannelAdapter<DiscordSecret, DiscordReply> = {
   typingIntervalMs: 8_000,
   // A slash command waits for its own answer ("thinking…"): only gateway messages merge.
   merges: (reply) => reply.kind === "message",
+  media: () => discordMedia(),
   outbox: (secret) => discordOutbox(discordApi(secret.bot_token)),
   replyTo: discordReplyTo,
   async setup(secret, { url }) {

@@ -1,5 +1,6 @@
 import type { ChannelAdapter } from "../core/adapter.ts";
 import { slackApi } from "./api.ts";
+import { slackMedia } from "./media.ts";
 import { slackOutbox } from "./outbox.ts";
 import { type SlackReply, SlackReplySchema, slackReplyTo } from "./reply.ts";
 import { type SlackSecret, SlackSecretSchema } from "./secret.ts";
@@ -22,6 +23,7 @@ export const slack: ChannelAdapter<SlackSecret, SlackReply> = {
   replySchema: SlackReplySchema,
   // assistant.threads.setStatus clears after 2 minutes without a message; a reaction stays (added once).
   typingIntervalMs: 60_000,
+  media: (secret) => slackMedia(secret.bot_token),
   outbox: (secret) => slackOutbox(slackApi(secret.bot_token)),
   replyTo: slackReplyTo,
   async setup(secret) {

@@ -59,6 +59,7 @@ export const FileSchema = v.object({
   mimetype: v.optional(v.string()),
   size: v.optional(v.pipe(Int, v.minValue(0))),
   url_private: v.optional(v.pipe(v.string(), v.url())),
+  url_private_download: v.optional(v.pipe(v.string(), v.url())),
 });
 
 /** `message` (DMs, thread replies) and `app_mention` events: the fields we read. */
@@ -95,7 +96,7 @@ export type _Checks = [
   Extends<
     Pick<
       NonNullable<GenericMessageEvent["files"]>[number],
-      "id" | "name" | "mimetype" | "size" | "url_private"
+      "id" | "name" | "mimetype" | "size" | "url_private" | "url_private_download"
     >,
     v.InferOutput<typeof FileSchema>
   >,
@@ -133,7 +134,10 @@ function attachmentsOf(event: SlackMessageEvent): Attachment[] {
         : mime?.startsWith("video/")
           ? "video"
           : "document";
-    const attachment: Attachment = { kind, id: file.url_private ?? file.id };
+    const attachment: Attachment = {
+      kind,
+      id: file.url_private_download ?? file.url_private ?? file.id,
+    };
     if (mime) attachment.mime = mime;
     if (file.size !== undefined) attachment.size = file.size;
     if (file.name) attachment.name = file.name;

@@ -2,6 +2,7 @@ import type { ChannelAdapter } from "../core/adapter.ts";
 import { optionalEnv } from "../core/config.ts";
 import { ConfigError } from "../core/errors.ts";
 import { telegramApi } from "./api.ts";
+import { telegramMedia } from "./media.ts";
 import { TELEGRAM_STREAM_MODES, type TelegramStreamMode, telegramOutbox } from "./outbox.ts";
 import { type TelegramReply, TelegramReplySchema, telegramReplyTo } from "./reply.ts";
 import { type TelegramSecret, TelegramSecretSchema } from "./secret.ts";
@@ -36,6 +37,7 @@ export const telegram: ChannelAdapter<TelegramSecret, TelegramReply> = {
   replySchema: TelegramReplySchema,
   // "typing" shows for at most 5 seconds.
   typingIntervalMs: 4_000,
+  media: (secret) => telegramMedia(secret.bot_token),
   outbox: (secret) => telegramOutbox(telegramApi(secret.bot_token), streamMode()),
   replyTo: telegramReplyTo,
   async setup(secret, { url }) {

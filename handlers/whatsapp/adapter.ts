@@ -4,6 +4,7 @@ import { log } from "../core/log.ts";
 import { retryWhileRouteDeploys } from "../core/setup.ts";
 import { GraphApiError, type GraphCall, graphApi } from "./api.ts";
 import { SERVICE_WINDOW_SECONDS } from "./inbound.ts";
+import { whatsappMedia } from "./media.ts";
 import { whatsappOutbox } from "./outbox.ts";
 import { type WhatsAppReply, WhatsAppReplySchema, whatsappReplyTo } from "./reply.ts";
 import { type WhatsAppSecret, WhatsAppSecretSchema } from "./secret.ts";
@@ -64,6 +65,7 @@ export const whatsapp: ChannelAdapter<WhatsAppSecret, WhatsAppReply> = {
   // The indicator shows until the reply or for 25 s, and a repeat within those 25 s does nothing:
   // it is shown again once that time is up.
   typingIntervalMs: 25_000,
+  media: (secret) => whatsappMedia(secret.access_token),
   // A business may write to a user freely only within 24 hours of their last message.
   directWindowMs: SERVICE_WINDOW_SECONDS * 1000,
   outbox: (secret) => whatsappOutbox(graphApi(secret.access_token), secret.phone_number_id),

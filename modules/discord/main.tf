@@ -132,6 +132,133 @@ resource "aws_dynamodb_table" "ledger" {
   tags = var.tags
 }
 
+resource "aws_s3_bucket" "media" {
+  bucket_prefix = "${substr(trim(replace(lower(var.name), "_", "-"), "-"), 0, 30)}-media-"
+  force_destroy = true
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_public_access_block" "media" {
+  block_public_acls       = true
+  block_public_policy     = true
+  bucket                  = aws_s3_bucket.media.id
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "media" {
+  bucket = aws_s3_bucket.media.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "media" {
+  bucket = aws_s3_bucket.media.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "media" {
+  bucket = aws_s3_bucket.media.id
+
+  rule {
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+
+    expiration {
+      days = var.media_retention_days
+    }
+
+    filter {}
+
+    id     = "expire-media"
+    status = "Enabled"
+  }
+}
+
+data "aws_iam_policy_document" "media_read" {
+  statement {
+    actions   = ["s3:GetObject"]
+    effect    = "Allow"
+    resources = ["${aws_s3_bucket.media.arn}/in/*"]
+    sid       = "ReadInboundMedia"
+  }
+}
+
+data "aws_iam_policy_document" "media_bucket" {
+  statement {
+    actions = ["s3:*"]
+
+    condition {
+      test     = "Bool"
+      values   = ["false"]
+      variable = "aws:SecureTransport"
+    }
+
+    effect = "Deny"
+
+    principals {
+      identifiers = ["*"]
+      type        = "*"
+    }
+
+    resources = [aws_s3_bucket.media.arn, "${aws_s3_bucket.media.arn}/*"]
+    sid       = "TlsOnly"
+  }
+
+  statement {
+    actions = ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads", "s3:ListMultipartUploadParts"]
+
+    condition {
+      test     = "ArnNotEquals"
+      values   = [aws_iam_role.worker.arn]
+      variable = "aws:PrincipalArn"
+    }
+
+    effect = "Deny"
+
+    principals {
+      identifiers = ["*"]
+      type        = "*"
+    }
+
+    resources = [aws_s3_bucket.media.arn]
+    sid       = "OnlyTheWorkerLists"
+  }
+
+  statement {
+    actions = ["s3:PutObject", "s3:DeleteObject"]
+
+    condition {
+      test     = "ArnNotEquals"
+      values   = [aws_iam_role.worker.arn]
+      variable = "aws:PrincipalArn"
+    }
+
+    effect = "Deny"
+
+    principals {
+      identifiers = ["*"]
+      type        = "*"
+    }
+
+    resources = ["${aws_s3_bucket.media.arn}/in/*"]
+    sid       = "OnlyTheWorkerWritesInbound"
+  }
+}
+
+resource "aws_s3_bucket_policy" "media" {
+  bucket = aws_s3_bucket.media.id
+  policy = data.aws_iam_policy_document.media_bucket.json
+}
+
 resource "aws_cloudwatch_log_group" "worker" {
   name              = "/aws/lambda/${var.name}-worker"
   retention_in_days = var.log_retention_days
@@ -166,6 +293,13 @@ data "aws_iam_policy_document" "worker" {
     effect    = "Allow"
     resources = [aws_dynamodb_table.ledger.arn]
     sid       = "SendLedger"
+  }
+
+  statement {
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    effect    = "Allow"
+    resources = ["${aws_s3_bucket.media.arn}/*"]
+    sid       = "MediaObjects"
   }
 
   statement {
@@ -219,7 +353,11 @@ resource "aws_lambda_function" "worker" {
       GROUP_POLICY          = var.group_policy
       LEDGER_TABLE          = aws_dynamodb_table.ledger.name
       LOG_LEVEL             = var.log_level
+      MAX_ATTACHMENTS       = tostring(var.max_attachments)
+      MAX_ATTACHMENT_BYTES  = tostring(var.max_attachment_bytes)
       MAX_RECEIVE_COUNT     = tostring(var.max_receive_count)
+      MEDIA_BUCKET          = aws_s3_bucket.media.id
+      MEDIA_URL_SECONDS     = tostring(var.media_url_expiry_seconds)
       QUEUE_URL             = aws_sqs_queue.this.url
       RATE_LIMIT_PER_DAY    = tostring(var.rate_limit_per_day)
       RATE_LIMIT_PER_MINUTE = tostring(var.rate_limit_per_minute)

@@ -7,6 +7,7 @@ export * from "./grants.ts";
 export * from "./http-api.ts";
 export type * from "./json.ts";
 export * from "./ledger.ts";
+export * from "./media.ts";
 export * from "./outputs.ts";
 export * from "./pipeline.ts";
 export * from "./providers.ts";

@@ -47,6 +47,7 @@ export function channelOutputs(scope: Construct, channel: string, v: ChannelOutp
   functionOutputs(scope, "worker", worker, "the worker Lambda function (queue → agent → reply)");
   output(scope, "ledger_table_name", ledger.table.name, "Name of the DynamoDB table of the send ledger.");
   output(scope, "ledger_table_arn", ledger.table.arn, "ARN of the DynamoDB table of the send ledger.");
+  mediaOutputs(scope, v.pipeline);
   output(
     scope,
     "secret_arn",
@@ -104,5 +105,24 @@ export function sendOutputs(scope: Construct, pipeline: ChannelPipeline): void {
     "send_policy_json",
     pipeline.agentSendPolicyJson,
     "IAM policy (JSON) allowing sqs:SendMessage on the send queue: attach it to the AgentCore runtime's role (or any role that sends).",
+  );
+}
+
+/** `media_bucket_name`, `media_bucket_arn` and `media_read_policy_json` of a pipeline's media bucket. */
+export function mediaOutputs(scope: Construct, pipeline: ChannelPipeline): void {
+  const { bucket, readPolicy } = pipeline.media;
+  output(
+    scope,
+    "media_bucket_name",
+    bucket.id,
+    "Name of the S3 bucket of the files users send (the worker's `MEDIA_BUCKET`).",
+  );
+  output(scope, "media_bucket_arn", bucket.arn, "ARN of the S3 bucket of the files users send.");
+  output(
+    scope,
+    "media_read_policy_json",
+    readPolicy.json,
+    "IAM policy (JSON) that reads the files users send (`s3:GetObject` on `in/*` of the media bucket): attach it to " +
+      "the agent's runtime role so it can read the S3 URI of each attachment after the presigned URL expired.",
   );
 }

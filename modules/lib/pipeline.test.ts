@@ -45,6 +45,10 @@ describe("ChannelPipeline", () => {
       SEND_QUEUE_URL: "${aws_sqs_queue.send.url}",
       SEND_QUEUE_ARN: "${aws_sqs_queue.send.arn}",
       SEND_DLQ_URL: "${aws_sqs_queue.send_dlq.url}",
+      MEDIA_BUCKET: "${aws_s3_bucket.media.id}",
+      MAX_ATTACHMENT_BYTES: "20971520",
+      MAX_ATTACHMENTS: "10",
+      MEDIA_URL_SECONDS: "900",
       LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "info",
     });
@@ -52,6 +56,7 @@ describe("ChannelPipeline", () => {
     expect(doc.statement.map((s) => s.sid)).toEqual([
       "WriteOwnLogs",
       "SendLedger",
+      "MediaObjects",
       "InvokeAgent",
       "ConsumeQueue",
       "ConsumeSendQueue",
@@ -103,6 +108,7 @@ describe("ChannelPipeline", () => {
       "ReadSecret",
       "SendToQueue",
       "SendLedger",
+      "MediaObjects",
       "InvokeAgent",
       "ConsumeQueue",
       "ConsumeSendQueue",

@@ -7,8 +7,9 @@ import { addr, expressionOf, isToken, local, tfNumber, tfString } from "./expr.t
 import { BundledFunction } from "./function.ts";
 import { grantInvokeAgent, grantLedger, grantSecretRead, grantSend, QUEUE_SEND_ACTIONS } from "./grants.ts";
 import { SendLedgerTable } from "./ledger.ts";
+import { MediaBucket } from "./media.ts";
 import { FifoQueuePair, VISIBILITY_TIMEOUT_FACTOR } from "./queue.ts";
-import type { ChannelVariables } from "./variables.ts";
+import { type ChannelVariables, DEFAULTS } from "./variables.ts";
 
 /** The name of the Terraform local holding the main queue's visibility timeout (when it is decided at plan). */
 export const VISIBILITY_TIMEOUT_LOCAL = "queue_visibility_timeout_seconds";
@@ -69,6 +70,14 @@ export interface ChannelPipelineProps {
    * no limits, no merging).
    */
   readonly access?: PipelineAccess;
+  /** Days the media bucket keeps a file (its lifecycle expiry). @default DEFAULTS.mediaRetentionDays */
+  readonly mediaRetentionDays?: number;
+  /** Largest file the worker fetches (`MAX_ATTACHMENT_BYTES`). @default DEFAULTS.maxAttachmentBytes */
+  readonly maxAttachmentBytes?: number;
+  /** Most files of one message the worker fetches (`MAX_ATTACHMENTS`). @default DEFAULTS.maxAttachments */
+  readonly maxAttachments?: number;
+  /** Lifetime of the presigned URLs the agent gets (`MEDIA_URL_SECONDS`). @default DEFAULTS.mediaUrlExpirySeconds */
+  readonly mediaUrlExpirySeconds?: number;
   /** Worker memory, in MB, 128–10240. */
   readonly workerMemoryMb: number;
   /** Worker timeout, in seconds, 1–900. */
@@ -147,6 +156,8 @@ export class ChannelPipeline extends Construct {
   readonly ledger: SendLedgerTable;
   /** The worker: queue → agent → reply. */
   readonly worker: BundledFunction;
+  /** The files users send, fetched by the worker for the agent. */
+  readonly media: MediaBucket;
   /** The ingress (webhook → queue), once `addIngress` made it. */
   ingress?: BundledFunction;
   readonly eventSource: QueueEventSource;
@@ -205,18 +216,22 @@ export class ChannelPipeline extends Construct {
       tags,
     });
 
-    const allowedUsers = isToken(props.allowedUsers)
-      ? tfString(`join(",", ${expr(props.allowedUsers)})`)
-      : props.allowedUsers.join(",");
-    const maxReceiveCount = isToken(props.maxReceiveCount)
-      ? tfString(`tostring(${expr(props.maxReceiveCount)})`)
-      : String(props.maxReceiveCount);
-    const forUser =
-      typeof props.enableAgentUserId === "boolean" ? props.enableAgentUserId : expr(props.enableAgentUserId);
-    const access = props.access;
+    // The files users send, fetched for the agent; the name fits S3's rules whatever the deployment name is.
+    this.media = new MediaBucket(this, "Media", {
+      bucketPrefix: `${tfString(`substr(trim(replace(lower(${expr(name)}), "_", "-"), "-"), 0, 30)`)}-media-`,
+      retentionDays: props.mediaRetentionDays ?? DEFAULTS.mediaRetentionDays,
+      tags,
+    });
     // A number (or a Terraform number) as the string an environment variable holds.
     const numberString = (value: number) =>
       isToken(value) ? tfString(`tostring(${expr(value)})`) : String(value);
+    const allowedUsers = isToken(props.allowedUsers)
+      ? tfString(`join(",", ${expr(props.allowedUsers)})`)
+      : props.allowedUsers.join(",");
+    const maxReceiveCount = numberString(props.maxReceiveCount);
+    const forUser =
+      typeof props.enableAgentUserId === "boolean" ? props.enableAgentUserId : expr(props.enableAgentUserId);
+    const access = props.access;
     const accessEnvironment: Record<string, string> = access
       ? {
           ACCESS_POLICY: access.policy,
@@ -253,6 +268,10 @@ export class ChannelPipeline extends Construct {
         SEND_QUEUE_ARN: this.sendQueues.queue.arn,
         SEND_DLQ_URL: this.sendQueues.dlq.url,
         ...accessEnvironment,
+        MEDIA_BUCKET: this.media.bucket.id,
+        MAX_ATTACHMENT_BYTES: numberString(props.maxAttachmentBytes ?? DEFAULTS.maxAttachmentBytes),
+        MAX_ATTACHMENTS: numberString(props.maxAttachments ?? DEFAULTS.maxAttachments),
+        MEDIA_URL_SECONDS: numberString(props.mediaUrlExpirySeconds ?? DEFAULTS.mediaUrlExpirySeconds),
         ...props.workerEnvironment,
         LEDGER_TABLE: this.ledger.table.name,
         LOG_LEVEL: props.logLevel,
@@ -265,6 +284,7 @@ export class ChannelPipeline extends Construct {
     if (secretArn !== undefined) grantSecretRead(secretArn, this.worker);
     if (props.workerSendQueue !== undefined) grantSend(props.workerSendQueue, this.worker);
     grantLedger(this.ledger.table, this.worker);
+    this.media.keptBy(this.worker);
     grantInvokeAgent(props.agentRuntimeArn, this.worker, { forUser, qualifier: props.agentQualifier });
     this.eventSource = new QueueEventSource(this, "WorkerEvents", {
       terraformName: "worker",
@@ -401,6 +421,10 @@ export function channelPipelineInputs(v: ChannelVariables): ChannelPipelineProps
       rateLimitPerDay: v.rateLimitPerDay.numberValue,
       dailyInvocationCap: v.dailyInvocationCap.numberValue,
     },
+    mediaRetentionDays: v.mediaRetentionDays.numberValue,
+    maxAttachmentBytes: v.maxAttachmentBytes.numberValue,
+    maxAttachments: v.maxAttachments.numberValue,
+    mediaUrlExpirySeconds: v.mediaUrlExpirySeconds.numberValue,
     workerMemoryMb: v.workerMemoryMb.numberValue,
     workerTimeoutSeconds: v.workerTimeoutSeconds.numberValue,
     queueVisibilityTimeoutSeconds: v.queueVisibilityTimeoutSeconds.numberValue,

@@ -131,6 +131,25 @@ export const SEND_OUTPUTS: readonly string[] = [
   "send_policy_json",
 ];
 
+/** The outputs of a channel's media bucket (`mediaOutputs`), written out literally. */
+export const MEDIA_OUTPUTS: readonly string[] = [
+  "media_bucket_name",
+  "media_bucket_arn",
+  "media_read_policy_json",
+];
+
+/** The resources and data sources of a channel's media bucket, as `addresses({ withData: true })` lists them. */
+export const MEDIA_ADDRESSES: readonly string[] = [
+  "aws_s3_bucket.media",
+  "aws_s3_bucket_lifecycle_configuration.media",
+  "aws_s3_bucket_ownership_controls.media",
+  "aws_s3_bucket_policy.media",
+  "aws_s3_bucket_public_access_block.media",
+  "aws_s3_bucket_server_side_encryption_configuration.media",
+  "data.aws_iam_policy_document.media_bucket",
+  "data.aws_iam_policy_document.media_read",
+];
+
 /** The outputs every channel module with an ingress has, written out literally (not from lib/variables.ts). */
 export const CHANNEL_OUTPUTS: readonly string[] = [
   ...SEND_OUTPUTS,
@@ -143,6 +162,7 @@ export const CHANNEL_OUTPUTS: readonly string[] = [
   ...functionOutputNames("worker"),
   "ledger_table_name",
   "ledger_table_arn",
+  ...MEDIA_OUTPUTS,
   "secret_arn",
   "http_api_id",
   "access_log_group_name",
@@ -183,6 +203,7 @@ export const expectedPipeline = {
         ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         ["${aws_dynamodb_table.ledger.arn}"],
       ],
+      ["MediaObjects", ["s3:GetObject", "s3:PutObject"], ["${aws_s3_bucket.media.arn}/*"]],
       [
         "InvokeAgent",
         [
@@ -230,6 +251,10 @@ export const expectedPipeline = {
       RATE_LIMIT_PER_MINUTE: "${tostring(var.rate_limit_per_minute)}",
       RATE_LIMIT_PER_DAY: "${tostring(var.rate_limit_per_day)}",
       DAILY_INVOCATION_CAP: "${tostring(var.daily_invocation_cap)}",
+      MEDIA_BUCKET: "${aws_s3_bucket.media.id}",
+      MAX_ATTACHMENT_BYTES: "${tostring(var.max_attachment_bytes)}",
+      MAX_ATTACHMENTS: "${tostring(var.max_attachments)}",
+      MEDIA_URL_SECONDS: "${tostring(var.media_url_expiry_seconds)}",
       ...extra,
       LEDGER_TABLE: "${aws_dynamodb_table.ledger.name}",
       LOG_LEVEL: "${var.log_level}",

@@ -34,6 +34,13 @@ export const DEFAULTS = {
   apiThrottlingRateLimit: 50,
   apiThrottlingBurstLimit: 100,
   ingressReservedConcurrency: 10,
+  // A day: the agent reads a file in the turn it came in; the presigned URL dies long before.
+  mediaRetentionDays: 1,
+  // 20 MiB: the most Telegram lets a bot download, under Discord's and WhatsApp's caps for most types, and
+  // ten of them buffered one after the other fit the default worker memory.
+  maxAttachmentBytes: 20 * 1024 * 1024,
+  maxAttachments: 10,
+  mediaUrlExpirySeconds: 900,
 } as const;
 
 /**
@@ -85,6 +92,10 @@ export interface ChannelVariables {
   readonly rateLimitPerMinute: TerraformVariable;
   readonly rateLimitPerDay: TerraformVariable;
   readonly dailyInvocationCap: TerraformVariable;
+  readonly mediaRetentionDays: TerraformVariable;
+  readonly maxAttachmentBytes: TerraformVariable;
+  readonly maxAttachments: TerraformVariable;
+  readonly mediaUrlExpirySeconds: TerraformVariable;
   readonly secretArn: TerraformVariable;
   readonly secretRecoveryWindowInDays: TerraformVariable;
   readonly workerTimeoutSeconds: TerraformVariable;
@@ -208,6 +219,60 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
         "the agent is done. Agents that do not stream (a JSON answer) are answered whole either way.",
     }),
     ...accessVariables(scope, o),
+    mediaRetentionDays: variable(scope, "media_retention_days", {
+      type: "number",
+      default: DEFAULTS.mediaRetentionDays,
+      description:
+        "Days the media bucket keeps a file a user sent (1–365) before S3 expires it: the agent gets a presigned URL " +
+        "and the S3 URI of each, to read in the turn it came with.",
+      validation: [
+        {
+          condition: intIn("var.media_retention_days", 1, 365),
+          errorMessage: "media_retention_days must be an integer from 1 to 365.",
+        },
+      ],
+    }),
+    maxAttachmentBytes: variable(scope, "max_attachment_bytes", {
+      type: "number",
+      default: DEFAULTS.maxAttachmentBytes,
+      description:
+        "Largest file the worker fetches for the agent, in bytes (1–104857600; the worker's `MAX_ATTACHMENT_BYTES`): " +
+        'a larger one reaches the agent as its metadata with `skipped = "too large"`. The default, 20 MiB, is what ' +
+        `Telegram lets a bot download. Files are held in memory one at a time: keep it well under \`worker_memory_mb\`.`,
+      validation: [
+        {
+          condition: intIn("var.max_attachment_bytes", 1, 104857600),
+          errorMessage: "max_attachment_bytes must be an integer from 1 to 104857600 (100 MiB).",
+        },
+      ],
+    }),
+    maxAttachments: variable(scope, "max_attachments", {
+      type: "number",
+      default: DEFAULTS.maxAttachments,
+      description:
+        "Most files of one message the worker fetches for the agent (0–20; the worker's `MAX_ATTACHMENTS`): the " +
+        'others reach it as metadata with `skipped = "too many"`. 0 fetches none.',
+      validation: [
+        {
+          condition: intIn("var.max_attachments", 0, 20),
+          errorMessage: "max_attachments must be an integer from 0 to 20.",
+        },
+      ],
+    }),
+    mediaUrlExpirySeconds: variable(scope, "media_url_expiry_seconds", {
+      type: "number",
+      default: DEFAULTS.mediaUrlExpirySeconds,
+      description:
+        "Lifetime of the presigned HTTPS GET URL the agent gets for each file, in seconds (60–43200; the worker's " +
+        "`MEDIA_URL_SECONDS`). It ends sooner when the worker's role session does: an agent that reads files later " +
+        "reads the S3 URI with its own role (the `media_read_policy_json` output).",
+      validation: [
+        {
+          condition: intIn("var.media_url_expiry_seconds", 60, 43200),
+          errorMessage: "media_url_expiry_seconds must be an integer from 60 to 43200 (12 hours).",
+        },
+      ],
+    }),
     secretArn: variable(scope, "secret_arn", {
       type: "string",
       default: null,

@@ -8,7 +8,7 @@ locals {
   http_api_execution_arn           = var.http_api_id == null ? aws_apigatewayv2_api.this[0].execution_arn : data.aws_apigatewayv2_api.this[0].execution_arn
   events_url                       = "${local.http_api_endpoint}/slack/events"
   app_name                         = coalesce(var.app_name, substr(var.name, 0, 35))
-  app_manifest                     = jsonencode({ display_information = { name = local.app_name, description = var.app_description }, features = merge({ app_home = { home_tab_enabled = false, messages_tab_enabled = true, messages_tab_read_only_enabled = false }, bot_user = { display_name = local.app_name, always_online = true } }, { for key, value in { assistant_view = { assistant_description = var.app_description } } : key => value if var.enable_assistant_view }), oauth_config = { scopes = { bot = concat(["app_mentions:read", "chat:write", "im:history", "reactions:write", "channels:history", "groups:history", "mpim:history", "metadata.message:read", "im:write"], var.enable_assistant_view ? ["assistant:write"] : []) } }, settings = { event_subscriptions = { request_url = local.events_url, bot_events = concat(["app_mention", "message.im"], var.enable_thread_replies ? ["message.channels", "message.groups"] : []) }, org_deploy_enabled = false, socket_mode_enabled = false, token_rotation_enabled = false } })
+  app_manifest                     = jsonencode({ display_information = { name = local.app_name, description = var.app_description }, features = merge({ app_home = { home_tab_enabled = false, messages_tab_enabled = true, messages_tab_read_only_enabled = false }, bot_user = { display_name = local.app_name, always_online = true } }, { for key, value in { assistant_view = { assistant_description = var.app_description } } : key => value if var.enable_assistant_view }), oauth_config = { scopes = { bot = concat(["app_mentions:read", "chat:write", "im:history", "reactions:write", "channels:history", "groups:history", "mpim:history", "metadata.message:read", "im:write", "files:read"], var.enable_assistant_view ? ["assistant:write"] : []) } }, settings = { event_subscriptions = { request_url = local.events_url, bot_events = concat(["app_mention", "message.im"], var.enable_thread_replies ? ["message.channels", "message.groups"] : []) }, org_deploy_enabled = false, socket_mode_enabled = false, token_rotation_enabled = false } })
 }
 
 resource "terraform_data" "session_key" {
@@ -127,6 +127,133 @@ resource "aws_dynamodb_table" "ledger" {
   tags = var.tags
 }
 
+resource "aws_s3_bucket" "media" {
+  bucket_prefix = "${substr(trim(replace(lower(var.name), "_", "-"), "-"), 0, 30)}-media-"
+  force_destroy = true
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_public_access_block" "media" {
+  block_public_acls       = true
+  block_public_policy     = true
+  bucket                  = aws_s3_bucket.media.id
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "media" {
+  bucket = aws_s3_bucket.media.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "media" {
+  bucket = aws_s3_bucket.media.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "media" {
+  bucket = aws_s3_bucket.media.id
+
+  rule {
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+
+    expiration {
+      days = var.media_retention_days
+    }
+
+    filter {}
+
+    id     = "expire-media"
+    status = "Enabled"
+  }
+}
+
+data "aws_iam_policy_document" "media_read" {
+  statement {
+    actions   = ["s3:GetObject"]
+    effect    = "Allow"
+    resources = ["${aws_s3_bucket.media.arn}/in/*"]
+    sid       = "ReadInboundMedia"
+  }
+}
+
+data "aws_iam_policy_document" "media_bucket" {
+  statement {
+    actions = ["s3:*"]
+
+    condition {
+      test     = "Bool"
+      values   = ["false"]
+      variable = "aws:SecureTransport"
+    }
+
+    effect = "Deny"
+
+    principals {
+      identifiers = ["*"]
+      type        = "*"
+    }
+
+    resources = [aws_s3_bucket.media.arn, "${aws_s3_bucket.media.arn}/*"]
+    sid       = "TlsOnly"
+  }
+
+  statement {
+    actions = ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads", "s3:ListMultipartUploadParts"]
+
+    condition {
+      test     = "ArnNotEquals"
+      values   = [aws_iam_role.worker.arn]
+      variable = "aws:PrincipalArn"
+    }
+
+    effect = "Deny"
+
+    principals {
+      identifiers = ["*"]
+      type        = "*"
+    }
+
+    resources = [aws_s3_bucket.media.arn]
+    sid       = "OnlyTheWorkerLists"
+  }
+
+  statement {
+    actions = ["s3:PutObject", "s3:DeleteObject"]
+
+    condition {
+      test     = "ArnNotEquals"
+      values   = [aws_iam_role.worker.arn]
+      variable = "aws:PrincipalArn"
+    }
+
+    effect = "Deny"
+
+    principals {
+      identifiers = ["*"]
+      type        = "*"
+    }
+
+    resources = ["${aws_s3_bucket.media.arn}/in/*"]
+    sid       = "OnlyTheWorkerWritesInbound"
+  }
+}
+
+resource "aws_s3_bucket_policy" "media" {
+  bucket = aws_s3_bucket.media.id
+  policy = data.aws_iam_policy_document.media_bucket.json
+}
+
 resource "aws_cloudwatch_log_group" "worker" {
   name              = "/aws/lambda/${var.name}-worker"
   retention_in_days = var.log_retention_days
@@ -161,6 +288,13 @@ data "aws_iam_policy_document" "worker" {
     effect    = "Allow"
     resources = [aws_dynamodb_table.ledger.arn]
     sid       = "SendLedger"
+  }
+
+  statement {
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    effect    = "Allow"
+    resources = ["${aws_s3_bucket.media.arn}/*"]
+    sid       = "MediaObjects"
   }
 
   statement {
@@ -214,7 +348,11 @@ resource "aws_lambda_function" "worker" {
       GROUP_POLICY          = var.group_policy
       LEDGER_TABLE          = aws_dynamodb_table.ledger.name
       LOG_LEVEL             = var.log_level
+      MAX_ATTACHMENTS       = tostring(var.max_attachments)
+      MAX_ATTACHMENT_BYTES  = tostring(var.max_attachment_bytes)
       MAX_RECEIVE_COUNT     = tostring(var.max_receive_count)
+      MEDIA_BUCKET          = aws_s3_bucket.media.id
+      MEDIA_URL_SECONDS     = tostring(var.media_url_expiry_seconds)
       QUEUE_URL             = aws_sqs_queue.this.url
       RATE_LIMIT_PER_DAY    = tostring(var.rate_limit_per_day)
       RATE_LIMIT_PER_MINUTE = tostring(var.rate_limit_per_minute)

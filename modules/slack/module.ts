@@ -48,6 +48,8 @@ export const BOT_SCOPES = [
   "mpim:history",
   "metadata.message:read",
   "im:write",
+  // Files users send, downloaded by the worker for the agent (url_private_download).
+  "files:read",
 ] as const;
 export const ASSISTANT_SCOPES = ["assistant:write"] as const;
 

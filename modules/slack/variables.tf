@@ -160,6 +160,54 @@ variable "daily_invocation_cap" {
   }
 }
 
+variable "media_retention_days" {
+  description = "Days the media bucket keeps a file a user sent (1–365) before S3 expires it: the agent gets a presigned URL and the S3 URI of each, to read in the turn it came with."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = floor(var.media_retention_days) == var.media_retention_days && var.media_retention_days >= 1 && var.media_retention_days <= 365
+    error_message = "media_retention_days must be an integer from 1 to 365."
+  }
+}
+
+variable "max_attachment_bytes" {
+  description = "Largest file the worker fetches for the agent, in bytes (1–104857600; the worker's `MAX_ATTACHMENT_BYTES`): a larger one reaches the agent as its metadata with `skipped = \"too large\"`. The default, 20 MiB, is what Telegram lets a bot download. Files are held in memory one at a time: keep it well under `worker_memory_mb`."
+  type        = number
+  default     = 20971520
+  nullable    = false
+
+  validation {
+    condition     = floor(var.max_attachment_bytes) == var.max_attachment_bytes && var.max_attachment_bytes >= 1 && var.max_attachment_bytes <= 104857600
+    error_message = "max_attachment_bytes must be an integer from 1 to 104857600 (100 MiB)."
+  }
+}
+
+variable "max_attachments" {
+  description = "Most files of one message the worker fetches for the agent (0–20; the worker's `MAX_ATTACHMENTS`): the others reach it as metadata with `skipped = \"too many\"`. 0 fetches none."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = floor(var.max_attachments) == var.max_attachments && var.max_attachments >= 0 && var.max_attachments <= 20
+    error_message = "max_attachments must be an integer from 0 to 20."
+  }
+}
+
+variable "media_url_expiry_seconds" {
+  description = "Lifetime of the presigned HTTPS GET URL the agent gets for each file, in seconds (60–43200; the worker's `MEDIA_URL_SECONDS`). It ends sooner when the worker's role session does: an agent that reads files later reads the S3 URI with its own role (the `media_read_policy_json` output)."
+  type        = number
+  default     = 900
+  nullable    = false
+
+  validation {
+    condition     = floor(var.media_url_expiry_seconds) == var.media_url_expiry_seconds && var.media_url_expiry_seconds >= 60 && var.media_url_expiry_seconds <= 43200
+    error_message = "media_url_expiry_seconds must be an integer from 60 to 43200 (12 hours)."
+  }
+}
+
 variable "secret_arn" {
   description = "ARN of an existing Secrets Manager secret whose value is JSON with the keys `bot_token`, `signing_secret`, and `session_key` (32-512 visible ASCII characters, the key the worker derives agent session ids with; without it the ids are unkeyed hashes of public chat ids). When null the module creates the secret, with a random `session_key`. Must be known at plan time (a literal, a variable or a data source)."
   type        = string

@@ -48,6 +48,12 @@ describe("resources", () => {
       "aws_lambda_function.worker",
       "aws_lambda_invocation.setup_webhook",
       "aws_lambda_permission.telegram",
+      "aws_s3_bucket.media",
+      "aws_s3_bucket_lifecycle_configuration.media",
+      "aws_s3_bucket_ownership_controls.media",
+      "aws_s3_bucket_policy.media",
+      "aws_s3_bucket_public_access_block.media",
+      "aws_s3_bucket_server_side_encryption_configuration.media",
       "aws_secretsmanager_secret.this",
       "aws_secretsmanager_secret_version.this",
       "aws_sqs_queue.dlq",
@@ -59,6 +65,8 @@ describe("resources", () => {
       "data.aws_apigatewayv2_api.this",
       "data.aws_iam_policy_document.ingress",
       "data.aws_iam_policy_document.lambda_assume_role",
+      "data.aws_iam_policy_document.media_bucket",
+      "data.aws_iam_policy_document.media_read",
       "data.aws_iam_policy_document.worker",
       "data.aws_secretsmanager_secret_versions.this",
       "terraform_data.session_key",
@@ -185,6 +193,7 @@ describe("IAM: least privilege", () => {
       "log streams of the worker log group, named by Lambda at run time",
     "${var.agent_runtime_arn}/runtime-endpoint/*":
       "endpoints of the one runtime; the qualifier picks one per call",
+    "${aws_s3_bucket.media.arn}/*": "objects of the media bucket, named by the worker at run time",
   };
 
   test("no wildcard action, no * resource, wildcards in resources only where AWS requires them", () => {

@@ -110,6 +110,21 @@ output "ledger_table_arn" {
   value       = aws_dynamodb_table.ledger.arn
 }
 
+output "media_bucket_name" {
+  description = "Name of the S3 bucket of the files users send (the worker's `MEDIA_BUCKET`)."
+  value       = aws_s3_bucket.media.id
+}
+
+output "media_bucket_arn" {
+  description = "ARN of the S3 bucket of the files users send."
+  value       = aws_s3_bucket.media.arn
+}
+
+output "media_read_policy_json" {
+  description = "IAM policy (JSON) that reads the files users send (`s3:GetObject` on `in/*` of the media bucket): attach it to the agent's runtime role so it can read the S3 URI of each attachment after the presigned URL expired."
+  value       = data.aws_iam_policy_document.media_read.json
+}
+
 output "secret_arn" {
   description = "ARN of the Secrets Manager secret with the Telegram credentials."
   value       = local.secret_arn

@@ -7,6 +7,7 @@ import {
   type Block,
   expectedPipeline,
   functionOutputNames,
+  MEDIA_OUTPUTS,
   SEND_OUTPUTS,
   statementRows,
   useModule,
@@ -35,6 +36,12 @@ describe("resources", () => {
         "aws_lambda_event_source_mapping.send",
         "aws_lambda_event_source_mapping.worker",
         "aws_lambda_function.worker",
+        "aws_s3_bucket.media",
+        "aws_s3_bucket_lifecycle_configuration.media",
+        "aws_s3_bucket_ownership_controls.media",
+        "aws_s3_bucket_policy.media",
+        "aws_s3_bucket_public_access_block.media",
+        "aws_s3_bucket_server_side_encryption_configuration.media",
         "aws_secretsmanager_secret.this",
         "aws_secretsmanager_secret_version.this",
         "aws_sqs_queue.dlq",
@@ -110,6 +117,7 @@ describe("a reusable module", () => {
         "ledger_table_name",
         "ledger_table_arn",
         ...SEND_OUTPUTS,
+        ...MEDIA_OUTPUTS,
       ].sort(),
     );
     for (const [name, o] of Object.entries(outputs)) expect(String(o.description ?? ""), name).not.toBe("");

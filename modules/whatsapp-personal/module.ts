@@ -11,6 +11,7 @@ import {
   FifoQueuePair,
   functionOutputs,
   ModuleStack,
+  mediaOutputs,
   output,
   sendOutputs,
   VISIBILITY_TIMEOUT_FACTOR,
@@ -154,6 +155,7 @@ export class WhatsAppPersonalModule extends ModuleStack {
     functionOutputs(this, "worker", worker, "the worker Lambda function (queue → agent → outbound queue)");
     output(this, "ledger_table_name", ledger.table.name, "Name of the DynamoDB table of the send ledger.");
     output(this, "ledger_table_arn", ledger.table.arn, "ARN of the DynamoDB table of the send ledger.");
+    mediaOutputs(this, pipeline);
     output(
       this,
       "secret_arn",

@@ -51,6 +51,11 @@ export interface ChannelE2EOptions<P extends PlatformEmulator | undefined> {
   readonly telegram?: TelegramOptions;
   /** The send ledger's table: created on dynalite, named in LEDGER_TABLE. Without it the ledger is off. */
   readonly ledger?: string;
+  /**
+   * A media bucket of this name on the embedded S3 (fauxqs), named in MEDIA_BUCKET with
+   * AWS_ENDPOINT_URL_S3 pointing at it. Without it media is off (files reach the agent as metadata).
+   */
+  readonly mediaBucket?: string;
   /** The handlers' environment besides the stack's: ALLOWED_USERS, the platform's URL … (LOG_LEVEL=error). */
   readonly env: (platform: P) => EnvVars;
 }
@@ -93,10 +98,13 @@ export async function useChannelE2E<P extends PlatformEmulator | undefined = und
   running.push(stack);
   const ledger = options.ledger;
   if (ledger) await dynamo.createLedgerTable(ledger);
+  const media = options.mediaBucket;
+  if (media) await stack.sqs.server.createBucket(media);
   restoreEnv = setEnv(
     stack.env({
       LOG_LEVEL: "error",
       ...(ledger ? { LEDGER_TABLE: ledger, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint } : {}),
+      ...(media ? { MEDIA_BUCKET: media, AWS_ENDPOINT_URL_S3: stack.sqs.endpoint } : {}),
       ...options.env(platform),
     }),
   );

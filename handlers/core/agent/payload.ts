@@ -21,7 +21,7 @@ export interface AgentPayload {
   readonly thread?: string;
   /** Who wrote: the platform's user id, and their display name when the platform gives one. */
   readonly user: { readonly id: string; readonly name?: string };
-  /** What the message carried besides text: metadata only, never the bytes. */
+  /** What the message carried besides text: each file with where to read it, or why it was not fetched. */
   readonly attachments: readonly AgentAttachment[];
   /** The platform's id of the message (update id, event id, interaction id, wamid). */
   readonly messageId: string;
@@ -31,8 +31,11 @@ export interface AgentPayload {
 
 /**
  * An attachment: its `kind` (image, audio, voice, video, document, sticker, other), the platform's file
- * id (a Telegram file_id, a WhatsApp media id, a URL for Slack and Discord), and the `mime` type, `size`
- * in bytes and file `name` when the platform gives them.
+ * id (a Telegram file_id, a WhatsApp media id, a URL for Slack and Discord), the `mime` type as the
+ * platform states it, `size` in bytes and file `name` when the platform gives them; and where the worker
+ * stored the file: `url`, a presigned HTTPS GET URL (short-lived: MEDIA_URL_SECONDS, at most the worker's
+ * role session), and `s3`, `s3://bucket/key` (for an agent whose role may read the bucket); or, when it
+ * was not fetched, `skipped`: `too large`, `too many`, `not available`, `download failed` or `media off`.
  */
 export type AgentAttachment = Attachment;
 

@@ -34,6 +34,10 @@ function composer(overrides: Partial<Composer> = {}) {
       calls.push("policy");
       return { scope: "conversation", key: undefined };
     },
+    attachments: async () => {
+      calls.push("attachments");
+      return [];
+    },
     typing: () => {
       calls.push("typing");
       return () => void calls.push("typing stopped");

@@ -9,6 +9,7 @@ import {
   sessionScopeKey,
 } from "../agent/session-id.ts";
 import { OutOfTimeError } from "../budget.ts";
+import type { Attachment, Envelope } from "../envelope.ts";
 import { log } from "../log.ts";
 import { notices } from "../notices.ts";
 import type { Contacts } from "../outbound/contacts.ts";
@@ -25,6 +26,8 @@ export interface Composer {
   readonly contacts: Contacts;
   /** How session ids are derived (see {@link sessionPolicyOf}). */
   readonly sessionPolicy: () => Promise<SessionPolicy>;
+  /** The message's files as the agent gets them: fetched and stored, or skipped (core/media/attach.ts). */
+  readonly attachments: (envelope: Envelope) => Promise<Attachment[]>;
   /** Starts the typing indicator while the agent works; call what it returns to stop it. */
   readonly typing: () => () => void;
   /** Epoch ms by which platform calls must be done: the agent leaves time for the answer before it. */
@@ -132,13 +135,16 @@ async function* askAgent(
   let chars = 0;
   let blank = true;
   try {
+    // Files are fetched only for a sender the allowlist let through, while the indicator shows.
+    const attachments = envelope.attachments.length > 0 ? await composer.attachments(envelope) : [];
     // Too little left to wait for an answer (a slow start): the message comes back, nothing is lost.
     const left = composer.deadline - Date.now();
     const agentMs = left - reserveMs(left);
     if (agentMs < MIN_AGENT_MS) throw new OutOfTimeError("the agent");
     const scope = sessionScopeKey(envelope, policy.scope);
     const session = sessionId(envelope, await composer.sessions.current(scope), policy);
-    for await (const piece of composer.agent.stream(envelope, session, AbortSignal.timeout(agentMs))) {
+    const asked = { ...envelope, attachments };
+    for await (const piece of composer.agent.stream(asked, session, AbortSignal.timeout(agentMs))) {
       if (chars === 0) log.info("agent.first_text", { envelopeId: id, agentMs: Date.now() - started });
       chars += piece.length;
       blank &&= piece.trim() === "";

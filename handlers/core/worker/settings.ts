@@ -7,6 +7,8 @@ import { boolEnv, intEnv, optionalEnv, requiredEnv } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { dynamoLedger, noLedger, type SendLedger } from "../ledger.ts";
 import { log } from "../log.ts";
+import type { MediaSettings } from "../media/attach.ts";
+import { s3MediaStore } from "../media/store.ts";
 import { type Contacts, dynamoContacts, noContacts } from "../outbound/contacts.ts";
 import { dynamoSessions, noSessions, type Sessions } from "../session-generations.ts";
 
@@ -44,6 +46,8 @@ export interface WorkerSettings {
    * them (each channel's README says how); false sends each answer whole, once it is written.
    */
   readonly streamReplies: boolean;
+  /** The files users send: MEDIA_BUCKET (none: metadata only), MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MEDIA_URL_SECONDS. */
+  readonly media: MediaSettings;
 }
 
 const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime\/[A-Za-z0-9_-]+$/;
@@ -72,6 +76,20 @@ export function readWorkerSettings(channel: string): WorkerSettings {
     sendQueue: readSendQueue(),
     sessionScope: readSessionScope(),
     streamReplies: boolEnv("STREAM_REPLIES", true),
+    media: readMedia(),
+  };
+}
+
+/** Defaults of the media limits, as the modules' (modules/lib/variables.ts). */
+const MEDIA_DEFAULTS = { maxBytes: 20 * 1024 * 1024, maxCount: 10, urlSeconds: 900 } as const;
+
+function readMedia(): MediaSettings {
+  const bucket = process.env.MEDIA_BUCKET?.trim();
+  const urlSeconds = intEnv("MEDIA_URL_SECONDS", MEDIA_DEFAULTS.urlSeconds, 60, 43_200);
+  return {
+    store: bucket ? s3MediaStore(bucket, urlSeconds) : undefined,
+    maxBytes: intEnv("MAX_ATTACHMENT_BYTES", MEDIA_DEFAULTS.maxBytes, 1, 100 * 1024 * 1024),
+    maxCount: intEnv("MAX_ATTACHMENTS", MEDIA_DEFAULTS.maxCount, 0, 20),
   };
 }
 

@@ -34,7 +34,7 @@ run "defaults" {
     error_message = "partial batch failures"
   }
   assert {
-    condition     = [for s in data.aws_iam_policy_document.worker.statement : s.sid] == ["WriteOwnLogs", "ReadSecret", "SendLedger", "InvokeAgent", "ConsumeQueue", "ConsumeSendQueue", "DeadLetterSend"]
+    condition     = [for s in data.aws_iam_policy_document.worker.statement : s.sid] == ["WriteOwnLogs", "ReadSecret", "SendLedger", "MediaObjects", "InvokeAgent", "ConsumeQueue", "ConsumeSendQueue", "DeadLetterSend"]
     error_message = "worker policy statements"
   }
   assert {

@@ -69,7 +69,7 @@ run "defaults" {
     error_message = "the code hash is the committed zip's"
   }
   assert {
-    condition     = [for s in data.aws_iam_policy_document.worker.statement : s.sid] == ["WriteOwnLogs", "ReadSecret", "SendLedger", "InvokeAgent", "ConsumeQueue", "ConsumeSendQueue", "DeadLetterSend"]
+    condition     = [for s in data.aws_iam_policy_document.worker.statement : s.sid] == ["WriteOwnLogs", "ReadSecret", "SendLedger", "MediaObjects", "InvokeAgent", "ConsumeQueue", "ConsumeSendQueue", "DeadLetterSend"]
     error_message = "worker policy statements"
   }
   assert {
@@ -171,6 +171,93 @@ run "existing_secret_and_api" {
     condition     = length(aws_apigatewayv2_api.this) == 0 && length(aws_apigatewayv2_stage.this) == 0 && length(data.aws_apigatewayv2_api.this) == 1 && aws_apigatewayv2_route.telegram.api_id == data.aws_apigatewayv2_api.this[0].id
     error_message = "the route goes on the given API"
   }
+}
+
+run "media_bucket" {
+  command = plan
+
+  variables {
+    name = "My_Bot"
+  }
+
+  # The worker role's ARN, known at plan so the bucket policy's conditions can be read.
+  override_resource {
+    target          = aws_iam_role.worker
+    override_during = plan
+    values = {
+      arn = "arn:aws:iam::123456789012:role/My_Bot-worker"
+    }
+  }
+
+  assert {
+    condition     = aws_s3_bucket.media.bucket_prefix == "my-bot-media-" && aws_s3_bucket.media.force_destroy
+    error_message = "the media bucket's name follows S3's rules whatever the deployment name; destroy empties it"
+  }
+  assert {
+    condition     = aws_s3_bucket_public_access_block.media.block_public_acls && aws_s3_bucket_public_access_block.media.block_public_policy && aws_s3_bucket_public_access_block.media.ignore_public_acls && aws_s3_bucket_public_access_block.media.restrict_public_buckets
+    error_message = "no public access to the media bucket"
+  }
+  assert {
+    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.media.rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256" && one(aws_s3_bucket_ownership_controls.media.rule).object_ownership == "BucketOwnerEnforced"
+    error_message = "media encrypted at rest (SSE-S3), no ACLs"
+  }
+  assert {
+    condition     = one(one(aws_s3_bucket_lifecycle_configuration.media.rule).expiration).days == 1 && one(one(aws_s3_bucket_lifecycle_configuration.media.rule).abort_incomplete_multipart_upload).days_after_initiation == 1
+    error_message = "files expire after a day by default"
+  }
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.media_bucket.statement : s.sid] == ["TlsOnly", "OnlyTheWorkerLists", "OnlyTheWorkerWritesInbound"] && alltrue([for s in data.aws_iam_policy_document.media_bucket.statement : s.effect == "Deny"])
+    error_message = "the bucket policy only denies: plain HTTP, and listing or writing inbound files by anyone but the worker"
+  }
+  assert {
+    condition     = one(data.aws_iam_policy_document.media_bucket.statement[0].condition).variable == "aws:SecureTransport" && one(data.aws_iam_policy_document.media_bucket.statement[0].condition).values == tolist(["false"])
+    error_message = "TLS only"
+  }
+  assert {
+    condition     = one(data.aws_iam_policy_document.media_bucket.statement[1].condition).test == "ArnNotEquals" && one(data.aws_iam_policy_document.media_bucket.statement[1].condition).variable == "aws:PrincipalArn" && one(data.aws_iam_policy_document.media_bucket.statement[1].condition).values == tolist(["arn:aws:iam::123456789012:role/My_Bot-worker"])
+    error_message = "only the worker's role may list the bucket"
+  }
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.worker.statement : s.actions if s.sid == "MediaObjects"]) == toset(["s3:GetObject", "s3:PutObject"])
+    error_message = "the worker gets and puts media objects, nothing more"
+  }
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.MAX_ATTACHMENT_BYTES == "20971520" && aws_lambda_function.worker.environment[0].variables.MAX_ATTACHMENTS == "10" && aws_lambda_function.worker.environment[0].variables.MEDIA_URL_SECONDS == "900"
+    error_message = "20 MiB (Telegram's bot download limit), ten files, 15-minute URLs by default"
+  }
+}
+
+run "media_limits" {
+  command = plan
+
+  variables {
+    media_retention_days     = 7
+    max_attachment_bytes     = 5242880
+    max_attachments          = 0
+    media_url_expiry_seconds = 3600
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_lifecycle_configuration.media.rule).expiration).days == 7
+    error_message = "media_retention_days sets the expiry"
+  }
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables.MAX_ATTACHMENT_BYTES == "5242880" && aws_lambda_function.worker.environment[0].variables.MAX_ATTACHMENTS == "0" && aws_lambda_function.worker.environment[0].variables.MEDIA_URL_SECONDS == "3600"
+    error_message = "the limits reach the worker"
+  }
+}
+
+run "media_limits_refused" {
+  command = plan
+
+  variables {
+    media_retention_days     = 0
+    max_attachment_bytes     = 104857601
+    max_attachments          = 21
+    media_url_expiry_seconds = 30
+  }
+
+  expect_failures = [var.media_retention_days, var.max_attachment_bytes, var.max_attachments, var.media_url_expiry_seconds]
 }
 
 run "a_token_is_needed_without_a_secret" {

@@ -36,7 +36,7 @@ run "defaults" {
     error_message = "the inbound and outbound queues"
   }
   assert {
-    condition     = [for s in data.aws_iam_policy_document.worker.statement : s.sid] == ["WriteOwnLogs", "ReadSecret", "SendToQueue", "SendLedger", "InvokeAgent", "ConsumeQueue", "ConsumeSendQueue", "DeadLetterSend"]
+    condition     = [for s in data.aws_iam_policy_document.worker.statement : s.sid] == ["WriteOwnLogs", "ReadSecret", "SendToQueue", "SendLedger", "MediaObjects", "InvokeAgent", "ConsumeQueue", "ConsumeSendQueue", "DeadLetterSend"]
     error_message = "the worker reads its secret and sends replies to the outbound queue"
   }
   assert {
