@@ -76,7 +76,8 @@ describe("bursts", () => {
     expect(prompts()).toEqual(["hi\nthis one\ncheck my calendar"]);
     const [call] = stack.agentcore.invocations();
     expect((call?.payload as { attachments?: unknown[] } | undefined)?.attachments).toEqual([
-      { kind: "image", id: "photo-1", mime: "image/jpeg", size: 1234 },
+      // This stack has no media bucket: the merged message's file reaches the agent as its metadata.
+      { kind: "image", id: "photo-1", mime: "image/jpeg", size: 1234, skipped: "media off" },
     ]);
     expect(stack.telegram.sent(ADA)).toEqual(["echo: hi\nthis one\ncheck my calendar"]);
     // The ledger, read with the test's own client (the handlers' one belongs to the bundle).
