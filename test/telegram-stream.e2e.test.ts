@@ -148,9 +148,11 @@ describe("a group: one message, edited as it grows", () => {
     const edits = ok("editMessageText");
     expect(edits.length).toBeGreaterThanOrEqual(1);
     const at = [first?.at ?? 0, ...edits.map((c) => c.at)];
-    // The last edit (the final text) goes as soon as the agent is done; the live ones keep their pace.
+    // The last edit (the final text) goes as soon as the agent is done; the live ones keep their pace of
+    // 3.1 s, counted between sends, so a call that reached the platform late (a busy machine) shortens the
+    // gap after it by that delay: 20 a minute stays the bound, with room for it.
     for (let i = 1; i < at.length - 1; i++)
-      expect((at[i] ?? 0) - (at[i - 1] ?? 0)).toBeGreaterThanOrEqual(3_000);
+      expect((at[i] ?? 0) - (at[i - 1] ?? 0)).toBeGreaterThanOrEqual(2_800);
     expect(String(edits.at(-1)?.params.text)).toBe(html(answer.join(""))[0] ?? "");
     expect(limited()).toEqual([]);
   }, 20_000);
