@@ -112,6 +112,30 @@ variable "daily_invocation_cap" {
   default     = null
 }
 
+variable "media_retention_days" {
+  description = "Days each channel's media bucket keeps a file a user sent (1-365) before S3 expires it; null means the channel module's default (1)."
+  type        = number
+  default     = null
+}
+
+variable "max_attachment_bytes" {
+  description = "Largest file a worker fetches for the agent, in bytes (1-104857600); larger ones reach it as metadata, skipped as too large; null means the channel module's default (20 MiB)."
+  type        = number
+  default     = null
+}
+
+variable "max_attachments" {
+  description = "Most files of one message a worker fetches for the agent (0-20); null means the channel module's default (10)."
+  type        = number
+  default     = null
+}
+
+variable "media_url_expiry_seconds" {
+  description = "Lifetime of the presigned URL the agent gets for each file, in seconds (60-43200); null means the channel module's default (900)."
+  type        = number
+  default     = null
+}
+
 variable "worker_timeout_seconds" {
   description = "Timeout of each worker function, in seconds (1-900); null means the channel module's default (300)."
   type        = number
