@@ -15,7 +15,7 @@ import { enqueueWith, QueueError, type QueueSender } from "./queue.ts";
  * which only the SDK's credential chain reads). The ingress enqueues through its lean client instead
  * (handlers/core/aws/sqs.ts).
  */
-const sqs = lazy(() => new SQSClient({}));
+export const sqs = lazy(() => new SQSClient({}));
 
 const sdkSender: QueueSender = {
   sendMessage: (input) => sqs().send(new SendMessageCommand(input)),

@@ -1,13 +1,11 @@
-import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import type { Outbox } from "../core/adapter.ts";
 import { sha256Hex } from "../core/crypto.ts";
-import { lazy } from "../core/lazy.ts";
 import { QueueError, sqsJson } from "../core/queue.ts";
+import { sqs } from "../core/sqs-client.ts";
 import { markdownToWhatsApp } from "../whatsapp/format.ts";
 import { OUTBOUND_VERSION, type Outbound, WHATSAPP_TEXT_LIMIT } from "./outbound.ts";
 import type { WhatsAppPersonalReply } from "./reply.ts";
-
-const sqs = lazy(() => new SQSClient({}));
 
 /**
  * Puts outbound messages on the relay's FIFO queue, in order per chat. Text chunks are deduplicated on
