@@ -293,6 +293,21 @@ variable "telegram_stream_mode" {
   default     = null
 }
 
+variable "telegram_schedules" {
+  description = "Prompts the Telegram agent is asked on a timetable (EventBridge Scheduler), each answered in a conversation: see the channel module's schedules input and docs/outbound.md."
+  type = list(object({
+    name         = string
+    expression   = string
+    timezone     = optional(string, "UTC")
+    conversation = string
+    thread       = optional(string)
+    prompt       = string
+    enabled      = optional(bool, true)
+  }))
+  default  = []
+  nullable = false
+}
+
 module "telegram" {
   source = "./modules/telegram"
   count  = var.enable_telegram ? 1 : 0
@@ -300,6 +315,7 @@ module "telegram" {
   name          = "${var.name}-telegram"
   allowed_users = var.telegram_allowed_users
   admins        = var.telegram_admins
+  schedules     = var.telegram_schedules
   bot_token     = var.telegram_bot_token
   secret_arn    = var.telegram_secret_arn
   stream_mode   = var.telegram_stream_mode
@@ -457,6 +473,21 @@ variable "slack_enable_assistant_view" {
   default     = null
 }
 
+variable "slack_schedules" {
+  description = "Prompts the Slack agent is asked on a timetable (EventBridge Scheduler), each answered in a conversation: see the channel module's schedules input and docs/outbound.md."
+  type = list(object({
+    name         = string
+    expression   = string
+    timezone     = optional(string, "UTC")
+    conversation = string
+    thread       = optional(string)
+    prompt       = string
+    enabled      = optional(bool, true)
+  }))
+  default  = []
+  nullable = false
+}
+
 module "slack" {
   source = "./modules/slack"
   count  = var.enable_slack ? 1 : 0
@@ -464,6 +495,7 @@ module "slack" {
   name                  = "${var.name}-slack"
   allowed_users         = var.slack_allowed_users
   admins                = var.slack_admins
+  schedules             = var.slack_schedules
   bot_token             = var.slack_bot_token
   signing_secret        = var.slack_signing_secret
   secret_arn            = var.slack_secret_arn
@@ -616,6 +648,21 @@ variable "discord_admins" {
   nullable    = false
 }
 
+variable "discord_schedules" {
+  description = "Prompts the Discord agent is asked on a timetable (EventBridge Scheduler), each answered in a conversation: see the channel module's schedules input and docs/outbound.md."
+  type = list(object({
+    name         = string
+    expression   = string
+    timezone     = optional(string, "UTC")
+    conversation = string
+    thread       = optional(string)
+    prompt       = string
+    enabled      = optional(bool, true)
+  }))
+  default  = []
+  nullable = false
+}
+
 module "discord" {
   source = "./modules/discord"
   count  = var.enable_discord ? 1 : 0
@@ -623,6 +670,7 @@ module "discord" {
   name           = "${var.name}-discord"
   allowed_users  = var.discord_allowed_users
   admins         = var.discord_admins
+  schedules      = var.discord_schedules
   application_id = var.discord_application_id
   public_key     = var.discord_public_key
   bot_token      = var.discord_bot_token
@@ -782,6 +830,21 @@ variable "whatsapp_admins" {
   nullable    = false
 }
 
+variable "whatsapp_schedules" {
+  description = "Prompts the WhatsApp agent is asked on a timetable (EventBridge Scheduler), each answered in a conversation: see the channel module's schedules input and docs/outbound.md."
+  type = list(object({
+    name         = string
+    expression   = string
+    timezone     = optional(string, "UTC")
+    conversation = string
+    thread       = optional(string)
+    prompt       = string
+    enabled      = optional(bool, true)
+  }))
+  default  = []
+  nullable = false
+}
+
 module "whatsapp" {
   source = "./modules/whatsapp"
   count  = var.enable_whatsapp ? 1 : 0
@@ -789,6 +852,7 @@ module "whatsapp" {
   name            = "${var.name}-whatsapp"
   allowed_users   = var.whatsapp_allowed_users
   admins          = var.whatsapp_admins
+  schedules       = var.whatsapp_schedules
   access_token    = var.whatsapp_access_token
   app_secret      = var.whatsapp_app_secret
   verify_token    = var.whatsapp_verify_token
@@ -928,6 +992,21 @@ variable "whatsapp_personal_group_trigger" {
   }
 }
 
+variable "whatsapp_personal_schedules" {
+  description = "Prompts the WhatsApp personal agent is asked on a timetable (EventBridge Scheduler), each answered in a conversation: see the channel module's schedules input and docs/outbound.md."
+  type = list(object({
+    name         = string
+    expression   = string
+    timezone     = optional(string, "UTC")
+    conversation = string
+    thread       = optional(string)
+    prompt       = string
+    enabled      = optional(bool, true)
+  }))
+  default  = []
+  nullable = false
+}
+
 module "whatsapp_personal" {
   source = "./modules/whatsapp-personal"
   count  = var.enable_whatsapp_personal ? 1 : 0
@@ -935,6 +1014,7 @@ module "whatsapp_personal" {
   name          = "${var.name}-whatsapp-personal"
   allowed_users = var.whatsapp_personal_allowed_users
   admins        = var.whatsapp_personal_admins
+  schedules     = var.whatsapp_personal_schedules
 
   # Shared settings: generated by `bun run build` from the module's inputs (modules/lib/root.ts).
   agent_runtime_arn                = var.agent_runtime_arn

@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import * as v from "valibot";
-import type { Reach } from "./access/context.ts";
+import type { AccessContext, Reach } from "./access/context.ts";
 import type { Button, ChannelAdapter, Outbox } from "./adapter.ts";
 import { type SessionKeyPart, withSessionKey } from "./agent/session-id.ts";
 import { type FailedRecord, type Outcome, processFifoBatch, type Step } from "./batch.ts";
@@ -13,6 +13,8 @@ import type { LedgerEntry } from "./ledger.ts";
 import { log } from "./log.ts";
 import { fetchAttachments } from "./media/attach.ts";
 import { deliverOutbound } from "./outbound/consume.ts";
+import { parseScheduled, type ScheduledInvocation } from "./schedule/message.ts";
+import { runScheduled } from "./schedule/run.ts";
 import { type SecretLoader, secretLoader } from "./secrets.ts";
 import { runSetup, SetupEventSchema } from "./setup.ts";
 import { redeliverAfter } from "./sqs-client.ts";
@@ -86,21 +88,9 @@ export function createWorker<Secret, Reply>(
     const last = burst.at(-1) as Received<Reply>;
     // The last attempt keeps the text of a message whose file cannot be fetched (core/media/attach.ts).
     const lastAttempt = burst.some((m) => m.attempt >= maxReceiveCount);
-    const reach: Reach = {
-      direct: async (userId) => box.direct?.(userId),
-      send: (to, id, text, buttons) => sendElsewhere(box, to, id, text, buttons, deadline),
-    };
     const composer = {
       agent,
-      access: {
-        channel: adapter.channel,
-        settings: access,
-        store: accessStore,
-        answersStrangers: adapter.answersStrangers !== false,
-        directWindowMs: adapter.directWindowMs,
-        reach,
-        now: Date.now,
-      },
+      access: accessContext(access, accessStore, box, deadline),
       sessions,
       contacts,
       sessionPolicy,
@@ -122,6 +112,55 @@ export function createWorker<Secret, Reply>(
       deadline,
       { members, known },
     );
+  }
+
+  /** How the access gate reaches people and what it weighs, for an answer going out through `box`. */
+  function accessContext(
+    access: WorkerSettings["access"],
+    store: WorkerSettings["accessStore"],
+    box: Outbox<Reply>,
+    deadline: number,
+  ): AccessContext {
+    const reach: Reach = {
+      direct: async (userId) => box.direct?.(userId),
+      send: (to, id, text, buttons) => sendElsewhere(box, to, id, text, buttons, deadline),
+    };
+    return {
+      channel: adapter.channel,
+      settings: access,
+      store,
+      answersStrangers: adapter.answersStrangers !== false,
+      directWindowMs: adapter.directWindowMs,
+      reach,
+      now: Date.now,
+    };
+  }
+
+  /** A scheduled invocation on the main queue: the agent asked the schedule's prompt (core/schedule/). */
+  function runFiring(record: SQSRecord, invocation: ScheduledInvocation, deadline: number): Promise<Outcome> {
+    const { agent, access, accessStore, sessions, contacts, ledger, streamReplies, maxReceiveCount } =
+      settings();
+    return runScheduled(record, invocation, {
+      adapter,
+      secret,
+      outbox,
+      ledger,
+      access: { settings: access, store: accessStore },
+      contacts,
+      composer: (box) => ({
+        agent,
+        access: accessContext(access, accessStore, box, deadline),
+        sessions,
+        contacts,
+        sessionPolicy,
+        attachments: async () => [],
+        typing: () => () => {},
+        deadline,
+      }),
+      stream: streamReplies,
+      maxReceiveCount,
+      deadline,
+    });
   }
 
   /** A record of the send queue: a message the agent starts. */
@@ -181,6 +220,13 @@ export function createWorker<Secret, Reply>(
     // A batch comes from one event source; the send queue's records are taken one at a time.
     if (first && first.eventSourceARN === sendQueue?.arn)
       return { count: 1, outcome: await deliverStarted(first, deadline) };
+    // A schedule's firing is run on its own, in its conversation's order.
+    const scheduled = first ? parseScheduled(first.body) : undefined;
+    if (first && scheduled) {
+      if (scheduled.ok) return { count: 1, outcome: await runFiring(first, scheduled.invocation, deadline) };
+      log.error("schedule.invalid", { messageId: first.messageId, reason: scheduled.reason });
+      return { count: 1, outcome: "retry" };
+    }
     const messages = records.map(read);
     const [head] = messages;
     if (head === undefined) return { count: 1, outcome: "retry" };
@@ -242,7 +288,10 @@ export function createWorker<Secret, Reply>(
     // Platform calls stop early enough to record what they did before Lambda ends the invocation.
     return withinBudget(Date.now() + remaining, async (deadline) => {
       // Each record is read once, however many steps of its group look at it.
-      const read = memoize((record: SQSRecord) => receive(record, adapter));
+      // (A schedule's firing is no envelope: it ends a burst, and is run on its own.)
+      const read = memoize((record: SQSRecord) =>
+        parseScheduled(record.body) ? undefined : receive(record, adapter),
+      );
       const failed = await processFifoBatch(records, (pending) => processGroup(pending, read, deadline));
       await Promise.all([backOff(failed.filter((f) => f.holdSeconds === undefined)), holdBack(failed)]);
       return { batchItemFailures: failed.map((f) => ({ itemIdentifier: f.record.messageId })) };

@@ -12,6 +12,7 @@ import {
   channelIngressInputs,
   channelOutputs,
   channelPipelineInputs,
+  channelSchedules,
   channelVariables,
   HttpApi,
   LambdaRoute,
@@ -126,6 +127,7 @@ export class DiscordModule extends ModuleStack {
       ...channelPipelineInputs(v),
       secretArn: secret.secretArn,
     });
+    channelSchedules(this, "discord", v, pipeline);
     const { worker } = pipeline;
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,

@@ -15,6 +15,7 @@ export * from "./queue.ts";
 export * from "./render.ts";
 export * from "./root.ts";
 export * from "./routes.ts";
+export * from "./schedules.ts";
 export * from "./secret.ts";
 export * from "./setup.ts";
 export * from "./stack.ts";

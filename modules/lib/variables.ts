@@ -116,6 +116,8 @@ export interface ChannelVariables {
   readonly iamRolePath: TerraformVariable;
   readonly iamRolePermissionsBoundary: TerraformVariable;
   readonly tags: TerraformVariable;
+  /** `schedules`: the prompts EventBridge Scheduler puts to the agent on a timetable (lib/schedules.ts). */
+  readonly schedules: TerraformVariable;
 }
 
 /** The channel modules' name rule, in words. */
@@ -485,7 +487,52 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
       default: {},
       description: "Tags added to every resource that supports them.",
     }),
+    schedules: scheduleVariable(scope, o),
   };
+}
+
+/** Longest prompt of a schedule (handlers/core/schedule/message.ts MAX_SCHEDULE_PROMPT). */
+export const MAX_SCHEDULE_PROMPT = 4000;
+
+/** `schedules`: prompts put to the agent on a timetable, each answered in its conversation. */
+function scheduleVariable(scope: Construct, o: ChannelVariablesOptions): TerraformVariable {
+  const each = (condition: string) => `alltrue([for s in var.schedules : ${condition}])`;
+  return variable(scope, "schedules", {
+    type: 'list(object({ name = string, expression = string, timezone = optional(string, "UTC"), conversation = string, thread = optional(string), prompt = string, enabled = optional(bool, true) }))',
+    default: [],
+    description:
+      "Prompts the agent is asked on a timetable, each answer delivered to a conversation like any other (docs/outbound.md " +
+      '"Schedules"): an EventBridge Scheduler schedule per entry, in a schedule group named `name`, puts the prompt on the ' +
+      "main queue. `name` (1–64 letters, digits, `-`, `_`, `.`; unique), `expression` (`cron(0 8 * * ? *)`, `rate(1 day)` or " +
+      "`at(2026-12-24T18:00:00)`), `timezone` (IANA, default `UTC`), `conversation` and `thread` as the agent receives " +
+      `them in its payload (${o.channel}), \`prompt\` (1–${MAX_SCHEDULE_PROMPT} characters), \`enabled\` (default true). The agent ` +
+      "writes only where the access rule lets it (an allowed user's chat, or one an allowed user talked in).",
+    validation: [
+      {
+        condition: each(`can(regex("^[0-9A-Za-z_.-]{1,64}$", s.name))`),
+        errorMessage: "schedules[*].name must be 1-64 letters, digits, hyphens, underscores or dots.",
+      },
+      {
+        condition: "length(distinct([for s in var.schedules : s.name])) == length(var.schedules)",
+        errorMessage: "schedules[*].name must be unique.",
+      },
+      {
+        condition: each(`can(regex("^(cron|rate|at)\\\\(.+\\\\)$", s.expression))`),
+        errorMessage:
+          "schedules[*].expression must be cron(...), rate(...) or at(...), as EventBridge Scheduler takes them.",
+      },
+      {
+        condition: each(`length(s.prompt) >= 1 && length(s.prompt) <= ${MAX_SCHEDULE_PROMPT}`),
+        errorMessage: `schedules[*].prompt must be 1-${MAX_SCHEDULE_PROMPT} characters.`,
+      },
+      {
+        condition: each(
+          `length(s.conversation) >= 1 && length(s.conversation) <= 256 && (s.thread == null ? true : length(s.thread) >= 1 && length(s.thread) <= 256)`,
+        ),
+        errorMessage: "schedules[*].conversation (and thread, when set) must be 1-256 characters.",
+      },
+    ],
+  });
 }
 
 /**

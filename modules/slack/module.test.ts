@@ -40,8 +40,10 @@ describe("resources", () => {
       "aws_cloudwatch_metric_alarm.send_dlq",
       "aws_dynamodb_table.ledger",
       "aws_iam_role.ingress",
+      "aws_iam_role.scheduler",
       "aws_iam_role.worker",
       "aws_iam_role_policy.ingress",
+      "aws_iam_role_policy.scheduler",
       "aws_iam_role_policy.worker",
       "aws_lambda_event_source_mapping.send",
       "aws_lambda_event_source_mapping.worker",
@@ -54,6 +56,8 @@ describe("resources", () => {
       "aws_s3_bucket_policy.media",
       "aws_s3_bucket_public_access_block.media",
       "aws_s3_bucket_server_side_encryption_configuration.media",
+      "aws_scheduler_schedule.this",
+      "aws_scheduler_schedule_group.this",
       "aws_secretsmanager_secret.this",
       "aws_secretsmanager_secret_version.this",
       "aws_sqs_queue.dlq",
@@ -95,7 +99,7 @@ describe("resources", () => {
     expect(resource("aws_sqs_queue", "this")).toMatchObject({
       name: "${var.name}.fifo",
       fifo_queue: true,
-      content_based_deduplication: false,
+      content_based_deduplication: "${length(var.schedules) > 0}",
       visibility_timeout_seconds: "${local.queue_visibility_timeout_seconds}",
     });
     expect(resource("aws_sqs_queue", "this").redrive_policy).toContain("var.max_receive_count");

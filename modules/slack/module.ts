@@ -7,6 +7,7 @@ import {
   channelIngressInputs,
   channelOutputs,
   channelPipelineInputs,
+  channelSchedules,
   channelVariables,
   HttpApi,
   LambdaRoute,
@@ -180,6 +181,7 @@ export class SlackModule extends ModuleStack {
       ...channelPipelineInputs(v),
       secretArn: secret.secretArn,
     });
+    channelSchedules(this, "slack", v, pipeline);
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,
       ...channelIngressInputs(v),

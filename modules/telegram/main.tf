@@ -4,6 +4,9 @@ locals {
   secret_arn                       = var.secret_arn == null ? aws_secretsmanager_secret.this[0].arn : var.secret_arn
   secret_version_id                = one([for v in data.aws_secretsmanager_secret_versions.this.versions : v.version_id if contains(v.version_stages, "AWSCURRENT")])
   queue_visibility_timeout_seconds = coalesce(var.queue_visibility_timeout_seconds, 6 * var.worker_timeout_seconds)
+  schedule_conversations           = { for s in var.schedules : s.name => join(":", compact(["telegram", s.conversation, s.thread])) }
+  schedule_message_groups          = { for name, key in local.schedule_conversations : name => length(key) <= 128 && can(regex("^[!-~]+$", key)) ? key : sha256(key) }
+  schedule_inputs                  = { for s in var.schedules : s.name => replace(jsonencode({ kind = "schedule", v = 1, channel = "telegram", name = s.name, conversation = s.conversation, thread = s.thread, prompt = s.prompt, time = "@" }), "\"time\":\"@\"", "\"time\":\"<aws.scheduler.scheduled-time>\"") }
   http_api_id                      = var.http_api_id == null ? aws_apigatewayv2_api.this[0].id : data.aws_apigatewayv2_api.this[0].id
   http_api_endpoint                = var.http_api_id == null ? aws_apigatewayv2_api.this[0].api_endpoint : data.aws_apigatewayv2_api.this[0].api_endpoint
   http_api_execution_arn           = var.http_api_id == null ? aws_apigatewayv2_api.this[0].execution_arn : data.aws_apigatewayv2_api.this[0].execution_arn
@@ -60,7 +63,7 @@ resource "aws_sqs_queue" "dlq" {
 }
 
 resource "aws_sqs_queue" "this" {
-  content_based_deduplication = false
+  content_based_deduplication = length(var.schedules) > 0
   fifo_queue                  = true
   message_retention_seconds   = 345600
   name                        = "${var.name}.fifo"
@@ -560,6 +563,61 @@ data "aws_iam_policy_document" "lambda_assume_role" {
     principals {
       identifiers = ["lambda.amazonaws.com"]
       type        = "Service"
+    }
+  }
+}
+
+resource "aws_scheduler_schedule_group" "this" {
+  count = length(var.schedules) > 0 ? 1 : 0
+
+  name = var.name
+  tags = var.tags
+}
+
+resource "aws_iam_role" "scheduler" {
+  count = length(var.schedules) > 0 ? 1 : 0
+
+  assume_role_policy   = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "scheduler.amazonaws.com" }, Condition = { StringEquals = { "aws:SourceAccount" = split(":", aws_sqs_queue.this.arn)[4] } } }] })
+  name                 = "${var.name}-sched"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_role_permissions_boundary
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  count = length(var.schedules) > 0 ? 1 : 0
+
+  name   = "${var.name}-sched"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "SendToQueue", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = aws_sqs_queue.this.arn }] })
+  role   = aws_iam_role.scheduler[0].id
+}
+
+resource "aws_scheduler_schedule" "this" {
+  for_each = { for s in var.schedules : s.name => s }
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  group_name                   = aws_scheduler_schedule_group.this[0].name
+  name                         = each.key
+  schedule_expression          = each.value.expression
+  schedule_expression_timezone = each.value.timezone
+  state                        = each.value.enabled ? "ENABLED" : "DISABLED"
+
+  target {
+    arn   = aws_sqs_queue.this.arn
+    input = local.schedule_inputs[each.key]
+
+    retry_policy {
+      maximum_event_age_in_seconds = 3600
+      maximum_retry_attempts       = 20
+    }
+
+    role_arn = aws_iam_role.scheduler[0].arn
+
+    sqs_parameters {
+      message_group_id = local.schedule_message_groups[each.key]
     }
   }
 }

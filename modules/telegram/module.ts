@@ -8,6 +8,7 @@ import {
   channelIngressInputs,
   channelOutputs,
   channelPipelineInputs,
+  channelSchedules,
   channelVariables,
   HttpApi,
   LambdaRoute,
@@ -105,6 +106,7 @@ export class TelegramModule extends ModuleStack {
       secretArn: secret.secretArn,
       workerEnvironment: { TELEGRAM_STREAM: streamMode.stringValue },
     });
+    channelSchedules(this, "telegram", v, pipeline);
     const { worker } = pipeline;
     const ingress = pipeline.addIngress({
       timeoutSeconds: INGRESS_TIMEOUT_SECONDS,

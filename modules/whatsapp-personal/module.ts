@@ -6,6 +6,7 @@ import {
   ChannelPipeline,
   ChannelSecret,
   channelPipelineInputs,
+  channelSchedules,
   channelVariables,
   DlqAlarm,
   FifoQueuePair,
@@ -102,6 +103,7 @@ export class WhatsAppPersonalModule extends ModuleStack {
       workerEnvironment: { OUTBOUND_QUEUE_URL: outbound.queue.url },
       workerSendQueue: outbound.queue,
     });
+    channelSchedules(this, "whatsapp-personal", v, pipeline);
     const { queues, worker, ledger } = pipeline;
     new DlqAlarm(this, "OutboundDlqAlarm", {
       terraformName: "outbound_dlq",

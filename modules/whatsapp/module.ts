@@ -8,6 +8,7 @@ import {
   channelIngressInputs,
   channelOutputs,
   channelPipelineInputs,
+  channelSchedules,
   channelVariables,
   grantLedgerSeen,
   HttpApi,
@@ -176,6 +177,7 @@ export class WhatsAppModule extends ModuleStack {
       secretArn: secret.secretArn,
       workerEnvironment: { WHATSAPP_APP_ID: appIdOrEmpty.asString },
     });
+    channelSchedules(this, "whatsapp", v, pipeline);
     const { worker, ledger } = pipeline;
     // The ingress records the delivery statuses of reply chunks in the ledger, so a worker unsure whether
     // a chunk went out (it died between the send and its record) does not send it twice.

@@ -433,6 +433,38 @@ variable "tags" {
   nullable    = false
 }
 
+variable "schedules" {
+  description = "Prompts the agent is asked on a timetable, each answer delivered to a conversation like any other (docs/outbound.md \"Schedules\"): an EventBridge Scheduler schedule per entry, in a schedule group named `name`, puts the prompt on the main queue. `name` (1–64 letters, digits, `-`, `_`, `.`; unique), `expression` (`cron(0 8 * * ? *)`, `rate(1 day)` or `at(2026-12-24T18:00:00)`), `timezone` (IANA, default `UTC`), `conversation` and `thread` as the agent receives them in its payload (WhatsApp), `prompt` (1–4000 characters), `enabled` (default true). The agent writes only where the access rule lets it (an allowed user's chat, or one an allowed user talked in)."
+  type        = list(object({ name = string, expression = string, timezone = optional(string, "UTC"), conversation = string, thread = optional(string), prompt = string, enabled = optional(bool, true) }))
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for s in var.schedules : can(regex("^[0-9A-Za-z_.-]{1,64}$", s.name))])
+    error_message = "schedules[*].name must be 1-64 letters, digits, hyphens, underscores or dots."
+  }
+
+  validation {
+    condition     = length(distinct([for s in var.schedules : s.name])) == length(var.schedules)
+    error_message = "schedules[*].name must be unique."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.schedules : can(regex("^(cron|rate|at)\\(.+\\)$", s.expression))])
+    error_message = "schedules[*].expression must be cron(...), rate(...) or at(...), as EventBridge Scheduler takes them."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.schedules : length(s.prompt) >= 1 && length(s.prompt) <= 4000])
+    error_message = "schedules[*].prompt must be 1-4000 characters."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.schedules : length(s.conversation) >= 1 && length(s.conversation) <= 256 && (s.thread == null ? true : length(s.thread) >= 1 && length(s.thread) <= 256)])
+    error_message = "schedules[*].conversation (and thread, when set) must be 1-256 characters."
+  }
+}
+
 variable "access_token" {
   description = "Access token the worker sends with: a system user's permanent token with `whatsapp_business_messaging` (and `whatsapp_business_management` to let apply check the phone number), or the 24-hour test token. Stored in the secret the module creates; required unless `secret_arn` is given. Written to the secret through a write-only argument: never in the Terraform state (a saved plan file holds it)."
   type        = string

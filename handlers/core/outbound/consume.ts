@@ -95,8 +95,8 @@ export async function deliverOutbound<Secret, Reply>(
  * under `open` anyone, under `pairing` an enabled group's members, else the user who last talked there
  * still allowed (an admin, in ALLOWED_USERS, or granted and not revoked).
  */
-async function mayWrite(
-  message: OutboundMessage,
+export async function mayWrite(
+  message: Pick<OutboundMessage, "channel" | "conversation">,
   delivery: Pick<OutboundDelivery<unknown, unknown>, "access" | "contacts">,
 ): Promise<boolean> {
   const { settings, store } = delivery.access;

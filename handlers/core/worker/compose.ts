@@ -12,7 +12,7 @@ import { OutOfTimeError } from "../budget.ts";
 import type { Attachment, Envelope } from "../envelope.ts";
 import { log } from "../log.ts";
 import { notices } from "../notices.ts";
-import type { Contacts } from "../outbound/contacts.ts";
+import { type Contacts, noContacts } from "../outbound/contacts.ts";
 import type { Sessions } from "../session-generations.ts";
 import type { Received } from "./receive.ts";
 
@@ -156,6 +156,18 @@ async function* askAgent(
   }
   log.info("agent.answered", { envelopeId: id, agentMs: Date.now() - started, chars });
   if (blank) yield notices.empty;
+}
+
+/**
+ * The agent's answer to a scheduled invocation (handlers/core/schedule/), as it arrives: the access gate
+ * was the caller's (who may be written to), so only the daily cap is counted (a schedule, set by whoever
+ * deploys the bot, counts toward it but is not stopped by it, like an admin), and nobody is recorded as
+ * having talked in the conversation (the schedule is no user).
+ */
+export async function* askScheduled(message: Received<unknown>, composer: Composer): AsyncGenerator<string> {
+  await capInvocation(message, true, composer.access);
+  const policy = await composer.sessionPolicy();
+  yield* askAgent(message, { ...composer, contacts: noContacts }, policy);
 }
 
 /**
