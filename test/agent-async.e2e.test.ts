@@ -53,13 +53,25 @@ test("the acknowledgement at once, the result later through the send queue", asy
     groupId: "telegram:42",
     dedupId: "e-1",
   });
-  await work();
-  // The turn ended with the acknowledgement; the agent is still at work (AgentCore keeps its session).
+  const turn = await work();
+  // The turn ended with the acknowledgement, in one worker invocation that took the message off the queue
+  // (no retry, nothing dead-lettered) while the agent is still at work (AgentCore keeps its session).
   expect(stack.telegram.sent(42)).toEqual(["On it…"]);
+  expect(turn.invocations).toBe(1);
+  expect(turn.deleted).toHaveLength(1);
+  expect((await stack.sqs.depth(stack.queue.dlqUrl)).visible).toBe(0);
   expect(await (await fetch(`${agentUrl}/ping`)).json()).toMatchObject({ status: "HealthyBusy" });
 
   for (let i = 0; i < 100 && (await stack.sqs.depth(send.queueUrl)).visible === 0; i++) await Bun.sleep(100);
   await drain(stack.sqs, send.queueUrl, send.queueArn, worker);
   expect(stack.telegram.sent(42)).toEqual(["On it…", "Done: <b>the Q3 report</b>"]);
+  // The turn delivered again (a DLQ redrive): the ledger has its answer, the agent is not asked again.
+  await stack.sqs.send(stack.queue.queueUrl, JSON.stringify({ ...sampleEnvelope, text: "the Q3 report" }), {
+    groupId: "telegram:42",
+    dedupId: "e-1-redrive",
+  });
+  await work();
+  expect(stack.telegram.sent(42)).toHaveLength(2);
+  expect(await (await fetch(`${agentUrl}/ping`)).json()).toMatchObject({ status: "Healthy" });
   expect(await (await fetch(`${agentUrl}/ping`)).json()).toMatchObject({ status: "Healthy" });
 }, 30_000);
