@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { envelopeId } from "../handlers/core/envelope.ts";
+import { conversationKey, type Envelope, envelopeId } from "../handlers/core/envelope.ts";
 import type { Inbound } from "../handlers/core/inbound.ts";
 import { type LogFields, log } from "../handlers/core/log.ts";
 import type { RelayContext } from "./context.ts";
@@ -16,6 +16,13 @@ export interface Intake<Message> {
   readonly context: RelayContext;
   /** Fields that identify an ignored message in the debug line (never its text). */
   readonly describe?: (message: Message) => LogFields;
+  /**
+   * A step between reading a message and queueing it (WhatsApp personal's files: relay/whatsapp/media.ts),
+   * given the envelope and the message as the connection gave it. A conversation's messages still reach the
+   * queue in the order they came: each waits for the one before it. If it fails, the envelope is queued as
+   * read (its text is never lost).
+   */
+  readonly prepare?: (envelope: Envelope, raw: unknown) => Promise<Envelope>;
 }
 
 /**
@@ -30,7 +37,9 @@ export interface Intake<Message> {
 export function intake<Message>(
   options: Intake<Message>,
 ): (raw: unknown, read: (message: Message) => Inbound) => void {
-  const { connection, schema, queueUrl, context, describe } = options;
+  const { connection, schema, queueUrl, context, describe, prepare } = options;
+  // Each conversation's last queued message, while a prepared one is on its way.
+  const chains = new Map<string, Promise<boolean>>();
   return (raw, read) => {
     if (context.stopping()) return;
     const parsed = v.safeParse(schema, raw);
@@ -45,7 +54,25 @@ export function intake<Message>(
       log.debug(`${connection}.message_ignored`, { ...describe?.(parsed.output), reason: inbound.ignored });
       return;
     }
-    log.info("message.received", { envelopeId: envelopeId(inbound.envelope) });
-    context.inflight.track(enqueueDurably(queueUrl, inbound.envelope, context.enqueueOptions));
+    const { envelope } = inbound;
+    log.info("message.received", { envelopeId: envelopeId(envelope) });
+    if (!prepare) {
+      context.inflight.track(enqueueDurably(queueUrl, envelope, context.enqueueOptions));
+      return;
+    }
+    const key = conversationKey(envelope);
+    const ready = async () =>
+      prepare(envelope, raw).catch((err: unknown) => {
+        log.error(`${connection}.prepare_failed`, { envelopeId: envelopeId(envelope), err });
+        return envelope;
+      });
+    const job = (chains.get(key) ?? Promise.resolve(true)).then(async () =>
+      enqueueDurably(queueUrl, await ready(), context.enqueueOptions),
+    );
+    chains.set(key, job);
+    void job.finally(() => {
+      if (chains.get(key) === job) chains.delete(key);
+    });
+    context.inflight.track(job);
   };
 }

@@ -3,6 +3,7 @@ import { boolEnv, intEnv, optionalEnv } from "../handlers/core/config.ts";
 import { ConfigError } from "../handlers/core/errors.ts";
 import { DISCORD_API_URL } from "./discord/gateway.ts";
 import { USER_JID } from "./whatsapp/jid.ts";
+import type { RelayMediaSettings } from "./whatsapp/media.ts";
 
 /**
  * The relay's configuration, from environment variables, read once at start and checked with errors
@@ -54,6 +55,12 @@ export interface WhatsAppConfig {
   readonly groupTrigger?: string;
   /** WHATSAPP_LOG_QR: also print the pairing QR code in the log (else only the PNG in the bucket). @default false */
   readonly logQr: boolean;
+  /**
+   * WHATSAPP_MEDIA_BUCKET (the WhatsApp-personal module's media bucket), WHATSAPP_MAX_ATTACHMENT_BYTES
+   * (default 20 MiB) and WHATSAPP_MAX_ATTACHMENTS (default 10): where the relay stores the files users send
+   * (relay/whatsapp/media.ts), within the worker's limits. Unset: files reach the agent as metadata only.
+   */
+  readonly media?: RelayMediaSettings;
 }
 
 const env = (name: string) => process.env[name]?.trim() || undefined;
@@ -107,6 +114,18 @@ function groupTrigger(raw: string | undefined): { groupTrigger?: string } {
   return { groupTrigger: raw };
 }
 
+/** WHATSAPP_MEDIA_BUCKET and the limits beside it (the worker's defaults: 20 MiB, 10 files). */
+function whatsappMedia(bucket: string | undefined): { media?: RelayMediaSettings } {
+  if (bucket === undefined) return {};
+  return {
+    media: {
+      bucket,
+      maxBytes: intEnv("WHATSAPP_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024, 1, 100 * 1024 * 1024),
+      maxCount: intEnv("WHATSAPP_MAX_ATTACHMENTS", 10, 0, 20),
+    },
+  };
+}
+
 /** Reads the relay's configuration; throws a ConfigError naming the bad variable. */
 export function readRelayConfig(): RelayConfig {
   const discordQueue = env("DISCORD_QUEUE_URL");
@@ -139,6 +158,7 @@ export function readRelayConfig(): RelayConfig {
         allowedUsers: allowedUsers(requireWith("WHATSAPP_ALLOWED_USERS", because)),
         ...groupTrigger(env("WHATSAPP_GROUP_TRIGGER")),
         logQr: boolEnv("WHATSAPP_LOG_QR"),
+        ...whatsappMedia(env("WHATSAPP_MEDIA_BUCKET")),
       }
     : undefined;
   if (!discord && !whatsapp) {

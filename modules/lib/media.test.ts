@@ -58,7 +58,7 @@ describe("MediaBucket", () => {
         sid: "ReadInboundMedia",
         effect: "Allow",
         actions: ["s3:GetObject"],
-        resources: ["${aws_s3_bucket.media.arn}/in/*"],
+        resources: ["${aws_s3_bucket.media.arn}/in/*", "${aws_s3_bucket.media.arn}/relay/*"],
       },
     ]);
     const grants = block(config, "aws_iam_policy_document", "worker", "data") as unknown as Doc;

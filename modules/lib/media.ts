@@ -12,6 +12,9 @@ import type { BundledFunction } from "./function.ts";
 /** Key prefix of the files users sent (handlers/core/media/store.ts): the worker writes, the agent may read. */
 export const MEDIA_INBOUND_PREFIX = "in/";
 
+/** Key prefix of the files the relay stores (handlers/core/media/store.ts RELAY_MEDIA_PREFIX): the agent may read. */
+export const MEDIA_RELAY_PREFIX = "relay/";
+
 /** What the worker does with the media bucket: store a file it fetched, read one back to send it. */
 export const MEDIA_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"];
 
@@ -110,7 +113,8 @@ export class MediaBucket extends Construct {
             sid: "ReadInboundMedia",
             effect: "Allow",
             actions: ["s3:GetObject"],
-            resources: [`${arn}/${MEDIA_INBOUND_PREFIX}*`],
+            // in/: what the worker fetched; relay/: what the relay fetched where only it can (WhatsApp personal).
+            resources: [`${arn}/${MEDIA_INBOUND_PREFIX}*`, `${arn}/${MEDIA_RELAY_PREFIX}*`],
           },
         ],
       }),

@@ -3,7 +3,7 @@
 locals {
   image             = var.image_uri != null ? var.image_uri : var.image_tag == null ? null : "${aws_ecr_repository.this[0].repository_url}:${var.image_tag}"
   cluster_arn       = coalesce(var.cluster_arn, one(aws_ecs_cluster.this[*].arn))
-  environment       = concat([{ name = "PORT", value = "8080" }, { name = "HEALTH_HOST", value = "127.0.0.1" }, { name = "LOG_LEVEL", value = var.log_level }, { name = "STATE_BUCKET", value = aws_s3_bucket.state.id }], var.discord != null ? [{ name = "DISCORD_QUEUE_URL", value = var.discord.queue_url }] : [], var.whatsapp_personal != null ? [{ name = "WHATSAPP_PERSONAL_QUEUE_URL", value = var.whatsapp_personal.queue_url }, { name = "OUTBOUND_QUEUE_URL", value = var.whatsapp_personal.outbound_queue_url }, { name = "AUTH_PREFIX", value = "whatsapp-personal/" }, { name = "WHATSAPP_ALLOWED_USERS", value = join(",", var.whatsapp_personal.allowed_users) }, { name = "WHATSAPP_LOG_QR", value = var.log_pairing_qr ? "true" : "false" }] : [], var.whatsapp_personal != null && var.whatsapp_group_trigger != null ? [{ name = "WHATSAPP_GROUP_TRIGGER", value = var.whatsapp_group_trigger }] : [])
+  environment       = concat([{ name = "PORT", value = "8080" }, { name = "HEALTH_HOST", value = "127.0.0.1" }, { name = "LOG_LEVEL", value = var.log_level }, { name = "STATE_BUCKET", value = aws_s3_bucket.state.id }], var.discord != null ? [{ name = "DISCORD_QUEUE_URL", value = var.discord.queue_url }] : [], var.whatsapp_personal != null ? [{ name = "WHATSAPP_PERSONAL_QUEUE_URL", value = var.whatsapp_personal.queue_url }, { name = "OUTBOUND_QUEUE_URL", value = var.whatsapp_personal.outbound_queue_url }, { name = "AUTH_PREFIX", value = "whatsapp-personal/" }, { name = "WHATSAPP_ALLOWED_USERS", value = join(",", var.whatsapp_personal.allowed_users) }, { name = "WHATSAPP_LOG_QR", value = var.log_pairing_qr ? "true" : "false" }] : [], (var.whatsapp_personal != null ? var.whatsapp_personal.media_bucket_arn != null : false) ? [{ name = "WHATSAPP_MEDIA_BUCKET", value = var.whatsapp_personal.media_bucket_name }, { name = "WHATSAPP_MAX_ATTACHMENT_BYTES", value = tostring(coalesce(var.whatsapp_personal.max_attachment_bytes, 20971520)) }, { name = "WHATSAPP_MAX_ATTACHMENTS", value = tostring(coalesce(var.whatsapp_personal.max_attachments, 10)) }] : [], var.whatsapp_personal != null && var.whatsapp_group_trigger != null ? [{ name = "WHATSAPP_GROUP_TRIGGER", value = var.whatsapp_group_trigger }] : [])
   container_secrets = var.discord != null ? [{ name = "DISCORD_BOT_TOKEN", valueFrom = "${var.discord.secret_arn}:bot_token::" }] : []
 }
 
@@ -325,6 +325,17 @@ data "aws_iam_policy_document" "task" {
       effect    = "Allow"
       resources = ["${aws_s3_bucket.state.arn}/whatsapp-personal/*"]
       sid       = "AuthStateObjects"
+    }
+  }
+
+  dynamic "statement" {
+    for_each = (var.whatsapp_personal != null ? var.whatsapp_personal.media_bucket_arn != null : false) ? [1] : []
+
+    content {
+      actions   = ["s3:PutObject"]
+      effect    = "Allow"
+      resources = ["${var.whatsapp_personal.media_bucket_arn}/relay/whatsapp-personal/*"]
+      sid       = "StoreWhatsAppMedia"
     }
   }
 

@@ -332,6 +332,12 @@ describe("IAM: least privilege", () => {
         ["${aws_s3_bucket.state.arn}/whatsapp-personal/*"],
         "${var.whatsapp_personal != null ? [1] : []}",
       ],
+      [
+        "StoreWhatsAppMedia",
+        ["s3:PutObject"],
+        ["${var.whatsapp_personal.media_bucket_arn}/relay/whatsapp-personal/*"],
+        "${(var.whatsapp_personal != null ? var.whatsapp_personal.media_bucket_arn != null : false) ? [1] : []}",
+      ],
     ]);
     expect(JSON.stringify(doc("task"))).not.toContain("secretsmanager");
   });

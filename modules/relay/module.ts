@@ -12,7 +12,18 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { Construct } from "constructs";
 import { LEASE_KEY, LEASE_TIMINGS } from "../../relay/lease.ts";
-import { addr, local, ModuleStack, named, output, tfList, tfNumber, tfString } from "../lib/index.ts";
+import { WHATSAPP_MEDIA_PREFIX } from "../../relay/whatsapp/media.ts";
+import {
+  addr,
+  DEFAULTS,
+  local,
+  ModuleStack,
+  named,
+  output,
+  tfList,
+  tfNumber,
+  tfString,
+} from "../lib/index.ts";
 import { StateBucket } from "./bucket.ts";
 import { oneLine } from "./expr.ts";
 import { executionPolicyDocument, taskPolicyDocument } from "./policies.ts";
@@ -78,6 +89,8 @@ export class RelayModule extends ModuleStack {
     const account = named(new DataAwsCallerIdentity(this, "Account", {}), "current");
     const discord = `${addr(v.discord)} != null`;
     const whatsapp = `${addr(v.whatsappPersonal)} != null`;
+    // Whether the relay stores WhatsApp personal's files (the module's media bucket is given).
+    const whatsappMedia = `(${whatsapp} ? ${addr(v.whatsappPersonal)}.media_bucket_arn != null : false)`;
     const createRepository = `${addr(v.imageUri)} == null`;
 
     // Image: the given one, or the created repository (immutable tags, scan on push, lifecycle) at image_tag.
@@ -186,6 +199,9 @@ export class RelayModule extends ModuleStack {
           outboundQueueArn: tfString(`${addr(v.whatsappPersonal)}.outbound_queue_arn`),
           discordPrefix: DISCORD_STATE_PREFIX,
           authPrefix: AUTH_PREFIX,
+          whatsappMedia,
+          whatsappMediaBucketArn: tfString(`${addr(v.whatsappPersonal)}.media_bucket_arn`),
+          whatsappMediaPrefix: WHATSAPP_MEDIA_PREFIX,
         }).json,
         lifecycle: {
           precondition: [
@@ -248,6 +264,11 @@ export class RelayModule extends ModuleStack {
           { name = "AUTH_PREFIX", value = "${AUTH_PREFIX}" },
           { name = "WHATSAPP_ALLOWED_USERS", value = join(",", ${wa}.allowed_users) },
           { name = "WHATSAPP_LOG_QR", value = ${addr(v.logPairingQr)} ? "true" : "false" }
+        ] : [],
+        ${whatsappMedia} ? [
+          { name = "WHATSAPP_MEDIA_BUCKET", value = ${wa}.media_bucket_name },
+          { name = "WHATSAPP_MAX_ATTACHMENT_BYTES", value = tostring(coalesce(${wa}.max_attachment_bytes, ${DEFAULTS.maxAttachmentBytes})) },
+          { name = "WHATSAPP_MAX_ATTACHMENTS", value = tostring(coalesce(${wa}.max_attachments, ${DEFAULTS.maxAttachments})) }
         ] : [],
         ${whatsapp} && ${addr(v.whatsappGroupTrigger)} != null ? [
           { name = "WHATSAPP_GROUP_TRIGGER", value = ${addr(v.whatsappGroupTrigger)} }

@@ -21,6 +21,7 @@ export const RELAY_ACTIONS = {
   pullImage: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
   authorizeRegistry: ["ecr:GetAuthorizationToken"],
   writeLogs: ["logs:CreateLogStream", "logs:PutLogEvents"],
+  storeMedia: ["s3:PutObject"],
 } as const;
 
 /** A statement granted only `when` a feature is on (an integration, the created repository). */
@@ -138,6 +139,12 @@ export function taskPolicyDocument(
     outboundQueueArn: string;
     discordPrefix: string;
     authPrefix: string;
+    /** Raw boolean expression: the relay stores WhatsApp personal's files in the module's media bucket. */
+    whatsappMedia: string;
+    /** The WhatsApp-personal module's media bucket (only read when `whatsappMedia`). */
+    whatsappMediaBucketArn: string;
+    /** Where in it the relay writes (relay/whatsapp/media.ts). */
+    whatsappMediaPrefix: string;
   },
 ): DataAwsIamPolicyDocument {
   const objects = (prefix: string) => [`${o.bucketArn}/${prefix}*`];
@@ -179,6 +186,12 @@ export function taskPolicyDocument(
         actions: RELAY_ACTIONS.stateObjects,
         resources: objects(o.authPrefix),
         when: o.whatsapp,
+      },
+      {
+        sid: "StoreWhatsAppMedia",
+        actions: RELAY_ACTIONS.storeMedia,
+        resources: [`${o.whatsappMediaBucketArn}/${o.whatsappMediaPrefix}*`],
+        when: o.whatsappMedia,
       },
     ],
   );

@@ -127,8 +127,8 @@ variable "discord" {
 }
 
 variable "whatsapp_personal" {
-  description = "Controls whether the relay runs a WhatsApp personal session (Baileys, its auth state in the state bucket): the WhatsApp-personal module's outputs, `whatsapp_personal = module.whatsapp_personal` (the inbound queue it sends to, the outbound queue of replies it consumes, and `allowed_users`, the people whose messages it lets through as `WHATSAPP_ALLOWED_USERS`: everyone else is dropped before anything is queued, unanswered). null: no WhatsApp personal."
-  type        = object({ queue_url = string, queue_arn = string, outbound_queue_url = string, outbound_queue_arn = string, allowed_users = list(string) })
+  description = "Controls whether the relay runs a WhatsApp personal session (Baileys, its auth state in the state bucket): the WhatsApp-personal module's outputs, `whatsapp_personal = module.whatsapp_personal` (the inbound queue it sends to, the outbound queue of replies it consumes, and `allowed_users`, the people whose messages it lets through as `WHATSAPP_ALLOWED_USERS`: everyone else is dropped before anything is queued, unanswered; its media bucket and limits, where the relay stores the files users send, since only the session can download them). null: no WhatsApp personal."
+  type        = object({ queue_url = string, queue_arn = string, outbound_queue_url = string, outbound_queue_arn = string, allowed_users = list(string), media_bucket_name = optional(string), media_bucket_arn = optional(string), max_attachment_bytes = optional(number), max_attachments = optional(number) })
   default     = null
   nullable    = true
 

@@ -116,6 +116,8 @@ describe("a reusable module", () => {
         "dlq_arn",
         "outbound_dlq_arn",
         "allowed_users",
+        "max_attachment_bytes",
+        "max_attachments",
         "secret_arn",
         ...functionOutputNames("worker"),
         "ledger_table_name",

@@ -129,6 +129,18 @@ export class WhatsAppPersonalModule extends ModuleStack {
     );
     output(
       this,
+      "max_attachment_bytes",
+      v.maxAttachmentBytes.numberValue,
+      "Largest file fetched for the agent (`max_attachment_bytes`): the relay, which downloads WhatsApp personal's files, applies it.",
+    );
+    output(
+      this,
+      "max_attachments",
+      v.maxAttachments.numberValue,
+      "Most files of one message fetched (`max_attachments`): the relay applies it.",
+    );
+    output(
+      this,
       "dlq_url",
       queues.dlq.url,
       "URL of the inbound dead-letter queue: messages the worker could not answer.",

@@ -15,6 +15,16 @@ output "allowed_users" {
   value       = var.allowed_users
 }
 
+output "max_attachment_bytes" {
+  description = "Largest file fetched for the agent (`max_attachment_bytes`): the relay, which downloads WhatsApp personal's files, applies it."
+  value       = var.max_attachment_bytes
+}
+
+output "max_attachments" {
+  description = "Most files of one message fetched (`max_attachments`): the relay applies it."
+  value       = var.max_attachments
+}
+
 output "dlq_url" {
   description = "URL of the inbound dead-letter queue: messages the worker could not answer."
   value       = aws_sqs_queue.dlq.url

@@ -202,7 +202,7 @@ data "aws_iam_policy_document" "media_read" {
   statement {
     actions   = ["s3:GetObject"]
     effect    = "Allow"
-    resources = ["${aws_s3_bucket.media.arn}/in/*"]
+    resources = ["${aws_s3_bucket.media.arn}/in/*", "${aws_s3_bucket.media.arn}/relay/*"]
     sid       = "ReadInboundMedia"
   }
 }

@@ -1,6 +1,12 @@
-import makeWASocket, { Browsers, DisconnectReason, makeCacheableSignalKeyStore } from "baileys";
+import makeWASocket, {
+  Browsers,
+  DisconnectReason,
+  downloadMediaMessage,
+  makeCacheableSignalKeyStore,
+  type WAMessage,
+} from "baileys";
 import { log } from "../../handlers/core/log.ts";
-import type { CloseReason, ConnectWhatsApp } from "./socket.ts";
+import { type CloseReason, type ConnectWhatsApp, MediaTooLarge } from "./socket.ts";
 
 /** Baileys' logger interface, over our JSON logs: warnings and errors only (Baileys is chatty). */
 function baileysLogger(bindings: Record<string, unknown> = {}) {
@@ -114,6 +120,26 @@ function connect(
     },
     async sendComposing(chatJid) {
       await socket.sendPresenceUpdate("composing", chatJid);
+    },
+    async downloadMedia(message, maxBytes) {
+      // A stream, counted as it comes: a file past the cap is never held whole.
+      const stream = await downloadMediaMessage(
+        message as WAMessage,
+        "stream",
+        {},
+        { logger, reuploadRequest: socket.updateMediaMessage },
+      );
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+        size += chunk.byteLength;
+        if (size > maxBytes) {
+          stream.destroy();
+          throw new MediaTooLarge(maxBytes);
+        }
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks);
     },
     end() {
       socket.end(undefined);

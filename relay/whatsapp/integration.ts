@@ -8,9 +8,10 @@ import type { ObjectStore } from "../store.ts";
 import { whatsappAccess } from "./access.ts";
 import { storedAuthState } from "./auth-state.ts";
 import { MessageSchema, toEnvelope } from "./inbound.ts";
+import { storeMedia } from "./media.ts";
 import { pollOutbound } from "./outbound.ts";
 import { clearQr, showQr } from "./qr.ts";
-import { startSession } from "./session.ts";
+import { type Session, startSession } from "./session.ts";
 import type { ConnectWhatsApp } from "./socket.ts";
 
 /** What tests replace: the socket (a fake instead of Baileys), the timings. */
@@ -20,6 +21,7 @@ export interface WhatsAppOverrides {
   readonly outboundRetryDelay?: (receiveCount: number) => number;
   readonly reconnectDelayMs?: number;
   readonly unlinkedCheckMs?: number;
+  readonly mediaRetryDelaysMs?: readonly number[];
 }
 
 /**
@@ -39,13 +41,33 @@ export async function startWhatsAppIntegration(
       hint: "WHATSAPP_ALLOWED_USERS=*: anyone who writes to this account gets the agent's answers from it",
     });
   }
+  // Files are downloaded through the session (the only holder of their keys) and stored before queueing.
+  const media = config.media;
+  let session: Session | undefined;
   const accept = intake({
     connection: "whatsapp",
     schema: MessageSchema,
     queueUrl: config.queueUrl,
     context,
+    ...(media
+      ? {
+          prepare: (envelope, raw) =>
+            storeMedia(envelope, raw, media, {
+              download: async (message, maxBytes) => {
+                const socket = session?.socket;
+                if (!socket) throw new Error("the WhatsApp session is not open");
+                return socket.downloadMedia(message, maxBytes);
+              },
+              put: async (key, bytes, mime, name) => {
+                const { putObject } = await import("../../handlers/core/media/s3-client.ts");
+                await putObject(media.bucket, key, bytes, mime, name);
+              },
+              ...(overrides.mediaRetryDelaysMs ? { retryDelaysMs: overrides.mediaRetryDelaysMs } : {}),
+            }),
+        }
+      : {}),
   });
-  const session = await startSession({
+  session = await startSession({
     connect,
     loadAuth: () => storedAuthState(store, config.prefix),
     authLocation: `s3://${config.bucket}/${config.prefix}`,

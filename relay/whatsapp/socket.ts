@@ -45,9 +45,23 @@ export interface WhatsAppSocket {
   sendText(chatJid: string, text: string, quote?: Quote): Promise<void>;
   /** Shows "typing…" in a chat. */
   sendComposing(chatJid: string): Promise<void>;
+  /**
+   * The decrypted bytes of a message's media (`message` as Baileys delivered it: the media key is in it),
+   * at most `maxBytes` of them: rejects with a {@link MediaTooLarge} beyond, or another error when WhatsApp
+   * did not serve it (after asking the phone to upload it again, where it expired).
+   */
+  downloadMedia(message: unknown, maxBytes: number): Promise<Uint8Array>;
   /** Closes the connection without logging out. */
   end(): void;
 }
 
 /** Opens a connection with the given auth state; events arrive through `events`. */
 export type ConnectWhatsApp = (auth: AuthenticationState, events: WhatsAppEvents) => WhatsAppSocket;
+
+/** The media is larger than the relay takes (`maxBytes`). */
+export class MediaTooLarge extends Error {
+  override name = "MediaTooLarge";
+  constructor(readonly maxBytes: number) {
+    super(`the media is larger than ${maxBytes} bytes`);
+  }
+}

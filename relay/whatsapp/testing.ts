@@ -5,7 +5,14 @@
  */
 import type { AuthenticationState, WAMessage } from "baileys";
 import { CallLog } from "../../emulators/http.ts";
-import type { CloseReason, ConnectWhatsApp, Quote, WhatsAppEvents, WhatsAppSocket } from "./socket.ts";
+import {
+  type CloseReason,
+  type ConnectWhatsApp,
+  MediaTooLarge,
+  type Quote,
+  type WhatsAppEvents,
+  type WhatsAppSocket,
+} from "./socket.ts";
 
 /** The account the fake relay is logged in as. */
 export const FAKE_ME = { id: "4915550000001:7@s.whatsapp.net", lid: "123456789012345:7@lid" };
@@ -28,6 +35,12 @@ export class FakeWhatsApp {
   readonly sent = new CallLog<Sent>();
   /** Errors the next sends reject with, in order. */
   readonly failures: Error[] = [];
+  /** The media WhatsApp serves, by message id (what downloadMedia gives). */
+  readonly media = new Map<string, Uint8Array>();
+  /** Errors the next media downloads reject with, in order. */
+  readonly mediaFailures: Error[] = [];
+  /** The message ids whose media the relay downloaded, in order. */
+  readonly downloads: string[] = [];
 
   /** The ConnectWhatsApp to give the relay. */
   readonly connect: ConnectWhatsApp = (auth, events) => {
@@ -53,6 +66,16 @@ export class FakeWhatsApp {
       async sendComposing(chatJid) {
         fake.check(connection);
         fake.sent.push({ kind: "composing", chatJid, connection: connection.number });
+      },
+      async downloadMedia(message, maxBytes) {
+        const id = (message as WAMessage).key?.id ?? "";
+        fake.downloads.push(id);
+        const failure = fake.mediaFailures.shift();
+        if (failure) throw failure;
+        const bytes = fake.media.get(id);
+        if (!bytes) throw new Error(`no media for message ${id}`);
+        if (bytes.byteLength > maxBytes) throw new MediaTooLarge(maxBytes);
+        return bytes;
       },
       end() {
         connection.ended = true;
@@ -144,6 +167,46 @@ export function waText(input: WaTextInput): WAMessage {
     message: context
       ? { extendedTextMessage: { text: input.text, contextInfo: context } }
       : { conversation: input.text },
+    messageTimestamp: Math.floor(Date.now() / 1000),
+    pushName: input.pushName ?? "Grace",
+  };
+}
+
+/** Input of {@link waMedia}. */
+export interface WaMediaInput {
+  kind: "image" | "document" | "audio";
+  /** The type the sender's app states. */
+  mimetype: string;
+  /** The size the sender's app states (protobuf int64 as Baileys gives it: a number here). */
+  fileLength: number;
+  caption?: string;
+  fileName?: string;
+  /** A voice note (audio). */
+  ptt?: boolean;
+  chatJid?: string;
+  pushName?: string;
+  id?: string;
+}
+
+/** A media message as Baileys delivers it: the media fields, the keys and the CDN path it downloads by. */
+export function waMedia(input: WaMediaInput): WAMessage {
+  const chatJid = input.chatJid ?? "4915551234567@s.whatsapp.net";
+  const media = {
+    url: "https://mmg.whatsapp.net/v/t62.7118-24/fake.enc",
+    directPath: "/v/t62.7118-24/fake.enc",
+    mediaKey: new Uint8Array(32).fill(7),
+    fileSha256: new Uint8Array(32).fill(1),
+    fileEncSha256: new Uint8Array(32).fill(2),
+    mimetype: input.mimetype,
+    fileLength: input.fileLength,
+    ...(input.caption ? { caption: input.caption } : {}),
+    ...(input.fileName ? { fileName: input.fileName } : {}),
+    ...(input.ptt ? { ptt: true } : {}),
+  };
+  const field = `${input.kind}Message` as const;
+  return {
+    key: { remoteJid: chatJid, fromMe: false, id: input.id ?? waId() },
+    message: { [field]: media },
     messageTimestamp: Math.floor(Date.now() / 1000),
     pushName: input.pushName ?? "Grace",
   };

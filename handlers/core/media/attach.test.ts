@@ -111,12 +111,45 @@ describe("fetchAttachments", () => {
     ]);
   });
 
-  test("files already stored (by the relay) or already skipped pass through", async () => {
+  test("files already handed out or already skipped pass through", async () => {
     const src = source();
-    const kept = [doc("r", { s3: "s3://b/in/x" }), doc("s", { skipped: "too large" })];
+    const kept = [
+      doc("r", { s3: "s3://b/in/x", url: "https://s3.example/in/x" }),
+      doc("s", { skipped: "too large" }),
+    ];
     expect(
       await fetchAttachments(envelope(kept), src, { store: store(), maxBytes: 1, maxCount: 5 }, false),
     ).toEqual(kept);
+    expect(src.asked).toEqual([]);
+  });
+
+  test("files the relay stored get their URL from the store; a URI it does not hand out is not available", async () => {
+    const src = source();
+    const presigning: MediaStore = {
+      ...store(),
+      async presign(s3) {
+        return s3.startsWith("s3://b/relay/") ? { url: `https://s3.example/${s3.slice(7)}`, s3 } : undefined;
+      },
+    };
+    const stored = [
+      doc("r", { s3: "s3://b/relay/x", mime: "image/png" }),
+      doc("f", { s3: "s3://other/relay/x" }),
+    ];
+    expect(
+      await fetchAttachments(envelope(stored), src, { store: presigning, maxBytes: 1, maxCount: 5 }, false),
+    ).toEqual([
+      doc("r", { s3: "s3://b/relay/x", mime: "image/png", url: "https://s3.example/relay/x" }),
+      doc("f", { skipped: "not available" }),
+    ]);
+    // Without a media bucket: the file is off, as any other.
+    expect(
+      await fetchAttachments(
+        envelope(stored.slice(0, 1)),
+        src,
+        { store: undefined, maxBytes: 1, maxCount: 5 },
+        false,
+      ),
+    ).toEqual([doc("r", { mime: "image/png", skipped: "media off" })]);
     expect(src.asked).toEqual([]);
   });
 });

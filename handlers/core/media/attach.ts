@@ -35,6 +35,11 @@ export async function fetchAttachments(
 ): Promise<Attachment[]> {
   const out: Attachment[] = [];
   for (const [index, attachment] of envelope.attachments.entries()) {
+    // Stored by the relay (a channel only it can download from): handed out like the worker's own files.
+    if (attachment.s3 !== undefined && attachment.url === undefined && attachment.skipped === undefined) {
+      out.push(await relayStored(envelope, index, attachment, settings.store));
+      continue;
+    }
     if (attachment.url !== undefined || attachment.s3 !== undefined || attachment.skipped !== undefined) {
       out.push(attachment);
       continue;
@@ -59,6 +64,25 @@ export async function fetchAttachments(
     }
   }
   return out;
+}
+
+/**
+ * A file the relay stored in the media bucket (`s3` set, no `url`): its presigned URL added; a URI the
+ * bucket does not hand out (another bucket or prefix) is dropped, the file `not available`.
+ */
+async function relayStored(
+  envelope: Envelope,
+  index: number,
+  attachment: Attachment,
+  store: MediaStore | undefined,
+): Promise<Attachment> {
+  const { s3, ...rest } = attachment;
+  const stored = s3 === undefined ? undefined : await store?.presign?.(s3);
+  if (stored === undefined) {
+    log.warn("media.skipped", { envelopeId: envelopeId(envelope), index, reason: "not available" });
+    return { ...rest, skipped: store === undefined ? "media off" : "not available" };
+  }
+  return { ...attachment, ...stored };
 }
 
 async function fetchOne(

@@ -4,10 +4,21 @@ export interface Stored {
   readonly s3: string;
 }
 
+/**
+ * Key prefix of the files the relay stores for a channel only it can download from (WhatsApp personal: the
+ * media keys are in the Baileys session): `relay/<channel>/…`, which the worker hands out as it does its own.
+ */
+export const RELAY_MEDIA_PREFIX = "relay/";
+
 /** The media bucket (MEDIA_BUCKET), as the worker writes to it. */
 export interface MediaStore {
   /** Stores `bytes` under `key` with its type and file name; gives where it is. */
   put(key: string, bytes: Uint8Array, mime: string, name: string | undefined): Promise<Stored>;
+  /**
+   * Where a file the relay stored is (`s3://<this bucket>/relay/…`): its presigned URL beside the URI;
+   * undefined for any other URI (another bucket, another prefix), which the worker never hands out.
+   */
+  presign?(s3: string): Promise<Stored | undefined>;
 }
 
 /**
@@ -21,6 +32,13 @@ export function s3MediaStore(bucket: string, expiresInSeconds: number): MediaSto
       const { putObject, presignedGet } = await import("./s3-client.ts");
       await putObject(bucket, key, bytes, mime, name);
       return { url: await presignedGet(bucket, key, expiresInSeconds), s3: `s3://${bucket}/${key}` };
+    },
+    async presign(s3) {
+      const prefix = `s3://${bucket}/${RELAY_MEDIA_PREFIX}`;
+      if (!s3.startsWith(prefix) || s3.includes("/../") || s3.length === prefix.length) return undefined;
+      const { presignedGet } = await import("./s3-client.ts");
+      const key = s3.slice(`s3://${bucket}/`.length);
+      return { url: await presignedGet(bucket, key, expiresInSeconds), s3 };
     },
   };
 }

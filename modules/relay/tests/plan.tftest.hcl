@@ -237,6 +237,33 @@ run "whatsapp_only_with_force_destroy" {
   }
 }
 
+run "whatsapp_media" {
+  command = plan
+
+  variables {
+    whatsapp_personal = {
+      queue_url            = "https://sqs.us-east-1.amazonaws.com/123456789012/bot-wa.fifo"
+      queue_arn            = "arn:aws:sqs:us-east-1:123456789012:bot-wa.fifo"
+      outbound_queue_url   = "https://sqs.us-east-1.amazonaws.com/123456789012/bot-wa-outbound.fifo"
+      outbound_queue_arn   = "arn:aws:sqs:us-east-1:123456789012:bot-wa-outbound.fifo"
+      allowed_users        = ["491701234567@s.whatsapp.net"]
+      media_bucket_name    = "bot-wa-media-abc"
+      media_bucket_arn     = "arn:aws:s3:::bot-wa-media-abc"
+      max_attachment_bytes = 1048576
+    }
+    discord = null
+  }
+
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.task.statement : s if s.sid == "StoreWhatsAppMedia"]).actions == toset(["s3:PutObject"]) && one([for s in data.aws_iam_policy_document.task.statement : s if s.sid == "StoreWhatsAppMedia"]).resources == toset(["arn:aws:s3:::bot-wa-media-abc/relay/whatsapp-personal/*"])
+    error_message = "the relay may put WhatsApp personal's files under its prefix of the media bucket, nothing else"
+  }
+  assert {
+    condition     = { for e in jsondecode(aws_ecs_task_definition.this[0].container_definitions)[0].environment : e.name => e.value if startswith(e.name, "WHATSAPP_M") } == { WHATSAPP_MEDIA_BUCKET = "bot-wa-media-abc", WHATSAPP_MAX_ATTACHMENT_BYTES = "1048576", WHATSAPP_MAX_ATTACHMENTS = "10" }
+    error_message = "the relay stores files in the module's bucket, within its limits (the default count when not given)"
+  }
+}
+
 run "whatsapp_group_trigger_and_qr_in_the_log" {
   command = plan
 
