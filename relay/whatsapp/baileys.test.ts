@@ -1,9 +1,10 @@
 import { describe, expect, spyOn, test } from "bun:test";
+import { encryptedStream } from "baileys";
 import { CallLog } from "../../emulators/http.ts";
 import { memoryStore } from "../testing.ts";
 import { storedAuthState } from "./auth-state.ts";
-import { baileysConnector, closeReason } from "./baileys.ts";
-import type { ConnectionUpdate } from "./socket.ts";
+import { baileysConnector, closeReason, downloadMedia } from "./baileys.ts";
+import { type ConnectionUpdate, MediaTooLarge } from "./socket.ts";
 
 describe("Baileys behind the socket interface", () => {
   test("status codes map to what the relay does", () => {
@@ -76,5 +77,35 @@ describe("Baileys behind the socket interface", () => {
     await second.clear();
     expect(store.objects.size).toBe(0);
     expect((await storedAuthState(store, "wa/")).paired).toBe(false);
+  });
+});
+
+describe("media through Baileys", () => {
+  test("a message's media fetched from its URL and decrypted with its key; past the cap, dropped", async () => {
+    const photo = new Uint8Array(3000).map((_, i) => i % 251);
+    // What WhatsApp's CDN serves: the file as the sender's app encrypted it (Baileys' own encryption).
+    const enc = await encryptedStream(Buffer.from(photo), "image");
+    const body = await Bun.file(enc.encFilePath).bytes();
+    const cdn = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(body) });
+    try {
+      const message = {
+        key: { remoteJid: "4915551234567@s.whatsapp.net", id: "3EB0MEDIA", fromMe: false },
+        message: {
+          imageMessage: {
+            url: `${cdn.url}v/t62.7118-24/photo.enc`,
+            mediaKey: enc.mediaKey,
+            mimetype: "image/jpeg",
+            fileLength: photo.byteLength,
+            fileSha256: enc.fileSha256,
+            fileEncSha256: enc.fileEncSha256,
+          },
+        },
+      };
+      expect(await downloadMedia(message, 5000)).toEqual(Buffer.from(photo));
+      await expect(downloadMedia(message, 1000)).rejects.toBeInstanceOf(MediaTooLarge);
+    } finally {
+      cdn.stop(true);
+      await Bun.file(enc.encFilePath).delete();
+    }
   });
 });

@@ -121,28 +121,34 @@ function connect(
     async sendComposing(chatJid) {
       await socket.sendPresenceUpdate("composing", chatJid);
     },
-    async downloadMedia(message, maxBytes) {
-      // A stream, counted as it comes: a file past the cap is never held whole.
-      const stream = await downloadMediaMessage(
-        message as WAMessage,
-        "stream",
-        {},
-        { logger, reuploadRequest: socket.updateMediaMessage },
-      );
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-        size += chunk.byteLength;
-        if (size > maxBytes) {
-          stream.destroy();
-          throw new MediaTooLarge(maxBytes);
-        }
-        chunks.push(chunk);
-      }
-      return Buffer.concat(chunks);
-    },
+    downloadMedia: (message, maxBytes) =>
+      downloadMedia(message, maxBytes, { logger, reuploadRequest: socket.updateMediaMessage }),
     end() {
       socket.end(undefined);
     },
   };
+}
+
+/**
+ * The decrypted media of `message` through Baileys (its URL, its media key), as a stream counted as it
+ * comes: past `maxBytes` it is dropped with a MediaTooLarge, never held whole. With `ctx`, media WhatsApp no
+ * longer serves (404, 410) is asked of the phone again (`reuploadRequest`) and downloaded once more.
+ */
+export async function downloadMedia(
+  message: unknown,
+  maxBytes: number,
+  ctx?: Parameters<typeof downloadMediaMessage>[3],
+): Promise<Uint8Array> {
+  const stream = await downloadMediaMessage(message as WAMessage, "stream", {}, ctx);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) {
+      stream.destroy();
+      throw new MediaTooLarge(maxBytes);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
