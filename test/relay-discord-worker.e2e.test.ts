@@ -2,14 +2,19 @@
  * The contract between the relay and the Discord worker, end to end: a gateway MESSAGE_CREATE → the
  * relay → the Discord module's queue (fauxqs) → the built Discord worker bundle
  * (modules/discord/dist/worker.mjs) → AgentCore (fake) → a reply to the user's message in the channel
- * (fake Discord REST API).
+ * (fake Discord REST API). And back: a message the agent starts, on the Discord send queue, goes to a
+ * gateway channel an allowed user talked in, once per idempotency key; a channel nobody allowed talked in
+ * is refused.
  */
 import { afterAll, expect, test } from "bun:test";
 import { DEFAULT_DISCORD_APP, startDiscord } from "../emulators/discord.ts";
 import { FAKE_BOT, startDiscordGateway } from "../emulators/discord-gateway.ts";
+import { drain } from "../emulators/lambda.ts";
+import { sendOutbound } from "../handlers/core/outbound/client.ts";
 import { type Relay, startRelay } from "../relay/start.ts";
 import { eventually } from "../relay/testing.ts";
 import { useChannelE2E } from "./harness/channel-e2e.ts";
+import { setEnv } from "./harness/env.ts";
 
 const USER = "100000000000000001";
 const GUILD = "400000000000000001";
@@ -22,6 +27,7 @@ const {
   stack,
   platform: discord,
   work,
+  worker,
 } = await useChannelE2E({
   channel: "discord",
   secret: {
@@ -30,10 +36,20 @@ const {
     bot_token: DEFAULT_DISCORD_APP.botToken,
   },
   platform: () => startDiscord(),
+  // The send ledger (and who talked where) on, as the module deploys the worker.
+  ledger: "relay-discord-ledger",
   // The Discord worker's environment, as modules/discord sets it.
   env: (platform) => ({ ALLOWED_USERS: USER, DISCORD_API_URL: platform.url }),
 });
 const { sqs, queue, agentcore } = stack;
+// The send queue, as the module makes it beside the main queue.
+const send = await sqs.createFifoPair("discord-send");
+const restoreSend = setEnv({
+  SEND_QUEUE_URL: send.queueUrl,
+  SEND_QUEUE_ARN: send.queueArn,
+  SEND_DLQ_URL: send.dlqUrl,
+});
+afterAll(() => restoreSend());
 const gateway = await startDiscordGateway({ token: DEFAULT_DISCORD_APP.botToken });
 afterAll(() => gateway.close());
 // The relay reads the same secret as the worker (DISCORD_SECRET_ARN), as modules/relay wires it.
@@ -89,4 +105,45 @@ test("gateway chat takes /help and /new as every channel does: help without the 
     "Send me a message and I will pass it to the agent.\n\n/new starts a new conversation.",
     "Started a new conversation.",
   ]);
+});
+
+test("the agent writes later to a gateway channel an allowed user talked in, once per key; a stranger's is refused", async () => {
+  const channel = "200000000000000088";
+  const stranger = "200000000000000099";
+  const outbound = (conversation: string, text: string, idempotencyKey: string) =>
+    sendOutbound(
+      send.queueUrl,
+      { channel: "discord", conversation, text, idempotencyKey },
+      { client: sqs.client },
+    );
+  const deliver = () => drain(sqs, send.queueUrl, send.queueArn, worker);
+  // Nobody allowed talked there yet.
+  await outbound(channel, "too early", "d-0");
+  await outbound(stranger, "hello stranger", "d-s");
+  await deliver();
+  expect(discord.sent(channel)).toEqual([]);
+  expect(discord.sent(stranger)).toEqual([]);
+
+  gateway.messageCreate({ authorId: USER, channelId: channel, content: "remind me later" });
+  await eventually(async () => (await sqs.depth(queue.queueUrl)).visible === 1);
+  await work();
+  await outbound(channel, "Your **report** is ready.", "d-1");
+  // The caller's retry after SQS's five minutes (another deduplication id): the ledger stops it.
+  await sqs.send(
+    send.queueUrl,
+    JSON.stringify({
+      channel: "discord",
+      conversation: channel,
+      text: "Your **report** is ready.",
+      idempotencyKey: "d-1",
+    }),
+    { groupId: `discord:${channel}`, dedupId: "later" },
+  );
+  await deliver();
+  expect(discord.sent(channel)).toEqual(["echo: remind me later", "Your **report** is ready."]);
+  // Not a reply to anyone's message: no message reference.
+  expect(discord.callsOf("POST /channels/{channel}/messages").at(-1)?.body).not.toHaveProperty(
+    "message_reference",
+  );
+  expect(await sqs.depth(send.dlqUrl)).toMatchObject({ visible: 0 });
 });
