@@ -2,7 +2,7 @@
  * The contract between the relay and the Discord worker, end to end: a gateway MESSAGE_CREATE → the
  * relay → the Discord module's queue (fauxqs) → the built Discord worker bundle
  * (modules/discord/dist/worker.mjs) → AgentCore (fake) → a reply to the user's message in the channel
- * (fake Discord REST API). And back: a message the agent starts, on the Discord send queue, goes to a
+ * (fake Discord REST API), with a file the user posted fetched from Discord's CDN for the agent. And back: a message the agent starts, on the Discord send queue, goes to a
  * gateway channel an allowed user talked in, once per idempotency key; a channel nobody allowed talked in
  * is refused.
  */
@@ -38,6 +38,8 @@ const {
   platform: () => startDiscord(),
   // The send ledger (and who talked where) on, as the module deploys the worker.
   ledger: "relay-discord-ledger",
+  // The media bucket on fauxqs' S3, as the module makes it (files reach the agent).
+  mediaBucket: "relay-discord-media",
   // The Discord worker's environment, as modules/discord sets it.
   env: (platform) => ({ ALLOWED_USERS: USER, DISCORD_API_URL: platform.url }),
 });
@@ -146,4 +148,42 @@ test("the agent writes later to a gateway channel an allowed user talked in, onc
     "message_reference",
   );
   expect(await sqs.depth(send.dlqUrl)).toMatchObject({ visible: 0 });
+});
+
+test("a file posted in gateway chat reaches the agent: fetched from Discord's CDN, stored, presigned", async () => {
+  agentcore.reset();
+  const file = discord.attachments.add("minutes of the meeting", {
+    contentType: "text/plain; charset=utf-8",
+  });
+  gateway.messageCreate({
+    authorId: USER,
+    channelId: "200000000000000066",
+    content: "summarize this",
+    attachments: [
+      {
+        id: "500000000000000777",
+        filename: "minutes.txt",
+        size: 22,
+        url: discord.cdnUrl(file.id, "minutes.txt"),
+        content_type: "text/plain; charset=utf-8",
+      },
+    ],
+  });
+  await eventually(async () => (await sqs.depth(queue.queueUrl)).visible === 1);
+  await work();
+  const payload = agentcore.invocations()[0]?.payload as {
+    prompt: string;
+    attachments: Record<string, unknown>[];
+  };
+  expect(payload.prompt).toBe("summarize this");
+  const [minutes] = payload.attachments;
+  expect(minutes).toMatchObject({
+    kind: "document",
+    mime: "text/plain; charset=utf-8",
+    size: 22,
+    name: "minutes.txt",
+    s3: expect.stringMatching(/^s3:\/\/relay-discord-media\/in\/discord\//),
+  });
+  expect(await (await fetch(String(minutes?.url))).text()).toBe("minutes of the meeting");
+  expect(discord.sent("200000000000000066")).toEqual(["echo: summarize this"]);
 });
