@@ -14,6 +14,9 @@ const CLEAR = {
   WHATSAPP_ALLOWED_USERS: undefined,
   WHATSAPP_GROUP_TRIGGER: undefined,
   WHATSAPP_LOG_QR: undefined,
+  WHATSAPP_MEDIA_BUCKET: undefined,
+  WHATSAPP_MAX_ATTACHMENT_BYTES: undefined,
+  WHATSAPP_MAX_ATTACHMENTS: undefined,
   HEALTH_HOST: undefined,
   PORT: undefined,
   SHUTDOWN_TIMEOUT_MS: undefined,
@@ -26,6 +29,27 @@ const withEnv = (vars: Record<string, string | undefined>) => {
 afterEach(() => restore());
 
 describe("readRelayConfig", () => {
+  test("WhatsApp personal's media bucket and limits (the worker's defaults); none without a bucket", () => {
+    const whatsapp = {
+      WHATSAPP_PERSONAL_QUEUE_URL: QUEUE,
+      OUTBOUND_QUEUE_URL: QUEUE,
+      STATE_BUCKET: "b",
+      WHATSAPP_ALLOWED_USERS: "491701234567@s.whatsapp.net",
+    };
+    withEnv(whatsapp);
+    expect(readRelayConfig().whatsapp?.media).toBeUndefined();
+    restore();
+    withEnv({ ...whatsapp, WHATSAPP_MEDIA_BUCKET: "bot-media", WHATSAPP_MAX_ATTACHMENTS: "3" });
+    expect(readRelayConfig().whatsapp?.media).toEqual({
+      bucket: "bot-media",
+      maxBytes: 20 * 1024 * 1024,
+      maxCount: 3,
+    });
+    restore();
+    withEnv({ ...whatsapp, WHATSAPP_MEDIA_BUCKET: "bot-media", WHATSAPP_MAX_ATTACHMENT_BYTES: "lots" });
+    expect(() => readRelayConfig()).toThrow("WHATSAPP_MAX_ATTACHMENT_BYTES");
+  });
+
   test("Discord with the secret; defaults for the rest", () => {
     withEnv({ DISCORD_QUEUE_URL: QUEUE, DISCORD_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:x" });
     expect(readRelayConfig()).toEqual({

@@ -28,6 +28,24 @@ export interface RelayMediaDeps {
   put(key: string, bytes: Uint8Array, mime: string, name: string | undefined): Promise<void>;
   /** Waits before the 2nd and 3rd download attempt, in ms. @default [1000, 3000] */
   readonly retryDelaysMs?: readonly number[];
+  /**
+   * How long one download attempt may take, in ms: the chat's next messages wait behind it, and Baileys'
+   * fetch has no timeout of its own. @default 30000
+   */
+  readonly attemptTimeoutMs?: number;
+}
+
+/** `work`, or a rejection once `ms` have passed (the work itself is left to end on its own). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The prefix of this channel's files in the bucket: the relay's role may write there and nowhere else. */
@@ -72,7 +90,7 @@ async function storeOne(
   let bytes: Uint8Array | undefined;
   for (let attempt = 0; bytes === undefined; attempt++) {
     try {
-      bytes = await deps.download(raw, settings.maxBytes);
+      bytes = await within(deps.download(raw, settings.maxBytes), deps.attemptTimeoutMs ?? 30_000);
     } catch (err) {
       if (err instanceof MediaTooLarge) return skip("too large");
       const delay = delays[attempt];

@@ -55,6 +55,10 @@ const SCOPED: readonly [RegExp, string][] = [
     /s3_bucket\.[\w-]+(\[0\])?\.arn\}\/([\w-]+\/)*\*$/,
     "the objects (under one prefix) of the module's own bucket",
   ],
+  [
+    /var\.whatsapp_personal\.media_bucket_arn\}\/relay\/whatsapp-personal\/\*$/,
+    "the objects under the relay's own prefix of the WhatsApp-personal module's media bucket (WhatsApp personal's files)",
+  ],
 ];
 
 type Json = Record<string, unknown>;
