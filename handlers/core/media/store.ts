@@ -1,3 +1,5 @@
+import { MediaError } from "../errors.ts";
+
 /** Where a stored file is: a presigned HTTPS GET URL and the `s3://bucket/key` URI. */
 export interface Stored {
   readonly url: string;
@@ -8,6 +10,12 @@ export interface Stored {
 export interface MediaStore {
   /** Stores `bytes` under `key` with its type and file name; gives where it is. */
   put(key: string, bytes: Uint8Array, mime: string, name: string | undefined): Promise<Stored>;
+  /**
+   * Reads the object an `s3://` URI names, when it is in this bucket (a file the agent sends), at most
+   * `maxBytes`. Throws a MediaError: `not available` (another bucket, no such key), `too large`, or a
+   * retryable `download failed`.
+   */
+  read(uri: string, maxBytes: number): Promise<{ bytes: Uint8Array; mime: string | undefined }>;
 }
 
 /**
@@ -21,6 +29,13 @@ export function s3MediaStore(bucket: string, expiresInSeconds: number): MediaSto
       const { putObject, presignedGet } = await import("./s3-client.ts");
       await putObject(bucket, key, bytes, mime, name);
       return { url: await presignedGet(bucket, key, expiresInSeconds), s3: `s3://${bucket}/${key}` };
+    },
+    async read(uri, maxBytes) {
+      const prefix = `s3://${bucket}/`;
+      if (!uri.startsWith(prefix))
+        throw new MediaError("not available", { retryable: false, detail: "not in the media bucket" });
+      const { getObject } = await import("./s3-client.ts");
+      return getObject(bucket, uri.slice(prefix.length), maxBytes);
     },
   };
 }
