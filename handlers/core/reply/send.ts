@@ -1,7 +1,7 @@
 import type { Button, FilePart, Outbox, Part, Ref } from "../adapter.ts";
 import type { AgentFile } from "../agent/files.ts";
 import { OutOfTimeError } from "../budget.ts";
-import { MediaError, PlatformError } from "../errors.ts";
+import { isRetryable, MediaError, PlatformError } from "../errors.ts";
 import type { LedgerEntry, SendLedger } from "../ledger.ts";
 import { log } from "../log.ts";
 import type { FileLoader } from "../media/outgoing.ts";
@@ -184,8 +184,17 @@ async function sendFiles<Reply>(
       } else {
         const part = sent as FilePart;
         const upload = outbox.file?.bind(outbox);
-        if (upload) await call(() => upload(reply, part));
-        else {
+        if (upload) {
+          await call(() => upload(reply, part)).catch(async (error: unknown) => {
+            // The platform will never take this file (a type or size it refuses, a scope the app lacks): said
+            // in its place, the rest of the answer goes on.
+            if (!(error instanceof PlatformError) || isRetryable(error)) throw error;
+            log.warn("reply.file_refused", { envelopeId: key, chunk: index, reason: error.reason });
+            const note =
+              renderParts(outbox, `(${part.name}: not sent, the platform refused it)`)[0] ?? part.name;
+            await call(() => outbox.post(reply, { index, text: note, key }));
+          });
+        } else {
           const named = renderParts(outbox, fileNote(file, part.name))[0] ?? part.name;
           await call(() => outbox.post(reply, { index, text: named, key }));
         }
