@@ -33,7 +33,13 @@ export const AgentFileSchema = v.pipe(
         v.regex(/^[A-Za-z0-9+/=\s_-]*$/, "not base64"),
       ),
     ),
-    mime: v.optional(v.pipe(v.string(), v.regex(/^[\w.+-]+\/[\w.+-]+$/, "a MIME type like image/png"))),
+    mime: v.optional(
+      v.pipe(
+        v.string(),
+        v.maxLength(255),
+        v.regex(/^[\w.+-]+\/[\w.+-]+\s*(?:;.*)?$/, "a MIME type like image/png"),
+      ),
+    ),
     name: v.optional(v.pipe(v.string(), v.maxLength(255))),
     caption: v.optional(v.pipe(v.string(), v.maxLength(1024))),
   }),

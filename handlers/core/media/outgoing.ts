@@ -33,7 +33,9 @@ export const OUTBOUND_PREFIX = "outbound/";
 export function fileLoader(settings: OutgoingSettings): FileLoader {
   return async (file) => {
     const { bytes, mime: served } = await bytesOf(file, settings);
-    const mime = (file.mime ?? served ?? "application/octet-stream").toLowerCase();
+    // The type without its parameters (`audio/ogg; codecs=opus` is audio/ogg to every platform).
+    const stated = (file.mime ?? served)?.split(";")[0]?.trim().toLowerCase();
+    const mime = stated || "application/octet-stream";
     return { bytes, mime, name: file.name ?? "file", kind: fileKind(mime), caption: file.caption };
   };
 }

@@ -170,7 +170,10 @@ async function sendFiles<Reply>(
   for (const [i, file] of files.list.entries()) {
     const index = first + i;
     if (index < progress.delivered) continue;
-    if (progress.inFlight?.index === index && progress.seen?.includes(index)) {
+    if (
+      progress.inFlight?.index === index &&
+      (await fileIsThere(outbox, index, key, progress, record, deadline))
+    ) {
       await record.delivered(index + 1);
       continue;
     }
@@ -205,6 +208,28 @@ async function sendFiles<Reply>(
     }
     await record.delivered(index + 1);
   }
+}
+
+/**
+ * Whether the file an earlier attempt left in flight is on the platform: confirmed by a delivery status
+ * (Outbox.confirms), else unknown (no platform can look a file up): sent again, a file twice rather than none.
+ */
+async function fileIsThere<Reply>(
+  outbox: Outbox<Reply>,
+  index: number,
+  key: string | undefined,
+  progress: Progress,
+  record: ReplyRecord,
+  deadline: number,
+): Promise<boolean> {
+  let found: boolean | undefined;
+  if (progress.seen?.includes(index)) found = true;
+  else if (outbox.confirms?.({ index, text: "", key })) {
+    const since = progress.inFlight?.since ?? 0;
+    found = await awaitStatus(async () => (await record.seen()).includes(index), since, deadline);
+  }
+  log.warn("send.uncertain", { key, chunk: index, file: true, found: found ?? "cannot tell" });
+  return found === true;
 }
 
 /** The file ready to upload, or the short text said in its place when it cannot be had. */
