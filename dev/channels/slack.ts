@@ -8,7 +8,8 @@ import {
   slackTs,
   startSlack,
 } from "../../emulators/slack.ts";
-import { safeHtml } from "./html.ts";
+import { fileHtml } from "./files.ts";
+import { escapeHtml, safeHtml } from "./html.ts";
 import { markdownHtml } from "./markdown-html.ts";
 import type { DevChannel, UiEvent } from "./types.ts";
 
@@ -30,10 +31,14 @@ export function mrkdwnHtml(text: string): string {
 /**
  * The page's events for the bot's Web API calls since `from`: a message posted, a stream growing (the
  * whole Markdown so far, as Slack shows it while it streams), a message updated (its final mrkdwn, or an
- * update of a message growing by edits), a message deleted, the progress indicator. `streams` keeps each
- * stream's text across drains.
+ * update of a message growing by edits), a message deleted, the progress indicator, files shared (`file`
+ * gives a shared file's bytes by id). `streams` keeps each stream's text across drains.
  */
-export function slackUiEvents(calls: readonly SlackCall[], streams: Map<string, string>): UiEvent[] {
+export function slackUiEvents(
+  calls: readonly SlackCall[],
+  streams: Map<string, string>,
+  file?: (id: string) => { bytes: Uint8Array; contentType: string } | undefined,
+): UiEvent[] {
   const events: UiEvent[] = [];
   const ui = (kind: UiEvent["kind"], at: number, id?: string, html?: string) =>
     events.push({
@@ -52,6 +57,24 @@ export function slackUiEvents(calls: readonly SlackCall[], streams: Map<string, 
       case "chat.postMessage":
         ui("message", call.at, body.ts, mrkdwnHtml(String(call.params.text ?? "")));
         break;
+      case "files.completeUploadExternal": {
+        // The shared files, as the message that shows them (their bytes: `file` on the fake's shelf).
+        const shared = (body as { files?: { id: string; title?: string }[] }).files ?? [];
+        const caption =
+          call.params.initial_comment === undefined ? undefined : String(call.params.initial_comment);
+        const html = shared
+          .map((f) => {
+            const stored = file?.(f.id);
+            return fileHtml({
+              name: f.title,
+              mime: stored?.contentType ?? "application/octet-stream",
+              bytes: stored?.bytes,
+            });
+          })
+          .join("<br>");
+        ui("message", call.at, shared[0]?.id, caption ? `${html}<br>${escapeHtml(caption)}` : html);
+        break;
+      }
       case "chat.startStream":
       case "chat.appendStream":
       case "chat.stopStream": {
@@ -112,7 +135,7 @@ export const slackDev: DevChannel = {
         return { status: response.status, envelopeId };
       },
       drain() {
-        const events = slackUiEvents(fake.calls.slice(seen), streams);
+        const events = slackUiEvents(fake.calls.slice(seen), streams, (id) => fake.files.get(id));
         seen = fake.calls.length;
         return events;
       },

@@ -1,11 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { DRAFT_TTL_MS, startTelegram, telegramTextUpdate } from "../../emulators/telegram.ts";
+import { fileHtml } from "./files.ts";
 import { escapeHtml, safeHtml } from "./html.ts";
 import type { DevChannel, UiEvent } from "./types.ts";
 
 const TOKEN = "424242:dev-relay-local-token";
 
 let updateId = Math.floor(Date.now() / 1000);
+
+/** The Bot API's file methods and the field each takes the upload in. */
+const FILE_FIELDS: Record<string, string> = {
+  sendphoto: "photo",
+  senddocument: "document",
+  sendvoice: "voice",
+  sendaudio: "audio",
+  sendvideo: "video",
+};
 
 /**
  * Telegram in the emulator: a fake Bot API; the page's messages arrive as secret-token webhooks. A streamed
@@ -62,6 +72,23 @@ export const telegramDev: DevChannel = {
           if (method === "sendchataction") events.push({ channel: "telegram", kind: "typing", at });
           else if (method === "sendmessage" && ok) {
             events.push({ channel: "telegram", kind: "message", id: String(result?.message_id), html, at });
+          } else if (FILE_FIELDS[method] && ok) {
+            const upload = call.params[FILE_FIELDS[method]] as
+              | { filename?: string; type?: string; bytes?: Uint8Array }
+              | undefined;
+            const file = {
+              name: upload?.filename,
+              mime: upload?.type || "application/octet-stream",
+              bytes: upload?.bytes,
+            };
+            const caption = call.params.caption === undefined ? undefined : String(call.params.caption);
+            events.push({
+              channel: "telegram",
+              kind: "message",
+              id: String(result?.message_id),
+              html: fileHtml(file, caption),
+              at,
+            });
           } else if (method === "editmessagetext" && ok) {
             events.push({ channel: "telegram", kind: "edit", id: String(call.params.message_id), html, at });
           } else if (method === "sendmessagedraft" && ok) {

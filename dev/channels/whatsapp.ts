@@ -8,6 +8,7 @@ import {
   whatsappDelivery,
   whatsappMessage,
 } from "../../emulators/whatsapp.ts";
+import { fileHtml } from "./files.ts";
 import { escapeHtml } from "./html.ts";
 import { mrkdwnHtml } from "./slack.ts";
 import type { DevChannel, UiEvent } from "./types.ts";
@@ -48,7 +49,28 @@ export const whatsappDev: DevChannel = {
         for (const call of fake.calls.slice(seen)) {
           if (!call.response || call.response.status >= 300) continue;
           if (call.kind === "read") events.push({ channel: "whatsapp", kind: "typing", at: call.at });
-          if (call.kind === "send") {
+          if (call.kind === "send" && typeof call.params.type === "string" && call.params.type !== "text") {
+            // A media message: the file it sends by media id (uploaded to the fake first), with its caption.
+            const object = (call.params[call.params.type] ?? {}) as {
+              id?: string;
+              caption?: string;
+              filename?: string;
+            };
+            const stored = object.id === undefined ? undefined : fake.media.get(object.id);
+            const id = (call.response.body as { messages?: { id?: string }[] }).messages?.[0]?.id;
+            const file = {
+              name: object.filename ?? call.params.type,
+              mime: stored?.contentType ?? "application/octet-stream",
+              bytes: stored?.bytes,
+            };
+            events.push({
+              channel: "whatsapp",
+              kind: "message",
+              id,
+              html: fileHtml(file, object.caption),
+              at: call.at,
+            });
+          } else if (call.kind === "send") {
             const text = String((call.params.text as { body?: string } | undefined)?.body ?? "");
             const id = (call.response.body as { messages?: { id?: string }[] }).messages?.[0]?.id;
             events.push({
