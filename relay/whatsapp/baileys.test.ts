@@ -2,7 +2,7 @@ import { describe, expect, spyOn, test } from "bun:test";
 import { CallLog } from "../../emulators/http.ts";
 import { memoryStore } from "../testing.ts";
 import { storedAuthState } from "./auth-state.ts";
-import { baileysConnector, closeReason } from "./baileys.ts";
+import { baileysConnector, closeReason, fileContent } from "./baileys.ts";
 import type { ConnectionUpdate } from "./socket.ts";
 
 describe("Baileys behind the socket interface", () => {
@@ -76,5 +76,37 @@ describe("Baileys behind the socket interface", () => {
     await second.clear();
     expect(store.objects.size).toBe(0);
     expect((await storedAuthState(store, "wa/")).paired).toBe(false);
+  });
+});
+
+test("a file as Baileys sends it: by kind; a voice note as PTT Ogg/Opus; documents keep their name; no caption on audio", () => {
+  const bytes = new Uint8Array([1, 2, 3]);
+  const file = (kind: "image" | "audio" | "voice" | "video" | "document", mime: string) =>
+    fileContent({ bytes, mime, name: "f.bin", kind, caption: "c" });
+  expect(file("image", "image/png")).toEqual({
+    image: Buffer.from(bytes),
+    mimetype: "image/png",
+    caption: "c",
+  });
+  expect(file("voice", "audio/ogg")).toEqual({
+    audio: Buffer.from(bytes),
+    mimetype: "audio/ogg; codecs=opus",
+    ptt: true,
+  });
+  expect(file("audio", "audio/mpeg")).toEqual({
+    audio: Buffer.from(bytes),
+    mimetype: "audio/mpeg",
+    ptt: false,
+  });
+  expect(file("video", "video/mp4")).toEqual({
+    video: Buffer.from(bytes),
+    mimetype: "video/mp4",
+    caption: "c",
+  });
+  expect(file("document", "application/pdf")).toEqual({
+    document: Buffer.from(bytes),
+    mimetype: "application/pdf",
+    fileName: "f.bin",
+    caption: "c",
   });
 });

@@ -1,6 +1,11 @@
-import makeWASocket, { Browsers, DisconnectReason, makeCacheableSignalKeyStore } from "baileys";
+import makeWASocket, {
+  type AnyMessageContent,
+  Browsers,
+  DisconnectReason,
+  makeCacheableSignalKeyStore,
+} from "baileys";
 import { log } from "../../handlers/core/log.ts";
-import type { CloseReason, ConnectWhatsApp } from "./socket.ts";
+import type { CloseReason, ConnectWhatsApp, OutgoingFile } from "./socket.ts";
 
 /** Baileys' logger interface, over our JSON logs: warnings and errors only (Baileys is chatty). */
 function baileysLogger(bindings: Record<string, unknown> = {}) {
@@ -115,8 +120,30 @@ function connect(
     async sendComposing(chatJid) {
       await socket.sendPresenceUpdate("composing", chatJid);
     },
+    async sendFile(chatJid, file) {
+      await socket.sendMessage(chatJid, fileContent(file));
+    },
     end() {
       socket.end(undefined);
     },
   };
+}
+
+/** A file as Baileys sends it: by kind, with its type, name (documents) and caption (not on audio). */
+export function fileContent(file: OutgoingFile): AnyMessageContent {
+  const data = Buffer.from(file.bytes);
+  const caption = file.caption ? { caption: file.caption } : {};
+  switch (file.kind) {
+    case "image":
+      return { image: data, mimetype: file.mime, ...caption };
+    case "video":
+      return { video: data, mimetype: file.mime, ...caption };
+    case "voice":
+      // A voice note: Ogg/Opus, played in the chat's voice-note bubble.
+      return { audio: data, mimetype: "audio/ogg; codecs=opus", ptt: true };
+    case "audio":
+      return { audio: data, mimetype: file.mime, ptt: false };
+    default:
+      return { document: data, mimetype: file.mime, fileName: file.name, ...caption };
+  }
 }

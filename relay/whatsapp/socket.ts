@@ -40,11 +40,22 @@ export interface Quote {
   readonly text?: string;
 }
 
+/** A file the relay sends, downloaded from the media bucket. */
+export interface OutgoingFile {
+  readonly bytes: Uint8Array;
+  readonly mime: string;
+  readonly name: string;
+  readonly kind: "image" | "audio" | "voice" | "video" | "document";
+  readonly caption?: string | undefined;
+}
+
 export interface WhatsAppSocket {
   /** Sends a text message; rejects when WhatsApp did not take it. */
   sendText(chatJid: string, text: string, quote?: Quote): Promise<void>;
   /** Shows "typing…" in a chat. */
   sendComposing(chatJid: string): Promise<void>;
+  /** Sends a file (an image, a voice note, audio, video, a document); rejects when WhatsApp did not take it. */
+  sendFile(chatJid: string, file: OutgoingFile): Promise<void>;
   /** Closes the connection without logging out. */
   end(): void;
 }

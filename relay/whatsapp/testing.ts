@@ -5,7 +5,14 @@
  */
 import type { AuthenticationState, WAMessage } from "baileys";
 import { CallLog } from "../../emulators/http.ts";
-import type { CloseReason, ConnectWhatsApp, Quote, WhatsAppEvents, WhatsAppSocket } from "./socket.ts";
+import type {
+  CloseReason,
+  ConnectWhatsApp,
+  OutgoingFile,
+  Quote,
+  WhatsAppEvents,
+  WhatsAppSocket,
+} from "./socket.ts";
 
 /** The account the fake relay is logged in as. */
 export const FAKE_ME = { id: "4915550000001:7@s.whatsapp.net", lid: "123456789012345:7@lid" };
@@ -13,7 +20,8 @@ export const FAKE_ME = { id: "4915550000001:7@s.whatsapp.net", lid: "12345678901
 /** Something the relay sent. */
 export type Sent =
   | { kind: "text"; chatJid: string; text: string; quote?: Quote; connection: number }
-  | { kind: "composing"; chatJid: string; connection: number };
+  | { kind: "composing"; chatJid: string; connection: number }
+  | { kind: "file"; chatJid: string; file: OutgoingFile; connection: number };
 
 /** One connection the relay opened. */
 export interface FakeConnection {
@@ -53,6 +61,10 @@ export class FakeWhatsApp {
       async sendComposing(chatJid) {
         fake.check(connection);
         fake.sent.push({ kind: "composing", chatJid, connection: connection.number });
+      },
+      async sendFile(chatJid, file) {
+        fake.check(connection);
+        fake.sent.push({ kind: "file", chatJid, file, connection: connection.number });
       },
       end() {
         connection.ended = true;
