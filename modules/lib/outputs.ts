@@ -124,6 +124,6 @@ export function mediaOutputs(scope: Construct, pipeline: ChannelPipeline): void 
     readPolicy.json,
     "IAM policy (JSON) for the agent's runtime role: reads the files users send (`s3:GetObject` on `in/*` of the media " +
       "bucket, the S3 URI of each attachment, after the presigned URL expired) and writes the files it sends back " +
-      "(`s3:PutObject`/`s3:GetObject` on `outbound/*`, named as `s3://…/outbound/…` in its answer).",
+      "(`s3:PutObject`/`s3:GetObject` on `outbound/*`, named by their S3 URI in its answer).",
   );
 }
