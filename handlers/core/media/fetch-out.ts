@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { callSignal } from "../budget.ts";
 import { MediaError } from "../errors.ts";
 
 /**
@@ -39,7 +40,8 @@ function loopbackAllowed(): boolean {
  * @example const { bytes, mime } = await fetchPublic("https://example.com/cat.png", 20 << 20);
  */
 export async function fetchPublic(url: string, maxBytes: number, signal?: AbortSignal): Promise<Fetched> {
-  const timeout = AbortSignal.timeout(TIMEOUT_MS);
+  // Cut short (or not started) when the invocation is running out of time: see core/budget.ts.
+  const timeout = callSignal(TIMEOUT_MS);
   const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
   let at = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
