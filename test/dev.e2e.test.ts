@@ -122,6 +122,35 @@ test("Telegram: a streamed answer grows in place as a draft, then is the message
   expect(ours.at(-1)?.html).toContain("word39 end");
 }, 30_000);
 
+for (const name of ["telegram", "slack", "whatsapp"]) {
+  test(`${name}: a file attached in the page reaches the agent (stored, its name, type and size echoed), an image comes back`, async () => {
+    await page.click(`#tabs button[data-channel="${name}"]`);
+    const pdf = `%PDF-1.7 notes for ${name}`;
+    await page.setInputFiles("#file", {
+      name: `notes-${name}.pdf`,
+      mimeType: "application/pdf",
+      buffer: Buffer.from(pdf),
+    });
+    await page.fill("#text", `read the ${name} file`);
+    await page.press("#text", "Enter");
+    // The whole echo (a streamed answer grows first): the file as the agent got it, fetched and stored.
+    const echoed = `notes-${name}.pdf (application/pdf, ${pdf.length} bytes)`;
+    await page.locator("#messages li.bot:not(.draft)", { hasText: echoed }).waitFor({ timeout: 10_000 });
+    // Its image, after the text: the last message of the chat.
+    await page.locator("#messages li.bot:last-child img.attachment").waitFor({ timeout: 10_000 });
+  }, 20_000);
+}
+
+test("/_dev/send with a file: a slash-command channel takes none; a file that is not one is 400", async () => {
+  const headers = { "x-dev-token": stack.token, "content-type": "application/json" };
+  const post = (body: unknown) =>
+    fetch(`${stack.url}/_dev/send`, { method: "POST", headers, body: JSON.stringify(body) });
+  const file = { name: "a.txt", mime: "text/plain", base64: Buffer.from("hi").toString("base64") };
+  expect((await post({ channel: "discord", text: "x", file })).status).toBe(400);
+  expect((await post({ channel: "telegram", text: "x", file: { ...file, mime: "nope" } })).status).toBe(400);
+  expect((await post({ channel: "telegram", text: "x", file: { ...file, base64: "!!" } })).status).toBe(400);
+});
+
 test("the stack answers without the page too, and bad sends get 400", async () => {
   const { status, envelopeId } = await stack.send("telegram", "direct");
   expect(status).toBe(200);

@@ -11,7 +11,7 @@ import {
 import { fileHtml } from "./files.ts";
 import { escapeHtml, safeHtml } from "./html.ts";
 import { markdownHtml } from "./markdown-html.ts";
-import type { DevChannel, UiEvent } from "./types.ts";
+import { type DevChannel, devFileBytes, type UiEvent } from "./types.ts";
 
 /** Slack mrkdwn (already entity-escaped by the sender) → safe HTML for the page. */
 export function mrkdwnHtml(text: string): string {
@@ -119,11 +119,29 @@ export const slackDev: DevChannel = {
       secret: { bot_token: DEFAULT_SLACK_TOKEN, signing_secret: DEFAULT_SIGNING_SECRET },
       env: { SLACK_API_URL: fake.url },
       user: { id: "U01001", name: "You" },
-      async deliver(text, user, ingressBase) {
+      files: true,
+      async deliver(text, user, ingressBase, file) {
         // Each user writes in their own DM with the bot (Slack's DM ids start with D), in one thread of it.
         const channel = `D${user.id.slice(1)}`;
+        // A file: shared as Slack shares it (file_share, its private download URL on the fake).
+        const stored = file && fake.files.add(devFileBytes(file), { contentType: file.mime });
+        const files = stored && [
+          {
+            id: stored.id,
+            name: file.name,
+            mimetype: file.mime,
+            size: stored.bytes.byteLength,
+            url_private_download: fake.fileUrl(stored.id),
+          },
+        ];
         const payload = slackEventCallback(
-          slackMessageEvent({ text, user: user.id, channel, threadTs: thread }),
+          slackMessageEvent({
+            text,
+            user: user.id,
+            channel,
+            threadTs: thread,
+            ...(files ? { subtype: "file_share", files: files as never } : {}),
+          }),
         );
         const envelopeId = `slack:${payload.event_id}`;
         const body = JSON.stringify(payload);

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
+import type { Message } from "@grammyjs/types";
 import { DRAFT_TTL_MS, startTelegram, telegramTextUpdate } from "../../emulators/telegram.ts";
 import { fileHtml } from "./files.ts";
 import { escapeHtml, safeHtml } from "./html.ts";
-import type { DevChannel, UiEvent } from "./types.ts";
+import { type DevChannel, devFileBytes, type UiEvent } from "./types.ts";
 
 const TOKEN = "424242:dev-relay-local-token";
 
@@ -39,7 +40,8 @@ export const telegramDev: DevChannel = {
       secret: { bot_token: TOKEN, webhook_secret: webhookSecret },
       env: { TELEGRAM_API_URL: fake.url },
       user: { id: "1001", name: "You" },
-      async deliver(text, user, ingressBase) {
+      files: true,
+      async deliver(text, user, ingressBase, file) {
         const id = ++updateId;
         const update = telegramTextUpdate({
           text,
@@ -48,6 +50,25 @@ export const telegramDev: DevChannel = {
           userId: Number(user.id),
           firstName: user.name,
         });
+        // A file: on the fake's shelf (getFile serves it), the text its caption, as Telegram sends media.
+        if (file) {
+          const stored = fake.files.add(devFileBytes(file), { contentType: file.mime });
+          const ref = {
+            file_id: stored.id,
+            file_unique_id: `u${stored.id}`,
+            file_size: stored.bytes.byteLength,
+          };
+          const { text: caption, entities: _entities, ...message } = update.message as Message.TextMessage;
+          Object.assign(update, {
+            message: {
+              ...message,
+              ...(caption ? { caption } : {}),
+              ...(/^image\/(jpeg|png)$/.test(file.mime)
+                ? { photo: [{ ...ref, width: 32, height: 32 }] }
+                : { document: { ...ref, file_name: file.name, mime_type: file.mime } }),
+            },
+          });
+        }
         const envelopeId = `telegram:${id}`;
         const response = await fetch(`${ingressBase}/telegram`, {
           method: "POST",

@@ -11,7 +11,7 @@ import {
 import { fileHtml } from "./files.ts";
 import { escapeHtml } from "./html.ts";
 import { mrkdwnHtml } from "./slack.ts";
-import type { DevChannel, UiEvent } from "./types.ts";
+import { type DevChannel, devFileBytes, type UiEvent } from "./types.ts";
 
 /**
  * WhatsApp (Cloud API) in the emulator: the page's messages arrive as Meta's webhook deliveries,
@@ -33,8 +33,25 @@ export const whatsappDev: DevChannel = {
       },
       env: { WHATSAPP_API_URL: fake.url },
       user: { id: "15550001001", name: "You" },
-      async deliver(text, user, ingressBase) {
-        const message = whatsappMessage({ from: user.id, text });
+      files: true,
+      async deliver(text, user, ingressBase, file) {
+        // A file: uploaded to the fake's media (GET /{media-id} gives its URL), sent as Meta sends media.
+        const stored = file && fake.media.add(devFileBytes(file), { contentType: file.mime });
+        const type = file && /^image\/(jpeg|png)$/.test(file.mime) ? "image" : "document";
+        const message = stored
+          ? whatsappMessage({
+              from: user.id,
+              message: {
+                type,
+                [type]: {
+                  id: stored.id,
+                  mime_type: file.mime,
+                  ...(text ? { caption: text } : {}),
+                  ...(type === "document" ? { filename: file.name } : {}),
+                },
+              },
+            })
+          : whatsappMessage({ from: user.id, text });
         const body = metaJson(whatsappDelivery({ messages: [message], name: user.name }));
         const envelopeId = `whatsapp:${message.id}`;
         const response = await fetch(`${ingressBase}/whatsapp`, {
