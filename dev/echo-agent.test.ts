@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { ECHO_DELAY_MS, echoText, startEchoAgent } from "./echo-agent.ts";
+import { ECHO_DELAY_MS, ECHO_IMAGE, echoText, startEchoAgent } from "./echo-agent.ts";
 
 const agent = startEchoAgent({ delayMs: 30 });
 afterAll(() => agent.stop());
@@ -30,4 +30,27 @@ test("the echo streams word by word as SSE, paced, and the words join into the e
 test("GET /ping is healthy; other paths are 404", async () => {
   expect(await (await fetch(`${agent.url}/ping`)).json()).toMatchObject({ status: "Healthy" });
   expect((await fetch(`${agent.url}/nope`)).status).toBe(404);
+});
+
+test("files: listed with name, type and size; a message with files (or asking for an image) gets one image after the text", async () => {
+  const files = [
+    { name: "plan.pdf", mime: "application/pdf", size: 48213 },
+    { name: "big.bin", skipped: "too large" },
+  ];
+  const response = await fetch(`${agent.url}/invocations`, {
+    method: "POST",
+    headers: { "x-amzn-bedrock-agentcore-runtime-session-id": "s".repeat(40) },
+    body: JSON.stringify({ prompt: "", attachments: files }),
+  });
+  const events = [...(await response.text()).matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1] ?? '""'));
+  const last = events.pop();
+  expect(last).toEqual({ attachments: [ECHO_IMAGE] });
+  expect(events.join("")).toBe(echoText("", "s".repeat(40), files));
+  expect(events.join("")).toContain("- plan.pdf (application/pdf, 48213 bytes)");
+  expect(events.join("")).toContain("- big.bin (type unknown, size unknown, not fetched: too large)");
+  const plain = await fetch(`${agent.url}/invocations`, {
+    method: "POST",
+    body: JSON.stringify({ prompt: "hi" }),
+  });
+  expect(await plain.text()).not.toContain("attachments");
 });

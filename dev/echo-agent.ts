@@ -2,7 +2,9 @@
  * The built-in agent of `bun run dev`: follows the AgentCore container contract (POST /invocations,
  * GET /ping) and streams its echo word by word as Server-Sent Events, slowly enough to watch the answer
  * grow in the emulator (`ECHO_DELAY_MS` between words, default {@link ECHO_DELAY_MS}), so the pipeline
- * shows something with zero setup, including a streamed answer.
+ * shows something with zero setup, including a streamed answer. Files show both ways: the files a message
+ * carries are listed (name, type, size), and a message with files, or one that asks for an "image", gets
+ * one image back (the answer contract's `attachments`, docs/agent-contract.md) after the text.
  */
 
 /** A running echo agent. */
@@ -16,10 +18,37 @@ const encoder = new TextEncoder();
 /** Default pause between two streamed words (ms): a sentence takes a few seconds, as a model's would. */
 export const ECHO_DELAY_MS = 200;
 
-/** The echo of a prompt, in Markdown, so formatting shows in every channel. */
-export function echoText(prompt: string, sessionId: string): string {
-  if (prompt.trim() === "") return "_(an empty message)_";
-  return `**echo:** ${prompt}\n\n\`session ${sessionId.slice(0, 18)}…\``;
+/** The echo of a prompt, in Markdown, so formatting shows in every channel; the files it came with listed. */
+export function echoText(prompt: string, sessionId: string, files: readonly EchoFile[] = []): string {
+  const listed = files.map(
+    (f) =>
+      `- ${f.name ?? "a file"} (${f.mime ?? "type unknown"}, ${f.size === undefined ? "size unknown" : `${f.size} bytes`}${f.skipped ? `, not fetched: ${f.skipped}` : ""})`,
+  );
+  const list = listed.length > 0 ? `\n\nfiles:\n${listed.join("\n")}` : "";
+  if (prompt.trim() === "" && list === "") return "_(an empty message)_";
+  return `**echo:** ${prompt.trim() === "" ? "_(no text)_" : prompt}${list}\n\n\`session ${sessionId.slice(0, 18)}…\``;
+}
+
+/** An attachment of the payload, as far as the echo reads it. */
+export interface EchoFile {
+  readonly name?: string;
+  readonly mime?: string;
+  readonly size?: number;
+  readonly skipped?: string;
+}
+
+/** The image the echo agent sends back: a 32×32 PNG, an orange dot. */
+export const ECHO_IMAGE = {
+  base64:
+    "iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAIAAAD8GO2jAAAAgklEQVR42u2WyxGAMAhEtxcLsAP7tNp4dRIwGJcdM8pwfi9fAMu6pSZeIShOEAQlEIOCGrOjzpgGHXrL9U1RwT16zwEC/dIBDt13WIIx+slhCwh0y6ESPD19/yZAXn6ziV/wOUHeM53/JyuKnaJcpzccRctUNH3F2KIYvESj4wTT9QEpiaXU/24zLgAAAABJRU5ErkJggg==",
+  mime: "image/png",
+  name: "echo.png",
+  caption: "an image from the echo agent",
+} as const;
+
+/** Whether the echo sends its image: the message came with files, or asks for an image. */
+export function sendsImage(prompt: string, files: readonly EchoFile[]): boolean {
+  return files.length > 0 || /\bimage\b/i.test(prompt);
 }
 
 /** Starts the echo agent on `port` (0 = any free port). `delayMs` spaces the streamed words. */
@@ -35,15 +64,20 @@ export function startEchoAgent(options: { port?: number; delayMs?: number } = {}
       }
       if (request.method !== "POST" || pathname !== "/invocations")
         return new Response("not found", { status: 404 });
-      const payload = (await request.json().catch(() => ({}))) as { prompt?: unknown };
+      const payload = (await request.json().catch(() => ({}))) as { prompt?: unknown; attachments?: unknown };
       const sessionId = request.headers.get("x-amzn-bedrock-agentcore-runtime-session-id") ?? "none";
-      const words = echoText(String(payload.prompt ?? ""), sessionId).split(/(?<=\s)/);
+      const prompt = String(payload.prompt ?? "");
+      const files = Array.isArray(payload.attachments) ? (payload.attachments as EchoFile[]) : [];
+      const words = echoText(prompt, sessionId, files).split(/(?<=\s)/);
       const stream = new ReadableStream<Uint8Array>({
         async start(controller) {
           for (const word of words) {
             controller.enqueue(encoder.encode(`data: ${JSON.stringify(word)}\n\n`));
             await Bun.sleep(delayMs);
           }
+          // Files go in an event of their own, after the text (docs/agent-contract.md).
+          if (sendsImage(prompt, files))
+            controller.enqueue(encoder.encode(`data: ${JSON.stringify({ attachments: [ECHO_IMAGE] })}\n\n`));
           controller.close();
         },
       });

@@ -9,19 +9,30 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import * as v from "valibot";
 import { awsTestEnv } from "../emulators/aws-env.ts";
 import { startDynamo } from "../emulators/dynamodb.ts";
 import { startSecretsManager } from "../emulators/secrets-manager.ts";
 import { startSqs } from "../emulators/sqs.ts";
 import { dynamoAccessStore } from "../handlers/core/access/store.ts";
 import { escapeHtml } from "./channels/html.ts";
-import type { DevChannel, DevPlatform, DevUser, UiEvent } from "./channels/types.ts";
+import {
+  type DevChannel,
+  type DevFile,
+  DevFileSchema,
+  type DevPlatform,
+  type DevUser,
+  type UiEvent,
+} from "./channels/types.ts";
 import { startEchoAgent } from "./echo-agent.ts";
 import { devToken, refusal } from "./guard.ts";
 import { queueOutbound } from "./outbound.ts";
 import type { RuntimeData, RuntimeMessage } from "./runtime.ts";
 import { startTelegramPolling } from "./telegram-polling.ts";
 import { Timeline } from "./timeline.ts";
+
+/** The dev stack's media bucket (fauxqs' S3): files users send, as the module's bucket keeps them. */
+const DEV_MEDIA_BUCKET = "dev-media";
 
 export interface DevStackOptions {
   /** Channels to run (default: every channel in dev/channels/index.ts). */
@@ -97,11 +108,14 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   }
   // With a real runtime the SDK must reach real AgentCore with the user's credentials; SQS and
   // Secrets Manager stay local either way.
-  const aws = awsTestEnv({ sqs, secrets, maxAttempts: 3 });
+  const aws = awsTestEnv({ sqs, secrets, s3: sqs, maxAttempts: 3 });
+  // The media bucket, on fauxqs' S3: the files users send, stored for the agent (core/media/).
+  await sqs.server.createBucket(DEV_MEDIA_BUCKET);
   const awsEnv: Record<string, string> = env.AGENT_RUNTIME_ARN
     ? {
         AWS_ENDPOINT_URL_SQS: aws.AWS_ENDPOINT_URL_SQS ?? "",
         AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? "",
+        AWS_ENDPOINT_URL_S3: aws.AWS_ENDPOINT_URL_S3 ?? "",
       }
     : (Object.fromEntries(Object.entries(aws).filter(([, v]) => v !== undefined)) as Record<string, string>);
 
@@ -162,6 +176,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         // The table of the module: the send ledger, sessions and who has access (always local).
         LEDGER_TABLE: table,
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        MEDIA_BUCKET: DEV_MEDIA_BUCKET,
         // Locally the emulator's own user is the admin and anyone else gets a pairing code (act as them with
         // `user` on /_dev/send); a real bot is reachable by anyone on Telegram, so it answers only
         // ALLOWED_USERS (refused ids are printed, to copy from) unless ACCESS_POLICY says otherwise.
@@ -257,20 +272,26 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         channel: name,
         text,
         user,
+        file: rawFile,
       } = (await request.json().catch(() => ({}))) as {
         channel?: string;
         text?: string;
         user?: unknown;
+        file?: unknown;
       };
       if (!name || typeof text !== "string" || !channels.some((c) => c.name === name)) {
-        return new Response("expected {channel, text, user?}", { status: 400 });
+        return new Response("expected {channel, text, user?, file?}", { status: 400 });
       }
+      const file = rawFile === undefined ? undefined : v.safeParse(DevFileSchema, rawFile);
+      if (file && !file.success) return new Response(`file: ${v.summarize(file.issues)}`, { status: 400 });
+      if (file && !platforms.get(name)?.files)
+        return new Response(`${name} here takes no files (its messages are slash commands)`, { status: 400 });
       if (user !== undefined && (typeof user !== "string" || !/^[\w.@:+-]{1,64}$/.test(user))) {
         return new Response("user must be a platform user id (1-64 letters, digits or ._@:+-)", {
           status: 400,
         });
       }
-      return Response.json(await send(name, text, user));
+      return Response.json(await send(name, text, user, file?.output));
     }
     // The page carries the run's token; no other origin can read it (no CORS, Host checked).
     if (url.pathname === "/" && request.method === "GET") {
@@ -286,12 +307,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   closers.push(() => server.stop(true));
   const base = `http://localhost:${server.port}`;
 
-  async function send(name: string, text: string, userId?: string) {
+  async function send(name: string, text: string, userId?: string, file?: DevFile) {
     const platform = platforms.get(name);
     if (!platform) throw new Error(`no channel ${name}`);
     const sent = Date.now();
     const user = userId === undefined || userId === platform.user.id ? platform.user : otherUser(userId);
-    const result = await platform.deliver(text, user, base);
+    const result = await platform.deliver(text, user, base, file);
     timeline.start(result.envelopeId, name, text, sent);
     timeline.answered(result.envelopeId, result.status);
     return result;

@@ -17,6 +17,7 @@ async function read(signal?: AbortSignal) {
   const at: number[] = [];
   const error = await (async () => {
     for await (const piece of containerAgent(fake.url).stream(sampleEnvelope, "s".repeat(40), signal)) {
+      if (typeof piece !== "string") continue;
       pieces.push(piece);
       at.push(Date.now());
     }

@@ -93,6 +93,55 @@ export interface FakeMessage {
   /** How often it was edited after it was posted (PATCH of the message by id). */
   edits?: number;
   body: Record<string, unknown>;
+  /** Files uploaded with it (multipart `files[n]`), their bytes on the attachments shelf under `id`. */
+  attachments?: FakeAttachment[];
+}
+
+/** A file a bot message carries, as Discord lists it. */
+export interface FakeAttachment {
+  id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  description?: string;
+}
+
+/** Largest file a bot may upload (10 MiB without boosts). */
+export const DISCORD_UPLOAD_LIMIT = 10 * 1024 * 1024;
+
+/** Where a request's uploaded files sit in its recorded body (beside payload_json's fields). */
+export const UPLOADED = "files[]";
+
+/** A `files[n]` part of a multipart request. */
+interface Upload {
+  readonly index: number;
+  readonly filename: string;
+  readonly type: string;
+  readonly bytes: Uint8Array;
+}
+
+/** A multipart body as Discord reads it: the JSON of `payload_json`, and each `files[n]`. */
+async function readMultipart(
+  raw: Buffer,
+  type: string,
+): Promise<{ payload: Record<string, unknown>; files: Upload[] }> {
+  const form = await new Response(new Uint8Array(raw), { headers: { "content-type": type } }).formData();
+  const json = form.get("payload_json");
+  const payload = typeof json === "string" ? (JSON.parse(json) as Record<string, unknown>) : {};
+  const files: Upload[] = [];
+  for (const [key, value] of form.entries()) {
+    const index = /^files\[(\d+)\]$/.exec(key)?.[1];
+    const entry = value as unknown;
+    if (index === undefined || typeof entry === "string") continue;
+    const file = entry as Blob & { name?: string };
+    files.push({
+      index: Number(index),
+      filename: file.name ?? `file${index}`,
+      type: file.type,
+      bytes: new Uint8Array(await file.arrayBuffer()),
+    });
+  }
+  return { payload, files };
 }
 
 /** Delivers a signed interaction to an endpoint and returns its answer. */
@@ -297,7 +346,9 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
     if (typeof content === "string" && content.length > 2000) {
       return discordErrors.formError("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.");
     }
-    if (!content) return error(400, "Cannot send an empty message", 50006);
+    const files = body[UPLOADED];
+    if (!content && !(Array.isArray(files) && files.length > 0))
+      return error(400, "Cannot send an empty message", 50006);
     return invalidComponents(body.components);
   };
 
@@ -307,22 +358,46 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
     via: FakeMessage["via"],
     interactionId?: string,
   ) => {
+    const uploaded = shelve(body);
     const message: FakeMessage = {
       id: snowflake(),
       channelId,
-      content: String(body.content),
+      content: String(body.content ?? ""),
       via,
       body,
       ...(interactionId ? { interactionId } : {}),
+      ...(uploaded ? { attachments: uploaded } : {}),
     };
     messages.push(message);
     return message;
+  };
+
+  /** The files of a multipart request, put on the attachments shelf (served by the CDN route). */
+  const shelve = (body: Record<string, unknown>): FakeAttachment[] | undefined => {
+    const files = body[UPLOADED] as Upload[] | undefined;
+    if (!files?.length) return undefined;
+    const described = Array.isArray(body.attachments) ? (body.attachments as Record<string, unknown>[]) : [];
+    return files.map((file) => {
+      const stored = attachments.add(file.bytes, { contentType: file.type || "application/octet-stream" });
+      const meta = described.find((a) => String(a.id) === String(file.index));
+      return {
+        id: stored.id,
+        filename: typeof meta?.filename === "string" ? meta.filename : file.filename,
+        content_type: stored.contentType,
+        size: file.bytes.byteLength,
+        ...(typeof meta?.description === "string" ? { description: meta.description } : {}),
+      };
+    });
   };
 
   const asApiMessage = (m: FakeMessage) => ({
     id: m.id,
     channel_id: m.channelId,
     content: m.content,
+    attachments: (m.attachments ?? []).map((a) => ({
+      ...a,
+      url: `${server.url}/attachments/${a.id}/${encodeURIComponent(a.filename)}`,
+    })),
     type: m.via === "interaction" ? 20 : 0,
     author: {
       id: botUserId,
@@ -433,8 +508,10 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
           (m) => m.interactionId === issued.interactionId && m.deferred !== undefined,
         );
         if (!original) return error(404, "Unknown Message", 10008);
-        original.content = String(body.content);
+        original.content = String(body.content ?? "");
         original.body = body;
+        const uploaded = shelve(body);
+        if (uploaded) original.attachments = uploaded;
         original.deferred = false;
         return { status: 200, body: asApiMessage(original) };
       }
@@ -506,7 +583,20 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
     const method = req.method ?? "GET";
     const raw = await readBody(req);
     let body: unknown;
-    if (raw.length > 0) {
+    const type = String(req.headers["content-type"] ?? "");
+    if (type.startsWith("multipart/form-data")) {
+      // payload_json and files[n], as Discord takes uploads.
+      const parsed = await readMultipart(raw, type).catch(() => undefined);
+      if (!parsed) {
+        sendJson(res, 400, { message: "400: Bad Request", code: 0 });
+        return;
+      }
+      if (parsed.files.some((f) => f.bytes.byteLength > DISCORD_UPLOAD_LIMIT)) {
+        sendJson(res, 413, { message: "Request entity too large", code: 40005 });
+        return;
+      }
+      body = { ...parsed.payload, [UPLOADED]: parsed.files };
+    } else if (raw.length > 0) {
       try {
         body = JSON.parse(raw.toString("utf8"));
       } catch {

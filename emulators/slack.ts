@@ -98,8 +98,19 @@ export interface SlackStoredMessage {
   text: string;
   thread_ts?: string;
   metadata?: SlackMetadata;
+  /** Files shared with the message (files.completeUploadExternal), as Slack lists them. */
+  files?: SlackSharedFile[];
   /** A streamed message: `in_progress` until chat.stopStream (or the idle timeout), then `completed`. */
   streaming_state?: "in_progress" | "completed";
+}
+
+/** A file the bot shared, as a message lists it; its bytes are on the shelf under `id`. */
+export interface SlackSharedFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  size: number;
 }
 
 /** A message the bot posted through chat.postMessage. */
@@ -138,6 +149,14 @@ export interface FakeSlack {
   readonly files: FileShelf;
   /** The `url_private_download` of shelf file `id`. */
   fileUrl(id: string): string;
+  /**
+   * Files the bot uploaded (files.getUploadURLExternal, then a POST of the bytes to the upload URL), by
+   * file id; completeUploadExternal shares them in a message.
+   */
+  readonly uploads: ReadonlyMap<
+    string,
+    { name: string; length: number; bytes?: Uint8Array; contentType?: string }
+  >;
   /** Every request so far, in arrival order. */
   readonly calls: readonly SlackCall[];
   /** Messages the bot posted, oldest first. */
@@ -195,6 +214,13 @@ const READ_METHODS = new Set(["conversations.replies", "conversations.history", 
 export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack> {
   const tokens = options.tokens ?? [DEFAULT_SLACK_TOKEN];
   const files = fileShelf("F");
+  const uploads = new Map<
+    string,
+    { name: string; length: number; bytes?: Uint8Array; contentType?: string }
+  >();
+  let nextUpload = 0;
+  /** Where upload URLs point: this server (set once it listens). */
+  let uploadBase = "";
   const log = new CallLog<SlackCall>();
   const scripted = new Script<SlackCall, SlackReplyScript>();
   const errors: unknown[] = [];
@@ -341,6 +367,59 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
   };
 
   const methods: Record<string, (params: Record<string, unknown>) => Record<string, unknown>> = {
+    "files.getUploadURLExternal"(params) {
+      const name = str(params, "filename");
+      const length = Number(str(params, "length"));
+      if (!name) throw new SlackRefusal("invalid_arguments");
+      if (!Number.isInteger(length) || length < 1) throw new SlackRefusal("invalid_arguments");
+      const id = `F${String(++nextUpload).padStart(10, "0")}`;
+      uploads.set(id, { name, length });
+      return { upload_url: `${uploadBase}/upload/v1/${id}`, file_id: id };
+    },
+    "files.completeUploadExternal"(params) {
+      let listed: unknown;
+      try {
+        listed = JSON.parse(str(params, "files") ?? "");
+      } catch {
+        throw new SlackRefusal("invalid_arguments");
+      }
+      if (!Array.isArray(listed) || listed.length === 0) throw new SlackRefusal("invalid_arguments");
+      const shared: SlackSharedFile[] = [];
+      for (const entry of listed as { id?: unknown; title?: unknown }[]) {
+        const upload = uploads.get(String(entry.id));
+        if (!upload?.bytes) throw new SlackRefusal("file_not_found");
+        const file = files.add(upload.bytes, {
+          contentType: upload.contentType ?? "application/octet-stream",
+        });
+        shared.push({
+          id: file.id,
+          name: upload.name,
+          title: typeof entry.title === "string" ? entry.title : upload.name,
+          mimetype: file.contentType,
+          size: upload.bytes.byteLength,
+        });
+        uploads.delete(String(entry.id));
+      }
+      const channel = params.channel_id === undefined ? undefined : channelOf({ channel: params.channel_id });
+      if (channel !== undefined) {
+        const threadTs = params.thread_ts === undefined ? undefined : tsOf(params, "thread_ts");
+        const message: SlackPosted = {
+          type: "message",
+          channel,
+          ts: nextTs(),
+          user: FAKE_BOT_USER_ID,
+          bot_id: FAKE_BOT_ID,
+          text: str(params, "initial_comment") ?? "",
+          files: shared,
+          ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
+        };
+        messages.push(message);
+        const { channel: _stored, ...stored } = message;
+        if (threadTs !== undefined) addToThread(channel, threadTs, stored);
+        else insert(history, channel, stored);
+      }
+      return { files: shared.map((f) => ({ id: f.id, title: f.title })) };
+    },
     "auth.test": () => ({
       url: "https://fake-workspace.slack.com/",
       team: "Fake Workspace",
@@ -526,6 +605,8 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const upload = /^\/upload\/v1\/([^/]+)$/.exec(url.pathname);
+    if (upload) return receiveUpload(decodeURIComponent(upload[1] as string), req, res);
     const file = /^\/files-pri\/([^/]+)$/.exec(url.pathname);
     if (file) {
       const bearer = (auth?: string) => tokens.some((t) => auth === `Bearer ${t}`);
@@ -592,11 +673,42 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
     }
   };
 
+  /**
+   * The upload URL: the file's bytes as the body (raw, or a multipart form's `file`), no token (the URL is
+   * the credential); 200 `OK - <length>`, as files.slack.com answers.
+   */
+  const receiveUpload = async (id: string, req: IncomingMessage, res: ServerResponse) => {
+    const pending = uploads.get(id);
+    const body = await readBody(req);
+    const type = req.headers["content-type"] ?? "";
+    if (!pending || req.method !== "POST") {
+      res.writeHead(404, { "content-type": "text/plain" });
+      return void res.end("Not Found");
+    }
+    let bytes = new Uint8Array(body);
+    let contentType = type.split(";")[0]?.trim() || undefined;
+    if (type.startsWith("multipart/form-data")) {
+      const form = await new Response(bytes, { headers: { "content-type": type } }).formData();
+      const part = form.get("file") as unknown as Blob | null;
+      if (!part || typeof part === "string") {
+        res.writeHead(400, { "content-type": "text/plain" });
+        return void res.end("no file");
+      }
+      bytes = new Uint8Array(await part.arrayBuffer());
+      contentType = part.type || undefined;
+    }
+    uploads.set(id, { ...pending, bytes, ...(contentType ? { contentType } : {}) });
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end(`OK - ${bytes.byteLength}`);
+  };
+
   const server: LoopbackServer = await listen(handle, (error) => errors.push(error));
+  uploadBase = server.url;
 
   return {
     url: server.url,
     token: tokens[0] as string,
+    uploads,
     get calls() {
       return log.items;
     },
@@ -643,6 +755,7 @@ export async function startSlack(options: SlackOptions = {}): Promise<FakeSlack>
     fileUrl: (id) => `${server.url}/files-pri/${encodeURIComponent(id)}`,
     reset() {
       files.reset();
+      uploads.clear();
       log.clear();
       scripted.reset();
       messages = [];

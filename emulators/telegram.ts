@@ -30,6 +30,15 @@ import { parseEntities } from "./telegram-entities.ts";
 /** The largest file a bot may download (getFile answers "file is too big" above it). */
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
 
+/** Largest upload per kind: photos 10 MB, other files 50 MB (the Bot API's documented limits). */
+export const UPLOAD_LIMITS = {
+  photo: 10 * 1024 * 1024,
+  document: 50 * 1024 * 1024,
+  voice: 50 * 1024 * 1024,
+  audio: 50 * 1024 * 1024,
+  video: 50 * 1024 * 1024,
+} as const;
+
 /** The token accepted by default. */
 export const DEFAULT_TELEGRAM_TOKEN = "123456789:TEST-fake-telegram-token_0123456789";
 
@@ -344,6 +353,49 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
     return parsed.text;
   };
 
+  /**
+   * sendPhoto, sendDocument, sendVoice, sendAudio, sendVideo with the file uploaded (multipart/form-data,
+   * the field named after the kind): the message carries the file as Telegram describes it, and the bytes
+   * go on the shelf under its file_id (getFile serves them). An optional plain caption (≤ 1024).
+   */
+  const sendFile = (
+    field: "photo" | "document" | "voice" | "audio" | "video",
+    params: Record<string, unknown>,
+    token: string,
+  ) => {
+    const chatId = requireChatId(params);
+    const upload = params[field];
+    if (!isUpload(upload)) throw new BadRequest(`there is no ${field} in the request`);
+    if (upload.size === 0) throw new BadRequest("file must be non-empty");
+    if (upload.size > UPLOAD_LIMITS[field])
+      throw new BadRequest(field === "photo" ? "PHOTO_INVALID_DIMENSIONS" : "file is too big");
+    const caption = optionalString(params.caption);
+    if (caption !== undefined && caption.length > 1024) throw new BadRequest("message caption is too long");
+    spend(chatId, "message");
+    for (const [key, draft] of drafts) if (String(draft.chatId) === String(chatId)) drafts.delete(key);
+    const stored = files.add(upload.bytes, { contentType: upload.type || "application/octet-stream" });
+    const described = {
+      file_id: stored.id,
+      file_unique_id: `u${stored.id}`,
+      file_size: upload.size,
+      ...(field === "photo" ? {} : { mime_type: upload.type || "application/octet-stream" }),
+      ...(field === "document" || field === "audio" ? { file_name: upload.filename } : {}),
+    };
+    const key = String(chatId);
+    const id = (nextMessageId.get(key) ?? 0) + 1;
+    nextMessageId.set(key, id);
+    const message = {
+      message_id: id,
+      from: botUser(token),
+      chat: chatFor(chatId),
+      date: Math.floor(Date.now() / 1000),
+      ...(field === "photo" ? { photo: [{ ...described, width: 1, height: 1 }] } : { [field]: described }),
+      ...(caption ? { caption } : {}),
+    } as Message;
+    messages.push(message);
+    return message;
+  };
+
   const methods: Record<string, (params: Record<string, unknown>, token: string) => unknown> = {
     getme: (_params, token) => botUser(token),
     getfile(params) {
@@ -382,6 +434,11 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       messages.push(message);
       return message;
     },
+    sendphoto: (params, token) => sendFile("photo", params, token),
+    senddocument: (params, token) => sendFile("document", params, token),
+    sendvoice: (params, token) => sendFile("voice", params, token),
+    sendaudio: (params, token) => sendFile("audio", params, token),
+    sendvideo: (params, token) => sendFile("video", params, token),
     answercallbackquery(params) {
       const id = optionalString(params.callback_query_id);
       if (!id || !pressedQueries.has(id))
@@ -767,12 +824,29 @@ async function parseParams(
       if (typeof entry === "string") params[key] = entry;
       else {
         const file = entry as Blob & { name?: string };
-        params[key] = { filename: file.name, size: file.size, type: file.type };
+        params[key] = {
+          filename: file.name,
+          size: file.size,
+          type: file.type,
+          bytes: new Uint8Array(await file.arrayBuffer()),
+        } satisfies Upload;
       }
     }
     return params;
   }
   return params;
+}
+
+/** A file part of a multipart request, as the fake read it. */
+export interface Upload {
+  readonly filename: string | undefined;
+  readonly size: number;
+  readonly type: string;
+  readonly bytes: Uint8Array;
+}
+
+function isUpload(value: unknown): value is Upload {
+  return isRecord(value) && value.bytes instanceof Uint8Array;
 }
 
 /** An inline keyboard as Telegram keeps it: rows of buttons with text and callback data. */

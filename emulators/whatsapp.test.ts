@@ -93,7 +93,11 @@ describe("fake Cloud API: messages", () => {
       send({ to: "1", text: { body: "" } }),
       send({ to: "1", text: { body: "x".repeat(4097) } }),
       send({ text: { body: "x" } }),
-      graph(`${DEFAULT_PHONE_NUMBER_ID}/messages`, { messaging_product: "whatsapp", to: "1", type: "image" }),
+      graph(`${DEFAULT_PHONE_NUMBER_ID}/messages`, {
+        messaging_product: "whatsapp",
+        to: "1",
+        type: "sticker",
+      }),
     ]);
     expect(results.map((r) => [r.status, r.json.error?.code, r.json.error?.error_subcode])).toEqual([
       [401, 190, undefined],

@@ -38,7 +38,14 @@ export const DEFAULT_APP_SECRET = "0123456789abcdef0123456789abcdef";
 export const GRAPH_VERSION = "v23.0";
 
 /** What a call did, by endpoint. */
-export type GraphCallKind = "send" | "read" | "phone_number" | "subscribe" | "unsubscribe" | "other";
+export type GraphCallKind =
+  | "send"
+  | "read"
+  | "upload"
+  | "phone_number"
+  | "subscribe"
+  | "unsubscribe"
+  | "other";
 
 /** One recorded Graph request. */
 export interface GraphCall {
@@ -153,7 +160,25 @@ export interface SentMessage {
   callbackData: string | undefined;
   /** A template message: its name, language and body parameters (`body` then shows them as `name(p1, p2)`). */
   template?: { name: string; language: string; parameters: string[] };
+  /** A media message: its type and uploaded media id (`body` is then its caption, or ""). */
+  media?: { type: MediaType; id: string; filename?: string };
 }
+
+/** The media message types the fake takes, with the largest upload of each (Meta's documented limits). */
+export const MEDIA_LIMITS = {
+  image: 5 * 1024 * 1024,
+  audio: 16 * 1024 * 1024,
+  video: 16 * 1024 * 1024,
+  document: 100 * 1024 * 1024,
+} as const;
+export type MediaType = keyof typeof MEDIA_LIMITS;
+
+/** The types each kind takes (others are refused, as Meta refuses them). */
+const MEDIA_MIMES: Record<Exclude<MediaType, "document">, readonly string[]> = {
+  image: ["image/jpeg", "image/png"],
+  audio: ["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"],
+  video: ["video/mp4", "video/3gpp"],
+};
 
 /** Delivers a signed status webhook (raw body, headers) and resolves with the answer's status. */
 export type StatusPoster = (body: string, headers: Record<string, string>) => Promise<number>;
@@ -350,11 +375,15 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
       throw invalid("Invalid parameter recipient_type");
     }
     const template = p.type === "template" ? templateOf(p.template) : undefined;
-    if (p.type !== "text" && template === undefined) throw new GraphFailure(graphErrors.unsupportedType());
+    const sentMedia = typeof p.type === "string" && p.type in MEDIA_LIMITS ? mediaOf(p) : undefined;
+    if (p.type !== "text" && template === undefined && sentMedia === undefined)
+      throw new GraphFailure(graphErrors.unsupportedType());
     const body = template
       ? `${template.name}(${template.parameters.join(", ")})`
-      : (p.text as { body?: unknown } | undefined)?.body;
-    if (typeof body !== "string" || body.trim() === "")
+      : sentMedia
+        ? sentMedia.caption
+        : (p.text as { body?: unknown } | undefined)?.body;
+    if (typeof body !== "string" || (body.trim() === "" && !sentMedia))
       throw invalid("The parameter text['body'] is required.");
     if (body.length > 4096) throw invalid("Param text['body'] must be at most 4096 characters long.");
     const context = p.context as { message_id?: unknown } | undefined;
@@ -377,6 +406,7 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
       replyTo: context?.message_id as string | undefined,
       callbackData,
       ...(template ? { template } : {}),
+      ...(sentMedia ? { media: sentMedia.media } : {}),
     };
     messages.push(message);
     postStatuses(message);
@@ -385,6 +415,59 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
       contacts: [{ input: to, ...(typeof p.to === "string" ? { wa_id: to } : { user_id: to }) }],
       messages: [{ id }],
     };
+  }
+
+  /** A media message's object (`image: {id, caption?}` …): the media must have been uploaded. */
+  function mediaOf(p: Record<string, unknown>): {
+    caption: string;
+    media: NonNullable<SentMessage["media"]>;
+  } {
+    const type = p.type as MediaType;
+    const object = p[type] as
+      | { id?: unknown; link?: unknown; caption?: unknown; filename?: unknown }
+      | undefined;
+    if (typeof object?.id !== "string" || !media.get(object.id))
+      throw invalid(`Param ${type}['id'] is not a valid media id`);
+    const caption = typeof object.caption === "string" ? object.caption : "";
+    if (type === "audio" && caption !== "") throw invalid("Param audio['caption'] is not allowed");
+    if (caption.length > 1024)
+      throw invalid(`Param ${type}['caption'] must be at most 1024 characters long.`);
+    const filename = typeof object.filename === "string" ? object.filename : undefined;
+    return { caption, media: { type, id: object.id, ...(filename ? { filename } : {}) } };
+  }
+
+  /**
+   * POST /{phone-number-id}/media: a multipart upload (`messaging_product`, `type`, `file`) of a type a
+   * message can carry, within its kind's size limit; the media id is then good for a message.
+   */
+  async function uploadEndpoint(call: GraphCall, phoneNumberId: string, raw: Buffer): Promise<unknown> {
+    requireToken(call);
+    if (!phoneNumbers[phoneNumberId]) throw new GraphFailure(unsupported(phoneNumberId));
+    if (!String(call.contentType ?? "").startsWith("multipart/form-data"))
+      throw invalid("The parameter file is required.");
+    const form = await new Response(new Uint8Array(raw), {
+      headers: { "content-type": String(call.contentType) },
+    }).formData();
+    if (form.get("messaging_product") !== "whatsapp")
+      throw invalid("The parameter messaging_product is required.");
+    const file = form.get("file") as unknown as (Blob & { name?: string }) | null;
+    if (!file || typeof file === "string") throw invalid("The parameter file is required.");
+    const type = String(form.get("type") ?? file.type);
+    const kind = (Object.keys(MEDIA_MIMES) as (keyof typeof MEDIA_MIMES)[]).find((k) =>
+      MEDIA_MIMES[k].includes(type),
+    );
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (bytes.byteLength > MEDIA_LIMITS[kind ?? "document"])
+      throw invalid(
+        `Param file must be a file with a maximum size of ${MEDIA_LIMITS[kind ?? "document"]} bytes`,
+      );
+    const stored = media.add(bytes, { contentType: type });
+    call.params = {
+      messaging_product: "whatsapp",
+      type,
+      file: { filename: file.name, size: bytes.byteLength },
+    };
+    return { id: stored.id };
   }
 
   async function subscriptionsEndpoint(call: GraphCall, appId: string): Promise<unknown> {
@@ -448,7 +531,9 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
     let bad = false;
     try {
       const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
-      if (raw.length > 0 && type === "application/json")
+      if (type === "multipart/form-data") {
+        // read by the upload endpoint
+      } else if (raw.length > 0 && type === "application/json")
         Object.assign(params, JSON.parse(raw.toString("utf8")));
       else if (raw.length > 0)
         Object.assign(params, Object.fromEntries(new URLSearchParams(raw.toString("utf8"))));
@@ -459,17 +544,19 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
     const token = auth?.startsWith("Bearer ") ? auth.slice(7) : (params.access_token as string | undefined);
     const [first = "", second] = segments;
     const kind: GraphCallKind =
-      second === "messages" && httpMethod === "POST"
-        ? params.status === "read"
-          ? "read"
-          : "send"
-        : second === "subscriptions"
-          ? httpMethod === "DELETE"
-            ? "unsubscribe"
-            : "subscribe"
-          : second === undefined && httpMethod === "GET"
-            ? "phone_number"
-            : "other";
+      second === "media" && httpMethod === "POST"
+        ? "upload"
+        : second === "messages" && httpMethod === "POST"
+          ? params.status === "read"
+            ? "read"
+            : "send"
+          : second === "subscriptions"
+            ? httpMethod === "DELETE"
+              ? "unsubscribe"
+              : "subscribe"
+            : second === undefined && httpMethod === "GET"
+              ? "phone_number"
+              : "other";
     const call: GraphCall = { kind, httpMethod, path, token, params, contentType, at: Date.now() };
     log.push(call);
     if (bad) {
@@ -489,6 +576,7 @@ export async function startWhatsApp(options: WhatsAppOptions = {}): Promise<Fake
     try {
       let result: unknown;
       if (kind === "send" || kind === "read") result = messagesEndpoint(call, first);
+      else if (kind === "upload") result = await uploadEndpoint(call, first, raw);
       else if (kind === "subscribe" || kind === "unsubscribe")
         result = await subscriptionsEndpoint(call, first);
       else if (kind === "phone_number" && media.get(first)) {

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { DEV_CHANNELS } from "../dev/channels/index.ts";
 import { telegramDev } from "../dev/channels/telegram.ts";
+import { ECHO_IMAGE } from "../dev/echo-agent.ts";
 import { type DevStack, startDevStack } from "../dev/stack.ts";
 import { nonLoopbackAddress, rawHttp } from "./harness/raw-http.ts";
 
@@ -49,14 +50,19 @@ afterAll(async () => {
 });
 
 for (const channel of DEV_CHANNELS) {
-  test(`${channel.title}: a message typed in the page comes back from the echo agent`, async () => {
+  test(`${channel.title}: a message typed in the page comes back from the echo agent, with its image`, async () => {
     await page.click(`#tabs button[data-channel="${channel.name}"]`);
-    const text = `hello from the ${channel.name} tab`;
+    const text = `hello from the ${channel.name} tab, an image please`;
     await page.fill("#text", text);
     await page.press("#text", "Enter");
     const reply = page.locator("#messages li.bot", { hasText: text });
     await reply.waitFor({ timeout: 10_000 });
     expect(await reply.innerHTML()).toContain("echo:");
+    // The echo agent's image, sent natively after the text, shows as the platform shows it: inline.
+    const image = page.locator("#messages li.bot img.attachment");
+    await image.first().waitFor({ timeout: 10_000 });
+    expect(await image.first().getAttribute("src")).toStartWith("data:image/png;base64,iVBORw0KGgo");
+    expect(await image.first().evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(32);
     // The timeline shows the message's way through the pipeline.
     const entry = page.locator("#timeline > li.done", { hasText: text });
     await entry.waitFor({ timeout: 5_000 });
@@ -116,6 +122,35 @@ test("Telegram: a streamed answer grows in place as a draft, then is the message
   expect(ours.at(-1)?.html).toContain("word39 end");
 }, 30_000);
 
+for (const name of ["telegram", "slack", "whatsapp"]) {
+  test(`${name}: a file attached in the page reaches the agent (stored, its name, type and size echoed), an image comes back`, async () => {
+    await page.click(`#tabs button[data-channel="${name}"]`);
+    const pdf = `%PDF-1.7 notes for ${name}`;
+    await page.setInputFiles("#file", {
+      name: `notes-${name}.pdf`,
+      mimeType: "application/pdf",
+      buffer: Buffer.from(pdf),
+    });
+    await page.fill("#text", `read the ${name} file`);
+    await page.press("#text", "Enter");
+    // The whole echo (a streamed answer grows first): the file as the agent got it, fetched and stored.
+    const echoed = `notes-${name}.pdf (application/pdf, ${pdf.length} bytes)`;
+    await page.locator("#messages li.bot:not(.draft)", { hasText: echoed }).waitFor({ timeout: 10_000 });
+    // Its image, after the text: the last message of the chat.
+    await page.locator("#messages li.bot:last-child img.attachment").waitFor({ timeout: 10_000 });
+  }, 20_000);
+}
+
+test("/_dev/send with a file: a slash-command channel takes none; a file that is not one is 400", async () => {
+  const headers = { "x-dev-token": stack.token, "content-type": "application/json" };
+  const post = (body: unknown) =>
+    fetch(`${stack.url}/_dev/send`, { method: "POST", headers, body: JSON.stringify(body) });
+  const file = { name: "a.txt", mime: "text/plain", base64: Buffer.from("hi").toString("base64") };
+  expect((await post({ channel: "discord", text: "x", file })).status).toBe(400);
+  expect((await post({ channel: "telegram", text: "x", file: { ...file, mime: "nope" } })).status).toBe(400);
+  expect((await post({ channel: "telegram", text: "x", file: { ...file, base64: "!!" } })).status).toBe(400);
+});
+
 test("the stack answers without the page too, and bad sends get 400", async () => {
   const { status, envelopeId } = await stack.send("telegram", "direct");
   expect(status).toBe(200);
@@ -134,6 +169,9 @@ test("POST /_dev/outbound delivers a message the agent starts, as the deployed s
     // The private chat of the emulator's own user (the admin): its id is the user's.
     conversation: "1001",
     text: "your **report** is ready",
+    attachments: [
+      { base64: ECHO_IMAGE.base64, mime: "image/png", name: "report.png", caption: "the report" },
+    ],
     idempotencyKey: "dev-outbound-1",
   };
   const post = (body: unknown, extra: Record<string, string> = headers) =>
@@ -146,8 +184,16 @@ test("POST /_dev/outbound delivers a message the agent starts, as the deployed s
       (e) => e.channel === "telegram" && e.html?.includes("report</b> is ready"),
     );
   };
-  for (let i = 0; i < 100 && (await shown()).length === 0; i++) await Bun.sleep(100);
+  const images = async () => {
+    const state = await (await fetch(`${stack.url}/_dev/state`, { headers })).json();
+    return (state.events as { channel: string; html?: string }[]).filter(
+      (e) => e.channel === "telegram" && e.html?.includes('alt="report.png"'),
+    );
+  };
+  for (let i = 0; i < 100 && (await images()).length === 0; i++) await Bun.sleep(100);
   expect((await shown()).length).toBe(1);
+  // Its file, after the text, once: the same send ledger entry.
+  expect((await images()).map((e) => e.html?.endsWith("<br>the report"))).toEqual([true]);
   // Bad messages are 400 with the reason; the token and JSON are required as for /_dev/send.
   const bad = await post({ ...message, idempotencyKey: undefined });
   expect([bad.status, await bad.text()]).toEqual([

@@ -2,20 +2,25 @@
  * Files users share on Slack, end to end through the built bundles: the worker downloads each file's
  * `url_private_download` with the bot token (files:read), stores it on fauxqs' S3 and the agent gets a
  * presigned URL; Slack's login page (an app without files:read) and a file from another workspace (no
- * URL) reach the agent as `skipped: "not available"`, the text answered either way.
+ * URL) reach the agent as `skipped: "not available"`, the text answered either way. Files the agent sends
+ * back are uploaded the way Slack asks (files.getUploadURLExternal, the bytes to the upload URL,
+ * files.completeUploadExternal) into the same thread, after the streamed text.
  */
 import { describe, expect, test } from "bun:test";
 import type { GenericMessageEvent } from "@slack/types";
+import { agentReply } from "../emulators/agentcore.ts";
 import { httpApiEvent } from "../emulators/api-gateway.ts";
 import { lambdaContext } from "../emulators/lambda.ts";
 import {
   DEFAULT_SIGNING_SECRET,
   DEFAULT_SLACK_TOKEN,
+  slackErrors,
   slackEventCallback,
   slackHeaders,
   slackMessageEvent,
   startSlack,
 } from "../emulators/slack.ts";
+import { TINY_PNG } from "../emulators/web.ts";
 import { useChannelE2E } from "./harness/channel-e2e.ts";
 import { agentAttachments } from "./harness/media.ts";
 
@@ -92,5 +97,48 @@ describe("files users share on Slack reach the agent", () => {
       expect.objectContaining({ name: "external.txt", skipped: "not available" }),
     ]);
     expect(slack.sent()).toEqual(["echo: two files"]);
+  });
+});
+
+describe("files the agent sends are shared in the thread", () => {
+  const png = Buffer.from(TINY_PNG).toString("base64");
+
+  test("streamed text, then each file uploaded to the upload URL and completed in the same thread", async () => {
+    stack.agentcore.script(
+      agentReply.sseJson([
+        "Here is ",
+        "the chart.",
+        { attachments: [{ base64: png, mime: "image/png", name: "chart.png", caption: "Q3" }] },
+      ]),
+    );
+    await share("chart please", []);
+    await work();
+    const [request] = slack.callsOf("files.getUploadURLExternal");
+    expect(request?.params).toEqual({ filename: "chart.png", length: String(TINY_PNG.byteLength) });
+    const [complete] = slack.callsOf("files.completeUploadExternal");
+    const text = slack.messages.find((m) => m.files === undefined);
+    expect(text?.text).toBe("Here is the chart.");
+    const shared = slack.messages.find((m) => m.files !== undefined);
+    expect(shared?.thread_ts).toBe(text?.thread_ts);
+    expect(shared).toMatchObject({
+      channel: text?.channel,
+      text: "Q3",
+      files: [{ name: "chart.png", mimetype: "image/png", size: TINY_PNG.byteLength }],
+    });
+    expect(complete?.params).toMatchObject({ channel_id: text?.channel });
+    expect(complete?.params.thread_ts).toBe(text?.thread_ts);
+    expect([...(slack.files.get(String(shared?.files?.[0]?.id))?.bytes ?? [])]).toEqual([...TINY_PNG]);
+    // The text went first.
+    expect(slack.messages.indexOf(text as never)).toBeLessThan(slack.messages.indexOf(shared as never));
+  });
+
+  test("an app without files:write: the file is said in its place, the answer is not lost", async () => {
+    slack.script("files.getUploadURLExternal", slackErrors.error("missing_scope"));
+    stack.agentcore.script(
+      agentReply.json({ text: "A file:", attachments: [{ base64: png, mime: "image/png", name: "x.png" }] }),
+    );
+    await share("file please", []);
+    await work();
+    expect(slack.sent()).toEqual(["A file:", "(x.png: not sent, the platform refused it)"]);
   });
 });

@@ -62,6 +62,29 @@ describe("messages the agent starts", () => {
     expect(stack.telegram.callsOf("sendChatAction")).toEqual([]);
   });
 
+  test("its attachments go after the text, each once: a redelivered message sends neither again", async () => {
+    const message = {
+      channel: "telegram",
+      conversation: String(ALLOWED),
+      text: "The chart:",
+      attachments: [
+        { base64: Buffer.from("%PDF-1.7").toString("base64"), mime: "application/pdf", name: "c.pdf" },
+      ],
+      idempotencyKey: "chart-7",
+    };
+    await sendOutbound(send.queueUrl, message, { client });
+    await stack.sqs.send(send.queueUrl, JSON.stringify(message), {
+      groupId: `telegram:${ALLOWED}`,
+      dedupId: "again",
+    });
+    await deliver();
+    expect(stack.telegram.sent(ALLOWED)).toEqual(["The chart:"]);
+    const documents = stack.telegram.callsOf("sendDocument");
+    expect(documents.map((c) => c.params.document)).toMatchObject([
+      { filename: "c.pdf", type: "application/pdf" },
+    ]);
+  });
+
   test("a bad message goes to the DLQ with its reason and does not hold up the conversation", async () => {
     const group = { groupId: `telegram:${ALLOWED}` };
     await stack.sqs.send(send.queueUrl, JSON.stringify({ channel: "telegram", text: "no key" }), group);

@@ -7,7 +7,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { SQSEvent } from "aws-lambda";
-import { FAKE_AGENT_RUNTIME_ARN, type FakeAgentCore, startAgentCore } from "../emulators/agentcore.ts";
+import {
+  agentReply,
+  FAKE_AGENT_RUNTIME_ARN,
+  type FakeAgentCore,
+  startAgentCore,
+} from "../emulators/agentcore.ts";
 import { awsTestEnv } from "../emulators/aws-env.ts";
 import { drain } from "../emulators/lambda.ts";
 import { type FifoPair, type LocalSqs, startSqs } from "../emulators/sqs.ts";
@@ -112,6 +117,8 @@ beforeAll(async () => {
     AGENT_RUNTIME_ARN: FAKE_AGENT_RUNTIME_ARN,
     ALLOWED_USERS: ALICE,
     MAX_RECEIVE_COUNT: "3",
+    // The media bucket carries the files the agent sends to the relay (here the relay's own bucket).
+    MEDIA_BUCKET: BUCKET,
   });
   worker = (await loadBundle<{ handler: WorkerHandler }>("modules/whatsapp-personal/dist/worker.mjs"))
     .handler;
@@ -289,6 +296,42 @@ describe("messages travel: WhatsApp → queue → worker → outbound queue → 
     expect(state(r)).toBe("ready");
     await eventually(async () => (await sqs.depth(outbound.queueUrl)).inFlight === 0);
     expect(await sqs.depth(outbound.queueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  test("a file the agent sends: stored in the media bucket by the worker, downloaded and sent by the relay after the text", async () => {
+    await startOpen();
+    const connection = await whatsapp.latest();
+    const pdf = "%PDF-1.7 the report";
+    agentcore.script(
+      agentReply.json({
+        text: "The report:",
+        attachments: [
+          {
+            base64: Buffer.from(pdf).toString("base64"),
+            mime: "application/pdf",
+            name: "report.pdf",
+            caption: "Q3",
+          },
+          { base64: Buffer.from("OggS").toString("base64"), mime: "audio/ogg", name: "note.ogg" },
+        ],
+      }),
+    );
+    whatsapp.deliver(connection, waText({ text: "the report please", chatJid: ALICE }));
+    await eventually(async () => ((await sqs.peek(inbound.queueUrl)).length > 0 ? true : undefined));
+    await work();
+    const files = await whatsapp.sent.waitFor((items) => {
+      const found = items.flatMap((s) => (s.kind === "file" ? [s] : []));
+      return found.length === 2 ? found : undefined;
+    }, 5_000);
+    expect(texts().map((t) => t.text)).toEqual(["The report:"]);
+    expect(files.map((f) => [f.chatJid, f.file.kind, f.file.name, f.file.mime, f.file.caption])).toEqual([
+      [ALICE, "document", "report.pdf", "application/pdf", "Q3"],
+      [ALICE, "voice", "note.ogg", "audio/ogg", undefined],
+    ]);
+    expect(new TextDecoder().decode(files[0]?.file.bytes)).toBe(pdf);
+    // The text went first, in the chat's order.
+    const kinds = whatsapp.sent.items.filter((s) => s.kind !== "composing").map((s) => s.kind);
+    expect(kinds).toEqual(["text", "file", "file"]);
   });
 
   test("in a group: answered only when addressed, quoting the user's message", async () => {

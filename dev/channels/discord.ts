@@ -1,5 +1,6 @@
-import { startDiscord } from "../../emulators/discord.ts";
+import { startDiscord, UPLOADED } from "../../emulators/discord.ts";
 import { commandInteraction } from "../../emulators/discord-interactions.ts";
+import { fileHtml } from "./files.ts";
 import { markdownHtml } from "./markdown-html.ts";
 import type { DevChannel, UiEvent } from "./types.ts";
 
@@ -52,8 +53,14 @@ export const discordDev: DevChannel = {
         const events = pending.splice(0);
         for (const call of fake.calls.slice(seen)) {
           if (!call.response || call.response.status >= 300) continue;
-          const body = (call.body ?? {}) as { content?: string };
-          const html = markdownHtml(body.content ?? "");
+          const body = (call.body ?? {}) as { content?: string; [UPLOADED]?: unknown };
+          // Uploaded files show above the content, as Discord shows attachments with their message.
+          const uploads = (body[UPLOADED] ?? []) as { filename: string; type: string; bytes: Uint8Array }[];
+          const files = uploads.map((f) =>
+            fileHtml({ name: f.filename, mime: f.type || "application/octet-stream", bytes: f.bytes }),
+          );
+          const content = body.content ? markdownHtml(body.content) : "";
+          const html = [...files, ...(content ? [content] : [])].join("<br>");
           const id = String(
             call.params.message ?? (call.response.body as { id?: string } | undefined)?.id ?? call.at,
           );

@@ -8,9 +8,10 @@ import {
   slackTs,
   startSlack,
 } from "../../emulators/slack.ts";
-import { safeHtml } from "./html.ts";
+import { fileHtml } from "./files.ts";
+import { escapeHtml, safeHtml } from "./html.ts";
 import { markdownHtml } from "./markdown-html.ts";
-import type { DevChannel, UiEvent } from "./types.ts";
+import { type DevChannel, devFileBytes, type UiEvent } from "./types.ts";
 
 /** Slack mrkdwn (already entity-escaped by the sender) → safe HTML for the page. */
 export function mrkdwnHtml(text: string): string {
@@ -30,10 +31,14 @@ export function mrkdwnHtml(text: string): string {
 /**
  * The page's events for the bot's Web API calls since `from`: a message posted, a stream growing (the
  * whole Markdown so far, as Slack shows it while it streams), a message updated (its final mrkdwn, or an
- * update of a message growing by edits), a message deleted, the progress indicator. `streams` keeps each
- * stream's text across drains.
+ * update of a message growing by edits), a message deleted, the progress indicator, files shared (`file`
+ * gives a shared file's bytes by id). `streams` keeps each stream's text across drains.
  */
-export function slackUiEvents(calls: readonly SlackCall[], streams: Map<string, string>): UiEvent[] {
+export function slackUiEvents(
+  calls: readonly SlackCall[],
+  streams: Map<string, string>,
+  file?: (id: string) => { bytes: Uint8Array; contentType: string } | undefined,
+): UiEvent[] {
   const events: UiEvent[] = [];
   const ui = (kind: UiEvent["kind"], at: number, id?: string, html?: string) =>
     events.push({
@@ -52,6 +57,24 @@ export function slackUiEvents(calls: readonly SlackCall[], streams: Map<string, 
       case "chat.postMessage":
         ui("message", call.at, body.ts, mrkdwnHtml(String(call.params.text ?? "")));
         break;
+      case "files.completeUploadExternal": {
+        // The shared files, as the message that shows them (their bytes: `file` on the fake's shelf).
+        const shared = (body as { files?: { id: string; title?: string }[] }).files ?? [];
+        const caption =
+          call.params.initial_comment === undefined ? undefined : String(call.params.initial_comment);
+        const html = shared
+          .map((f) => {
+            const stored = file?.(f.id);
+            return fileHtml({
+              name: f.title,
+              mime: stored?.contentType ?? "application/octet-stream",
+              bytes: stored?.bytes,
+            });
+          })
+          .join("<br>");
+        ui("message", call.at, shared[0]?.id, caption ? `${html}<br>${escapeHtml(caption)}` : html);
+        break;
+      }
       case "chat.startStream":
       case "chat.appendStream":
       case "chat.stopStream": {
@@ -96,11 +119,29 @@ export const slackDev: DevChannel = {
       secret: { bot_token: DEFAULT_SLACK_TOKEN, signing_secret: DEFAULT_SIGNING_SECRET },
       env: { SLACK_API_URL: fake.url },
       user: { id: "U01001", name: "You" },
-      async deliver(text, user, ingressBase) {
+      files: true,
+      async deliver(text, user, ingressBase, file) {
         // Each user writes in their own DM with the bot (Slack's DM ids start with D), in one thread of it.
         const channel = `D${user.id.slice(1)}`;
+        // A file: shared as Slack shares it (file_share, its private download URL on the fake).
+        const stored = file && fake.files.add(devFileBytes(file), { contentType: file.mime });
+        const files = stored && [
+          {
+            id: stored.id,
+            name: file.name,
+            mimetype: file.mime,
+            size: stored.bytes.byteLength,
+            url_private_download: fake.fileUrl(stored.id),
+          },
+        ];
         const payload = slackEventCallback(
-          slackMessageEvent({ text, user: user.id, channel, threadTs: thread }),
+          slackMessageEvent({
+            text,
+            user: user.id,
+            channel,
+            threadTs: thread,
+            ...(files ? { subtype: "file_share", files: files as never } : {}),
+          }),
         );
         const envelopeId = `slack:${payload.event_id}`;
         const body = JSON.stringify(payload);
@@ -112,7 +153,7 @@ export const slackDev: DevChannel = {
         return { status: response.status, envelopeId };
       },
       drain() {
-        const events = slackUiEvents(fake.calls.slice(seen), streams);
+        const events = slackUiEvents(fake.calls.slice(seen), streams, (id) => fake.files.get(id));
         seen = fake.calls.length;
         return events;
       },

@@ -1,11 +1,22 @@
 import { randomBytes } from "node:crypto";
+import type { Message } from "@grammyjs/types";
 import { DRAFT_TTL_MS, startTelegram, telegramTextUpdate } from "../../emulators/telegram.ts";
+import { fileHtml } from "./files.ts";
 import { escapeHtml, safeHtml } from "./html.ts";
-import type { DevChannel, UiEvent } from "./types.ts";
+import { type DevChannel, devFileBytes, type UiEvent } from "./types.ts";
 
 const TOKEN = "424242:dev-relay-local-token";
 
 let updateId = Math.floor(Date.now() / 1000);
+
+/** The Bot API's file methods and the field each takes the upload in. */
+const FILE_FIELDS: Record<string, string> = {
+  sendphoto: "photo",
+  senddocument: "document",
+  sendvoice: "voice",
+  sendaudio: "audio",
+  sendvideo: "video",
+};
 
 /**
  * Telegram in the emulator: a fake Bot API; the page's messages arrive as secret-token webhooks. A streamed
@@ -29,7 +40,8 @@ export const telegramDev: DevChannel = {
       secret: { bot_token: TOKEN, webhook_secret: webhookSecret },
       env: { TELEGRAM_API_URL: fake.url },
       user: { id: "1001", name: "You" },
-      async deliver(text, user, ingressBase) {
+      files: true,
+      async deliver(text, user, ingressBase, file) {
         const id = ++updateId;
         const update = telegramTextUpdate({
           text,
@@ -38,6 +50,25 @@ export const telegramDev: DevChannel = {
           userId: Number(user.id),
           firstName: user.name,
         });
+        // A file: on the fake's shelf (getFile serves it), the text its caption, as Telegram sends media.
+        if (file) {
+          const stored = fake.files.add(devFileBytes(file), { contentType: file.mime });
+          const ref = {
+            file_id: stored.id,
+            file_unique_id: `u${stored.id}`,
+            file_size: stored.bytes.byteLength,
+          };
+          const { text: caption, entities: _entities, ...message } = update.message as Message.TextMessage;
+          Object.assign(update, {
+            message: {
+              ...message,
+              ...(caption ? { caption } : {}),
+              ...(/^image\/(jpeg|png)$/.test(file.mime)
+                ? { photo: [{ ...ref, width: 32, height: 32 }] }
+                : { document: { ...ref, file_name: file.name, mime_type: file.mime } }),
+            },
+          });
+        }
         const envelopeId = `telegram:${id}`;
         const response = await fetch(`${ingressBase}/telegram`, {
           method: "POST",
@@ -62,6 +93,23 @@ export const telegramDev: DevChannel = {
           if (method === "sendchataction") events.push({ channel: "telegram", kind: "typing", at });
           else if (method === "sendmessage" && ok) {
             events.push({ channel: "telegram", kind: "message", id: String(result?.message_id), html, at });
+          } else if (FILE_FIELDS[method] && ok) {
+            const upload = call.params[FILE_FIELDS[method]] as
+              | { filename?: string; type?: string; bytes?: Uint8Array }
+              | undefined;
+            const file = {
+              name: upload?.filename,
+              mime: upload?.type || "application/octet-stream",
+              bytes: upload?.bytes,
+            };
+            const caption = call.params.caption === undefined ? undefined : String(call.params.caption);
+            events.push({
+              channel: "telegram",
+              kind: "message",
+              id: String(result?.message_id),
+              html: fileHtml(file, caption),
+              at,
+            });
           } else if (method === "editmessagetext" && ok) {
             events.push({ channel: "telegram", kind: "edit", id: String(call.params.message_id), html, at });
           } else if (method === "sendmessagedraft" && ok) {

@@ -1,8 +1,21 @@
+import * as v from "valibot";
+
 /**
  * A channel as the local emulator sees it: its dev secret, its fake platform API, how a user's
  * message is delivered (signed, exactly as the platform would), and how the bot's API calls look
  * in the chat. One file per channel with this shape, like handlers/<channel>/.
  */
+
+/** A file attached in the page (POST /_dev/send `file`): its name, type as stated, and bytes (base64). */
+export const DevFileSchema = v.object({
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
+  mime: v.pipe(v.string(), v.regex(/^[\w.+-]+\/[\w.+-]+$/, "a MIME type like image/png")),
+  base64: v.pipe(v.string(), v.minLength(1), v.maxLength(14_000_000, "at most 10 MB"), v.base64()),
+});
+export type DevFile = v.InferOutput<typeof DevFileSchema>;
+
+/** The bytes of a page's file. */
+export const devFileBytes = (file: DevFile): Uint8Array => new Uint8Array(Buffer.from(file.base64, "base64"));
 
 /** The emulated person typing in the page. */
 export interface DevUser {
@@ -50,7 +63,14 @@ export interface DevPlatform {
    * Delivers a user's message to the ingress at `ingressBase` exactly as the platform would
    * (signed); resolves to the ingress's HTTP status and the envelope id the message becomes.
    */
-  deliver(text: string, user: DevUser, ingressBase: string): Promise<{ status: number; envelopeId: string }>;
+  deliver(
+    text: string,
+    user: DevUser,
+    ingressBase: string,
+    file?: DevFile,
+  ): Promise<{ status: number; envelopeId: string }>;
+  /** Whether a message may carry a file (`deliver`'s `file`): the platform serves it as it would. */
+  readonly files?: boolean;
   /** UI events for the bot's API calls since the last drain. */
   drain(): UiEvent[];
   close(): Promise<void>;

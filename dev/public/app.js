@@ -108,17 +108,38 @@ function onUi(event) {
   if (event.channel === state.channel) renderMessages();
 }
 
+/** The attached file as /_dev/send takes it: name, type and base64 bytes. */
+async function attached() {
+  const picked = $("file").files?.[0];
+  if (!picked) return undefined;
+  const bytes = new Uint8Array(await picked.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return { name: picked.name, mime: picked.type || "application/octet-stream", base64: btoa(binary) };
+}
+
+$("file").addEventListener("change", () => {
+  $("attach").classList.toggle("set", Boolean($("file").files?.length));
+});
+
 $("composer").addEventListener("submit", async (e) => {
   e.preventDefault();
   const text = $("text").value;
-  if (!text.trim()) return;
+  const file = await attached();
+  if (!text.trim() && !file) return;
   $("text").value = "";
-  chat(state.channel).push({ from: "user", html: escapeHtml(text) });
+  $("file").value = "";
+  $("attach").classList.remove("set");
+  const shown = file
+    ? `📎 ${escapeHtml(file.name)}${text ? `<br>${escapeHtml(text)}` : ""}`
+    : escapeHtml(text);
+  chat(state.channel).push({ from: "user", html: shown });
   renderMessages();
   const response = await fetch("/_dev/send", {
     method: "POST",
     headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify({ channel: state.channel, text }),
+    body: JSON.stringify({ channel: state.channel, text, ...(file ? { file } : {}) }),
   });
   if (!response.ok)
     chat(state.channel).push({ from: "system", html: escapeHtml(`send failed: HTTP ${response.status}`) });

@@ -1,4 +1,5 @@
 import type * as v from "valibot";
+import type { FileKind } from "./agent/files.ts";
 import type { Attachment } from "./envelope.ts";
 import type { MediaLocation } from "./media/download.ts";
 import type { Template } from "./outbound/message.ts";
@@ -92,6 +93,12 @@ export interface Outbox<Reply> {
   typingDone?(reply: Reply): Promise<void>;
   /** Posts `part` as a new message; resolves to where it is, when the platform can edit or remove it. */
   post(reply: Reply, part: Part): Promise<Ref | undefined>;
+  /**
+   * Sends a file of the answer natively (an upload: a photo, a document, a voice note), after the text.
+   * The core fetched it, checked its size and keeps the send ledger; a file is one part of the answer.
+   * Absent: the file goes as a text part naming it (and its URL, where the agent gave one).
+   */
+  file?(reply: Reply, file: FilePart): Promise<Ref | undefined>;
   /** Replaces the text of a posted message with `part`'s; the same text again resolves as done. */
   edit?(reply: Reply, ref: Ref, part: Part): Promise<void>;
   /** Deletes a posted message (a part an earlier, longer answer had and this one has not). */
@@ -160,6 +167,23 @@ export interface Part {
   readonly key: string | undefined;
   /** Buttons under this part (the last of a message that has them), where the platform has buttons. */
   readonly buttons?: readonly Button[];
+}
+
+/** A file of an answer, as a channel uploads it (Outbox.file). */
+export interface FilePart {
+  /** Its place in the answer: after the text's parts. */
+  readonly index: number;
+  /** A stable id of the answer (the envelope id): with `index`, names this part for idempotency keys. */
+  readonly key: string | undefined;
+  readonly bytes: Uint8Array;
+  /** The type the agent stated or the file was served with; never guessed from the name. */
+  readonly mime: string;
+  /** The file name users see. */
+  readonly name: string;
+  /** What the platform shows it as, told by `mime` (agent/files.ts `fileKind`). */
+  readonly kind: FileKind;
+  /** Plain text shown with the file, where the platform has captions. */
+  readonly caption: string | undefined;
 }
 
 /** Where a posted message is, to edit or remove it (a Telegram message_id, a Slack ts, a Discord id). */

@@ -5,6 +5,8 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
+import * as v from "valibot";
+import { type AgentFile, AgentFileSchema } from "./agent/files.ts";
 import { closingCall } from "./budget.ts";
 import { dynamo, guarded } from "./dynamo.ts";
 import { LedgerError, seenUpdate } from "./ledger-seen.ts";
@@ -29,9 +31,10 @@ export interface SendLedger {
   /**
    * The agent answered: keep the text until the reply is delivered (the refs of a stream are kept).
    * `burst`: how many messages of the conversation the answer is for (a burst merged into one agent call,
-   * envelopeId its first), so a retry takes the same ones together again.
+   * envelopeId its first), so a retry takes the same ones together again. `files`: the files the answer
+   * sends after its text (agent/files.ts), parts after the text's, kept with it.
    */
-  answered(envelopeId: string, text: string, burst?: number): Promise<void>;
+  answered(envelopeId: string, text: string, burst?: number, files?: readonly AgentFile[]): Promise<void>;
   /** A stream posted messages: where each part is, by index (all of them, replacing the last record). */
   posted(envelopeId: string, refs: readonly (string | undefined)[]): Promise<void>;
   /** Chunk `index` is about to go out. */
@@ -50,6 +53,8 @@ export interface SendLedger {
 export interface LedgerEntry {
   /** The agent's answer, while it is not fully delivered. */
   readonly text: string | undefined;
+  /** The files it sends after the text (parts after the text's), while it is not fully delivered. */
+  readonly files?: readonly AgentFile[];
   /** Chunks delivered so far. */
   readonly delivered: number;
   readonly complete: boolean;
@@ -91,6 +96,7 @@ export function dynamoLedger(tableName: string): SendLedger {
         if (!Item) return undefined;
         return {
           text: Item.text?.S,
+          ...(Item.files?.S === undefined ? {} : { files: readFiles(Item.files.S) }),
           delivered: Number(Item.delivered?.N ?? 0),
           complete: Item.complete?.BOOL === true,
           inFlight:
@@ -102,16 +108,19 @@ export function dynamoLedger(tableName: string): SendLedger {
           refs: readRefs(Item.refs),
         };
       }),
-    answered: (id, text, burst = 1) => {
-      const keep = Buffer.byteLength(text) <= MAX_TEXT_BYTES;
+    answered: (id, text, burst = 1, files = []) => {
+      const listed = files.length > 0 ? JSON.stringify(files) : undefined;
+      const keep = Buffer.byteLength(text) + Buffer.byteLength(listed ?? "") <= MAX_TEXT_BYTES;
       if (!keep) log.warn("ledger.text_too_long", { envelopeId: id, chars: text.length });
       const set = [...(keep ? ["#text = :x"] : []), "delivered = :z", "complete = :f", "expiresAt = :e"];
       if (burst > 1) set.push("burst = :b");
+      if (keep && listed !== undefined) set.push("files = :l");
       return update(id, {
-        UpdateExpression: `SET ${set.join(", ")}`,
+        UpdateExpression: `SET ${set.join(", ")}${keep && listed === undefined ? " REMOVE files" : ""}`,
         ...(keep ? { ExpressionAttributeNames: { "#text": "text" } } : {}),
         ExpressionAttributeValues: {
           ...(keep ? { ":x": { S: text } } : {}),
+          ...(keep && listed !== undefined ? { ":l": { S: listed } } : {}),
           ...(burst > 1 ? { ":b": { N: String(burst) } } : {}),
           ":z": { N: "0" },
           ":f": { BOOL: false },
@@ -142,11 +151,23 @@ export function dynamoLedger(tableName: string): SendLedger {
       }),
     complete: (id) =>
       update(id, {
-        UpdateExpression: "SET complete = :t, expiresAt = :e REMOVE #text, sending, sendingAt, refs",
+        UpdateExpression: "SET complete = :t, expiresAt = :e REMOVE #text, sending, sendingAt, refs, files",
         ExpressionAttributeNames: { "#text": "text" },
         ExpressionAttributeValues: { ":t": { BOOL: true }, ":e": expiresAt() },
       }),
   };
+}
+
+/** The files an entry keeps (written by `answered` from checked files; an unreadable list is none). */
+function readFiles(listed: string): AgentFile[] {
+  try {
+    const parsed = v.safeParse(v.array(AgentFileSchema), JSON.parse(listed));
+    if (parsed.success) return parsed.output;
+  } catch {
+    // not JSON: below
+  }
+  log.warn("ledger.files_unreadable", {});
+  return [];
 }
 
 /** Refs as a map from part index to ref (`{"0": "42"}`): a list cannot hold the gaps. */

@@ -12,6 +12,7 @@ import { lazy, lazyAsync } from "./lazy.ts";
 import type { LedgerEntry } from "./ledger.ts";
 import { log } from "./log.ts";
 import { fetchAttachments } from "./media/attach.ts";
+import { fileLoader } from "./media/outgoing.ts";
 import { deliverOutbound } from "./outbound/consume.ts";
 import { parseScheduled, type ScheduledInvocation } from "./schedule/message.ts";
 import { runScheduled } from "./schedule/run.ts";
@@ -108,7 +109,7 @@ export function createWorker<Secret, Reply>(
       ledger,
       key,
       said,
-      { outbox: box, reply: last.reply, stream: streamReplies },
+      { outbox: box, reply: last.reply, stream: streamReplies, files: fileLoader(settings().media) },
       deadline,
       { members, known },
     );
@@ -168,6 +169,7 @@ export function createWorker<Secret, Reply>(
     const { ledger, access, accessStore, contacts, maxReceiveCount, sendQueue } = settings();
     return deliverOutbound(record, {
       adapter,
+      files: fileLoader(settings().media),
       secret,
       outbox,
       ledger,

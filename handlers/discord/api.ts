@@ -7,6 +7,8 @@ export const DISCORD_API_URL = "https://discord.com/api/v10";
 
 /** Per-call timeout: Discord answers in well under a second; 10 s means something is wrong. */
 const TIMEOUT_MS = 10_000;
+/** A call that uploads files may take this long. */
+const UPLOAD_TIMEOUT_MS = 30_000;
 
 /** Discord asks every bot client to name itself this way. */
 const USER_AGENT = "DiscordBot (https://github.com/agentcore-relay/agentcore-relay, 0.1.0)";
@@ -67,6 +69,38 @@ export interface DiscordRequest {
   readonly body?: unknown;
   /** Send `Authorization: Bot <token>` (webhook routes carry their token in the path instead). @default true */
   readonly auth?: boolean;
+  /**
+   * Files to upload with the message: sent as multipart/form-data, the body as `payload_json` with an
+   * `attachments` entry per file, each file as `files[n]`.
+   */
+  readonly files?: readonly DiscordUpload[];
+}
+
+/** A file uploaded with a message. */
+export interface DiscordUpload {
+  readonly name: string;
+  readonly mime: string;
+  readonly bytes: Uint8Array;
+  /** Alt text (at most 1024 characters). */
+  readonly description?: string | undefined;
+}
+
+/** A message body with its files, as Discord takes uploads (docs: "Uploading Files"). */
+function multipart(body: unknown, files: readonly DiscordUpload[]): FormData {
+  const form = new FormData();
+  const attachments = files.map((file, id) => ({
+    id,
+    filename: file.name,
+    ...(file.description ? { description: file.description.slice(0, 1024) } : {}),
+  }));
+  form.append("payload_json", JSON.stringify({ ...(body as object), attachments }));
+  for (const [id, file] of files.entries())
+    form.append(
+      `files[${id}]`,
+      new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.mime }),
+      file.name,
+    );
+  return form;
 }
 
 /** A Discord REST call; resolves to the JSON answer (undefined for 204). */
@@ -116,15 +150,20 @@ export function discordApi(
     });
     const headers: Record<string, string> = { "user-agent": USER_AGENT };
     if (request.auth ?? true) headers.authorization = `Bot ${botToken}`;
-    if (request.body !== undefined) headers["content-type"] = "application/json";
+    const upload = request.files?.length ? multipart(request.body ?? {}, request.files) : undefined;
+    if (request.body !== undefined && !upload) headers["content-type"] = "application/json";
     let response: Response;
     // Cut short (or not started) when the invocation is running out of time: see core/budget.ts.
-    const signal = callSignal(TIMEOUT_MS);
+    const signal = callSignal(upload ? UPLOAD_TIMEOUT_MS : TIMEOUT_MS);
     try {
       response = await fetch(root + path, {
         method,
         headers,
-        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        ...(upload
+          ? { body: upload }
+          : request.body === undefined
+            ? {}
+            : { body: JSON.stringify(request.body) }),
         signal,
       });
     } catch (cause) {

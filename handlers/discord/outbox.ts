@@ -89,7 +89,8 @@ const GONE_REMEMBERED = 1_000;
  * and a channel we cannot write to (403/404) is a PlatformError the worker logs as undeliverable.
  * Messages: posted in the channel, the first as a reply to the user's message; typing every ~8 s.
  * Buttons go under their part as message components; `direct` opens the user's DM channel; `silence`
- * deletes a deferred "thinking…" the bot has nothing to follow with.
+ * deletes a deferred "thinking…" the bot has nothing to follow with. Files are multipart uploads (`files[n]`
+ * beside `payload_json`), the caption as content: a follow-up of an interaction, or a channel message.
  */
 export function discordOutbox(
   call: DiscordCall,
@@ -277,6 +278,46 @@ export function discordOutbox(
         }
       }
       const id = idOf(await toChannel(reply.channelId, part.text, nonce, undefined, buttons));
+      return id === undefined ? undefined : IN_CHANNEL + id;
+    },
+    async file(reply, file) {
+      const files = [{ name: file.name, mime: file.mime, bytes: file.bytes, description: file.caption }];
+      const content = file.caption?.slice(0, DISCORD_LIMIT);
+      const base = {
+        ...(content ? { content } : {}),
+        allowed_mentions: { parse: [] },
+        flags: SUPPRESS_EMBEDS,
+      };
+      const nonce = file.key === undefined ? undefined : chunkNonce(file.key, file.index);
+      const inChannelPost = async () => {
+        const body = { ...base, ...(nonce === undefined ? {} : { nonce, enforce_nonce: true }) };
+        const params = { channel: reply.channelId };
+        return idOf(await call("POST", "/channels/{channel}/messages", { params, body, files }));
+      };
+      if (reply.kind === "message") return inChannelPost();
+      // An interaction: @original when the file is the whole answer, else a follow-up; the channel when the
+      // token is gone.
+      if (webhookUsable(reply, file.index)) {
+        const params = { application: reply.applicationId, token: reply.token };
+        const first = file.index === 0;
+        const send = () =>
+          first
+            ? call("PATCH", "/webhooks/{application}/{token}/messages/@original", {
+                params,
+                body: base,
+                files,
+                auth: false,
+              })
+            : call("POST", "/webhooks/{application}/{token}", { params, body: base, files, auth: false });
+        try {
+          return idOf(await (first ? whenOriginalReady(send) : send()));
+        } catch (error) {
+          if (!webhookGone(error)) throw error;
+          remember(reply.interactionId);
+          log.info("discord.webhook_gone", { interactionId: reply.interactionId, chunk: file.index });
+        }
+      }
+      const id = await inChannelPost();
       return id === undefined ? undefined : IN_CHANNEL + id;
     },
     async edit(reply, ref, part) {

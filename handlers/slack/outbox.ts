@@ -7,6 +7,7 @@ import { postedParts, replyMetadata } from "./lookup.ts";
 import type { SlackReply } from "./reply.ts";
 import { slackStreams } from "./stream.ts";
 import { botInThread, type ThreadMemory, threadMemory } from "./threads.ts";
+import { uploadFile } from "./upload.ts";
 
 /**
  * Characters per message. Slack truncates `text` past 40,000 characters but asks for at most 4,000 for
@@ -26,7 +27,7 @@ export const PROGRESS_STATUS = "is thinking…";
  * posted is looked up in the conversation instead of posted again (lookup.ts).
  * Progress: assistant.threads.setStatus in assistant threads, else (or when Slack refuses the status) a
  * reaction added once and removed. Answers stream (stream.ts) as Slack streams in threads, else as a
- * message updated as it grows.
+ * message updated as it grows. Files are shared in the same thread (upload.ts).
  */
 export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory()): Outbox<SlackReply> {
   const reacted = new Set<string>();
@@ -102,6 +103,11 @@ export function slackOutbox(call: SlackCall, memory: ThreadMemory = threadMemory
       return channel === undefined ? undefined : { channel, assistant: false };
     },
     post,
+    async file(reply, file) {
+      await uploadFile(call, reply, file);
+      if (reply.threadTs !== undefined) memory.remember(reply.channel, reply.threadTs);
+      return undefined;
+    },
     lookup: (reply, part, since) => posted.lookup(reply, part, since),
     streaming: streams.streaming,
     async start(reply, part, markdown) {

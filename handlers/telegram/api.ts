@@ -20,7 +20,8 @@ const ResponseSchema = v.object({
 export type TelegramCall = <T = unknown>(method: string, params?: Record<string, unknown>) => Promise<T>;
 
 /**
- * A Bot API client: POSTs JSON to `{base}/bot{token}/{method}` and returns `result`, or throws a
+ * A Bot API client: POSTs JSON to `{base}/bot{token}/{method}` (multipart/form-data when a parameter is a
+ * file: a `Blob`, uploaded as the Bot API takes files) and returns `result`, or throws a
  * PlatformError carrying Telegram's code, description and retry_after. The token is part of the
  * URL, so URLs are never logged or put in errors.
  * @example const call = telegramApi(token); await call("sendMessage", { chat_id: 1, text: "hi" });
@@ -35,10 +36,12 @@ export function telegramApi(
     // Cut short (or not started) when the invocation is running out of time: see core/budget.ts.
     const signal = callSignal(TIMEOUT_MS);
     try {
+      const upload = Object.values(params).some((value) => value instanceof Blob);
       response = await fetch(root + method, {
         method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(params),
+        ...(upload
+          ? { body: formOf(params) }
+          : { headers: { "content-type": "application/json" }, body: JSON.stringify(params) }),
         signal,
       });
     } catch (cause) {
@@ -58,6 +61,17 @@ export function telegramApi(
       ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
     });
   };
+}
+
+/** Parameters as a multipart form: files as file parts (with their names), objects as JSON, the rest as text. */
+function formOf(params: Record<string, unknown>): FormData {
+  const form = new FormData();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    if (value instanceof Blob) form.append(key, value, value instanceof File ? value.name : key);
+    else form.append(key, typeof value === "object" ? JSON.stringify(value) : String(value));
+  }
+  return form;
 }
 
 /** The bot's numeric id: the part of the token before the colon. */

@@ -1,4 +1,4 @@
-import type { Button, Outbox, Streaming } from "../core/adapter.ts";
+import type { Button, FilePart, Outbox, Streaming } from "../core/adapter.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
@@ -27,6 +27,21 @@ export const TELEGRAM_STREAMING = {
   privateEdit: { mode: "edit", everyMs: 1_100 },
   groupEdit: { mode: "edit", everyMs: 3_100 },
 } as const satisfies Record<string, Streaming>;
+
+/** A caption takes at most 1024 characters. */
+const CAPTION_LIMIT = 1024;
+/** Photos the Bot API takes by upload: at most 10 MB (bigger ones go as documents). */
+const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
+
+/** The Bot API method and its file field for a kind of file (sendPhoto, sendVoice, sendAudio, sendVideo, sendDocument). */
+export function fileMethod(file: Pick<FilePart, "kind" | "bytes">): { method: string; field: string } {
+  if (file.kind === "image" && file.bytes.byteLength <= PHOTO_MAX_BYTES)
+    return { method: "sendPhoto", field: "photo" };
+  if (file.kind === "voice") return { method: "sendVoice", field: "voice" };
+  if (file.kind === "audio") return { method: "sendAudio", field: "audio" };
+  if (file.kind === "video") return { method: "sendVideo", field: "video" };
+  return { method: "sendDocument", field: "document" };
+}
 
 /** Telegram's 400 when our HTML does not parse: resend as plain text. */
 function rejectedEntities(error: unknown): boolean {
@@ -106,6 +121,26 @@ export function telegramOutbox(
         ...(keyboard ? { reply_markup: keyboard } : {}),
       };
       const sent = await withText<{ message_id?: number }>("sendMessage", reply, params, part.text);
+      return sent?.message_id === undefined ? undefined : String(sent.message_id);
+    },
+    async file(reply, file) {
+      const { method, field } = fileMethod(file);
+      const upload = (as: { method: string; field: string }) =>
+        call<{ message_id?: number }>(as.method, {
+          ...where(reply),
+          [as.field]: new File([file.bytes as Uint8Array<ArrayBuffer>], file.name, { type: file.mime }),
+          ...(file.caption ? { caption: file.caption.slice(0, CAPTION_LIMIT) } : {}),
+        });
+      let sent: { message_id?: number } | undefined;
+      try {
+        sent = await upload({ method, field });
+      } catch (error) {
+        // A photo Telegram will not take as one (dimensions, format): the same file as a document.
+        if (method === "sendDocument" || !(error instanceof PlatformError) || error.status !== 400)
+          throw error;
+        log.warn("telegram.file_as_document", { method, reason: error.reason });
+        sent = await upload({ method: "sendDocument", field: "document" });
+      }
       return sent?.message_id === undefined ? undefined : String(sent.message_id);
     },
     async edit(reply, ref, part) {

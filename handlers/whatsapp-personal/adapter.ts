@@ -1,6 +1,7 @@
 import type * as v from "valibot";
 import type { ChannelAdapter } from "../core/adapter.ts";
 import { requiredEnv } from "../core/config.ts";
+import { readMedia } from "../core/worker/settings.ts";
 import { whatsappPersonalOutbox } from "./outbox.ts";
 import { type WhatsAppPersonalReply, WhatsAppPersonalReplySchema, whatsappPersonalReplyTo } from "./reply.ts";
 import { type WhatsAppPersonalSecret, WhatsAppPersonalSecretSchema } from "./secret.ts";
@@ -18,6 +19,8 @@ export const whatsappPersonal: ChannelAdapter<WhatsAppPersonalSecret, WhatsAppPe
   outbox: () =>
     whatsappPersonalOutbox(
       requiredEnv("OUTBOUND_QUEUE_URL", "set it to the URL of the relay's outbound FIFO queue"),
+      // Files the agent sends travel through the media bucket; without one they are named in text.
+      readMedia().store,
     ),
   replyTo: whatsappPersonalReplyTo,
   // Pairing happens in the relay (a QR code in its log and in S3): nothing to register at deploy time.

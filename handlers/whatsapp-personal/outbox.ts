@@ -1,6 +1,8 @@
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import type { Outbox } from "../core/adapter.ts";
+import type { FilePart, Outbox } from "../core/adapter.ts";
 import { sha256Hex } from "../core/crypto.ts";
+import { OUTBOUND_PREFIX } from "../core/media/outgoing.ts";
+import type { MediaStore } from "../core/media/store.ts";
 import { QueueError, sqsJson } from "../core/queue.ts";
 import { sqs } from "../core/sqs-client.ts";
 import { markdownToWhatsApp } from "../whatsapp/format.ts";
@@ -31,7 +33,10 @@ export async function sendOutbound(
             MessageDeduplicationId: sha256Hex(
               message.kind === "text"
                 ? JSON.stringify([firstIndex + start + index, message])
-                : crypto.randomUUID(),
+                : message.kind === "file"
+                  ? // Its URL is signed anew each attempt: the stored object's place and size name it.
+                    JSON.stringify([firstIndex + start + index, new URL(message.url).pathname, message.size])
+                  : crypto.randomUUID(),
             ),
           })),
         }),
@@ -50,10 +55,32 @@ export async function sendOutbound(
  * In groups the first part quotes the user's message. The worker never learns WhatsApp's message ids (the
  * relay sends), so there is nothing to edit: a part left in flight by an earlier attempt is queued again,
  * and SQS drops it when the same part was queued in the last five minutes. Nothing streams: the answer is
- * queued whole once written (README.md says why).
+ * queued whole once written (README.md says why). Files (with a media bucket, `store`) are stored under
+ * `outbound/whatsapp-personal/` and queued by their presigned URL: the relay downloads and sends each one.
  */
-export function whatsappPersonalOutbox(queueUrl: string): Outbox<WhatsAppPersonalReply> {
+export function whatsappPersonalOutbox(queueUrl: string, store?: MediaStore): Outbox<WhatsAppPersonalReply> {
+  const file = store && {
+    async file(reply: WhatsAppPersonalReply, part: FilePart) {
+      const safe = part.name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(-100) || "file";
+      const key = `${OUTBOUND_PREFIX}whatsapp-personal/${sha256Hex(part.key ?? crypto.randomUUID()).slice(0, 32)}/${part.index}-${safe}`;
+      const { url } = await store.put(key, part.bytes, part.mime, part.name);
+      const message: Outbound = {
+        v: OUTBOUND_VERSION,
+        kind: "file",
+        chatJid: reply.chatJid,
+        url,
+        mime: part.mime,
+        name: part.name,
+        fileKind: part.kind,
+        size: part.bytes.byteLength,
+        ...(part.caption ? { caption: part.caption.slice(0, 1024) } : {}),
+      };
+      await sendOutbound(queueUrl, [message], part.index);
+      return undefined;
+    },
+  };
   return {
+    ...file,
     render: markdownToWhatsApp,
     limit: WHATSAPP_TEXT_LIMIT,
     async typing(reply) {

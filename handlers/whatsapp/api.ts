@@ -114,6 +114,8 @@ export interface GraphRequest {
   readonly method?: "GET" | "POST" | "DELETE";
   readonly json?: Record<string, unknown>;
   readonly form?: Record<string, string>;
+  /** A multipart body (a media upload); its boundary is set by fetch. */
+  readonly multipart?: FormData;
   readonly query?: Record<string, string>;
   /** What the call does, for logs (`send`, `typing`); default the path's last segment. */
   readonly name?: string;
@@ -137,8 +139,9 @@ export function graphApi(
     const url = new URL(path.replace(/^\/+/, ""), root);
     for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    let body: string | undefined;
-    if (request.json) {
+    let body: string | FormData | undefined;
+    if (request.multipart) body = request.multipart;
+    else if (request.json) {
       headers["content-type"] = "application/json";
       body = JSON.stringify(request.json);
     } else if (request.form) {

@@ -1,4 +1,4 @@
-import type { Outbox, Part } from "../core/adapter.ts";
+import type { FilePart, Outbox, Part } from "../core/adapter.ts";
 import { log } from "../core/log.ts";
 import { GraphApiError, type GraphCall } from "./api.ts";
 import { chunkCallbackData } from "./callback.ts";
@@ -11,6 +11,22 @@ export const WHATSAPP_LIMIT = 4096;
 /** The user, as the messages endpoint addresses them: phone number (`to`) or BSUID (`recipient`). */
 function recipientOf(reply: WhatsAppReply): { to: string } | { recipient: string } {
   return reply.to === undefined ? { recipient: reply.recipient as string } : { to: reply.to };
+}
+
+/** Images WhatsApp shows as images (others go as documents), and the largest it takes (5 MB). */
+const IMAGE_TYPES = new Set(["image/jpeg", "image/png"]);
+const IMAGE_MAX_BYTES = 5 * 1024 * 1024;
+/** Audio WhatsApp plays (Ogg/Opus as a voice note), up to 16 MB; video (MP4) too. */
+const AUDIO_TYPES = new Set(["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"]);
+const AUDIO_VIDEO_MAX_BYTES = 16 * 1024 * 1024;
+
+/** The message type a file goes as: image, audio, video, else document (with its file name). */
+export function mediaType(file: Pick<FilePart, "mime" | "bytes">): "image" | "audio" | "video" | "document" {
+  const size = file.bytes.byteLength;
+  if (IMAGE_TYPES.has(file.mime) && size <= IMAGE_MAX_BYTES) return "image";
+  if (AUDIO_TYPES.has(file.mime) && size <= AUDIO_VIDEO_MAX_BYTES) return "audio";
+  if (file.mime === "video/mp4" && size <= AUDIO_VIDEO_MAX_BYTES) return "video";
+  return "document";
 }
 
 /** Graph's error when free-form text is refused: the user's last message is over 24 hours old. */
@@ -39,7 +55,8 @@ function templateOf(template: NonNullable<WhatsAppReply["template"]>) {
  * message. "Typing" marks the user's message read and shows the indicator in one call. Each part of a
  * reply carries `biz_opaque_callback_data` naming it, so the ingress can record its delivery status and a
  * later attempt knows whether a part it was unsure about arrived (`confirms`). No `streaming`: WhatsApp
- * cannot edit, so an answer is held until the agent is done and sent whole (README.md says why).
+ * cannot edit, so an answer is held until the agent is done and sent whole (README.md says why). Files are
+ * uploaded to the number's media, then sent as an image, audio, video or document message by media id.
  */
 export function whatsappOutbox(call: GraphCall, phoneNumberId?: string): Outbox<WhatsAppReply> {
   const messages = (reply: WhatsAppReply) => `${reply.phoneNumberId}/messages`;
@@ -92,6 +109,35 @@ export function whatsappOutbox(call: GraphCall, phoneNumberId?: string): Outbox<
         if (!(error instanceof GraphApiError && error.code === WINDOW_CLOSED)) throw error;
         return await outsideWindow(reply, part, error, send);
       }
+    },
+    async file(reply, file) {
+      // Uploaded to the number's media first (POST /{phone-number-id}/media), then sent by its id.
+      const type = mediaType(file);
+      const form = new FormData();
+      form.append("messaging_product", "whatsapp");
+      form.append("type", file.mime);
+      form.append("file", new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.mime }), file.name);
+      const uploaded = await call<{ id?: string }>(`${reply.phoneNumberId}/media`, {
+        name: "upload",
+        multipart: form,
+      });
+      if (!uploaded?.id) throw new GraphApiError("upload", { reason: "no media id", retryable: true });
+      const data = callbackData(file.key, file.index);
+      const caption = type === "audio" ? undefined : file.caption?.slice(0, 1024);
+      const json = {
+        messaging_product: "whatsapp",
+        recipient_type: "individual",
+        ...recipientOf(reply),
+        type,
+        [type]: {
+          id: uploaded.id,
+          ...(caption ? { caption } : {}),
+          ...(type === "document" ? { filename: file.name } : {}),
+        },
+        ...(data === undefined ? {} : { biz_opaque_callback_data: data }),
+      };
+      const sent = await call<{ messages?: { id?: string }[] }>(messages(reply), { name: "send", json });
+      return sent?.messages?.[0]?.id;
     },
     // A part sent with callback data is confirmed by its status a little later.
     confirms: (part) => callbackData(part.key, part.index) !== undefined,

@@ -60,6 +60,12 @@ describe("MediaBucket", () => {
         actions: ["s3:GetObject"],
         resources: ["${aws_s3_bucket.media.arn}/in/*", "${aws_s3_bucket.media.arn}/relay/*"],
       },
+      {
+        sid: "WriteOutboundMedia",
+        effect: "Allow",
+        actions: ["s3:GetObject", "s3:PutObject"],
+        resources: ["${aws_s3_bucket.media.arn}/outbound/*"],
+      },
     ]);
     const grants = block(config, "aws_iam_policy_document", "worker", "data") as unknown as Doc;
     expect(grants.statement.at(-1)).toMatchObject({

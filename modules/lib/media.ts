@@ -14,6 +14,8 @@ export const MEDIA_INBOUND_PREFIX = "in/";
 
 /** Key prefix of the files the relay stores (handlers/core/media/store.ts RELAY_MEDIA_PREFIX): the agent may read. */
 export const MEDIA_RELAY_PREFIX = "relay/";
+/** Key prefix of the files the agent sends (handlers/core/media/outgoing.ts): the agent writes, the worker reads. */
+export const MEDIA_OUTBOUND_PREFIX = "outbound/";
 
 /** What the worker does with the media bucket: store a file it fetched, read one back to send it. */
 export const MEDIA_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"];
@@ -44,14 +46,18 @@ export interface MediaBucketProps {
  * (incomplete multipart uploads after one), and emptied on destroy: it holds nothing that outlives a chat
  * turn. The bucket policy denies listing to every principal but the worker, and writing inbound files
  * too; reading is IAM's (the worker's grant, and whatever the caller attaches from the module's
- * `media_read_policy_json` output to the agent's role).
+ * `media_read_policy_json` output to the agent's role, which also lets the agent put the files it sends
+ * under `outbound/`).
  *
  * Terraform names: `aws_s3_bucket.media` and its `media` settings, `data.aws_iam_policy_document.media_bucket`
  * and `.media_read`.
  */
 export class MediaBucket extends Construct {
   readonly bucket: S3Bucket;
-  /** A policy document that reads the inbound files, for the agent's role (the module's `media_read_policy_json`). */
+  /**
+   * A policy document for the agent's role (the module's `media_read_policy_json`): read the inbound files,
+   * and write (and read back) the files it sends under `outbound/`.
+   */
   readonly readPolicy: DataAwsIamPolicyDocument;
 
   constructor(scope: Construct, id: string, props: MediaBucketProps) {
@@ -115,6 +121,12 @@ export class MediaBucket extends Construct {
             actions: ["s3:GetObject"],
             // in/: what the worker fetched; relay/: what the relay fetched where only it can (WhatsApp personal).
             resources: [`${arn}/${MEDIA_INBOUND_PREFIX}*`, `${arn}/${MEDIA_RELAY_PREFIX}*`],
+          },
+          {
+            sid: "WriteOutboundMedia",
+            effect: "Allow",
+            actions: ["s3:GetObject", "s3:PutObject"],
+            resources: [`${arn}/${MEDIA_OUTBOUND_PREFIX}*`],
           },
         ],
       }),

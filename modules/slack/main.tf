@@ -11,7 +11,7 @@ locals {
   http_api_execution_arn           = var.http_api_id == null ? aws_apigatewayv2_api.this[0].execution_arn : data.aws_apigatewayv2_api.this[0].execution_arn
   events_url                       = "${local.http_api_endpoint}/slack/events"
   app_name                         = coalesce(var.app_name, substr(var.name, 0, 35))
-  app_manifest                     = jsonencode({ display_information = { name = local.app_name, description = var.app_description }, features = merge({ app_home = { home_tab_enabled = false, messages_tab_enabled = true, messages_tab_read_only_enabled = false }, bot_user = { display_name = local.app_name, always_online = true } }, { for key, value in { assistant_view = { assistant_description = var.app_description } } : key => value if var.enable_assistant_view }), oauth_config = { scopes = { bot = concat(["app_mentions:read", "chat:write", "im:history", "reactions:write", "channels:history", "groups:history", "mpim:history", "metadata.message:read", "im:write", "files:read"], var.enable_assistant_view ? ["assistant:write"] : []) } }, settings = { event_subscriptions = { request_url = local.events_url, bot_events = concat(["app_mention", "message.im"], var.enable_thread_replies ? ["message.channels", "message.groups"] : []) }, org_deploy_enabled = false, socket_mode_enabled = false, token_rotation_enabled = false } })
+  app_manifest                     = jsonencode({ display_information = { name = local.app_name, description = var.app_description }, features = merge({ app_home = { home_tab_enabled = false, messages_tab_enabled = true, messages_tab_read_only_enabled = false }, bot_user = { display_name = local.app_name, always_online = true } }, { for key, value in { assistant_view = { assistant_description = var.app_description } } : key => value if var.enable_assistant_view }), oauth_config = { scopes = { bot = concat(["app_mentions:read", "chat:write", "im:history", "reactions:write", "channels:history", "groups:history", "mpim:history", "metadata.message:read", "im:write", "files:read", "files:write"], var.enable_assistant_view ? ["assistant:write"] : []) } }, settings = { event_subscriptions = { request_url = local.events_url, bot_events = concat(["app_mention", "message.im"], var.enable_thread_replies ? ["message.channels", "message.groups"] : []) }, org_deploy_enabled = false, socket_mode_enabled = false, token_rotation_enabled = false } })
 }
 
 resource "terraform_data" "session_key" {
@@ -187,6 +187,13 @@ data "aws_iam_policy_document" "media_read" {
     effect    = "Allow"
     resources = ["${aws_s3_bucket.media.arn}/in/*", "${aws_s3_bucket.media.arn}/relay/*"]
     sid       = "ReadInboundMedia"
+  }
+
+  statement {
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    effect    = "Allow"
+    resources = ["${aws_s3_bucket.media.arn}/outbound/*"]
+    sid       = "WriteOutboundMedia"
   }
 }
 

@@ -196,13 +196,14 @@ describe("app manifest", () => {
     // app_mention events; chat.postMessage; message.im; reactions.add/remove; message.channels/groups and
     // conversations.replies; reading back reply parts (conversations.replies/history) wherever the bot
     // answers: DMs, channel and private-channel threads, group DMs; assistant.threads.setStatus; conversations.open
-    // (a DM with an admin about an access request).
+    // (a DM with an admin about an access request); files users send (files:read) and the agent sends (files:write).
     expect([...BOT_SCOPES, ...ASSISTANT_SCOPES].sort()).toEqual([
       "app_mentions:read",
       "assistant:write",
       "channels:history",
       "chat:write",
       "files:read",
+      "files:write",
       "groups:history",
       "im:history",
       "im:write",

@@ -51,6 +51,8 @@ export const BOT_SCOPES = [
   "im:write",
   // Files users send, downloaded by the worker for the agent (url_private_download).
   "files:read",
+  // Files the agent sends back (files.getUploadURLExternal, files.completeUploadExternal).
+  "files:write",
 ] as const;
 export const ASSISTANT_SCOPES = ["assistant:write"] as const;
 

@@ -121,7 +121,7 @@ output "media_bucket_arn" {
 }
 
 output "media_read_policy_json" {
-  description = "IAM policy (JSON) that reads the files users send (`s3:GetObject` on `in/*` of the media bucket): attach it to the agent's runtime role so it can read the S3 URI of each attachment after the presigned URL expired."
+  description = "IAM policy (JSON) for the agent's runtime role: reads the files users send (`s3:GetObject` on `in/*` of the media bucket, the S3 URI of each attachment, after the presigned URL expired) and writes the files it sends back (`s3:PutObject`/`s3:GetObject` on `outbound/*`, named by their S3 URI in its answer)."
   value       = data.aws_iam_policy_document.media_read.json
 }
 

@@ -193,6 +193,13 @@ data "aws_iam_policy_document" "media_read" {
     resources = ["${aws_s3_bucket.media.arn}/in/*", "${aws_s3_bucket.media.arn}/relay/*"]
     sid       = "ReadInboundMedia"
   }
+
+  statement {
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    effect    = "Allow"
+    resources = ["${aws_s3_bucket.media.arn}/outbound/*"]
+    sid       = "WriteOutboundMedia"
+  }
 }
 
 data "aws_iam_policy_document" "media_bucket" {

@@ -3,7 +3,7 @@ import { encryptedStream } from "baileys";
 import { CallLog } from "../../emulators/http.ts";
 import { memoryStore } from "../testing.ts";
 import { storedAuthState } from "./auth-state.ts";
-import { baileysConnector, closeReason, downloadMedia } from "./baileys.ts";
+import { baileysConnector, closeReason, downloadMedia, fileContent } from "./baileys.ts";
 import { type ConnectionUpdate, MediaTooLarge } from "./socket.ts";
 
 describe("Baileys behind the socket interface", () => {
@@ -107,5 +107,37 @@ describe("media through Baileys", () => {
       cdn.stop(true);
       await Bun.file(enc.encFilePath).delete();
     }
+  });
+});
+
+test("a file as Baileys sends it: by kind; a voice note as PTT Ogg/Opus; documents keep their name; no caption on audio", () => {
+  const bytes = new Uint8Array([1, 2, 3]);
+  const file = (kind: "image" | "audio" | "voice" | "video" | "document", mime: string) =>
+    fileContent({ bytes, mime, name: "f.bin", kind, caption: "c" });
+  expect(file("image", "image/png")).toEqual({
+    image: Buffer.from(bytes),
+    mimetype: "image/png",
+    caption: "c",
+  });
+  expect(file("voice", "audio/ogg")).toEqual({
+    audio: Buffer.from(bytes),
+    mimetype: "audio/ogg; codecs=opus",
+    ptt: true,
+  });
+  expect(file("audio", "audio/mpeg")).toEqual({
+    audio: Buffer.from(bytes),
+    mimetype: "audio/mpeg",
+    ptt: false,
+  });
+  expect(file("video", "video/mp4")).toEqual({
+    video: Buffer.from(bytes),
+    mimetype: "video/mp4",
+    caption: "c",
+  });
+  expect(file("document", "application/pdf")).toEqual({
+    document: Buffer.from(bytes),
+    mimetype: "application/pdf",
+    fileName: "f.bin",
+    caption: "c",
   });
 });

@@ -1,4 +1,5 @@
 import makeWASocket, {
+  type AnyMessageContent,
   Browsers,
   DisconnectReason,
   downloadMediaMessage,
@@ -6,7 +7,7 @@ import makeWASocket, {
   type WAMessage,
 } from "baileys";
 import { log } from "../../handlers/core/log.ts";
-import { type CloseReason, type ConnectWhatsApp, MediaTooLarge } from "./socket.ts";
+import { type CloseReason, type ConnectWhatsApp, MediaTooLarge, type OutgoingFile } from "./socket.ts";
 
 /** Baileys' logger interface, over our JSON logs: warnings and errors only (Baileys is chatty). */
 function baileysLogger(bindings: Record<string, unknown> = {}) {
@@ -123,6 +124,9 @@ function connect(
     },
     downloadMedia: (message, maxBytes) =>
       downloadMedia(message, maxBytes, { logger, reuploadRequest: socket.updateMediaMessage }),
+    async sendFile(chatJid, file) {
+      await socket.sendMessage(chatJid, fileContent(file));
+    },
     end() {
       socket.end(undefined);
     },
@@ -151,4 +155,23 @@ export async function downloadMedia(
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** A file as Baileys sends it: by kind, with its type, name (documents) and caption (not on audio). */
+export function fileContent(file: OutgoingFile): AnyMessageContent {
+  const data = Buffer.from(file.bytes);
+  const caption = file.caption ? { caption: file.caption } : {};
+  switch (file.kind) {
+    case "image":
+      return { image: data, mimetype: file.mime, ...caption };
+    case "video":
+      return { video: data, mimetype: file.mime, ...caption };
+    case "voice":
+      // A voice note: Ogg/Opus, played in the chat's voice-note bubble.
+      return { audio: data, mimetype: "audio/ogg; codecs=opus", ptt: true };
+    case "audio":
+      return { audio: data, mimetype: file.mime, ptt: false };
+    default:
+      return { document: data, mimetype: file.mime, fileName: file.name, ...caption };
+  }
 }

@@ -1,6 +1,6 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { log } from "../../handlers/core/log.ts";
-import type { Outbound } from "../../handlers/whatsapp-personal/outbound.ts";
+import type { Outbound, OutboundFile } from "../../handlers/whatsapp-personal/outbound.ts";
 import { intake } from "../accept.ts";
 import type { WhatsAppConfig } from "../config.ts";
 import type { Integration, RelayContext } from "../context.ts";
@@ -12,7 +12,7 @@ import { storeMedia } from "./media.ts";
 import { pollOutbound } from "./outbound.ts";
 import { clearQr, showQr } from "./qr.ts";
 import { type Session, startSession } from "./session.ts";
-import type { ConnectWhatsApp } from "./socket.ts";
+import type { ConnectWhatsApp, OutgoingFile } from "./socket.ts";
 
 /** What tests replace: the socket (a fake instead of Baileys), the timings. */
 export interface WhatsAppOverrides {
@@ -85,6 +85,7 @@ export async function startWhatsAppIntegration(
     const socket = session.socket;
     if (!socket) throw new Error("the WhatsApp session is not open");
     if (message.kind === "typing") return socket.sendComposing(message.chatJid);
+    if (message.kind === "file") return socket.sendFile(message.chatJid, await downloadOutgoing(message));
     await socket.sendText(
       message.chatJid,
       message.text,
@@ -122,5 +123,30 @@ export async function startWhatsAppIntegration(
       session.stop();
       sqs.destroy();
     },
+  };
+}
+
+/** Longest a file download from the media bucket may take. */
+const FILE_DOWNLOAD_MS = 60_000;
+
+/**
+ * The bytes of a file the worker queued, from its presigned URL in the media bucket (the worker wrote it;
+ * the size it queued is checked). A failure rejects: the message is tried again like a failed send.
+ */
+export async function downloadOutgoing(message: OutboundFile): Promise<OutgoingFile> {
+  const response = await fetch(message.url, { signal: AbortSignal.timeout(FILE_DOWNLOAD_MS) });
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(`the file could not be downloaded from the media bucket: HTTP ${response.status}`);
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.byteLength !== message.size)
+    throw new Error(`the file from the media bucket has ${bytes.byteLength} bytes, not ${message.size}`);
+  return {
+    bytes,
+    mime: message.mime,
+    name: message.name,
+    kind: message.fileKind,
+    ...(message.caption ? { caption: message.caption } : {}),
   };
 }

@@ -40,6 +40,15 @@ export interface Quote {
   readonly text?: string;
 }
 
+/** A file the relay sends, downloaded from the media bucket. */
+export interface OutgoingFile {
+  readonly bytes: Uint8Array;
+  readonly mime: string;
+  readonly name: string;
+  readonly kind: "image" | "audio" | "voice" | "video" | "document";
+  readonly caption?: string | undefined;
+}
+
 export interface WhatsAppSocket {
   /** Sends a text message; rejects when WhatsApp did not take it. */
   sendText(chatJid: string, text: string, quote?: Quote): Promise<void>;
@@ -51,6 +60,8 @@ export interface WhatsAppSocket {
    * did not serve it (after asking the phone to upload it again, where it expired).
    */
   downloadMedia(message: unknown, maxBytes: number): Promise<Uint8Array>;
+  /** Sends a file (an image, a voice note, audio, video, a document); rejects when WhatsApp did not take it. */
+  sendFile(chatJid: string, file: OutgoingFile): Promise<void>;
   /** Closes the connection without logging out. */
   end(): void;
 }

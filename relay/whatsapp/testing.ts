@@ -9,6 +9,7 @@ import {
   type CloseReason,
   type ConnectWhatsApp,
   MediaTooLarge,
+  type OutgoingFile,
   type Quote,
   type WhatsAppEvents,
   type WhatsAppSocket,
@@ -20,7 +21,8 @@ export const FAKE_ME = { id: "4915550000001:7@s.whatsapp.net", lid: "12345678901
 /** Something the relay sent. */
 export type Sent =
   | { kind: "text"; chatJid: string; text: string; quote?: Quote; connection: number }
-  | { kind: "composing"; chatJid: string; connection: number };
+  | { kind: "composing"; chatJid: string; connection: number }
+  | { kind: "file"; chatJid: string; file: OutgoingFile; connection: number };
 
 /** One connection the relay opened. */
 export interface FakeConnection {
@@ -76,6 +78,10 @@ export class FakeWhatsApp {
         if (!bytes) throw new Error(`no media for message ${id}`);
         if (bytes.byteLength > maxBytes) throw new MediaTooLarge(maxBytes);
         return bytes;
+      },
+      async sendFile(chatJid, file) {
+        fake.check(connection);
+        fake.sent.push({ kind: "file", chatJid, file, connection: connection.number });
       },
       end() {
         connection.ended = true;

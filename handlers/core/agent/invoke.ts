@@ -6,6 +6,7 @@ import {
 import type { Envelope } from "../envelope.ts";
 import { AgentError } from "../errors.ts";
 import { lazy } from "../lazy.ts";
+import type { Piece } from "./files.ts";
 import { agentPayload, runtimeUserId } from "./payload.ts";
 import { readAgentText } from "./response.ts";
 
@@ -22,10 +23,10 @@ export interface AgentConfig {
 /** The agent as the worker sees it; the worker picks the runtime session (agent/session-id.ts). */
 export interface Agent {
   /**
-   * Asks the agent in runtime session `session`; yields its answer as it arrives, piece by piece
-   * (response.ts). Iterating throws AgentError when the agent fails, before or during the answer.
+   * Asks the agent in runtime session `session`; yields its answer as it arrives, piece by piece, and the
+   * files it names (response.ts). Iterating throws AgentError when the agent fails, before or during it.
    */
-  stream(envelope: Envelope, session: string, signal?: AbortSignal): AsyncIterable<string>;
+  stream(envelope: Envelope, session: string, signal?: AbortSignal): AsyncIterable<Piece>;
   /** Ends runtime session `session` (after `/new`), freeing what the runtime holds for it. */
   end(session: string): Promise<void>;
 }
@@ -71,7 +72,7 @@ export async function* readBody(
   contentType: string | undefined,
   body: AsyncIterable<Uint8Array> | undefined,
   signal: AbortSignal | undefined,
-): AsyncGenerator<string> {
+): AsyncGenerator<Piece> {
   try {
     yield* readAgentText(contentType, body);
   } catch (error) {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { AgentError } from "../errors.ts";
-import { readAgentResponse, readAgentText } from "./response.ts";
+import type { Piece } from "./files.ts";
+import { readAgentAnswer, readAgentResponse, readAgentText } from "./response.ts";
 import { extractText } from "./shapes.ts";
 
 async function* chunks(...parts: (string | Uint8Array)[]): AsyncIterable<Uint8Array> {
@@ -10,8 +11,8 @@ async function* chunks(...parts: (string | Uint8Array)[]): AsyncIterable<Uint8Ar
 const sse = (body: string) => readAgentResponse("text/event-stream", chunks(body));
 
 /** The pieces the reader yields, in order. */
-async function pieces(type: string, ...parts: string[]): Promise<string[]> {
-  const out: string[] = [];
+async function pieces(type: string, ...parts: string[]): Promise<Piece[]> {
+  const out: Piece[] = [];
   for await (const piece of readAgentText(type, chunks(...parts))) out.push(piece);
   return out;
 }
@@ -157,5 +158,29 @@ describe("errors the agent reports fail the invocation, retryably", () => {
       expect(error).toBeInstanceOf(AgentError);
       expect(error).toMatchObject({ code: "AgentStreamError", retryable: true });
     }
+  });
+});
+
+describe("files the agent names (agent/files.ts)", () => {
+  const file = { url: "https://example.com/a.png", mime: "image/png", name: "a.png" };
+
+  test("a JSON answer: its text, and its attachments beside it", async () => {
+    const body = JSON.stringify({ text: "Here it is.", attachments: [file] });
+    expect(await readAgentAnswer("application/json", chunks(body))).toEqual({
+      text: "Here it is.",
+      files: [file],
+    });
+  });
+
+  test("a stream: text deltas, then an event with only attachments (yielded where it came)", async () => {
+    const body = `data: "Here "\n\ndata: "it is."\n\ndata: ${JSON.stringify({ attachments: [file] })}\n\n`;
+    expect(await pieces("text/event-stream", body)).toEqual(["Here ", "it is.", { files: [file] }]);
+  });
+
+  test("a stream event with text and attachments gives both; a twin of another family gives its files only", async () => {
+    const both = `data: ${JSON.stringify({ text: "Hi", attachments: [file] })}\n\n`;
+    expect(await readAgentAnswer("text/event-stream", chunks(both))).toEqual({ text: "Hi", files: [file] });
+    const twin = `data: {"event":{"contentBlockDelta":{"delta":{"text":"Hi"}}}}\n\ndata: ${JSON.stringify({ text: "Hi", attachments: [file] })}\n\n`;
+    expect(await readAgentAnswer("text/event-stream", chunks(twin))).toEqual({ text: "Hi", files: [file] });
   });
 });

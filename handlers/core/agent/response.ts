@@ -1,6 +1,7 @@
 import { AgentError } from "../errors.ts";
+import type { Piece } from "./files.ts";
 import { readFrames } from "./framing.ts";
-import { type Family, interpret } from "./shapes.ts";
+import { type AgentEvent, type Family, interpret } from "./shapes.ts";
 
 /**
  * Reads an agent's response as it arrives and yields the answer's text, piece by piece (deltas in order).
@@ -11,6 +12,7 @@ import { type Family, interpret } from "./shapes.ts";
  * - text after the model finished a message (a tool call in between) starts a new paragraph, so
  *   "Let me check." and "Found it." do not run together;
  * - snapshots (finished messages, results, a whole JSON body) are the answer only when no delta came;
+ * - files the agent names (`attachments`, agent/files.ts) are yielded as they come, as a {@link Piece};
  * - an error the agent reports mid-answer fails the invocation: a retryable AgentError
  *   (`AgentStreamError`), never text for the user and never a truncated answer taken for a whole one.
  * @throws AgentError when the agent reports an error; the body's own errors (a broken stream) as they are.
@@ -18,14 +20,18 @@ import { type Family, interpret } from "./shapes.ts";
 export async function* readAgentText(
   contentType: string | undefined,
   body: AsyncIterable<Uint8Array> | undefined,
-): AsyncGenerator<string> {
+): AsyncGenerator<Piece> {
   if (!body) return;
   let family: Family | undefined;
   let snapshot: string | undefined;
   let pendingBreak = false;
   let wrote = false;
   for await (const frame of readFrames(contentType, body)) {
-    const event = interpret(frame);
+    let event: AgentEvent = interpret(frame);
+    if (event.type === "files") {
+      yield { files: event.files };
+      event = event.rest;
+    }
     switch (event.type) {
       case "text": {
         family ??= event.family;
@@ -56,12 +62,26 @@ export async function* readAgentText(
   if (family === undefined && snapshot !== undefined) yield snapshot;
 }
 
-/** The whole answer of a response: its text joined. */
+/** The whole answer of a response: its text joined (files named beside it are left out). */
 export async function readAgentResponse(
   contentType: string | undefined,
   body: AsyncIterable<Uint8Array> | undefined,
 ): Promise<string> {
   let text = "";
-  for await (const piece of readAgentText(contentType, body)) text += piece;
+  for await (const piece of readAgentText(contentType, body)) if (typeof piece === "string") text += piece;
   return text;
+}
+
+/** The whole answer of a response: its text and the files it names, unchecked. */
+export async function readAgentAnswer(
+  contentType: string | undefined,
+  body: AsyncIterable<Uint8Array> | undefined,
+): Promise<{ text: string; files: unknown[] }> {
+  let text = "";
+  const files: unknown[] = [];
+  for await (const piece of readAgentText(contentType, body)) {
+    if (typeof piece === "string") text += piece;
+    else files.push(...piece.files);
+  }
+  return { text, files };
 }

@@ -23,6 +23,8 @@ export type AgentEvent =
   | { readonly type: "boundary" }
   | { readonly type: "status"; readonly tool: string | undefined }
   | { readonly type: "error"; readonly message: string }
+  /** The agent sends files (`attachments`, checked later: agent/files.ts); `rest` is what else the value says. */
+  | { readonly type: "files"; readonly files: readonly unknown[]; readonly rest: AgentEvent }
   | { readonly type: "ignore" };
 
 /**
@@ -79,6 +81,15 @@ function wholeBody(body: string): AgentEvent {
   }
   if (isObject(value) && value.error !== undefined && extractText(value) === undefined)
     return { type: "error", message: errorMessage(value.error) };
+  if (isObject(value) && Array.isArray(value.attachments)) {
+    const { attachments, ...rest } = value;
+    const text = extractText(rest);
+    return {
+      type: "files",
+      files: attachments,
+      rest: text === undefined ? IGNORE : { type: "snapshot", text },
+    };
+  }
   return { type: "snapshot", text: extractText(value) ?? body };
 }
 
@@ -124,6 +135,15 @@ function errorMessage(value: unknown): string {
 
 /** An object: the shapes of the frameworks, most specific first. */
 function objectEvent(value: Json): AgentEvent {
+  // Files the agent sends (agent/files.ts), with or without text beside them.
+  if (Array.isArray(value.attachments)) {
+    const { attachments, ...rest } = value;
+    return {
+      type: "files",
+      files: attachments,
+      rest: Object.keys(rest).length === 0 ? IGNORE : objectEvent(rest),
+    };
+  }
   // Python SDK: {"error": "...", "error_type": "...", "message": "An error occurred during streaming"}.
   if (value.error !== undefined && str(value.text) === undefined)
     return { type: "error", message: errorMessage(value.error) };

@@ -49,6 +49,9 @@ function store(): MediaStore & { keys: string[] } {
       keys.push(`${key} ${mime}`);
       return { url: `https://s3.example/${key}`, s3: `s3://b/${key}` };
     },
+    read: async () => {
+      throw new Error("not read here");
+    },
   };
 }
 

@@ -1,3 +1,5 @@
+import { MediaError } from "../errors.ts";
+
 /** Where a stored file is: a presigned HTTPS GET URL and the `s3://bucket/key` URI. */
 export interface Stored {
   readonly url: string;
@@ -19,6 +21,12 @@ export interface MediaStore {
    * undefined for any other URI (another bucket, another prefix), which the worker never hands out.
    */
   presign?(s3: string): Promise<Stored | undefined>;
+  /**
+   * Reads the object an `s3://` URI names, when it is in this bucket (a file the agent sends), at most
+   * `maxBytes`. Throws a MediaError: `not available` (another bucket, no such key), `too large`, or a
+   * retryable `download failed`.
+   */
+  read(uri: string, maxBytes: number): Promise<{ bytes: Uint8Array; mime: string | undefined }>;
 }
 
 /**
@@ -39,6 +47,13 @@ export function s3MediaStore(bucket: string, expiresInSeconds: number): MediaSto
       const { presignedGet } = await import("./s3-client.ts");
       const key = s3.slice(`s3://${bucket}/`.length);
       return { url: await presignedGet(bucket, key, expiresInSeconds), s3 };
+    },
+    async read(uri, maxBytes) {
+      const prefix = `s3://${bucket}/`;
+      if (!uri.startsWith(prefix))
+        throw new MediaError("not available", { retryable: false, detail: "not in the media bucket" });
+      const { getObject } = await import("./s3-client.ts");
+      return getObject(bucket, uri.slice(prefix.length), maxBytes);
     },
   };
 }

@@ -4,10 +4,12 @@ import { allowedUser } from "../access/gate.ts";
 import type { AccessSettings } from "../access/settings.ts";
 import type { AccessStore } from "../access/store.ts";
 import type { ChannelAdapter, Outbox } from "../adapter.ts";
+import type { Piece } from "../agent/files.ts";
 import type { Outcome } from "../batch.ts";
 import { ConfigError, isRetryable } from "../errors.ts";
 import type { SendLedger } from "../ledger.ts";
 import { log } from "../log.ts";
+import type { FileLoader } from "../media/outgoing.ts";
 import { moveToDeadLetter } from "../sqs-client.ts";
 import { deliverOnce } from "../worker/deliver.ts";
 import type { Contacts } from "./contacts.ts";
@@ -18,6 +20,8 @@ export interface OutboundDelivery<Secret, Reply> {
   readonly adapter: ChannelAdapter<Secret, Reply>;
   readonly secret: () => Promise<Secret>;
   readonly outbox: () => Promise<Outbox<Reply>>;
+  /** How the message's files are fetched (core/media/outgoing.ts); absent: they are not sent (logged). */
+  readonly files?: FileLoader;
   readonly ledger: SendLedger;
   /** The access gate's settings and grants (handlers/core/access): who the agent may write to. */
   readonly access: { readonly settings: AccessSettings; readonly store: AccessStore | undefined };
@@ -61,16 +65,15 @@ export async function deliverOutbound<Secret, Reply>(
       });
       return "done";
     }
-    if (message.attachments?.length) {
-      log.warn("outbound.attachments_not_sent", { outboundId: id, count: message.attachments.length });
-    }
     log.info("outbound.received", { outboundId: id, attempt });
     const outbox = await delivery.outbox();
+    // The files go after the text, as parts of the same send-ledger entry (worker/deliver.ts).
+    const files = message.attachments ?? [];
     await deliverOnce(
       delivery.ledger,
       id,
-      async () => message.text,
-      { outbox, reply: reply.output, stream: false },
+      async () => (files.length > 0 ? answerWithFiles(message.text, files) : message.text),
+      { outbox, reply: reply.output, stream: false, ...(delivery.files ? { files: delivery.files } : {}) },
       delivery.deadline,
     );
     log.info("outbound.done", { outboundId: id });
@@ -86,6 +89,12 @@ export async function deliverOutbound<Secret, Reply>(
     });
     return retryable ? "retry" : "done";
   }
+}
+
+/** A text and its files as an answer the agent gives (worker/deliver.ts reads it like one). */
+async function* answerWithFiles(text: string, files: readonly unknown[]): AsyncGenerator<Piece> {
+  yield text;
+  yield { files };
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { AgentFileSchema, MAX_FILES } from "../agent/files.ts";
 import { sha256Hex } from "../crypto.ts";
 import { conversationKey } from "../envelope.ts";
 import { fifoId } from "../queue.ts";
@@ -32,13 +33,8 @@ export const TemplateSchema = v.object({
   parameters: v.optional(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(1024))), []),
 });
 
-/** A file to send with the message; delivered once the channel's outbox sends files (see docs/outbound.md). */
-export const OutboundAttachmentSchema = v.object({
-  url: v.optional(v.pipe(v.string(), v.url())),
-  s3: v.optional(v.pipe(v.string(), v.startsWith("s3://"))),
-  mime: v.optional(v.string()),
-  name: v.optional(v.string()),
-});
+/** A file to send after the text: the same shape as a file of the agent's answer (docs/agent-contract.md). */
+export const OutboundAttachmentSchema = AgentFileSchema;
 
 /** Longest text an outbound message may carry (the send ledger keeps up to ~300 KB per reply). */
 export const MAX_OUTBOUND_TEXT = 100_000;
@@ -49,11 +45,14 @@ export const OutboundMessageSchema = v.pipe(
     conversation: Id,
     thread: v.optional(Id),
     text: v.pipe(v.string(), v.maxLength(MAX_OUTBOUND_TEXT)),
-    attachments: v.optional(v.array(OutboundAttachmentSchema)),
+    attachments: v.optional(v.pipe(v.array(OutboundAttachmentSchema), v.maxLength(MAX_FILES))),
     idempotencyKey: Id,
     template: v.optional(TemplateSchema),
   }),
-  v.check((m) => m.text.trim() !== "" || m.template !== undefined, "text is empty"),
+  v.check(
+    (m) => m.text.trim() !== "" || m.template !== undefined || (m.attachments?.length ?? 0) > 0,
+    "text is empty",
+  ),
 );
 
 export type OutboundMessage = v.InferOutput<typeof OutboundMessageSchema>;

@@ -1,4 +1,5 @@
 import type { Outbox, Part, Ref, Streaming } from "../adapter.ts";
+import type { Piece } from "../agent/files.ts";
 import { OutOfTimeError } from "../budget.ts";
 import { PlatformError } from "../errors.ts";
 import { log } from "../log.ts";
@@ -29,6 +30,8 @@ import { START, viewOf } from "./view.ts";
 export interface Streamed {
   /** The whole answer. */
   readonly text: string;
+  /** The files the agent named (agent/files.ts, unchecked): sent once the text is final. */
+  readonly files: readonly unknown[];
   /** Where the stream's posted parts are, by index. */
   readonly refs: readonly (Ref | undefined)[];
   /** The text each part shows now (no edit needed where it is final). */
@@ -74,7 +77,7 @@ class Signal {
 
 /** Streams `pieces` (the agent's answer as it arrives) to the reply; resolves once the agent is done. */
 export async function streamAnswer<Reply>(
-  pieces: AsyncIterable<string>,
+  pieces: AsyncIterable<Piece>,
   outbox: Outbox<Reply>,
   reply: Reply,
   options: LiveOptions,
@@ -88,6 +91,7 @@ export async function streamAnswer<Reply>(
   let streaming = pick(outbox, options.streaming);
   let { mode, everyMs } = streaming;
   let source = "";
+  const files: unknown[] = [];
   let firstText: number | undefined;
   let done = false;
   let failure: { error: unknown } | undefined;
@@ -96,6 +100,10 @@ export async function streamAnswer<Reply>(
   const reading = (async () => {
     try {
       for await (const piece of pieces) {
+        if (typeof piece !== "string") {
+          files.push(...piece.files);
+          continue;
+        }
         source += piece;
         firstText ??= Date.now();
         signal.wake();
@@ -208,7 +216,7 @@ export async function streamAnswer<Reply>(
   }
   await reading;
   if (failure) throw failure.error;
-  return { text: source, refs, shown, inFlight };
+  return { text: source, files, refs, shown, inFlight };
 
   /** Shows the draft again, unchanged, so it does not expire while the agent is silent (a tool call). */
   async function refresh() {

@@ -1,8 +1,10 @@
-import type { Button, Outbox, Part, Ref } from "../adapter.ts";
+import type { Button, FilePart, Outbox, Part, Ref } from "../adapter.ts";
+import type { AgentFile } from "../agent/files.ts";
 import { OutOfTimeError } from "../budget.ts";
-import { PlatformError } from "../errors.ts";
+import { isRetryable, MediaError, PlatformError } from "../errors.ts";
 import type { LedgerEntry, SendLedger } from "../ledger.ts";
 import { log } from "../log.ts";
+import type { FileLoader } from "../media/outgoing.ts";
 import { notices } from "../notices.ts";
 import { retryWhenRateLimited } from "../rate-limit.ts";
 import { renderChunks } from "../text/split.ts";
@@ -85,6 +87,8 @@ export interface SendOptions {
   readonly shown?: readonly (string | undefined)[];
   /** Buttons under the last part, where the platform has buttons (elsewhere the text says the commands). */
   readonly buttons?: readonly Button[];
+  /** Files sent after the text, each one part (agent/files.ts), and how to fetch them. */
+  readonly files?: { readonly list: readonly AgentFile[]; readonly load: FileLoader };
 }
 
 /** The messages `markdown` makes on a platform; never none (the "no answer" notice then). */
@@ -109,7 +113,9 @@ export async function sendAnswer<Reply>(
 ): Promise<void> {
   const { deadline, key, record = noRecord, progress = { delivered: 0 }, shown = [], buttons } = options;
   const refs = progress.refs ?? [];
-  const texts = renderParts(outbox, markdown);
+  const files = options.files?.list ?? [];
+  // Files alone are an answer: no "no answer" notice before them.
+  const texts = files.length > 0 && markdown.trim() === "" ? [] : renderParts(outbox, markdown);
   const call = <T>(work: () => Promise<T>) => retryWhenRateLimited(work, deadline);
   for (const [index, text] of texts.entries()) {
     if (index < progress.delivered) continue;
@@ -139,8 +145,119 @@ export async function sendAnswer<Reply>(
     }
     await record.delivered(index + 1);
   }
+  if (options.files)
+    await sendFiles(outbox, reply, texts.length, options.files, { deadline, key, record, progress });
   await removeBeyond(outbox, reply, refs, texts.length);
   await record.complete();
+}
+
+/**
+ * The answer's files, parts `first`… of the reply, each recorded like a text part (in flight, delivered),
+ * so a redelivery sends none twice and an answer cut short resumes at its first file not sent. A file is
+ * fetched before it is recorded in flight; one that cannot be had (refused, too large, not valid) is
+ * said in its place as a short text part; one that failed for now fails the reply (the message retries).
+ * A file in flight with an unknown outcome is sent again unless the platform confirmed it.
+ */
+async function sendFiles<Reply>(
+  outbox: Outbox<Reply>,
+  reply: Reply,
+  first: number,
+  files: NonNullable<SendOptions["files"]>,
+  options: Pick<SendOptions, "deadline" | "key"> & { record: ReplyRecord; progress: Progress },
+): Promise<void> {
+  const { deadline, key, record, progress } = options;
+  const call = <T>(work: () => Promise<T>) => retryWhenRateLimited(work, deadline);
+  for (const [i, file] of files.list.entries()) {
+    const index = first + i;
+    if (index < progress.delivered) continue;
+    if (
+      progress.inFlight?.index === index &&
+      (await fileIsThere(outbox, index, key, progress, record, deadline))
+    ) {
+      await record.delivered(index + 1);
+      continue;
+    }
+    const sent = await sendableFile(files, file, index, key);
+    const text = typeof sent === "string" ? sent : undefined;
+    await record.sending(index);
+    try {
+      if (text !== undefined) {
+        const rendered = renderParts(outbox, text)[0] ?? text;
+        await call(() => outbox.post(reply, { index, text: rendered, key }));
+      } else {
+        const part = sent as FilePart;
+        const upload = outbox.file?.bind(outbox);
+        if (upload) {
+          await call(() => upload(reply, part)).catch(async (error: unknown) => {
+            // The platform will never take this file (a type or size it refuses, a scope the app lacks): said
+            // in its place, the rest of the answer goes on.
+            if (!(error instanceof PlatformError) || isRetryable(error)) throw error;
+            log.warn("reply.file_refused", { envelopeId: key, chunk: index, reason: error.reason });
+            const note =
+              renderParts(outbox, `(${part.name}: not sent, the platform refused it)`)[0] ?? part.name;
+            await call(() => outbox.post(reply, { index, text: note, key }));
+          });
+        } else {
+          const named = renderParts(outbox, fileNote(file, part.name))[0] ?? part.name;
+          await call(() => outbox.post(reply, { index, text: named, key }));
+        }
+      }
+    } catch (error) {
+      if (sentNothing(error)) await record.delivered(index);
+      throw error;
+    }
+    await record.delivered(index + 1);
+  }
+}
+
+/**
+ * Whether the file an earlier attempt left in flight is on the platform: confirmed by a delivery status
+ * (Outbox.confirms), else unknown (no platform can look a file up): sent again, a file twice rather than none.
+ */
+async function fileIsThere<Reply>(
+  outbox: Outbox<Reply>,
+  index: number,
+  key: string | undefined,
+  progress: Progress,
+  record: ReplyRecord,
+  deadline: number,
+): Promise<boolean> {
+  let found: boolean | undefined;
+  if (progress.seen?.includes(index)) found = true;
+  else if (outbox.confirms?.({ index, text: "", key })) {
+    const since = progress.inFlight?.since ?? 0;
+    found = await awaitStatus(async () => (await record.seen()).includes(index), since, deadline);
+  }
+  log.warn("send.uncertain", { key, chunk: index, file: true, found: found ?? "cannot tell" });
+  return found === true;
+}
+
+/** The file ready to upload, or the short text said in its place when it cannot be had. */
+async function sendableFile(
+  files: NonNullable<SendOptions["files"]>,
+  file: AgentFile,
+  index: number,
+  key: string | undefined,
+): Promise<FilePart | string> {
+  try {
+    const loaded = await files.load(file);
+    log.info("reply.file", {
+      envelopeId: key,
+      chunk: index,
+      kind: loaded.kind,
+      bytes: loaded.bytes.byteLength,
+    });
+    return { index, key, ...loaded };
+  } catch (error) {
+    if (!(error instanceof MediaError) || error.retryable) throw error;
+    log.warn("reply.file_refused", { envelopeId: key, chunk: index, reason: error.reason, err: error });
+    return `(${file.name ?? "a file"}: not sent, ${error.reason === "not available" ? "it could not be fetched" : error.reason})`;
+  }
+}
+
+/** A file named in text, for a channel that cannot upload. */
+function fileNote(file: AgentFile, name: string): string {
+  return file.url ? `[${name}](${file.url})` : `(${name})`;
 }
 
 /** Whether the part an earlier attempt left in flight is on the platform (false: post it again). */

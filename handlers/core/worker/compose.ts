@@ -1,5 +1,6 @@
 import type { AccessContext } from "../access/context.ts";
 import { admit, capInvocation } from "../access/gate.ts";
+import type { Piece } from "../agent/files.ts";
 import type { Agent } from "../agent/invoke.ts";
 import {
   type SessionKeyPart,
@@ -34,8 +35,11 @@ export interface Composer {
   readonly deadline: number;
 }
 
-/** What to say: a text, or the agent's answer as it arrives (pieces of Markdown, in order). */
-export type Answer = string | AsyncIterable<string>;
+/**
+ * What to say: a text, or the agent's answer as it arrives (pieces of Markdown, in order, and the files it
+ * names: agent/files.ts).
+ */
+export type Answer = string | AsyncIterable<Piece>;
 
 /**
  * Step 2: what to say to a message (or a burst of them: one sender's messages in one conversation within
@@ -124,7 +128,7 @@ async function* askAgent(
   message: Received<unknown>,
   composer: Composer,
   policy: SessionPolicy,
-): AsyncGenerator<string> {
+): AsyncGenerator<Piece> {
   const { envelope, id } = message;
   const started = Date.now();
   const stopTyping = composer.typing();
@@ -145,6 +149,12 @@ async function* askAgent(
     const session = sessionId(envelope, await composer.sessions.current(scope), policy);
     const asked = { ...envelope, attachments };
     for await (const piece of composer.agent.stream(asked, session, AbortSignal.timeout(agentMs))) {
+      if (typeof piece !== "string") {
+        // Files alone are an answer too.
+        blank &&= piece.files.length === 0;
+        yield piece;
+        continue;
+      }
       if (chars === 0) log.info("agent.first_text", { envelopeId: id, agentMs: Date.now() - started });
       chars += piece.length;
       blank &&= piece.trim() === "";
@@ -164,7 +174,7 @@ async function* askAgent(
  * deploys the bot, counts toward it but is not stopped by it, like an admin), and nobody is recorded as
  * having talked in the conversation (the schedule is no user).
  */
-export async function* askScheduled(message: Received<unknown>, composer: Composer): AsyncGenerator<string> {
+export async function* askScheduled(message: Received<unknown>, composer: Composer): AsyncGenerator<Piece> {
   await capInvocation(message, true, composer.access);
   const policy = await composer.sessionPolicy();
   yield* askAgent(message, { ...composer, contacts: noContacts }, policy);

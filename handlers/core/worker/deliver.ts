@@ -1,6 +1,8 @@
 import type { Button, Outbox } from "../adapter.ts";
+import { type AgentFile, finalAnswer } from "../agent/files.ts";
 import type { LedgerEntry, SendLedger } from "../ledger.ts";
 import { log } from "../log.ts";
+import type { FileLoader } from "../media/outgoing.ts";
 import { streamAnswer } from "../reply/live.ts";
 import { type Progress, progressOf, recordOf, sendAnswer } from "../reply/send.ts";
 import type { Answer } from "./compose.ts";
@@ -11,6 +13,8 @@ export interface Destination<Reply> {
   readonly reply: Reply;
   /** Whether an answer may show while the agent writes it (STREAM_REPLIES), where the outbox can. */
   readonly stream: boolean;
+  /** How the files of an answer are fetched (core/media/outgoing.ts); absent: files are not sent. */
+  readonly files?: FileLoader;
 }
 
 /** A burst's other messages and the ledger entry of its first, when the caller read it already. */
@@ -56,19 +60,33 @@ export async function deliverOnce<Reply>(
   if (entry?.text !== undefined) {
     log.info("message.resumed", { envelopeId: id, delivered: entry.delivered });
     await Promise.all(members.map((member) => ledger.complete(member)));
-    return sendAnswer(to.outbox, to.reply, entry.text, { deadline, key: id, record, progress, buttons });
+    const files = filesOf(to, entry.files ?? []);
+    return sendAnswer(to.outbox, to.reply, entry.text, {
+      deadline,
+      key: id,
+      record,
+      progress,
+      buttons,
+      files,
+    });
   }
   if (progress.refs?.length) log.info("message.restreamed", { envelopeId: id, parts: progress.refs.length });
   const answer = await compose();
   if (answer === undefined) return;
   let text: string;
+  let named: readonly unknown[] = [];
   let shown: readonly (string | undefined)[] = [];
   const streaming = to.stream && typeof answer !== "string" ? to.outbox.streaming?.(to.reply) : undefined;
   if (typeof answer === "string") {
     text = answer;
   } else if (streaming === undefined) {
     text = "";
-    for await (const piece of answer) text += piece;
+    const files: unknown[] = [];
+    for await (const piece of answer) {
+      if (typeof piece === "string") text += piece;
+      else files.push(...piece.files);
+    }
+    named = files;
   } else {
     const streamed = await streamAnswer(answer, to.outbox, to.reply, {
       streaming,
@@ -77,9 +95,31 @@ export async function deliverOnce<Reply>(
       progress,
     });
     ({ text, shown } = streamed);
+    named = streamed.files;
     progress = { ...progress, refs: streamed.refs, inFlight: streamed.inFlight ?? progress.inFlight };
   }
-  await ledger.answered(id, text, 1 + members.length);
+  // The text is final: Markdown images and the files the agent named become parts after it.
+  const final = typeof answer === "string" ? { text, files: [] } : finalAnswer(text, named, id);
+  await ledger.answered(id, final.text, 1 + members.length, final.files);
   await Promise.all(members.map((member) => ledger.complete(member)));
-  return sendAnswer(to.outbox, to.reply, text, { deadline, key: id, record, progress, shown, buttons });
+  const files = filesOf(to, final.files);
+  return sendAnswer(to.outbox, to.reply, final.text, {
+    deadline,
+    key: id,
+    record,
+    progress,
+    shown,
+    buttons,
+    files,
+  });
+}
+
+/** The files to send with an answer, where the destination can fetch them. */
+function filesOf<Reply>(to: Destination<Reply>, list: readonly AgentFile[]) {
+  if (list.length === 0) return undefined;
+  if (!to.files) {
+    log.warn("reply.files_not_sent", { count: list.length, reason: "no file loader" });
+    return undefined;
+  }
+  return { list, load: to.files };
 }

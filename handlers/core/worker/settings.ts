@@ -83,7 +83,8 @@ export function readWorkerSettings(channel: string): WorkerSettings {
 /** Defaults of the media limits, as the modules' (modules/lib/variables.ts). */
 const MEDIA_DEFAULTS = { maxBytes: 20 * 1024 * 1024, maxCount: 10, urlSeconds: 900 } as const;
 
-function readMedia(): MediaSettings {
+/** The media settings from the environment (MEDIA_BUCKET, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MEDIA_URL_SECONDS). */
+export function readMedia(): MediaSettings {
   const bucket = process.env.MEDIA_BUCKET?.trim();
   const urlSeconds = intEnv("MEDIA_URL_SECONDS", MEDIA_DEFAULTS.urlSeconds, 60, 43_200);
   return {
