@@ -56,12 +56,12 @@ export const ASSUMPTIONS = {
   platformCallsPerMessage: 2,
   /**
    * Send-ledger DynamoDB calls per message of one part (reads: the envelope's entry, the conversation's
-   * session; writes: answered, part in flight, part delivered, complete) and their capacity units: a
-   * write costs the larger item it sees, ~2 KB while the answer is kept (2 WRU each); a strongly
-   * consistent read of a small item 1 RRU.
+   * session; writes: answered, part in flight, complete — which records the last part's delivery, one
+   * write less since issue 21) and their capacity units: a write costs the larger item it sees, ~2 KB
+   * while the answer is kept (2 WRU each); a strongly consistent read of a small item 1 RRU.
    */
-  ledgerCallsPerMessage: 6,
-  ledgerWru: 8,
+  ledgerCallsPerMessage: 5,
+  ledgerWru: 6,
   ledgerRru: 2,
   /** WhatsApp's ingress records each confirming status (sent, delivered, read) of a part: 1 WRU each. */
   ledgerWruPerCallback: { whatsapp: 1 } as Record<string, number>,

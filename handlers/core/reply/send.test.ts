@@ -58,7 +58,21 @@ test("each part recorded in flight before it is posted and delivered after; deli
   const { record, events } = recorder();
   await send(outbox, record, { delivered: 1 });
   expect(calls).toEqual(["post 1 second part", "post 2 third part"]);
-  expect(events).toEqual(["sending 1", "delivered 2", "sending 2", "delivered 3", "complete"]);
+  // The last part's delivery is recorded by "complete", which follows it directly (one write less).
+  expect(events).toEqual(["sending 1", "delivered 2", "sending 2", "complete"]);
+});
+
+test("the last part's delivery is recorded on its own when posted parts beyond the answer are removed after it", async () => {
+  const { outbox, calls } = platform();
+  const { record, events } = recorder();
+  // An earlier, longer answer left four messages; this one has three parts, the last not yet posted.
+  await sendAnswer(outbox, {}, THREE, {
+    deadline: Date.now() + 10_000,
+    record,
+    progress: { delivered: 2, refs: ["m0", "m1", undefined, "m3"] },
+  });
+  expect(calls).toEqual(["post 2 third part", "remove m3"]);
+  expect(events).toEqual(["sending 2", "delivered 3", "complete"]);
 });
 
 test("a part left in flight: found on the platform → not posted again; not there or cannot tell → posted again", async () => {

@@ -99,7 +99,8 @@ export function renderParts(outbox: Pick<Outbox<unknown>, "render" | "limit">, m
  * a part a stream posted is edited to its final text (where it differs); the rest are posted in order,
  * each recorded in flight before and delivered after. A part an earlier attempt left in flight is looked
  * up first where the platform can tell (Outbox.lookup, Outbox.confirms); where it cannot, it is posted
- * again. Posted parts beyond the answer's end (a longer earlier answer) are removed; then it is complete.
+ * again. Posted parts beyond the answer's end (a longer earlier answer) are removed; then it is complete
+ * (which records the last part's delivery).
  */
 export async function sendAnswer<Reply>(
   outbox: Outbox<Reply>,
@@ -111,6 +112,13 @@ export async function sendAnswer<Reply>(
   const refs = progress.refs ?? [];
   const texts = renderParts(outbox, markdown);
   const call = <T>(work: () => Promise<T>) => retryWhenRateLimited(work, deadline);
+  // The last part's "delivered" is left to "complete", which clears the in-flight mark too, when the
+  // two would follow each other (no posted part beyond the answer's end to remove in between): a crash
+  // between the post and the record leaves the same entry either way, and a message costs one
+  // DynamoDB write less (issue 21).
+  const nothingBeyond = refs.length <= texts.length;
+  const recordDelivered = (count: number) =>
+    count === texts.length && nothingBeyond ? Promise.resolve() : record.delivered(count);
   for (const [index, text] of texts.entries()) {
     if (index < progress.delivered) continue;
     const last = index === texts.length - 1;
@@ -126,7 +134,7 @@ export async function sendAnswer<Reply>(
       progress.inFlight?.index === index &&
       (await isThere(outbox, reply, part, progress, record, deadline))
     ) {
-      await record.delivered(index + 1);
+      await recordDelivered(index + 1);
       continue;
     }
     await record.sending(index);
@@ -137,7 +145,7 @@ export async function sendAnswer<Reply>(
       if (sentNothing(error)) await record.delivered(index);
       throw error;
     }
-    await record.delivered(index + 1);
+    await recordDelivered(index + 1);
   }
   await removeBeyond(outbox, reply, refs, texts.length);
   await record.complete();
