@@ -47,8 +47,8 @@ let credentialSource: () => Promise<Credentials> = async () => environmentCreden
 
 /**
  * Has every later call sign with the credentials `source` resolves, for a process whose credentials are
- * not in its environment: the relay gives the SDK's default chain (`defaultProvider()`), which reads its
- * ECS task role's and refreshes them before they expire.
+ * not in its environment: the relay gives an SDK client's default chain (`config.credentials`), which reads
+ * its ECS task role's and refreshes them before they expire.
  */
 export function useCredentials(source: () => Promise<Credentials>): void {
   credentialSource = source;
