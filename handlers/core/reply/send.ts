@@ -25,8 +25,11 @@ export interface ReplyRecord {
   posted(refs: readonly (Ref | undefined)[]): Promise<void>;
   /** Parts the platform confirmed, read anew (a delivery status recorded by the ingress). */
   seen(): Promise<readonly number[]>;
-  /** The whole answer is out. */
-  complete(): Promise<void>;
+  /**
+   * The whole answer is out; `delivered`, when given, is its part count, recorded with the completion
+   * (the last part's delivery, which then needs no write of its own).
+   */
+  complete(delivered?: number): Promise<void>;
 }
 
 /** No ledger: nothing recorded, nothing known. */
@@ -50,7 +53,7 @@ export function recordOf(ledger: SendLedger, id: string): ReplyRecord {
     delivered: (count) => record("delivered", ledger.delivered(id, count)),
     posted: (refs) => record("posted", ledger.posted(id, refs)),
     seen: async () => (await ledger.get(id))?.seen ?? [],
-    complete: () => record("complete", ledger.complete(id)),
+    complete: (delivered) => record("complete", ledger.complete(id, delivered)),
   };
 }
 
@@ -100,7 +103,7 @@ export function renderParts(outbox: Pick<Outbox<unknown>, "render" | "limit">, m
  * each recorded in flight before and delivered after. A part an earlier attempt left in flight is looked
  * up first where the platform can tell (Outbox.lookup, Outbox.confirms); where it cannot, it is posted
  * again. Posted parts beyond the answer's end (a longer earlier answer) are removed; then it is complete
- * (which records the last part's delivery).
+ * (recorded with the count of its parts).
  */
 export async function sendAnswer<Reply>(
   outbox: Outbox<Reply>,
@@ -112,9 +115,9 @@ export async function sendAnswer<Reply>(
   const refs = progress.refs ?? [];
   const texts = renderParts(outbox, markdown);
   const call = <T>(work: () => Promise<T>) => retryWhenRateLimited(work, deadline);
-  // The last part's "delivered" is left to "complete", which clears the in-flight mark too, when the
-  // two would follow each other (no posted part beyond the answer's end to remove in between): a crash
-  // between the post and the record leaves the same entry either way, and a message costs one
+  // The last part's delivery is recorded with the completion, which clears the in-flight mark too,
+  // when the two would follow each other (no posted part beyond the answer's end to remove in between):
+  // a crash between the post and the record leaves the same entry either way, and a message costs one
   // DynamoDB write less (issue 21).
   const nothingBeyond = refs.length <= texts.length;
   const recordDelivered = (count: number) =>
@@ -148,7 +151,7 @@ export async function sendAnswer<Reply>(
     await recordDelivered(index + 1);
   }
   await removeBeyond(outbox, reply, refs, texts.length);
-  await record.complete();
+  await record.complete(texts.length);
 }
 
 /** Whether the part an earlier attempt left in flight is on the platform (false: post it again). */
