@@ -55,13 +55,15 @@ export const ASSUMPTIONS = {
   /** Platform API calls per message: typing indicator and the reply. */
   platformCallsPerMessage: 2,
   /**
-   * Send-ledger DynamoDB calls per message of one part (reads: the envelope's entry, the conversation's
-   * session; writes: answered, part in flight, part delivered, complete) and their capacity units: a
-   * write costs the larger item it sees, ~2 KB while the answer is kept (2 WRU each); a strongly
-   * consistent read of a small item 1 RRU.
+   * The relay's table (LEDGER_TABLE) per message of one part, as counted at a DynamoDB fake in front of
+   * the Telegram worker bundle (issue 21, 2026-12-02): 2 GetItem (the envelope's ledger entry, the
+   * conversation's session) and 4 UpdateItem (the contact: who last wrote; answered; part in flight;
+   * complete, which records the last part's delivery since issue 21). Capacity units: a ledger write
+   * costs the larger item it sees, ~2 KB while the answer is kept (2 WRU each), the contact's 1 WRU; a
+   * strongly consistent read of a small item 1 RRU.
    */
   ledgerCallsPerMessage: 6,
-  ledgerWru: 8,
+  ledgerWru: 7,
   ledgerRru: 2,
   /** WhatsApp's ingress records each confirming status (sent, delivered, read) of a part: 1 WRU each. */
   ledgerWruPerCallback: { whatsapp: 1 } as Record<string, number>,

@@ -34,7 +34,7 @@ const settings = {
   pipelineConcurrency: 16,
   pipelinePollers: 10,
   pipelineBatch: 1,
-  workerSizesMb: quick ? "128,512" : "128,192,256,512",
+  workerSizesMb: quick ? "128,192,512" : "128,160,192,256,512",
   workerSizeMessages: quick ? 2 : 4,
   agentSeconds: 5,
   relayIdleSeconds: quick ? 2 : 5,

@@ -2,7 +2,7 @@
  * The README's cost table and its per-message line, generated from the same cost model and run as
  * BENCHMARKS.md's cost section, between `<!-- cost:begin -->` and `<!-- cost:end -->` in README.md.
  */
-
+import { DEFAULTS } from "../modules/lib/variables.ts";
 import { examples, monthlyCost } from "./cost.ts";
 import { costFigures, dollars } from "./cost-report.ts";
 import { table } from "./lib/markdown.ts";
@@ -47,7 +47,7 @@ export function readmeCost(r: RunResults): string {
     BEGIN,
     table(["example", "0 messages", "1,000 messages", "1,000,000 messages"], rows),
     "",
-    `- **Per message, the worker waiting for the agent is the largest line**: its default 256 MB × the agent's answer time, ${dollars(worker)} per million messages at ${r.workerSizes.agentSeconds} s (\`worker_memory_mb\`; BENCHMARKS.md shows what each size costs and how long a message takes at its CPU share). Everything else adds up to ${dollars(restTotal)} per million: ${rest.map(([service, value]) => `${service} ${dollars(value)}`).join(", ")}.`,
+    `- **Per message, the worker waiting for the agent is the largest line**: its default ${DEFAULTS.workerMemoryMb} MB × the agent's answer time, ${dollars(worker)} per million messages at ${r.workerSizes.agentSeconds} s (\`worker_memory_mb\`; BENCHMARKS.md shows what each size costs and how long a message takes at its CPU share). Everything else adds up to ${dollars(restTotal)} per million: ${rest.map(([service, value]) => `${service} ${dollars(value)}`).join(", ")}.`,
     END,
   ].join("\n");
 }

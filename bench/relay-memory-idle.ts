@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { awsTestEnv } from "../emulators/aws-env.ts";
 import { DEFAULT_DISCORD_TOKEN, startDiscordGateway } from "../emulators/discord-gateway.ts";
 import { startSqs } from "../emulators/sqs.ts";
-import { buildRelay } from "../relay/build.ts";
+import { buildRelay, RUNTIME } from "../relay/build.ts";
 
 const root = join(import.meta.dir, "..");
 const runs = Number(process.argv[2] ?? 5);
@@ -27,9 +27,9 @@ const bundle = await buildRelay(dist);
 const contenders: Record<string, { command: string[]; env?: Record<string, string> }> = {
   "relay from source (bun relay/main.ts)": { command: ["bun", "relay/main.ts"] },
   // As the image runs it with modules/relay's environment: the bundle, --smol, the state bucket.
-  "relay as deployed (bundle, --smol, STATE_BUCKET)": {
-    command: ["bun", "--smol", bundle],
-    env: { STATE_BUCKET: BUCKET },
+  "relay as deployed (bundle, --smol, no JIT, STATE_BUCKET)": {
+    command: ["bun", ...RUNTIME.flags, bundle],
+    env: { ...RUNTIME.env, STATE_BUCKET: BUCKET },
   },
   "discord.js Client (bun)": { command: ["bun", "bench/relay-memory-discordjs.mjs"] },
   "discord.js Client (node)": { command: ["node", "bench/relay-memory-discordjs.mjs"] },

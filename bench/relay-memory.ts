@@ -14,7 +14,7 @@ import { awsTestEnv } from "../emulators/aws-env.ts";
 import { DEFAULT_DISCORD_TOKEN, startDiscordGateway } from "../emulators/discord-gateway.ts";
 import { messageCreate } from "../emulators/discord-interactions.ts";
 import type { LocalSqs } from "../emulators/sqs.ts";
-import { buildRelay } from "../relay/build.ts";
+import { buildRelay, RUNTIME } from "../relay/build.ts";
 import { bundleEntry, outRoot, root } from "./lib/build.ts";
 import { lambdaBaseEnv, nodeBinary, nodeVersion } from "./lib/node.ts";
 import { type Summary, summarize } from "./lib/stats.ts";
@@ -192,10 +192,10 @@ export async function measureRelayMemory(sqs: LocalSqs, options: MemoryOptions):
     "discordjs.mjs",
   );
   const source = join(root, "relay", "main.ts");
-  // As relay/Dockerfile runs it: the bundle relay/build.ts makes, under `bun --smol`.
+  // As relay/Dockerfile runs it: the bundle relay/build.ts makes, with its flags and environment (RUNTIME).
   const deployed = await buildRelay(join(outRoot, "relay"));
   sqs.server.createBucket(STATE_BUCKET_NAME);
-  const relay = (name: string, args: string[], extra: Record<string, string> = {}): Contender => ({
+  const relay = (name: string, args: readonly string[], extra: Record<string, string> = {}): Contender => ({
     name,
     runtime: `Bun ${Bun.version}`,
     spawn: (env, apiUrl) =>
@@ -231,9 +231,14 @@ export async function measureRelayMemory(sqs: LocalSqs, options: MemoryOptions):
   });
   const contenders: Contender[] = [
     relay("relay, `bun relay/main.ts`", [source]),
-    relay("relay as deployed (its bundle, `bun --smol`, STATE_BUCKET)", ["--smol", deployed], {
-      STATE_BUCKET: STATE_BUCKET_NAME,
-    }),
+    relay(
+      "relay as deployed (its bundle, `bun --smol`, no JIT, STATE_BUCKET)",
+      [...RUNTIME.flags, deployed],
+      {
+        ...RUNTIME.env,
+        STATE_BUCKET: STATE_BUCKET_NAME,
+      },
+    ),
     discordJs(`Node ${node}`, nodeBinary()),
     discordJs(`Bun ${Bun.version}`, "bun"),
   ];

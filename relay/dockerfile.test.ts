@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { RUNTIME } from "./build.ts";
 
 const dockerfile = await Bun.file(join(import.meta.dir, "Dockerfile")).text();
 const pkg = (await Bun.file(join(import.meta.dir, "..", "package.json")).json()) as {
@@ -23,6 +24,14 @@ describe("relay/Dockerfile", () => {
   test("the install is frozen to the lockfile; the health check is the bundled one", () => {
     expect(dockerfile).toMatch(/^RUN bun install --production --frozen-lockfile --ignore-scripts$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .* CMD \["bun", "dist\/healthcheck\.js"\]$/m);
+  });
+
+  test("the bundle runs as relay/build.ts RUNTIME says (the bench and the process e2e run it so)", () => {
+    const env = dockerfile.match(/^ENV (.+)$/m)?.[1]?.split(/\s+/) ?? [];
+    for (const [name, value] of Object.entries(RUNTIME.env)) expect(env).toContain(`${name}=${value}`);
+    expect(dockerfile).toMatch(/^CMD (.+)$/m);
+    const cmd = JSON.parse(dockerfile.match(/^CMD (.+)$/m)?.[1] ?? "[]");
+    expect(cmd).toEqual(["bun", ...RUNTIME.flags, "dist/main.js"]);
   });
 });
 

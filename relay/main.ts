@@ -2,9 +2,17 @@
  * The always-on relay (Bun): Discord gateway chat and WhatsApp personal → the channels' SQS queues,
  * and WhatsApp replies from the outbound queue → WhatsApp. Configuration: relay/README.md.
  */
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { useCredentials } from "../handlers/core/aws/call.ts";
 import { log } from "../handlers/core/log.ts";
 import { readRelayConfig } from "./config.ts";
 import { startRelay } from "./start.ts";
+
+// The relay's lean AWS calls (its SQS enqueue, relay/enqueue.ts) sign with the SDK's default credential
+// chain, as an SDK client resolves it (memoized, refreshed before expiry): the ECS task role on AWS. The
+// client itself sends nothing.
+const { credentials } = new SQSClient({}).config;
+useCredentials(() => credentials());
 
 process.on("unhandledRejection", (err) => log.error("relay.unhandled", { err }));
 

@@ -1,5 +1,6 @@
 /**
- * The relay as a process, as the container runs it (the bundle from relay/build.ts, `bun --smol`):
+ * The relay as a process, as the container runs it (the bundle from relay/build.ts, with its RUNTIME flags
+ * and environment: `bun --smol`, no JIT):
  * configuration from the environment, health on PORT, and SIGTERM → no new events, in-flight enqueues
  * finish, the Discord session handed on through the state bucket, exit 0.
  */
@@ -15,7 +16,7 @@ import {
   startDiscordGateway,
 } from "../emulators/discord-gateway.ts";
 import { type FifoPair, type LocalSqs, startSqs } from "../emulators/sqs.ts";
-import { buildRelay } from "../relay/build.ts";
+import { buildRelay, RUNTIME } from "../relay/build.ts";
 import { envelopesOn, eventually, type FlakyProxy, startFlakyProxy } from "../relay/testing.ts";
 
 let sqs: LocalSqs;
@@ -70,8 +71,9 @@ test("SIGTERM: the enqueue in flight finishes, the session is handed on, exit 0 
       DISCORD_BOT_TOKEN: DEFAULT_DISCORD_TOKEN,
       DISCORD_QUEUE_URL: proxy.url + new URL(queue.queueUrl).pathname,
       DISCORD_API_URL: gateway.apiUrl,
+      ...RUNTIME.env,
     },
-    ["bun", "--smol", bundle],
+    ["bun", ...RUNTIME.flags, bundle],
   );
   const health = () =>
     fetch(`http://127.0.0.1:${port}/health`)

@@ -46,8 +46,11 @@ export interface SendLedger {
    * flight knows it arrived. Nothing is recorded for an envelope the ledger does not know.
    */
   seen(envelopeId: string, index: number): Promise<void>;
-  /** The whole reply is delivered: forget the text, remember that it was sent. */
-  complete(envelopeId: string): Promise<void>;
+  /**
+   * The whole reply is delivered: forget the text, remember that it was sent; with `delivered`, the
+   * count of its parts too (the last part's delivery and the completion in one write).
+   */
+  complete(envelopeId: string, delivered?: number): Promise<void>;
 }
 
 export interface LedgerEntry {
@@ -149,11 +152,15 @@ export function dynamoLedger(tableName: string): SendLedger {
         if (!(error instanceof LedgerError && error.cause instanceof ConditionalCheckFailedException))
           throw error;
       }),
-    complete: (id) =>
+    complete: (id, delivered) =>
       update(id, {
-        UpdateExpression: "SET complete = :t, expiresAt = :e REMOVE #text, sending, sendingAt, refs, files",
+        UpdateExpression: `SET complete = :t, ${delivered === undefined ? "" : "delivered = :n, "}expiresAt = :e REMOVE #text, sending, sendingAt, refs, files`,
         ExpressionAttributeNames: { "#text": "text" },
-        ExpressionAttributeValues: { ":t": { BOOL: true }, ":e": expiresAt() },
+        ExpressionAttributeValues: {
+          ":t": { BOOL: true },
+          ":e": expiresAt(),
+          ...(delivered === undefined ? {} : { ":n": { N: String(delivered) } }),
+        },
       }),
   };
 }

@@ -11,9 +11,8 @@ import { lazy } from "./lazy.ts";
 import { enqueueWith, QueueError, type QueueSender } from "./queue.ts";
 
 /**
- * The SDK's SQS client, for the worker and the relay (the relay's credentials come from its task role,
- * which only the SDK's credential chain reads). The ingress enqueues through its lean client instead
- * (handlers/core/aws/sqs.ts).
+ * The SDK's SQS client, for the worker (and the relay's WhatsApp outbound poller). The ingress and the
+ * relay's enqueue go through the lean client instead (handlers/core/aws/sqs.ts).
  */
 export const sqs = lazy(() => new SQSClient({}));
 

@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import type {
   APIInteractionResponseChannelMessageWithSource,
   APIInteractionResponseDeferredChannelMessageWithSource,
@@ -40,8 +41,9 @@ const configuredKey = lazy((): string | undefined => {
 /** The channel secret, read only when no DISCORD_PUBLIC_KEY is given. */
 const secret = secretLoader(DiscordSecretSchema);
 
-async function publicKey(): Promise<CryptoKey> {
-  return importPublicKey(configuredKey() ?? (await secret()).public_key);
+async function publicKey(): Promise<KeyObject> {
+  const configured = configuredKey();
+  return importPublicKey(configured ?? (await secret()).public_key);
 }
 
 export const app = ingressApp();

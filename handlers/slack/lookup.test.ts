@@ -52,7 +52,12 @@ function retry(index: number, since: number, extra: Partial<SendOptions> = {}) {
     deadline: Date.now() + 30_000,
     key: KEY,
     progress: { delivered: index, inFlight: { index, since } },
-    record: { ...noRecord, delivered: async (count) => void delivered.push(count) },
+    // The last part's count comes with the completion (core/reply/send.ts).
+    record: {
+      ...noRecord,
+      delivered: async (count) => void delivered.push(count),
+      complete: async (count) => void (count === undefined || delivered.push(count)),
+    },
     ...extra,
   };
   return { options, delivered };

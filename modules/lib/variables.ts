@@ -12,9 +12,11 @@ import { LOG_RETENTION_DAYS } from "./function.ts";
 export const DEFAULTS = {
   agentQualifier: "DEFAULT",
   workerTimeoutSeconds: 300,
-  // Measured by `bun run bench` (worker sizes): a worker holds under 100 MB and mostly waits for the
-  // agent; at 256 MB a message takes about as long as at 512 MB, for half the bill.
-  workerMemoryMb: 256,
+  // Measured by `bun run bench` (worker sizes, each with its CPU share): a worker holds under 100 MB and
+  // mostly waits for the agent; at 192 MB a warm message takes within about 10 ms of 256 MB's time (a
+  // cold one about 0.5 s more), for three eighths of 512 MB's bill; 160 MB and below leave little room
+  // for a 20 MiB attachment held in memory (issue 21).
+  workerMemoryMb: 192,
   ingressMemoryMb: 256,
   // AWS's guidance for a Lambda consumer: at least 5, as receives the function throttled count too.
   maxReceiveCount: 5,

@@ -247,7 +247,7 @@ variable "worker_timeout_seconds" {
 variable "worker_memory_mb" {
   description = "Memory of the worker function, in MB (128–10240); CPU scales with it."
   type        = number
-  default     = 256
+  default     = 192
   nullable    = false
 
   validation {

@@ -3,12 +3,18 @@
  * own SigV4 signer and the function's environment credentials, retried as the SDK retries it
  * (./retry.ts), each attempt cut off after {@link ATTEMPT_TIMEOUT_MS}. What the ingress needs of AWS,
  * without loading the SDK's clients: a cold start pays for neither their code nor their first request.
- * The worker and the relay keep the SDK clients (the relay's credentials come from the task role, not
- * the environment).
+ * The worker keeps the SDK clients. The relay enqueues through this client too, with the SDK's
+ * credential chain (its ECS task role) given to {@link useCredentials}.
  */
 import { Hash } from "@smithy/core/serde";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { awsRegion, configuredEndpoint, environmentCredentials, regionalEndpoint } from "./environment.ts";
+import {
+  awsRegion,
+  type Credentials,
+  configuredEndpoint,
+  environmentCredentials,
+  regionalEndpoint,
+} from "./environment.ts";
 import { AwsServiceError, type ResponseMetadata, requestIdOf, serviceError } from "./errors.ts";
 import { errorKind, RetryPolicy } from "./retry.ts";
 import { post } from "./transport.ts";
@@ -36,6 +42,18 @@ const USER_AGENT = "agentcore-relay";
 
 /** Corrects our clock when AWS says it is off by 5 minutes or more (the SDK's systemClockOffset). */
 let clockOffsetMs = 0;
+/** Where calls get their credentials: the function's environment (Lambda) unless {@link useCredentials} says otherwise. */
+let credentialSource: () => Promise<Credentials> = async () => environmentCredentials();
+
+/**
+ * Has every later call sign with the credentials `source` resolves, for a process whose credentials are
+ * not in its environment: the relay gives an SDK client's default chain (`config.credentials`), which reads
+ * its ECS task role's and refreshes them before they expire.
+ */
+export function useCredentials(source: () => Promise<Credentials>): void {
+  credentialSource = source;
+}
+
 /** What each service and region keeps between calls, as an SDK client keeps it: its signer, its retries. */
 const clients = new Map<string, { signer: SignatureV4; policy: RetryPolicy }>();
 
@@ -46,7 +64,7 @@ function clientFor(service: JsonService, region: string) {
     const signer = new SignatureV4({
       service: service.signingName,
       region,
-      credentials: async () => environmentCredentials(),
+      credentials: () => credentialSource(),
       sha256: Hash.bind(null, "sha256"),
     });
     client = { signer, policy: new RetryPolicy() };

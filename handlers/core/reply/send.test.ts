@@ -58,7 +58,21 @@ test("each part recorded in flight before it is posted and delivered after; deli
   const { record, events } = recorder();
   await send(outbox, record, { delivered: 1 });
   expect(calls).toEqual(["post 1 second part", "post 2 third part"]);
-  expect(events).toEqual(["sending 1", "delivered 2", "sending 2", "delivered 3", "complete"]);
+  // The last part's delivery is recorded by "complete", which follows it directly (one write less).
+  expect(events).toEqual(["sending 1", "delivered 2", "sending 2", "complete"]);
+});
+
+test("the last part's delivery is recorded on its own when posted parts beyond the answer are removed after it", async () => {
+  const { outbox, calls } = platform();
+  const { record, events } = recorder();
+  // An earlier, longer answer left four messages; this one has three parts, the last not yet posted.
+  await sendAnswer(outbox, {}, THREE, {
+    deadline: Date.now() + 10_000,
+    record,
+    progress: { delivered: 2, refs: ["m0", "m1", undefined, "m3"] },
+  });
+  expect(calls).toEqual(["post 2 third part", "remove m3"]);
+  expect(events).toEqual(["sending 2", "delivered 3", "complete"]);
 });
 
 test("a part left in flight: found on the platform → not posted again; not there or cannot tell → posted again", async () => {
@@ -145,4 +159,42 @@ test("a 429 is waited out inside the deadline, by the core, for every channel", 
   });
   await send(outbox, recorder().record, undefined, "one");
   expect(tries).toBe(2);
+});
+
+test("an answer with files records its last text part delivered before the first file goes in flight", async () => {
+  const uploads: string[] = [];
+  const { outbox, calls } = platform({
+    file: async (_reply, part) => void uploads.push(`file ${part.index} ${part.name}`),
+  });
+  const { record, events } = recorder();
+  const photo = { base64: "AQID", mime: "image/png", name: "p.png" };
+  await sendAnswer(outbox, {}, THREE, {
+    deadline: Date.now() + 10_000,
+    key: "test:1",
+    record,
+    files: {
+      list: [photo],
+      load: async () => ({
+        bytes: new Uint8Array([1, 2, 3]),
+        mime: "image/png",
+        name: "p.png",
+        kind: "image",
+        caption: undefined,
+      }),
+    },
+  });
+  expect(calls).toEqual(["post 0 first part", "post 1 second part", "post 2 third part"]);
+  expect(uploads).toEqual(["file 3 p.png"]);
+  // A crash while the file is in flight must not post "third part" again: its delivery is on record.
+  expect(events).toEqual([
+    "sending 0",
+    "delivered 1",
+    "sending 1",
+    "delivered 2",
+    "sending 2",
+    "delivered 3",
+    "sending 3",
+    "delivered 4",
+    "complete",
+  ]);
 });

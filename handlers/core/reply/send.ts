@@ -27,8 +27,11 @@ export interface ReplyRecord {
   posted(refs: readonly (Ref | undefined)[]): Promise<void>;
   /** Parts the platform confirmed, read anew (a delivery status recorded by the ingress). */
   seen(): Promise<readonly number[]>;
-  /** The whole answer is out. */
-  complete(): Promise<void>;
+  /**
+   * The whole answer is out; `delivered`, when given, is its part count, recorded with the completion
+   * (the last part's delivery, which then needs no write of its own).
+   */
+  complete(delivered?: number): Promise<void>;
 }
 
 /** No ledger: nothing recorded, nothing known. */
@@ -52,7 +55,7 @@ export function recordOf(ledger: SendLedger, id: string): ReplyRecord {
     delivered: (count) => record("delivered", ledger.delivered(id, count)),
     posted: (refs) => record("posted", ledger.posted(id, refs)),
     seen: async () => (await ledger.get(id))?.seen ?? [],
-    complete: () => record("complete", ledger.complete(id)),
+    complete: (delivered) => record("complete", ledger.complete(id, delivered)),
   };
 }
 
@@ -103,7 +106,8 @@ export function renderParts(outbox: Pick<Outbox<unknown>, "render" | "limit">, m
  * a part a stream posted is edited to its final text (where it differs); the rest are posted in order,
  * each recorded in flight before and delivered after. A part an earlier attempt left in flight is looked
  * up first where the platform can tell (Outbox.lookup, Outbox.confirms); where it cannot, it is posted
- * again. Posted parts beyond the answer's end (a longer earlier answer) are removed; then it is complete.
+ * again. Posted parts beyond the answer's end (a longer earlier answer) are removed; then it is complete
+ * (recorded with the count of its parts).
  */
 export async function sendAnswer<Reply>(
   outbox: Outbox<Reply>,
@@ -117,6 +121,13 @@ export async function sendAnswer<Reply>(
   // Files alone are an answer: no "no answer" notice before them.
   const texts = files.length > 0 && markdown.trim() === "" ? [] : renderParts(outbox, markdown);
   const call = <T>(work: () => Promise<T>) => retryWhenRateLimited(work, deadline);
+  // The last part's delivery is recorded with the completion, which clears the in-flight mark too,
+  // when the two would follow each other (no file to send and no posted part beyond the answer's end to
+  // remove in between): a crash between the post and the record leaves the same entry either way, and a
+  // message costs one DynamoDB write less (issue 21).
+  const nothingBetween = files.length === 0 && refs.length <= texts.length;
+  const recordDelivered = (count: number) =>
+    count === texts.length && nothingBetween ? Promise.resolve() : record.delivered(count);
   for (const [index, text] of texts.entries()) {
     if (index < progress.delivered) continue;
     const last = index === texts.length - 1;
@@ -132,7 +143,7 @@ export async function sendAnswer<Reply>(
       progress.inFlight?.index === index &&
       (await isThere(outbox, reply, part, progress, record, deadline))
     ) {
-      await record.delivered(index + 1);
+      await recordDelivered(index + 1);
       continue;
     }
     await record.sending(index);
@@ -143,12 +154,12 @@ export async function sendAnswer<Reply>(
       if (sentNothing(error)) await record.delivered(index);
       throw error;
     }
-    await record.delivered(index + 1);
+    await recordDelivered(index + 1);
   }
   if (options.files)
     await sendFiles(outbox, reply, texts.length, options.files, { deadline, key, record, progress });
   await removeBeyond(outbox, reply, refs, texts.length);
-  await record.complete();
+  await record.complete(texts.length + files.length);
 }
 
 /**

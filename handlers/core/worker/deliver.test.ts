@@ -34,7 +34,9 @@ function memoryLedger(start?: LedgerEntry) {
     sending: async (_id, index) => void calls.push(`sending ${index}`),
     delivered: async (_id, count) => void calls.push(`delivered ${count}`),
     seen: async () => {},
-    complete: async (id) => void calls.push(id === "t:1" ? "complete" : `complete ${id}`),
+    // The reply's own completion carries its part count (the last part's delivery, issue 21).
+    complete: async (id, delivered) =>
+      void calls.push(id === "t:1" ? `complete (${delivered} delivered)` : `complete ${id}`),
   };
   return { ledger, calls };
 }
@@ -72,8 +74,7 @@ test("a first delivery: composed once, recorded before it goes out, each part to
     "sending 0",
     "delivered 1",
     "sending 1",
-    "delivered 2",
-    "complete",
+    "complete (2 delivered)",
   ]);
   expect(posted).toEqual(["t:1#0: the first part", "t:1#1: the second part"]);
 });
@@ -115,7 +116,7 @@ test("partly delivered: the rest of the same answer, not composed again; the par
     Date.now() + 10_000,
   );
   expect(posted).toEqual(["t:1#1: the second part"]);
-  expect(calls).toEqual(["sending 1", "delivered 2", "complete"]);
+  expect(calls).toEqual(["sending 1", "complete (2 delivered)"]);
 });
 
 test("a part in flight that the platform confirmed (a status the ingress recorded) is not posted again", async () => {
@@ -135,7 +136,7 @@ test("a part in flight that the platform confirmed (a status the ingress recorde
     Date.now() + 10_000,
   );
   expect(posted).toEqual([]);
-  expect(calls).toEqual(["delivered 2", "complete"]);
+  expect(calls).toEqual(["complete (2 delivered)"]);
 });
 
 test("a burst: its other messages are marked answered once the text is recorded, before any part goes out", async () => {
@@ -150,8 +151,7 @@ test("a burst: its other messages are marked answered once the text is recorded,
     "complete t:2",
     "complete t:3",
     "sending 0",
-    "delivered 1",
-    "complete",
+    "complete (1 delivered)",
   ]);
 });
 
