@@ -35,6 +35,7 @@ export function mrkdwnHtml(text: string): string {
  */
 export function slackUiEvents(calls: readonly SlackCall[], streams: Map<string, string>): UiEvent[] {
   const events: UiEvent[] = [];
+  let to: string | undefined;
   const ui = (kind: UiEvent["kind"], at: number, id?: string, html?: string) =>
     events.push({
       channel: "slack",
@@ -42,8 +43,12 @@ export function slackUiEvents(calls: readonly SlackCall[], streams: Map<string, 
       at,
       ...(id === undefined ? {} : { id }),
       ...(html === undefined ? {} : { html }),
+      ...(to === undefined ? {} : { to }),
     });
   for (const call of calls) {
+    // The emulator's DMs are D + the member id without its U (slackDev.deliver).
+    const channel = String(call.params.channel ?? "");
+    to = channel.startsWith("D") ? `U${channel.slice(1)}` : undefined;
     const body = call.response?.body as { ok?: boolean; ts?: string } | undefined;
     if (body?.ok !== true) continue;
     const ts = String(call.params.ts ?? body.ts);
@@ -96,6 +101,7 @@ export const slackDev: DevChannel = {
       secret: { bot_token: DEFAULT_SLACK_TOKEN, signing_secret: DEFAULT_SIGNING_SECRET },
       env: { SLACK_API_URL: fake.url },
       user: { id: "U01001", name: "You" },
+      stranger: { id: "U02002", name: "Stranger" },
       async deliver(text, user, ingressBase) {
         // Each user writes in their own DM with the bot (Slack's DM ids start with D), in one thread of it.
         const channel = `D${user.id.slice(1)}`;

@@ -32,6 +32,7 @@ export const whatsappDev: DevChannel = {
       },
       env: { WHATSAPP_API_URL: fake.url },
       user: { id: "15550001001", name: "You" },
+      stranger: { id: "15550002002", name: "Stranger" },
       async deliver(text, user, ingressBase) {
         const message = whatsappMessage({ from: user.id, text });
         const body = metaJson(whatsappDelivery({ messages: [message], name: user.name }));
@@ -57,6 +58,7 @@ export const whatsappDev: DevChannel = {
               id,
               html: mrkdwnHtml(escapeHtml(text)),
               at: call.at,
+              ...(call.params.to === undefined ? {} : { to: String(call.params.to) }),
             });
           }
         }
