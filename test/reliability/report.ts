@@ -162,12 +162,13 @@ export function renderReport(
       [
         "channel",
         "ledger",
+        "policy",
         "messages",
         "answered",
         "answered twice: in all / after done / resent, platform cannot tell",
         "in DLQ (with notice)",
         "agent refusals told",
-        "strangers refused",
+        "strangers told (refusal or pairing code)",
         "lost",
         "out of order",
         "redelivered → answered again",
@@ -176,6 +177,7 @@ export function renderReport(
       f.sims.map((s) => [
         s.channel,
         s.ledger ? "on" : "off",
+        s.policy,
         s.messages,
         s.answered,
         `${s.answeredTwice} / ${s.answeredAgainAfterDone} / ${s.answeredTwiceUnknowable}`,
@@ -195,6 +197,7 @@ export function renderReport(
       [
         "channel",
         "ledger",
+        "policy",
         "deliveries",
         "ingress 503 (SQS down)",
         "platform gave up",
@@ -211,6 +214,7 @@ export function renderReport(
       f.sims.map((s) => [
         s.channel,
         s.ledger ? "on" : "off",
+        s.policy,
         s.deliveries,
         s.ingressOutage5xx,
         s.refusedAtIngress,
@@ -227,6 +231,36 @@ export function renderReport(
     ),
     "",
   );
+  const paired = f.sims.filter((s) => s.pairing !== undefined);
+  if (paired.length > 0)
+    out.push(
+      "Under `pairing` (the modules' default; `ADMINS` is the first allowed user, the allowed users' groups allowed beforehand): after the first messages settled, the admin answers every other pairing code with `/allow <code>`, every stranger writes again, the admin revokes every other subject allowed with `/revoke <id>`, and every stranger writes once more — all through the same faults. A stranger is judged by the access table at each step (their group where the channel's conversations are groups): **strangers at the agent** (must be 0) counts agent calls for someone the table did not allow at that step; a stranger writing again while their code is valid hears nothing more (the gate logs `access.pending`), which is not *lost*. Discord's admin commands are buttons and slash commands, which the simulated platform does not press: there strangers only ask.",
+      "",
+      table(
+        [
+          "channel",
+          "codes given",
+          "/allow sent → allowed",
+          "/revoke sent → revoked",
+          "strangers' later messages",
+          "agent calls for allowed strangers",
+          "strangers at the agent",
+        ],
+        paired.map((s) => {
+          const p = s.pairing as NonNullable<typeof s.pairing>;
+          return [
+            s.channel,
+            p.codesGiven,
+            `${p.allowsSent} → ${p.granted}`,
+            `${p.revokesSent} → ${p.revoked}`,
+            p.laterStrangerMessages,
+            p.pairedAgentCalls,
+            s.strangerAgentCalls,
+          ];
+        }),
+      ),
+      "",
+    );
   const lost = f.sims.filter((s) => s.lostSamples.length > 0);
   if (lost.length > 0)
     out.push(...lost.map((s) => `- Lost or refused in ${s.channel}: ${s.lostSamples.join(", ")}`), "");

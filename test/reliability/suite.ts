@@ -28,6 +28,8 @@ export interface SuiteSize {
   readonly sim: Omit<SimConfig, "seed" | "ledger">;
   /** Also run the simulation without the send ledger, to show what it changes. */
   readonly withoutLedger: boolean;
+  /** Policies to run the simulation (with the ledger) under (default: allowlist only). */
+  readonly policies?: readonly ("allowlist" | "pairing")[];
   /** Channels to run (default: every channel found). */
   readonly channels?: readonly string[];
   /** Channels to run the fault simulation for (default: the same). */
@@ -61,6 +63,7 @@ export const FULL: SuiteSize = {
   personalMessages: 600,
   streamKills: 30,
   withoutLedger: true,
+  policies: ["allowlist", "pairing"],
   sim: {
     conversations: 40,
     messagesPerConversation: 8,
@@ -152,9 +155,13 @@ export async function runSuite(size: SuiteSize): Promise<SuiteFigures> {
   // once): more would starve the function instances on a small machine and time them out.
   const sims: SimFigures[] = [];
   for (const target of covered.filter((t) => !size.simChannels || size.simChannels.includes(t.channel))) {
-    const runs = (size.withoutLedger ? [true, false] : [true]).map(async (ledger) => {
+    const variants = [
+      ...(size.policies ?? ["allowlist"]).map((policy) => ({ ledger: true, policy })),
+      ...(size.withoutLedger ? [{ ledger: false, policy: "allowlist" as const }] : []),
+    ];
+    const runs = variants.map(async ({ ledger, policy }) => {
       const profile = await (target.makeProfile as () => Promise<ChannelProfile>)();
-      return runSimulation(profile, { ...size.sim, seed: size.seed, ledger }, logs);
+      return runSimulation(profile, { ...size.sim, seed: size.seed, ledger, policy }, logs);
     });
     sims.push(...(await Promise.all(runs)));
   }

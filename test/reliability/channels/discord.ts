@@ -127,7 +127,7 @@ export async function discordProfile(): Promise<ChannelProfile> {
           interaction = commandInteraction({
             applicationId: APP,
             name: "ask",
-            prompt: message.token,
+            prompt: message.text ?? message.token,
             userId: message.userId,
             channelId: channelOf(message.conversation),
           });
@@ -191,7 +191,7 @@ export async function discordProfile(): Promise<ChannelProfile> {
     routes: [ROUTE],
     secret,
     hidden: hiddenValues({ "discord bot_token": DEFAULT_DISCORD_APP.botToken }),
-    users: { allowed: () => ALLOWED, stranger: () => STRANGER },
+    users: { allowed: () => ALLOWED, stranger: () => STRANGER, group: channelOf },
     signing,
     env: {},
     seed,

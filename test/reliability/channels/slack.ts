@@ -149,7 +149,7 @@ async function startPlatform(): Promise<SimPlatform> {
         ROUTE,
         slackEventCallback(
           slackMessageEvent({
-            text: message.token,
+            text: message.text ?? message.token,
             user: message.userId,
             channel: channelOf(message.conversation),
             ts: tsOf(message.eventNumber),
