@@ -16,6 +16,7 @@ import { measureBareRuntimes, measureRelayMemory } from "./relay-memory.ts";
 import { budgetRows, renderReport } from "./report.ts";
 import type { RunResults } from "./results.ts";
 import { measureSizes } from "./sizes.ts";
+import { measureSlackStreaming } from "./slack-streaming.ts";
 import { startBenchStack } from "./stack.ts";
 import { measureStreaming } from "./streaming.ts";
 import { measureWarm } from "./warm.ts";
@@ -96,6 +97,21 @@ try {
       longSeconds: settings.streamingLongSeconds,
     },
   );
+  step("streamed answers on Slack");
+  const slackStreaming = await measureSlackStreaming(
+    stack,
+    drivers,
+    {
+      ingress: join(root, "modules", "slack", "dist", "ingress.mjs"),
+      worker: join(root, "modules", "slack", "dist", "worker.mjs"),
+    },
+    {
+      rounds: settings.streamingRounds,
+      answers: settings.streamingAnswers,
+      agentSeconds: settings.streamingAgentSeconds,
+      pieceMs: settings.streamingPieceMs,
+    },
+  );
   step(`worker sizes: ${settings.workerSizesMb} MB, each with its CPU share`);
   const workerSizes = await measureWorkerSizes(stack, drivers, {
     sizesMb: settings.workerSizesMb.split(",").map(Number),
@@ -122,6 +138,7 @@ try {
     warm,
     pipeline,
     streaming,
+    slackStreaming,
     workerSizes,
     relay,
     bareRuntimes,

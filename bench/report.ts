@@ -9,7 +9,12 @@ import { findings } from "./findings.ts";
 import { table } from "./lib/markdown.ts";
 import { kb, num, range } from "./lib/stats.ts";
 import type { RunResults } from "./results.ts";
-import { streamingBudgetRows, streamingSection } from "./streaming-report.ts";
+import {
+  slackStreamingBudgetRows,
+  slackStreamingSection,
+  streamingBudgetRows,
+  streamingSection,
+} from "./streaming-report.ts";
 
 const ms = (value: number) => `${num(value)} ms`;
 const mb = (value: number) => `${num(value)} MB`;
@@ -61,6 +66,7 @@ export function budgetRows(r: RunResults): string[][] {
     ]);
   }
   rows.push(...streamingBudgetRows(r.streaming));
+  rows.push(...slackStreamingBudgetRows(r.slackStreaming));
   const telegramOnly = examples().find((e) => e.name === "telegram-only");
   if (telegramOnly && r.workerSizes.results.length > 0) {
     const figures = costFigures(r);
@@ -315,6 +321,7 @@ export function renderReport(r: RunResults, method: string): string {
     pipelineSection(r),
     "",
     ...(r.streaming ? [streamingSection(r.streaming), ""] : []),
+    ...(r.slackStreaming ? [slackStreamingSection(r.slackStreaming), ""] : []),
     workerSizeSection(r),
     "",
     relaySection(r),

@@ -7,6 +7,7 @@ import type { Summary } from "./lib/stats.ts";
 import type { PipelineResult } from "./pipeline.ts";
 import type { MemoryResult } from "./relay-memory.ts";
 import type { SizeRow } from "./sizes.ts";
+import type { SlackStreamingResult } from "./slack-streaming.ts";
 import type { StreamingResult } from "./streaming.ts";
 import type { WarmResult } from "./warm.ts";
 import type { WorkerSizeReport } from "./worker-size.ts";
@@ -25,6 +26,8 @@ export interface RunResults {
   readonly relay: MemoryResult[];
   /** Streamed answers on Telegram (absent in results of runs before it existed). */
   readonly streaming?: StreamingResult;
+  /** Streamed answers on Slack (absent in results of runs before it existed). */
+  readonly slackStreaming?: SlackStreamingResult;
   readonly bareRuntimes: { bun: Summary; node: Summary; bunWithSqs: Summary };
   readonly notes: string[];
   readonly settings: Record<string, number | string>;

@@ -4,6 +4,7 @@
  */
 import { table } from "./lib/markdown.ts";
 import { num } from "./lib/stats.ts";
+import type { SlackStreamingResult } from "./slack-streaming.ts";
 import type { StreamingResult } from "./streaming.ts";
 
 const ms = (value: number) => `${num(value)} ms`;
@@ -90,5 +91,63 @@ export function streamingSection(s: StreamingResult | undefined): string {
           ),
         ]
       : []),
+  ].join("\n");
+}
+
+const SLACK_WHOLE = "assistant thread, whole (STREAM_REPLIES=false)";
+
+/** Slack's budget rows: the first visible text ≤ 300 ms p50 (p90 beside it); the final text no later than the whole answer's. */
+export function slackStreamingBudgetRows(s: SlackStreamingResult | undefined): string[][] {
+  if (!s) return [];
+  const whole = s.rows.find((r) => r.way === SLACK_WHOLE);
+  return s.rows
+    .filter((r) => r.way !== SLACK_WHOLE && r.answers > 0)
+    .flatMap((r) => [
+      [
+        `slack streamed (${r.way}): agent's first text → first visible text, p50 (p90)`,
+        "≤ 300 ms",
+        `${ms(r.firstVisible.p50)} (${ms(r.firstVisible.p90)})`,
+        r.firstVisible.p50 <= 300 ? "met" : "**missed**",
+      ],
+      [
+        `slack streamed (${r.way}): agent's last text → final text, p50, vs the whole answer's`,
+        "no later",
+        `${ms(r.final.p50)} vs ${whole ? ms(whole.final.p50) : "—"}`,
+        whole === undefined ? "—" : r.final.p50 <= whole.final.p50 ? "met" : "**missed**",
+      ],
+    ]);
+}
+
+/** Slack's section. */
+export function slackStreamingSection(s: SlackStreamingResult): string {
+  return [
+    `### Streamed answers on Slack (${s.rounds} rounds; an agent streaming for ${s.agentSeconds} s, a piece every ${s.pieceMs} ms)`,
+    "",
+    "As for Telegram: the real ingress and worker bundles in node processes, the agent and the fake Web API (with its stream rules and tier limits) in the bench's process; every answer in its own DM, all of a round's answers at once. In an assistant thread Slack's own stream (chat.startStream, appendStream, stopStream, then the final chat.update); at a DM's top level, where streams do not apply, a message posted and updated as it grows. *First visible*: the agent's first piece written → the first call that shows text reaching the Web API. *Final*: the agent's last piece written → the last call that changes the DM.",
+    "",
+    table(
+      [
+        "how the answer shows",
+        "answers",
+        "first visible p50",
+        "p90",
+        "p99",
+        "final p50",
+        "p99",
+        "Web API calls per answer",
+        "429s",
+      ],
+      s.rows.map((r) => [
+        r.way,
+        String(r.answers),
+        ms(r.firstVisible.p50),
+        ms(r.firstVisible.p90),
+        ms(r.firstVisible.p99),
+        ms(r.final.p50),
+        ms(r.final.p99),
+        num(r.callsPerAnswer.median),
+        String(r.rateLimited),
+      ]),
+    ),
   ].join("\n");
 }
