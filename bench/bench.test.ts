@@ -10,6 +10,7 @@ import { startSecretsManager } from "../emulators/secrets-manager.ts";
 import { startSqs } from "../emulators/sqs.ts";
 import { measureCold } from "./cold.ts";
 import { examples, monthlyCost, PRICES, perMillionMessages } from "./cost.ts";
+import { measureDiscordStreaming } from "./discord-streaming.ts";
 import { BUNDLE_OPTIONS, buildDrivers, packageOf, root } from "./lib/build.ts";
 import { runChild } from "./lib/node.ts";
 import { BEGIN, END, withReadmeCost } from "./readme-cost.ts";
@@ -18,8 +19,8 @@ import { measureSlackStreaming } from "./slack-streaming.ts";
 import type { BenchStack, Subject } from "./stack.ts";
 import { measureStreaming } from "./streaming.ts";
 import {
-  slackStreamingBudgetRows,
-  slackStreamingSection,
+  channelStreamingBudgetRows,
+  channelStreamingSection,
   streamingBudgetRows,
   streamingSection,
 } from "./streaming-report.ts";
@@ -157,8 +158,36 @@ test("streamed answers on Slack: its stream and the update fallback show the fir
     }
     expect(whole?.firstVisible.p50).toBeGreaterThanOrEqual(2_000);
     expect(whole?.callsPerAnswer.median).toBe(1);
-    expect(slackStreamingSection(result)).toContain("| assistant thread, Slack's stream | 1 |");
-    expect(slackStreamingBudgetRows(result)).toHaveLength(4);
+    expect(channelStreamingSection("Slack", "", result)).toContain(
+      "| assistant thread, Slack's stream | 1 |",
+    );
+    expect(channelStreamingBudgetRows("slack", result)).toHaveLength(4);
+  } finally {
+    await Promise.all([sqs.close(), secrets.close()]);
+  }
+}, 60_000);
+
+test("streamed answers on Discord: the slash command's @original and the gateway reply show the first text before the agent is done", async () => {
+  const [sqs, secrets] = await Promise.all([startSqs(), startSecretsManager()]);
+  try {
+    const drivers = await buildDrivers();
+    const result = await measureDiscordStreaming(
+      { sqs, secrets },
+      drivers,
+      join(root, "modules", "discord", "dist", "worker.mjs"),
+      { rounds: 1, answers: 1, agentSeconds: 2, pieceMs: 100 },
+    );
+    expect(result.errors).toEqual([]);
+    const [slash, gateway, whole] = result.rows;
+    for (const row of [slash, gateway]) {
+      expect(row?.answers).toBe(1);
+      expect(row?.firstVisible.p50).toBeLessThan(2_000);
+      expect(row?.callsPerAnswer.median).toBeGreaterThanOrEqual(2);
+    }
+    expect(whole?.firstVisible.p50).toBeGreaterThanOrEqual(2_000);
+    expect(whole?.callsPerAnswer.median).toBe(1);
+    expect(channelStreamingSection("Discord", "", result)).toContain("| slash command, edits | 1 |");
+    expect(channelStreamingBudgetRows("discord", result)).toHaveLength(4);
   } finally {
     await Promise.all([sqs.close(), secrets.close()]);
   }

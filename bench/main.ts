@@ -6,6 +6,7 @@
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { measureCold } from "./cold.ts";
+import { measureDiscordStreaming } from "./discord-streaming.ts";
 import { buildDrivers, root } from "./lib/build.ts";
 import { table } from "./lib/markdown.ts";
 import { nodeBinary, nodeVersion } from "./lib/node.ts";
@@ -112,6 +113,18 @@ try {
       pieceMs: settings.streamingPieceMs,
     },
   );
+  step("streamed answers on Discord");
+  const discordStreaming = await measureDiscordStreaming(
+    stack,
+    drivers,
+    join(root, "modules", "discord", "dist", "worker.mjs"),
+    {
+      rounds: settings.streamingRounds,
+      answers: settings.streamingAnswers,
+      agentSeconds: settings.streamingAgentSeconds,
+      pieceMs: settings.streamingPieceMs,
+    },
+  );
   step(`worker sizes: ${settings.workerSizesMb} MB, each with its CPU share`);
   const workerSizes = await measureWorkerSizes(stack, drivers, {
     sizesMb: settings.workerSizesMb.split(",").map(Number),
@@ -139,6 +152,7 @@ try {
     pipeline,
     streaming,
     slackStreaming,
+    discordStreaming,
     workerSizes,
     relay,
     bareRuntimes,

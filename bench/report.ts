@@ -10,8 +10,10 @@ import { table } from "./lib/markdown.ts";
 import { kb, num, range } from "./lib/stats.ts";
 import type { RunResults } from "./results.ts";
 import {
-  slackStreamingBudgetRows,
-  slackStreamingSection,
+  channelStreamingBudgetRows,
+  channelStreamingSection,
+  DISCORD_STREAMING_HOW,
+  SLACK_STREAMING_HOW,
   streamingBudgetRows,
   streamingSection,
 } from "./streaming-report.ts";
@@ -66,7 +68,8 @@ export function budgetRows(r: RunResults): string[][] {
     ]);
   }
   rows.push(...streamingBudgetRows(r.streaming));
-  rows.push(...slackStreamingBudgetRows(r.slackStreaming));
+  rows.push(...channelStreamingBudgetRows("slack", r.slackStreaming));
+  rows.push(...channelStreamingBudgetRows("discord", r.discordStreaming));
   const telegramOnly = examples().find((e) => e.name === "telegram-only");
   if (telegramOnly && r.workerSizes.results.length > 0) {
     const figures = costFigures(r);
@@ -321,7 +324,12 @@ export function renderReport(r: RunResults, method: string): string {
     pipelineSection(r),
     "",
     ...(r.streaming ? [streamingSection(r.streaming), ""] : []),
-    ...(r.slackStreaming ? [slackStreamingSection(r.slackStreaming), ""] : []),
+    ...(r.slackStreaming
+      ? [channelStreamingSection("Slack", SLACK_STREAMING_HOW, r.slackStreaming), ""]
+      : []),
+    ...(r.discordStreaming
+      ? [channelStreamingSection("Discord", DISCORD_STREAMING_HOW, r.discordStreaming), ""]
+      : []),
     workerSizeSection(r),
     "",
     relaySection(r),

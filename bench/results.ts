@@ -3,6 +3,7 @@
  * findings (findings.ts) all read it.
  */
 import type { ColdReport } from "./cold.ts";
+import type { DiscordStreamingResult } from "./discord-streaming.ts";
 import type { Summary } from "./lib/stats.ts";
 import type { PipelineResult } from "./pipeline.ts";
 import type { MemoryResult } from "./relay-memory.ts";
@@ -28,6 +29,8 @@ export interface RunResults {
   readonly streaming?: StreamingResult;
   /** Streamed answers on Slack (absent in results of runs before it existed). */
   readonly slackStreaming?: SlackStreamingResult;
+  /** Streamed answers on Discord (absent in results of runs before it existed). */
+  readonly discordStreaming?: DiscordStreamingResult;
   readonly bareRuntimes: { bun: Summary; node: Summary; bunWithSqs: Summary };
   readonly notes: string[];
   readonly settings: Record<string, number | string>;
