@@ -408,19 +408,20 @@ const SEEN: Record<string, (k: PlatformKillFigures) => string> = {
   discord: (k) =>
     `**Discord** (${k.kinds.interaction ?? 0} slash commands, the deferred \`@original\` edited as it grows; ${k.kinds.gateway ?? 0} gateway messages, the reply posted then edited): ${k.oneAnswer} of ${k.runs} runs ended with exactly the answer the ledger kept — the same message edited to the retry's answer (the \`@original\` edit is idempotent; a channel post carries a nonce with \`enforce_nonce\`, so a post the ledger missed is not made twice). Kills where the ledger did not know a shown message: ${k.killsUnknowable}.`,
   whatsapp: (k) =>
-    `**WhatsApp** (Cloud API; no edits, so the answer is held until the agent is done and sent whole, in parts past 4,096 characters; ${k.multiPart} multi-part answers): the user sees nothing of a killed attempt but the typing indicator, then the retry's answer; ${k.oneAnswer} of ${k.runs} runs ended with exactly that answer, no block twice (a part Meta took before the kill is known from its status webhook and not sent again). Retries that resumed sending the held answer without asking the agent again: ${k.resumed}.`,
+    `**WhatsApp** (Cloud API; no edits, so the answer is held until the agent is done and sent whole, in parts past 4,096 characters): the user sees nothing of a killed attempt but the typing indicator, then the retry's answer; ${k.oneAnswer} of ${k.runs} runs ended with exactly that answer, no block twice (a part Meta took before the kill is known from its status webhook and not sent again). Retries that resumed sending the held answer without asking the agent again: ${k.resumed}.`,
 };
 
 function platformKillsPart(kills: readonly PlatformKillFigures[]): string[] {
   return [
     "## Workers killed mid-stream (Slack, Discord, WhatsApp; send ledger on)",
     "",
-    "As for Telegram (test/reliability/stream-kills-platforms.ts): the built ingress and worker in child `node` processes, an agent streaming its answer (Python SDK bytes; a fifth of the answers longer than one message), each way the channel shows an answer growing; each run kills the worker at a random moment after the answer first shows (WhatsApp, which shows nothing until the end: from the attempt's start), a third of the retries too; then the finished message is delivered again. *Unknowable*: the kill fell after the platform took a message and before the ledger recorded it (found from the ledger at the kill).",
+    "As for Telegram (test/reliability/stream-kills-platforms.ts): the built ingress and worker in child `node` processes, an agent streaming its answer (Python SDK bytes; a fifth of the answers ~5,000 characters, so past Discord's 2,000-character messages), each way the channel shows an answer growing; each run kills the worker at a random moment after the answer first shows (WhatsApp, which shows nothing until the end: from the attempt's start), a third of the retries too; then the finished message is delivered again. *Unknowable*: the kill fell after the platform took a message and before the ledger recorded it (found from the ledger at the kill).",
     "",
     table(
       [
         "channel",
         "runs (kinds)",
+        "answers in more than one message",
         "workers killed (unknowable)",
         "retries: agent asked again / answer resumed",
         "one answer, whole",
@@ -436,6 +437,7 @@ function platformKillsPart(kills: readonly PlatformKillFigures[]): string[] {
         `${k.runs} (${Object.entries(k.kinds)
           .map(([kind, n]) => `${kind} ${n}`)
           .join(", ")})`,
+        k.multiPart,
         `${k.kills} (${k.killsUnknowable})`,
         `${k.askedAgain} / ${k.resumed}`,
         k.oneAnswer,
