@@ -10,13 +10,20 @@ import { startSecretsManager } from "../emulators/secrets-manager.ts";
 import { startSqs } from "../emulators/sqs.ts";
 import { measureCold } from "./cold.ts";
 import { examples, monthlyCost, PRICES, perMillionMessages } from "./cost.ts";
+import { measureDiscordStreaming } from "./discord-streaming.ts";
 import { BUNDLE_OPTIONS, buildDrivers, packageOf, root } from "./lib/build.ts";
 import { runChild } from "./lib/node.ts";
 import { BEGIN, END, withReadmeCost } from "./readme-cost.ts";
 import { groupPackages } from "./sizes.ts";
+import { measureSlackStreaming } from "./slack-streaming.ts";
 import type { BenchStack, Subject } from "./stack.ts";
 import { measureStreaming } from "./streaming.ts";
-import { streamingBudgetRows, streamingSection } from "./streaming-report.ts";
+import {
+  channelStreamingBudgetRows,
+  channelStreamingSection,
+  streamingBudgetRows,
+  streamingSection,
+} from "./streaming-report.ts";
 
 test("the bench bundles peers with the options scripts/bundle.ts gives the product", async () => {
   const source = await readFile(join(root, "scripts", "bundle.ts"), "utf8");
@@ -124,6 +131,63 @@ test("streamed answers on Telegram: the first text shows before the agent is don
     expect(whole?.callsPerAnswer.median).toBe(1);
     expect(streamingSection(result)).toContain("| private chat, drafts | 1 |");
     expect(streamingBudgetRows(result)).toHaveLength(4);
+  } finally {
+    await Promise.all([sqs.close(), secrets.close()]);
+  }
+}, 60_000);
+
+test("streamed answers on Slack: its stream and the update fallback show the first text before the agent is done", async () => {
+  const [sqs, secrets] = await Promise.all([startSqs(), startSecretsManager()]);
+  try {
+    const drivers = await buildDrivers();
+    const result = await measureSlackStreaming(
+      { sqs, secrets },
+      drivers,
+      {
+        ingress: join(root, "modules", "slack", "dist", "ingress.mjs"),
+        worker: join(root, "modules", "slack", "dist", "worker.mjs"),
+      },
+      { rounds: 1, answers: 1, agentSeconds: 2, pieceMs: 100 },
+    );
+    expect(result.errors).toEqual([]);
+    const [stream, updates, whole] = result.rows;
+    for (const row of [stream, updates]) {
+      expect(row?.answers).toBe(1);
+      expect(row?.firstVisible.p50).toBeLessThan(2_000);
+      expect(row?.callsPerAnswer.median).toBeGreaterThanOrEqual(3);
+    }
+    expect(whole?.firstVisible.p50).toBeGreaterThanOrEqual(2_000);
+    expect(whole?.callsPerAnswer.median).toBe(1);
+    expect(channelStreamingSection("Slack", "", result)).toContain(
+      "| assistant thread, Slack's stream | 1 |",
+    );
+    expect(channelStreamingBudgetRows("slack", result)).toHaveLength(4);
+  } finally {
+    await Promise.all([sqs.close(), secrets.close()]);
+  }
+}, 60_000);
+
+test("streamed answers on Discord: the slash command's @original and the gateway reply show the first text before the agent is done", async () => {
+  const [sqs, secrets] = await Promise.all([startSqs(), startSecretsManager()]);
+  try {
+    const drivers = await buildDrivers();
+    const result = await measureDiscordStreaming(
+      { sqs, secrets },
+      drivers,
+      join(root, "modules", "discord", "dist", "worker.mjs"),
+      { rounds: 1, answers: 1, agentSeconds: 2, pieceMs: 100 },
+    );
+    expect(result.errors).toEqual([]);
+    const [slash, gateway, whole] = result.rows;
+    for (const row of [slash, gateway]) {
+      expect(row?.answers).toBe(1);
+      expect(row?.firstVisible.p50).toBeLessThan(2_000);
+      expect(row?.callsPerAnswer.median).toBeGreaterThanOrEqual(2);
+    }
+    expect(whole?.firstVisible.p50).toBeGreaterThanOrEqual(2_000);
+    expect(whole?.callsPerAnswer.median).toBe(1);
+    expect(channelStreamingSection("Discord", "", result)).toContain("| slash command, edits | 1 |");
+    expect(channelStreamingBudgetRows("discord", result)).toHaveLength(4);
   } finally {
     await Promise.all([sqs.close(), secrets.close()]);
   }

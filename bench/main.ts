@@ -6,6 +6,7 @@
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { measureCold } from "./cold.ts";
+import { measureDiscordStreaming } from "./discord-streaming.ts";
 import { buildDrivers, root } from "./lib/build.ts";
 import { table } from "./lib/markdown.ts";
 import { nodeBinary, nodeVersion } from "./lib/node.ts";
@@ -16,6 +17,7 @@ import { measureBareRuntimes, measureRelayMemory } from "./relay-memory.ts";
 import { budgetRows, renderReport } from "./report.ts";
 import type { RunResults } from "./results.ts";
 import { measureSizes } from "./sizes.ts";
+import { measureSlackStreaming } from "./slack-streaming.ts";
 import { startBenchStack } from "./stack.ts";
 import { measureStreaming } from "./streaming.ts";
 import { measureWarm } from "./warm.ts";
@@ -96,6 +98,33 @@ try {
       longSeconds: settings.streamingLongSeconds,
     },
   );
+  step("streamed answers on Slack");
+  const slackStreaming = await measureSlackStreaming(
+    stack,
+    drivers,
+    {
+      ingress: join(root, "modules", "slack", "dist", "ingress.mjs"),
+      worker: join(root, "modules", "slack", "dist", "worker.mjs"),
+    },
+    {
+      rounds: settings.streamingRounds,
+      answers: settings.streamingAnswers,
+      agentSeconds: settings.streamingAgentSeconds,
+      pieceMs: settings.streamingPieceMs,
+    },
+  );
+  step("streamed answers on Discord");
+  const discordStreaming = await measureDiscordStreaming(
+    stack,
+    drivers,
+    join(root, "modules", "discord", "dist", "worker.mjs"),
+    {
+      rounds: settings.streamingRounds,
+      answers: settings.streamingAnswers,
+      agentSeconds: settings.streamingAgentSeconds,
+      pieceMs: settings.streamingPieceMs,
+    },
+  );
   step(`worker sizes: ${settings.workerSizesMb} MB, each with its CPU share`);
   const workerSizes = await measureWorkerSizes(stack, drivers, {
     sizesMb: settings.workerSizesMb.split(",").map(Number),
@@ -122,6 +151,8 @@ try {
     warm,
     pipeline,
     streaming,
+    slackStreaming,
+    discordStreaming,
     workerSizes,
     relay,
     bareRuntimes,

@@ -9,7 +9,14 @@ import { findings } from "./findings.ts";
 import { table } from "./lib/markdown.ts";
 import { kb, num, range } from "./lib/stats.ts";
 import type { RunResults } from "./results.ts";
-import { streamingBudgetRows, streamingSection } from "./streaming-report.ts";
+import {
+  channelStreamingBudgetRows,
+  channelStreamingSection,
+  DISCORD_STREAMING_HOW,
+  SLACK_STREAMING_HOW,
+  streamingBudgetRows,
+  streamingSection,
+} from "./streaming-report.ts";
 
 const ms = (value: number) => `${num(value)} ms`;
 const mb = (value: number) => `${num(value)} MB`;
@@ -61,6 +68,8 @@ export function budgetRows(r: RunResults): string[][] {
     ]);
   }
   rows.push(...streamingBudgetRows(r.streaming));
+  rows.push(...channelStreamingBudgetRows("slack", r.slackStreaming));
+  rows.push(...channelStreamingBudgetRows("discord", r.discordStreaming));
   const telegramOnly = examples().find((e) => e.name === "telegram-only");
   if (telegramOnly && r.workerSizes.results.length > 0) {
     const figures = costFigures(r);
@@ -315,6 +324,12 @@ export function renderReport(r: RunResults, method: string): string {
     pipelineSection(r),
     "",
     ...(r.streaming ? [streamingSection(r.streaming), ""] : []),
+    ...(r.slackStreaming
+      ? [channelStreamingSection("Slack", SLACK_STREAMING_HOW, r.slackStreaming), ""]
+      : []),
+    ...(r.discordStreaming
+      ? [channelStreamingSection("Discord", DISCORD_STREAMING_HOW, r.discordStreaming), ""]
+      : []),
     workerSizeSection(r),
     "",
     relaySection(r),

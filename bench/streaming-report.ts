@@ -92,3 +92,82 @@ export function streamingSection(s: StreamingResult | undefined): string {
       : []),
   ].join("\n");
 }
+
+/** A channel's streaming figures, as bench/slack-streaming.ts and bench/discord-streaming.ts return them. */
+interface ChannelStreaming {
+  readonly rounds: number;
+  readonly agentSeconds: number;
+  readonly pieceMs: number;
+  readonly rows: readonly {
+    readonly way: string;
+    readonly answers: number;
+    readonly firstVisible: { p50: number; p90: number; p99: number };
+    readonly final: { p50: number; p99: number };
+    readonly callsPerAnswer: { median: number };
+    readonly rateLimited: number;
+  }[];
+}
+
+const isWhole = (way: string) => way.includes("STREAM_REPLIES=false");
+
+/** A channel's budget rows: the first visible text ≤ 300 ms p50 (p90 beside it); the final text no later than the whole answer's. */
+export function channelStreamingBudgetRows(channel: string, s: ChannelStreaming | undefined): string[][] {
+  if (!s) return [];
+  const whole = s.rows.find((r) => isWhole(r.way));
+  return s.rows
+    .filter((r) => !isWhole(r.way) && r.answers > 0)
+    .flatMap((r) => [
+      [
+        `${channel} streamed (${r.way}): agent's first text → first visible text, p50 (p90)`,
+        "≤ 300 ms",
+        `${ms(r.firstVisible.p50)} (${ms(r.firstVisible.p90)})`,
+        r.firstVisible.p50 <= 300 ? "met" : "**missed**",
+      ],
+      [
+        `${channel} streamed (${r.way}): agent's last text → final text, p50, vs the whole answer's`,
+        "no later",
+        `${ms(r.final.p50)} vs ${whole ? ms(whole.final.p50) : "—"}`,
+        whole === undefined ? "—" : r.final.p50 <= whole.final.p50 ? "met" : "**missed**",
+      ],
+    ]);
+}
+
+/** A channel's section: `title` names the channel, `how` says what was run. */
+export function channelStreamingSection(title: string, how: string, s: ChannelStreaming): string {
+  return [
+    `### Streamed answers on ${title} (${s.rounds} rounds; an agent streaming for ${s.agentSeconds} s, a piece every ${s.pieceMs} ms)`,
+    "",
+    how,
+    "",
+    table(
+      [
+        "how the answer shows",
+        "answers",
+        "first visible p50",
+        "p90",
+        "p99",
+        "final p50",
+        "p99",
+        "API calls per answer",
+        "429s",
+      ],
+      s.rows.map((r) => [
+        r.way,
+        String(r.answers),
+        ms(r.firstVisible.p50),
+        ms(r.firstVisible.p90),
+        ms(r.firstVisible.p99),
+        ms(r.final.p50),
+        ms(r.final.p99),
+        num(r.callsPerAnswer.median),
+        String(r.rateLimited),
+      ]),
+    ),
+  ].join("\n");
+}
+
+export const SLACK_STREAMING_HOW =
+  "As for Telegram: the real ingress and worker bundles in node processes, the agent and the fake Web API (with its stream rules and tier limits) in the bench's process; every answer in its own DM, all of a round's answers at once. In an assistant thread Slack's own stream (chat.startStream, appendStream, stopStream, then the final chat.update); at a DM's top level, where streams do not apply, a message posted and updated as it grows. *First visible*: the agent's first piece written → the first call that shows text reaching the Web API. *Final*: the agent's last piece written → the last call that changes the DM.";
+
+export const DISCORD_STREAMING_HOW =
+  "The real worker bundle in node processes, the agent and the fake Discord API (with its per-route rate limits) in the bench's process; every answer in its own channel, all of a round's answers at once, queued as the ingress (a deferred slash command) or the relay (a gateway message) queues it. *First visible*: the agent's first piece written → the first call that shows text reaching the API. *Final*: the agent's last piece written → the last call that changes the channel.";

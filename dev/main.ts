@@ -28,7 +28,8 @@ ${process.env.TELEGRAM_BOT_TOKEN ? `  telegram   long polling your real bot: mes
 Try it from a terminal:
   curl -s -X POST ${stack.url}/_dev/send -H '${TOKEN_HEADER}: ${stack.token}' \\
     -H 'content-type: application/json' -d '{"channel":"telegram","text":"hello"}'
-  As a stranger (a pairing code for them, an access request for you, the admin: answer /allow <code>):
+  As a stranger (a pairing code for them, an access request for you, the admin: answer /allow <code>;
+  in the page, the "send as" control next to the message box does the same):
   curl -s -X POST ${stack.url}/_dev/send -H '${TOKEN_HEADER}: ${stack.token}' \\
     -H 'content-type: application/json' -d '{"channel":"telegram","text":"hi","user":"2002"}'
 Ctrl-C to stop.`);

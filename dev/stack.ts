@@ -120,6 +120,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     : (Object.fromEntries(Object.entries(aws).filter(([, v]) => v !== undefined)) as Record<string, string>);
 
   const platforms = new Map<string, DevPlatform>();
+  /** Each channel's ADMINS, as its worker has them. */
+  const adminsOf = new Map<string, string>();
   const ports = new Map<string, number>();
   const routes = new Map<string, string>();
   const sendQueues = new Map<string, string>();
@@ -162,6 +164,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       const access = dynamoAccessStore(table, channel.name, () => dynamo.client);
       for (const group of platform.groups ?? [])
         await access.grant({ kind: "group", id: group }, { at: Date.now(), by: "dev" });
+      const admins = env.ADMINS ?? (real ? "" : platform.user.id);
+      adminsOf.set(channel.name, admins);
       const threadEnv = {
         ...stringEnv(process.env),
         ...awsEnv,
@@ -182,7 +186,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         // ALLOWED_USERS (refused ids are printed, to copy from) unless ACCESS_POLICY says otherwise.
         ALLOWED_USERS: env.ALLOWED_USERS ?? "",
         ACCESS_POLICY: env.ACCESS_POLICY ?? (real ? "allowlist" : "pairing"),
-        ADMINS: env.ADMINS ?? (real ? "" : platform.user.id),
+        ADMINS: admins,
         MAX_RECEIVE_COUNT: "3",
         // The timeline is built from info-level logs; printing is filtered here instead.
         LOG_LEVEL: env.LOG_LEVEL === "debug" ? "debug" : "info",
@@ -243,6 +247,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
           name: c.name,
           title: c.title,
           real: c.name === "telegram" && !!realTelegramToken,
+          // Who the page can write as: the emulator's own user (the admin locally) and a stranger.
+          users: usersOf(c.name),
         })),
         events,
         timeline: timeline.entries(),
@@ -307,11 +313,26 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   closers.push(() => server.stop(true));
   const base = `http://localhost:${server.port}`;
 
+  function usersOf(name: string) {
+    const platform = platforms.get(name);
+    if (!platform) return [];
+    const admins = new Set((adminsOf.get(name) ?? "").split(",").map((id) => id.trim()));
+    return [
+      { ...platform.user, role: admins.has(platform.user.id) ? "admin" : "you" },
+      { ...platform.stranger, role: admins.has(platform.stranger.id) ? "admin" : "stranger" },
+    ];
+  }
+
   async function send(name: string, text: string, userId?: string, file?: DevFile) {
     const platform = platforms.get(name);
     if (!platform) throw new Error(`no channel ${name}`);
     const sent = Date.now();
-    const user = userId === undefined || userId === platform.user.id ? platform.user : otherUser(userId);
+    const user =
+      userId === undefined || userId === platform.user.id
+        ? platform.user
+        : userId === platform.stranger.id
+          ? platform.stranger
+          : otherUser(userId);
     const result = await platform.deliver(text, user, base, file);
     timeline.start(result.envelopeId, name, text, sent);
     timeline.answered(result.envelopeId, result.status);

@@ -225,7 +225,7 @@ test("acting as another user (`user`): a stranger gets a pairing code, the emula
       .map((e) => e.html ?? "");
   };
   const before = (await htmls()).length;
-  expect(await send("hello, who are you?", "2002")).toBe("done");
+  expect(await send("hello, who are you?", "2003")).toBe("done");
   // The stranger's code, and the admin's request naming it (events are drawn as they arrive).
   let code = "";
   for (let i = 0; i < 100 && !code; i++) {
@@ -235,7 +235,7 @@ test("acting as another user (`user`): a stranger gets a pairing code, the emula
   expect(code).toMatch(/^[0-9A-Z]{6}$/);
   expect((await htmls()).slice(before).some((html) => html.includes("echo:"))).toBe(false);
   expect(await send(`/allow ${code}`)).toBe("done");
-  expect(await send("now may I?", "2002")).toBe("done");
+  expect(await send("now may I?", "2003")).toBe("done");
   for (let i = 0; i < 100; i++) {
     if ((await htmls()).slice(before).some((html) => html.includes("echo:") && html.includes("now may I?")))
       break;
@@ -247,6 +247,44 @@ test("acting as another user (`user`): a stranger gets a pairing code, the emula
   const bad = JSON.stringify({ channel: "telegram", text: "x", user: "not an id!" });
   expect((await fetch(`${stack.url}/_dev/send`, { method: "POST", headers, body: bad })).status).toBe(400);
 }, 20_000);
+
+test("the page's 'send as' control: a stranger typing in the page gets a pairing code, you (the admin) allow it there, the stranger is answered", async () => {
+  await page.click('#tabs button[data-channel="telegram"]');
+  const options = await page.locator("#as option").allTextContents();
+  expect(options).toEqual(["as You (admin)", "as Stranger (2002)"]);
+  const type = async (as: string, text: string) => {
+    await page.selectOption("#as", { label: as });
+    await page.fill("#text", text);
+    await page.press("#text", "Enter");
+  };
+  await type("as Stranger (2002)", "hi, I am new here");
+  // The user's bubble says who wrote; the bot's answer to the stranger says whom it went to.
+  await page
+    .locator("#messages li.user", { hasText: "hi, I am new here" })
+    .filter({ hasText: "Stranger (2002)" })
+    .waitFor({ timeout: 10_000 });
+  const toStranger = page.locator("#messages li.bot", { hasText: "to Stranger (2002)" });
+  await toStranger.first().waitFor({ timeout: 10_000 });
+  // The admin's own chat is asked, naming the code (and not marked as sent to someone else).
+  const asked = page
+    .locator("#messages li.bot", { hasText: "/allow" })
+    .filter({ hasText: "Stranger" })
+    .filter({ hasNotText: "to Stranger" });
+  await asked.first().waitFor({ timeout: 10_000 });
+  const code = /\/allow ([0-9A-Z]{6})/.exec((await asked.first().textContent()) ?? "")?.[1] ?? "";
+  expect(code).toMatch(/^[0-9A-Z]{6}$/);
+  // The stranger got the same code, to pass on, and no word of who the admins are.
+  expect((await toStranger.allTextContents()).join("\n")).toContain(code);
+  expect((await toStranger.allTextContents()).join("\n")).not.toContain("/allow");
+  expect(await page.locator("#messages li.bot", { hasText: "hi, I am new here" }).count()).toBe(0);
+
+  await type("as You (admin)", `/allow ${code}`);
+  await type("as Stranger (2002)", "may I now?");
+  const echo = page.locator("#messages li.bot", { hasText: "may I now?" });
+  await echo.waitFor({ timeout: 10_000 });
+  expect(await echo.textContent()).toContain("to Stranger (2002)");
+  expect(await echo.innerHTML()).toContain("echo:");
+}, 30_000);
 
 test("a local tool drives the API with the run's token, as JSON; without it, or with text/plain, it cannot", async () => {
   const send = (headers: Record<string, string>) =>

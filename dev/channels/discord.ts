@@ -26,6 +26,7 @@ export const discordDev: DevChannel = {
       },
       env: { DISCORD_API_URL: fake.url, DISCORD_PUBLIC_KEY: fake.signer.publicKeyHex },
       user: { id: "111111111111111001", name: "You" },
+      stranger: { id: "111111111111112002", name: "Stranger" },
       // The slash commands come from a server channel (commandInteraction's default).
       groups: ["300000000000000001"],
       async deliver(text, user, ingressBase) {

@@ -40,6 +40,7 @@ export function slackUiEvents(
   file?: (id: string) => { bytes: Uint8Array; contentType: string } | undefined,
 ): UiEvent[] {
   const events: UiEvent[] = [];
+  let to: string | undefined;
   const ui = (kind: UiEvent["kind"], at: number, id?: string, html?: string) =>
     events.push({
       channel: "slack",
@@ -47,8 +48,12 @@ export function slackUiEvents(
       at,
       ...(id === undefined ? {} : { id }),
       ...(html === undefined ? {} : { html }),
+      ...(to === undefined ? {} : { to }),
     });
   for (const call of calls) {
+    // The emulator's DMs are D + the member id without its U (slackDev.deliver).
+    const channel = String(call.params.channel ?? call.params.channel_id ?? "");
+    to = channel.startsWith("D") ? `U${channel.slice(1)}` : undefined;
     const body = call.response?.body as { ok?: boolean; ts?: string } | undefined;
     if (body?.ok !== true) continue;
     const ts = String(call.params.ts ?? body.ts);
@@ -119,6 +124,7 @@ export const slackDev: DevChannel = {
       secret: { bot_token: DEFAULT_SLACK_TOKEN, signing_secret: DEFAULT_SIGNING_SECRET },
       env: { SLACK_API_URL: fake.url },
       user: { id: "U01001", name: "You" },
+      stranger: { id: "U02002", name: "Stranger" },
       files: true,
       async deliver(text, user, ingressBase, file) {
         // Each user writes in their own DM with the bot (Slack's DM ids start with D), in one thread of it.

@@ -40,6 +40,7 @@ export const telegramDev: DevChannel = {
       secret: { bot_token: TOKEN, webhook_secret: webhookSecret },
       env: { TELEGRAM_API_URL: fake.url },
       user: { id: "1001", name: "You" },
+      stranger: { id: "2002", name: "Stranger" },
       files: true,
       async deliver(text, user, ingressBase, file) {
         const id = ++updateId;
@@ -90,9 +91,19 @@ export const telegramDev: DevChannel = {
           const html = call.params.parse_mode === "HTML" ? safeHtml(text) : escapeHtml(text);
           const result = (call.response?.body as { result?: { message_id?: number } } | undefined)?.result;
           const method = call.method.toLowerCase();
+          // A private chat's id is its user's id.
+          const chatId = Number(call.params.chat_id);
+          const to = chatId > 0 ? { to: String(chatId) } : {};
           if (method === "sendchataction") events.push({ channel: "telegram", kind: "typing", at });
           else if (method === "sendmessage" && ok) {
-            events.push({ channel: "telegram", kind: "message", id: String(result?.message_id), html, at });
+            events.push({
+              channel: "telegram",
+              kind: "message",
+              id: String(result?.message_id),
+              html,
+              at,
+              ...to,
+            });
           } else if (FILE_FIELDS[method] && ok) {
             const upload = call.params[FILE_FIELDS[method]] as
               | { filename?: string; type?: string; bytes?: Uint8Array }
@@ -109,13 +120,21 @@ export const telegramDev: DevChannel = {
               id: String(result?.message_id),
               html: fileHtml(file, caption),
               at,
+              ...to,
             });
           } else if (method === "editmessagetext" && ok) {
-            events.push({ channel: "telegram", kind: "edit", id: String(call.params.message_id), html, at });
+            events.push({
+              channel: "telegram",
+              kind: "edit",
+              id: String(call.params.message_id),
+              html,
+              at,
+              ...to,
+            });
           } else if (method === "sendmessagedraft" && ok) {
             const id = `draft:${call.params.chat_id}:${call.params.draft_id}`;
             const until = at + DRAFT_TTL_MS;
-            events.push({ channel: "telegram", kind: "draft", id, html, at, until });
+            events.push({ channel: "telegram", kind: "draft", id, html, at, until, ...to });
           } else if (method === "deletemessage" && ok) {
             events.push({
               channel: "telegram",

@@ -46,6 +46,11 @@ export interface UiEvent {
   readonly html?: string;
   /** Plain text, for status lines ("reacted 👀", "marked read"). */
   readonly text?: string;
+  /**
+   * Whose one-to-one chat with the bot the message went to (their platform user id), where the platform
+   * says: the page marks what the bot sent to someone other than the emulator's own user.
+   */
+  readonly to?: string;
   readonly at: number;
 }
 
@@ -53,6 +58,8 @@ export interface UiEvent {
 export interface DevPlatform {
   /** The emulator's own user on this platform (its platform user id): the admin of the local bot. */
   readonly user: DevUser;
+  /** Someone the bot does not know, to act as from the page (pairing end to end). */
+  readonly stranger: DevUser;
   /** The group chats the emulator writes in (conversation ids), allowed from the start as an admin would. */
   readonly groups?: readonly string[];
   /** The channel's Secrets Manager JSON, matching the fake's credentials. */

@@ -33,6 +33,7 @@ export const whatsappDev: DevChannel = {
       },
       env: { WHATSAPP_API_URL: fake.url },
       user: { id: "15550001001", name: "You" },
+      stranger: { id: "15550002002", name: "Stranger" },
       files: true,
       async deliver(text, user, ingressBase, file) {
         // A file: uploaded to the fake's media (GET /{media-id} gives its URL), sent as Meta sends media.
@@ -86,6 +87,7 @@ export const whatsappDev: DevChannel = {
               id,
               html: fileHtml(file, object.caption),
               at: call.at,
+              ...(call.params.to === undefined ? {} : { to: String(call.params.to) }),
             });
           } else if (call.kind === "send") {
             const text = String((call.params.text as { body?: string } | undefined)?.body ?? "");
@@ -96,6 +98,7 @@ export const whatsappDev: DevChannel = {
               id,
               html: mrkdwnHtml(escapeHtml(text)),
               at: call.at,
+              ...(call.params.to === undefined ? {} : { to: String(call.params.to) }),
             });
           }
         }

@@ -38,7 +38,8 @@ function renderMessages() {
       const li = document.createElement("li");
       li.className = `${m.from} ${m.kind ?? ""}`.trim();
       li.dataset.id = m.id ?? "";
-      li.innerHTML = m.html; // server-side sanitised (dev/channels/html.ts) or escaped here
+      // server-side sanitised (dev/channels/html.ts) or escaped here; `who`: someone other than you
+      li.innerHTML = (m.who ? `<small class="who">${escapeHtml(m.who)}</small>` : "") + m.html;
       return li;
     }),
   );
@@ -68,9 +69,39 @@ function renderTimeline() {
   );
 }
 
+/** The users of a channel the page can write as (the emulator's own user first), from /_dev/state. */
+function users(channel) {
+  return state.channels.find((c) => c.name === channel)?.users ?? [];
+}
+
+function userLabel(user) {
+  return user.role === "stranger" ? `Stranger (${user.id})` : `${user.name} (${user.role})`;
+}
+
+/** Who a bot message went to, when not the emulator's own user: "to Stranger (2002)". */
+function recipient(channel, to) {
+  const [own, ...others] = users(channel);
+  if (to === undefined || to === own?.id) return undefined;
+  const other = others.find((u) => u.id === to);
+  return `to ${other ? userLabel(other) : to}`;
+}
+
+function renderSendAs() {
+  $("as").replaceChildren(
+    ...users(state.channel).map((user) => {
+      const option = document.createElement("option");
+      option.value = user.id;
+      option.textContent = `as ${userLabel(user)}`;
+      return option;
+    }),
+  );
+  $("as").hidden = users(state.channel).length < 2;
+}
+
 function select(channel) {
   state.channel = channel;
   renderTabs();
+  renderSendAs();
   renderMessages();
   renderTimeline();
   $("text").focus();
@@ -84,23 +115,24 @@ function shown(list, id) {
 // Each event is one visible state of the chat, with a message's whole text in `html` (dev/channels/types.ts).
 function onUi(event) {
   const list = chat(event.channel);
+  const who = recipient(event.channel, event.to);
   if (event.kind === "typing") {
     if (event.channel === state.channel) state.typingUntil = Date.now() + 5000;
   } else if (event.kind === "edit" || event.kind === "stream") {
     const message = shown(list, event.id);
     if (message) Object.assign(message, { html: event.html, kind: event.kind });
-    else list.push({ from: "bot", id: event.id, html: event.html, kind: event.kind });
+    else list.push({ from: "bot", id: event.id, html: event.html, kind: event.kind, who });
   } else if (event.kind === "draft") {
     // A draft lives `until` (Telegram drops it 30 s after its last update), or until the bot posts.
     const draft = shown(list, event.id);
     if (draft) Object.assign(draft, { html: event.html, until: event.until });
-    else list.push({ from: "bot", kind: "draft", id: event.id, html: event.html, until: event.until });
+    else list.push({ from: "bot", kind: "draft", id: event.id, html: event.html, until: event.until, who });
   } else if (event.kind === "delete") {
     const message = shown(list, event.id);
     if (message) list.splice(list.indexOf(message), 1);
   } else if (event.kind === "message") {
     for (let i = list.length - 1; i >= 0; i--) if (list[i].kind === "draft") list.splice(i, 1);
-    list.push({ from: "bot", id: event.id, html: event.html });
+    list.push({ from: "bot", id: event.id, html: event.html, who });
     state.typingUntil = 0;
   } else if (event.kind === "status") {
     list.push({ from: "system", html: escapeHtml(event.text ?? "") });
@@ -134,12 +166,20 @@ $("composer").addEventListener("submit", async (e) => {
   const shown = file
     ? `📎 ${escapeHtml(file.name)}${text ? `<br>${escapeHtml(text)}` : ""}`
     : escapeHtml(text);
-  chat(state.channel).push({ from: "user", html: shown });
+  // As the emulator's own user (the admin locally), or as someone else (a stranger: pairing end to end).
+  const [own, ...others] = users(state.channel);
+  const as = others.find((u) => u.id === $("as").value);
+  chat(state.channel).push({ from: "user", html: shown, who: as ? userLabel(as) : undefined });
   renderMessages();
   const response = await fetch("/_dev/send", {
     method: "POST",
     headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify({ channel: state.channel, text, ...(file ? { file } : {}) }),
+    body: JSON.stringify({
+      channel: state.channel,
+      text,
+      ...(as && as.id !== own?.id ? { user: as.id } : {}),
+      ...(file ? { file } : {}),
+    }),
   });
   if (!response.ok)
     chat(state.channel).push({ from: "system", html: escapeHtml(`send failed: HTTP ${response.status}`) });

@@ -15,6 +15,8 @@ const FAST: SuiteSize = {
   // Run on their own: stream-kills.test.ts.
   streamKills: 0,
   withoutLedger: false,
+  // The modules' default: strangers pair, an admin allows and revokes (the full run does allowlist too).
+  policies: ["pairing"],
   simChannels: ["telegram"],
   sim: {
     conversations: 6,
@@ -60,10 +62,17 @@ test("fuzz, forgeries, faults, modules and logs: every must-be-zero figure is 0"
   for (const forged of figures.forgeries) expect(forged.forgeries).toBeGreaterThanOrEqual(FAST.forgeries);
   for (const drained of figures.drains) expect(drained.invocations).toBeGreaterThan(0);
   const [sim] = figures.sims;
-  expect(sim?.messages).toBe(24);
+  // 24, and each of the 2 strangers writing twice more after the admin's answers.
+  expect(sim?.messages).toBe(28);
   expect(sim?.answered).toBeGreaterThan(0);
   expect(sim?.agentFaults).toBeGreaterThan(0);
   expect(sim?.redelivered).toBeGreaterThan(0);
+  // Pairing ran what it says: codes given, one allowed and answered, one revoked.
+  expect(sim?.policy).toBe("pairing");
+  expect(sim?.pairing?.codesGiven).toBeGreaterThan(0);
+  expect(sim?.pairing?.granted).toBeGreaterThan(0);
+  expect(sim?.pairing?.revoked).toBeGreaterThan(0);
+  expect(sim?.pairing?.pairedAgentCalls).toBeGreaterThan(0);
   // The personal account: strangers wrote in every form, allowed users were answered, chatter was not.
   const personal = figures.personal;
   expect(personal?.strangerMessages).toBeGreaterThan(20);

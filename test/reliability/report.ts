@@ -3,6 +3,7 @@
  * with the command, the machine, the date, and what every figure means.
  */
 import { cpus, totalmem, type } from "node:os";
+import type { PlatformKillFigures } from "./stream-kills-platforms.ts";
 import { mustBeZero, type SuiteFigures } from "./suite.ts";
 
 const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]) =>
@@ -162,12 +163,13 @@ export function renderReport(
       [
         "channel",
         "ledger",
+        "policy",
         "messages",
         "answered",
         "answered twice: in all / after done / resent, platform cannot tell",
         "in DLQ (with notice)",
         "agent refusals told",
-        "strangers refused",
+        "strangers told (refusal or pairing code)",
         "lost",
         "out of order",
         "redelivered → answered again",
@@ -176,6 +178,7 @@ export function renderReport(
       f.sims.map((s) => [
         s.channel,
         s.ledger ? "on" : "off",
+        s.policy,
         s.messages,
         s.answered,
         `${s.answeredTwice} / ${s.answeredAgainAfterDone} / ${s.answeredTwiceUnknowable}`,
@@ -195,6 +198,7 @@ export function renderReport(
       [
         "channel",
         "ledger",
+        "policy",
         "deliveries",
         "ingress 503 (SQS down)",
         "platform gave up",
@@ -211,6 +215,7 @@ export function renderReport(
       f.sims.map((s) => [
         s.channel,
         s.ledger ? "on" : "off",
+        s.policy,
         s.deliveries,
         s.ingressOutage5xx,
         s.refusedAtIngress,
@@ -227,6 +232,36 @@ export function renderReport(
     ),
     "",
   );
+  const paired = f.sims.filter((s) => s.pairing !== undefined);
+  if (paired.length > 0)
+    out.push(
+      "Under `pairing` (the modules' default; `ADMINS` is the first allowed user, the allowed users' groups allowed beforehand): after the first messages settled, the admin answers every other pairing code with `/allow <code>`, every stranger writes again, the admin revokes every other subject allowed with `/revoke <id>`, and every stranger writes once more — all through the same faults. A stranger is judged by the access table at each step (their group where the channel's conversations are groups): **strangers at the agent** (must be 0) counts agent calls for someone the table did not allow at that step; a stranger writing again while their code is valid hears nothing more (the gate logs `access.pending`), which is not *lost*. Discord's admin commands are buttons and slash commands, which the simulated platform does not press: there strangers only ask.",
+      "",
+      table(
+        [
+          "channel",
+          "codes given",
+          "/allow sent → allowed",
+          "/revoke sent → revoked",
+          "strangers' later messages",
+          "agent calls for allowed strangers",
+          "strangers at the agent",
+        ],
+        paired.map((s) => {
+          const p = s.pairing as NonNullable<typeof s.pairing>;
+          return [
+            s.channel,
+            p.codesGiven,
+            `${p.allowsSent} → ${p.granted}`,
+            `${p.revokesSent} → ${p.revoked}`,
+            p.laterStrangerMessages,
+            p.pairedAgentCalls,
+            s.strangerAgentCalls,
+          ];
+        }),
+      ),
+      "",
+    );
   const lost = f.sims.filter((s) => s.lostSamples.length > 0);
   if (lost.length > 0)
     out.push(...lost.map((s) => `- Lost or refused in ${s.channel}: ${s.lostSamples.join(", ")}`), "");
@@ -309,6 +344,7 @@ export function renderReport(
       "",
     );
   }
+  if (f.platformKills.length > 0) out.push(...platformKillsPart(f.platformKills));
   const sec = f.security;
   const reasons = new Map<string, Set<string>>();
   for (const e of sec.exceptions) {
@@ -363,4 +399,61 @@ export function renderReport(
     "",
   );
   return out.join("\n");
+}
+
+/** What the user sees after a kill mid-stream, per channel, said from the run's own figures. */
+const SEEN: Record<string, (k: PlatformKillFigures) => string> = {
+  slack: (k) =>
+    `**Slack** (${k.kinds.stream ?? 0} runs in an assistant thread with Slack's own stream, ${k.kinds.update ?? 0} at a DM's top level with a message updated as it grows): ${k.oneAnswer} of ${k.runs} runs ended with exactly the answer the ledger kept — the same message(s), the stream the dead worker left open stopped, then updated to the retry's answer. ${k.killsUnknowable} of ${k.kills} kills fell in the start-before-ledger gap: between Slack starting a stream (or taking the first post of an answer growing by updates) and the ledger recording its \`ts\`; there the user sees the first attempt's partial message above the retry's whole answer (${k.duplicatedUnknowable} runs), and a stream left so stays open until Slack ends it as idle (${k.leftOpenUnknowable} runs). Accepted, not fixed: the window is one DynamoDB write long, the orphan's \`ts\` died with the worker, and a stream's start carries no message metadata (the lookup finds finished parts by theirs, set by the final \`chat.update\`), so the retry cannot tell the orphan from another answer's message (handlers/slack/README.md).`,
+  discord: (k) =>
+    `**Discord** (${k.kinds.interaction ?? 0} slash commands, the deferred \`@original\` edited as it grows; ${k.kinds.gateway ?? 0} gateway messages, the reply posted then edited): ${k.oneAnswer} of ${k.runs} runs ended with exactly the answer the ledger kept — the same message edited to the retry's answer (the \`@original\` edit is idempotent; a channel post carries a nonce with \`enforce_nonce\`, so a post the ledger missed is not made twice). Kills where the ledger did not know a shown message: ${k.killsUnknowable}.`,
+  whatsapp: (k) =>
+    `**WhatsApp** (Cloud API; no edits, so the answer is held until the agent is done and sent whole, in parts past 4,096 characters): the user sees nothing of a killed attempt but the typing indicator, then the retry's answer; ${k.oneAnswer} of ${k.runs} runs ended with exactly that answer, no block twice (a part Meta took before the kill is known from its status webhook and not sent again). Retries that resumed sending the held answer without asking the agent again: ${k.resumed}.`,
+};
+
+function platformKillsPart(kills: readonly PlatformKillFigures[]): string[] {
+  return [
+    "## Workers killed mid-stream (Slack, Discord, WhatsApp; send ledger on)",
+    "",
+    "As for Telegram (test/reliability/stream-kills-platforms.ts): the built ingress and worker in child `node` processes, an agent streaming its answer (Python SDK bytes; a fifth of the answers ~5,000 characters, so past Discord's 2,000-character messages), each way the channel shows an answer growing; each run kills the worker at a random moment after the answer first shows (WhatsApp, which shows nothing until the end: from the attempt's start), a third of the retries too; then the finished message is delivered again. *Unknowable*: the kill fell after the platform took a message and before the ledger recorded it (found from the ledger at the kill).",
+    "",
+    table(
+      [
+        "channel",
+        "runs (kinds)",
+        "answers in more than one message",
+        "workers killed (unknowable)",
+        "retries: agent asked again / answer resumed",
+        "one answer, whole",
+        "duplicated: outcome knowable / unknowable",
+        "lost",
+        "streams left open: knowable / unknowable",
+        "redelivered → sends, agent calls",
+        "visible states",
+        "time",
+      ],
+      kills.map((k) => [
+        k.channel,
+        `${k.runs} (${Object.entries(k.kinds)
+          .map(([kind, n]) => `${kind} ${n}`)
+          .join(", ")})`,
+        k.multiPart,
+        `${k.kills} (${k.killsUnknowable})`,
+        `${k.askedAgain} / ${k.resumed}`,
+        k.oneAnswer,
+        `${k.duplicated} / ${k.duplicatedUnknowable}`,
+        k.lost,
+        `${k.leftOpen} / ${k.leftOpenUnknowable}`,
+        `${k.redelivered} → ${k.redeliveredSends}, ${k.redeliveredAgentCalls}`,
+        k.visibleStates,
+        seconds(k.ms),
+      ]),
+    ),
+    "",
+    "What the user may see after a worker dies mid-stream and is retried, measured by this run:",
+    "",
+    ...kills.flatMap((k) => [`- ${SEEN[k.channel]?.(k) ?? k.channel}`]),
+    ...kills.flatMap((k) => k.samples.map((s) => `- ${s}`)),
+    "",
+  ];
 }

@@ -2,6 +2,7 @@
  * Accounting for the simulation: from what the platform received, what sits in the DLQ and what the
  * worker logged, the fate of every message.
  */
+import { accessTexts } from "../../handlers/core/access/texts.ts";
 import { notices } from "../../handlers/core/notices.ts";
 import type { SentReply } from "./channels/profile.ts";
 import type { LogLine } from "./logs.ts";
@@ -63,6 +64,32 @@ export function resentUnknowable(lines: readonly LogLine[], source: string): Set
   return ids;
 }
 
+/** What a stranger may be told instead of an answer: the refusal (allowlist), or a pairing code or its refusal (pairing). */
+const STRANGER_ANSWERS = [
+  notices.refused,
+  accessTexts.pairing("CODE"),
+  accessTexts.groupPairing("CODE"),
+  accessTexts.pairingBusy,
+].map((text) => text.slice(0, 24));
+
+/**
+ * The envelopes the access gate settled in silence by design: a stranger writing again while their
+ * pairing code is still valid hears nothing more (handlers/core/access/gate.ts).
+ */
+export function silencedByGate(lines: readonly LogLine[], source: string): Set<string> {
+  const ids = new Set<string>();
+  for (const line of lines) {
+    if (line.source !== source || !line.text.includes('"access.pending"')) continue;
+    try {
+      const entry = JSON.parse(line.text) as { envelopeId?: string };
+      if (entry.envelopeId) ids.add(entry.envelopeId);
+    } catch {
+      // not a JSON line: not ours to read
+    }
+  }
+  return ids;
+}
+
 /** Settles every message from the evidence. */
 export function account(input: {
   readonly messages: readonly Tracked[];
@@ -71,6 +98,8 @@ export function account(input: {
   readonly done: ReadonlyMap<string, number[]>;
   /** Envelopes with a chunk sent again after an outcome the platform cannot tell (see resentUnknowable). */
   readonly unknowable?: ReadonlySet<string>;
+  /** Envelopes the access gate settled in silence by design (see silencedByGate). */
+  readonly silenced?: ReadonlySet<string>;
   readonly envelopeIdOf: (message: Tracked) => string;
 }): Accounting {
   const byToken = new Map(input.messages.map((m) => [m.token, m]));
@@ -95,7 +124,7 @@ export function account(input: {
     if (reply.conversation === undefined) continue;
     if (reply.text.includes(notices.failed.slice(0, 24))) {
       failureNotices.set(reply.conversation, (failureNotices.get(reply.conversation) ?? 0) + 1);
-    } else if (reply.text.includes(notices.refused.slice(0, 24))) {
+    } else if (STRANGER_ANSWERS.some((start) => reply.text.includes(start))) {
       refusals.set(reply.conversation, (refusals.get(reply.conversation) ?? 0) + 1);
     }
   }
@@ -134,7 +163,10 @@ export function account(input: {
     // the DLQ (the refusal itself could not be delivered: an operator can see and redrive it).
     const answeredOrDead = (m: Tracked) => (answers.get(m.token)?.length ?? 0) > 0 || inDlq.has(m.token);
     const untoldRefused = own.filter((m) => m.refused && !answeredOrDead(m)).slice(refusedTold);
-    const untoldStrangers = own.filter((m) => m.stranger && !answeredOrDead(m)).slice(strangersTold);
+    const silenced = (m: Tracked) => input.silenced?.has(input.envelopeIdOf(m)) === true;
+    const untoldStrangers = own
+      .filter((m) => m.stranger && !answeredOrDead(m) && !silenced(m))
+      .slice(strangersTold);
     const lostHere = [
       ...own
         .filter((m) => !m.refused && !m.stranger && !answeredOrDead(m))

@@ -7,15 +7,26 @@
  */
 import { sleep } from "../../emulators/http.ts";
 import { pollSqsOnce } from "../../emulators/lambda.ts";
+import { dynamoAccessStore } from "../../handlers/core/access/store.ts";
 import { type LocalDynamo, startDynamo } from "../harness/dynamodb.ts";
 import type { ChannelProfile } from "./channels/profile.ts";
 import { NodeFunction } from "./lambda-node.ts";
 import type { LogCapture } from "./logs.ts";
 import { type FaultProxy, startProxy } from "./proxy.ts";
 import { startRig } from "./rig.ts";
-import { type Accounting, account, doneTimes, resentUnknowable } from "./sim-accounting.ts";
+import { type Accounting, account, doneTimes, resentUnknowable, silencedByGate } from "./sim-accounting.ts";
 import { deliverAll, makeMessages } from "./sim-delivery.ts";
-import { type FaultRates, faultyAgent, faultyPlatform, frac, TOKEN } from "./sim-faults.ts";
+import { type FaultRates, faultyAgent, faultyPlatform, frac, TOKEN, type Tracked } from "./sim-faults.ts";
+import {
+  adminCommand,
+  callerOf,
+  codesByConversation,
+  conversationOfCall,
+  grantedNow,
+  type PairingFigures,
+  strangerMessage,
+  subjectOf,
+} from "./sim-pairing.ts";
 
 /** The simulation's shape. */
 export interface SimConfig {
@@ -33,6 +44,12 @@ export interface SimConfig {
   readonly maxReceiveCount: number;
   /** Run with the send ledger (LEDGER_TABLE on a local DynamoDB), as the modules deploy it. */
   readonly ledger: boolean;
+  /**
+   * Who may talk (ACCESS_POLICY): `allowlist` (the allowed users only; the default here), or `pairing`, the
+   * modules' default (needs the ledger's table): strangers get codes, an admin allows and revokes
+   * (sim-pairing.ts).
+   */
+  readonly policy?: "allowlist" | "pairing";
   readonly faults: FaultRates;
   /** Answered messages put on the queue again at the end (a redelivery after the reply was sent). */
   readonly redeliveries: number;
@@ -43,6 +60,9 @@ export interface SimConfig {
 export interface SimFigures extends Accounting {
   readonly channel: string;
   readonly ledger: boolean;
+  readonly policy: "allowlist" | "pairing";
+  /** What the pairing phases did (policy `pairing`). */
+  readonly pairing: PairingFigures | undefined;
   readonly messages: number;
   readonly conversations: number;
   readonly strangerMessages: number;
@@ -83,9 +103,14 @@ export async function runSimulation(
 ): Promise<SimFigures> {
   const started = performance.now();
   const { seed, faults } = config;
-  const label = `${profile.channel}${config.ledger ? "" : " (no ledger)"}`;
+  const policy = config.policy ?? "allowlist";
+  if (policy === "pairing" && !config.ledger) throw new Error("pairing needs the table (ledger: true)");
+  const label = `${profile.channel}${config.ledger ? "" : " (no ledger)"}${policy === "pairing" ? " (pairing)" : ""}`;
   const dynamo: LocalDynamo | undefined = config.ledger ? await startDynamo() : undefined;
   const allowed = new Set(Array.from({ length: config.conversations }, (_, c) => profile.users.allowed(c)));
+  const admin = profile.users.allowed(0);
+  const table = dynamo ? await dynamo.createLedgerTable("reliability-ledger") : undefined;
+  const store = table && dynamo ? dynamoAccessStore(table, profile.channel, () => dynamo.client) : undefined;
   const rig = await startRig(profile, {
     allowedUsers: [...allowed].join(","),
     logs,
@@ -94,14 +119,19 @@ export async function runSimulation(
     backoffDivisor: config.backoffDivisor,
     ingressInNode: true,
     logSource: `ingress:${label}`,
-    env: dynamo
-      ? {
-          LEDGER_TABLE: await dynamo.createLedgerTable("reliability-ledger"),
-          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-        }
-      : {},
+    env: {
+      ...(dynamo && table ? { LEDGER_TABLE: table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint } : {}),
+      ...(policy === "pairing" ? { ACCESS_POLICY: "pairing", ADMINS: admin } : {}),
+    },
   });
   const messages = makeMessages(profile, config);
+  const strangerConversations = [...new Set(messages.filter((m) => m.stranger).map((m) => m.conversation))];
+  // Under pairing, the allowed users' groups were allowed by an admin before (as `bun run dev` does).
+  if (policy === "pairing" && store)
+    for (const c of new Set(messages.filter((m) => !m.stranger).map((m) => m.conversation))) {
+      const group = profile.users.group?.(c);
+      if (group !== undefined) await store.grant({ kind: "group", id: group }, { at: Date.now(), by: "sim" });
+    }
   const byToken = new Map(messages.map((m) => [m.token, m]));
   const agent = faultyAgent(seed, faults, byToken, config.functionTimeoutMs);
   rig.agentcore.setDefault(agent.respond);
@@ -201,6 +231,60 @@ export async function runSimulation(
   });
   const delivery = await deliverAll(rig, messages, config);
   let unfinished = await settle();
+
+  // Under pairing: who may reach the agent, phase by phase (sim-pairing.ts). The allowed users are always
+  // allowed; a stranger's subject (their group, or themselves) only while the table allows it.
+  const phases: { from: number; allowed: ReadonlySet<string> }[] = [{ from: 0, allowed: new Set() }];
+  let pairing: PairingFigures | undefined;
+  if (policy === "pairing" && store) {
+    const subjects = strangerConversations.map((c) => subjectOf(profile, c, profile.users.stranger(c)));
+    const commandConversation = config.conversations;
+    const withCommands = { ...config, conversations: config.conversations + 1 };
+    let commandSeq = 0;
+    /** Admin commands, delivered with the same faults; then the queue settles. */
+    const command = async (texts: string[]) => {
+      const list = texts.map((text) => adminCommand(admin, commandConversation, commandSeq++, text));
+      delivery.issues.push(...(await deliverAll(rig, list, withCommands)).issues);
+      return settle();
+    };
+    /** Every stranger conversation writes once more; then the queue settles. */
+    let laterSeq = config.messagesPerConversation;
+    let laterStrangerMessages = 0;
+    const strangersWrite = async () => {
+      const later: Tracked[] = strangerConversations.map((c) => strangerMessage(profile, c, laterSeq));
+      laterSeq += 1;
+      for (const m of later) {
+        messages.push(m);
+        byToken.set(m.token, m);
+      }
+      laterStrangerMessages += later.length;
+      delivery.issues.push(...(await deliverAll(rig, later, config)).issues);
+      return settle();
+    };
+    // Half the codes answered with /allow (Discord's admin commands are buttons and slash commands, which
+    // this platform does not press: there the strangers only ask).
+    const codes = codesByConversation(rig.platform.sent(), strangerConversations);
+    const allows = profile.channel === "discord" ? [] : [...codes.values()].filter((_, i) => i % 2 === 0);
+    if (allows.length > 0) unfinished += await command(allows.map((code) => `/allow ${code}`));
+    const afterAllow = await grantedNow(store, subjects);
+    phases.push({ from: rig.agentcore.invocations().length, allowed: afterAllow });
+    unfinished += await strangersWrite();
+    // Half of those allowed revoked; then every stranger writes once more.
+    const revokes = [...afterAllow].filter((_, i) => i % 2 === 0);
+    if (revokes.length > 0) unfinished += await command(revokes.map((id) => `/revoke ${id}`));
+    const afterRevoke = await grantedNow(store, subjects);
+    phases.push({ from: rig.agentcore.invocations().length, allowed: afterRevoke });
+    unfinished += await strangersWrite();
+    pairing = {
+      codesGiven: codes.size,
+      allowsSent: allows.length,
+      granted: afterAllow.size,
+      revokesSent: revokes.length,
+      revoked: revokes.filter((id) => !afterRevoke.has(id)).length,
+      laterStrangerMessages,
+      pairedAgentCalls: 0,
+    };
+  }
   const answeredBefore = rig.platform.sent();
   const dlqTokens = (await rig.sqs.receiveAll(rig.queue.dlqUrl)).map(
     (m) => TOKEN.exec(m.Body ?? "")?.[0] ?? "",
@@ -246,18 +330,31 @@ export async function runSimulation(
     dlqTokens,
     done: doneTimes(logs.lines, workerSource),
     unknowable: resentUnknowable(logs.lines, workerSource),
+    silenced: silencedByGate(logs.lines, workerSource),
     envelopeIdOf: (m) => rig.platform.envelopeIdOf(m),
   });
-  const strangerAgentCalls = rig.agentcore
-    .invocations()
-    .filter(
-      (call) => !allowed.has(String((call.payload as { user?: { id?: unknown } } | undefined)?.user?.id)),
-    ).length;
+  // A call for someone outside the policy at the time: not an allowed user, and (under pairing) not in a
+  // subject the table allowed during the phase the call was made in.
+  const isGroup = profile.users.group !== undefined;
+  const strangerAgentCalls = rig.agentcore.invocations().filter((call, index) => {
+    if (allowed.has(callerOf(call))) return false;
+    const phase = phases.findLast((p) => p.from <= index);
+    return !phase?.allowed.has(isGroup ? conversationOfCall(call) : callerOf(call));
+  }).length;
   const figures: SimFigures = {
     ...accounting,
     lostSamples: [...accounting.lostSamples, ...delivery.issues.slice(0, 5)],
     channel: profile.channel,
     ledger: config.ledger,
+    policy,
+    pairing: pairing
+      ? {
+          ...pairing,
+          pairedAgentCalls:
+            rig.agentcore.invocations().filter((call) => !allowed.has(callerOf(call))).length -
+            strangerAgentCalls,
+        }
+      : undefined,
     messages: messages.length,
     conversations: config.conversations,
     strangerMessages: messages.filter((m) => m.stranger && m.accepted).length,

@@ -2,7 +2,8 @@
  * The whole suite, at a given size: for every channel that exists, the ingress fuzz, the forgeries and
  * the worker drain of what the fuzz queued (in this process, one channel at a time: the bundles read
  * process.env), the fault simulation with and without the send ledger (in child processes, all at
- * once), workers killed mid-stream on the Telegram path, the security checks over the modules, and the
+ * once), workers killed mid-stream on every platform that streams (Telegram in stream-kills.ts; Slack, Discord and
+ * WhatsApp in stream-kills-platforms.ts), the security checks over the modules, and the
  * scan of every log line for secrets.
  */
 
@@ -19,6 +20,7 @@ import { checkModules, type SecurityFigures } from "./security.ts";
 import { runSimulation, type SimConfig, type SimFigures } from "./sim.ts";
 import type { FaultRates } from "./sim-faults.ts";
 import { runStreamKills, type StreamKillFigures } from "./stream-kills.ts";
+import { type PlatformKillFigures, runPlatformKills } from "./stream-kills-platforms.ts";
 
 /** How big a run is. */
 export interface SuiteSize {
@@ -28,6 +30,8 @@ export interface SuiteSize {
   readonly sim: Omit<SimConfig, "seed" | "ledger">;
   /** Also run the simulation without the send ledger, to show what it changes. */
   readonly withoutLedger: boolean;
+  /** Policies to run the simulation (with the ledger) under (default: allowlist only). */
+  readonly policies?: readonly ("allowlist" | "pairing")[];
   /** Channels to run (default: every channel found). */
   readonly channels?: readonly string[];
   /** Channels to run the fault simulation for (default: the same). */
@@ -36,6 +40,8 @@ export interface SuiteSize {
   readonly personalMessages: number;
   /** Streamed Telegram answers whose worker is killed mid-stream (0: not run). */
   readonly streamKills: number;
+  /** The same on Slack, Discord and WhatsApp, per channel (0 or undefined: not run). */
+  readonly platformStreamKills?: number;
 }
 
 /** The faults of the full run, as shares of the events they hit. */
@@ -60,7 +66,9 @@ export const FULL: SuiteSize = {
   forgeries: 1_000,
   personalMessages: 600,
   streamKills: 30,
+  platformStreamKills: 12,
   withoutLedger: true,
+  policies: ["allowlist", "pairing"],
   sim: {
     conversations: 40,
     messagesPerConversation: 8,
@@ -90,6 +98,8 @@ export interface SuiteFigures {
   readonly personal: PersonalFigures | undefined;
   /** Workers killed mid-stream (undefined when not run, or Telegram was left out). */
   readonly streamKills: StreamKillFigures | undefined;
+  /** The same on Slack, Discord and WhatsApp (those run). */
+  readonly platformKills: readonly PlatformKillFigures[];
   readonly security: SecurityFigures;
   readonly logLines: number;
   readonly unstructuredLogLines: number;
@@ -152,9 +162,13 @@ export async function runSuite(size: SuiteSize): Promise<SuiteFigures> {
   // once): more would starve the function instances on a small machine and time them out.
   const sims: SimFigures[] = [];
   for (const target of covered.filter((t) => !size.simChannels || size.simChannels.includes(t.channel))) {
-    const runs = (size.withoutLedger ? [true, false] : [true]).map(async (ledger) => {
+    const variants = [
+      ...(size.policies ?? ["allowlist"]).map((policy) => ({ ledger: true, policy })),
+      ...(size.withoutLedger ? [{ ledger: false, policy: "allowlist" as const }] : []),
+    ];
+    const runs = variants.map(async ({ ledger, policy }) => {
       const profile = await (target.makeProfile as () => Promise<ChannelProfile>)();
-      return runSimulation(profile, { ...size.sim, seed: size.seed, ledger }, logs);
+      return runSimulation(profile, { ...size.sim, seed: size.seed, ledger, policy }, logs);
     });
     sims.push(...(await Promise.all(runs)));
   }
@@ -166,6 +180,13 @@ export async function runSuite(size: SuiteSize): Promise<SuiteFigures> {
     size.streamKills > 0 && (!size.channels || size.channels.includes("telegram"))
       ? await runStreamKills({ seed: size.seed, runs: size.streamKills }, logs)
       : undefined;
+  const killChannels = ["slack", "discord", "whatsapp"].filter(
+    (c) => !size.channels || size.channels.includes(c),
+  );
+  const platformKills =
+    (size.platformStreamKills ?? 0) > 0 && killChannels.length > 0
+      ? await runPlatformKills({ seed: size.seed, runs: size.platformStreamKills ?? 0 }, logs, killChannels)
+      : [];
   const security = await checkModules();
   const secretHits = logs.scan(hidden);
   return {
@@ -177,6 +198,7 @@ export async function runSuite(size: SuiteSize): Promise<SuiteFigures> {
     sims,
     personal,
     streamKills,
+    platformKills,
     security,
     logLines: logs.lines.length,
     unstructuredLogLines: logs.unstructured().length,
@@ -214,10 +236,18 @@ export function mustBeZero(figures: SuiteFigures): Record<string, number> {
     ),
     "redeliveries answered again (ledger on)": sum(ledgerSims, (s) => s.redeliveredAnsweredAgain),
     "answers duplicated or lost after a worker killed mid-stream (outcome knowable)":
-      (figures.streamKills?.duplicated ?? 0) + (figures.streamKills?.lost ?? 0),
+      (figures.streamKills?.duplicated ?? 0) +
+      (figures.streamKills?.lost ?? 0) +
+      sum(figures.platformKills, (k) => k.duplicated + k.lost),
+    "streams left open after a worker killed mid-stream (outcome knowable)": sum(
+      figures.platformKills,
+      (k) => k.leftOpen,
+    ),
     "drafts left showing after a streamed answer": figures.streamKills?.draftsLeft ?? 0,
     "finished streams sent again on redelivery":
-      (figures.streamKills?.redeliveredSends ?? 0) + (figures.streamKills?.redeliveredAgentCalls ?? 0),
+      (figures.streamKills?.redeliveredSends ?? 0) +
+      (figures.streamKills?.redeliveredAgentCalls ?? 0) +
+      sum(figures.platformKills, (k) => k.redeliveredSends + k.redeliveredAgentCalls),
     "secret values in logs": figures.secretHits.length,
     "unstructured log lines": figures.unstructuredLogLines,
     "security problems in the modules": figures.security.problems.length,

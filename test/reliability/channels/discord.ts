@@ -127,7 +127,7 @@ export async function discordProfile(): Promise<ChannelProfile> {
           interaction = commandInteraction({
             applicationId: APP,
             name: "ask",
-            prompt: message.token,
+            prompt: message.text ?? message.token,
             userId: message.userId,
             channelId: channelOf(message.conversation),
           });
@@ -147,14 +147,22 @@ export async function discordProfile(): Promise<ChannelProfile> {
       retries: 0,
       // A new message is a follow-up or a channel post; editing @original again changes the message the
       // user already sees (a retry resending the first chunk), so only its first edit counts.
+      // The deferred response once, when first edited, with the text its last edit left (a streamed answer
+      // grows by edits of @original); every other post or edit as it is.
       sent: () => {
         const edited = new Set<string>();
-        return fake.calls
+        const content = (call: (typeof fake.calls)[number]) =>
+          String((call.body as { content?: unknown } | undefined)?.content ?? "");
+        const shown = fake.calls
           .filter(
             (call) =>
               call.method !== "GET" && !call.route.endsWith("/typing") && call.response?.status === 200,
           )
-          .filter((call) => call.route.includes("/webhooks/") || call.route.includes("/messages"))
+          .filter((call) => call.route.includes("/webhooks/") || call.route.includes("/messages"));
+        const lastOriginal = new Map<string, string>();
+        for (const call of shown)
+          if (call.route.endsWith("@original")) lastOriginal.set(call.params.token ?? "", content(call));
+        return shown
           .filter((call) => {
             if (!call.route.endsWith("@original")) return true;
             const token = call.params.token ?? "";
@@ -169,7 +177,9 @@ export async function discordProfile(): Promise<ChannelProfile> {
             return {
               conversation: fromChannel ?? conversationOfToken.get(call.params.token ?? ""),
               replyTo: undefined,
-              text: String((call.body as { content?: unknown } | undefined)?.content ?? ""),
+              text: call.route.endsWith("@original")
+                ? (lastOriginal.get(call.params.token ?? "") ?? content(call))
+                : content(call),
               at: call.at,
             };
           });
@@ -191,7 +201,7 @@ export async function discordProfile(): Promise<ChannelProfile> {
     routes: [ROUTE],
     secret,
     hidden: hiddenValues({ "discord bot_token": DEFAULT_DISCORD_APP.botToken }),
-    users: { allowed: () => ALLOWED, stranger: () => STRANGER },
+    users: { allowed: () => ALLOWED, stranger: () => STRANGER, group: channelOf },
     signing,
     env: {},
     seed,

@@ -74,6 +74,8 @@ export interface SimMessage {
   readonly userId: string;
   /** A unique event number (update_id, event id …). */
   readonly eventNumber: number;
+  /** What the user writes (default: the token); an admin's command carries its own text. */
+  readonly text?: string;
 }
 
 /** What the bot sent on the platform, in arrival order. */
@@ -147,6 +149,11 @@ export interface SimUsers {
   allowed(conversation: number): string;
   /** A stranger writing in conversation `c`. */
   stranger(conversation: number): string;
+  /**
+   * Where the channel's conversations are groups: conversation `c`'s id as the envelope names it (under
+   * `pairing` a group must be allowed before anyone is answered there); undefined for one-to-one chats.
+   */
+  group?(conversation: number): string;
 }
 
 /** A channel, as the suite sees it. */

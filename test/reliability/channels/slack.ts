@@ -149,7 +149,7 @@ async function startPlatform(): Promise<SimPlatform> {
         ROUTE,
         slackEventCallback(
           slackMessageEvent({
-            text: message.token,
+            text: message.text ?? message.token,
             user: message.userId,
             channel: channelOf(message.conversation),
             ts: tsOf(message.eventNumber),
@@ -161,18 +161,33 @@ async function startPlatform(): Promise<SimPlatform> {
     envelopeIdOf: (message) => `slack:Ev${message.eventNumber}`,
     // Slack repeats a failed delivery 3 times (after ~1 s, 1 min and 5 min).
     retries: 3,
-    sent: () =>
-      fake.calls
-        .filter((call) => call.method === "chat.postMessage" && (call.response?.body as { ok?: boolean })?.ok)
+    // Each message the bot posted (or streamed), with the text it ends with: a streamed answer is posted
+    // with its first words and updated as it grows (the updates that succeeded, in order, the last one wins).
+    sent: () => {
+      const ok = fake.calls.filter(
+        (call) => (call.response?.body as { ok?: boolean } | undefined)?.ok === true,
+      );
+      const tsOfCall = (call: (typeof ok)[number]) =>
+        String((call.response?.body as { ts?: string } | undefined)?.ts ?? call.params.ts ?? "");
+      const key = (channel: unknown, ts: string) => `${String(channel)}:${ts}`;
+      const final = new Map<string, string>();
+      for (const call of ok)
+        if (call.method === "chat.update")
+          final.set(key(call.params.channel, tsOfCall(call)), String(call.params.text ?? ""));
+      return ok
+        .filter((call) => call.method === "chat.postMessage" || call.method === "chat.startStream")
         .map((call) => {
           const channel = String(call.params.channel ?? "");
           return {
             conversation: channel.startsWith("D0SIM") ? Number(channel.slice(5)) : undefined,
             replyTo: undefined,
-            text: String(call.params.text ?? ""),
+            text:
+              final.get(key(channel, tsOfCall(call))) ??
+              String(call.params.text ?? call.params.markdown_text ?? ""),
             at: call.at,
           };
-        }),
+        });
+    },
     isSend: (_method, path) => path.split("?")[0] === "/chat.postMessage",
     tooManyRequests: (seconds) => {
       const reply = slackErrors.ratelimited(seconds);

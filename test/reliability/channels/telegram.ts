@@ -152,24 +152,36 @@ async function startPlatform(): Promise<SimPlatform> {
           chatId: chatOf(message.conversation),
           userId: Number(message.userId),
           messageId: message.seq + 1,
-          text: message.token,
-          mention: true,
+          // A command is addressed as Telegram groups address them (/allow@Bot); anything else mentions the bot.
+          text: message.text?.replace(/^\/(\w+)/, `/$1@${BOT}`) ?? message.token,
+          mention: message.text === undefined,
         }),
         send,
       ),
-    sent: () =>
-      fake.calls
-        .filter((call) => call.method === "sendMessage" && call.response?.status === 200)
+    // Each message the bot posted, with the text it ends with: a streamed answer is posted with its first
+    // words and edited as it grows (the edits that succeeded, in order, the last one wins).
+    sent: () => {
+      const ok = fake.calls.filter((call) => call.response?.status === 200);
+      const key = (chat: unknown, id: unknown) => `${String(chat)}:${String(id)}`;
+      const edited = new Map<string, string>();
+      for (const call of ok)
+        if (call.method === "editMessageText")
+          edited.set(key(call.params.chat_id, call.params.message_id), String(call.params.text ?? ""));
+      return ok
+        .filter((call) => call.method === "sendMessage")
         .map((call) => {
           const chat = Number(call.params.chat_id);
           const replyTo = (call.params.reply_parameters as { message_id?: number } | undefined)?.message_id;
+          const id = (call.response?.body as { result?: { message_id?: number } } | undefined)?.result
+            ?.message_id;
           return {
             conversation: chat <= -100100 ? -100100 - chat : undefined,
             replyTo: replyTo === undefined ? undefined : replyTo - 1,
-            text: String(call.params.text ?? ""),
+            text: edited.get(key(call.params.chat_id, id)) ?? String(call.params.text ?? ""),
             at: call.at,
           };
-        }),
+        });
+    },
     envelopeIdOf: (message) => `telegram:${message.eventNumber}`,
     // Telegram repeats a failed delivery for up to 24 hours.
     retries: Number.POSITIVE_INFINITY,
@@ -204,7 +216,11 @@ export async function telegramProfile(): Promise<ChannelProfile> {
       "telegram bot_token secret part": DEFAULT_TELEGRAM_TOKEN.split(":")[1] ?? "",
       "telegram webhook_secret": WEBHOOK_SECRET,
     }),
-    users: { allowed: () => String(ALLOWED), stranger: () => String(STRANGER) },
+    users: {
+      allowed: () => String(ALLOWED),
+      stranger: () => String(STRANGER),
+      group: (conversation) => String(chatOf(conversation)),
+    },
     signing,
     env: {},
     seed,

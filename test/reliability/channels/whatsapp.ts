@@ -196,7 +196,7 @@ async function startPlatform(): Promise<SimPlatform> {
             whatsappMessage({
               from: message.userId,
               id: `wamid.SIM${message.eventNumber}`,
-              text: message.token,
+              text: message.text ?? message.token,
             }),
           ],
         }),

@@ -1,0 +1,238 @@
+/**
+ * Streamed answers on Discord in `bun run bench`, measured as bench/streaming.ts measures Telegram: the real
+ * worker bundle in node processes, an agent that streams its answer over `agentSeconds` (Python SDK bytes, a
+ * piece every `pieceMs`), and the fake Discord API with its per-route rate limits, all in this process's
+ * clock. Each round sends `answers` messages at once, each in its own channel, in three ways: a slash
+ * command (the deferred `@original` edited as it grows), a gateway message (the reply posted, then edited as
+ * it grows), and a slash command with `STREAM_REPLIES=false` (the whole answer once written). The ingress is
+ * not in the loop (its deferral is measured in the pipeline stage): each message is queued as the ingress
+ * or the relay queues it. bench/discord-stream.ts keeps the longer, standalone measurement.
+ *
+ * *First visible*: the agent's first piece written → the first call that shows text in that channel reaching
+ * the API. *Final*: the agent's last piece written → the last call that changes the channel.
+ */
+import { agentStreams } from "../emulators/agent-streams.ts";
+import { type AgentCoreCall, FAKE_AGENT_RUNTIME_ARN, startAgentCore } from "../emulators/agentcore.ts";
+import { awsTestEnv } from "../emulators/aws-env.ts";
+import { type DiscordCall, startDiscord } from "../emulators/discord.ts";
+import { commandInteraction } from "../emulators/discord-interactions.ts";
+import type { FakeSecretsManager } from "../emulators/secrets-manager.ts";
+import type { LocalSqs } from "../emulators/sqs.ts";
+import { ENVELOPE_VERSION, type Envelope } from "../handlers/core/envelope.ts";
+import { snowflakeTime } from "../handlers/discord/secret.ts";
+import { runChild } from "./lib/node.ts";
+import { type Distribution, distribution, type Summary, summarize } from "./lib/stats.ts";
+
+/** The ways an answer shows on Discord. */
+export type DiscordStreamingWay =
+  | "slash command, edits"
+  | "gateway chat, edits"
+  | "slash command, whole (STREAM_REPLIES=false)";
+
+/** One way's figures over every round. */
+export interface DiscordStreamingRow {
+  readonly way: DiscordStreamingWay;
+  readonly answers: number;
+  readonly firstVisible: Distribution;
+  readonly final: Distribution;
+  /** API calls per answer that change the channel (posts, edits). */
+  readonly callsPerAnswer: Summary;
+  readonly rateLimited: number;
+}
+
+export interface DiscordStreamingResult {
+  readonly rounds: number;
+  readonly agentSeconds: number;
+  readonly pieceMs: number;
+  readonly rows: DiscordStreamingRow[];
+  readonly errors: string[];
+}
+
+export interface DiscordStreamingOptions {
+  readonly rounds: number;
+  readonly answers: number;
+  readonly agentSeconds: number;
+  readonly pieceMs: number;
+}
+
+const USER = "100000000000000001";
+/** Calls that change what a channel shows. */
+const SHOWS = /^(POST|PATCH) \/(webhooks|channels)\//;
+const FILLER = "the agent thinks aloud and the answer grows while the user watches it".split(" ");
+
+function answerPieces(marker: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) =>
+    i === 0 ? `**${marker}** ` : `${FILLER[i % FILLER.length]}${i % 40 === 39 ? "\n\n" : " "}`,
+  );
+}
+
+/** Runs the stage. */
+export async function measureDiscordStreaming(
+  stack: { sqs: LocalSqs; secrets: FakeSecretsManager },
+  drivers: { workerPool: string },
+  worker: string,
+  options: DiscordStreamingOptions,
+): Promise<DiscordStreamingResult> {
+  // Every command is deferred, as the ingress does (its own time is not measured here).
+  const discord = await startDiscord({ transport: async () => ({ status: 200, body: '{"type":5}' }) });
+  const agentcore = await startAgentCore();
+  const secretArn = stack.secrets.setSecret("bench/discord-streaming", {
+    application_id: discord.applicationId,
+    public_key: discord.signer.publicKeyHex,
+    bot_token: discord.botToken,
+  }).arn;
+  const errors: string[] = [];
+  const lengths = new Map<string, number>();
+  agentcore.setDefault((call: AgentCoreCall) => {
+    const prompt = String((call.payload as { prompt?: unknown } | undefined)?.prompt ?? "");
+    const marker = /d\d+w\d+m\d+/.exec(prompt)?.[0] ?? "unknown";
+    return agentStreams.python(answerPieces(marker, lengths.get(marker) ?? 1), {
+      chunkDelayMs: options.pieceMs,
+    });
+  });
+
+  interface Message {
+    readonly marker: string;
+    readonly channel: string;
+    readonly slash: boolean;
+    token?: string;
+  }
+  let batch = 0;
+  const run = async (messages: Message[], env: Record<string, string>) => {
+    const queue = await stack.sqs.createFifoPair(`bench-discord-streaming-${++batch}`);
+    for (const m of messages) {
+      lengths.set(m.marker, Math.max(1, Math.round((options.agentSeconds * 1000) / options.pieceMs) + 1));
+      const interaction = commandInteraction({
+        applicationId: discord.applicationId,
+        name: "ask",
+        prompt: m.marker,
+        userId: USER,
+        channelId: m.channel,
+      });
+      const id = interaction.id;
+      let reply: Envelope["reply"];
+      if (m.slash) {
+        await discord.deliver(interaction, { url: "https://endpoint.example" });
+        m.token = interaction.token;
+        reply = {
+          kind: "interaction",
+          applicationId: discord.applicationId,
+          token: interaction.token,
+          interactionId: id,
+          channelId: m.channel,
+          issuedAt: snowflakeTime(id),
+        };
+      } else reply = { kind: "message", channelId: m.channel, messageId: id };
+      const envelope: Envelope = {
+        v: ENVELOPE_VERSION,
+        channel: "discord",
+        eventId: id,
+        conversation: m.channel,
+        user: { id: USER },
+        text: m.marker,
+        attachments: [],
+        reply,
+        receivedAt: Date.now(),
+      };
+      await stack.sqs.send(queue.queueUrl, JSON.stringify(envelope), { groupId: `discord:${m.channel}` });
+    }
+    const timeoutMs = options.agentSeconds * 1000 + 30_000;
+    const handlerEnv = {
+      ...awsTestEnv({ sqs: stack.sqs, secrets: stack.secrets, agentcore }),
+      QUEUE_URL: queue.queueUrl,
+      SECRET_ARN: secretArn,
+      AGENT_RUNTIME_ARN: FAKE_AGENT_RUNTIME_ARN,
+      MAX_RECEIVE_COUNT: "3",
+      ALLOWED_USERS: USER,
+      DISCORD_API_URL: discord.url,
+      DISCORD_PUBLIC_KEY: discord.signer.publicKeyHex,
+      LOG_LEVEL: "warn",
+      ...env,
+    };
+    const pool = await runChild<{ done: number; failed: number }>(
+      [drivers.workerPool],
+      {
+        bundle: worker,
+        queueUrl: queue.queueUrl,
+        queueArn: queue.queueArn,
+        pollers: messages.length,
+        batchSize: 1,
+        expected: messages.length,
+        deadlineMs: timeoutMs + 30_000,
+        timeoutMs,
+      },
+      { env: handlerEnv, timeoutMs: timeoutMs + 60_000 },
+    );
+    if (!pool.result) errors.push(`worker process failed (exit ${pool.code}): ${pool.stderr.slice(-300)}`);
+    else if (pool.result.done < messages.length)
+      errors.push(`${messages.length - pool.result.done} streamed answers not done`);
+  };
+
+  const ways: DiscordStreamingWay[] = [
+    "slash command, edits",
+    "gateway chat, edits",
+    "slash command, whole (STREAM_REPLIES=false)",
+  ];
+  const samples = new Map(
+    ways.map((w) => [w, { first: [] as number[], final: [] as number[], calls: [] as number[], limited: 0 }]),
+  );
+  const content = (c: DiscordCall) => String((c.body as { content?: unknown } | undefined)?.content ?? "");
+  let channel = 0;
+  try {
+    for (let round = 0; round < options.rounds; round++) {
+      for (const [w, way] of ways.entries()) {
+        const messages = Array.from({ length: options.answers }, (_, i): Message => {
+          channel += 1;
+          return {
+            marker: `d${round}w${w}m${i}`,
+            channel: String(300_000_000_000_200_000n + BigInt(channel)),
+            slash: way !== "gateway chat, edits",
+          };
+        });
+        await run(messages, way.includes("whole") ? { STREAM_REPLIES: "false" } : {});
+        const into = samples.get(way);
+        if (!into) continue;
+        for (const m of messages) {
+          const calls = discord.calls.filter(
+            (c) => c.params.channel === m.channel || (m.token !== undefined && c.params.token === m.token),
+          );
+          const shown = calls.filter((c) => SHOWS.test(c.route) && c.response?.status === 200);
+          const first = shown.find((c) => content(c).trim() !== "");
+          const last = shown.at(-1);
+          const asked = agentcore
+            .invocations()
+            .find((c) =>
+              String((c.payload as { prompt?: unknown } | undefined)?.prompt ?? "").includes(m.marker),
+            );
+          if (!asked || !first || !last) {
+            errors.push(`${way}: ${m.marker} got no answer`);
+            continue;
+          }
+          into.first.push(first.at - asked.at);
+          into.final.push(last.at - (asked.at + options.agentSeconds * 1000));
+          into.calls.push(shown.length);
+          into.limited += calls.filter((c) => c.response?.status === 429).length;
+        }
+      }
+    }
+    return {
+      rounds: options.rounds,
+      agentSeconds: options.agentSeconds,
+      pieceMs: options.pieceMs,
+      rows: ways.map((way) => {
+        const s = samples.get(way) ?? { first: [], final: [], calls: [], limited: 0 };
+        return {
+          way,
+          answers: s.first.length,
+          firstVisible: distribution(s.first),
+          final: distribution(s.final),
+          callsPerAnswer: summarize(s.calls),
+          rateLimited: s.limited,
+        };
+      }),
+      errors: [...new Set(errors)],
+    };
+  } finally {
+    await Promise.all([agentcore.close(), discord.close()]);
+  }
+}
