@@ -77,6 +77,12 @@ export interface ChannelVariablesOptions {
   readonly userIdHint: string;
   /** Keys the channel's secret JSON holds, e.g. `["bot_token", "webhook_secret"]` (`session_key` aside). */
   readonly secretKeys: readonly string[];
+  /**
+   * Whether the channel can show an answer as it grows (edits, drafts, streams). WhatsApp cannot edit a sent
+   * message, so its modules hold every answer to the end and `stream_replies` says it changes nothing there.
+   * @default true
+   */
+  readonly streams?: boolean;
 }
 
 export interface ChannelVariables {
@@ -218,9 +224,12 @@ export function channelVariables(scope: Construct, o: ChannelVariablesOptions): 
       type: "bool",
       default: true,
       description:
-        "Controls whether answers show while the agent writes them (the worker's `STREAM_REPLIES`), where " +
-        `${o.channel} can show them (the channel's README says how and at what pace); false sends each answer whole, once ` +
-        "the agent is done. Agents that do not stream (a JSON answer) are answered whole either way.",
+        o.streams === false
+          ? `Changes nothing on ${o.channel}: it cannot edit a sent message, so every answer is held until the agent is ` +
+            "done and sent whole (the channel's README says why); the input is here so every channel module takes the same inputs."
+          : "Controls whether answers show while the agent writes them (the worker's `STREAM_REPLIES`), where " +
+            `${o.channel} can show them (the channel's README says how and at what pace); false sends each answer whole, once ` +
+            "the agent is done. Agents that do not stream (a JSON answer) are answered whole either way.",
     }),
     ...accessVariables(scope, o),
     mediaRetentionDays: variable(scope, "media_retention_days", {

@@ -55,6 +55,7 @@ export class WhatsAppPersonalModule extends ModuleStack {
         'WhatsApp user JIDs: a phone number as "491701234567@s.whatsapp.net" (country code and number, no +), a ' +
         'hidden id as "<id>@lid"',
       secretKeys: [],
+      streams: false,
     });
     for (const unused of NOT_USED) this.node.tryRemoveChild(`var.${unused}`);
     v.name.addOverride(

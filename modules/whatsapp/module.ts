@@ -58,6 +58,7 @@ export class WhatsAppModule extends ModuleStack {
         'WhatsApp phone numbers as digits with the country code and no "+" (wa_id, such as "16505551234"), ' +
         'or business-scoped user ids of users who hide their number (such as "US.13491208655302741918")',
       secretKeys: WHATSAPP_SECRET_KEYS,
+      streams: false,
     });
     const noWhitespace = (name: string, what: string) => ({
       condition: `var.${name} == null || can(regex("^\\\\S{16,}$", var.${name}))`,

@@ -70,7 +70,7 @@ variable "session_scope" {
 }
 
 variable "stream_replies" {
-  description = "Controls whether answers show while the agent writes them (the worker's `STREAM_REPLIES`), where WhatsApp can show them (the channel's README says how and at what pace); false sends each answer whole, once the agent is done. Agents that do not stream (a JSON answer) are answered whole either way."
+  description = "Changes nothing on WhatsApp: it cannot edit a sent message, so every answer is held until the agent is done and sent whole (the channel's README says why); the input is here so every channel module takes the same inputs."
   type        = bool
   default     = true
   nullable    = false
