@@ -5,6 +5,9 @@
  * shows something with zero setup, including a streamed answer. Files show both ways: the files a message
  * carries are listed (name, type, size), and a message with files, or one that asks for an "image", gets
  * one image back (the answer contract's `attachments`, docs/agent-contract.md) after the text.
+ * A message starting with "later" shows a long turn (docs/outbound.md): the echo answers at once with the
+ * acknowledgement `{ "text": "On it…", "async": true }` and, {@link LATER_STEPS} word pauses later, delivers
+ * the echo through the stack's `POST /_dev/outbound`, as an agent would through the deployed send queue.
  */
 
 /** A running echo agent. */
@@ -51,9 +54,66 @@ export function sendsImage(prompt: string, files: readonly EchoFile[]): boolean 
   return files.length > 0 || /\bimage\b/i.test(prompt);
 }
 
-/** Starts the echo agent on `port` (0 = any free port). `delayMs` spaces the streamed words. */
-export function startEchoAgent(options: { port?: number; delayMs?: number } = {}): EchoAgent {
+/** Whether the message asks for an async answer: it starts with "later". */
+export function answersLater(prompt: string): boolean {
+  return /^\s*later\b/i.test(prompt);
+}
+
+/** The acknowledgement of a long turn, as docs/outbound.md documents it. */
+export const ASYNC_ACK = { text: "On it…", async: true } as const;
+
+/** How many word pauses (`delayMs`) the "later" answer waits: 1.6 s with the default. */
+export const LATER_STEPS = 8;
+
+/** Where the echo delivers a later answer: the dev stack's `POST /_dev/outbound` and the run's token. */
+export interface EchoOutbound {
+  readonly url: string;
+  readonly token: string;
+}
+
+/** The fields of the payload the echo reads. */
+interface EchoPayload {
+  prompt?: unknown;
+  attachments?: unknown;
+  channel?: unknown;
+  conversation?: unknown;
+  thread?: unknown;
+  messageId?: unknown;
+}
+
+/** Delivers the later answer of `payload` through the stack's outbound API; a failure is logged, not lost silently. */
+async function deliverLater(outbound: EchoOutbound, payload: EchoPayload, text: string): Promise<void> {
+  const message = {
+    channel: payload.channel,
+    conversation: payload.conversation,
+    ...(typeof payload.thread === "string" && payload.thread !== "" ? { thread: payload.thread } : {}),
+    text,
+    // The message id makes the key: a turn the relay retries gives the same key, delivered once.
+    idempotencyKey: `${String(payload.messageId ?? payload.conversation)}:later`,
+  };
+  try {
+    const response = await fetch(`${outbound.url}/_dev/outbound`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-dev-token": outbound.token },
+      body: JSON.stringify(message),
+    });
+    if (!response.ok)
+      console.error(`echo agent: the later answer was refused: ${response.status} ${await response.text()}`);
+  } catch (error) {
+    console.error("echo agent: the later answer could not be sent:", error);
+  }
+}
+
+/**
+ * Starts the echo agent on `port` (0 = any free port). `delayMs` spaces the streamed words; `outbound`
+ * (asked when a later answer is due, as the stack's address is known only once it listens) is where
+ * "later" answers go; without it a "later" message is echoed at once like any other.
+ */
+export function startEchoAgent(
+  options: { port?: number; delayMs?: number; outbound?: () => EchoOutbound | undefined } = {},
+): EchoAgent {
   const delayMs = options.delayMs ?? ECHO_DELAY_MS;
+  let stopped = false;
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: options.port ?? 0,
@@ -64,10 +124,19 @@ export function startEchoAgent(options: { port?: number; delayMs?: number } = {}
       }
       if (request.method !== "POST" || pathname !== "/invocations")
         return new Response("not found", { status: 404 });
-      const payload = (await request.json().catch(() => ({}))) as { prompt?: unknown; attachments?: unknown };
+      const payload = (await request.json().catch(() => ({}))) as EchoPayload;
       const sessionId = request.headers.get("x-amzn-bedrock-agentcore-runtime-session-id") ?? "none";
       const prompt = String(payload.prompt ?? "");
       const files = Array.isArray(payload.attachments) ? (payload.attachments as EchoFile[]) : [];
+      const outbound = answersLater(prompt) ? options.outbound?.() : undefined;
+      if (outbound) {
+        // Not awaited: the invocation answers now, the "work" goes on here (an AgentCore async task).
+        void Bun.sleep(delayMs * LATER_STEPS).then(() =>
+          // A stopped agent's stack is gone: nothing to deliver to.
+          stopped ? undefined : deliverLater(outbound, payload, `**later:** ${prompt.trim()}`),
+        );
+        return Response.json(ASYNC_ACK);
+      }
       const words = echoText(prompt, sessionId, files).split(/(?<=\s)/);
       const stream = new ReadableStream<Uint8Array>({
         async start(controller) {
@@ -84,5 +153,11 @@ export function startEchoAgent(options: { port?: number; delayMs?: number } = {}
       return new Response(stream, { headers: { "content-type": "text/event-stream; charset=utf-8" } });
     },
   });
-  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    stop() {
+      stopped = true;
+      return server.stop(true);
+    },
+  };
 }

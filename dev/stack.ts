@@ -91,6 +91,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   ];
 
   let agent: string;
+  /** The stack's own address once it listens: where the echo agent's later answers go. */
+  let outboundUrl: string | undefined;
   const agentEnv: Record<string, string> = {};
   if (env.AGENT_RUNTIME_ARN) {
     agent = env.AGENT_RUNTIME_ARN;
@@ -101,7 +103,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     agentEnv.AGENT_URL = env.AGENT_URL;
   } else {
     const delay = Number(env.ECHO_DELAY_MS);
-    const echo = startEchoAgent(env.ECHO_DELAY_MS && Number.isFinite(delay) ? { delayMs: delay } : {});
+    const echo = startEchoAgent({
+      ...(env.ECHO_DELAY_MS && Number.isFinite(delay) ? { delayMs: delay } : {}),
+      // "later" messages: the echo answers later through POST /_dev/outbound, as through the send queue.
+      outbound: () => (outboundUrl ? { url: outboundUrl, token } : undefined),
+    });
     closers.push(() => echo.stop());
     agent = "the built-in echo agent";
     agentEnv.AGENT_URL = echo.url;
@@ -312,6 +318,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   });
   closers.push(() => server.stop(true));
   const base = `http://localhost:${server.port}`;
+  outboundUrl = base;
 
   function usersOf(name: string) {
     const platform = platforms.get(name);

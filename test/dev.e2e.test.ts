@@ -207,6 +207,25 @@ test("POST /_dev/outbound delivers a message the agent starts, as the deployed s
   );
 }, 20_000);
 
+test('the echo agent answers a "later" message at once with the async acknowledgement, then once through /_dev/outbound', async () => {
+  const headers = { "x-dev-token": stack.token, "content-type": "application/json" };
+  const { status, envelopeId } = await stack.send("telegram", "later the weekly report");
+  expect(status).toBe(200);
+  expect((await stack.timeline.settled(envelopeId)).status).toBe("done");
+  const shown = async () => {
+    const state = await (await fetch(`${stack.url}/_dev/state`, { headers })).json();
+    return (state.events as { channel: string; html?: string }[])
+      .filter((e) => e.channel === "telegram")
+      .map((e) => e.html ?? "")
+      .filter((html) => html.includes("On it…") || html.includes("later:</b> later the weekly report"));
+  };
+  for (let i = 0; i < 100 && !(await shown()).some((h) => h.includes("later:</b>")); i++)
+    await Bun.sleep(100);
+  // The acknowledgement first (the turn's answer), then the result, once.
+  const seen = await shown();
+  expect(seen.map((h) => (h.includes("On it…") ? "ack" : "result"))).toEqual(["ack", "result"]);
+}, 20_000);
+
 test("acting as another user (`user`): a stranger gets a pairing code, the emulator's own user (the admin) is asked and allows it", async () => {
   const headers = { "x-dev-token": stack.token, "content-type": "application/json" };
   const send = async (text: string, user?: string) => {
