@@ -840,6 +840,11 @@ variable "whatsapp_schedules" {
     thread       = optional(string)
     prompt       = string
     enabled      = optional(bool, true)
+    template = optional(object({
+      name       = string
+      language   = string
+      parameters = optional(list(string), [])
+    }))
   }))
   default  = []
   nullable = false

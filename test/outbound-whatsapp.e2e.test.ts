@@ -1,7 +1,8 @@
 /**
  * Messages the agent starts on WhatsApp Cloud, through the built worker bundle: free-form text inside the
  * 24-hour customer service window; outside it (Graph's 131047, scripted on the emulator) the message's
- * approved template instead, or, without one, a clear error in the log and nothing retried.
+ * approved template instead, or, without one, a clear error in the log and nothing retried. A schedule's
+ * firing with a template (modules/whatsapp/tests/schedules.tftest.hcl plans it) does the same for its answer.
  */
 import { afterAll, describe, expect, spyOn, test } from "bun:test";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -23,6 +24,7 @@ const {
   stack,
   platform: wa,
   worker,
+  work,
 } = await useChannelE2E({
   channel: "whatsapp",
   secret: {
@@ -96,6 +98,44 @@ describe("WhatsApp Cloud: messages the agent starts", () => {
     expect(events[0]?.hint).toContain("24 hours");
     expect(
       (await stack.sqs.depth(send.queueUrl)).visible + (await stack.sqs.depth(send.dlqUrl)).visible,
+    ).toBe(0);
+  });
+});
+
+describe("WhatsApp Cloud: a schedule's answer outside the window", () => {
+  test("refused with 131047: the schedule's template goes instead, said in the log", async () => {
+    // The module's firing for `template = { name = "daily_summary", language = "en_US", parameters = ["today"] }`.
+    const body =
+      `{"channel":"whatsapp","conversation":"${ALLOWED}","kind":"schedule","name":"morning",` +
+      `"prompt":"Summarise my day","template":{"language":"en_US","name":"daily_summary","parameters":["today"]},` +
+      `"thread":null,"time":"2026-12-02T07:00:00Z","v":1}`;
+    const warnings: string[] = [];
+    const spy = spyOn(console, "warn").mockImplementation(
+      (line: unknown) => void warnings.push(String(line)),
+    );
+    // The harness logs errors only; the template going out instead is a warning.
+    const level = setEnv({ LOG_LEVEL: "warn" });
+    try {
+      wa.script("send", graphErrors.reEngagement());
+      await stack.sqs.send(stack.queue.queueUrl, body, {
+        groupId: `whatsapp:${ALLOWED}`,
+        dedupId: "morning-1",
+      });
+      await work();
+    } finally {
+      level();
+      spy.mockRestore();
+    }
+    expect(wa.sent(ALLOWED)).toEqual(["daily_summary(today)"]);
+    expect(wa.messages.at(-1)).toMatchObject({
+      to: ALLOWED,
+      template: { name: "daily_summary", language: "en_US", parameters: ["today"] },
+    });
+    const events = warnings.map((line) => JSON.parse(line) as { event: string; template?: string });
+    expect(events.find((e) => e.event === "whatsapp.window_closed")?.template).toBe("daily_summary");
+    expect(
+      (await stack.sqs.depth(stack.queue.queueUrl)).visible +
+        (await stack.sqs.depth(stack.queue.dlqUrl)).visible,
     ).toBe(0);
   });
 });

@@ -28,7 +28,7 @@ const { stack, work } = await useChannelE2E({
 function firing(conversation: string, time: string): string {
   return (
     `{"channel":"telegram","conversation":${JSON.stringify(conversation)},"kind":"schedule","name":"morning",` +
-    `"prompt":"Summarise \\u003cmy\\u003e day","thread":null,"time":"${time}","v":1}`
+    `"prompt":"Summarise \\u003cmy\\u003e day","template":null,"thread":null,"time":"${time}","v":1}`
   );
 }
 

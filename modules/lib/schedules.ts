@@ -96,7 +96,7 @@ export class ChannelSchedules extends Construct {
     const inputs = local(
       this,
       "schedule_inputs",
-      `{ for s in ${list} : s.name => replace(jsonencode({ kind = "schedule", v = 1, channel = ${JSON.stringify(props.channel)}, name = s.name, conversation = s.conversation, thread = s.thread, prompt = s.prompt, time = "@" }), "\\"time\\":\\"@\\"", "\\"time\\":\\"${SCHEDULED_TIME}\\"") }`,
+      `{ for s in ${list} : s.name => replace(jsonencode({ kind = "schedule", v = 1, channel = ${JSON.stringify(props.channel)}, name = s.name, conversation = s.conversation, thread = s.thread, prompt = s.prompt, template = s.template, time = "@" }), "\\"time\\":\\"@\\"", "\\"time\\":\\"${SCHEDULED_TIME}\\"") }`,
     );
     const schedule = named(
       new SchedulerSchedule(this, "Schedule", {

@@ -6,7 +6,7 @@ locals {
   queue_visibility_timeout_seconds = coalesce(var.queue_visibility_timeout_seconds, 6 * var.worker_timeout_seconds)
   schedule_conversations           = { for s in var.schedules : s.name => join(":", compact(["telegram", s.conversation, s.thread])) }
   schedule_message_groups          = { for name, key in local.schedule_conversations : name => length(key) <= 128 && can(regex("^[!-~]+$", key)) ? key : sha256(key) }
-  schedule_inputs                  = { for s in var.schedules : s.name => replace(jsonencode({ kind = "schedule", v = 1, channel = "telegram", name = s.name, conversation = s.conversation, thread = s.thread, prompt = s.prompt, time = "@" }), "\"time\":\"@\"", "\"time\":\"<aws.scheduler.scheduled-time>\"") }
+  schedule_inputs                  = { for s in var.schedules : s.name => replace(jsonencode({ kind = "schedule", v = 1, channel = "telegram", name = s.name, conversation = s.conversation, thread = s.thread, prompt = s.prompt, template = s.template, time = "@" }), "\"time\":\"@\"", "\"time\":\"<aws.scheduler.scheduled-time>\"") }
   http_api_id                      = var.http_api_id == null ? aws_apigatewayv2_api.this[0].id : data.aws_apigatewayv2_api.this[0].id
   http_api_endpoint                = var.http_api_id == null ? aws_apigatewayv2_api.this[0].api_endpoint : data.aws_apigatewayv2_api.this[0].api_endpoint
   http_api_execution_arn           = var.http_api_id == null ? aws_apigatewayv2_api.this[0].execution_arn : data.aws_apigatewayv2_api.this[0].execution_arn

@@ -5,7 +5,7 @@ locals {
   queue_visibility_timeout_seconds = coalesce(var.queue_visibility_timeout_seconds, 6 * var.worker_timeout_seconds)
   schedule_conversations           = { for s in var.schedules : s.name => join(":", compact(["whatsapp-personal", s.conversation, s.thread])) }
   schedule_message_groups          = { for name, key in local.schedule_conversations : name => length(key) <= 128 && can(regex("^[!-~]+$", key)) ? key : sha256(key) }
-  schedule_inputs                  = { for s in var.schedules : s.name => replace(jsonencode({ kind = "schedule", v = 1, channel = "whatsapp-personal", name = s.name, conversation = s.conversation, thread = s.thread, prompt = s.prompt, time = "@" }), "\"time\":\"@\"", "\"time\":\"<aws.scheduler.scheduled-time>\"") }
+  schedule_inputs                  = { for s in var.schedules : s.name => replace(jsonencode({ kind = "schedule", v = 1, channel = "whatsapp-personal", name = s.name, conversation = s.conversation, thread = s.thread, prompt = s.prompt, template = s.template, time = "@" }), "\"time\":\"@\"", "\"time\":\"<aws.scheduler.scheduled-time>\"") }
 }
 
 resource "terraform_data" "session_key" {

@@ -379,8 +379,8 @@ variable "tags" {
 }
 
 variable "schedules" {
-  description = "Prompts the agent is asked on a timetable, each answer delivered to a conversation like any other (docs/outbound.md \"Schedules\"): an EventBridge Scheduler schedule per entry, in a schedule group named `name`, puts the prompt on the main queue. `name` (1–64 letters, digits, `-`, `_`, `.`; unique), `expression` (`cron(0 8 * * ? *)`, `rate(1 day)` or `at(2026-12-24T18:00:00)`), `timezone` (IANA, default `UTC`), `conversation` and `thread` as the agent receives them in its payload (WhatsApp personal), `prompt` (1–4000 characters), `enabled` (default true). The agent writes only where the access rule lets it (an allowed user's chat, or one an allowed user talked in)."
-  type        = list(object({ name = string, expression = string, timezone = optional(string, "UTC"), conversation = string, thread = optional(string), prompt = string, enabled = optional(bool, true) }))
+  description = "Prompts the agent is asked on a timetable, each answer delivered to a conversation like any other (docs/outbound.md \"Schedules\"): an EventBridge Scheduler schedule per entry, in a schedule group named `name`, puts the prompt on the main queue. `name` (1–64 letters, digits, `-`, `_`, `.`; unique), `expression` (`cron(0 8 * * ? *)`, `rate(1 day)` or `at(2026-12-24T18:00:00)`), `timezone` (IANA, default `UTC`), `conversation` and `thread` as the agent receives them in its payload (WhatsApp personal), `prompt` (1–4000 characters), `enabled` (default true). The agent writes only where the access rule lets it (an allowed user's chat, or one an allowed user talked in). `template` (WhatsApp Cloud only; other channels ignore it): an approved message template `{ name, language, parameters }` sent instead of the answer when WhatsApp refuses free-form text outside the 24-hour customer service window (131047); its parameters, the body's `{{1}}`, `{{2}}` … in order, are sent as given."
+  type        = list(object({ name = string, expression = string, timezone = optional(string, "UTC"), conversation = string, thread = optional(string), prompt = string, enabled = optional(bool, true), template = optional(object({ name = string, language = string, parameters = optional(list(string), []) })) }))
   default     = []
   nullable    = false
 
@@ -407,5 +407,10 @@ variable "schedules" {
   validation {
     condition     = alltrue([for s in var.schedules : length(s.conversation) >= 1 && length(s.conversation) <= 256 && (s.thread == null ? true : length(s.thread) >= 1 && length(s.thread) <= 256)])
     error_message = "schedules[*].conversation (and thread, when set) must be 1-256 characters."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.schedules : s.template == null ? true : can(regex("^[a-z0-9_]{1,512}$", s.template.name)) && can(regex("^[a-z]{2,3}(_[A-Za-z0-9]{2,8})?$", s.template.language)) && alltrue([for p in s.template.parameters : length(p) >= 1 && length(p) <= 1024])])
+    error_message = "schedules[*].template needs a name of lowercase letters, digits and _, a language code like en_US, and parameters of 1-1024 characters."
   }
 }

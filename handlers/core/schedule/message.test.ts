@@ -17,6 +17,20 @@ describe("parseScheduled", () => {
     expect(parseScheduled(JSON.stringify(firing))).toEqual({ ok: true, invocation: firing });
   });
 
+  test("a firing with a WhatsApp template; parameters default to none", () => {
+    const template = { name: "daily_summary", language: "en_US" };
+    expect(parseScheduled(JSON.stringify({ ...firing, template }))).toEqual({
+      ok: true,
+      invocation: { ...firing, template: { ...template, parameters: [] } },
+    });
+    expect(
+      parseScheduled(JSON.stringify({ ...firing, template: { ...template, name: "Daily" } })),
+    ).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^template\.name: /),
+    });
+  });
+
   test("an envelope, or anything without kind schedule, is not one", () => {
     expect(parseScheduled(JSON.stringify({ v: 1, channel: "telegram" }))).toBeUndefined();
     expect(parseScheduled("not json")).toBeUndefined();

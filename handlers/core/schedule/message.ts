@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { TemplateSchema } from "../outbound/message.ts";
 
 /**
  * A scheduled invocation: what an EventBridge Scheduler schedule of a channel module (its `schedules`
@@ -8,8 +9,12 @@ import * as v from "valibot";
  *
  * ```json
  * { "kind": "schedule", "v": 1, "channel": "telegram", "name": "morning", "conversation": "123456789",
- *   "thread": null, "prompt": "Summarise my day", "time": "<aws.scheduler.scheduled-time>" }
+ *   "thread": null, "prompt": "Summarise my day", "template": null, "time": "<aws.scheduler.scheduled-time>" }
  * ```
+ *
+ * `template` (null when the schedule has none): WhatsApp Cloud's approved template `{ name, language,
+ * parameters }`, sent instead of the answer when WhatsApp refuses free-form text outside the 24-hour window
+ * (error 131047), its parameters as given; the other channels ignore it.
  *
  * EventBridge Scheduler replaces `<aws.scheduler.scheduled-time>` with the firing's time
  * (`2026-12-02T07:00:00Z`): one body per firing, so the queue's content-based deduplication drops the
@@ -30,6 +35,8 @@ export const ScheduledInvocationSchema = v.object({
   conversation: Id,
   thread: v.nullish(Id),
   prompt: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_SCHEDULE_PROMPT)),
+  /** WhatsApp Cloud: the approved template sent when the answer is refused outside the 24-hour window. */
+  template: v.nullish(TemplateSchema),
   /** When the firing was due, as the scheduler says it (ISO 8601, UTC). */
   time: v.pipe(v.string(), v.isoTimestamp()),
 });

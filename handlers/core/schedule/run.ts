@@ -58,7 +58,12 @@ export async function runScheduled<Secret, Reply>(
     return "retry";
   }
   try {
-    const target = { conversation: invocation.conversation, thread };
+    // WhatsApp Cloud's reply carries the template for a refusal outside the 24-hour window; others ignore it.
+    const target = {
+      conversation: invocation.conversation,
+      thread,
+      template: invocation.template ?? undefined,
+    };
     const reply = v.safeParse(adapter.replySchema, adapter.replyTo?.(target, await run.secret()));
     if (!reply.success) {
       log.error("schedule.invalid", {

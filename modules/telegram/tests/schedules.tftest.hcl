@@ -55,11 +55,11 @@ run "schedules" {
   }
 
   assert {
-    condition     = aws_scheduler_schedule.this["morning"].target[0].input == "{\"channel\":\"telegram\",\"conversation\":\"7\",\"kind\":\"schedule\",\"name\":\"morning\",\"prompt\":\"Summarise \\u003cmy\\u003e day\",\"thread\":null,\"time\":\"<aws.scheduler.scheduled-time>\",\"v\":1}"
+    condition     = aws_scheduler_schedule.this["morning"].target[0].input == "{\"channel\":\"telegram\",\"conversation\":\"7\",\"kind\":\"schedule\",\"name\":\"morning\",\"prompt\":\"Summarise \\u003cmy\\u003e day\",\"template\":null,\"thread\":null,\"time\":\"<aws.scheduler.scheduled-time>\",\"v\":1}"
     error_message = "the firing's message, the scheduler's context attribute literal (what the e2e test sends, filled in)"
   }
   assert {
-    condition     = jsondecode(aws_scheduler_schedule.this["topic.weekly"].target[0].input) == { kind = "schedule", v = 1, channel = "telegram", name = "topic.weekly", conversation = "-1001234567890", thread = "42", prompt = "Say \"hi\"", time = "<aws.scheduler.scheduled-time>" }
+    condition     = jsondecode(aws_scheduler_schedule.this["topic.weekly"].target[0].input) == { kind = "schedule", v = 1, channel = "telegram", name = "topic.weekly", conversation = "-1001234567890", thread = "42", prompt = "Say \"hi\"", template = null, time = "<aws.scheduler.scheduled-time>" }
     error_message = "a thread and quotes in the prompt survive"
   }
   assert {
