@@ -146,14 +146,7 @@ export async function sendAnswer<Reply>(
       await recordDelivered(index + 1);
       continue;
     }
-    await record.sending(index);
-    try {
-      await call(() => outbox.post(reply, part));
-    } catch (error) {
-      // The platform answered with an error, or the call never started: nothing is in flight.
-      if (sentNothing(error)) await record.delivered(index);
-      throw error;
-    }
+    await inFlight(record, index, () => call(() => outbox.post(reply, part)));
     await recordDelivered(index + 1);
   }
   if (options.files)
@@ -190,8 +183,7 @@ async function sendFiles<Reply>(
     }
     const sent = await sendableFile(files, file, index, key);
     const text = typeof sent === "string" ? sent : undefined;
-    await record.sending(index);
-    try {
+    await inFlight(record, index, async () => {
       if (text !== undefined) {
         const rendered = renderParts(outbox, text)[0] ?? text;
         await call(() => outbox.post(reply, { index, text: rendered, key }));
@@ -213,10 +205,7 @@ async function sendFiles<Reply>(
           await call(() => outbox.post(reply, { index, text: named, key }));
         }
       }
-    } catch (error) {
-      if (sentNothing(error)) await record.delivered(index);
-      throw error;
-    }
+    });
     await record.delivered(index + 1);
   }
 }
@@ -303,6 +292,20 @@ async function removeBeyond<Reply>(
   for (const ref of refs.slice(from)) {
     if (ref === undefined || !outbox.remove) continue;
     await outbox.remove(reply, ref).catch((err: unknown) => log.warn("reply.remove_failed", { err }));
+  }
+}
+
+/**
+ * Part `index` recorded in flight while `work` sends it. When the call fails having certainly sent
+ * nothing (the platform answered with an error, or the call never started), nothing is left in flight.
+ */
+async function inFlight<T>(record: ReplyRecord, index: number, work: () => Promise<T>): Promise<T> {
+  await record.sending(index);
+  try {
+    return await work();
+  } catch (error) {
+    if (sentNothing(error)) await record.delivered(index);
+    throw error;
   }
 }
 
