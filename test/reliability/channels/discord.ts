@@ -5,7 +5,12 @@
  * plays Discord's side of an interaction (it delivers it and records the deferred answer to edit).
  */
 
-import { DEFAULT_DISCORD_APP, discordErrors, startDiscord } from "../../../emulators/discord.ts";
+import {
+  DEFAULT_DISCORD_APP,
+  type DiscordCall,
+  discordErrors,
+  startDiscord,
+} from "../../../emulators/discord.ts";
 import {
   commandInteraction,
   createSigner,
@@ -15,7 +20,7 @@ import {
 } from "../../../emulators/discord-interactions.ts";
 import { edgeString, randomText } from "../corpus.ts";
 import type { Rng } from "../rng.ts";
-import type { ChannelProfile, Route, Seed, Send, Signing, SimPlatform } from "./profile.ts";
+import type { ChannelProfile, Route, Seed, Send, SentReply, Signing, SimPlatform } from "./profile.ts";
 import { hiddenValues } from "./profile.ts";
 
 const ROUTE: Route = { method: "POST", path: "/discord/interactions" };
@@ -145,45 +150,7 @@ export async function discordProfile(): Promise<ChannelProfile> {
       envelopeIdOf: (message) => `discord:${interactions.get(message.token)?.id}`,
       // Discord does not repeat an interaction: the user sees it fail and asks again.
       retries: 0,
-      // A new message is a follow-up or a channel post; editing @original again changes the message the
-      // user already sees (a retry resending the first chunk), so only its first edit counts.
-      // The deferred response once, when first edited, with the text its last edit left (a streamed answer
-      // grows by edits of @original); every other post or edit as it is.
-      sent: () => {
-        const edited = new Set<string>();
-        const content = (call: (typeof fake.calls)[number]) =>
-          String((call.body as { content?: unknown } | undefined)?.content ?? "");
-        const shown = fake.calls
-          .filter(
-            (call) =>
-              call.method !== "GET" && !call.route.endsWith("/typing") && call.response?.status === 200,
-          )
-          .filter((call) => call.route.includes("/webhooks/") || call.route.includes("/messages"));
-        const lastOriginal = new Map<string, string>();
-        for (const call of shown)
-          if (call.route.endsWith("@original")) lastOriginal.set(call.params.token ?? "", content(call));
-        return shown
-          .filter((call) => {
-            if (!call.route.endsWith("@original")) return true;
-            const token = call.params.token ?? "";
-            const first = !edited.has(token);
-            edited.add(token);
-            return first;
-          })
-          .map((call) => {
-            const channel = call.params.channel;
-            const fromChannel =
-              channel === undefined ? undefined : Number(BigInt(channel) - 300_000_000_000_000_000n);
-            return {
-              conversation: fromChannel ?? conversationOfToken.get(call.params.token ?? ""),
-              replyTo: undefined,
-              text: call.route.endsWith("@original")
-                ? (lastOriginal.get(call.params.token ?? "") ?? content(call))
-                : content(call),
-              at: call.at,
-            };
-          });
-      },
+      sent: () => shownMessages(fake.calls, (token) => conversationOfToken.get(token)),
       isSend: (method, path) =>
         method !== "GET" && !path.endsWith("/typing") && /\/(webhooks|messages)\b/.test(path),
       tooManyRequests: (seconds) => {
@@ -208,4 +175,47 @@ export async function discordProfile(): Promise<ChannelProfile> {
     issuedSecrets: () => issued,
     startPlatform,
   };
+}
+
+/**
+ * The messages the user was shown, each once, by what Discord did with the calls: a message is the same
+ * message however often it was edited (a stream growing it, a retry editing it to the same text) or
+ * posted again with the same nonce (`enforce_nonce` returns the one already there). Each is shown with the
+ * text its last change left (a deleted one shows nothing) at the time it first appeared.
+ */
+export function shownMessages(
+  calls: readonly DiscordCall[],
+  conversationOfToken: (token: string) => number | undefined,
+): SentReply[] {
+  const CHANNEL_BASE = 300_000_000_000_000_000n;
+  /** Message ids by what names them: an interaction's @original is its message id once Discord answered. */
+  const originalIds = new Map<string, string>();
+  const shown = new Map<string, { conversation: number | undefined; text: string; at: number }>();
+  for (const call of calls) {
+    const status = call.response?.status ?? 0;
+    if (status < 200 || status >= 300 || call.method === "GET" || call.route.endsWith("/typing")) continue;
+    if (!call.route.includes("/webhooks/") && !call.route.includes("/messages")) continue;
+    const token = call.params.token;
+    const answerId = (call.response?.body as { id?: unknown } | undefined)?.id;
+    let id: string | undefined;
+    if (call.route.endsWith("@original")) {
+      id = `original:${token}`;
+      if (typeof answerId === "string") originalIds.set(answerId, id);
+    } else if (call.params.message !== undefined) {
+      id = originalIds.get(call.params.message) ?? `message:${call.params.message}`;
+    } else if (typeof answerId === "string") {
+      id = `message:${answerId}`;
+    }
+    if (id === undefined) continue;
+    const channel = call.params.channel;
+    const conversation =
+      channel === undefined ? conversationOfToken(token ?? "") : Number(BigInt(channel) - CHANNEL_BASE);
+    const text =
+      call.method === "DELETE" ? "" : String((call.body as { content?: unknown } | undefined)?.content ?? "");
+    const before = shown.get(id);
+    shown.set(id, { conversation: before?.conversation ?? conversation, text, at: before?.at ?? call.at });
+  }
+  return [...shown.values()]
+    .sort((a, b) => a.at - b.at)
+    .map(({ conversation, text, at }) => ({ conversation, replyTo: undefined, text, at }));
 }
