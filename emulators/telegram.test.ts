@@ -371,3 +371,55 @@ describe("buttons", () => {
     }
   });
 });
+
+describe("sendMediaGroup", () => {
+  /** An album request as a multipart form: `media` as JSON, each file a part named by attach://. */
+  async function album(media: unknown[], files: Record<string, string>) {
+    const form = new FormData();
+    form.set("chat_id", "42");
+    form.set("media", JSON.stringify(media));
+    for (const [name, type] of Object.entries(files))
+      form.set(name, new File([new Uint8Array([1, 2, 3])], `${name}.bin`, { type }));
+    const res = await fetch(`${tg.url}/bot${DEFAULT_TELEGRAM_TOKEN}/sendMediaGroup`, {
+      method: "POST",
+      body: form,
+    });
+    return { status: res.status, json: (await res.json()) as { result?: unknown; description?: string } };
+  }
+
+  test("2–10 photos and videos become messages sharing a media_group_id, captions their own", async () => {
+    const sent = await album(
+      [
+        { type: "photo", media: "attach://a", caption: "one" },
+        { type: "video", media: "attach://b" },
+      ],
+      { a: "image/png", b: "video/mp4" },
+    );
+    expect(sent.status).toBe(200);
+    const messages = sent.json.result as { media_group_id: string; caption?: string; photo?: unknown }[];
+    expect(messages).toHaveLength(2);
+    expect(messages[0]?.media_group_id).toBe(messages[1]?.media_group_id as string);
+    expect(messages[0]).toMatchObject({ caption: "one", photo: [{ width: 1 }] });
+  });
+
+  test("refused like the real API: one item, audio mixed with photos, a missing attach", async () => {
+    const one = await album([{ type: "photo", media: "attach://a" }], { a: "image/png" });
+    const mixed = await album(
+      [
+        { type: "photo", media: "attach://a" },
+        { type: "audio", media: "attach://b" },
+      ],
+      { a: "image/png", b: "audio/mpeg" },
+    );
+    const missing = await album(
+      [
+        { type: "document", media: "attach://a" },
+        { type: "document", media: "attach://nope" },
+      ],
+      { a: "application/pdf" },
+    );
+    expect([one.status, mixed.status, missing.status]).toEqual([400, 400, 400]);
+    expect(mixed.json.description).toContain("can't be mixed");
+    expect(tg.messages).toHaveLength(0);
+  });
+});

@@ -39,6 +39,10 @@ export const UPLOAD_LIMITS = {
   video: 50 * 1024 * 1024,
 } as const;
 
+/** The kinds of file a bot uploads, by the Bot API's field name; voice notes never join an album. */
+type FileField = keyof typeof UPLOAD_LIMITS;
+const MEDIA_TYPES: readonly FileField[] = ["photo", "video", "audio", "document"];
+
 /** The token accepted by default. */
 export const DEFAULT_TELEGRAM_TOKEN = "123456789:TEST-fake-telegram-token_0123456789";
 
@@ -358,20 +362,34 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
    * the field named after the kind): the message carries the file as Telegram describes it, and the bytes
    * go on the shelf under its file_id (getFile serves them). An optional plain caption (≤ 1024).
    */
-  const sendFile = (
-    field: "photo" | "document" | "voice" | "audio" | "video",
-    params: Record<string, unknown>,
-    token: string,
-  ) => {
+  const sendFile = (field: FileField, params: Record<string, unknown>, token: string) => {
     const chatId = requireChatId(params);
     const upload = params[field];
     if (!isUpload(upload)) throw new BadRequest(`there is no ${field} in the request`);
+    const caption = checkedUpload(field, upload, params.caption);
+    spend(chatId, "message");
+    return fileMessage(field, upload, caption, chatId, token);
+  };
+
+  /** The caption of an upload of `field`'s kind, once its size and caption pass Telegram's rules. */
+  const checkedUpload = (field: FileField, upload: Upload, rawCaption: unknown) => {
     if (upload.size === 0) throw new BadRequest("file must be non-empty");
     if (upload.size > UPLOAD_LIMITS[field])
       throw new BadRequest(field === "photo" ? "PHOTO_INVALID_DIMENSIONS" : "file is too big");
-    const caption = optionalString(params.caption);
+    const caption = optionalString(rawCaption);
     if (caption !== undefined && caption.length > 1024) throw new BadRequest("message caption is too long");
-    spend(chatId, "message");
+    return caption;
+  };
+
+  /** The bot's message carrying `upload` (its bytes go on the shelf under the file_id getFile serves). */
+  const fileMessage = (
+    field: FileField,
+    upload: Upload,
+    caption: string | undefined,
+    chatId: number | string,
+    token: string,
+    mediaGroupId?: string,
+  ) => {
     for (const [key, draft] of drafts) if (String(draft.chatId) === String(chatId)) drafts.delete(key);
     const stored = files.add(upload.bytes, { contentType: upload.type || "application/octet-stream" });
     const described = {
@@ -389,11 +407,48 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
       from: botUser(token),
       chat: chatFor(chatId),
       date: Math.floor(Date.now() / 1000),
+      ...(mediaGroupId === undefined ? {} : { media_group_id: mediaGroupId }),
       ...(field === "photo" ? { photo: [{ ...described, width: 1, height: 1 }] } : { [field]: described }),
       ...(caption ? { caption } : {}),
     } as Message;
     messages.push(message);
     return message;
+  };
+
+  /**
+   * sendMediaGroup: 2–10 InputMedia items (photo, video, audio, document; audio only with audio, documents
+   * only with documents), each `attach://<field>` naming a file part of the same request; the album's
+   * messages share a media_group_id and are returned in order.
+   */
+  const sendMediaGroup = (params: Record<string, unknown>, token: string) => {
+    const chatId = requireChatId(params);
+    let media: unknown = params.media;
+    if (typeof media === "string") {
+      try {
+        media = JSON.parse(media);
+      } catch {
+        throw new BadRequest("can't parse media JSON object");
+      }
+    }
+    if (!Array.isArray(media)) throw new BadRequest("can't parse media JSON object");
+    if (media.length < 2 || media.length > 10) throw new BadRequest("wrong number of media specified");
+    const items = media.map((item: unknown) => {
+      const type = isRecord(item) ? item.type : undefined;
+      if (!isRecord(item) || !MEDIA_TYPES.includes(type as FileField))
+        throw new BadRequest("can't parse InputMedia: media type is not specified");
+      const name = /^attach:\/\/(.+)$/.exec(String(item.media ?? ""))?.[1];
+      const upload = name === undefined ? undefined : params[name];
+      if (!isUpload(upload)) throw new BadRequest("wrong file identifier/HTTP URL specified");
+      const field = type as FileField;
+      return { field, upload, caption: checkedUpload(field, upload, item.caption) };
+    });
+    const kinds = new Set(items.map((item) => item.field));
+    const alone = ["audio", "document"].find((kind) => kinds.has(kind as FileField));
+    if (alone !== undefined && kinds.size > 1)
+      throw new BadRequest(`${alone} can't be mixed with other media types`);
+    spend(chatId, "message");
+    const group = `g${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+    return items.map((item) => fileMessage(item.field, item.upload, item.caption, chatId, token, group));
   };
 
   const methods: Record<string, (params: Record<string, unknown>, token: string) => unknown> = {
@@ -439,6 +494,7 @@ export async function startTelegram(options: TelegramOptions = {}): Promise<Fake
     sendvoice: (params, token) => sendFile("voice", params, token),
     sendaudio: (params, token) => sendFile("audio", params, token),
     sendvideo: (params, token) => sendFile("video", params, token),
+    sendmediagroup: sendMediaGroup,
     answercallbackquery(params) {
       const id = optionalString(params.callback_query_id);
       if (!id || !pressedQueries.has(id))

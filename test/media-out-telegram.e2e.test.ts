@@ -12,7 +12,7 @@ import type { Message } from "@grammyjs/types";
 import { agentReply } from "../emulators/agentcore.ts";
 import { httpApiEvent } from "../emulators/api-gateway.ts";
 import { lambdaContext, pollSqsOnce } from "../emulators/lambda.ts";
-import { DEFAULT_TELEGRAM_TOKEN, telegramTextUpdate } from "../emulators/telegram.ts";
+import { DEFAULT_TELEGRAM_TOKEN, telegramErrors, telegramTextUpdate } from "../emulators/telegram.ts";
 import { startWeb, TINY_PNG } from "../emulators/web.ts";
 import { useChannelE2E } from "./harness/channel-e2e.ts";
 
@@ -56,7 +56,8 @@ function chat(): string[] {
     if (m.text !== undefined) return m.text;
     const kind = ["photo", "document", "voice", "audio", "video"].find((k) => m[k] !== undefined);
     const file = m[kind ?? ""] as { file_name?: string; mime_type?: string } | undefined;
-    return `[${kind}${file?.file_name ? ` ${file.file_name}` : ""}${file?.mime_type ? ` ${file.mime_type}` : ""}${m.caption ? ` "${m.caption}"` : ""}]`;
+    const album = m.media_group_id === undefined ? "" : " in album";
+    return `[${kind}${file?.file_name ? ` ${file.file_name}` : ""}${file?.mime_type ? ` ${file.mime_type}` : ""}${m.caption ? ` "${m.caption}"` : ""}${album}]`;
   });
 }
 
@@ -148,6 +149,86 @@ describe("the agent's files reach the user, natively, after the text", () => {
     await deliver("big file");
     await work();
     expect(chat()).toEqual(["Big one.", "(big.bin: not sent, too large)"]);
+  });
+});
+
+describe("files of one kind go together as an album (sendMediaGroup)", () => {
+  const png = (name: string) => ({
+    base64: Buffer.from(TINY_PNG).toString("base64"),
+    mime: "image/png",
+    name,
+  });
+  const pdf = (name: string) => ({
+    base64: Buffer.from("%PDF").toString("base64"),
+    mime: "application/pdf",
+    name,
+  });
+
+  test("photos together, then documents together; a voice note alone", async () => {
+    stack.agentcore.script(
+      agentReply.json({
+        text: "Albums.",
+        attachments: [
+          { ...png("a.png"), caption: "first" },
+          png("b.png"),
+          png("c.png"),
+          pdf("x.pdf"),
+          pdf("y.pdf"),
+          { base64: Buffer.from("OggS").toString("base64"), mime: "audio/ogg", name: "v.ogg" },
+        ],
+      }),
+    );
+    await deliver("albums please");
+    await work();
+    expect(chat()).toEqual([
+      "Albums.",
+      '[photo "first" in album]',
+      "[photo in album]",
+      "[photo in album]",
+      "[document x.pdf application/pdf in album]",
+      "[document y.pdf application/pdf in album]",
+      "[voice audio/ogg]",
+    ]);
+    const calls = stack.telegram.callsOf("sendMediaGroup");
+    expect(calls).toHaveLength(2);
+    expect(calls[0]?.contentType).toStartWith("multipart/form-data; boundary=");
+    expect(JSON.parse(String(calls[0]?.params.media))).toEqual([
+      { type: "photo", media: "attach://file0", caption: "first" },
+      { type: "photo", media: "attach://file1" },
+      { type: "photo", media: "attach://file2" },
+    ]);
+    const groups = stack.telegram.messages.map((m) => (m as { media_group_id?: string }).media_group_id);
+    expect(new Set(groups.slice(1, 4)).size).toBe(1);
+    expect(groups[1]).not.toBe(groups[4]);
+  });
+
+  test("an album Telegram refuses goes file by file", async () => {
+    stack.telegram.script("sendMediaGroup", telegramErrors.badRequest("MEDIA_INVALID"));
+    stack.agentcore.script(agentReply.json({ text: "Two.", attachments: [png("a.png"), png("b.png")] }));
+    await deliver("refused album");
+    await work();
+    expect(chat()).toEqual(["Two.", "[photo]", "[photo]"]);
+  });
+
+  test("an album is one part of the answer: cut short after it, the retry sends only what follows", async () => {
+    const c = web.set("/c.pdf", { status: 503 });
+    stack.agentcore.script(
+      agentReply.json({ text: "Cut.", attachments: [png("a.png"), png("b.png"), { url: c, name: "c.pdf" }] }),
+    );
+    await deliver("cut album");
+    const first = await pollSqsOnce(stack.sqs, stack.queue.queueUrl, stack.queue.queueArn, worker);
+    expect(first.failed).toHaveLength(1);
+    expect(chat()).toEqual(["Cut.", "[photo in album]", "[photo in album]"]);
+    web.set("/c.pdf", { bytes: new TextEncoder().encode("%PDF"), contentType: "application/pdf" });
+    await work();
+    expect(chat()).toEqual([
+      "Cut.",
+      "[photo in album]",
+      "[photo in album]",
+      "[document c.pdf application/pdf]",
+    ]);
+    expect(stack.telegram.callsOf("sendMediaGroup")).toHaveLength(1);
+    expect(stack.agentcore.invocations()).toHaveLength(1);
   });
 });
 

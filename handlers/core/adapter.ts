@@ -99,6 +99,11 @@ export interface Outbox<Reply> {
    * Absent: the file goes as a text part naming it (and its URL, where the agent gave one).
    */
   file?(reply: Reply, file: FilePart): Promise<Ref | undefined>;
+  /**
+   * Files the platform shows together as one album (Telegram's sendMediaGroup): consecutive files of the
+   * answer that share an album kind go out in one call, 2 to `max` of them, as one part of the send ledger.
+   */
+  readonly albums?: Albums<Reply>;
   /** Replaces the text of a posted message with `part`'s; the same text again resolves as done. */
   edit?(reply: Reply, ref: Ref, part: Part): Promise<void>;
   /** Deletes a posted message (a part an earlier, longer answer had and this one has not). */
@@ -184,6 +189,16 @@ export interface FilePart {
   readonly kind: FileKind;
   /** Plain text shown with the file, where the platform has captions. */
   readonly caption: string | undefined;
+}
+
+/** How a platform groups files into albums (see Outbox.albums). */
+export interface Albums<Reply> {
+  /** Most files in one album. */
+  readonly max: number;
+  /** The album `file` may share (files of one kind go together), or undefined when it goes alone. */
+  kindOf(file: FilePart): string | undefined;
+  /** Sends `files` (2 to `max`, one kind) as one album; the captions are the files' own. */
+  send(reply: Reply, files: readonly FilePart[]): Promise<void>;
 }
 
 /** Where a posted message is, to edit or remove it (a Telegram message_id, a Slack ts, a Discord id). */

@@ -43,6 +43,19 @@ export function fileMethod(file: Pick<FilePart, "kind" | "bytes">): { method: st
   return { method: "sendDocument", field: "document" };
 }
 
+/**
+ * Which files share an album (sendMediaGroup): photos and videos together, audio only with audio,
+ * documents only with documents; voice notes never.
+ */
+export function albumKind(file: Pick<FilePart, "kind" | "bytes">): string | undefined {
+  const { field } = fileMethod(file);
+  if (field === "voice") return undefined;
+  return field === "photo" || field === "video" ? "media" : field;
+}
+
+/** An album holds 2 to 10 files. */
+const ALBUM_MAX = 10;
+
 /** Telegram's 400 when our HTML does not parse: resend as plain text. */
 function rejectedEntities(error: unknown): boolean {
   return error instanceof PlatformError && error.status === 400 && /can't parse entities/i.test(error.reason);
@@ -142,6 +155,25 @@ export function telegramOutbox(
         sent = await upload({ method: "sendDocument", field: "document" });
       }
       return sent?.message_id === undefined ? undefined : String(sent.message_id);
+    },
+    albums: {
+      max: ALBUM_MAX,
+      kindOf: albumKind,
+      async send(reply, files) {
+        // Each file a multipart field of its own, named in the album's InputMedia as attach://<field>.
+        const uploads = Object.fromEntries(
+          files.map((file, n) => [
+            `file${n}`,
+            new File([file.bytes as Uint8Array<ArrayBuffer>], file.name, { type: file.mime }),
+          ]),
+        );
+        const media = files.map((file, n) => ({
+          type: fileMethod(file).field,
+          media: `attach://file${n}`,
+          ...(file.caption ? { caption: file.caption.slice(0, CAPTION_LIMIT) } : {}),
+        }));
+        await call("sendMediaGroup", { ...where(reply), media, ...uploads });
+      },
     },
     async edit(reply, ref, part) {
       const params = { chat_id: reply.chatId, message_id: Number(ref) };

@@ -155,12 +155,18 @@ export async function sendAnswer<Reply>(
   await record.complete(texts.length + files.length);
 }
 
+/** The most bytes of files an album holds (they are in memory together): the default size cap of one file. */
+export const ALBUM_MAX_BYTES = 20 * 1024 * 1024;
+
 /**
  * The answer's files, parts `first`… of the reply, each recorded like a text part (in flight, delivered),
  * so a redelivery sends none twice and an answer cut short resumes at its first file not sent. A file is
  * fetched before it is recorded in flight; one that cannot be had (refused, too large, not valid) is
  * said in its place as a short text part; one that failed for now fails the reply (the message retries).
- * A file in flight with an unknown outcome is sent again unless the platform confirmed it.
+ * A file in flight with an unknown outcome is sent again unless the platform confirmed it. Where the
+ * platform has albums (Outbox.albums), consecutive files of one album kind (up to its size and
+ * {@link ALBUM_MAX_BYTES}) go out together as one part recorded at its first file's index; an album the
+ * platform refuses goes file by file.
  */
 async function sendFiles<Reply>(
   outbox: Outbox<Reply>,
@@ -171,42 +177,86 @@ async function sendFiles<Reply>(
 ): Promise<void> {
   const { deadline, key, record, progress } = options;
   const call = <T>(work: () => Promise<T>) => retryWhenRateLimited(work, deadline);
-  for (const [i, file] of files.list.entries()) {
-    const index = first + i;
-    if (index < progress.delivered) continue;
+  const end = first + files.list.length;
+  /** A file loaded (or failed to load) for an album it could not join: the next one sent. */
+  let ahead: { index: number; loading: Promise<FilePart | string> } | undefined;
+  const load = (index: number) => {
+    const loading = ahead?.index === index ? ahead.loading : undefined;
+    ahead = undefined;
+    return loading ?? sendableFile(files, files.list[index - first] as AgentFile, index, key);
+  };
+  /** `sent` and the files after it that join its album (one, when none does or there are no albums). */
+  const albumFrom = async (sent: FilePart): Promise<FilePart[]> => {
+    const kind = outbox.albums?.kindOf(sent);
+    const max = outbox.albums?.max ?? 1;
+    const album = [sent];
+    let bytes = sent.bytes.byteLength;
+    for (let next = sent.index + 1; kind !== undefined && next < end && album.length < max; next++) {
+      const loading = load(next);
+      // One that fails to load ends the album; its error is the next file's to raise.
+      const other = await loading.catch(() => undefined);
+      if (
+        other === undefined ||
+        typeof other === "string" ||
+        outbox.albums?.kindOf(other) !== kind ||
+        bytes + other.bytes.byteLength > ALBUM_MAX_BYTES
+      ) {
+        ahead = { index: next, loading };
+        break;
+      }
+      album.push(other);
+      bytes += other.bytes.byteLength;
+    }
+    return album;
+  };
+  const sendOne = async (index: number, sent: FilePart | string) => {
+    await inFlight(record, index, () =>
+      typeof sent === "string" ? postNote(sent, index) : call(() => upload(sent)),
+    );
+    await record.delivered(index + 1);
+  };
+  const postNote = (text: string, index: number) =>
+    call(() => outbox.post(reply, { index, text: renderParts(outbox, text)[0] ?? text, key }));
+  const upload = async (part: FilePart) => {
+    const { index } = part;
+    if (!outbox.file) return postNote(fileNote(files.list[index - first] as AgentFile, part.name), index);
+    await outbox.file(reply, part).catch(async (error: unknown) => {
+      // The platform will never take this file (a type or size it refuses, a scope the app lacks): said
+      // in its place, the rest of the answer goes on.
+      if (!(error instanceof PlatformError) || isRetryable(error)) throw error;
+      log.warn("reply.file_refused", { envelopeId: key, chunk: index, reason: error.reason });
+      await postNote(`(${part.name}: not sent, the platform refused it)`, index);
+    });
+  };
+
+  for (let index = Math.max(first, progress.delivered); index < end; ) {
     if (
       progress.inFlight?.index === index &&
       (await fileIsThere(outbox, index, key, progress, record, deadline))
     ) {
-      await record.delivered(index + 1);
+      index += 1;
+      await record.delivered(index);
       continue;
     }
-    const sent = await sendableFile(files, file, index, key);
-    const text = typeof sent === "string" ? sent : undefined;
-    await inFlight(record, index, async () => {
-      if (text !== undefined) {
-        const rendered = renderParts(outbox, text)[0] ?? text;
-        await call(() => outbox.post(reply, { index, text: rendered, key }));
-      } else {
-        const part = sent as FilePart;
-        const upload = outbox.file?.bind(outbox);
-        if (upload) {
-          await call(() => upload(reply, part)).catch(async (error: unknown) => {
-            // The platform will never take this file (a type or size it refuses, a scope the app lacks): said
-            // in its place, the rest of the answer goes on.
-            if (!(error instanceof PlatformError) || isRetryable(error)) throw error;
-            log.warn("reply.file_refused", { envelopeId: key, chunk: index, reason: error.reason });
-            const note =
-              renderParts(outbox, `(${part.name}: not sent, the platform refused it)`)[0] ?? part.name;
-            await call(() => outbox.post(reply, { index, text: note, key }));
-          });
-        } else {
-          const named = renderParts(outbox, fileNote(file, part.name))[0] ?? part.name;
-          await call(() => outbox.post(reply, { index, text: named, key }));
-        }
+    const sent = await load(index);
+    const album = typeof sent === "string" ? [] : await albumFrom(sent);
+    const albums = outbox.albums;
+    if (albums && album.length >= 2) {
+      try {
+        await inFlight(record, index, () => call(() => albums.send(reply, album)));
+        index += album.length;
+        await record.delivered(index);
+        continue;
+      } catch (error) {
+        if (!(error instanceof PlatformError) || isRetryable(error)) throw error;
+        log.warn("reply.album_refused", { envelopeId: key, chunk: index, reason: error.reason });
       }
-    });
-    await record.delivered(index + 1);
+    }
+    for (const part of album.length > 0 ? album : [sent]) {
+      const at = typeof part === "string" ? index : part.index;
+      await sendOne(at, part);
+    }
+    index += Math.max(album.length, 1);
   }
 }
 
