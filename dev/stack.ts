@@ -297,7 +297,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       const file = rawFile === undefined ? undefined : v.safeParse(DevFileSchema, rawFile);
       if (file && !file.success) return new Response(`file: ${v.summarize(file.issues)}`, { status: 400 });
       if (file && !platforms.get(name)?.files)
-        return new Response(`${name} here takes no files (its messages are slash commands)`, { status: 400 });
+        return new Response(`${name} here takes no files`, { status: 400 });
       if (user !== undefined && (typeof user !== "string" || !/^[\w.@:+-]{1,64}$/.test(user))) {
         return new Response("user must be a platform user id (1-64 letters, digits or ._@:+-)", {
           status: 400,

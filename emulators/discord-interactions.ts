@@ -96,6 +96,8 @@ export interface CommandInput {
   prompt?: string;
   /** Other string options by name (`code` of /allow, `user` of /revoke). */
   options?: Record<string, string>;
+  /** A file for `/ask file:` (an ATTACHMENT option), resolved as Discord sends it: id, name, type, size, CDN URL. */
+  file?: { id: string; filename: string; contentType?: string; size: number; url: string };
   userId?: string;
   userName?: string;
   channelId?: string;
@@ -152,7 +154,16 @@ export function commandInteraction(input: CommandInput): APIChatInputApplication
   const options = [
     ...(input.prompt === undefined ? [] : [{ name: "prompt", type: 3, value: input.prompt }]),
     ...Object.entries(input.options ?? {}).map(([name, value]) => ({ name, type: 3, value })),
+    ...(input.file === undefined ? [] : [{ name: "file", type: 11, value: input.file.id }]),
   ];
+  const attachment = input.file && {
+    id: input.file.id,
+    filename: input.file.filename,
+    ...(input.file.contentType === undefined ? {} : { content_type: input.file.contentType }),
+    size: input.file.size,
+    url: input.file.url,
+    proxy_url: input.file.url,
+  };
   const who = user(input.userId ?? "100000000000000001", input.userName ?? "Ada");
   const channelId = input.channelId ?? "300000000000000001";
   const place = input.dm
@@ -182,6 +193,7 @@ export function commandInteraction(input: CommandInput): APIChatInputApplication
       name: input.name,
       type: 1,
       ...(options.length === 0 ? {} : { options }),
+      ...(attachment ? { resolved: { attachments: { [attachment.id]: attachment } } } : {}),
     },
     channel_id: channelId,
     channel: { id: channelId, type: input.dm ? 1 : 0 },

@@ -455,6 +455,15 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
               "Command name is invalid",
             );
           }
+          // Discord's rule for options: the required ones come before the optional ones.
+          const options = (c as { options?: { required?: boolean }[] }).options ?? [];
+          const required = options.map((o) => o.required === true);
+          if (required.some((r, i) => r && required.slice(0, i).includes(false)))
+            return discordErrors.formError(
+              "options",
+              "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+              "Required options must be placed before non-required options",
+            );
         }
         commands = list.map(
           (c) =>

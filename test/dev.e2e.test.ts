@@ -122,7 +122,7 @@ test("Telegram: a streamed answer grows in place as a draft, then is the message
   expect(ours.at(-1)?.html).toContain("word39 end");
 }, 30_000);
 
-for (const name of ["telegram", "slack", "whatsapp"]) {
+for (const name of ["telegram", "slack", "whatsapp", "discord"]) {
   test(`${name}: a file attached in the page reaches the agent (stored, its name, type and size echoed), an image comes back`, async () => {
     await page.click(`#tabs button[data-channel="${name}"]`);
     const pdf = `%PDF-1.7 notes for ${name}`;
@@ -141,12 +141,12 @@ for (const name of ["telegram", "slack", "whatsapp"]) {
   }, 20_000);
 }
 
-test("/_dev/send with a file: a slash-command channel takes none; a file that is not one is 400", async () => {
+test("/_dev/send with a file that is not one is 400", async () => {
   const headers = { "x-dev-token": stack.token, "content-type": "application/json" };
   const post = (body: unknown) =>
     fetch(`${stack.url}/_dev/send`, { method: "POST", headers, body: JSON.stringify(body) });
   const file = { name: "a.txt", mime: "text/plain", base64: Buffer.from("hi").toString("base64") };
-  expect((await post({ channel: "discord", text: "x", file })).status).toBe(400);
+  expect((await post({ channel: "discord", text: "x", file: { ...file, name: "" } })).status).toBe(400);
   expect((await post({ channel: "telegram", text: "x", file: { ...file, mime: "nope" } })).status).toBe(400);
   expect((await post({ channel: "telegram", text: "x", file: { ...file, base64: "!!" } })).status).toBe(400);
 });

@@ -396,6 +396,7 @@ describe("setup action (run by the module during apply)", () => {
     expect(discord.interactionsEndpointUrl).toBe(ENDPOINT);
     expect(discord.commands.find((c) => c.name === "ask")?.options).toEqual([
       { type: 3, name: "prompt", description: "What to ask", required: true },
+      { type: 11, name: "file", description: "A file for the agent to read", required: false },
     ]);
 
     await worker({

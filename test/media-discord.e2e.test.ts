@@ -97,6 +97,35 @@ describe("files users post on Discord reach the agent", () => {
   });
 });
 
+describe("a file given to /ask (its ATTACHMENT option) reaches the agent", () => {
+  test("the command's resolved attachment, through the ingress bundle: downloaded from the CDN, presigned", async () => {
+    const stored = discord.attachments.add("%PDF-1.7 slash", { contentType: "application/pdf" });
+    const interaction = commandInteraction({
+      applicationId: discord.applicationId,
+      name: "ask",
+      prompt: "read this",
+      userId: ALLOWED,
+      channelId: CHANNEL,
+      file: {
+        id: "600000000000000009",
+        filename: "spec.pdf",
+        contentType: "application/pdf",
+        size: 14,
+        url: discord.cdnUrl(stored.id, "spec.pdf"),
+      },
+    });
+    const answer = await discord.deliver(interaction, {
+      url: `https://example.execute-api.us-east-1.amazonaws.com${ROUTE}`,
+    });
+    expect(answer.status).toBe(200);
+    await work();
+    const [file] = attachments();
+    expect(file).toMatchObject({ kind: "document", mime: "application/pdf", size: 14, name: "spec.pdf" });
+    expect(await (await fetch(String(file?.url))).text()).toBe("%PDF-1.7 slash");
+    expect(discord.original(interaction.id)).toMatchObject({ deferred: false });
+  });
+});
+
 describe("files the agent sends go up as Discord attachments", () => {
   const png = Buffer.from(TINY_PNG).toString("base64");
   const answer = agentReply.json({

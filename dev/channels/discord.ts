@@ -2,10 +2,10 @@ import { startDiscord, UPLOADED } from "../../emulators/discord.ts";
 import { commandInteraction } from "../../emulators/discord-interactions.ts";
 import { fileHtml } from "./files.ts";
 import { markdownHtml } from "./markdown-html.ts";
-import type { DevChannel, UiEvent } from "./types.ts";
+import { type DevChannel, devFileBytes, type UiEvent } from "./types.ts";
 
 /**
- * Discord in the emulator: the page's messages become `/ask` slash commands, signed with the
+ * Discord in the emulator: the page's messages become `/ask` slash commands (a 📎 file its `file:` option), signed with the
  * fake application's Ed25519 key; the deferred "thinking…" answer is edited into the reply, grows
  * edit by edit while the agent writes, and longer answers continue as follow-ups (edited as they grow,
  * removed when a retry's answer is shorter), as in a Discord client.
@@ -17,6 +17,7 @@ export const discordDev: DevChannel = {
   async start() {
     const fake = await startDiscord();
     let seen = 0;
+    let attached = 0;
     const pending: UiEvent[] = [];
     return {
       secret: {
@@ -29,13 +30,28 @@ export const discordDev: DevChannel = {
       stranger: { id: "111111111111112002", name: "Stranger" },
       // The slash commands come from a server channel (commandInteraction's default).
       groups: ["300000000000000001"],
-      async deliver(text, user, ingressBase) {
+      files: true,
+      async deliver(text, user, ingressBase, file) {
+        // A file: on the fake's CDN, given to /ask as its `file:` option (Discord resolves it in the command).
+        const stored = file && fake.attachments.add(devFileBytes(file), { contentType: file.mime });
+        const ask = text.trim() !== "/new" || stored !== undefined;
         const interaction = commandInteraction({
           applicationId: fake.applicationId,
-          name: text.trim() === "/new" ? "new" : "ask",
-          ...(text.trim() === "/new" ? {} : { prompt: text }),
+          name: ask ? "ask" : "new",
+          ...(ask ? { prompt: text.trim() === "" ? "(a file)" : text } : {}),
           userId: user.id,
           userName: user.name,
+          ...(file && stored
+            ? {
+                file: {
+                  id: String(BigInt("600000000000000000") + BigInt(++attached)),
+                  filename: file.name,
+                  contentType: file.mime,
+                  size: stored.bytes.byteLength,
+                  url: fake.cdnUrl(stored.id, file.name),
+                },
+              }
+            : {}),
         });
         const envelopeId = `discord:${interaction.id}`;
         const answer = await fake.deliver(interaction, { url: `${ingressBase}/discord/interactions` });

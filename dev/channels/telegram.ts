@@ -9,6 +9,12 @@ const TOKEN = "424242:dev-relay-local-token";
 
 let updateId = Math.floor(Date.now() / 1000);
 
+/** An upload as the fake recorded it, as the page shows a file. */
+function fileOf(upload: unknown) {
+  const file = upload as { filename?: string; type?: string; bytes?: Uint8Array } | undefined;
+  return { name: file?.filename, mime: file?.type || "application/octet-stream", bytes: file?.bytes };
+}
+
 /** The Bot API's file methods and the field each takes the upload in. */
 const FILE_FIELDS: Record<string, string> = {
   sendphoto: "photo",
@@ -105,23 +111,31 @@ export const telegramDev: DevChannel = {
               ...to,
             });
           } else if (FILE_FIELDS[method] && ok) {
-            const upload = call.params[FILE_FIELDS[method]] as
-              | { filename?: string; type?: string; bytes?: Uint8Array }
-              | undefined;
-            const file = {
-              name: upload?.filename,
-              mime: upload?.type || "application/octet-stream",
-              bytes: upload?.bytes,
-            };
+            const upload = call.params[FILE_FIELDS[method]];
             const caption = call.params.caption === undefined ? undefined : String(call.params.caption);
             events.push({
               channel: "telegram",
               kind: "message",
               id: String(result?.message_id),
-              html: fileHtml(file, caption),
+              html: fileHtml(fileOf(upload), caption),
               at,
               ...to,
             });
+          } else if (method === "sendmediagroup" && ok) {
+            // An album: each file its own message, as Telegram shows them grouped.
+            const media = JSON.parse(String(call.params.media)) as { media: string; caption?: string }[];
+            const sent = (call.response?.body as { result?: { message_id?: number }[] } | undefined)?.result;
+            for (const [n, item] of media.entries()) {
+              const upload = call.params[item.media.replace(/^attach:\/\//, "")];
+              events.push({
+                channel: "telegram",
+                kind: "message",
+                id: String(sent?.[n]?.message_id),
+                html: fileHtml(fileOf(upload), item.caption),
+                at,
+                ...to,
+              });
+            }
           } else if (method === "editmessagetext" && ok) {
             events.push({
               channel: "telegram",

@@ -53,9 +53,10 @@ describe("setEndpoint", () => {
   });
 });
 
-test("the commands are the contract: /ask with a required string prompt, /new, and the admins' commands", () => {
+test("the commands are the contract: /ask with a required string prompt and an optional file, /new, and the admins' commands", () => {
   expect(COMMANDS.map((c) => c.name)).toEqual(["ask", "new", "allow", "deny", "users", "revoke"]);
   expect(COMMANDS[0]?.options).toEqual([
     { type: 3, name: "prompt", description: "What to ask", required: true },
+    { type: 11, name: "file", description: "A file for the agent to read", required: false },
   ]);
 });

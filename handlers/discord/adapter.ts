@@ -11,7 +11,7 @@ import { type DiscordReply, DiscordReplySchema, discordReplyTo } from "./reply.t
 import { type DiscordSecret, DiscordSecretSchema } from "./secret.ts";
 
 /**
- * The slash commands (a contract: docs/architecture.md): `/ask prompt:<text>` and `/new`; and the admins'
+ * The slash commands (a contract: docs/architecture.md): `/ask prompt:<text> [file:<attachment>]` and `/new`; and the admins'
  * `/allow code:`, `/deny code:`, `/users`, `/revoke user:` (anyone can see them; only admins are obeyed).
  */
 export const COMMANDS = [
@@ -19,7 +19,10 @@ export const COMMANDS = [
     name: "ask",
     description: "Ask the agent",
     type: 1,
-    options: [{ type: 3, name: "prompt", description: "What to ask", required: true }],
+    options: [
+      { type: 3, name: "prompt", description: "What to ask", required: true },
+      { type: 11, name: "file", description: "A file for the agent to read", required: false },
+    ],
   },
   { name: "new", description: "Start a new conversation with the agent", type: 1 },
   {

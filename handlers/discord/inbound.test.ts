@@ -92,6 +92,43 @@ describe("toEnvelope", () => {
     expect("envelope" in inbound && inbound.envelope.reply.issuedAt).toBe(at);
   });
 
+  test("/ask file: the resolved attachment, its kind from the stated type, the signed CDN URL as id", () => {
+    const url = "https://cdn.discordapp.com/attachments/1/2/chart.png?ex=1&is=2&hm=3";
+    const file = { id: "600000000000000001", filename: "chart.png", size: 12, url };
+    const asked = (contentType?: string) =>
+      toEnvelope(
+        command({
+          name: "ask",
+          prompt: "what is this",
+          file: { ...file, ...(contentType ? { contentType } : {}) },
+        }),
+        NOW,
+      );
+    const image = asked("image/png");
+    if (!("envelope" in image)) throw new Error(JSON.stringify(image));
+    expect(image.envelope.attachments).toEqual([
+      { kind: "image", id: url, mime: "image/png", size: 12, name: "chart.png" },
+    ]);
+    const untyped = asked();
+    expect("envelope" in untyped && untyped.envelope.attachments).toEqual([
+      { kind: "document", id: url, size: 12, name: "chart.png" },
+    ]);
+    // An option naming no resolved attachment, or one that is not a URL: none, or refused.
+    const stray = commandInteraction({ applicationId: APP, name: "ask", prompt: "x", file });
+    const dangling = { ...stray, data: { ...stray.data, resolved: { attachments: {} } } };
+    const parsed = v.parse(InteractionSchema, dangling);
+    expect(
+      parsed.type === 2 && "envelope" in toEnvelope(parsed, NOW) && toEnvelope(parsed, NOW),
+    ).toMatchObject({
+      envelope: { attachments: [] },
+    });
+    const badUrl = {
+      ...stray,
+      data: { ...stray.data, resolved: { attachments: { [file.id]: { ...file, url: "nope" } } } },
+    };
+    expect(v.safeParse(InteractionSchema, badUrl).success).toBe(false);
+  });
+
   test("/new in a DM: the user, the command, no text", () => {
     const inbound = toEnvelope(command({ name: "new", dm: true, userName: "Grace" }), NOW);
     if (!("envelope" in inbound)) throw new Error(JSON.stringify(inbound));

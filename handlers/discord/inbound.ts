@@ -1,5 +1,6 @@
 import type {
   APIApplicationCommandInteractionDataStringOption,
+  APIAttachment,
   APIChatInputApplicationCommandInteraction,
   APIMessageComponentButtonInteraction,
   APIPingInteraction,
@@ -8,8 +9,9 @@ import type {
   InteractionType,
 } from "discord-api-types/v10";
 import * as v from "valibot";
-import { type Command, ENVELOPE_VERSION } from "../core/envelope.ts";
+import { type Attachment, type Command, ENVELOPE_VERSION } from "../core/envelope.ts";
 import { type Accepted, type Invalid, type Notice, parseCommand } from "../core/inbound.ts";
+import { attachmentOf } from "./attachment.ts";
 import type { InteractionReply } from "./reply.ts";
 import { Snowflake, snowflakeTime } from "./secret.ts";
 
@@ -34,6 +36,15 @@ export const OptionSchema = v.object({
   value: v.optional(v.unknown()),
 });
 
+/** A file of a command's ATTACHMENT option (11), as `data.resolved.attachments` carries it. */
+const ResolvedAttachmentSchema = v.object({
+  id: Snowflake,
+  filename: v.string(),
+  content_type: v.optional(v.string()),
+  size: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  url: v.pipe(v.string(), v.url()),
+});
+
 const PingSchema = v.object({ type: v.literal(1), id: Snowflake, application_id: Snowflake });
 
 const CommandInteractionSchema = v.object({
@@ -46,6 +57,9 @@ const CommandInteractionSchema = v.object({
   data: v.object({
     name: v.pipe(v.string(), v.minLength(1), v.maxLength(32)),
     options: v.optional(v.array(OptionSchema)),
+    resolved: v.optional(
+      v.object({ attachments: v.optional(v.record(Snowflake, ResolvedAttachmentSchema)) }),
+    ),
   }),
   channel_id: v.optional(Snowflake),
   channel: v.optional(v.object({ id: Snowflake })),
@@ -113,6 +127,11 @@ export type _Checks = [
     Pick<ComponentInteraction["data"], "custom_id">
   >,
   Extends<ApplicationCommandOptionType.String, 3>,
+  Extends<ApplicationCommandOptionType.Attachment, 11>,
+  Extends<
+    Pick<APIAttachment, "id" | "filename" | "content_type" | "size" | "url">,
+    v.InferOutput<typeof ResolvedAttachmentSchema>
+  >,
 ];
 
 /** Notices for commands the relay does not queue. */
@@ -150,7 +169,18 @@ export function toEnvelope(interaction: CommandInteraction, now = Date.now()): A
   const text = (name === "ask" ? optionOf(interaction, "prompt") : optionFor(interaction, name)) ?? "";
   if (name === "ask" && text.trim() === "") return { notice: notices.emptyPrompt };
   const command = name === "ask" ? undefined : parseCommand(`/${name}`)?.command;
-  return envelopeOf(interaction, text.trim(), command, now);
+  const attachments = name === "ask" ? fileOf(interaction) : [];
+  return envelopeOf(interaction, text.trim(), command, now, attachments);
+}
+
+/**
+ * The file of `/ask file:`: the resolved attachment its option names, read as a gateway message's.
+ */
+function fileOf(interaction: CommandInteraction): Attachment[] {
+  const option = interaction.data.options?.find((o) => o.name === "file" && o.type === 11);
+  const file =
+    typeof option?.value === "string" ? interaction.data.resolved?.attachments?.[option.value] : undefined;
+  return file ? [attachmentOf(file)] : [];
 }
 
 function optionFor(interaction: CommandInteraction, name: string): string | undefined {
@@ -176,6 +206,7 @@ function envelopeOf(
   text: string,
   command: Command | undefined,
   now: number,
+  attachments: Attachment[] = [],
 ): Accepted | Invalid {
   const user = interaction.member?.user ?? interaction.user;
   const channelId = interaction.channel_id ?? interaction.channel?.id;
@@ -192,7 +223,7 @@ function envelopeOf(
       ...(interaction.guild_id === undefined ? {} : { group: true }),
       text,
       ...(command ? { command } : {}),
-      attachments: [],
+      attachments,
       reply: {
         kind: "interaction",
         applicationId: interaction.application_id,

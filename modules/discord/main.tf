@@ -11,7 +11,7 @@ locals {
   http_api_endpoint                = var.http_api_id == null ? aws_apigatewayv2_api.this[0].api_endpoint : data.aws_apigatewayv2_api.this[0].api_endpoint
   http_api_execution_arn           = var.http_api_id == null ? aws_apigatewayv2_api.this[0].execution_arn : data.aws_apigatewayv2_api.this[0].execution_arn
   interactions_endpoint_url        = "${local.http_api_endpoint}/discord/interactions"
-  setup_revision                   = sha256("${local.interactions_endpoint_url}\n${local.secret_version_id}\n1a78302baf980fb9")
+  setup_revision                   = sha256("${local.interactions_endpoint_url}\n${local.secret_version_id}\n71f358d11444cbf6")
 }
 
 resource "terraform_data" "session_key" {

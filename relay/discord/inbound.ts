@@ -1,7 +1,8 @@
 import type { APIAttachment, APIUser, GatewayMessageCreateDispatchData } from "discord-api-types/v10";
 import * as v from "valibot";
-import { type Attachment, ENVELOPE_VERSION } from "../../handlers/core/envelope.ts";
+import { ENVELOPE_VERSION } from "../../handlers/core/envelope.ts";
 import { type Inbound, parseCommand } from "../../handlers/core/inbound.ts";
+import { attachmentOf } from "../../handlers/discord/attachment.ts";
 import type { MessageReply } from "../../handlers/discord/reply.ts";
 import { Snowflake } from "../../handlers/discord/secret.ts";
 
@@ -63,21 +64,6 @@ export type _Checks = [
   Extends<GatewayMessageCreateDispatchData["type"], DiscordMessage["type"]>,
 ];
 
-function kindOf(contentType: string | undefined): Attachment["kind"] {
-  const type = contentType?.split("/", 1)[0];
-  return type === "image" || type === "audio" || type === "video" ? type : "document";
-}
-
-function attachmentsOf(message: DiscordMessage): Attachment[] {
-  return message.attachments.map((a) => ({
-    kind: kindOf(a.content_type),
-    id: a.url,
-    ...(a.content_type === undefined ? {} : { mime: a.content_type }),
-    size: a.size,
-    name: a.filename,
-  }));
-}
-
 /**
  * Turns a MESSAGE_CREATE into an envelope. Direct messages are always answered; in a server the bot
  * answers only when mentioned or replied to. Bots (itself included), webhooks and system messages are
@@ -109,7 +95,7 @@ export function toEnvelope(message: DiscordMessage, botId: string, now = Date.no
       ...(direct ? {} : { group: true }),
       text: command ? command.text : text,
       ...(command ? { command: command.command } : {}),
-      attachments: attachmentsOf(message),
+      attachments: message.attachments.map(attachmentOf),
       reply: {
         kind: "message",
         channelId: message.channel_id,
