@@ -592,6 +592,7 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
     const method = req.method ?? "GET";
     const raw = await readBody(req);
     let body: unknown;
+    let tooLarge = false;
     const type = String(req.headers["content-type"] ?? "");
     if (type.startsWith("multipart/form-data")) {
       // payload_json and files[n], as Discord takes uploads.
@@ -600,10 +601,7 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
         sendJson(res, 400, { message: "400: Bad Request", code: 0 });
         return;
       }
-      if (parsed.files.some((f) => f.bytes.byteLength > DISCORD_UPLOAD_LIMIT)) {
-        sendJson(res, 413, { message: "Request entity too large", code: 40005 });
-        return;
-      }
+      tooLarge = parsed.files.some((f) => f.bytes.byteLength > DISCORD_UPLOAD_LIMIT);
       body = { ...parsed.payload, [UPLOADED]: parsed.files };
     } else if (raw.length > 0) {
       try {
@@ -637,7 +635,8 @@ export async function startDiscord(options: DiscordOptions = {}): Promise<FakeDi
     }
     if (reply?.delayMs) await sleep(reply.delayMs);
     let answer: Reply;
-    if (reply && "status" in reply) answer = reply;
+    if (tooLarge) answer = { status: 413, body: { message: "Request entity too large", code: 40005 } };
+    else if (reply && "status" in reply) answer = reply;
     else if (match?.bot && req.headers.authorization !== `Bot ${botToken}`)
       answer = discordErrors.unauthorized();
     else {

@@ -6,6 +6,7 @@
  * beside `payload_json`): a channel message with its nonce, or an interaction's follow-up after @original.
  */
 import { describe, expect, test } from "bun:test";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { agentReply } from "../emulators/agentcore.ts";
 import { httpApiEvent } from "../emulators/api-gateway.ts";
@@ -13,6 +14,7 @@ import { type FakeDiscord, startDiscord, UPLOADED } from "../emulators/discord.t
 import { commandInteraction } from "../emulators/discord-interactions.ts";
 import { lambdaContext } from "../emulators/lambda.ts";
 import { TINY_PNG } from "../emulators/web.ts";
+import { DISCORD_UPLOAD_MAX_BYTES } from "../handlers/discord/outbox.ts";
 import { type ChannelE2E, useChannelE2E } from "./harness/channel-e2e.ts";
 import { agentAttachments } from "./harness/media.ts";
 
@@ -155,6 +157,32 @@ describe("files the agent sends go up as Discord attachments", () => {
     expect([...(discord.attachments.get(String(file?.attachments?.[0]?.id))?.bytes ?? [])]).toEqual([
       ...TINY_PNG,
     ]);
+  });
+
+  test("a file over Discord's 10 MiB upload limit is said in its place, never uploaded", async () => {
+    await new S3Client({}).send(
+      new PutObjectCommand({
+        Bucket: "discord-media",
+        Key: "outbound/dump.bin",
+        Body: new Uint8Array(DISCORD_UPLOAD_MAX_BYTES + 1),
+        ContentType: "application/octet-stream",
+      }),
+    );
+    stack.agentcore.script(
+      agentReply.json({
+        text: "The dump:",
+        attachments: [{ s3: "s3://discord-media/outbound/dump.bin", name: "dump.bin" }],
+      }),
+    );
+    await relayed("dump please", []);
+    await work();
+    expect(discord.messages.map((m) => m.content)).toEqual([
+      "The dump:",
+      "(dump.bin: not sent, the platform refused it)",
+    ]);
+    expect(discord.messages.some((m) => m.attachments !== undefined)).toBe(false);
+    // Refused before the upload, not by Discord's 413 after 10 MiB went over the wire.
+    expect(discord.calls.filter((c) => c.response?.status === 413)).toHaveLength(0);
   });
 
   test("a slash command: @original gets the text, a follow-up through the interaction's webhook the file", async () => {

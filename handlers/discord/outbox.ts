@@ -6,6 +6,7 @@ import type {
 } from "discord-api-types/v10";
 import type { Button, Outbox, Ref, Streaming } from "../core/adapter.ts";
 import { sha256Hex } from "../core/crypto.ts";
+import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { DISCORD_CODES, DiscordApiError, type DiscordCall } from "./api.ts";
 import { markdownToDiscord } from "./format.ts";
@@ -28,6 +29,9 @@ export const DISCORD_STREAMING = { mode: "edit", everyMs: 1_200 } as const satis
 
 /** A ref to a message an interaction's answer posted in the channel (its webhook was gone): edited there. */
 const IN_CHANNEL = "channel/";
+
+/** The largest file a bot uploads (without a server's boosts): larger ones are said in their place, not uploaded. */
+export const DISCORD_UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
 
 /** SUPPRESS_EMBEDS: links in an answer do not unfold into preview cards. */
 const SUPPRESS_EMBEDS = 1 << 2;
@@ -281,6 +285,13 @@ export function discordOutbox(
       return id === undefined ? undefined : IN_CHANNEL + id;
     },
     async file(reply, file) {
+      // Discord would answer 413 (40005) after the whole upload: refused before it.
+      if (file.bytes.byteLength > DISCORD_UPLOAD_MAX_BYTES)
+        throw new PlatformError("discord", "upload", {
+          status: 413,
+          reason: "file too large for Discord (10 MiB)",
+          retryable: false,
+        });
       const files = [{ name: file.name, mime: file.mime, bytes: file.bytes, description: file.caption }];
       const content = file.caption?.slice(0, DISCORD_LIMIT);
       const base = {
