@@ -15,7 +15,7 @@
  */
 import { DEV_CHANNELS } from "./channels/index.ts";
 import { TOKEN_HEADER } from "./guard.ts";
-import { startDevStack } from "./stack.ts";
+import { devNotes, startDevStack } from "./stack.ts";
 
 const stack = await startDevStack({ channels: DEV_CHANNELS, port: Number(process.env.PORT || 8787) });
 
@@ -23,7 +23,9 @@ console.log(`
 agentcore-relay dev stack
   emulator   ${stack.url}/          (chat as a user on ${DEV_CHANNELS.map((c) => c.title).join(", ")})
   agent      ${stack.agent}
-  ingress    ${stack.url}/telegram …  (the real handlers, behind a local API Gateway)
+${devNotes(process.env)
+  .map((note) => `  note       ${note}\n`)
+  .join("")}  ingress    ${stack.url}/telegram …  (the real handlers, behind a local API Gateway)
 ${process.env.TELEGRAM_BOT_TOKEN ? `  telegram   long polling your real bot: message it from your phone${process.env.ALLOWED_USERS ? "" : "\n             it answers nobody until you set ALLOWED_USERS=<your Telegram id> (refused ids are printed)"}\n` : ""}
 Try it from a terminal:
   curl -s -X POST ${stack.url}/_dev/send -H '${TOKEN_HEADER}: ${stack.token}' \\

@@ -75,6 +75,17 @@ const STATIC: Record<string, string> = {
 };
 
 /** Starts the stack; `close()` stops everything it started. */
+/**
+ * What a user of this configuration should know before they try it: with a real runtime, the files users
+ * attach reach the agent as presigned URLs of the local S3, which a runtime in AWS cannot fetch.
+ */
+export function devNotes(env: Readonly<Record<string, string | undefined>>): string[] {
+  if (!env.AGENT_RUNTIME_ARN) return [];
+  return [
+    "files users attach reach your runtime as URLs of this machine's local S3 (fauxqs), which it cannot fetch from AWS: try files with AGENT_URL (a local agent), or deploy a module",
+  ];
+}
+
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const env = options.env ?? process.env;
   const print = options.print ?? true;
