@@ -148,8 +148,8 @@ export async function startBenchStack(): Promise<BenchStack> {
   }
   const telegram = subjects.find((s) => s.name === "telegram");
   if (telegram) {
-    // The same bundle without Lambda's init-phase variable: the secret read and the fetch classes'
-    // loading fall to the first request, as before they moved into the init phase.
+    // The same bundle without Lambda's init-phase variable: the secret read falls to the first
+    // request, as before it moved into the init phase.
     subjects.push({
       ...telegram,
       name: "telegram · nothing moved into init (experiment)",

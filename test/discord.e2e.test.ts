@@ -427,7 +427,7 @@ describe("setup action (run by the module during apply)", () => {
   });
 });
 
-test("the ingress bundle runs under Node (the Lambda runtime), not only Bun", async () => {
+test("the ingress bundle runs under Node (the Lambda runtime), not only Bun, and never loads Node's fetch", async () => {
   const raw = JSON.stringify(
     commandInteraction({
       applicationId: discord.applicationId,
@@ -442,7 +442,7 @@ test("the ingress bundle runs under Node (the Lambda runtime), not only Bun", as
     headers: await signedHeaders(discord.signer, raw),
     body: raw,
   });
-  const { result } = await runInNode<APIGatewayProxyResult>(
+  const { result, loaded } = await runInNode<APIGatewayProxyResult>(
     INGRESS,
     event,
     stack.env({
@@ -451,6 +451,8 @@ test("the ingress bundle runs under Node (the Lambda runtime), not only Bun", as
     }),
   );
   expect(result.statusCode).toBe(200);
+  // The light web classes (handlers/core/web.ts): Node's fetch stays unloaded, a cold start's largest cost.
+  expect(loaded.filter((name) => name.includes("undici"))).toEqual([]);
   expect(JSON.parse(result.body)).toEqual({ type: 5 });
   expect(await depth()).toBe(1);
 });

@@ -476,14 +476,16 @@ describe("setup action", () => {
   });
 });
 
-test("the bundles run under Node (the Lambda runtime), not only Bun", async () => {
+test("the bundles run under Node (the Lambda runtime), not only Bun, and the ingress never loads Node's fetch", async () => {
   const body = JSON.stringify(slackEventCallback(dm("from node")));
   const event = httpApiEvent({ method: "POST", path: "/slack/events", headers: slackHeaders(body), body });
-  const { result } = await runInNode<APIGatewayProxyResult>(INGRESS, event, {
+  const { result, loaded } = await runInNode<APIGatewayProxyResult>(INGRESS, event, {
     ...stack.env({ LOG_LEVEL: "error" }),
     SLACK_API_URL: slack.url,
   });
   expect(result.statusCode).toBe(200);
+  // The light web classes (handlers/core/web.ts): Node's fetch stays unloaded, a cold start's largest cost.
+  expect(loaded.filter((name) => name.includes("undici"))).toEqual([]);
   await work();
   expect(slack.sent(DM)).toEqual(["echo: from node"]);
 });

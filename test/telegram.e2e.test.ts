@@ -331,19 +331,21 @@ describe("setup action (run by the module during apply)", () => {
   });
 });
 
-test("the bundles run under Node (the Lambda runtime), not only Bun", async () => {
+test("the bundles run under Node (the Lambda runtime), not only Bun, and the ingress never loads Node's fetch", async () => {
   const event = httpApiEvent({
     method: "POST",
     path: "/telegram",
     headers: { "x-telegram-bot-api-secret-token": WEBHOOK_SECRET },
     body: JSON.stringify(message("from node")),
   });
-  const { result } = await runInNode<APIGatewayProxyResult>(
+  const { result, loaded } = await runInNode<APIGatewayProxyResult>(
     INGRESS,
     event,
     stack.env({ LOG_LEVEL: "error" }),
   );
   expect(result.statusCode).toBe(200);
+  // The light web classes (handlers/core/web.ts): Node's fetch stays unloaded, a cold start's largest cost.
+  expect(loaded.filter((name) => name.includes("undici"))).toEqual([]);
   await work();
   expect(stack.telegram.sent(ALLOWED)).toEqual(["echo: from node"]);
 });

@@ -8,7 +8,7 @@ import { mkdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { BunPlugin } from "bun";
-import { CONDITIONS } from "../../scripts/bundle.ts";
+import { CONDITIONS, lightWebForHono } from "../../scripts/bundle.ts";
 
 /** The repository's root. */
 export const root = join(import.meta.dir, "..", "..");
@@ -64,8 +64,8 @@ export function packageOf(input: string): string {
 }
 
 /**
- * Bundles one entry point as scripts/bundle.ts bundles an ingress (its export conditions included:
- * the peers get the same build); `stubSqs` swaps in the in-process SQS stub, `plugins` make
+ * Bundles one entry point as scripts/bundle.ts bundles an ingress (its export conditions and its light
+ * web classes for Hono included: the peers get the same build, and use no Hono); `stubSqs` swaps in the in-process SQS stub, `plugins` make
  * variants that test a fix before it is made.
  */
 export async function bundleEntry(
@@ -81,7 +81,7 @@ export async function bundleEntry(
     outdir,
     naming: name,
     metafile: true,
-    plugins: [...(options.stubSqs ? [sqsStub] : []), ...(options.plugins ?? [])],
+    plugins: [lightWebForHono, ...(options.stubSqs ? [sqsStub] : []), ...(options.plugins ?? [])],
     conditions: CONDITIONS.ingress,
   });
   if (!result.success) throw new AggregateError(result.logs, `bundling ${relative(root, entry)} failed`);

@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import { httpApiEvent } from "../../emulators/api-gateway.ts";
 import { lambdaContext } from "../../emulators/lambda.ts";
 import { setEnv, withEnv } from "../../test/harness/env.ts";
-import { isForgivingBase64, lambdaHandler } from "./lambda.ts";
+import { isForgivingBase64, lambdaHandler, requestOf, resultOf } from "./lambda.ts";
+import { LightResponse } from "./web.ts";
 
 const app = new Hono();
 app.post("/echo", async (c) => c.text(await c.req.text()));
@@ -87,6 +88,72 @@ describe("lambdaHandler", () => {
       httpApiEvent({ method: "POST", path: "/echo", headers: { "x-a": "ü\tß" }, body: "x" }),
     );
     expect(latin1.statusCode).toBe(200);
+  });
+});
+
+describe("the event as a request, the response as a result", () => {
+  test("url, method, headers, cookies and the body's true length; no transfer coding", async () => {
+    const event = httpApiEvent({
+      method: "POST",
+      path: "/telegram?a=1",
+      headers: {
+        "X-Telegram-Bot-Api-Secret-Token": "s",
+        "content-length": "1",
+        "transfer-encoding": "chunked",
+      },
+      body: "hé",
+      domainName: "h.example",
+    });
+    event.cookies = ["a=1", "b=2"];
+    const request = requestOf(event);
+    expect([
+      request.url,
+      request.method,
+      request.headers.get("x-telegram-bot-api-secret-token"),
+      request.headers.get("cookie"),
+      request.headers.get("content-length"),
+      request.headers.has("transfer-encoding"),
+      await request.text(),
+    ]).toEqual(["https://h.example/telegram?a=1", "POST", "s", "a=1; b=2", "3", false, "hé"]);
+  });
+
+  test("a base64 body is decoded; a GET has no body", async () => {
+    const encoded = requestOf(httpApiEvent({ method: "POST", path: "/x", body: new Uint8Array([0, 255]) }));
+    expect(new Uint8Array(await encoded.arrayBuffer())).toEqual(new Uint8Array([0, 255]));
+    const get = requestOf({
+      ...httpApiEvent({ method: "GET", path: "/whatsapp?hub.mode=subscribe" }),
+      body: "x",
+    });
+    expect([get.body, get.headers.has("content-length"), get.url.endsWith("?hub.mode=subscribe")]).toEqual([
+      null,
+      false,
+      true,
+    ]);
+  });
+
+  test("the result carries status, headers, text and cookies apart", async () => {
+    const response = new LightResponse('{"type":5}', {
+      status: 202,
+      headers: [
+        ["content-type", "application/json"],
+        ["set-cookie", "a=1"],
+        ["set-cookie", "b=2"],
+      ],
+    });
+    expect(await resultOf(response)).toEqual({
+      statusCode: 202,
+      headers: { "content-type": "application/json" },
+      body: '{"type":5}',
+      isBase64Encoded: false,
+      cookies: ["a=1", "b=2"],
+    });
+    // Run from source (tests, the dev stack), Hono makes the runtime's own responses.
+    expect(await resultOf(new Response("ok", { headers: { "content-type": "text/plain" } }))).toEqual({
+      statusCode: 200,
+      headers: { "content-type": "text/plain" },
+      body: "ok",
+      isBase64Encoded: false,
+    });
   });
 });
 

@@ -1,13 +1,14 @@
-import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { Hono } from "hono";
-import { type APIGatewayProxyResult, handle, type LambdaEvent } from "hono/aws-lambda";
 import { inInvocation, log } from "./log.ts";
+import { LightHeaders, LightRequest } from "./web.ts";
 
 /**
- * The Lambda edge of an ingress app. Hono's adapter turns the API Gateway event into a Request; an
- * event it cannot turn into one (a body flagged base64 that is not, a header value no HTTP stack
- * accepts) it answers with a 500 and an unstructured stack trace on stderr. Those are the sender's
- * fault: they get a 400 with a short reason and one structured log line, before Hono sees them.
+ * The Lambda edge of an ingress app: the API Gateway event (HTTP API payload 2.0, or a Function URL)
+ * becomes a light Request (handlers/core/web.ts, not Node's: undici would cost a cold start tens of
+ * ms), the app's Response the Lambda result. An event no HTTP stack would take as a request (a body
+ * flagged base64 that is not, a header value outside RFC 9110) is the sender's fault: a 400 with a
+ * short reason and one structured log line, before Hono sees it.
  */
 
 // A header name is an RFC 9110 token.
@@ -69,41 +70,81 @@ export interface LambdaHandlerOptions {
 export const inLambdaInit = (): boolean => Boolean(process.env.AWS_LAMBDA_INITIALIZATION_TYPE);
 
 /**
- * Has Node load its fetch implementation (undici's `Request`, `Response`, `Headers` and their body
- * streams), which it does on first use: Hono's adapter builds a Request per event, and without this
- * the first request pays for the loading (about 25 ms of a cold start's CPU).
+ * The request an event stands for: `https://<host><rawPath>?<rawQueryString>`, its headers (cookies
+ * as one `cookie` header) and its body, decoded from base64 when flagged. The event holds the whole
+ * body, so the request says its true length and no transfer coding (Hono's body limit reads the
+ * length instead of a stream).
  */
-async function loadFetchClasses(): Promise<void> {
-  const request = new Request("http://init.invalid/", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: "{}",
+export function requestOf(event: APIGatewayProxyEventV2): LightRequest {
+  const headers = new LightHeaders();
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers.append(name, value);
+  }
+  if (event.cookies?.length) headers.set("cookie", event.cookies.join("; "));
+  const method = event.requestContext.http.method.toUpperCase();
+  const host = headers.get("host") ?? event.requestContext.domainName;
+  const query = event.rawQueryString ? `?${event.rawQueryString}` : "";
+  const carriesBody =
+    event.body !== undefined && event.body !== null && method !== "GET" && method !== "HEAD";
+  const body = carriesBody
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body as string, "base64")
+      : (event.body as string)
+    : null;
+  headers.delete("transfer-encoding");
+  if (body === null) headers.delete("content-length");
+  else headers.set("content-length", String(Buffer.byteLength(body)));
+  return new LightRequest(`https://${host}${event.rawPath}${query}`, { method, headers, body });
+}
+
+/** What the edge reads of a response: the light one in the bundle, Node's or Bun's when run from source. */
+interface AnyResponse {
+  readonly status: number;
+  readonly headers: {
+    forEach(callback: (value: string, name: string) => void): void;
+    getSetCookie(): string[];
+  };
+  text(): Promise<string>;
+}
+
+/** The Lambda result of a response: an ingress answers text (a reason, `ok`, a JSON body). */
+export async function resultOf(
+  response: AnyResponse,
+): Promise<APIGatewayProxyResult & { cookies?: string[] }> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") headers[name] = value;
   });
-  await request.arrayBuffer();
-  await new Response("{}", { headers: { "content-type": "application/json" } }).text();
+  const cookies = response.headers.getSetCookie();
+  return {
+    statusCode: response.status,
+    headers,
+    body: await response.text(),
+    isBase64Encoded: false,
+    ...(cookies.length > 0 ? { cookies } : {}),
+  };
 }
 
 /**
- * The Lambda handler of an ingress app (API Gateway HTTP API payload 2.0, or a Function URL); its log
- * lines carry the invocation's request id and cold-start flag. In Lambda's init phase it loads the
- * fetch classes and starts `options.prefetch`, so the first request pays for neither.
+ * The Lambda handler of an ingress app; its log lines carry the invocation's request id and
+ * cold-start flag. In Lambda's init phase it starts `options.prefetch`, so the first request does not
+ * wait for it.
  * @example export const handler = lambdaHandler(app, { prefetch: secret });
  */
 export function lambdaHandler(
   app: Hono,
   options: LambdaHandlerOptions = {},
 ): (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyResult> {
-  const handler = handle(app);
-  if (inLambdaInit()) {
-    // Both run while the module finishes loading; a failure here is the first request's to report.
-    options.prefetch?.().catch(() => undefined);
-    loadFetchClasses().catch(() => undefined);
-  }
+  // It runs while the module finishes loading; a failure here is the first request's to report.
+  if (inLambdaInit()) options.prefetch?.().catch(() => undefined);
   return (event, context) =>
     inInvocation(context, async () => {
       const problem = eventProblem(event);
-      // Hono's own event types differ from @types/aws-lambda only in optionality (body null vs undefined).
-      if (problem === undefined) return handler(event as unknown as LambdaEvent, context);
+      if (problem === undefined) {
+        // In the bundle Hono takes and makes light ones (scripts/bundle.ts); its types name the globals.
+        const response = await app.fetch(requestOf(event) as unknown as Request);
+        return resultOf(response);
+      }
       log.warn("request.malformed", { reason: problem });
       return {
         statusCode: 400,

@@ -47,6 +47,8 @@ export interface NodeRun<R = unknown> {
   stderr: string;
   /** Node's `process.version` in the child. */
   nodeVersion: string;
+  /** Node's built-in modules the bundle and the call loaded (`process.moduleLoadList` beyond a bare start). */
+  loaded: string[];
 }
 
 const RESULT_MARKER = "__AGENTCORE_RELAY_RESULT__";
@@ -70,6 +72,7 @@ const context = {
   logStreamName: "2026/11/24/[$LATEST]test",
   getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
 };
+const before = new Set(process.moduleLoadList);
 let outcome;
 try {
   const mod = await import(pathToFileURL(bundle).href);
@@ -80,7 +83,7 @@ try {
 } catch (error) {
   outcome = { ok: false, error: { name: error?.name, message: error?.message, stack: error?.stack } };
 }
-process.stdout.write("\\n${RESULT_MARKER}" + JSON.stringify({ ...outcome, nodeVersion: process.version }) + "\\n", () => process.exit(0));
+process.stdout.write("\\n${RESULT_MARKER}" + JSON.stringify({ ...outcome, nodeVersion: process.version, loaded: process.moduleLoadList.filter((m) => !before.has(m)) }) + "\\n", () => process.exit(0));
 `;
 
 /**
@@ -156,6 +159,7 @@ export async function runInNode<R = unknown>(
     undefined?: boolean;
     error?: { name?: string; message?: string; stack?: string };
     nodeVersion: string;
+    loaded: string[];
   };
   const logs = stdout.slice(0, index);
   if (!outcome.ok) {
@@ -170,5 +174,6 @@ export async function runInNode<R = unknown>(
     stdout: logs,
     stderr,
     nodeVersion: outcome.nodeVersion,
+    loaded: outcome.loaded,
   };
 }

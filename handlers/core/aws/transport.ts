@@ -4,9 +4,14 @@
  * A network failure rejects with Node's own error (`code: ECONNREFUSED` …), a slow answer with a
  * TimeoutError, so the retry classification and the logs see what they saw with the SDK.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Agent as HttpAgent, IncomingMessage } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
 import { type RawResponse, TimeoutError } from "./errors.ts";
+
+// Not `import … from "node:http"`: Node 22's ES-module face of node:http reads every export, its lazy
+// `WebSocket` too, which loads undici (with node:http2 and node:zlib) into every cold start.
+const http = process.getBuiltinModule("node:http");
+const https = process.getBuiltinModule("node:https");
 
 let agents: { http: HttpAgent; https: HttpsAgent } | undefined;
 
@@ -17,9 +22,9 @@ export function post(
   body: string,
   timeoutMs: number,
 ): Promise<RawResponse> {
-  agents ??= { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  agents ??= { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   const secure = url.protocol === "https:";
-  const send = secure ? httpsRequest : httpRequest;
+  const send = secure ? https.request : http.request;
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (error: Error) => {
