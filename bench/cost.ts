@@ -55,15 +55,16 @@ export const ASSUMPTIONS = {
   /** Platform API calls per message: typing indicator and the reply. */
   platformCallsPerMessage: 2,
   /**
-   * The relay's table (LEDGER_TABLE) per message of one part, as counted at a DynamoDB fake in front of
-   * the Telegram worker bundle (issue 21, 2026-12-02): 2 GetItem (the envelope's ledger entry, the
-   * conversation's session) and 4 UpdateItem (the contact: who last wrote; answered; part in flight;
-   * complete, which records the last part's delivery since issue 21). Capacity units: a ledger write
-   * costs the larger item it sees, ~2 KB while the answer is kept (2 WRU each), the contact's 1 WRU; a
-   * strongly consistent read of a small item 1 RRU.
+   * The relay's table (LEDGER_TABLE) per message of one part, as the Telegram worker bundle makes them
+   * (counted by test/ledger.e2e.test.ts): 2 GetItem (the envelope's ledger entry, the conversation's
+   * session) and 3 UpdateItem (the contact: who last wrote; the answer with its first part in flight;
+   * complete, which records the last part's delivery). Before issue 21 the answer, the part in flight,
+   * its delivery and the completion were four writes. Capacity units: a ledger write costs the larger
+   * item it sees, ~2 KB while the answer is kept (2 WRU each), the contact's 1 WRU; a strongly
+   * consistent read of a small item 1 RRU.
    */
-  ledgerCallsPerMessage: 6,
-  ledgerWru: 7,
+  ledgerCallsPerMessage: 5,
+  ledgerWru: 5,
   ledgerRru: 2,
   /** WhatsApp's ingress records each confirming status (sent, delivered, read) of a part: 1 WRU each. */
   ledgerWruPerCallback: { whatsapp: 1 } as Record<string, number>,

@@ -3,6 +3,8 @@
  * ledger, sessions, access): the real @aws-sdk/client-dynamodb talks to it through AWS_ENDPOINT_URL_DYNAMODB.
  * The tests and `bun run dev` use it.
  */
+
+import type { IncomingMessage } from "node:http";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import { ACCESS_INDEX } from "../handlers/core/access/store.ts";
@@ -11,6 +13,10 @@ export interface LocalDynamo {
   /** For AWS_ENDPOINT_URL_DYNAMODB. */
   readonly endpoint: string;
   readonly client: DynamoDBClient;
+  /** The operations asked of it (`GetItem`, `UpdateItem` …), in order, since it started or was reset. */
+  operations(): string[];
+  /** Forgets the operations seen so far. */
+  resetOperations(): void;
   /** Creates a ledger table as the modules define it (partition key `id`, the `access` index on `list`). */
   createLedgerTable(name: string): Promise<string>;
   close(): Promise<void>;
@@ -21,6 +27,12 @@ export async function startDynamo(): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   server.unref();
+  const operations: string[] = [];
+  server.prependListener("request", (request: IncomingMessage) => {
+    // X-Amz-Target: DynamoDB_20120810.<Operation>
+    const target = request.headers["x-amz-target"];
+    if (typeof target === "string") operations.push(target.slice(target.indexOf(".") + 1));
+  });
   const { port } = server.address() as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
@@ -31,6 +43,10 @@ export async function startDynamo(): Promise<LocalDynamo> {
   return {
     endpoint,
     client,
+    operations: () => [...operations],
+    resetOperations: () => {
+      operations.length = 0;
+    },
     async createLedgerTable(name) {
       await client.send(
         new CreateTableCommand({

@@ -6,6 +6,7 @@
  */
 import { expect, test } from "bun:test";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { ASSUMPTIONS } from "../bench/cost.ts";
 import { agentReply } from "../emulators/agentcore.ts";
 import { httpApiEvent } from "../emulators/api-gateway.ts";
 import { lambdaContext, pollSqsOnce, type WorkerHandler } from "../emulators/lambda.ts";
@@ -55,6 +56,18 @@ test("redelivered after the reply was sent (the function died before SQS heard b
   expect(texts()).toEqual(["echo: once, please"]);
   expect(stack.agentcore.invocations()).toHaveLength(1);
   expect(await stack.sqs.depth(stack.queue.queueUrl)).toMatchObject({ visible: 0, inFlight: 0 });
+});
+
+test("one message of one part makes the DynamoDB requests the cost model counts (bench/cost.ts)", async () => {
+  await deliver("how much?");
+  dynamo.resetOperations();
+  await work();
+  expect(texts()).toEqual(["echo: how much?"]);
+  const operations = dynamo.operations();
+  // The ledger entry and the session read; the contact, the answer with its first part in flight, and
+  // the completion with the part count written.
+  expect(operations.toSorted()).toEqual(["GetItem", "GetItem", "UpdateItem", "UpdateItem", "UpdateItem"]);
+  expect(operations).toHaveLength(ASSUMPTIONS.ledgerCallsPerMessage);
 });
 
 test("a reply cut short by a platform failure resumes with the missing chunks, the agent asked once", async () => {

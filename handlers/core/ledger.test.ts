@@ -35,6 +35,16 @@ test("an envelope goes from unknown to answered, partly delivered, complete — 
   expect(await ledger.get("telegram:1")).toEqual({ ...entry, text: undefined, delivered: 2, complete: true });
 });
 
+test("the answer and its first part's in-flight mark in one write", async () => {
+  const ledger = dynamoLedger("relay-ledger");
+  const before = Date.now();
+  await ledger.answered("telegram:3", "the answer", 1, [], 0);
+  const entry = await ledger.get("telegram:3");
+  expect(entry).toMatchObject({ text: "the answer", delivered: 0, complete: false });
+  expect(entry?.inFlight?.index).toBe(0);
+  expect(entry?.inFlight?.since).toBeGreaterThanOrEqual(before);
+});
+
 test("a stream's messages: recorded as posted (nothing in flight then), kept when the answer is, dropped when complete", async () => {
   const ledger = dynamoLedger("relay-ledger");
   await ledger.sending("telegram:2", 0);

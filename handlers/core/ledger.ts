@@ -32,9 +32,16 @@ export interface SendLedger {
    * The agent answered: keep the text until the reply is delivered (the refs of a stream are kept).
    * `burst`: how many messages of the conversation the answer is for (a burst merged into one agent call,
    * envelopeId its first), so a retry takes the same ones together again. `files`: the files the answer
-   * sends after its text (agent/files.ts), parts after the text's, kept with it.
+   * sends after its text (agent/files.ts), parts after the text's, kept with it. `sending`: the part
+   * about to go out first, recorded in flight in the same write (as `sending` would record it).
    */
-  answered(envelopeId: string, text: string, burst?: number, files?: readonly AgentFile[]): Promise<void>;
+  answered(
+    envelopeId: string,
+    text: string,
+    burst?: number,
+    files?: readonly AgentFile[],
+    sending?: number,
+  ): Promise<void>;
   /** A stream posted messages: where each part is, by index (all of them, replacing the last record). */
   posted(envelopeId: string, refs: readonly (string | undefined)[]): Promise<void>;
   /** Chunk `index` is about to go out. */
@@ -111,13 +118,14 @@ export function dynamoLedger(tableName: string): SendLedger {
           refs: readRefs(Item.refs),
         };
       }),
-    answered: (id, text, burst = 1, files = []) => {
+    answered: (id, text, burst = 1, files = [], sending = undefined) => {
       const listed = files.length > 0 ? JSON.stringify(files) : undefined;
       const keep = Buffer.byteLength(text) + Buffer.byteLength(listed ?? "") <= MAX_TEXT_BYTES;
       if (!keep) log.warn("ledger.text_too_long", { envelopeId: id, chars: text.length });
       const set = [...(keep ? ["#text = :x"] : []), "delivered = :z", "complete = :f", "expiresAt = :e"];
       if (burst > 1) set.push("burst = :b");
       if (keep && listed !== undefined) set.push("files = :l");
+      if (sending !== undefined) set.push("sending = :i", "sendingAt = :t");
       return update(id, {
         UpdateExpression: `SET ${set.join(", ")}${keep && listed === undefined ? " REMOVE files" : ""}`,
         ...(keep ? { ExpressionAttributeNames: { "#text": "text" } } : {}),
@@ -125,6 +133,7 @@ export function dynamoLedger(tableName: string): SendLedger {
           ...(keep ? { ":x": { S: text } } : {}),
           ...(keep && listed !== undefined ? { ":l": { S: listed } } : {}),
           ...(burst > 1 ? { ":b": { N: String(burst) } } : {}),
+          ...(sending !== undefined ? { ":i": { N: String(sending) }, ":t": { N: String(Date.now()) } } : {}),
           ":z": { N: "0" },
           ":f": { BOOL: false },
           ":e": expiresAt(),

@@ -4,7 +4,7 @@ import type { Outbox, Part } from "../adapter.ts";
 import { OutOfTimeError } from "../budget.ts";
 import { PlatformError } from "../errors.ts";
 import { notices } from "../notices.ts";
-import { type Progress, type ReplyRecord, sendAnswer } from "./send.ts";
+import { firstPost, type Progress, type ReplyRecord, sendAnswer } from "./send.ts";
 
 let restore: () => void;
 beforeAll(() => {
@@ -60,6 +60,24 @@ test("each part recorded in flight before it is posted and delivered after; deli
   expect(calls).toEqual(["post 1 second part", "post 2 third part"]);
   // The last part's delivery is recorded by "complete", which follows it directly (one write less).
   expect(events).toEqual(["sending 1", "delivered 2", "sending 2", "complete"]);
+});
+
+test("a part the answer's own record marked in flight is posted without a second mark; a later part is marked", async () => {
+  const { outbox, calls } = platform();
+  const { record, events } = recorder();
+  await send(outbox, record, { delivered: 0, marked: 0 });
+  expect(calls).toEqual(["post 0 first part", "post 1 second part", "post 2 third part"]);
+  expect(events).toEqual(["delivered 1", "sending 1", "delivered 2", "sending 2", "complete"]);
+});
+
+test("firstPost: the first text part of an answer nothing of which is out; else none", () => {
+  expect(firstPost({ delivered: 0 }, "hi", [])).toBe(0);
+  expect(firstPost({ delivered: 0 }, "hi", [{}])).toBe(0);
+  // A file first is fetched before it is marked; a stream's message is edited; a part in flight looked up.
+  expect(firstPost({ delivered: 0 }, " ", [{}])).toBeUndefined();
+  expect(firstPost({ delivered: 0, refs: ["m0"] }, "hi", [])).toBeUndefined();
+  expect(firstPost({ delivered: 0, inFlight: { index: 0, since: 1 } }, "hi", [])).toBeUndefined();
+  expect(firstPost({ delivered: 1 }, "hi", [])).toBeUndefined();
 });
 
 test("the last part's delivery is recorded on its own when posted parts beyond the answer are removed after it", async () => {

@@ -69,6 +69,39 @@ export interface Progress {
   readonly inFlight?: { readonly index: number; readonly since: number } | undefined;
   /** Parts the platform confirmed. */
   readonly seen?: readonly number[];
+  /** The part recorded in flight with the answer itself ({@link firstPost}): posted next, its mark written. */
+  readonly marked?: number;
+}
+
+/**
+ * The part {@link sendAnswer} posts first when nothing of the answer is on the platform (no stream's
+ * message to edit, no part in flight to look up) and its text comes first: part `delivered`, whose
+ * in-flight mark can then be written with the answer's own record, one DynamoDB write instead of two
+ * (issue 21). Undefined when the first thing to do is an edit or a lookup, or a file (which is fetched
+ * before it is marked).
+ */
+export function firstPost(
+  progress: Progress,
+  markdown: string,
+  files: readonly unknown[],
+): number | undefined {
+  const nothingOut = (progress.refs?.length ?? 0) === 0 && progress.inFlight === undefined;
+  const textFirst = progress.delivered === 0 && (files.length === 0 || markdown.trim() !== "");
+  return nothingOut && textFirst ? 0 : undefined;
+}
+
+/** `record`, but its first `sending` of part `marked` writes nothing: the answer's record marked it. */
+function markedAlready(record: ReplyRecord, marked: number | undefined): ReplyRecord {
+  if (marked === undefined) return record;
+  let first = true;
+  return {
+    ...record,
+    sending: (index) => {
+      const skip = first && index === marked;
+      first = false;
+      return skip ? Promise.resolve() : record.sending(index);
+    },
+  };
 }
 
 /** The progress a ledger entry records. */
@@ -115,7 +148,8 @@ export async function sendAnswer<Reply>(
   markdown: string,
   options: SendOptions,
 ): Promise<void> {
-  const { deadline, key, record = noRecord, progress = { delivered: 0 }, shown = [], buttons } = options;
+  const { deadline, key, progress = { delivered: 0 }, shown = [], buttons } = options;
+  const record = markedAlready(options.record ?? noRecord, progress.marked);
   const refs = progress.refs ?? [];
   const files = options.files?.list ?? [];
   // Files alone are an answer: no "no answer" notice before them.

@@ -26,8 +26,10 @@ function memoryLedger(start?: LedgerEntry) {
   const calls: string[] = [];
   const ledger: SendLedger = {
     get: async () => entry,
-    answered: async (_id, text, burst = 1) => {
-      calls.push(burst > 1 ? `answered ${text} (${burst})` : `answered ${text}`);
+    answered: async (_id, text, burst = 1, _files = [], sending = undefined) => {
+      // The first part's in-flight mark, written with the answer (issue 21).
+      const marked = sending === undefined ? "" : `, sending ${sending}`;
+      calls.push(burst > 1 ? `answered ${text} (${burst})${marked}` : `answered ${text}${marked}`);
       entry = { ...blank, ...entry, text };
     },
     posted: async (_id, refs) => void calls.push(`posted ${refs.join(",")}`),
@@ -70,8 +72,8 @@ test("a first delivery: composed once, recorded before it goes out, each part to
     Date.now() + 10_000,
   );
   expect(calls).toEqual([
-    `answered ${TWO_PARTS}`,
-    "sending 0",
+    // Nothing out yet: the first part's in-flight mark goes with the answer (one write, issue 21).
+    `answered ${TWO_PARTS}, sending 0`,
     "delivered 1",
     "sending 1",
     "complete (2 delivered)",
@@ -147,10 +149,9 @@ test("a burst: its other messages are marked answered once the text is recorded,
     members: ["t:2", "t:3"],
   });
   expect(calls).toEqual([
-    "answered merged (3)",
+    "answered merged (3), sending 0",
     "complete t:2",
     "complete t:3",
-    "sending 0",
     "complete (1 delivered)",
   ]);
 });

@@ -4,7 +4,7 @@ import type { LedgerEntry, SendLedger } from "../ledger.ts";
 import { log } from "../log.ts";
 import type { FileLoader } from "../media/outgoing.ts";
 import { streamAnswer } from "../reply/live.ts";
-import { type Progress, progressOf, recordOf, sendAnswer } from "../reply/send.ts";
+import { firstPost, type Progress, progressOf, recordOf, sendAnswer } from "../reply/send.ts";
 import type { Answer } from "./compose.ts";
 
 /** Where an answer goes: the channel's outbox and the reply context. */
@@ -100,14 +100,16 @@ export async function deliverOnce<Reply>(
   }
   // The text is final: Markdown images and the files the agent named become parts after it.
   const final = typeof answer === "string" ? { text, files: [] } : finalAnswer(text, named, id);
-  await ledger.answered(id, final.text, 1 + members.length, final.files);
+  // Nothing of it out yet (the common case): its first part's in-flight mark goes in the same write.
+  const marked = firstPost(progress, final.text, final.files);
+  await ledger.answered(id, final.text, 1 + members.length, final.files, marked);
   await Promise.all(members.map((member) => ledger.complete(member)));
   const files = filesOf(to, final.files);
   return sendAnswer(to.outbox, to.reply, final.text, {
     deadline,
     key: id,
     record,
-    progress,
+    progress: { ...progress, marked },
     shown,
     buttons,
     files,
