@@ -1,4 +1,5 @@
-import { type Env, Hono, type MiddlewareHandler } from "hono";
+import type { Env, MiddlewareHandler } from "hono";
+import { Hono } from "hono/tiny";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";

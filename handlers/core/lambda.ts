@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from "aws-lambda";
-import type { Hono } from "hono";
+import type { Hono } from "hono/tiny";
 import { inInvocation, log } from "./log.ts";
 import { LightHeaders, LightRequest } from "./web.ts";
 
