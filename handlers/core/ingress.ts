@@ -1,7 +1,7 @@
 import type { Env, MiddlewareHandler } from "hono";
-import { Hono } from "hono/tiny";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
+import { Hono } from "hono/tiny";
 import * as v from "valibot";
 import { sendMessage, sendMessageBatch } from "./aws/sqs.ts";
 import { requiredEnv } from "./config.ts";
