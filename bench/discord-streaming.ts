@@ -204,12 +204,13 @@ export async function measureDiscordStreaming(
             .find((c) =>
               String((c.payload as { prompt?: unknown } | undefined)?.prompt ?? "").includes(m.marker),
             );
-          if (!asked || !first || !last) {
+          if (!asked?.repliedAt || !first || !last) {
             errors.push(`${way}: ${m.marker} got no answer`);
             continue;
           }
           into.first.push(first.at - asked.at);
-          into.final.push(last.at - (asked.at + options.agentSeconds * 1000));
+          // From the agent's real last piece (the fake's clock), which a busy machine delays past its schedule.
+          into.final.push(last.at - asked.repliedAt);
           into.calls.push(shown.length);
           into.limited += calls.filter((c) => c.response?.status === 429).length;
         }

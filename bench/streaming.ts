@@ -220,13 +220,13 @@ export async function measureStreaming(
           const { calls, asked } = evidence(m);
           const shown = calls.filter(shows);
           const last = shown.findLast((c) => c.method !== "sendMessageDraft");
-          if (!asked || !shown[0] || !last) {
+          if (!asked?.repliedAt || !shown[0] || !last) {
             errors.push(`${way}: ${m.marker} got no answer`);
             continue;
           }
-          const lastPiece = asked.at + options.agentSeconds * 1000;
           into.first.push(shown[0].at - asked.at);
-          into.final.push(last.at - lastPiece);
+          // From the agent's real last piece (the fake's clock), which a busy machine delays past its schedule.
+          into.final.push(last.at - asked.repliedAt);
           into.calls.push(shown.length);
           into.limited += calls.filter((c) => c.response?.status === 429).length;
         }

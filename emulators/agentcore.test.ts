@@ -97,6 +97,9 @@ describe("fake AgentCore with the real BedrockAgentCoreClient", () => {
     const { text, chunks } = await readChunks(out);
     expect(text).toBe('data: "Hé"\n\ndata: "llo "\n\ndata: "wörld 👋"\n\n');
     expect(chunks).toBeGreaterThan(5);
+    // When the last piece really went out: at least the pieces' delays after the request.
+    const call = agent.invocations().at(-1);
+    expect(call?.repliedAt).toBeGreaterThanOrEqual((call?.at ?? 0) + 5 * (chunks - 1));
   });
 
   test("raw SSE events, with event names and multi-line data, in @fastify/sse's field order", async () => {
@@ -127,6 +130,7 @@ describe("fake AgentCore with the real BedrockAgentCoreClient", () => {
     );
     expect(text).toBe('data: "one"\n\ndata: "two"\n\n');
     expect(outcome).toStartWith("failed");
+    expect(agent.invocations().at(-1)?.repliedAt).toBeUndefined();
   });
 
   const errorCases = Object.entries(AGENTCORE_ERRORS) as [AgentCoreErrorName, number][];

@@ -42,6 +42,12 @@ export interface AgentCoreCall {
   headers: Record<string, string>;
   /** `Date.now()` when the request arrived. */
   at: number;
+  /**
+   * `Date.now()` when the whole reply was written (a stream's last piece flushed, the response ended):
+   * a streamed answer's real end, later than its schedule says when the machine is busy. Unset until
+   * then, and for a reply that broke off, stalled or failed.
+   */
+  repliedAt?: number;
 }
 
 /** AgentCore error names the SDK maps to its exception classes, with their HTTP status. */
@@ -227,7 +233,7 @@ export async function startAgentCore(options: AgentCoreOptions = {}): Promise<Fa
       return;
     }
     const reply = scripted.take(call) ?? fallback(call);
-    await writeReply(res, reply, call.sessionId);
+    if (await writeReply(res, reply, call.sessionId)) call.repliedAt = Date.now();
   };
 
   const server: LoopbackServer = await listen(handle, (error) => errors.push(error));
@@ -287,26 +293,27 @@ function sendError(
   });
 }
 
+/** Writes `reply`; true when it went out whole (not broken off, stalled away or an error). */
 async function writeReply(
   res: ServerResponse,
   reply: AgentReply,
   sessionId: string | undefined,
-): Promise<void> {
+): Promise<boolean> {
   if (reply.delayMs) await sleep(reply.delayMs);
   const common: Record<string, string> = { "x-amzn-requestid": crypto.randomUUID() };
   if (sessionId) common[SESSION_HEADER] = sessionId;
   switch (reply.kind) {
     case "destroy":
       res.destroy();
-      return;
+      return false;
     case "error": {
       const status = reply.status ?? AGENTCORE_ERRORS[reply.name as AgentCoreErrorName] ?? 400;
       sendError(res, reply.name, status, reply.message ?? `${reply.name} (fake AgentCore)`, reply.reason);
-      return;
+      return false;
     }
     case "json":
       sendJson(res, reply.status ?? 200, reply.body, common);
-      return;
+      return true;
     case "text": {
       const bytes = Buffer.from(reply.text, "utf8");
       res.writeHead(200, {
@@ -315,7 +322,7 @@ async function writeReply(
         "content-length": String(bytes.length),
       });
       res.end(bytes);
-      return;
+      return true;
     }
     case "sse": {
       res.writeHead(200, { ...common, "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -325,15 +332,15 @@ async function writeReply(
         if (index > 0) await sleep(reply.chunkDelayMs ?? 0);
         if (reply.breakAfterChunks !== undefined && index >= reply.breakAfterChunks) {
           res.destroy();
-          return;
+          return false;
         }
         if (index === reply.stallAfterChunks) await stall(res, reply.stallMs);
-        if (res.destroyed) return;
+        if (res.destroyed) return false;
         // Wait for each write to be flushed so chunks (and a later break) reach the client in order.
         await new Promise<void>((resolve) => res.write(chunk, () => resolve()));
       }
       res.end();
-      return;
+      return true;
     }
   }
 }
