@@ -265,6 +265,14 @@ export function renderReport(
   const lost = f.sims.filter((s) => s.lostSamples.length > 0);
   if (lost.length > 0)
     out.push(...lost.map((s) => `- Lost or refused in ${s.channel}: ${s.lostSamples.join(", ")}`), "");
+  const twice = f.sims.filter((s) => s.ledger && s.twiceSamples.length > 0);
+  if (twice.length > 0)
+    out.push(
+      ...twice.map(
+        (s) => `- Answered twice, outcome knowable, in ${s.channel}: ${s.twiceSamples.join(", ")}`,
+      ),
+      "",
+    );
   const p = f.personal;
   if (p) {
     out.push(

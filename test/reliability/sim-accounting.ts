@@ -29,6 +29,8 @@ export interface Accounting {
   /** Accepted by the ingress, and neither answered, nor in the DLQ, nor told why not. */
   readonly lost: number;
   readonly lostSamples: readonly string[];
+  /** Messages answered twice although the platform could have told (token and envelope), up to 10. */
+  readonly twiceSamples: readonly string[];
   /** First answers of a conversation arriving before the first answer of an earlier message. */
   readonly outOfOrder: number;
 }
@@ -139,6 +141,7 @@ export function account(input: {
   let strangersRefused = 0;
   let lost = 0;
   const lostSamples: string[] = [];
+  const twiceSamples: string[] = [];
   const conversations = new Set(input.messages.map((m) => m.conversation));
   for (const c of conversations) {
     const own = input.messages.filter((m) => m.conversation === c && m.accepted);
@@ -182,6 +185,7 @@ export function account(input: {
       if (times.length < 2) continue;
       answeredTwice += 1;
       if (input.unknowable?.has(input.envelopeIdOf(m))) answeredTwiceUnknowable += 1;
+      else if (twiceSamples.length < 10) twiceSamples.push(`${m.token} (${input.envelopeIdOf(m)})`);
       // The second answer came after the worker had logged the message done (reply sent and recorded).
       const firstDone = Math.min(...(input.done.get(input.envelopeIdOf(m)) ?? [Number.POSITIVE_INFINITY]));
       if (firstDone <= (times[1] as number)) answeredAgainAfterDone += 1;
@@ -206,6 +210,7 @@ export function account(input: {
     strangersRefused,
     lost,
     lostSamples,
+    twiceSamples,
     outOfOrder,
   };
 }
