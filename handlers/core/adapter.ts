@@ -125,10 +125,12 @@ export interface Outbox<Reply> {
   streaming?(reply: Reply): Streaming | undefined;
   /**
    * Whether `part`, posted by an earlier attempt at `since` (epoch ms) with an unknown outcome, is on the
-   * platform: true, false, or undefined when the platform cannot tell (then it is posted again: a part
-   * twice is better than a gap). A retryable error means: look again on a later attempt.
+   * platform: its ref when it is, false when not, or undefined when the platform cannot tell (then it is
+   * posted again: a part twice is better than a gap). The core edits a part found to its final text: an
+   * attempt that died mid-stream left its first words there. A retryable error means: look again on a
+   * later attempt.
    */
-  lookup?(reply: Reply, part: Part, since: number): Promise<boolean | undefined>;
+  lookup?(reply: Reply, part: Part, since: number): Promise<Ref | false | undefined>;
   /**
    * Whether the platform confirms `part` with a delivery status the ingress records in the send ledger
    * (WhatsApp's callback data): an attempt unsure whether it went out waits a while for that record.

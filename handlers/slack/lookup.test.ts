@@ -113,6 +113,15 @@ describe("a part in flight", () => {
     ]);
   });
 
+  test("found showing a stream's first words (the attempt died mid-stream, its answer not kept): edited to the answer, not posted again", async () => {
+    const since = await firstAttempt(dm, "the fir");
+    const { options, delivered } = retry(0, since);
+    await sendAnswer(outbox(), dm, "the answer, whole", options);
+    expect(fake.sent()).toEqual(["the answer, whole"]);
+    expect(fake.messages).toHaveLength(1);
+    expect(delivered).toEqual([1]);
+  });
+
   test("at the top level of a DM: found with conversations.history", async () => {
     const since = await firstAttempt(dm);
     const { options, delivered } = retry(0, since);

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import type { Part } from "../core/adapter.ts";
+import type { Part, Ref } from "../core/adapter.ts";
 import { sha256Hex } from "../core/crypto.ts";
 import { PlatformError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
@@ -48,7 +48,9 @@ const ReplyMetadataSchema = v.object({
 });
 
 const PageSchema = v.looseObject({
-  messages: v.optional(v.array(v.looseObject({ metadata: v.optional(v.unknown()) }))),
+  messages: v.optional(
+    v.array(v.looseObject({ ts: v.optional(v.string()), metadata: v.optional(v.unknown()) })),
+  ),
   has_more: v.optional(v.boolean()),
   response_metadata: v.optional(v.looseObject({ next_cursor: v.optional(v.string()) })),
 });
@@ -62,7 +64,7 @@ export function slackTsOf(epochMs: number): string {
 /** Looks up reply parts in Slack; one per outbox, so each refusal is logged once per container. */
 export interface PostedParts {
   /** Whether `part` of the reply, posted at `since` (epoch ms) by an earlier attempt, is in the conversation. */
-  lookup(reply: SlackReply, part: Part, since: number): Promise<boolean | undefined>;
+  lookup(reply: SlackReply, part: Part, since: number): Promise<Ref | false | undefined>;
 }
 
 /**
@@ -72,7 +74,7 @@ export interface PostedParts {
  * did; undefined when Slack refuses the read (missing_scope, not_in_channel, …), the window passes
  * {@link MAX_LOOKUP_PAGES} pages, or the part has no key (it was posted without metadata). Retryable errors
  * (a rate limit) go up: the core waits and looks again, or a later attempt does.
- * @example await postedParts(call).lookup(reply, { index: 1, text, key }, since) // true | false | undefined
+ * @example await postedParts(call).lookup(reply, { index: 1, text, key }, since) // "1700000000.000100" | false | undefined
  */
 export function postedParts(call: SlackCall): PostedParts {
   const refusals = new Set<string>();
@@ -103,7 +105,7 @@ export function postedParts(call: SlackCall): PostedParts {
         }
         const parsed = v.safeParse(PageSchema, raw);
         if (!parsed.success) return undefined;
-        const found = (parsed.output.messages ?? []).some((message) => {
+        const found = (parsed.output.messages ?? []).find((message) => {
           const metadata = v.safeParse(ReplyMetadataSchema, message.metadata);
           return (
             metadata.success &&
@@ -111,7 +113,7 @@ export function postedParts(call: SlackCall): PostedParts {
             String(metadata.output.event_payload.part) === String(index)
           );
         });
-        if (found) return true;
+        if (found?.ts !== undefined) return found.ts;
         cursor = parsed.output.response_metadata?.next_cursor || undefined;
         if (!parsed.output.has_more) return false;
         if (!cursor) return undefined;

@@ -333,14 +333,20 @@ export async function runSimulation(
     silenced: silencedByGate(logs.lines, workerSource),
     envelopeIdOf: (m) => rig.platform.envelopeIdOf(m),
   });
-  if (process.env.RELIABILITY_DEBUG && accounting.twiceSamples.length > 0) {
-    // The worker's log lines of each knowable second answer, for reading what happened.
-    const ids = accounting.twiceSamples.map((sample) => sample.slice(sample.indexOf("(") + 1, -1));
-    const mine = logs.lines.filter((line) => ids.some((id) => line.text.includes(id)));
-    await Bun.write(
-      `.tmp/reliability-twice-${profile.channel}-${policy}-ledger-${config.ledger ? "on" : "off"}.log`,
-      mine.map((line) => `${line.source} ${line.text}`).join("\n"),
-    );
+  if (process.env.RELIABILITY_DEBUG) {
+    // The log lines of each knowable second answer and each lost message, for reading what happened.
+    const twice = accounting.twiceSamples.map((sample) => sample.slice(sample.indexOf("(") + 1, -1));
+    const lostTokens = accounting.lostSamples.map((sample) => sample.split(" ")[0]);
+    const lostIds = messages
+      .filter((m) => lostTokens.includes(m.token))
+      .map((m) => rig.platform.envelopeIdOf(m));
+    const ids = [...twice, ...lostIds, ...lostTokens];
+    const mine = logs.lines.filter((line) => ids.some((id) => id && line.text.includes(id)));
+    if (mine.length > 0)
+      await Bun.write(
+        `.tmp/reliability-debug-${profile.channel}-${policy}-ledger-${config.ledger ? "on" : "off"}.log`,
+        [`ids: ${ids.join(" ")}`, ...mine.map((line) => `${line.source} ${line.text}`)].join("\n"),
+      );
   }
   // A call for someone outside the policy at the time: not an allowed user, and (under pairing) not in a
   // subject the table allowed during the phase the call was made in.

@@ -93,9 +93,9 @@ test("the last part's delivery is recorded on its own when posted parts beyond t
   expect(events).toEqual(["sending 2", "delivered 3", "complete"]);
 });
 
-test("a part left in flight: found on the platform → not posted again; not there or cannot tell → posted again", async () => {
+test("a part left in flight: found on the platform → not posted again, edited to its text (a stream's first words may be there); not there or cannot tell → posted again", async () => {
   for (const [found, expected] of [
-    [true, ["post 2 third part"]],
+    ["m1", ["edit m1 second part", "post 2 third part"]],
     [false, ["post 1 second part", "post 2 third part"]],
     [undefined, ["post 1 second part", "post 2 third part"]],
   ] as const) {

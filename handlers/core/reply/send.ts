@@ -173,10 +173,14 @@ export async function sendAnswer<Reply>(
       if (shown[index] !== text) await call(() => edit(reply, ref, part));
       continue;
     }
-    if (
-      progress.inFlight?.index === index &&
-      (await isThere(outbox, reply, part, progress, record, deadline))
-    ) {
+    const there =
+      progress.inFlight?.index === index && (await isThere(outbox, reply, part, progress, record, deadline));
+    if (there !== false) {
+      // An attempt that died mid-stream left the part with its first words: brought to this text.
+      if (there !== true && outbox.edit) {
+        const edit = outbox.edit.bind(outbox);
+        await call(() => edit(reply, there, part));
+      }
       await recordDelivered(index + 1);
       continue;
     }
@@ -344,7 +348,10 @@ function fileNote(file: AgentFile, name: string): string {
   return file.url ? `[${name}](${file.url})` : `(${name})`;
 }
 
-/** Whether the part an earlier attempt left in flight is on the platform (false: post it again). */
+/**
+ * Whether the part an earlier attempt left in flight is on the platform: its ref where the platform
+ * says where (Outbox.lookup), true where it only confirms, false when it must be posted again.
+ */
 async function isThere<Reply>(
   outbox: Outbox<Reply>,
   reply: Reply,
@@ -352,9 +359,9 @@ async function isThere<Reply>(
   progress: Progress,
   record: ReplyRecord,
   deadline: number,
-): Promise<boolean> {
+): Promise<Ref | boolean> {
   const since = progress.inFlight?.since ?? 0;
-  let found: boolean | undefined;
+  let found: Ref | boolean | undefined;
   if (progress.seen?.includes(part.index)) found = true;
   else if (outbox.confirms?.(part)) {
     found = await awaitStatus(async () => (await record.seen()).includes(part.index), since, deadline);
@@ -362,8 +369,12 @@ async function isThere<Reply>(
     const lookup = outbox.lookup.bind(outbox);
     found = await retryWhenRateLimited(() => lookup(reply, part, since), deadline);
   }
-  log.warn("send.uncertain", { key: part.key, chunk: part.index, found: found ?? "cannot tell" });
-  return found === true;
+  log.warn("send.uncertain", {
+    key: part.key,
+    chunk: part.index,
+    found: found === undefined ? "cannot tell" : found !== false,
+  });
+  return found ?? false;
 }
 
 /** Removes the posted parts from `from` on; a failure is logged (the answer itself is out). */
