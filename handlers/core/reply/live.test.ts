@@ -177,6 +177,37 @@ test("the messages an earlier attempt posted are edited, not posted again", asyn
   expect(log().every((c) => c.startsWith("edit 41 "))).toBe(true);
 });
 
+test("a post an earlier attempt left in flight: taken over where the platform finds it, else posted anew", async () => {
+  const retried = (lookup: Outbox<object>["lookup"]) => {
+    const { outbox, log } = platform(lookup ? { lookup } : {});
+    const { record, events } = recorder();
+    const result = streamAnswer(
+      agent(["new", " answer"], 60),
+      outbox,
+      {},
+      {
+        streaming: edits,
+        key: "t:1",
+        record,
+        progress: { delivered: 0, inFlight: { index: 0, since: 1 } },
+      },
+    );
+    return { result, log, events };
+  };
+  // Found (the first words of the attempt that died): that message grows to the new answer.
+  const found = retried(async () => "41");
+  expect((await found.result).refs).toEqual(["41"]);
+  expect(found.log().every((c) => c.startsWith("edit 41 "))).toBe(true);
+  expect(found.events).toEqual(["posted 41"]);
+  // Not there, or a platform that cannot tell: a new message.
+  for (const lookup of [async () => false as const, undefined]) {
+    const other = retried(lookup);
+    expect((await other.result).refs).toEqual(["1"]);
+    expect(other.log()[0]).toBe("post 0 new");
+    expect(other.events.slice(0, 2)).toEqual(["sending 0", "posted 1"]);
+  }
+});
+
 /** A platform that appends: start and append recorded beside post and edit. */
 function appending(extra: Partial<Outbox<object>> = {}) {
   const p = platform({

@@ -116,8 +116,37 @@ export async function streamAnswer<Reply>(
     }
   })();
 
+  /** A post of an earlier attempt with an unknown outcome (it died before recording where it went). */
+  let earlier =
+    options.progress.refs?.[options.progress.inFlight?.index ?? -1] === undefined
+      ? options.progress.inFlight
+      : undefined;
+  /**
+   * Whether the earlier attempt's post of `part` is there to take over: where the platform finds it
+   * (Outbox.lookup), it becomes this part's message and shows `part`; else it is posted anew, a message
+   * twice where the platform cannot tell (logged as `send.uncertain`, as the final step does).
+   */
+  const takenOver = async (part: Part) => {
+    if (earlier?.index !== part.index) return false;
+    const { since } = earlier;
+    earlier = undefined;
+    const found = outbox.lookup ? await outbox.lookup(reply, part, since) : undefined;
+    log.warn("send.uncertain", {
+      key,
+      chunk: part.index,
+      live: true,
+      found: found === undefined ? "cannot tell" : found !== false,
+    });
+    if (typeof found !== "string" || !outbox.edit) return false;
+    await outbox.edit(reply, found, part);
+    refs[part.index] = found;
+    await record.posted(refs);
+    return true;
+  };
   /** Posts part `index` for the first time (or starts it with `markdown`), recording where it is. */
   const post = async (part: Part, markdown?: string) => {
+    // A stream starts a new message (Slack's has no metadata to find): only a plain post is taken over.
+    if (markdown === undefined && (await takenOver(part))) return;
     await record.sending(part.index);
     const since = Date.now();
     try {
