@@ -65,8 +65,8 @@ export function packageOf(input: string): string {
 
 /**
  * Bundles one entry point as scripts/bundle.ts bundles an ingress (its export conditions and its light
- * web classes for Hono included: the peers get the same build, and use no Hono); `stubSqs` swaps in the in-process SQS stub, `plugins` make
- * variants that test a fix before it is made.
+ * web classes for Hono included: the peers get the same build, and use no Hono); `stubSqs` swaps in
+ * the in-process SQS stub, `plugins` make variants that test a fix before it is made.
  */
 export async function bundleEntry(
   entry: string,

@@ -84,13 +84,8 @@ export function requestOf(event: APIGatewayProxyEventV2): LightRequest {
   const method = event.requestContext.http.method.toUpperCase();
   const host = headers.get("host") ?? event.requestContext.domainName;
   const query = event.rawQueryString ? `?${event.rawQueryString}` : "";
-  const carriesBody =
-    event.body !== undefined && event.body !== null && method !== "GET" && method !== "HEAD";
-  const body = carriesBody
-    ? event.isBase64Encoded
-      ? Buffer.from(event.body as string, "base64")
-      : (event.body as string)
-    : null;
+  const raw = method === "GET" || method === "HEAD" ? undefined : (event.body ?? undefined);
+  const body = raw === undefined ? null : event.isBase64Encoded ? Buffer.from(raw, "base64") : raw;
   headers.delete("transfer-encoding");
   if (body === null) headers.delete("content-length");
   else headers.set("content-length", String(Buffer.byteLength(body)));

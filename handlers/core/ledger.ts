@@ -118,7 +118,7 @@ export function dynamoLedger(tableName: string): SendLedger {
           refs: readRefs(Item.refs),
         };
       }),
-    answered: (id, text, burst = 1, files = [], sending = undefined) => {
+    answered: (id, text, burst = 1, files = [], sending?: number) => {
       const listed = files.length > 0 ? JSON.stringify(files) : undefined;
       const keep = Buffer.byteLength(text) + Buffer.byteLength(listed ?? "") <= MAX_TEXT_BYTES;
       if (!keep) log.warn("ledger.text_too_long", { envelopeId: id, chars: text.length });

@@ -60,6 +60,7 @@ async function answer(box: ReturnType<typeof slackOutbox>, reply: SlackReply, pi
     key: "slack:Ev1",
     record: noRecord,
     progress,
+    deadline: Date.now() + 30_000,
   });
   await sendAnswer(box, reply, streamed.text, {
     deadline: Date.now() + 30_000,

@@ -58,7 +58,19 @@ const run = (
   pieces: AsyncIterable<string>,
   streaming: Streaming,
   record = noRecord,
-) => streamAnswer(pieces, outbox, {}, { streaming, key: "t:1", record, progress: { delivered: 0 } });
+) =>
+  streamAnswer(
+    pieces,
+    outbox,
+    {},
+    {
+      streaming,
+      key: "t:1",
+      record,
+      progress: { delivered: 0 },
+      deadline: Date.now() + 30_000,
+    },
+  );
 
 test("edit mode: posted once it has text, edited as it grows at the pace asked for; the ledger told where it is", async () => {
   const { outbox, calls, log } = platform();
@@ -170,6 +182,7 @@ test("the messages an earlier attempt posted are edited, not posted again", asyn
     {
       streaming: edits,
       key: "t:1",
+      deadline: Date.now() + 30_000,
       record: noRecord,
       progress: { delivered: 0, refs: ["41", "42"] },
     },
@@ -188,6 +201,7 @@ test("a post an earlier attempt left in flight: taken over where the platform fi
       {
         streaming: edits,
         key: "t:1",
+        deadline: Date.now() + 30_000,
         record,
         progress: { delivered: 0, inFlight: { index: 0, since: 1 } },
       },
@@ -272,6 +286,7 @@ test("append mode: a part an earlier attempt started is edited, never appended t
     {
       streaming: appends,
       key: "t:1",
+      deadline: Date.now() + 30_000,
       record: noRecord,
       progress: { delivered: 0, refs: ["old"] },
     },

@@ -6,7 +6,7 @@ import { log } from "../log.ts";
 import { committable } from "../text/commit.ts";
 import { normalise, restFrom } from "../text/split.ts";
 import type { Progress, ReplyRecord } from "./send.ts";
-import { sentNothing } from "./send.ts";
+import { isThere, sentNothing } from "./send.ts";
 import { START, viewOf } from "./view.ts";
 
 /**
@@ -47,6 +47,8 @@ export interface LiveOptions {
   readonly record: ReplyRecord;
   /** What earlier attempts left (their posted parts are edited, not posted again). */
   readonly progress: Progress;
+  /** Epoch ms after which waiting (for a lookup's 429) is pointless. */
+  readonly deadline: number;
 }
 
 /** How long the loop sleeps when nothing happens (the agent's next piece wakes it). */
@@ -122,21 +124,15 @@ export async function streamAnswer<Reply>(
       ? options.progress.inFlight
       : undefined;
   /**
-   * Whether the earlier attempt's post of `part` is there to take over: where the platform finds it
-   * (Outbox.lookup), it becomes this part's message and shows `part`; else it is posted anew, a message
-   * twice where the platform cannot tell (logged as `send.uncertain`, as the final step does).
+   * Whether the earlier attempt's post of `part` is there to take over, looked up as the final step
+   * does (send.ts `isThere`): where the platform says where it is, it becomes this part's message and
+   * shows `part`; else it is posted anew, a message twice where the platform cannot tell. A lookup that
+   * fails leaves the part in flight, for the next update or the final step to look up.
    */
   const takenOver = async (part: Part) => {
     if (earlier?.index !== part.index) return false;
-    const { since } = earlier;
+    const found = await isThere(outbox, reply, part, options.progress, record, options.deadline);
     earlier = undefined;
-    const found = outbox.lookup ? await outbox.lookup(reply, part, since) : undefined;
-    log.warn("send.uncertain", {
-      key,
-      chunk: part.index,
-      live: true,
-      found: found === undefined ? "cannot tell" : found !== false,
-    });
     if (typeof found !== "string" || !outbox.edit) return false;
     await outbox.edit(reply, found, part);
     refs[part.index] = found;

@@ -352,7 +352,7 @@ function fileNote(file: AgentFile, name: string): string {
  * Whether the part an earlier attempt left in flight is on the platform: its ref where the platform
  * says where (Outbox.lookup), true where it only confirms, false when it must be posted again.
  */
-async function isThere<Reply>(
+export async function isThere<Reply>(
   outbox: Outbox<Reply>,
   reply: Reply,
   part: Part,

@@ -93,6 +93,7 @@ export async function deliverOnce<Reply>(
       key: id,
       record,
       progress,
+      deadline,
     });
     ({ text, shown } = streamed);
     named = streamed.files;
