@@ -2,7 +2,8 @@
  * Streamed answers on Slack, end to end through the built bundles with the send ledger on: the agent
  * streams (the AgentCore emulator writes each framework's bytes), the worker shows the answer growing —
  * Slack's own stream in a thread, a message updated as it grows at a DM's top level — under the
- * emulator's stream rules and tier limits, and the final message is the non-streaming mrkdwn. A worker
+ * emulator's stream rules and tier limits. A stream ends with the rest of the answer's Markdown (Slack
+ * renders it); a message updated as it grows ends as the non-streaming mrkdwn. A worker
  * killed mid-stream (a real process, killed) leaves, after the retry, one answer: the same message.
  */
 import { afterAll, describe, expect, test } from "bun:test";
@@ -26,6 +27,7 @@ import { renderChunks } from "../handlers/core/text/split.ts";
 import { markdownToSlackMrkdwn } from "../handlers/slack/format.ts";
 import { REPLY_EVENT_TYPE } from "../handlers/slack/lookup.ts";
 import { useChannelE2E } from "./harness/channel-e2e.ts";
+import { readSlack } from "./harness/slack-read.ts";
 import { NodeFunction } from "./reliability/lambda-node.ts";
 
 const USER = "U0HUMAN001";
@@ -83,7 +85,7 @@ const streamedText = (ts: string) =>
     .join("");
 
 describe("a thread: Slack's own stream", () => {
-  test("an assistant thread: the stream grows by Markdown, then stops and shows the non-streamed mrkdwn", async () => {
+  test("an assistant thread: the stream grows by Markdown and stops with the rest of it and the reply's metadata", async () => {
     const event = await deliver("plan please");
     stack.agentcore.script(agentStreams.python(words(ANSWER), { chunkDelayMs: 120 }));
     await work();
@@ -94,9 +96,14 @@ describe("a thread: Slack's own stream", () => {
     // Only whole constructs were ever appended: a prefix of the answer, no dangling `**`.
     expect(ANSWER.startsWith(streamedText(ts))).toBe(true);
     expect(ok("chat.stopStream").map((c) => c.params.ts)).toEqual([ts]);
+    // The stop is the last call: the answer is final as soon as the agent is done, as a post would be.
+    expect(slack.calls.filter((c) => c.method.startsWith("chat.")).at(-1)?.method).toBe("chat.stopStream");
     expect(calls("chat.postMessage")).toEqual([]);
-    expect(slack.messages).toHaveLength(1);
-    expect(slack.messages[0]).toMatchObject({ ts, text: mrkdwn(ANSWER)[0], streaming_state: "completed" });
+    expect(calls("chat.update")).toEqual([]);
+    expect(readSlack(slack)).toEqual(mrkdwn(ANSWER));
+    // What the user reads is the answer's Markdown, whole, as Slack renders it.
+    expect(slack.messages[0]?.text.trimEnd()).toBe(ANSWER);
+    expect(slack.messages[0]).toMatchObject({ ts, streaming_state: "completed" });
     expect(slack.messages[0]?.metadata?.event_type).toBe(REPLY_EVENT_TYPE);
     expect(limited()).toEqual([]);
   }, 20_000);
@@ -111,7 +118,7 @@ describe("a thread: Slack's own stream", () => {
       recipient_user_id: USER,
       recipient_team_id: FAKE_TEAM_ID,
     });
-    expect(slack.sent(CHANNEL)).toEqual(mrkdwn(ANSWER));
+    expect(readSlack(slack)).toEqual(mrkdwn(ANSWER));
   }, 20_000);
 
   test("appends are paced (one a second); a 429 is waited out and the answer completes", async () => {
@@ -122,7 +129,7 @@ describe("a thread: Slack's own stream", () => {
     expect(calls("chat.appendStream").some((c) => c.response?.status === 429)).toBe(true);
     const at = [...ok("chat.startStream"), ...ok("chat.appendStream")].map((c) => c.at);
     for (let i = 1; i < at.length; i++) expect((at[i] ?? 0) - (at[i - 1] ?? 0)).toBeGreaterThanOrEqual(700);
-    expect(slack.messages.map((m) => m.text)).toEqual(mrkdwn(`${ANSWER} ${ANSWER}`));
+    expect(readSlack(slack)).toEqual(mrkdwn(`${ANSWER} ${ANSWER}`));
   }, 20_000);
 
   test("a long answer crosses 4,000 mid-stream: the full part is stopped at its final text, the rest streams in a new message", async () => {
@@ -135,17 +142,17 @@ describe("a thread: Slack's own stream", () => {
     await work();
     const expected = mrkdwn(long);
     expect(expected.length).toBeGreaterThanOrEqual(2);
-    expect(slack.messages.map((m) => m.text)).toEqual(expected);
+    expect(readSlack(slack)).toEqual(expected);
     // Each part is a stream, or a message where it filled before it could start (a big chunk at once).
     const created = [...ok("chat.startStream"), ...ok("chat.postMessage")]
       .map((c) => c.at)
       .sort((a, b) => a - b);
     expect(created).toHaveLength(expected.length);
     expect(ok("chat.startStream").length).toBeGreaterThanOrEqual(1);
-    // A part streamed takes its final text (stop, update) before the next part begins.
+    // A part streamed takes its final text (the stop with the rest) before the next part begins.
     for (const start of ok("chat.startStream")) {
       const ts = ((start.response?.body ?? {}) as { ts?: string }).ts;
-      const final = ok("chat.update").find((c) => c.params.ts === ts);
+      const final = ok("chat.stopStream").find((c) => c.params.ts === ts);
       const next = created.find((at) => at > start.at);
       if (next !== undefined) expect(final?.at ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(next);
     }

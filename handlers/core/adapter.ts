@@ -116,7 +116,8 @@ export interface Outbox<Reply> {
   /**
    * Starts `part` as a message whose text only grows (Slack's chat.startStream), showing `markdown`: the
    * part's Markdown as written so far, never healed (what an append adds can never be taken back).
-   * Resolves to where it is; `edit` brings it to its final text (ending the stream first).
+   * Resolves to where it is; `edit` brings it to its final text: the stream ended with the rest of
+   * `part.markdown` where what it shows begins it, else ended and replaced by `part.text`.
    */
   start?(reply: Reply, part: Part, markdown: string): Promise<Ref>;
   /** Adds `markdown` to the end of a message `start` began (Slack's chat.appendStream). */
@@ -170,6 +171,11 @@ export interface Part {
   readonly index: number;
   /** Rendered (the channel's `render`), at most the channel's `limit` long. */
   readonly text: string;
+  /**
+   * The Markdown `text` renders from, where known: a surface that shows Markdown itself (Slack's streams)
+   * can end with it instead of the rendering.
+   */
+  readonly markdown?: string;
   /** A stable id of the answer (the envelope id): with `index`, names this part for idempotency keys. */
   readonly key: string | undefined;
   /** Buttons under this part (the last of a message that has them), where the platform has buttons. */

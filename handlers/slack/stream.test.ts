@@ -72,12 +72,13 @@ async function answer(box: ReturnType<typeof slackOutbox>, reply: SlackReply, pi
 
 const methods = () => fake.calls.map((c) => c.method).filter((m) => m.startsWith("chat."));
 
-test("an assistant thread: Slack's stream grows by Markdown, stops, and ends as the non-streamed mrkdwn with its metadata", async () => {
+test("an assistant thread: Slack's stream grows by Markdown and stops with the rest of it and the metadata, in one call", async () => {
   await answer(slackOutbox(slackApi(DEFAULT_SLACK_TOKEN, fake.url)), assistant, words(ANSWER));
   const calls = methods();
   expect(calls[0]).toBe("chat.startStream");
   expect(calls).toContain("chat.appendStream");
-  expect(calls.slice(-2)).toEqual(["chat.stopStream", "chat.update"]);
+  expect(calls.at(-1)).toBe("chat.stopStream");
+  expect(calls).not.toContain("chat.update");
   expect(calls).not.toContain("chat.postMessage");
   const start = fake.callsOf("chat.startStream")[0]?.params;
   expect(start).toMatchObject({ channel: "D0DMCHAN01", thread_ts: THREAD });
@@ -87,8 +88,11 @@ test("an assistant thread: Slack's stream grows by Markdown, stops, and ends as 
     .map((p) => String(p?.markdown_text ?? ""))
     .join("");
   expect(ANSWER.startsWith(streamed)).toBe(true);
+  // What was held back came with the stop: the message is the answer's Markdown, whole.
+  const stop = fake.callsOf("chat.stopStream")[0]?.params;
+  expect(`${streamed}${String(stop?.markdown_text ?? "")}`.trimEnd()).toBe(ANSWER.trimEnd());
   const [message] = fake.messages;
-  expect(message?.text).toBe(markdownToSlackMrkdwn(ANSWER));
+  expect(message?.text.trimEnd()).toBe(ANSWER.trimEnd());
   expect(message?.streaming_state).toBe("completed");
   expect(message?.metadata?.event_type).toBe(REPLY_EVENT_TYPE);
 }, 20_000);
@@ -173,3 +177,69 @@ test("a stream an earlier attempt left open: stopped, then updated to the final 
   expect(methods().slice(2)).toEqual(["chat.update", "chat.stopStream", "chat.update", "chat.delete"]);
   expect(fake.messages.map((m) => m.text)).toEqual(["The retry's answer."]);
 }, 20_000);
+
+test("a stream Slack ended as idle (the agent in a long tool call) ends as the answer's mrkdwn by an update", async () => {
+  const idle = await startSlack({ streamIdleMs: 400 });
+  try {
+    const box = slackOutbox(slackApi(DEFAULT_SLACK_TOKEN, idle.url));
+    const streaming = box.streaming?.(assistant);
+    if (!streaming) throw new Error("no streaming");
+    async function* agentWithPause() {
+      yield* agent(["Looking ", "it ", "up "], 50);
+      await Bun.sleep(1_500);
+      yield* agent(["— found **it**."], 0);
+    }
+    const streamed = await streamAnswer(agentWithPause(), box, assistant, {
+      streaming,
+      key: "slack:Ev2",
+      record: noRecord,
+      progress: { delivered: 0 },
+      deadline: Date.now() + 30_000,
+    });
+    await sendAnswer(box, assistant, streamed.text, {
+      deadline: Date.now() + 30_000,
+      key: "slack:Ev2",
+      progress: { delivered: 0, refs: streamed.refs },
+      shown: streamed.shown,
+    });
+    const stops = idle.callsOf("chat.stopStream");
+    expect(stops.at(-1)?.response?.body).toMatchObject({ error: "message_not_in_streaming_state" });
+    expect(idle.callsOf("chat.update").at(-1)?.params.text).toBe(markdownToSlackMrkdwn(streamed.text));
+    expect(idle.messages.map((m) => m.text)).toEqual([
+      markdownToSlackMrkdwn("Looking it up — found **it**."),
+    ]);
+    expect(idle.messages[0]?.metadata?.event_type).toBe(REPLY_EVENT_TYPE);
+  } finally {
+    await idle.close();
+  }
+}, 20_000);
+
+test("a stream that shows more than its part (the part froze behind it) is stopped, then updated to the part", async () => {
+  const box = slackOutbox(slackApi(DEFAULT_SLACK_TOKEN, fake.url));
+  const ts = await box.start?.(assistant, { index: 0, text: "", key: "slack:Ev3" }, "First part. Second ");
+  if (ts === undefined) throw new Error("no stream");
+  await box.edit?.(assistant, ts, {
+    index: 0,
+    text: "First part.",
+    markdown: "First part.",
+    key: "slack:Ev3",
+  });
+  expect(methods()).toEqual(["chat.startStream", "chat.stopStream", "chat.update"]);
+  expect(fake.callsOf("chat.stopStream")[0]?.params.markdown_text).toBeUndefined();
+  expect(fake.messages.map((m) => m.text)).toEqual(["First part."]);
+});
+
+test("a stream whose last words were all appended stops without text: what it shows is the part", async () => {
+  const box = slackOutbox(slackApi(DEFAULT_SLACK_TOKEN, fake.url));
+  const ts = await box.start?.(assistant, { index: 0, text: "", key: "slack:Ev4" }, "All **of** it\n");
+  if (ts === undefined) throw new Error("no stream");
+  await box.edit?.(assistant, ts, {
+    index: 0,
+    text: "All *of* it",
+    markdown: "All **of** it",
+    key: "slack:Ev4",
+  });
+  expect(methods()).toEqual(["chat.startStream", "chat.stopStream"]);
+  expect(fake.callsOf("chat.stopStream")[0]?.params.markdown_text).toBeUndefined();
+  expect(fake.messages[0]?.metadata?.event_type).toBe(REPLY_EVENT_TYPE);
+});

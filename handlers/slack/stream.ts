@@ -8,8 +8,10 @@ import type { SlackReply } from "./reply.ts";
 /**
  * How Slack answers show while the agent writes them (handlers/slack/README.md): Slack's own streams
  * (chat.startStream, chat.appendStream, chat.stopStream) in threads, else a message posted and updated
- * (chat.update). A stream shows Markdown as it comes; its final text is then put in place by chat.update
- * in mrkdwn, so a streamed answer ends exactly as a non-streamed one (with the same message metadata).
+ * (chat.update). A stream shows Markdown as it comes and ends, in the same call as its stop, with the rest
+ * of the part's Markdown and the reply's metadata: the answer is final one call after the agent's last
+ * words, as a non-streamed post is. Slack renders that Markdown (a non-streamed answer is our mrkdwn); a
+ * stream this container cannot end so (an earlier attempt's) is stopped and updated to the mrkdwn.
  */
 
 /**
@@ -58,8 +60,8 @@ export function slackStreams(
   call: SlackCall,
   post: (reply: SlackReply, part: Part) => Promise<Ref | undefined>,
 ) {
-  /** Streams this container started and has not stopped, by ts. */
-  const open = new Set<Ref>();
+  /** Streams this container started and has not stopped, with the Markdown they show, by ts. */
+  const open = new Map<Ref, string>();
   /** Messages posted where a stream was refused, with the Markdown they show so far, by ts. */
   const instead = new Map<Ref, string>();
   /** Conversations that refused a stream. */
@@ -89,17 +91,18 @@ export function slackStreams(
       };
     },
     async start(reply: SlackReply, part: Part, markdown: string): Promise<Ref> {
+      const shows = markdown.slice(0, STREAM_TEXT_LIMIT);
       try {
         const started = await call<{ ts?: string }>("chat.startStream", {
           channel: reply.channel,
           thread_ts: reply.threadTs,
-          markdown_text: neutralise(markdown).slice(0, STREAM_TEXT_LIMIT),
+          markdown_text: neutralise(shows),
           ...(reply.channel.startsWith("D")
             ? {}
             : { recipient_user_id: reply.user, recipient_team_id: reply.team }),
         });
         if (started.ts === undefined) throw new Error("chat.startStream answered without a ts");
-        open.add(started.ts);
+        open.set(started.ts, shows);
         return started.ts;
       } catch (error) {
         if (!isSlackError(error, ...NOT_HERE)) throw error;
@@ -119,25 +122,41 @@ export function slackStreams(
         await call("chat.update", { ...streamOf(reply, ref), text: markdownToSlackMrkdwn(shown + markdown) });
         return;
       }
-      await call("chat.appendStream", {
-        ...streamOf(reply, ref),
-        markdown_text: neutralise(markdown).slice(0, STREAM_TEXT_LIMIT),
-      });
+      const added = markdown.slice(0, STREAM_TEXT_LIMIT);
+      await call("chat.appendStream", { ...streamOf(reply, ref), markdown_text: neutralise(added) });
+      const before = open.get(ref);
+      if (before !== undefined) open.set(ref, before + added);
     },
     /**
-     * Puts `part`'s final text (mrkdwn) in message `ref`, with its metadata: a stream this container
-     * started is stopped first; a message Slack will not update while an earlier attempt's stream is
-     * still open is stopped and updated again.
+     * Puts `part`'s final text in message `ref`, with its metadata. A stream this container started whose
+     * Markdown begins the part's ends with the rest of it, in one call: its final text is the part's
+     * Markdown as Slack renders it. Any other message is updated to the part's mrkdwn: a stream this
+     * container started is stopped first; a message Slack will not update while an earlier attempt's
+     * stream is still open is stopped and updated again.
      */
     async edit(reply: SlackReply, ref: Ref, part: Part): Promise<void> {
       instead.delete(ref);
+      const metadata =
+        part.key === undefined ? undefined : JSON.stringify(replyMetadata(part.key, part.index));
+      const shows = open.get(ref);
+      const rest = restOf(part.markdown, shows);
+      if (rest !== undefined && rest.length <= STREAM_TEXT_LIMIT) {
+        try {
+          await call("chat.stopStream", {
+            ...streamOf(reply, ref),
+            ...(rest.trim() === "" ? {} : { markdown_text: neutralise(rest) }),
+            metadata,
+          });
+          open.delete(ref);
+          return;
+        } catch (error) {
+          // Slack ended it already (idle too long, or a stop whose answer was lost): replaced below.
+          if (!isSlackError(error, "message_not_in_streaming_state")) throw error;
+          open.delete(ref);
+        }
+      }
       if (open.has(ref)) await stop(reply, ref);
-      const update = () =>
-        call("chat.update", {
-          ...streamOf(reply, ref),
-          text: part.text,
-          metadata: part.key === undefined ? undefined : JSON.stringify(replyMetadata(part.key, part.index)),
-        });
+      const update = () => call("chat.update", { ...streamOf(reply, ref), text: part.text, metadata });
       try {
         await update();
       } catch (error) {
@@ -154,4 +173,14 @@ export function slackStreams(
       });
     },
   };
+}
+
+/**
+ * What `markdown` (a part's) adds to `shows` (what its stream shows): undefined when the stream shows
+ * something else. Whitespace the stream shows past the part's end adds nothing (parts are trimmed).
+ */
+function restOf(markdown: string | undefined, shows: string | undefined): string | undefined {
+  if (markdown === undefined || shows === undefined) return undefined;
+  if (markdown.startsWith(shows)) return markdown.slice(shows.length);
+  return shows.trimEnd() === markdown ? "" : undefined;
 }

@@ -48,6 +48,7 @@ import { markdownToSlackMrkdwn } from "../../handlers/slack/format.ts";
 import { markdownToWhatsApp } from "../../handlers/whatsapp/format.ts";
 import { WHATSAPP_LIMIT } from "../../handlers/whatsapp/outbox.ts";
 import { type LocalDynamo, startDynamo } from "../harness/dynamodb.ts";
+import { readSlack } from "../harness/slack-read.ts";
 import { type FakeStack, startFakeStack } from "../harness/stack.ts";
 import { NodeFunction } from "./lambda-node.ts";
 import type { LogCapture } from "./logs.ts";
@@ -389,7 +390,8 @@ async function slackDriver(invoke: Invoke): Promise<{ stack: FakeStack; driver: 
     },
     visible: (where, arriving = false) => okIn(slack, where, arriving),
     changes: () => slack.calls.filter((c) => VISIBLE.has(c.method)).length,
-    shown: (where) => slack.messages.filter((m) => m.channel === where).map((m) => m.text ?? ""),
+    // A stream ended with a part's Markdown reads as that part's mrkdwn.
+    shown: (where) => readSlack(slack, where),
     expected: (markdown) => renderChunks(markdown, markdownToSlackMrkdwn, 4000),
     open: (where) =>
       slack.messages.filter((m) => m.channel === where && m.streaming_state === "in_progress").length,

@@ -4,7 +4,7 @@ import { OutOfTimeError } from "../budget.ts";
 import { PlatformError } from "../errors.ts";
 import { log } from "../log.ts";
 import { committable } from "../text/commit.ts";
-import { normalise, restFrom } from "../text/split.ts";
+import { type Chunk, normalise, restFrom } from "../text/split.ts";
 import type { Progress, ReplyRecord } from "./send.ts";
 import { isThere, sentNothing } from "./send.ts";
 import { START, viewOf } from "./view.ts";
@@ -158,8 +158,8 @@ export async function streamAnswer<Reply>(
     await record.posted(refs);
   };
   /** Shows `text` as part `index`: a new message, an edit of the one posted, or a draft. */
-  const show = async (index: number, text: string, final: boolean) => {
-    const part: Part = { index, text, key };
+  const show = async (index: number, { text, markdown }: Chunk, final: boolean) => {
+    const part: Part = { index, text, markdown, key };
     const ref = refs[index];
     if (ref !== undefined && outbox.edit) await outbox.edit(reply, ref, part);
     else if (mode === "draft" && !final && outbox.draft) await outbox.draft(reply, part);
@@ -174,7 +174,7 @@ export async function streamAnswer<Reply>(
   const showLive = async (index: number, text: string, markdown: string | undefined) => {
     const ref = refs[index];
     if (markdown === undefined || (ref !== undefined && appended[index] === undefined) || !outbox.append)
-      return show(index, text, false);
+      return show(index, { text }, false);
     const before = appended[index] ?? "";
     if (markdown.length <= before.length || !markdown.startsWith(before)) return false;
     if (ref === undefined) await post({ index, text, key }, markdown);
@@ -217,8 +217,8 @@ export async function streamAnswer<Reply>(
     lastShown = Date.now();
     try {
       // Each frozen part is shown at its final text once; the split moves on when all of them are.
-      for (const [i, text] of view.frozen.entries())
-        if (shown[frozen + i] !== text) await show(frozen + i, text, true);
+      for (const [i, part] of view.frozen.entries())
+        if (shown[frozen + i] !== part.text) await show(frozen + i, part, true);
       frozen += view.frozen.length;
       from = view.from;
       const markdown =

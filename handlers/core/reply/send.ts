@@ -7,7 +7,7 @@ import { log } from "../log.ts";
 import type { FileLoader } from "../media/outgoing.ts";
 import { notices } from "../notices.ts";
 import { retryWhenRateLimited } from "../rate-limit.ts";
-import { renderChunks } from "../text/split.ts";
+import { type Chunk, splitChunks } from "../text/split.ts";
 import { awaitStatus } from "./confirm.ts";
 
 /**
@@ -128,10 +128,10 @@ export interface SendOptions {
 }
 
 /** The messages `markdown` makes on a platform; never none (the "no answer" notice then). */
-export function renderParts(outbox: Pick<Outbox<unknown>, "render" | "limit">, markdown: string): string[] {
-  const parts = renderChunks(markdown, outbox.render, outbox.limit);
+export function renderParts(outbox: Pick<Outbox<unknown>, "render" | "limit">, markdown: string): Chunk[] {
+  const parts = splitChunks(markdown, outbox.render, outbox.limit);
   // Markup that renders to nothing still answers (and ends a Discord "thinking…").
-  return parts.length > 0 ? parts : renderChunks(notices.empty, outbox.render, outbox.limit);
+  return parts.length > 0 ? parts : splitChunks(notices.empty, outbox.render, outbox.limit);
 }
 
 /**
@@ -162,10 +162,10 @@ export async function sendAnswer<Reply>(
   const nothingBetween = files.length === 0 && refs.length <= texts.length;
   const recordDelivered = (count: number) =>
     count === texts.length && nothingBetween ? Promise.resolve() : record.delivered(count);
-  for (const [index, text] of texts.entries()) {
+  for (const [index, { text, markdown: source }] of texts.entries()) {
     if (index < progress.delivered) continue;
     const last = index === texts.length - 1;
-    const part: Part = { index, text, key, ...(buttons && last ? { buttons } : {}) };
+    const part: Part = { index, text, markdown: source, key, ...(buttons && last ? { buttons } : {}) };
     const ref = refs[index];
     if (ref !== undefined && outbox.edit) {
       const edit = outbox.edit.bind(outbox);
@@ -254,7 +254,7 @@ async function sendFiles<Reply>(
     await record.delivered(index + 1);
   };
   const postNote = (text: string, index: number) =>
-    call(() => outbox.post(reply, { index, text: renderParts(outbox, text)[0] ?? text, key }));
+    call(() => outbox.post(reply, { index, text: renderParts(outbox, text)[0]?.text ?? text, key }));
   const upload = async (part: FilePart) => {
     const { index } = part;
     if (!outbox.file) return postNote(fileNote(files.list[index - first] as AgentFile, part.name), index);

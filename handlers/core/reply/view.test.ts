@@ -4,7 +4,7 @@ import { markdownToDiscord } from "../../discord/format.ts";
 import { markdownToSlackMrkdwn } from "../../slack/format.ts";
 import { markdownToTelegramHtml } from "../../telegram/format.ts";
 import { LONG_ANSWERS, SHORT_ANSWERS } from "../text/corpus.ts";
-import { renderChunks, type SplitPoint } from "../text/split.ts";
+import { type Chunk, type SplitPoint, splitChunks } from "../text/split.ts";
 import { START, viewOf } from "./view.ts";
 
 const DIALECTS = [
@@ -18,7 +18,7 @@ const DIALECTS = [
  * the way (in order), every live part shown, and where the split stood at the end.
  */
 function stream(answer: string, render: (md: string) => string, limit: number, step: number) {
-  const frozen: string[] = [];
+  const frozen: Chunk[] = [];
   const lives: string[] = [];
   let from: SplitPoint = START;
   for (let end = step; end < answer.length + step; end += step) {
@@ -38,7 +38,8 @@ describe("a stream's parts freeze where the whole answer is split: the final mes
         ...SHORT_ANSWERS.flatMap((answer) => [160, 300].map((small) => ({ answer, limit: small, step: 1 }))),
       ];
       for (const { answer, limit: max, step } of cases) {
-        const whole = renderChunks(answer, render, max);
+        // Their text and their Markdown (with which Slack's streams end).
+        const whole = splitChunks(answer, render, max);
         const { frozen, lives } = stream(answer, render, max, step);
         expect(frozen).toEqual(whole.slice(0, frozen.length));
         // Everything but the last part froze before the end.

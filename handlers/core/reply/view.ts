@@ -1,5 +1,13 @@
 import { heal } from "../text/heal.ts";
-import { normalise, renderChunks, restFrom, type SplitPoint, splitPieces } from "../text/split.ts";
+import {
+  type Chunk,
+  chunksOf,
+  normalise,
+  renderChunks,
+  restFrom,
+  type SplitPoint,
+  splitPieces,
+} from "../text/split.ts";
 
 /**
  * What a growing answer shows: the parts already full (frozen: their text is final and never changes
@@ -9,8 +17,8 @@ import { normalise, renderChunks, restFrom, type SplitPoint, splitPieces } from 
  * and the final messages are the non-streaming rendering, part by part.
  */
 export interface View {
-  /** Parts that froze since `from`, their final text. */
-  readonly frozen: readonly string[];
+  /** Parts that froze since `from`: their final text (and the Markdown it renders from). */
+  readonly frozen: readonly Chunk[];
   /** Where the live part starts (the next view starts there). */
   readonly from: SplitPoint;
   /** The live part as it shows now (healed, rendered, at most `limit` long); "" when there is nothing yet. */
@@ -34,11 +42,11 @@ export function viewOf(
   // its "\n"): a cut freezes only when the window it looked at ends before the last complete line.
   const text = normalise(markdown);
   const stable = text.lastIndexOf("\n");
-  const frozen: string[] = [];
+  const frozen: Chunk[] = [];
   let at = from;
   for (const piece of splitPieces(text, render, limit, from)) {
     if (!piece.cut || piece.reach >= stable) break;
-    frozen.push(...piece.texts);
+    frozen.push(...chunksOf(piece));
     at = piece.next;
   }
   const rest = heal(restFrom(text, at.pos));

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { cutAll } from "./cutter.ts";
 import { type FenceOpen, isFenceClose, matchFenceOpen } from "./fence.ts";
-import { MIN_SPLIT_LIMIT, renderChunks } from "./split.ts";
+import { MIN_SPLIT_LIMIT, renderChunks, splitChunks } from "./split.ts";
 import { corpus, prng, SAMPLE_ANSWER } from "./testing.ts";
 
 const nonSpace = (s: string) => s.replace(/\s+/g, "");
@@ -138,6 +138,17 @@ describe("renderChunks", () => {
     const huge = renderChunks("abc def", (s) => `${s}${"!".repeat(40)}`, 16);
     for (const chunk of huge) expect(chunk.length).toBeLessThanOrEqual(16);
   });
+});
+
+test("splitChunks: each chunk with the Markdown it renders from; a chunk cut below the smallest size has none", () => {
+  const upper = (md: string) => md.toUpperCase();
+  const chunks = splitChunks(SAMPLE_ANSWER, upper, 300);
+  expect(chunks.map((c) => c.text)).toEqual(renderChunks(SAMPLE_ANSWER, upper, 300));
+  for (const chunk of chunks) expect(upper(chunk.markdown ?? "")).toBe(chunk.text);
+  // Every character renders 40 long: the 16-character chunk is cut again, smaller, its pieces no chunk's.
+  const cut = splitChunks("abcdefghijklmnopqrstuvwxyz", (s) => s.repeat(40).slice(0, 40 * s.length), 80);
+  expect(cut.length).toBeGreaterThan(1);
+  for (const chunk of cut) expect(chunk.markdown).toBeUndefined();
 });
 
 describe("property: splitting any input", () => {

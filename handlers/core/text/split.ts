@@ -18,6 +18,25 @@ export function renderChunks(markdown: string, render: (md: string) => string, l
   return [...splitPieces(markdown, render, limit)].flatMap((piece) => piece.texts);
 }
 
+/** A chunk rendered, with the Markdown it renders from where it is one chunk's whole rendering. */
+export interface Chunk {
+  readonly text: string;
+  /** Undefined for the pieces of a chunk that rendered too long even at the smallest size. */
+  readonly markdown?: string;
+}
+
+/** What {@link renderChunks} gives, each with its Markdown. */
+export function splitChunks(markdown: string, render: (md: string) => string, limit: number): Chunk[] {
+  return [...splitPieces(markdown, render, limit)].flatMap(chunksOf);
+}
+
+/** A piece's chunks. */
+export function chunksOf(piece: Piece): Chunk[] {
+  const [only] = piece.texts;
+  if (piece.texts.length === 1 && only !== undefined) return [{ text: only, markdown: piece.markdown }];
+  return piece.texts.map((text) => ({ text }));
+}
+
 /** Where a split stands: the offset in the normalised text, and how much the last chunk grew rendered. */
 export interface SplitPoint {
   readonly pos: number;
@@ -28,6 +47,8 @@ export interface SplitPoint {
 export interface Piece {
   /** The rendered chunks (none when it renders to nothing; more than one only past a tiny limit). */
   readonly texts: string[];
+  /** The Markdown they render from: the cut, a code block it cuts closed and reopened. */
+  readonly markdown: string;
   /** Where it starts in the normalised text ({@link normalise}). */
   readonly start: number;
   /** Where the next piece starts, and the growth it starts with. */
@@ -66,7 +87,7 @@ export function* splitPieces(
       const cut = next < cutter.end;
       // Only the fences the cutter added (an empty code block): nothing to send.
       if (segment.body.trim() === "") {
-        yield { texts: [], start: pos, next: { pos: next, growth }, cut, reach };
+        yield { texts: [], markdown: "", start: pos, next: { pos: next, growth }, cut, reach };
         pos = next;
         break;
       }
@@ -77,7 +98,7 @@ export function* splitPieces(
         if (rendered.length <= limit) keep(texts, rendered);
         else renderSmaller(chunk, render, limit, texts);
         growth = Math.max(1, Math.min(2, rendered.length / Math.max(1, chunk.length)));
-        yield { texts, start: pos, next: { pos: next, growth }, cut, reach };
+        yield { texts, markdown: chunk, start: pos, next: { pos: next, growth }, cut, reach };
         pos = next;
         break;
       }
