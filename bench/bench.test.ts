@@ -147,21 +147,31 @@ test("streamed answers on Slack: its stream and the update fallback show the fir
         ingress: join(root, "modules", "slack", "dist", "ingress.mjs"),
         worker: join(root, "modules", "slack", "dist", "worker.mjs"),
       },
-      { rounds: 1, answers: 1, agentSeconds: 2, pieceMs: 100 },
+      { rounds: 1, answers: 1, agentSeconds: 2, pieceMs: 100, longSeconds: 2 },
     );
     expect(result.errors).toEqual([]);
     const [stream, updates, whole] = result.rows;
     for (const row of [stream, updates]) {
       expect(row?.answers).toBe(1);
       expect(row?.firstVisible.p50).toBeLessThan(2_000);
-      expect(row?.callsPerAnswer.median).toBeGreaterThanOrEqual(3);
     }
+    // A stream starts, appends and stops; updates post, then (3 s apart) bring the final text.
+    expect(stream?.callsPerAnswer.median).toBeGreaterThanOrEqual(3);
+    expect(updates?.callsPerAnswer.median).toBeGreaterThanOrEqual(2);
     expect(whole?.firstVisible.p50).toBeGreaterThanOrEqual(2_000);
     expect(whole?.callsPerAnswer.median).toBe(1);
     expect(channelStreamingSection("Slack", "", result)).toContain(
       "| assistant thread, Slack's stream | 1 |",
     );
     expect(channelStreamingBudgetRows("slack", result)).toHaveLength(4);
+    // One long answer per way, alone: its calls counted against the limit that binds them.
+    const [streamLong, updatesLong] = result.long;
+    expect(streamLong?.calls["chat.startStream"]).toBe(1);
+    expect(streamLong?.calls["chat.stopStream"]).toBe(1);
+    expect(updatesLong?.calls["chat.postMessage"]).toBe(1);
+    expect(updatesLong?.busiest).toBeGreaterThanOrEqual(1);
+    expect(updatesLong?.busiest).toBeLessThanOrEqual(updatesLong?.max ?? 0);
+    expect(channelStreamingSection("Slack", "", result)).toContain("chat.update: 50 a minute (Tier 3)");
   } finally {
     await Promise.all([sqs.close(), secrets.close()]);
   }
@@ -175,7 +185,7 @@ test("streamed answers on Discord: the slash command's @original and the gateway
       { sqs, secrets },
       drivers,
       join(root, "modules", "discord", "dist", "worker.mjs"),
-      { rounds: 1, answers: 1, agentSeconds: 2, pieceMs: 100 },
+      { rounds: 1, answers: 1, agentSeconds: 2, pieceMs: 100, longSeconds: 2 },
     );
     expect(result.errors).toEqual([]);
     const [slash, gateway, whole] = result.rows;
@@ -188,6 +198,13 @@ test("streamed answers on Discord: the slash command's @original and the gateway
     expect(whole?.callsPerAnswer.median).toBe(1);
     expect(channelStreamingSection("Discord", "", result)).toContain("| slash command, edits | 1 |");
     expect(channelStreamingBudgetRows("discord", result)).toHaveLength(4);
+    const [slashLong, gatewayLong] = result.long;
+    for (const long of [slashLong, gatewayLong]) {
+      expect(long?.busiest).toBeGreaterThanOrEqual(1);
+      expect(long?.busiest).toBeLessThanOrEqual(long?.max ?? 0);
+      expect(long?.rateLimited).toBe(0);
+    }
+    expect(channelStreamingSection("Discord", "", result)).toContain("edits: 5 per 5 s (observed)");
   } finally {
     await Promise.all([sqs.close(), secrets.close()]);
   }

@@ -16,12 +16,21 @@ import { type AgentCoreCall, FAKE_AGENT_RUNTIME_ARN, startAgentCore } from "../e
 import { awsTestEnv } from "../emulators/aws-env.ts";
 import { type DiscordCall, startDiscord } from "../emulators/discord.ts";
 import { commandInteraction } from "../emulators/discord-interactions.ts";
+import { DISCORD_LIMITS } from "../emulators/discord-limits.ts";
 import type { FakeSecretsManager } from "../emulators/secrets-manager.ts";
 import type { LocalSqs } from "../emulators/sqs.ts";
 import { ENVELOPE_VERSION, type Envelope } from "../handlers/core/envelope.ts";
 import { snowflakeTime } from "../handlers/discord/secret.ts";
 import { runChild } from "./lib/node.ts";
-import { type Distribution, distribution, type Summary, summarize } from "./lib/stats.ts";
+import {
+  type AnswerSample,
+  busiest,
+  countBy,
+  type LongAnswer,
+  piecesFor,
+  type StreamedRow,
+  streamedRow,
+} from "./lib/streamed.ts";
 
 /** The ways an answer shows on Discord. */
 export type DiscordStreamingWay =
@@ -30,21 +39,15 @@ export type DiscordStreamingWay =
   | "slash command, whole (STREAM_REPLIES=false)";
 
 /** One way's figures over every round. */
-export interface DiscordStreamingRow {
-  readonly way: DiscordStreamingWay;
-  readonly answers: number;
-  readonly firstVisible: Distribution;
-  readonly final: Distribution;
-  /** API calls per answer that change the channel (posts, edits). */
-  readonly callsPerAnswer: Summary;
-  readonly rateLimited: number;
-}
+export type DiscordStreamingRow = StreamedRow<DiscordStreamingWay>;
 
 export interface DiscordStreamingResult {
   readonly rounds: number;
   readonly agentSeconds: number;
   readonly pieceMs: number;
   readonly rows: DiscordStreamingRow[];
+  /** One long answer per way of streaming (`longSeconds`). */
+  readonly long: LongAnswer[];
   readonly errors: string[];
 }
 
@@ -53,6 +56,8 @@ export interface DiscordStreamingOptions {
   readonly answers: number;
   readonly agentSeconds: number;
   readonly pieceMs: number;
+  /** How long the agent streams its one long answer per way; 0 for none. */
+  readonly longSeconds: number;
 }
 
 const USER = "100000000000000001";
@@ -98,10 +103,15 @@ export async function measureDiscordStreaming(
     token?: string;
   }
   let batch = 0;
-  const run = async (messages: Message[], env: Record<string, string>) => {
+  const run = async (
+    messages: Message[],
+    env: Record<string, string>,
+    seconds = options.agentSeconds,
+    first = 0,
+  ) => {
     const queue = await stack.sqs.createFifoPair(`bench-discord-streaming-${++batch}`);
-    for (const m of messages) {
-      lengths.set(m.marker, Math.max(1, Math.round((options.agentSeconds * 1000) / options.pieceMs) + 1));
+    for (const [i, m] of messages.entries()) {
+      lengths.set(m.marker, piecesFor(seconds, options.pieceMs, first + i));
       const interaction = commandInteraction({
         applicationId: discord.applicationId,
         name: "ask",
@@ -136,7 +146,7 @@ export async function measureDiscordStreaming(
       };
       await stack.sqs.send(queue.queueUrl, JSON.stringify(envelope), { groupId: `discord:${m.channel}` });
     }
-    const timeoutMs = options.agentSeconds * 1000 + 30_000;
+    const timeoutMs = seconds * 1000 + 30_000;
     const handlerEnv = {
       ...awsTestEnv({ sqs: stack.sqs, secrets: stack.secrets, agentcore }),
       QUEUE_URL: queue.queueUrl,
@@ -173,9 +183,7 @@ export async function measureDiscordStreaming(
     "gateway chat, edits",
     "slash command, whole (STREAM_REPLIES=false)",
   ];
-  const samples = new Map(
-    ways.map((w) => [w, { first: [] as number[], final: [] as number[], calls: [] as number[], limited: 0 }]),
-  );
+  const samples = new Map(ways.map((w) => [w, [] as AnswerSample[]]));
   const content = (c: DiscordCall) => String((c.body as { content?: unknown } | undefined)?.content ?? "");
   let channel = 0;
   try {
@@ -189,7 +197,8 @@ export async function measureDiscordStreaming(
             slash: way !== "gateway chat, edits",
           };
         });
-        await run(messages, way.includes("whole") ? { STREAM_REPLIES: "false" } : {});
+        const env: Record<string, string> = way.includes("whole") ? { STREAM_REPLIES: "false" } : {};
+        await run(messages, env, options.agentSeconds, round * options.answers);
         const into = samples.get(way);
         if (!into) continue;
         for (const m of messages) {
@@ -208,29 +217,53 @@ export async function measureDiscordStreaming(
             errors.push(`${way}: ${m.marker} got no answer`);
             continue;
           }
-          into.first.push(first.at - asked.at);
-          // From the agent's real last piece (the fake's clock), which a busy machine delays past its schedule.
-          into.final.push(last.at - asked.repliedAt);
-          into.calls.push(shown.length);
-          into.limited += calls.filter((c) => c.response?.status === 429).length;
+          into.push({
+            round,
+            first: first.at - asked.at,
+            // From the agent's real last piece (the fake's clock), which a busy machine delays past its schedule.
+            final: last.at - asked.repliedAt,
+            calls: shown.length,
+            limited: calls.filter((c) => c.response?.status === 429).length,
+          });
         }
+      }
+    }
+    const long: LongAnswer[] = [];
+    if (options.longSeconds > 0) {
+      for (const [w, way] of ways.slice(0, 2).entries()) {
+        channel += 1;
+        const m: Message = {
+          marker: `d0w${w}m99`,
+          channel: String(300_000_000_000_200_000n + BigInt(channel)),
+          slash: w === 0,
+        };
+        await run([m], {}, options.longSeconds);
+        const shown = discord.calls.filter(
+          (c) =>
+            (c.params.channel === m.channel || (m.token !== undefined && c.params.token === m.token)) &&
+            SHOWS.test(c.route),
+        );
+        const ok = shown.filter((c) => c.response?.status === 200);
+        long.push({
+          way,
+          seconds: options.longSeconds,
+          calls: countBy(ok, (c) => c.route),
+          limit: `edits: ${DISCORD_LIMITS.perWindow} per ${DISCORD_LIMITS.windowMs / 1000} s (observed)`,
+          busiest: busiest(
+            ok.filter((c) => c.route.startsWith("PATCH")).map((c) => c.at),
+            DISCORD_LIMITS.windowMs,
+          ),
+          max: DISCORD_LIMITS.perWindow,
+          rateLimited: shown.filter((c) => c.response?.status === 429).length,
+        });
       }
     }
     return {
       rounds: options.rounds,
       agentSeconds: options.agentSeconds,
       pieceMs: options.pieceMs,
-      rows: ways.map((way) => {
-        const s = samples.get(way) ?? { first: [], final: [], calls: [], limited: 0 };
-        return {
-          way,
-          answers: s.first.length,
-          firstVisible: distribution(s.first),
-          final: distribution(s.final),
-          callsPerAnswer: summarize(s.calls),
-          rateLimited: s.limited,
-        };
-      }),
+      rows: ways.map((way) => streamedRow(way, samples.get(way) ?? [])),
+      long,
       errors: [...new Set(errors)],
     };
   } finally {

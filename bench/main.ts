@@ -111,6 +111,7 @@ try {
       answers: settings.streamingAnswers,
       agentSeconds: settings.streamingAgentSeconds,
       pieceMs: settings.streamingPieceMs,
+      longSeconds: settings.streamingLongSeconds,
     },
   );
   step("streamed answers on Discord");
@@ -123,6 +124,7 @@ try {
       answers: settings.streamingAnswers,
       agentSeconds: settings.streamingAgentSeconds,
       pieceMs: settings.streamingPieceMs,
+      longSeconds: settings.streamingLongSeconds,
     },
   );
   step(`worker sizes: ${settings.workerSizesMb} MB, each with its CPU share`);

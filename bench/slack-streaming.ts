@@ -26,9 +26,18 @@ import {
   slackTs,
   startSlack,
 } from "../emulators/slack.ts";
+import { SLACK_TIERS } from "../emulators/slack-limits.ts";
 import type { LocalSqs } from "../emulators/sqs.ts";
 import { runChild } from "./lib/node.ts";
-import { type Distribution, distribution, type Summary, summarize } from "./lib/stats.ts";
+import {
+  type AnswerSample,
+  busiest,
+  countBy,
+  type LongAnswer,
+  piecesFor,
+  type StreamedRow,
+  streamedRow,
+} from "./lib/streamed.ts";
 
 /** The ways an answer shows on Slack. */
 export type SlackStreamingWay =
@@ -37,24 +46,15 @@ export type SlackStreamingWay =
   | "assistant thread, whole (STREAM_REPLIES=false)";
 
 /** One way's figures over every round. */
-export interface SlackStreamingRow {
-  readonly way: SlackStreamingWay;
-  readonly answers: number;
-  /** Agent's first piece → first visible text, ms. */
-  readonly firstVisible: Distribution;
-  /** Agent's last piece → final text, ms. */
-  readonly final: Distribution;
-  /** Web API calls per answer that change the DM (posts, updates, stream calls). */
-  readonly callsPerAnswer: Summary;
-  /** 429s the fake Web API answered. */
-  readonly rateLimited: number;
-}
+export type SlackStreamingRow = StreamedRow<SlackStreamingWay>;
 
 export interface SlackStreamingResult {
   readonly rounds: number;
   readonly agentSeconds: number;
   readonly pieceMs: number;
   readonly rows: SlackStreamingRow[];
+  /** One long answer per way of streaming (`longSeconds`), alone in the workspace. */
+  readonly long: LongAnswer[];
   readonly errors: string[];
 }
 
@@ -64,6 +64,8 @@ export interface SlackStreamingOptions {
   readonly answers: number;
   readonly agentSeconds: number;
   readonly pieceMs: number;
+  /** How long the agent streams its one long answer per way; 0 for none. */
+  readonly longSeconds: number;
 }
 
 /** Calls that change what the DM shows. */
@@ -113,10 +115,15 @@ export async function measureSlackStreaming(
     readonly thread: boolean;
   }
   /** Sends `messages` through the ingress and the worker; resolves once each is answered. */
-  const run = async (messages: readonly Message[], env: Record<string, string>) => {
+  const run = async (
+    messages: readonly Message[],
+    env: Record<string, string>,
+    seconds = options.agentSeconds,
+    first = 0,
+  ) => {
     const queue = await stack.sqs.createFifoPair(`bench-slack-streaming-${++batch}`);
-    for (const m of messages)
-      lengths.set(m.marker, Math.max(1, Math.round((options.agentSeconds * 1000) / options.pieceMs) + 1));
+    for (const [i, m] of messages.entries())
+      lengths.set(m.marker, piecesFor(seconds, options.pieceMs, first + i));
     const handlerEnv = {
       ...awsTestEnv({ sqs: stack.sqs, secrets: stack.secrets, agentcore }),
       QUEUE_URL: queue.queueUrl,
@@ -141,7 +148,7 @@ export async function measureSlackStreaming(
       );
       return httpApiEvent({ method: "POST", path: "/slack/events", headers: slackHeaders(body), body });
     });
-    const timeoutMs = options.agentSeconds * 1000 + 30_000;
+    const timeoutMs = seconds * 1000 + 30_000;
     const [load, pool] = await Promise.all([
       runChild<{ statuses: Record<string, number> }>(
         [drivers.ingressLoad],
@@ -174,9 +181,7 @@ export async function measureSlackStreaming(
     "DM top level, updates",
     "assistant thread, whole (STREAM_REPLIES=false)",
   ];
-  const samples = new Map(
-    ways.map((w) => [w, { first: [] as number[], final: [] as number[], calls: [] as number[], limited: 0 }]),
-  );
+  const samples = new Map(ways.map((w) => [w, [] as AnswerSample[]]));
   const shows = (c: SlackCall) =>
     SHOWS.has(c.method) && (c.response?.body as { ok?: boolean } | undefined)?.ok === true;
   /** Whether the call puts text on screen (a stream's start may carry none). */
@@ -194,7 +199,8 @@ export async function measureSlackStreaming(
             thread: way !== "DM top level, updates",
           };
         });
-        await run(messages, way.includes("whole") ? { STREAM_REPLIES: "false" } : {});
+        const env: Record<string, string> = way.includes("whole") ? { STREAM_REPLIES: "false" } : {};
+        await run(messages, env, options.agentSeconds, round * options.answers);
         const into = samples.get(way);
         if (!into) continue;
         for (const m of messages) {
@@ -211,29 +217,49 @@ export async function measureSlackStreaming(
             errors.push(`${way}: ${m.marker} got no answer`);
             continue;
           }
-          into.first.push(first.at - asked.at);
-          // From the agent's real last piece (the fake's clock), which a busy machine delays past its schedule.
-          into.final.push(last.at - asked.repliedAt);
-          into.calls.push(shown.length);
-          into.limited += calls.filter((c) => c.response?.status === 429).length;
+          into.push({
+            round,
+            first: first.at - asked.at,
+            // From the agent's real last piece (the fake's clock), which a busy machine delays past its schedule.
+            final: last.at - asked.repliedAt,
+            calls: shown.length,
+            limited: calls.filter((c) => c.response?.status === 429).length,
+          });
         }
+      }
+    }
+    const long: LongAnswer[] = [];
+    if (options.longSeconds > 0) {
+      // Each alone: what one answer costs against the workspace's limits.
+      for (const [w, way] of ways.slice(0, 2).entries()) {
+        dm += 1;
+        const m = { marker: `k0w${w}m99`, channel: `D0BENCH${String(dm).padStart(4, "0")}`, thread: w === 0 };
+        // The rounds' calls are counted: a fresh workspace, its limits untouched.
+        slack.reset();
+        await run([m], {}, options.longSeconds);
+        const calls = slack.calls.filter((c) => c.params.channel === m.channel);
+        const method = w === 0 ? "chat.appendStream" : "chat.update";
+        const max = SLACK_TIERS[method];
+        long.push({
+          way,
+          seconds: options.longSeconds,
+          calls: countBy(calls.filter(shows), (c) => c.method),
+          limit: `${method}: ${max} a minute (Tier ${w === 0 ? 4 : 3})`,
+          busiest: busiest(
+            calls.filter((c) => c.method === method && shows(c)).map((c) => c.at),
+            60_000,
+          ),
+          max,
+          rateLimited: calls.filter((c) => c.response?.status === 429).length,
+        });
       }
     }
     return {
       rounds: options.rounds,
       agentSeconds: options.agentSeconds,
       pieceMs: options.pieceMs,
-      rows: ways.map((way) => {
-        const s = samples.get(way) ?? { first: [], final: [], calls: [], limited: 0 };
-        return {
-          way,
-          answers: s.first.length,
-          firstVisible: distribution(s.first),
-          final: distribution(s.final),
-          callsPerAnswer: summarize(s.calls),
-          rateLimited: s.limited,
-        };
-      }),
+      rows: ways.map((way) => streamedRow(way, samples.get(way) ?? [])),
+      long,
       errors: [...new Set(errors)],
     };
   } finally {

@@ -25,7 +25,7 @@ import {
   telegramTextUpdate,
 } from "../emulators/telegram.ts";
 import { runChild } from "./lib/node.ts";
-import { type Distribution, distribution, type Summary, summarize } from "./lib/stats.ts";
+import { type AnswerSample, piecesFor, type StreamedRow, streamedRow } from "./lib/streamed.ts";
 
 /** The ways an answer shows. */
 export type StreamingWay =
@@ -34,18 +34,7 @@ export type StreamingWay =
   | "private chat, whole (STREAM_REPLIES=false)";
 
 /** One way's figures over every round. */
-export interface StreamingRow {
-  readonly way: StreamingWay;
-  readonly answers: number;
-  /** Agent's first piece → first visible text, ms. */
-  readonly firstVisible: Distribution;
-  /** Agent's last piece → final text, ms. */
-  readonly final: Distribution;
-  /** Bot API calls per answer that change the chat (drafts, messages, edits). */
-  readonly callsPerAnswer: Summary;
-  /** 429s the fake Bot API answered. */
-  readonly rateLimited: number;
-}
+export type StreamingRow = StreamedRow<StreamingWay>;
 
 /** The calls of one long streamed answer. */
 export interface LongStream {
@@ -121,10 +110,16 @@ export async function measureStreaming(
 
   let batch = 0;
   /** Sends `messages` through the ingress and the worker; resolves once each is answered. */
-  const run = async (messages: readonly Message[], seconds: number, env: Record<string, string>) => {
+  /** Sends `messages` (answers `first`… of their way) and waits until each is answered. */
+  const run = async (
+    messages: readonly Message[],
+    seconds: number,
+    env: Record<string, string>,
+    first = 0,
+  ) => {
     const queue = await stack.sqs.createFifoPair(`bench-streaming-${++batch}`);
-    for (const m of messages)
-      lengths.set(m.marker, Math.max(1, Math.round((seconds * 1000) / options.pieceMs) + 1));
+    for (const [i, m] of messages.entries())
+      lengths.set(m.marker, piecesFor(seconds, options.pieceMs, first + i));
     const handlerEnv = {
       ...awsTestEnv({ sqs: stack.sqs, secrets: stack.secrets, agentcore }),
       QUEUE_URL: queue.queueUrl,
@@ -194,9 +189,7 @@ export async function measureStreaming(
     "group, edits",
     "private chat, whole (STREAM_REPLIES=false)",
   ];
-  const samples = new Map(
-    ways.map((w) => [w, { first: [] as number[], final: [] as number[], calls: [] as number[], limited: 0 }]),
-  );
+  const samples = new Map(ways.map((w) => [w, [] as AnswerSample[]]));
   let chat = 0;
   const messagesOf = (way: StreamingWay, round: number, count: number, prefix = "s") =>
     Array.from({ length: count }, (_, i): Message => {
@@ -213,7 +206,12 @@ export async function measureStreaming(
       for (const way of ways) {
         const messages = messagesOf(way, round, options.answers);
         const whole = way.includes("whole");
-        await run(messages, options.agentSeconds, whole ? { STREAM_REPLIES: "false" } : {});
+        await run(
+          messages,
+          options.agentSeconds,
+          whole ? { STREAM_REPLIES: "false" } : {},
+          round * options.answers,
+        );
         const into = samples.get(way);
         if (!into) continue;
         for (const m of messages) {
@@ -224,11 +222,14 @@ export async function measureStreaming(
             errors.push(`${way}: ${m.marker} got no answer`);
             continue;
           }
-          into.first.push(shown[0].at - asked.at);
-          // From the agent's real last piece (the fake's clock), which a busy machine delays past its schedule.
-          into.final.push(last.at - asked.repliedAt);
-          into.calls.push(shown.length);
-          into.limited += calls.filter((c) => c.response?.status === 429).length;
+          into.push({
+            round,
+            first: shown[0].at - asked.at,
+            // From the agent's real last piece (the fake's clock), which a busy machine delays past its schedule.
+            final: last.at - asked.repliedAt,
+            calls: shown.length,
+            limited: calls.filter((c) => c.response?.status === 429).length,
+          });
         }
       }
     }
@@ -263,17 +264,7 @@ export async function measureStreaming(
       rounds: options.rounds,
       agentSeconds: options.agentSeconds,
       pieceMs: options.pieceMs,
-      rows: ways.map((way) => {
-        const s = samples.get(way) ?? { first: [], final: [], calls: [], limited: 0 };
-        return {
-          way,
-          answers: s.first.length,
-          firstVisible: distribution(s.first),
-          final: distribution(s.final),
-          callsPerAnswer: summarize(s.calls),
-          rateLimited: s.limited,
-        };
-      }),
+      rows: ways.map((way) => streamedRow(way, samples.get(way) ?? [])),
       long,
       errors: [...new Set(errors)],
     };

@@ -15,12 +15,14 @@ import type { SlackReply } from "./reply.ts";
  */
 
 /**
- * The pace of each: chat.appendStream is Tier 4 (100+ a minute per workspace), chat.update Tier 3 (50+):
- * one answer stays at 60 and 40 a minute, leaving room for a second one before a 429.
+ * The pace of each: chat.appendStream is Tier 4 (100+ a minute per workspace), chat.update Tier 3 (50+).
+ * One stream appends at most 60 a minute; one answer by updates at most 20, so two at once, their final
+ * updates included, stay under Tier 3: an update the answer's last words wait on must not meet a 429 that
+ * the live updates of the workspace's answers brought on.
  */
 export const SLACK_STREAMING = {
   native: { mode: "append", everyMs: 1_000 },
-  update: { mode: "edit", everyMs: 1_500 },
+  update: { mode: "edit", everyMs: 3_000 },
 } as const satisfies Record<string, Streaming>;
 
 /** chat.*Stream's `markdown_text` takes at most 12,000 characters a call. */
