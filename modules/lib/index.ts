@@ -1,4 +1,5 @@
 export * from "./alarm.ts";
+export * from "./bucket.ts";
 export * from "./docs.ts";
 export * from "./event-source.ts";
 export * from "./expr.ts";

@@ -1,11 +1,10 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncryptionConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { Construct } from "constructs";
+import { EVERYONE, keepPrivate, tlsOnly } from "./bucket.ts";
 import { named } from "./expr.ts";
 import type { BundledFunction } from "./function.ts";
 
@@ -73,23 +72,7 @@ export class MediaBucket extends Construct {
     );
     const bucket = this.bucket.id;
     const arn = this.bucket.arn;
-    named(
-      new S3BucketPublicAccessBlock(this, "PublicAccess", {
-        bucket,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      }),
-      "media",
-    );
-    named(
-      new S3BucketOwnershipControls(this, "Ownership", {
-        bucket,
-        rule: { objectOwnership: "BucketOwnerEnforced" },
-      }),
-      "media",
-    );
+    keepPrivate(this, bucket, "media");
     named(
       new S3BucketServerSideEncryptionConfiguration(this, "Encryption", {
         bucket,
@@ -140,23 +123,15 @@ export class MediaBucket extends Construct {
    */
   keptBy(worker: BundledFunction): void {
     const arn = this.bucket.arn;
-    const everyone = [{ type: "*", identifiers: ["*"] }];
     const notTheWorker = [{ test: "ArnNotEquals", variable: "aws:PrincipalArn", values: [worker.role.arn] }];
     const bucketPolicy = named(
       new DataAwsIamPolicyDocument(this, "BucketPolicy", {
         statement: [
-          {
-            sid: "TlsOnly",
-            effect: "Deny",
-            principals: everyone,
-            actions: ["s3:*"],
-            resources: [arn, `${arn}/*`],
-            condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-          },
+          tlsOnly(arn),
           {
             sid: "OnlyTheWorkerLists",
             effect: "Deny",
-            principals: everyone,
+            principals: EVERYONE,
             actions: MEDIA_LIST_ACTIONS,
             resources: [arn],
             condition: notTheWorker,
@@ -164,7 +139,7 @@ export class MediaBucket extends Construct {
           {
             sid: "OnlyTheWorkerWritesInbound",
             effect: "Deny",
-            principals: everyone,
+            principals: EVERYONE,
             actions: ["s3:PutObject", "s3:DeleteObject"],
             resources: [`${arn}/${MEDIA_INBOUND_PREFIX}*`],
             condition: notTheWorker,

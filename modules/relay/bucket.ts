@@ -2,14 +2,12 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncryptionConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA as S3BucketVersioning } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import type { IResolvable } from "cdktf";
 import { Construct } from "constructs";
-import { named } from "../lib/index.ts";
+import { EVERYONE, keepPrivate, named, tlsOnly } from "../lib/index.ts";
 
 /** Days S3 keeps overwritten versions of the state (a bad write can be rolled back meanwhile). */
 export const NONCURRENT_VERSION_DAYS = 30;
@@ -133,23 +131,7 @@ export class StateBucket extends Construct {
     );
     const bucket = this.bucket.id;
     const arn = this.bucket.arn;
-    named(
-      new S3BucketPublicAccessBlock(this, "PublicAccess", {
-        bucket,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      }),
-      "state",
-    );
-    named(
-      new S3BucketOwnershipControls(this, "Ownership", {
-        bucket,
-        rule: { objectOwnership: "BucketOwnerEnforced" },
-      }),
-      "state",
-    );
+    keepPrivate(this, bucket, "state");
     named(
       new S3BucketServerSideEncryptionConfiguration(this, "Encryption", {
         bucket,
@@ -186,22 +168,14 @@ export class StateBucket extends Construct {
       }),
       "state",
     );
-    const everyone = [{ type: "*", identifiers: ["*"] }];
     const bucketPolicy = named(
       new DataAwsIamPolicyDocument(this, "BucketPolicy", {
         statement: [
-          {
-            sid: "TlsOnly",
-            effect: "Deny",
-            principals: everyone,
-            actions: ["s3:*"],
-            resources: [arn, `${arn}/*`],
-            condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-          },
+          tlsOnly(arn),
           {
             sid: "SessionKeysOnlyForTheRelay",
             effect: "Deny",
-            principals: everyone,
+            principals: EVERYONE,
             actions: [...OBJECT_READ_ACTIONS],
             resources: props.relayOnlyObjects.map((key) => `${arn}/${key}`),
             condition: [
