@@ -3,7 +3,7 @@ import * as v from "valibot";
 import type { AccessContext, Reach } from "./access/context.ts";
 import type { Button, ChannelAdapter, Outbox } from "./adapter.ts";
 import { type SessionKeyPart, withSessionKey } from "./agent/session-id.ts";
-import { type FailedRecord, type Outcome, processFifoBatch, type Step } from "./batch.ts";
+import { type Outcome, processFifoBatch, type Step } from "./batch.ts";
 import { withinBudget } from "./budget.ts";
 import type { Envelope } from "./envelope.ts";
 import { ConfigError } from "./errors.ts";
@@ -18,13 +18,13 @@ import { parseScheduled, type ScheduledInvocation } from "./schedule/message.ts"
 import { runScheduled } from "./schedule/run.ts";
 import { type SecretLoader, secretLoader } from "./secrets.ts";
 import { runSetup, SetupEventSchema } from "./setup.ts";
-import { redeliverAfter } from "./sqs-client.ts";
 import { startTyping } from "./typing.ts";
 import { burstSize, holdSeconds } from "./worker/burst.ts";
-import { compose, sessionPolicyOf } from "./worker/compose.ts";
+import { type Composer, compose, sessionPolicyOf } from "./worker/compose.ts";
 import { deliverOnce } from "./worker/deliver.ts";
 import { credentialsRefused, handleFailure } from "./worker/failure.ts";
 import { type Received, receive } from "./worker/receive.ts";
+import { backOff, holdBack } from "./worker/redeliver.ts";
 import { readWorkerSettings, type WorkerSettings } from "./worker/settings.ts";
 
 /** `read` once per record (by SQS message id). */
@@ -34,11 +34,6 @@ function memoize<T>(read: (record: SQSRecord) => T): (record: SQSRecord) => T {
     if (!seen.has(record.messageId)) seen.set(record.messageId, read(record));
     return seen.get(record.messageId) as T;
   };
-}
-
-/** Seconds until a failed message comes back: 10 s, 30 s, 90 s …, at most 15 minutes. */
-export function backoffSeconds(attempt: number): number {
-  return Math.min(900, 10 * 3 ** Math.max(0, attempt - 1));
 }
 
 type WorkerEvent = SQSEvent | Record<string, unknown>;
@@ -84,22 +79,15 @@ export function createWorker<Secret, Reply>(
     deadline: number,
     pending: Inflight,
   ) {
-    const { agent, access, accessStore, sessions, contacts, ledger, streamReplies, maxReceiveCount } =
-      settings();
+    const { ledger, streamReplies, maxReceiveCount } = settings();
     const last = burst.at(-1) as Received<Reply>;
     // The last attempt keeps the text of a message whose file cannot be fetched (core/media/attach.ts).
     const lastAttempt = burst.some((m) => m.attempt >= maxReceiveCount);
-    const composer = {
-      agent,
-      access: accessContext(access, accessStore, box, deadline),
-      sessions,
-      contacts,
-      sessionPolicy,
+    const composer = composerFor(box, deadline, {
       attachments: async (envelope: Envelope) =>
         fetchAttachments(envelope, await media(), settings().media, lastAttempt),
       typing: () => startTyping(box, last.reply, adapter.typingIntervalMs, pending),
-      deadline,
-    };
+    });
     const said = async () => {
       const text = await compose(burst, composer);
       if (text === undefined) await box.silence?.(last.reply);
@@ -115,13 +103,27 @@ export function createWorker<Secret, Reply>(
     );
   }
 
-  /** How the access gate reaches people and what it weighs, for an answer going out through `box`. */
-  function accessContext(
-    access: WorkerSettings["access"],
-    store: WorkerSettings["accessStore"],
+  /** How to compose an answer going out through `box`: the settings', and the message's own `attachments` and `typing`. */
+  function composerFor(
     box: Outbox<Reply>,
     deadline: number,
-  ): AccessContext {
+    own: Pick<Composer, "attachments" | "typing">,
+  ): Composer {
+    const { agent, sessions, contacts } = settings();
+    return {
+      agent,
+      access: accessContext(box, deadline),
+      sessions,
+      contacts,
+      sessionPolicy,
+      deadline,
+      ...own,
+    };
+  }
+
+  /** How the access gate reaches people and what it weighs, for an answer going out through `box`. */
+  function accessContext(box: Outbox<Reply>, deadline: number): AccessContext {
+    const { access, accessStore } = settings();
     const reach: Reach = {
       direct: async (userId) => box.direct?.(userId),
       send: (to, id, text, buttons) => sendElsewhere(box, to, id, text, buttons, deadline),
@@ -129,7 +131,7 @@ export function createWorker<Secret, Reply>(
     return {
       channel: adapter.channel,
       settings: access,
-      store,
+      store: accessStore,
       answersStrangers: adapter.answersStrangers !== false,
       directWindowMs: adapter.directWindowMs,
       reach,
@@ -139,8 +141,7 @@ export function createWorker<Secret, Reply>(
 
   /** A scheduled invocation on the main queue: the agent asked the schedule's prompt (core/schedule/). */
   function runFiring(record: SQSRecord, invocation: ScheduledInvocation, deadline: number): Promise<Outcome> {
-    const { agent, access, accessStore, sessions, contacts, ledger, streamReplies, maxReceiveCount } =
-      settings();
+    const { access, accessStore, contacts, ledger, streamReplies, maxReceiveCount } = settings();
     return runScheduled(record, invocation, {
       adapter,
       secret,
@@ -148,16 +149,7 @@ export function createWorker<Secret, Reply>(
       ledger,
       access: { settings: access, store: accessStore },
       contacts,
-      composer: (box) => ({
-        agent,
-        access: accessContext(access, accessStore, box, deadline),
-        sessions,
-        contacts,
-        sessionPolicy,
-        attachments: async () => [],
-        typing: () => () => {},
-        deadline,
-      }),
+      composer: (box) => composerFor(box, deadline, { attachments: async () => [], typing: () => () => {} }),
       stream: streamReplies,
       maxReceiveCount,
       deadline,
@@ -295,41 +287,11 @@ export function createWorker<Secret, Reply>(
         parseScheduled(record.body) ? undefined : receive(record, adapter),
       );
       const failed = await processFifoBatch(records, (pending) => processGroup(pending, read, deadline));
-      await Promise.all([backOff(failed.filter((f) => f.holdSeconds === undefined)), holdBack(failed)]);
+      const { queueUrl, sendQueue } = settings();
+      // One batch comes from one event source: the send queue's, or the main queue's.
+      const from = failed[0]?.record.eventSourceARN === sendQueue?.arn ? sendQueue?.url : queueUrl;
+      await Promise.all([backOff(from, failed), holdBack(queueUrl, failed)]);
       return { batchItemFailures: failed.map((f) => ({ itemIdentifier: f.record.messageId })) };
     });
   };
-
-  /** Brings held records back when their burst window has passed. */
-  async function holdBack(failed: readonly FailedRecord[]): Promise<void> {
-    const queueUrl = settings().queueUrl;
-    const bySeconds = new Map<number, string[]>();
-    for (const { record, holdSeconds: seconds } of failed) {
-      if (seconds === undefined) continue;
-      bySeconds.set(seconds, [...(bySeconds.get(seconds) ?? []), record.receiptHandle]);
-    }
-    if (!queueUrl) return;
-    for (const [seconds, handles] of bySeconds)
-      await redeliverAfter(queueUrl, handles, seconds).catch((err: unknown) =>
-        log.warn("visibility.failed", { err }),
-      );
-  }
-
-  /** Brings failed records back after the back-off for their attempt, not the visibility timeout. */
-  async function backOff(failed: readonly FailedRecord[]): Promise<void> {
-    const { queueUrl, sendQueue } = settings();
-    // One batch comes from one event source: the send queue's, or the main queue's.
-    const fromSendQueue = failed[0]?.record.eventSourceARN === sendQueue?.arn;
-    const url = fromSendQueue ? sendQueue?.url : queueUrl;
-    if (url && failed.length > 0) {
-      const attempt = Math.max(
-        ...failed.map((f) => Number(f.record.attributes.ApproximateReceiveCount) || 1),
-      );
-      await redeliverAfter(
-        url,
-        failed.map((f) => f.record.receiptHandle),
-        backoffSeconds(attempt),
-      ).catch((err: unknown) => log.warn("visibility.failed", { err }));
-    }
-  }
 }
