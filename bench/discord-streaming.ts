@@ -24,11 +24,13 @@ import { snowflakeTime } from "../handlers/discord/secret.ts";
 import { runChild } from "./lib/node.ts";
 import {
   type AnswerSample,
+  askedFor,
   busiest,
   countBy,
   type LongAnswer,
   piecesFor,
   type StreamedRow,
+  sampleOf,
   streamedRow,
 } from "./lib/streamed.ts";
 
@@ -206,25 +208,15 @@ export async function measureDiscordStreaming(
             (c) => c.params.channel === m.channel || (m.token !== undefined && c.params.token === m.token),
           );
           const shown = calls.filter((c) => SHOWS.test(c.route) && c.response?.status === 200);
-          const first = shown.find((c) => content(c).trim() !== "");
-          const last = shown.at(-1);
-          const asked = agentcore
-            .invocations()
-            .find((c) =>
-              String((c.payload as { prompt?: unknown } | undefined)?.prompt ?? "").includes(m.marker),
-            );
-          if (!asked?.repliedAt || !first || !last) {
-            errors.push(`${way}: ${m.marker} got no answer`);
-            continue;
-          }
-          into.push({
+          const limited = calls.filter((c) => c.response?.status === 429).length;
+          const sample = sampleOf(
             round,
-            first: first.at - asked.at,
-            // From the agent's real last piece (the fake's clock), which a busy machine delays past its schedule.
-            final: last.at - asked.repliedAt,
-            calls: shown.length,
-            limited: calls.filter((c) => c.response?.status === 429).length,
-          });
+            askedFor(agentcore.invocations(), m.marker),
+            { calls: shown.length, first: shown.find((c) => content(c).trim() !== ""), last: shown.at(-1) },
+            limited,
+          );
+          if (sample) into.push(sample);
+          else errors.push(`${way}: ${m.marker} got no answer`);
         }
       }
     }

@@ -31,11 +31,13 @@ import type { LocalSqs } from "../emulators/sqs.ts";
 import { runChild } from "./lib/node.ts";
 import {
   type AnswerSample,
+  askedFor,
   busiest,
   countBy,
   type LongAnswer,
   piecesFor,
   type StreamedRow,
+  sampleOf,
   streamedRow,
 } from "./lib/streamed.ts";
 
@@ -205,26 +207,16 @@ export async function measureSlackStreaming(
         if (!into) continue;
         for (const m of messages) {
           const calls = slack.calls.filter((c) => c.params.channel === m.channel);
-          const asked = agentcore
-            .invocations()
-            .find((c) =>
-              String((c.payload as { prompt?: unknown } | undefined)?.prompt ?? "").includes(m.marker),
-            );
           const shown = calls.filter(shows);
-          const first = shown.find(withText);
-          const last = shown.at(-1);
-          if (!asked?.repliedAt || !first || !last) {
-            errors.push(`${way}: ${m.marker} got no answer`);
-            continue;
-          }
-          into.push({
+          const limited = calls.filter((c) => c.response?.status === 429).length;
+          const sample = sampleOf(
             round,
-            first: first.at - asked.at,
-            // From the agent's real last piece (the fake's clock), which a busy machine delays past its schedule.
-            final: last.at - asked.repliedAt,
-            calls: shown.length,
-            limited: calls.filter((c) => c.response?.status === 429).length,
-          });
+            askedFor(agentcore.invocations(), m.marker),
+            { calls: shown.length, first: shown.find(withText), last: shown.at(-1) },
+            limited,
+          );
+          if (sample) into.push(sample);
+          else errors.push(`${way}: ${m.marker} got no answer`);
         }
       }
     }

@@ -25,7 +25,14 @@ import {
   telegramTextUpdate,
 } from "../emulators/telegram.ts";
 import { runChild } from "./lib/node.ts";
-import { type AnswerSample, piecesFor, type StreamedRow, streamedRow } from "./lib/streamed.ts";
+import {
+  type AnswerSample,
+  askedFor,
+  piecesFor,
+  type StreamedRow,
+  sampleOf,
+  streamedRow,
+} from "./lib/streamed.ts";
 
 /** The ways an answer shows. */
 export type StreamingWay =
@@ -177,10 +184,7 @@ export async function measureStreaming(
   /** The calls in `chatId`, and when the agent was asked for `marker`. */
   const evidence = (m: Message) => {
     const calls = telegram.calls.filter((c) => String(c.params.chat_id) === String(m.chatId));
-    const asked = agentcore
-      .invocations()
-      .find((c) => String((c.payload as { prompt?: unknown } | undefined)?.prompt ?? "").includes(m.marker));
-    return { calls, asked };
+    return { calls, asked: askedFor(agentcore.invocations(), m.marker) };
   };
   const shows = (c: TelegramCall) => SHOWS.has(c.method) && c.response?.status === 200;
 
@@ -218,18 +222,10 @@ export async function measureStreaming(
           const { calls, asked } = evidence(m);
           const shown = calls.filter(shows);
           const last = shown.findLast((c) => c.method !== "sendMessageDraft");
-          if (!asked?.repliedAt || !shown[0] || !last) {
-            errors.push(`${way}: ${m.marker} got no answer`);
-            continue;
-          }
-          into.push({
-            round,
-            first: shown[0].at - asked.at,
-            // From the agent's real last piece (the fake's clock), which a busy machine delays past its schedule.
-            final: last.at - asked.repliedAt,
-            calls: shown.length,
-            limited: calls.filter((c) => c.response?.status === 429).length,
-          });
+          const limited = calls.filter((c) => c.response?.status === 429).length;
+          const sample = sampleOf(round, asked, { calls: shown.length, first: shown[0], last }, limited);
+          if (sample) into.push(sample);
+          else errors.push(`${way}: ${m.marker} got no answer`);
         }
       }
     }

@@ -1,5 +1,14 @@
 import { expect, test } from "bun:test";
-import { type AnswerSample, busiest, countBy, finalNoLater, piecesFor, streamedRow } from "./streamed.ts";
+import type { AgentCoreCall } from "../../emulators/agentcore.ts";
+import {
+  type AnswerSample,
+  busiest,
+  countBy,
+  finalNoLater,
+  piecesFor,
+  sampleOf,
+  streamedRow,
+} from "./streamed.ts";
 
 const sample = (round: number, final: number): AnswerSample => ({
   round,
@@ -48,4 +57,13 @@ test("the busiest window of calls, and calls counted by method in order of first
 test("answers' lengths spread over a second of pieces, the same for every way", () => {
   expect([0, 1, 9, 10, 14].map((n) => piecesFor(5, 100, n))).toEqual([51, 52, 60, 51, 55]);
   expect(piecesFor(0, 100, 0)).toBe(1);
+});
+
+test("an answer's sample from the fakes' times; none when the agent never finished or nothing showed", () => {
+  const asked = { at: 1_000, repliedAt: 6_000 } as AgentCoreCall;
+  const shown = { calls: 4, first: { at: 1_020 }, last: { at: 6_005 } };
+  expect(sampleOf(2, asked, shown, 1)).toEqual({ round: 2, first: 20, final: 5, calls: 4, limited: 1 });
+  expect(sampleOf(0, { at: 1_000 } as AgentCoreCall, shown, 0)).toBeUndefined();
+  expect(sampleOf(0, asked, { calls: 0 }, 0)).toBeUndefined();
+  expect(sampleOf(0, undefined, shown, 0)).toBeUndefined();
 });

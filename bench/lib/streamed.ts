@@ -3,6 +3,7 @@
  * bench/slack-streaming.ts, bench/discord-streaming.ts): each answer timed by the fakes, summed up per
  * way of showing it, and the one comparison the budget makes.
  */
+import type { AgentCoreCall } from "../../emulators/agentcore.ts";
 import { type Distribution, distribution, percentile, type Summary, summarize } from "./stats.ts";
 
 /** One answer as the fake agent and the fake platform timed it. */
@@ -16,6 +17,36 @@ export interface AnswerSample {
   readonly calls: number;
   /** 429s the fake platform answered. */
   readonly limited: number;
+}
+
+/** The fake agent's call for the message carrying `marker` (in its prompt). */
+export function askedFor(invocations: readonly AgentCoreCall[], marker: string): AgentCoreCall | undefined {
+  return invocations.find((c) =>
+    String((c.payload as { prompt?: unknown } | undefined)?.prompt ?? "").includes(marker),
+  );
+}
+
+/**
+ * One answer's sample from what the fakes saw: the agent's call, the calls that changed the chat, the
+ * first of them with text and the one that brought the final text, and the 429s; undefined when the
+ * answer never came.
+ */
+export function sampleOf(
+  round: number,
+  asked: AgentCoreCall | undefined,
+  shown: { readonly calls: number; readonly first?: { at: number }; readonly last?: { at: number } },
+  limited: number,
+): AnswerSample | undefined {
+  const { first, last } = shown;
+  if (!asked?.repliedAt || !first || !last) return undefined;
+  return {
+    round,
+    first: first.at - asked.at,
+    // From the agent's real last piece (the fake's clock), which a busy machine delays past its schedule.
+    final: last.at - asked.repliedAt,
+    calls: shown.calls,
+    limited,
+  };
 }
 
 /** One way's figures over every round. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Message } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
+import { awsTestEnv } from "../../../emulators/aws-env.ts";
 import { type FifoPair, type LocalSqs, startSqs } from "../../../emulators/sqs.ts";
 import { setEnv } from "../../../test/harness/env.ts";
 import type { FailedRecord } from "../batch.ts";
@@ -12,13 +13,7 @@ let restore: () => void;
 beforeAll(async () => {
   sqs = await startSqs();
   pair = await sqs.createFifoPair("redeliver-test", { visibilityTimeoutSeconds: 30 });
-  restore = setEnv({
-    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
-    AWS_MAX_ATTEMPTS: "1",
-  });
+  restore = setEnv(awsTestEnv({ sqs, maxAttempts: 1 }));
 });
 afterAll(async () => {
   restore();
